@@ -1,0 +1,89 @@
+import { type LoggerService, ValidationPipe } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import express from 'express';
+import helmet from 'helmet';
+import { AppModule } from './app.module.js';
+import { ErrorResponseDto } from './common/http/error-response.dto.js';
+import { expressErrorHandler } from './common/http/all-exceptions.filter.js';
+import { InFlightRequests } from './common/http/in-flight.js';
+import { requestIdMiddleware } from './common/http/request-id.middleware.js';
+import { MetricsService } from './common/metrics/metrics.service.js';
+import type { AppConfig } from './config/configuration.js';
+
+export interface CreatedApp {
+  app: NestExpressApplication;
+  inFlight: InFlightRequests;
+}
+
+/**
+ * Builds the whole HTTP application (not yet listening). main.ts and the e2e tests share it,
+ * so tests exercise exactly what production serves.
+ */
+export async function createApp(
+  config: AppConfig,
+  options: { logger?: LoggerService | false } = {},
+): Promise<CreatedApp> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
+    bodyParser: false,
+    logger: options.logger,
+    abortOnError: false,
+  });
+  const inFlight = new InFlightRequests();
+
+  app.set('trust proxy', config.http.trustProxy);
+  app.disable('x-powered-by');
+  app.use(inFlight.middleware);
+  app.use(requestIdMiddleware);
+  app.use(app.get(MetricsService).middleware);
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: {
+          // Swagger UI at /api/docs needs inline styles and data: images.
+          'style-src': ["'self'", "'unsafe-inline'"],
+          'img-src': ["'self'", 'data:'],
+        },
+      },
+    }),
+  );
+  app.enableCors({
+    origin: config.http.corsOrigins,
+    credentials: true,
+    exposedHeaders: ['X-Request-Id', 'Retry-After'],
+  });
+  app.use(express.json({ limit: config.http.bodyLimitBytes, strict: true }));
+  app.use(expressErrorHandler);
+
+  app.setGlobalPrefix('api');
+  app.useGlobalPipes(
+    new ValidationPipe({
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      transform: true,
+      // Bodies must carry the right JSON types; query strings are converted by explicit @Type().
+      transformOptions: { enableImplicitConversion: false },
+      stopAtFirstError: false,
+    }),
+  );
+  setUpOpenApi(app, config);
+  return { app, inFlight };
+}
+
+function setUpOpenApi(app: NestExpressApplication, config: AppConfig): void {
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle(`${config.site.name} API`)
+      .setDescription(
+        'Backend of a multi-user AI character roleplay chat platform. Errors always have the ' +
+          'shape of ErrorResponseDto.',
+      )
+      .setVersion('1.0')
+      .addBearerAuth()
+      .build(),
+    { extraModels: [ErrorResponseDto] },
+  );
+  SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json' });
+}

@@ -1,0 +1,70 @@
+import { Controller, Get, Header, Logger, ServiceUnavailableException } from '@nestjs/common';
+import {
+  ApiOkResponse,
+  ApiOperation,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+} from '@nestjs/swagger';
+import {
+  HealthCheckService,
+  HealthIndicatorService,
+  TypeOrmHealthIndicator,
+} from '@nestjs/terminus';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import { Public } from '../auth/access.decorators.js';
+import { ErrorResponseDto } from '../http/error-response.dto.js';
+import { HealthStatusDto } from './health-status.dto.js';
+
+@ApiTags('operations')
+@Controller()
+export class HealthController {
+  private readonly logger = new Logger(HealthController.name);
+
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly indicators: HealthIndicatorService,
+    private readonly typeOrm: TypeOrmHealthIndicator,
+    @InjectDataSource() private readonly dataSource: DataSource,
+  ) {}
+
+  @Get('healthz')
+  @Public()
+  @Header('Cache-Control', 'no-store')
+  @ApiOperation({ summary: 'Liveness: the process is up and serving HTTP' })
+  @ApiOkResponse({ type: HealthStatusDto })
+  liveness(): HealthStatusDto {
+    return { status: 'ok' };
+  }
+
+  @Get('readyz')
+  @Public()
+  @Header('Cache-Control', 'no-store')
+  @ApiOperation({ summary: 'Readiness: the database answers and every migration is applied' })
+  @ApiOkResponse({ type: HealthStatusDto })
+  @ApiServiceUnavailableResponse({ type: ErrorResponseDto })
+  async readiness(): Promise<HealthStatusDto> {
+    try {
+      await this.health.check([
+        () => this.typeOrm.pingCheck('database').withTimeout(2000),
+        () =>
+          this.indicators
+            .check('migrations')
+            .attempt(async () => {
+              if (await this.dataSource.showMigrations()) throw new Error('pending migrations');
+            })
+            .withTimeout(2000),
+      ]);
+      return { status: 'ok' };
+    } catch (error) {
+      const details = (error as { response?: { error?: Record<string, { message?: string }> } })
+        .response?.error;
+      const failing = Object.entries(details ?? {})
+        .map(([name, result]) => `${name}: ${result.message ?? 'down'}`)
+        .join('; ');
+      const message = `Not ready: ${failing || 'health check failed'}`;
+      this.logger.warn(message);
+      throw new ServiceUnavailableException(message);
+    }
+  }
+}

@@ -1,0 +1,63 @@
+import { describe, expect, it } from '@jest/globals';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfiguration } from './configuration.js';
+
+const dataDir = () => mkdtempSync(join(tmpdir(), 'config-spec-'));
+
+describe('loadConfiguration', () => {
+  it('applies documented defaults', () => {
+    const config = loadConfiguration({ DATA_DIR: dataDir() });
+    expect(config.http.port).toBe(3000);
+    expect(config.http.bodyLimitBytes).toBe(1024 * 1024);
+    expect(config.database).toMatchObject({
+      url: undefined,
+      poolSize: 10,
+      statementTimeoutMs: 5000,
+    });
+    expect(config.log.format).toBe('text');
+    expect(config.http.corsOrigins).toEqual(['http://localhost:5173']);
+  });
+
+  it.each(['postgres://u:p@db:5432/app', 'postgresql://u@localhost/app?sslmode=disable'])(
+    'accepts DATABASE_URL %s',
+    (url) => {
+      expect(loadConfiguration({ DATA_DIR: dataDir(), DATABASE_URL: url }).database.url).toBe(url);
+    },
+  );
+
+  it.each([
+    [
+      { DATABASE_URL: 'mysql://root@db/app' },
+      'DATABASE_URL must be a postgres:// or postgresql:// URL',
+    ],
+    [{ PORT: 'eighty' }, 'PORT must be an integer number'],
+    [{ PORT: '70000' }, 'PORT must not be greater than 65535'],
+    [{ TRUST_PROXY: 'perhaps' }, 'TRUST_PROXY must be a boolean value'],
+    [{ NODE_ENV: 'staging' }, 'NODE_ENV must be one of the following values'],
+    [{ JWT_SECRET: 'short' }, 'JWT_SECRET must be at least 32 characters'],
+    [{ NODE_ENV: 'production' }, 'JWT_SECRET is required when NODE_ENV=production'],
+  ])('stops on %j with one line naming the variable', (env, message) => {
+    expect(() => loadConfiguration({ DATA_DIR: dataDir(), ...env })).toThrow(message);
+  });
+
+  it('generates a JWT secret once outside production and keeps it under the data dir', () => {
+    const dir = dataDir();
+    const first = loadConfiguration({ DATA_DIR: dir }).auth.jwtSecret;
+    expect(first.length).toBeGreaterThanOrEqual(32);
+    expect(readFileSync(join(dir, 'jwt-secret'), 'utf8').trim()).toBe(first);
+    expect(loadConfiguration({ DATA_DIR: dir }).auth.jwtSecret).toBe(first);
+  });
+
+  it('uses JSON logs in production and lower-cases admin emails', () => {
+    const config = loadConfiguration({
+      DATA_DIR: dataDir(),
+      NODE_ENV: 'production',
+      JWT_SECRET: 'x'.repeat(40),
+      ADMIN_EMAILS: ' Boss@Example.com, ops@example.com ,',
+    });
+    expect(config.log.format).toBe('json');
+    expect(config.auth.adminEmails).toEqual(['boss@example.com', 'ops@example.com']);
+  });
+});

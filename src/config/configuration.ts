@@ -1,0 +1,114 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { ConfigError, Environment, validateEnvironment } from './environment.js';
+
+export interface AppConfig {
+  env: Environment['NODE_ENV'];
+  http: {
+    port: number;
+    bodyLimitBytes: number;
+    corsOrigins: string[];
+    trustProxy: boolean;
+    shutdownTimeoutMs: number;
+  };
+  log: { level: Environment['LOG_LEVEL']; format: 'json' | 'text' };
+  database: {
+    /** Unset: main.ts starts an embedded PostgreSQL and fills this in. */
+    url?: string;
+    poolSize: number;
+    statementTimeoutMs: number;
+    embeddedPort: number;
+  };
+  dataDir: string;
+  redisUrl?: string;
+  auth: { jwtSecret: string; jwtExpiresIn: string; adminEmails: string[] };
+  frontendUrl: string;
+  site: { name: string; mode: Environment['SITE_MODE'] };
+  mail: {
+    from: string;
+    resend?: { apiKey: string; apiUrl: string };
+    smtp?: { host: string; port: number; secure: boolean; user?: string; password?: string };
+  };
+}
+
+/**
+ * Outside production a missing JWT_SECRET is generated once and kept under the data
+ * directory, so tokens survive restarts without anyone having to invent a secret.
+ */
+function resolveJwtSecret(env: Environment, dataDir: string): string {
+  if (env.JWT_SECRET) return env.JWT_SECRET;
+  if (env.NODE_ENV === 'production') {
+    throw new ConfigError('Invalid environment: JWT_SECRET is required when NODE_ENV=production');
+  }
+  const file = join(dataDir, 'jwt-secret');
+  try {
+    const existing = readFileSync(file, 'utf8').trim();
+    if (existing.length >= 32) return existing;
+  } catch {
+    // First start: fall through and create it.
+  }
+  const secret = randomBytes(48).toString('base64url');
+  mkdirSync(dataDir, { recursive: true });
+  writeFileSync(file, secret + '\n', { mode: 0o600 });
+  return secret;
+}
+
+const splitList = (value: string | undefined): string[] =>
+  (value ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
+
+export function loadConfiguration(
+  raw: Record<string, string | undefined> = process.env,
+): AppConfig {
+  const env = validateEnvironment(raw);
+  const dataDir = resolve(env.DATA_DIR);
+  return {
+    env: env.NODE_ENV,
+    http: {
+      port: env.PORT,
+      bodyLimitBytes: env.BODY_LIMIT_BYTES,
+      corsOrigins: env.CORS_ORIGINS ? splitList(env.CORS_ORIGINS) : [env.FRONTEND_URL],
+      trustProxy: env.TRUST_PROXY,
+      shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+    },
+    log: {
+      level: env.LOG_LEVEL,
+      format: env.LOG_FORMAT ?? (env.NODE_ENV === 'production' ? 'json' : 'text'),
+    },
+    database: {
+      url: env.DATABASE_URL,
+      poolSize: env.DB_POOL_SIZE,
+      statementTimeoutMs: env.DB_STATEMENT_TIMEOUT_MS,
+      embeddedPort: env.EMBEDDED_PG_PORT,
+    },
+    dataDir,
+    redisUrl: env.REDIS_URL,
+    auth: {
+      jwtSecret: resolveJwtSecret(env, dataDir),
+      jwtExpiresIn: env.JWT_EXPIRES_IN,
+      adminEmails: splitList(env.ADMIN_EMAILS).map((email) => email.toLowerCase()),
+    },
+    frontendUrl: env.FRONTEND_URL,
+    site: { name: env.SITE_NAME, mode: env.SITE_MODE },
+    mail: {
+      from: env.MAIL_FROM,
+      resend: env.RESEND_API_KEY
+        ? { apiKey: env.RESEND_API_KEY, apiUrl: env.RESEND_API_URL }
+        : undefined,
+      smtp: env.SMTP_HOST
+        ? {
+            host: env.SMTP_HOST,
+            port: env.SMTP_PORT,
+            secure: env.SMTP_SECURE,
+            user: env.SMTP_USER,
+            password: env.SMTP_PASSWORD,
+          }
+        : undefined,
+    },
+  };
+}
+
+export { ConfigError };

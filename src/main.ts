@@ -1,0 +1,69 @@
+import 'reflect-metadata';
+import { existsSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { createApp } from './app.factory.js';
+import { AppLogger } from './common/logging/app-logger.js';
+import { ConfigError, loadConfiguration, type AppConfig } from './config/configuration.js';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from './database/embedded-postgres.js';
+
+async function bootstrap(): Promise<void> {
+  if (existsSync('.env')) process.loadEnvFile('.env');
+  let config: AppConfig;
+  try {
+    config = loadConfiguration();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exit(1);
+  }
+  const logger = new AppLogger({ level: config.log.level, json: config.log.format === 'json' });
+
+  let embedded: EmbeddedDatabase | undefined;
+  if (!config.database.url) {
+    logger.log(
+      `DATABASE_URL is unset: starting embedded PostgreSQL in ${config.dataDir}/postgres`,
+      'Bootstrap',
+    );
+    embedded = await startEmbeddedPostgres({
+      dataDir: config.dataDir,
+      port: config.database.embeddedPort,
+      database: 'app',
+      log: (message) => logger.warn(message, 'EmbeddedPostgres'),
+    });
+    config = { ...config, database: { ...config.database, url: embedded.url } };
+  }
+
+  const { app, inFlight } = await createApp(config, { logger });
+  await app.listen(config.http.port);
+  logger.log(
+    `Listening on http://localhost:${config.http.port}/api (docs at /api/docs)`,
+    'Bootstrap',
+  );
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.log(`${signal}: draining ${inFlight.size} in-flight request(s)`, 'Shutdown');
+    const server = app.getHttpServer() as Server;
+    server.close();
+    server.closeIdleConnections();
+    const drained = await inFlight.drain(config.http.shutdownTimeoutMs);
+    if (!drained)
+      logger.warn(`Deadline passed with ${inFlight.size} request(s) still open`, 'Shutdown');
+    server.closeAllConnections();
+    await app.close();
+    await embedded?.stop();
+    logger.log('Stopped', 'Shutdown');
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+}
+
+bootstrap().catch((error: unknown) => {
+  process.stderr.write(
+    `Start-up failed: ${error instanceof Error ? error.message : String(error)}\n`,
+  );
+  process.exit(1);
+});
