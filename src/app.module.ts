@@ -9,6 +9,7 @@ import { ChatModule } from './chat/chat.module.js';
 import { AllExceptionsFilter } from './common/http/all-exceptions.filter.js';
 import { MailModule } from './common/mail/mail.module.js';
 import { OperationsModule } from './common/operations.module.js';
+import { RedisModule } from './common/redis/redis.module.js';
 import { SettingsModule } from './common/settings/settings.module.js';
 import { AppConfigModule } from './config/config.module.js';
 import type { AppConfig } from './config/configuration.js';
@@ -28,6 +29,7 @@ export class AppModule {
         OperationsModule,
         SettingsModule,
         MailModule,
+        RedisModule,
         AuthModule,
         LlmModule,
         CharactersModule,

@@ -3,6 +3,19 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ConfigError, Environment, validateEnvironment } from './environment.js';
 
+export const LLM_PROVIDER_NAMES = [
+  'openai',
+  'anthropic',
+  'gemini',
+  'deepseek',
+  'qwen',
+  'together',
+  'groq',
+  'cerebras',
+  'openrouter',
+] as const;
+export type LlmProviderName = (typeof LLM_PROVIDER_NAMES)[number];
+
 export interface AppConfig {
   env: Environment['NODE_ENV'];
   http: {
@@ -25,6 +38,20 @@ export interface AppConfig {
   auth: { jwtSecret: string; jwtExpiresIn: string; adminEmails: string[] };
   frontendUrl: string;
   site: { name: string; mode: Environment['SITE_MODE'] };
+  google: {
+    /** Unset client id or secret: Google sign-in answers 503. */
+    clientId?: string;
+    clientSecret?: string;
+    callbackUrl?: string;
+    authUrl: string;
+    tokenUrl: string;
+    userInfoUrl: string;
+  };
+  llm: {
+    /** Providers with a key configured; the others stay disabled. */
+    providers: Partial<Record<LlmProviderName, { apiKey: string; baseUrl: string }>>;
+    autonomousProviderOrder: string[];
+  };
   mail: {
     from: string;
     resend?: { apiKey: string; apiUrl: string };
@@ -93,6 +120,24 @@ export function loadConfiguration(
     },
     frontendUrl: env.FRONTEND_URL,
     site: { name: env.SITE_NAME, mode: env.SITE_MODE },
+    google: {
+      clientId: env.GOOGLE_CLIENT_ID,
+      clientSecret: env.GOOGLE_CLIENT_SECRET,
+      callbackUrl: env.GOOGLE_CALLBACK_URL,
+      authUrl: env.GOOGLE_AUTH_URL,
+      tokenUrl: env.GOOGLE_TOKEN_URL,
+      userInfoUrl: env.GOOGLE_USERINFO_URL,
+    },
+    llm: {
+      providers: Object.fromEntries(
+        LLM_PROVIDER_NAMES.flatMap((name) => {
+          const prefix = name.toUpperCase() as Uppercase<LlmProviderName>;
+          const apiKey = env[`${prefix}_API_KEY`];
+          return apiKey ? [[name, { apiKey, baseUrl: env[`${prefix}_BASE_URL`] }]] : [];
+        }),
+      ),
+      autonomousProviderOrder: splitList(env.AUTONOMOUS_PROVIDER_ORDER),
+    },
     mail: {
       from: env.MAIL_FROM,
       resend: env.RESEND_API_KEY

@@ -142,6 +142,106 @@ export class Environment {
   @Transform(emptyToUndefined)
   @IsOptional()
   @IsString()
+  GOOGLE_CLIENT_ID?: string;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  GOOGLE_CLIENT_SECRET?: string;
+
+  /** Where Google sends the browser back; defaults to this API's own callback route. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsUrl({ require_tld: false, require_protocol: true })
+  GOOGLE_CALLBACK_URL?: string;
+
+  @IsUrl({ require_tld: false, require_protocol: true })
+  GOOGLE_AUTH_URL = 'https://accounts.google.com/o/oauth2/v2/auth';
+
+  @IsUrl({ require_tld: false, require_protocol: true })
+  GOOGLE_TOKEN_URL = 'https://oauth2.googleapis.com/token';
+
+  @IsUrl({ require_tld: false, require_protocol: true })
+  GOOGLE_USERINFO_URL = 'https://openidconnect.googleapis.com/v1/userinfo';
+
+  @IsString()
+  AUTONOMOUS_PROVIDER_ORDER = 'openai,gemini,deepseek,together,groq,cerebras,openrouter';
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  OPENAI_API_KEY?: string;
+
+  @IsUrl({ require_tld: false, require_protocol: true })
+  OPENAI_BASE_URL = 'https://api.openai.com/v1';
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  ANTHROPIC_API_KEY?: string;
+
+  @IsUrl({ require_tld: false, require_protocol: true })
+  ANTHROPIC_BASE_URL = 'https://api.anthropic.com/v1';
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  GEMINI_API_KEY?: string;
+
+  @IsUrl({ require_tld: false, require_protocol: true })
+  GEMINI_BASE_URL = 'https://generativelanguage.googleapis.com/v1beta/openai';
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  DEEPSEEK_API_KEY?: string;
+
+  @IsUrl({ require_tld: false, require_protocol: true })
+  DEEPSEEK_BASE_URL = 'https://api.deepseek.com/v1';
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  QWEN_API_KEY?: string;
+
+  @IsUrl({ require_tld: false, require_protocol: true })
+  QWEN_BASE_URL = 'https://dashscope-intl.aliyuncs.com/compatible-mode/v1';
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  TOGETHER_API_KEY?: string;
+
+  @IsUrl({ require_tld: false, require_protocol: true })
+  TOGETHER_BASE_URL = 'https://api.together.xyz/v1';
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  GROQ_API_KEY?: string;
+
+  @IsUrl({ require_tld: false, require_protocol: true })
+  GROQ_BASE_URL = 'https://api.groq.com/openai/v1';
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  CEREBRAS_API_KEY?: string;
+
+  @IsUrl({ require_tld: false, require_protocol: true })
+  CEREBRAS_BASE_URL = 'https://api.cerebras.ai/v1';
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  OPENROUTER_API_KEY?: string;
+
+  @IsUrl({ require_tld: false, require_protocol: true })
+  OPENROUTER_BASE_URL = 'https://openrouter.ai/api/v1';
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
   RESEND_API_KEY?: string;
 
   @IsUrl({ require_tld: false, require_protocol: true })

@@ -1,15 +1,7 @@
-export const PROVIDER_NAMES = [
-  'openai',
-  'anthropic',
-  'gemini',
-  'deepseek',
-  'qwen',
-  'together',
-  'groq',
-  'cerebras',
-  'openrouter',
-] as const;
-export type ProviderName = (typeof PROVIDER_NAMES)[number];
+import { LLM_PROVIDER_NAMES, type LlmProviderName } from '../../config/configuration.js';
+
+const PROVIDER_NAMES = LLM_PROVIDER_NAMES;
+type ProviderName = LlmProviderName;
 
 export const COST_MODES = ['quality', 'balanced', 'economy'] as const;
 export type CostMode = (typeof COST_MODES)[number];
