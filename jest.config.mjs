@@ -8,10 +8,15 @@ const common = {
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   transform: { '^.+\\.ts$': tsJest },
   testEnvironment: 'node',
+  // Lets CommonJS packages built for Nest (@nestjs/throttler) load: see test/support/jest/.
+  resolver: '<rootDir>/test/support/jest/resolver.mjs',
+  setupFiles: ['<rootDir>/test/support/jest/nest-esm-bridge.ts'],
 };
 
 export default {
   maxWorkers: process.env.JEST_MAX_WORKERS ?? 2,
+  // A global option (ignored inside projects); e2e hooks start whole apps.
+  testTimeout: 60000,
   globalSetup: '<rootDir>/test/support/global-setup.mjs',
   globalTeardown: '<rootDir>/test/support/global-teardown.mjs',
   projects: [
@@ -21,7 +26,6 @@ export default {
       displayName: 'e2e',
       rootDir: '.',
       testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
-      testTimeout: 60000,
     },
   ],
 };

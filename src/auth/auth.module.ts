@@ -1,5 +1,81 @@
 import { Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { JwtModule, type JwtSignOptions } from '@nestjs/jwt';
+import { ThrottlerModule } from '@nestjs/throttler';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { REDIS, type RedisClient } from '../common/redis/redis.module.js';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { AccessGuard } from './access.guard.js';
+import { AuthTokenService } from './auth-token.service.js';
+import { AuthController } from './auth.controller.js';
+import { AuthService } from './auth.service.js';
+import { PasswordResetTokenEntity } from './entities/password-reset-token.entity.js';
+import { UserEntity } from './entities/user.entity.js';
+import { GoogleAuthController } from './google/google-auth.controller.js';
+import { GoogleAuthService } from './google/google-auth.service.js';
+import { GoogleOAuthClient } from './google/google-oauth.client.js';
+import { PasswordHasher } from './password-hasher.js';
+import { PasswordResetTokenRepository } from './password-reset-token.repository.js';
+import { PasswordResetService } from './password-reset.service.js';
+import { MemoryChallengeStore, RedisChallengeStore } from './pow/challenge-store.js';
+import { CHALLENGE_STORE, PowService } from './pow/pow.service.js';
+import { throttlerOptions } from './rate-limit/rate-limits.js';
+import { RedisThrottlerStorage } from './rate-limit/redis-throttler.storage.js';
+import { MessageQuotaService } from './usage/message-quota.service.js';
+import { UsersRepository } from './users.repository.js';
+import { UsersService } from './users.service.js';
 
-/** Auth domain: see its issue; empty until that lands. */
-@Module({})
+/** JWT_EXPIRES_IN allows bare seconds ("3600"); jsonwebtoken would read a bare string as ms. */
+const jwtExpiresIn = (value: string) =>
+  (/^\d+$/.test(value) ? Number(value) : value) as JwtSignOptions['expiresIn'];
+
+/**
+ * Accounts, sign-in, and the access rules of every route: the global AccessGuard lives here,
+ * and ThrottlerModule (global) backs @RateLimit()/@MessageThrottle() wherever they are used.
+ * With REDIS_URL set, rate-limit counters and PoW challenges are shared by all instances.
+ */
+@Module({
+  imports: [
+    TypeOrmModule.forFeature([UserEntity, PasswordResetTokenEntity]),
+    JwtModule.registerAsync({
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig) => ({
+        secret: config.auth.jwtSecret,
+        // Pinned both ways: a token never picks its own algorithm (`none`, RS/HS confusion).
+        signOptions: { algorithm: 'HS256', expiresIn: jwtExpiresIn(config.auth.jwtExpiresIn) },
+        verifyOptions: { algorithms: ['HS256'] },
+      }),
+    }),
+    ThrottlerModule.forRootAsync({
+      inject: [APP_CONFIG, REDIS],
+      useFactory: (config: AppConfig, redis: RedisClient) =>
+        throttlerOptions(
+          config.auth.rateLimitScale,
+          redis ? new RedisThrottlerStorage(redis, config.redisKeyPrefix) : undefined,
+        ),
+    }),
+  ],
+  controllers: [AuthController, GoogleAuthController],
+  providers: [
+    UsersRepository,
+    UsersService,
+    PasswordHasher,
+    AuthTokenService,
+    AuthService,
+    PasswordResetTokenRepository,
+    PasswordResetService,
+    PowService,
+    {
+      provide: CHALLENGE_STORE,
+      inject: [APP_CONFIG, REDIS],
+      useFactory: (config: AppConfig, redis: RedisClient) =>
+        redis ? new RedisChallengeStore(redis, config.redisKeyPrefix) : new MemoryChallengeStore(),
+    },
+    GoogleOAuthClient,
+    GoogleAuthService,
+    MessageQuotaService,
+    { provide: APP_GUARD, useClass: AccessGuard },
+  ],
+  exports: [UsersService, MessageQuotaService],
+})
 export class AuthModule {}

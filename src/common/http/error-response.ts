@@ -84,7 +84,10 @@ export function toErrorBody(exception: unknown, requestId?: string): ErrorBody {
   if (exception instanceof HttpException) {
     status = exception.getStatus();
     message = httpExceptionMessage(exception);
-    if (status >= 500) logger.error(exception.stack ?? exception.message);
+    // A deliberate 5xx (upstream down, database away) is an operational condition, not a bug.
+    if (status === HttpStatus.INTERNAL_SERVER_ERROR)
+      logger.error(exception.stack ?? exception.message);
+    else if (status > 500) logger.warn(`${status}: ${message}`);
   } else if (isBodyParserError(exception)) {
     status = exception.status;
     message = bodyParserMessage(exception);

@@ -1,0 +1,73 @@
+import {
+  type CanActivate,
+  type ExecutionContext,
+  ForbiddenException,
+  Injectable,
+  Logger,
+  UnauthorizedException,
+} from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import {
+  ACCESS_KEY,
+  type AccessLevel,
+  MIN_TIER_KEY,
+  type Tier,
+} from '../common/auth/access.decorators.js';
+import type { AuthenticatedRequest } from '../common/auth/auth-user.js';
+import { AuthTokenService } from './auth-token.service.js';
+import { tierAtLeast } from './tiers.js';
+
+/** The token of `Authorization: Bearer <token>`; null for any other Authorization header. */
+function bearerToken(header: string | undefined): string | null | undefined {
+  if (header === undefined) return undefined;
+  const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/i.exec(header.trim());
+  return match ? match[1] : null;
+}
+
+/**
+ * The one global guard (registered as APP_GUARD by AuthModule), default-deny: a route that
+ * declares no access level is refused, so a forgotten decorator fails closed. A token that is
+ * sent must be valid even on guest routes, so a client never silently acts as anonymous.
+ */
+@Injectable()
+export class AccessGuard implements CanActivate {
+  private readonly logger = new Logger(AccessGuard.name);
+
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly tokens: AuthTokenService,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const targets = [context.getHandler(), context.getClass()];
+    const level = this.reflector.getAllAndOverride<AccessLevel | undefined>(ACCESS_KEY, targets);
+    if (!level) {
+      const route = `${context.getClass().name}.${context.getHandler().name}`;
+      this.logger.warn(`Denied ${route}: the route declares no access level`);
+      throw new ForbiddenException('Access denied');
+    }
+    if (level === 'public') return true;
+
+    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    const token = bearerToken(request.headers.authorization);
+    if (token === null) throw new UnauthorizedException('Expected a Bearer token');
+    if (token === undefined) {
+      if (level === 'guest') {
+        request.user = null;
+        return true;
+      }
+      throw new UnauthorizedException('Authentication required');
+    }
+
+    const user = await this.tokens.authenticate(token);
+    request.user = user;
+    if (level === 'admin' && user.role !== 'admin') {
+      throw new ForbiddenException('Only admins may do this');
+    }
+    const minTier = this.reflector.getAllAndOverride<Tier | undefined>(MIN_TIER_KEY, targets);
+    if (minTier && !tierAtLeast(user.tier, minTier)) {
+      throw new ForbiddenException(`This needs the ${minTier} tier`);
+    }
+    return true;
+  }
+}

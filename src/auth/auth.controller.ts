@@ -1,0 +1,140 @@
+import { Body, Controller, Get, Header, HttpCode, HttpStatus, Post } from '@nestjs/common';
+import {
+  ApiAcceptedResponse,
+  ApiBadRequestResponse,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import { Authenticated, Public } from '../common/auth/access.decorators.js';
+import { type AuthUser, CurrentUser } from '../common/auth/auth-user.js';
+import { ErrorResponseDto } from '../common/http/error-response.dto.js';
+import { AuthService } from './auth.service.js';
+import { BotDelay } from './bot-delay.interceptor.js';
+import { AuthTokenResponseDto } from './dto/auth-token-response.dto.js';
+import { ChallengeResponseDto } from './dto/challenge-response.dto.js';
+import { ForgotPasswordDto } from './dto/forgot-password.dto.js';
+import { LoginDto } from './dto/login.dto.js';
+import { MessageResponseDto } from './dto/message-response.dto.js';
+import { RegisterDto } from './dto/register.dto.js';
+import { ResetPasswordDto } from './dto/reset-password.dto.js';
+import { UserResponseDto } from './dto/user-response.dto.js';
+import { PasswordResetService } from './password-reset.service.js';
+import { PowService } from './pow/pow.service.js';
+import { RateLimit } from './rate-limit/rate-limits.js';
+import { UsersService } from './users.service.js';
+
+const ApiInvalidBody = () =>
+  ApiBadRequestResponse({ type: ErrorResponseDto, description: 'The body fails validation' });
+
+@ApiTags('auth')
+@Controller('auth')
+export class AuthController {
+  constructor(
+    private readonly auth: AuthService,
+    private readonly pow: PowService,
+    private readonly passwordReset: PasswordResetService,
+    private readonly users: UsersService,
+  ) {}
+
+  @Get('challenge')
+  @Public()
+  @RateLimit('auth')
+  @Header('Cache-Control', 'no-store')
+  @ApiOperation({
+    summary: 'Proof-of-work challenge for registration',
+    description:
+      'Find a nonce such that sha256(challenge + nonce) in hex starts with `difficulty` zeros. ' +
+      'Each challenge is good for one registration within `expires_in` seconds.',
+  })
+  @ApiOkResponse({ type: ChallengeResponseDto })
+  @ApiServiceUnavailableResponse({ type: ErrorResponseDto })
+  challenge(): Promise<ChallengeResponseDto> {
+    return this.pow.issue();
+  }
+
+  @Post('register')
+  @Public()
+  @RateLimit('auth', 'register')
+  @BotDelay()
+  @Header('Cache-Control', 'no-store')
+  @ApiOperation({ summary: 'Create an account with email and password' })
+  @ApiCreatedResponse({ type: AuthTokenResponseDto })
+  @ApiBadRequestResponse({
+    type: ErrorResponseDto,
+    description: 'Invalid body, wrong or used proof of work, or a filled-in honeypot',
+  })
+  @ApiConflictResponse({ type: ErrorResponseDto, description: 'The email is taken' })
+  @ApiServiceUnavailableResponse({ type: ErrorResponseDto })
+  register(@Body() dto: RegisterDto): Promise<AuthTokenResponseDto> {
+    return this.auth.register(dto);
+  }
+
+  @Post('login')
+  @HttpCode(HttpStatus.OK)
+  @Public()
+  @RateLimit('auth')
+  @BotDelay()
+  @Header('Cache-Control', 'no-store')
+  @ApiOperation({ summary: 'Sign in with email and password' })
+  @ApiOkResponse({ type: AuthTokenResponseDto })
+  @ApiInvalidBody()
+  @ApiUnauthorizedResponse({ type: ErrorResponseDto, description: 'Wrong email or password' })
+  login(@Body() dto: LoginDto): Promise<AuthTokenResponseDto> {
+    return this.auth.login(dto);
+  }
+
+  @Post('forgot-password')
+  @HttpCode(HttpStatus.ACCEPTED)
+  @Public()
+  @RateLimit('reset', 'resetHourly', 'resetEmail')
+  @ApiOperation({
+    summary: 'Mail a password reset link',
+    description: 'Answers the same whether or not the email has an account.',
+  })
+  @ApiAcceptedResponse({ type: MessageResponseDto })
+  @ApiInvalidBody()
+  forgotPassword(@Body() dto: ForgotPasswordDto): Promise<MessageResponseDto> {
+    return this.passwordReset.requestReset(dto);
+  }
+
+  @Post('reset-password')
+  @HttpCode(HttpStatus.OK)
+  @Public()
+  @RateLimit('auth')
+  @ApiOperation({
+    summary: 'Set a new password with a mailed reset token',
+    description:
+      'The token works once, for 60 minutes; every access token issued before stops working.',
+  })
+  @ApiOkResponse({ type: MessageResponseDto })
+  @ApiBadRequestResponse({
+    type: ErrorResponseDto,
+    description: 'Invalid body, or a wrong, used or expired token',
+  })
+  resetPassword(@Body() dto: ResetPasswordDto): Promise<MessageResponseDto> {
+    return this.passwordReset.resetPassword(dto);
+  }
+
+  @Get('me')
+  @Authenticated()
+  @Header('Cache-Control', 'no-store')
+  @ApiOperation({ summary: 'The signed-in user' })
+  @ApiOkResponse({ type: UserResponseDto })
+  me(@CurrentUser() user: AuthUser): Promise<UserResponseDto> {
+    return this.users.getProfile(user.id);
+  }
+
+  @Post('me/confirm-adult')
+  @Authenticated()
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Confirm being an adult (18+), which NSFW content requires' })
+  @ApiOkResponse({ type: UserResponseDto })
+  confirmAdult(@CurrentUser() user: AuthUser): Promise<UserResponseDto> {
+    return this.users.confirmAdult(user.id);
+  }
+}

@@ -1,0 +1,58 @@
+import {
+  BadRequestException,
+  ConflictException,
+  Injectable,
+  UnauthorizedException,
+} from '@nestjs/common';
+import { DEFAULT_LANGUAGE } from '../common/languages.js';
+import { MailService } from '../common/mail/mail.service.js';
+import { SettingsService } from '../common/settings/settings.service.js';
+import { AuthTokenService } from './auth-token.service.js';
+import type { AuthTokenResponseDto } from './dto/auth-token-response.dto.js';
+import type { LoginDto } from './dto/login.dto.js';
+import type { RegisterDto } from './dto/register.dto.js';
+import type { UserEntity } from './entities/user.entity.js';
+import { PasswordHasher } from './password-hasher.js';
+import { PowService } from './pow/pow.service.js';
+import { UsersService } from './users.service.js';
+
+/** Email and password accounts. */
+@Injectable()
+export class AuthService {
+  constructor(
+    private readonly users: UsersService,
+    private readonly passwords: PasswordHasher,
+    private readonly tokens: AuthTokenService,
+    private readonly pow: PowService,
+    private readonly settings: SettingsService,
+    private readonly mail: MailService,
+  ) {}
+
+  async register(dto: RegisterDto): Promise<AuthTokenResponseDto> {
+    // The honeypot: a field hidden from people, so only bots fill it in.
+    if (dto.website) throw new BadRequestException('Registration was refused');
+    await this.pow.verify(dto.challenge, dto.nonce);
+    const user = await this.users.create({
+      email: dto.email,
+      passwordHash: await this.passwords.hash(dto.password),
+      displayName: dto.display_name || null,
+      preferredLanguage: dto.preferred_language ?? DEFAULT_LANGUAGE,
+    });
+    if (!user) throw new ConflictException('An account with this email already exists');
+    await this.notifyAdmins(user);
+    return this.tokens.issue(user);
+  }
+
+  /** Unknown emails and wrong passwords get the same 401 after the same hashing work. */
+  async login(dto: LoginDto): Promise<AuthTokenResponseDto> {
+    const user = await this.users.findByEmail(dto.email);
+    const valid = await this.passwords.verify(user?.passwordHash, dto.password);
+    if (!user || !valid) throw new UnauthorizedException('Invalid email or password');
+    return this.tokens.issue(await this.users.syncAdminRole(user));
+  }
+
+  private async notifyAdmins(user: UserEntity): Promise<void> {
+    if (!(await this.settings.get('notify_registration'))) return;
+    this.mail.notifyAdmins('New registration', `${user.email} registered (${user.role}).`);
+  }
+}

@@ -1,0 +1,6 @@
+import { EmailField } from './fields.js';
+
+export class ForgotPasswordDto {
+  @EmailField()
+  email: string;
+}

@@ -1,0 +1,138 @@
+import {
+  BadRequestException,
+  ConflictException,
+  ForbiddenException,
+  Injectable,
+  ServiceUnavailableException,
+} from '@nestjs/common';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { DEFAULT_LANGUAGE, isLanguage, type Language } from '../../common/languages.js';
+import { InjectConfig, type AppConfig } from '../../config/app-config.js';
+import { AuthTokenService } from '../auth-token.service.js';
+import { stripControlCharacters } from '../../common/validation/text-field.js';
+import { DISPLAY_NAME_MAX_LENGTH, normalizeEmail } from '../dto/fields.js';
+import type { UserEntity } from '../entities/user.entity.js';
+import { UsersService } from '../users.service.js';
+import { GoogleOAuthClient, type GoogleProfile } from './google-oauth.client.js';
+
+export interface GoogleCallbackQuery {
+  code?: unknown;
+  state?: unknown;
+  error?: unknown;
+}
+
+/**
+ * Google sign-in. The `state` sent to Google is random; the browser keeps only its HMAC in an
+ * httpOnly cookie, so a callback is accepted only in the browser that started the flow (no
+ * login CSRF) and a cookie planted by someone else cannot match a state they chose.
+ */
+@Injectable()
+export class GoogleAuthService {
+  constructor(
+    private readonly google: GoogleOAuthClient,
+    private readonly users: UsersService,
+    private readonly tokens: AuthTokenService,
+    @InjectConfig() private readonly config: AppConfig,
+  ) {}
+
+  /** Where to send the browser, and the value of the state cookie to set on it. */
+  start(origin: string): { url: string; stateCookie: string } {
+    this.requireConfigured();
+    const state = randomBytes(32).toString('base64url');
+    return {
+      url: this.google.authorizationUrl(state, this.redirectUri(origin)),
+      stateCookie: this.stateDigest(state),
+    };
+  }
+
+  /** Signs the user in and returns the frontend URL that carries the token in its fragment. */
+  async finish(
+    query: GoogleCallbackQuery,
+    stateCookie: string | undefined,
+    origin: string,
+  ): Promise<string> {
+    this.requireConfigured();
+    const callback = `${this.config.frontendUrl}/auth/callback`;
+    if (typeof query.error === 'string') {
+      // The user declined, or Google refused: the frontend shows it (`access_denied` etc.).
+      const code = /^[a-z_]{1,64}$/.test(query.error) ? query.error : 'oauth_failed';
+      return `${callback}#error=${code}`;
+    }
+    if (!this.stateMatches(query.state, stateCookie)) {
+      throw new BadRequestException('The sign-in request expired or did not start here; try again');
+    }
+    if (typeof query.code !== 'string' || !query.code || query.code.length > 2048) {
+      throw new BadRequestException('Google sent no authorization code');
+    }
+    const profile = await this.google.fetchProfile(query.code, this.redirectUri(origin));
+    const user = await this.users.syncAdminRole(await this.findOrCreateUser(profile));
+    const { access_token } = await this.tokens.issue(user);
+    return `${callback}#access_token=${encodeURIComponent(access_token)}&token_type=bearer`;
+  }
+
+  /**
+   * The account already linked to this Google identity; else the account with the same email,
+   * linked now, but only when Google verified the address (otherwise anyone could take over an
+   * account by naming its email); else a new account.
+   */
+  private async findOrCreateUser(profile: GoogleProfile): Promise<UserEntity> {
+    const linked = await this.users.findByOAuth('google', profile.sub);
+    if (linked) return linked;
+    if (!profile.emailVerified) {
+      throw new ForbiddenException('Your Google account email is not verified');
+    }
+    const email = String(normalizeEmail(profile.email));
+    const existing = await this.users.findByEmail(email);
+    if (existing) {
+      if (!(await this.users.linkOAuth(existing.id, 'google', profile.sub))) {
+        throw new ConflictException(
+          'This email belongs to an account linked to another Google account',
+        );
+      }
+      return existing;
+    }
+    const created = await this.users.create({
+      email,
+      passwordHash: null,
+      displayName: this.displayName(profile.name),
+      preferredLanguage: this.language(profile.locale),
+      oauthProvider: 'google',
+      oauthId: profile.sub,
+    });
+    if (!created) throw new ConflictException('The account was just created; please sign in again');
+    return created;
+  }
+
+  private requireConfigured(): void {
+    if (!this.google.configured) {
+      throw new ServiceUnavailableException('Google sign-in is not configured');
+    }
+  }
+
+  private redirectUri(origin: string): string {
+    return this.config.google.callbackUrl ?? `${origin}/api/auth/google/callback`;
+  }
+
+  private stateDigest(state: string): string {
+    return createHmac('sha256', this.config.auth.jwtSecret)
+      .update(`google-oauth-state:${state}`)
+      .digest('base64url');
+  }
+
+  private stateMatches(state: unknown, cookie: string | undefined): boolean {
+    if (typeof state !== 'string' || !cookie || state.length > 256) return false;
+    const expected = Buffer.from(this.stateDigest(state));
+    const actual = Buffer.from(cookie);
+    return expected.length === actual.length && timingSafeEqual(expected, actual);
+  }
+
+  private displayName(name: string | undefined): string | null {
+    if (!name) return null;
+    return stripControlCharacters(name).trim().slice(0, DISPLAY_NAME_MAX_LENGTH) || null;
+  }
+
+  private language(locale: string | undefined): Language {
+    const language = locale?.slice(0, 2).toLowerCase();
+    return isLanguage(language) ? language : DEFAULT_LANGUAGE;
+  }
+}

@@ -1,0 +1,46 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import type { Repository } from 'typeorm';
+import { PasswordResetTokenEntity } from './entities/password-reset-token.entity.js';
+
+@Injectable()
+export class PasswordResetTokenRepository {
+  constructor(
+    @InjectRepository(PasswordResetTokenEntity)
+    private readonly rows: Repository<PasswordResetTokenEntity>,
+  ) {}
+
+  /**
+   * Stores a user's new reset token and drops their older ones in one statement: only the
+   * latest link works, and the table never holds more than one row per user.
+   */
+  async replaceForUser(userId: string, tokenHash: string, expiresAt: Date): Promise<void> {
+    await this.rows.query(
+      `WITH dropped AS (DELETE FROM password_reset_token WHERE user_id = $1)
+       INSERT INTO password_reset_token (user_id, token_hash, expires_at) VALUES ($1, $2, $3)`,
+      [userId, tokenHash, expiresAt],
+    );
+  }
+
+  /**
+   * Burns a live token and sets its user's password in one statement, so a token can never be
+   * redeemed twice, even by concurrent requests. Returns the user id, or null for a wrong,
+   * used or expired token.
+   */
+  async redeem(tokenHash: string, passwordHash: string, changedAt: Date): Promise<string | null> {
+    const [rows] = (await this.rows.query(
+      `WITH redeemed AS (
+         UPDATE password_reset_token SET used_at = now()
+         WHERE token_hash = $1 AND used_at IS NULL AND expires_at > now()
+         RETURNING user_id
+       )
+       UPDATE app_user
+       SET password_hash = $2, password_changed_at = $3, updated_at = now()
+       FROM redeemed
+       WHERE app_user.id = redeemed.user_id
+       RETURNING app_user.id`,
+      [tokenHash, passwordHash, changedAt],
+    )) as [Array<{ id: string }>, number];
+    return rows[0]?.id ?? null;
+  }
+}

@@ -1,0 +1,97 @@
+import { applyDecorators, type ExecutionContext, SetMetadata, UseGuards } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { ApiTooManyRequestsResponse } from '@nestjs/swagger';
+import {
+  hours,
+  minutes,
+  seconds,
+  type ThrottlerGetTrackerFunction,
+  type ThrottlerModuleOptions,
+  type ThrottlerStorage,
+} from '@nestjs/throttler';
+import type { AuthenticatedRequest } from '../../common/auth/auth-user.js';
+import { sha256Hex } from '../../common/hash.js';
+import { ErrorResponseDto } from '../../common/http/error-response.dto.js';
+import { normalizeEmail } from '../dto/fields.js';
+import { RateLimitGuard } from './rate-limit.guard.js';
+
+type TrackBy = 'ip' | 'email' | 'user';
+
+/**
+ * Every rate limit of the platform (spec: auth/rate_limit.py), each a sliding window shared
+ * by all routes that use it. Multiplied by RATE_LIMIT_SCALE (0 turns them off).
+ */
+export const RATE_LIMITS = {
+  auth: { limit: 10, ttl: minutes(1), by: 'ip' },
+  register: { limit: 3, ttl: hours(1), by: 'ip' },
+  reset: { limit: 3, ttl: minutes(5), by: 'ip' },
+  resetHourly: { limit: 10, ttl: hours(1), by: 'ip' },
+  resetEmail: { limit: 1, ttl: minutes(2), by: 'email' },
+  message: { limit: 20, ttl: minutes(1), by: 'user' },
+  messageInterval: { limit: 1, ttl: seconds(5), by: 'user' },
+  report: { limit: 5, ttl: hours(1), by: 'user' },
+  generate: { limit: 10, ttl: hours(1), by: 'user' },
+} as const satisfies Record<string, { limit: number; ttl: number; by: TrackBy }>;
+
+export type RateLimitName = keyof typeof RATE_LIMITS;
+
+const RATE_LIMITS_KEY = 'rate-limits';
+const reflector = new Reflector();
+
+/**
+ * Undefined falls back to the guard's own tracker: req.ip (which follows X-Forwarded-For only
+ * with TRUST_PROXY), IPv6 addresses grouped by /56.
+ */
+const TRACKERS: Record<TrackBy, ThrottlerGetTrackerFunction | undefined> = {
+  ip: undefined,
+  // Guards run before validation, so the raw body is normalized here the way the DTO will be;
+  // hashed so Redis never holds addresses.
+  email: (req) => `email:${sha256Hex(String(normalizeEmail(req.body?.email) ?? ''))}`,
+  // The access guard (global, so it runs first) has set req.user; guests count by IP.
+  user: (req) => {
+    const { user, ip } = req as AuthenticatedRequest;
+    return user ? `user:${user.id}` : `ip:${ip}`;
+  },
+};
+
+const routeLimits = (context: ExecutionContext): RateLimitName[] =>
+  reflector.getAllAndOverride<RateLimitName[] | undefined>(RATE_LIMITS_KEY, [
+    context.getHandler(),
+    context.getClass(),
+  ]) ?? [];
+
+/** Options for ThrottlerModule: one named throttler per limit, applied only where declared. */
+export function throttlerOptions(
+  scale: number,
+  storage?: ThrottlerStorage,
+): ThrottlerModuleOptions {
+  return {
+    storage,
+    errorMessage: 'Too many requests, please retry later',
+    generateKey: (_context, tracker, name) => `${name}:${tracker}`,
+    throttlers: (Object.keys(RATE_LIMITS) as RateLimitName[]).map((name) => ({
+      name,
+      limit: RATE_LIMITS[name].limit * scale,
+      ttl: RATE_LIMITS[name].ttl,
+      // Sliding windows: a refused request is not counted, and Retry-After is when the oldest
+      // counted one leaves the window. The Redis storage implements the same.
+      blockDuration: 0,
+      getTracker: TRACKERS[RATE_LIMITS[name].by],
+      skipIf: (context: ExecutionContext) => scale === 0 || !routeLimits(context).includes(name),
+    })),
+  };
+}
+
+/** Applies the named limits to a route or controller; 429 with Retry-After once exceeded. */
+export const RateLimit = (...names: RateLimitName[]) =>
+  applyDecorators(
+    SetMetadata(RATE_LIMITS_KEY, names),
+    UseGuards(RateLimitGuard),
+    ApiTooManyRequestsResponse({
+      type: ErrorResponseDto,
+      description: 'Rate limited; Retry-After says when to try again',
+    }),
+  );
+
+/** For chat: 20 messages a minute and one per 5 seconds, per user (guests per IP). */
+export const MessageThrottle = () => RateLimit('message', 'messageInterval');

@@ -1,0 +1,45 @@
+import { describe, expect, it } from '@jest/globals';
+import { capMaxTokens, TIER_LIMITS, tierAtLeast, tierForRole } from './tiers.js';
+
+describe('tiers', () => {
+  it('holds the spec limits', () => {
+    expect(TIER_LIMITS).toEqual({
+      anon: { dailyMessages: 20, maxTokens: 1024, contextMessages: 10 },
+      free: { dailyMessages: 200, maxTokens: 2048, contextMessages: 30 },
+      premium: { dailyMessages: null, maxTokens: 4096, contextMessages: 50 },
+      admin: { dailyMessages: null, maxTokens: 4096, contextMessages: 50 },
+    });
+  });
+
+  it.each([
+    [500, 'anon', 500],
+    [5000, 'anon', 1024],
+    [5000, 'free', 2048],
+    [5000, 'premium', 4096],
+    [3000, 'admin', 3000],
+    [undefined, 'free', 2048],
+    [null, 'anon', 1024],
+    [Number.NaN, 'premium', 4096],
+    [0, 'free', 1],
+    [-10, 'free', 1],
+    [100.7, 'free', 100],
+  ] as const)('caps %p tokens on %s at %p', (requested, tier, expected) => {
+    expect(capMaxTokens(requested, tier)).toBe(expected);
+  });
+
+  it('orders tiers free < premium < admin', () => {
+    expect(tierAtLeast('premium', 'free')).toBe(true);
+    expect(tierAtLeast('premium', 'premium')).toBe(true);
+    expect(tierAtLeast('premium', 'admin')).toBe(false);
+    expect(tierAtLeast('free', 'premium')).toBe(false);
+    expect(tierAtLeast('admin', 'premium')).toBe(true);
+  });
+
+  it('keeps the tier in step with the role', () => {
+    expect(tierForRole('admin', 'free')).toBe('admin');
+    expect(tierForRole('admin', 'premium')).toBe('admin');
+    expect(tierForRole('user', 'admin')).toBe('free');
+    expect(tierForRole('user', 'premium')).toBe('premium');
+    expect(tierForRole('user', 'free')).toBe('free');
+  });
+});

@@ -1,0 +1,47 @@
+import type { Tier } from '../common/auth/access.decorators.js';
+import type { Role } from '../common/auth/auth-user.js';
+
+/** Guests chat without an account; they get the anon limits. */
+export type LimitTier = 'anon' | Tier;
+
+export interface TierLimits {
+  /** Messages a day; null means unlimited. */
+  dailyMessages: number | null;
+  /** Ceiling of `max_tokens` for one reply. */
+  maxTokens: number;
+  /** History messages sent to the model with each request. */
+  contextMessages: number;
+}
+
+/** The one table of per-tier limits (spec: chat/daily_limit.py TIER_LIMITS). */
+export const TIER_LIMITS: Readonly<Record<LimitTier, Readonly<TierLimits>>> = {
+  anon: { dailyMessages: 20, maxTokens: 1024, contextMessages: 10 },
+  free: { dailyMessages: 200, maxTokens: 2048, contextMessages: 30 },
+  premium: { dailyMessages: null, maxTokens: 4096, contextMessages: 50 },
+  admin: { dailyMessages: null, maxTokens: 4096, contextMessages: 50 },
+};
+
+const TIER_RANK: Record<Tier, number> = { free: 0, premium: 1, admin: 2 };
+
+/** free < premium < admin. */
+export const tierAtLeast = (tier: Tier, minimum: Tier): boolean =>
+  TIER_RANK[tier] >= TIER_RANK[minimum];
+
+/**
+ * The `max_tokens` a reply may use: what was asked for, capped at the tier's ceiling; the
+ * ceiling itself when nothing (or nothing sensible) was asked for.
+ */
+export function capMaxTokens(requested: number | null | undefined, tier: LimitTier): number {
+  const ceiling = TIER_LIMITS[tier].maxTokens;
+  if (requested === null || requested === undefined || !Number.isFinite(requested)) return ceiling;
+  return Math.min(Math.max(1, Math.floor(requested)), ceiling);
+}
+
+/**
+ * Keeps tier and role consistent: an admin is on the admin tier; someone who stops being an
+ * admin falls back to free, while a premium subscription survives role changes.
+ */
+export function tierForRole(role: Role, tier: Tier): Tier {
+  if (role === 'admin') return 'admin';
+  return tier === 'admin' ? 'free' : tier;
+}

@@ -1,0 +1,100 @@
+import { ForbiddenException, HttpException, HttpStatus, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import type { AuthUser } from '../../common/auth/auth-user.js';
+import { SettingsService } from '../../common/settings/settings.service.js';
+import { TIER_LIMITS } from '../tiers.js';
+
+/** Whose messages are counted: a signed-in user (per UTC day) or a guest session (in total). */
+export type QuotaSubject = { user: AuthUser } | { guestSession: string };
+
+export interface QuotaTicket {
+  subject: string;
+  period: string;
+  /** Messages left after this one; null when unlimited. */
+  remaining: number | null;
+}
+
+export interface GuestQuotaStatus {
+  limit: number;
+  remaining: number;
+  enabled: boolean;
+}
+
+const utcDay = (now = new Date()) => now.toISOString().slice(0, 10);
+
+/**
+ * Message limits (spec: chat/daily_limit.py and chat/anon.py), enforced in one SQL statement
+ * each, so N parallel sends at the edge never overshoot. A send takes a ticket before the
+ * model is called and gives it back if no reply was produced.
+ */
+@Injectable()
+export class MessageQuotaService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly settings: SettingsService,
+  ) {}
+
+  /** Counts one message, or refuses: 429 for a user over the daily limit, 403 for guests. */
+  async consume(subject: QuotaSubject): Promise<QuotaTicket> {
+    const { key, period, limit } = await this.limitFor(subject);
+    if (limit === 0) throw new ForbiddenException('Guest chat is disabled: please sign up to chat');
+    if (limit === null) return { subject: key, period, remaining: null };
+    const rows = (await this.dataSource.query(
+      `INSERT INTO message_quota (subject, period, used) VALUES ($1, $2, 1)
+       ON CONFLICT (subject, period) DO UPDATE
+         SET used = message_quota.used + 1, updated_at = now()
+         WHERE message_quota.used < $3
+       RETURNING used`,
+      [key, period, limit],
+    )) as Array<{ used: number }>;
+    if (rows.length === 0) {
+      if ('guestSession' in subject) {
+        throw new ForbiddenException(`Guests can send ${limit} messages: sign up to keep chatting`);
+      }
+      throw new HttpException(
+        `Daily message limit reached (${limit} per day); it resets at midnight UTC`,
+        HttpStatus.TOO_MANY_REQUESTS,
+      );
+    }
+    return { subject: key, period, remaining: limit - rows[0].used };
+  }
+
+  /** Gives a ticket back when the message produced no reply (provider error, nothing saved). */
+  async refund(ticket: QuotaTicket): Promise<void> {
+    if (ticket.remaining === null) return;
+    await this.dataSource.query(
+      `UPDATE message_quota SET used = used - 1, updated_at = now()
+       WHERE subject = $1 AND period = $2 AND used > 0`,
+      [ticket.subject, ticket.period],
+    );
+  }
+
+  async guestStatus(session: string | undefined): Promise<GuestQuotaStatus> {
+    const limit = await this.settings.get('anon_message_limit');
+    if (!session || limit === 0) return { limit, remaining: limit, enabled: limit > 0 };
+    const rows = (await this.dataSource.query(
+      `SELECT used FROM message_quota WHERE subject = $1 AND period = 'all'`,
+      [`anon:${session}`],
+    )) as Array<{ used: number }>;
+    return { limit, remaining: Math.max(0, limit - (rows[0]?.used ?? 0)), enabled: true };
+  }
+
+  private async limitFor(
+    subject: QuotaSubject,
+  ): Promise<{ key: string; period: string; limit: number | null }> {
+    if ('guestSession' in subject) {
+      return {
+        key: `anon:${subject.guestSession}`,
+        period: 'all',
+        limit: await this.settings.get('anon_message_limit'),
+      };
+    }
+    const { tier, id } = subject.user;
+    const limit =
+      TIER_LIMITS[tier].dailyMessages === null
+        ? null
+        : await this.settings.get('daily_message_limit');
+    return { key: `user:${id}`, period: utcDay(), limit };
+  }
+}

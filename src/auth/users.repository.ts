@@ -1,0 +1,101 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import type { Repository } from 'typeorm';
+import type { Tier } from '../common/auth/access.decorators.js';
+import type { Role } from '../common/auth/auth-user.js';
+import type { Language } from '../common/languages.js';
+import { type OAuthProvider, UserEntity } from './entities/user.entity.js';
+
+export interface NewUser {
+  email: string;
+  passwordHash: string | null;
+  role: Role;
+  tier: Tier;
+  displayName: string | null;
+  preferredLanguage: Language;
+  oauthProvider?: OAuthProvider;
+  oauthId?: string;
+}
+
+export interface TokenUsage {
+  today: number;
+  month: number;
+}
+
+/** Every query on app_user. */
+@Injectable()
+export class UsersRepository {
+  constructor(@InjectRepository(UserEntity) private readonly rows: Repository<UserEntity>) {}
+
+  findById(id: string): Promise<UserEntity | null> {
+    return this.rows.findOneBy({ id });
+  }
+
+  /** Case-insensitive (citext). */
+  findByEmail(email: string): Promise<UserEntity | null> {
+    return this.rows.findOneBy({ email });
+  }
+
+  findByOAuth(provider: OAuthProvider, oauthId: string): Promise<UserEntity | null> {
+    return this.rows.findOneBy({ oauthProvider: provider, oauthId });
+  }
+
+  /** Null when the email (or OAuth identity) is taken, also when a concurrent insert won. */
+  async insertIfFree(user: NewUser): Promise<UserEntity | null> {
+    const result = await this.rows
+      .createQueryBuilder()
+      .insert()
+      .values(user)
+      .orIgnore()
+      .returning(['id'])
+      .execute();
+    const id = (result.raw as Array<{ id: string }>)[0]?.id;
+    return id ? this.findById(id) : null;
+  }
+
+  async confirmAdult(id: string): Promise<void> {
+    await this.rows
+      .createQueryBuilder()
+      .update()
+      .set({ adultConfirmedAt: () => 'COALESCE(adult_confirmed_at, now())' })
+      .where('id = :id', { id })
+      .execute();
+  }
+
+  async setRoleAndTier(id: string, role: Role, tier: Tier): Promise<void> {
+    await this.rows.update({ id }, { role, tier });
+  }
+
+  /** Links an OAuth identity to an account that has none yet; false when it already had one. */
+  async linkOAuth(id: string, provider: OAuthProvider, oauthId: string): Promise<boolean> {
+    const [, linked] = (await this.rows.query(
+      `UPDATE app_user SET oauth_provider = $2, oauth_id = $3, updated_at = now()
+       WHERE id = $1 AND oauth_id IS NULL`,
+      [id, provider, oauthId],
+    )) as [unknown[], number];
+    return linked === 1;
+  }
+
+  /**
+   * Adds to the token counters in one statement, so concurrent replies never lose an update.
+   * The counters belong to the UTC day (and month) in tokens_reset_date; the first use on a
+   * later day starts them again from zero, using the database's clock as the one clock.
+   */
+  async addTokensUsed(id: string, tokens: number): Promise<TokenUsage | null> {
+    const [rows] = (await this.rows.query(
+      `WITH clock AS (SELECT (now() AT TIME ZONE 'UTC')::date AS today)
+       UPDATE app_user SET
+         tokens_used_today =
+           CASE WHEN tokens_reset_date = clock.today THEN tokens_used_today ELSE 0 END + $2,
+         tokens_used_month =
+           CASE WHEN date_trunc('month', tokens_reset_date) = date_trunc('month', clock.today)
+             THEN tokens_used_month ELSE 0 END + $2,
+         tokens_reset_date = clock.today
+       FROM clock
+       WHERE id = $1
+       RETURNING tokens_used_today AS today, tokens_used_month AS month`,
+      [id, tokens],
+    )) as [TokenUsage[], number];
+    return rows[0] ?? null;
+  }
+}

@@ -1,0 +1,72 @@
+import { afterEach, describe, expect, it, jest } from '@jest/globals';
+import { Logger } from '@nestjs/common';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfiguration } from '../../config/configuration.js';
+import { MailService } from './mail.service.js';
+
+const config = (env: Record<string, string> = {}) =>
+  loadConfiguration({ DATA_DIR: mkdtempSync(join(tmpdir(), 'mail-spec-')), ...env });
+
+const RESEND = { RESEND_API_KEY: 're_test', RESEND_API_URL: 'http://resend.test' };
+const SMTP = { SMTP_HOST: 'smtp.test', SMTP_PORT: '2525' };
+
+describe('MailService transport selection', () => {
+  afterEach(() => {
+    jest.restoreAllMocks();
+  });
+
+  it('prefers Resend, then SMTP, then the console', () => {
+    expect(new MailService(config({ ...RESEND, ...SMTP })).transportName).toBe('resend');
+    expect(new MailService(config(SMTP)).transportName).toBe('smtp');
+    expect(new MailService(config()).transportName).toBe('console');
+  });
+
+  it('posts to the Resend API with the key and keeps the message in the outbox', async () => {
+    const fetch = jest
+      .spyOn(globalThis, 'fetch')
+      .mockResolvedValue(new Response('{"id":"1"}', { status: 200 }));
+    const mail = new MailService(config({ ...RESEND, MAIL_FROM: 'Site <no-reply@site.test>' }));
+
+    await mail.send({ to: 'alice@example.com', subject: 'Hi', text: 'Hello' });
+
+    const [url, init] = fetch.mock.calls[0] as [string, RequestInit];
+    expect(url).toBe('http://resend.test/emails');
+    expect((init.headers as Record<string, string>).Authorization).toBe('Bearer re_test');
+    expect(JSON.parse(init.body as string)).toMatchObject({
+      from: 'Site <no-reply@site.test>',
+      to: ['alice@example.com'],
+      subject: 'Hi',
+    });
+    expect(mail.outbox).toEqual([
+      expect.objectContaining({ to: 'alice@example.com', transport: 'resend' }),
+    ]);
+  });
+
+  it('surfaces a Resend failure to send() and only logs it in the background', async () => {
+    jest.spyOn(globalThis, 'fetch').mockResolvedValue(new Response('no', { status: 422 }));
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    const mail = new MailService(config(RESEND));
+
+    await expect(mail.send({ to: 'a@example.com', subject: 'S', text: 'T' })).rejects.toThrow(
+      'Resend answered HTTP 422',
+    );
+    mail.sendInBackground({ to: 'a@example.com', subject: 'Alert', text: 'T' });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(warn).toHaveBeenCalledWith('Mail "Alert" not sent: Resend answered HTTP 422');
+  });
+
+  it('mails the admins only when ADMIN_EMAILS lists some', () => {
+    jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
+    const none = new MailService(config());
+    none.notifyAdmins('Subject', 'Text');
+    expect(none.outbox).toEqual([]);
+
+    const some = new MailService(config({ ADMIN_EMAILS: 'a@example.com,b@example.com' }));
+    some.notifyAdmins('Subject', 'Text');
+    expect(some.outbox).toEqual([
+      expect.objectContaining({ to: ['a@example.com', 'b@example.com'], transport: 'console' }),
+    ]);
+  });
+});

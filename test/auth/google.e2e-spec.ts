@@ -1,0 +1,280 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { BROWSER_HEADERS, RELAXED_AUTH_ENV, registerUser } from '../support/auth.js';
+import {
+  startFakeGoogle,
+  type FakeGoogle,
+  type FakeGoogleProfile,
+} from '../support/fake-google.js';
+import { createTestApp, type TestApp } from '../support/test-app.js';
+
+const FRONTEND_CALLBACK = 'http://frontend.test/auth/callback';
+
+describe('Google sign-in', () => {
+  let google: FakeGoogle;
+  let t: TestApp;
+
+  beforeAll(async () => {
+    google = await startFakeGoogle();
+    t = await createTestApp({
+      env: { ...RELAXED_AUTH_ENV, ...google.env, ADMIN_EMAILS: 'chief@gmail.com' },
+    });
+  }, 30_000);
+
+  afterAll(async () => {
+    await t?.close();
+    await google?.close();
+  });
+
+  /** GET /api/auth/google: the redirect to Google and the state cookie it sets. */
+  async function start() {
+    const res = await t.http.get('/api/auth/google').expect(302);
+    const setCookie = ([] as string[]).concat(res.headers['set-cookie'] ?? []);
+    return {
+      location: new URL(res.headers.location),
+      setCookie,
+      cookie: setCookie[0].split(';')[0],
+    };
+  }
+
+  /** The browser at Google's consent page: Google redirects back to the app's callback. */
+  async function consent(location: URL, profile: FakeGoogleProfile): Promise<string> {
+    google.profile = profile;
+    const res = await fetch(location, { redirect: 'manual' });
+    const callback = new URL(res.headers.get('location')!);
+    return `${callback.pathname}${callback.search}`;
+  }
+
+  /** The whole flow in one browser; resolves with the callback's response. */
+  async function signIn(profile: FakeGoogleProfile) {
+    const { location, cookie } = await start();
+    return t.http.get(await consent(location, profile)).set('Cookie', cookie);
+  }
+
+  const tokenFrom = (redirect: string): string => {
+    const url = new URL(redirect);
+    expect(`${url.origin}${url.pathname}`).toBe(FRONTEND_CALLBACK);
+    const fragment = new URLSearchParams(url.hash.slice(1));
+    expect(fragment.get('token_type')).toBe('bearer');
+    return fragment.get('access_token')!;
+  };
+
+  const me = (token: string) =>
+    t.http
+      .get('/api/auth/me')
+      .auth(token, { type: 'bearer' })
+      .expect(200)
+      .then((r) => r.body);
+
+  it('redirects to Google with the client, callback, scopes and a state bound to this browser', async () => {
+    const { location, setCookie, cookie } = await start();
+    expect(`${location.origin}${location.pathname}`).toBe(`${google.url}/auth`);
+    expect(Object.fromEntries(location.searchParams)).toMatchObject({
+      client_id: 'fake-client-id',
+      redirect_uri: `${t.url}/api/auth/google/callback`,
+      response_type: 'code',
+      scope: 'openid email profile',
+      state: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
+    });
+    expect(setCookie[0]).toMatch(/^google_oauth_state=/);
+    expect(setCookie[0]).toContain('HttpOnly');
+    expect(setCookie[0]).toContain('SameSite=Lax');
+    expect(setCookie[0]).toContain('Path=/api/auth/google');
+    // The cookie holds a digest of the state, not the state itself.
+    expect(cookie.split('=')[1]).not.toBe(location.searchParams.get('state'));
+  });
+
+  it('creates an account for a new Google user and redirects to the frontend with a token', async () => {
+    const res = await signIn({
+      sub: 'google-new',
+      email: 'New.Person@Gmail.com',
+      email_verified: true,
+      name: 'New\u0000 Person',
+      locale: 'pt-BR',
+    });
+    expect(res.status).toBe(302);
+    expect(res.headers['set-cookie']?.[0]).toMatch(/^google_oauth_state=;/);
+    const user = await me(tokenFrom(res.headers.location));
+    expect(user).toMatchObject({
+      email: 'new.person@gmail.com',
+      display_name: 'New Person',
+      preferred_language: 'pt',
+      role: 'user',
+      tier: 'free',
+    });
+    expect(google.tokenRequests.at(-1)).toMatchObject({
+      grant_type: 'authorization_code',
+      client_id: 'fake-client-id',
+      client_secret: 'fake-client-secret',
+      redirect_uri: `${t.url}/api/auth/google/callback`,
+    });
+
+    // No password: email sign-in fails like any wrong password.
+    await t.http
+      .post('/api/auth/login')
+      .set(BROWSER_HEADERS)
+      .send({ email: 'new.person@gmail.com', password: 'anything at all' })
+      .expect(401);
+
+    // Signing in again finds the same account by its Google id.
+    const again = await signIn({
+      sub: 'google-new',
+      email: 'renamed@gmail.com',
+      email_verified: true,
+    });
+    expect((await me(tokenFrom(again.headers.location))).id).toBe(user.id);
+  });
+
+  it('links a Google account to the password account with the same verified email', async () => {
+    const account = await registerUser(t, { email: 'linked@gmail.com' });
+    const res = await signIn({
+      sub: 'google-linked',
+      email: 'Linked@Gmail.com',
+      email_verified: true,
+    });
+    expect(res.status).toBe(302);
+    expect((await me(tokenFrom(res.headers.location))).id).toBe(account.user.id);
+    const [row] = await t.dataSource.query(
+      `SELECT oauth_provider, oauth_id FROM app_user WHERE id = $1`,
+      [account.user.id],
+    );
+    expect(row).toEqual({ oauth_provider: 'google', oauth_id: 'google-linked' });
+
+    // The password keeps working.
+    await t.http
+      .post('/api/auth/login')
+      .set(BROWSER_HEADERS)
+      .send({ email: account.email, password: account.password })
+      .expect(200);
+  });
+
+  it('refuses an unverified Google email instead of linking or creating', async () => {
+    const account = await registerUser(t, { email: 'victim@gmail.com' });
+    const res = await signIn({
+      sub: 'google-attacker',
+      email: 'victim@gmail.com',
+      email_verified: false,
+    });
+    expect(res.status).toBe(403);
+    expect(res.body.message).toBe('Your Google account email is not verified');
+    const [row] = await t.dataSource.query(`SELECT oauth_id FROM app_user WHERE id = $1`, [
+      account.user.id,
+    ]);
+    expect(row.oauth_id).toBeNull();
+  });
+
+  it('refuses to link an email that is linked to another Google account', async () => {
+    await signIn({ sub: 'google-first', email: 'taken@gmail.com', email_verified: true });
+    const res = await signIn({
+      sub: 'google-second',
+      email: 'taken@gmail.com',
+      email_verified: true,
+    });
+    expect(res.status).toBe(409);
+  });
+
+  it('gives ADMIN_EMAILS the admin role', async () => {
+    const res = await signIn({
+      sub: 'google-chief',
+      email: 'chief@gmail.com',
+      email_verified: true,
+    });
+    expect(await me(tokenFrom(res.headers.location))).toMatchObject({
+      role: 'admin',
+      tier: 'admin',
+    });
+  });
+
+  describe('refuses a callback whose state is not bound to this browser', () => {
+    it('with the cookie of another sign-in', async () => {
+      const victim = await start();
+      const attacker = await start();
+      const callback = await consent(attacker.location, {
+        sub: 'g-x',
+        email: 'x@gmail.com',
+        email_verified: true,
+      });
+      const res = await t.http.get(callback).set('Cookie', victim.cookie);
+      expect(res.status).toBe(400);
+      expect(res.body.message).toContain('did not start here');
+    });
+
+    it('without the cookie, or with a tampered one', async () => {
+      const { location, cookie } = await start();
+      const callback = await consent(location, {
+        sub: 'g-y',
+        email: 'y@gmail.com',
+        email_verified: true,
+      });
+      expect((await t.http.get(callback)).status).toBe(400);
+      expect((await t.http.get(callback).set('Cookie', `${cookie}x`)).status).toBe(400);
+    });
+
+    it('with a state that was altered on the way', async () => {
+      const { location, cookie } = await start();
+      const callback = new URL(
+        await consent(location, { sub: 'g-z', email: 'z@gmail.com', email_verified: true }),
+        t.url,
+      );
+      callback.searchParams.set('state', 'A'.repeat(43));
+      const res = await t.http.get(`${callback.pathname}${callback.search}`).set('Cookie', cookie);
+      expect(res.status).toBe(400);
+      expect(google.tokenRequests.at(-1)?.code).not.toBe(callback.searchParams.get('code'));
+    });
+  });
+
+  it('sends the browser back to the frontend when the user declines at Google', async () => {
+    const res = await t.http
+      .get('/api/auth/google/callback?error=access_denied&state=x')
+      .expect(302);
+    expect(res.headers.location).toBe(`${FRONTEND_CALLBACK}#error=access_denied`);
+    const odd = await t.http.get('/api/auth/google/callback?error=%3Cscript%3E').expect(302);
+    expect(odd.headers.location).toBe(`${FRONTEND_CALLBACK}#error=oauth_failed`);
+  });
+
+  it('answers 502 when Google fails, and 400 without a code', async () => {
+    google.failNextToken(500);
+    const res = await signIn({ sub: 'g-down', email: 'down@gmail.com', email_verified: true });
+    expect(res.status).toBe(502);
+    expect(res.body).toMatchObject({
+      status_code: 502,
+      message: 'Google sign-in failed, please try again',
+    });
+
+    const { location, cookie } = await start();
+    const state = location.searchParams.get('state')!;
+    const noCode = await t.http
+      .get(`/api/auth/google/callback?state=${state}`)
+      .set('Cookie', cookie);
+    expect(noCode.status).toBe(400);
+  });
+
+  it("logs Google's own failure as a warning and nothing at error level", () => {
+    expect(t.errorLogs()).toEqual([]);
+    expect(t.logs).toContainEqual(
+      expect.objectContaining({ level: 'warn', message: expect.stringContaining('502') }),
+    );
+  });
+});
+
+describe('Google sign-in, not configured', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await createTestApp({ env: RELAXED_AUTH_ENV });
+  }, 30_000);
+
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('answers 503 on both routes', async () => {
+    for (const path of ['/api/auth/google', '/api/auth/google/callback?code=x&state=y']) {
+      const res = await t.http.get(path);
+      expect(res.status).toBe(503);
+      expect(res.body).toMatchObject({
+        status_code: 503,
+        message: 'Google sign-in is not configured',
+      });
+    }
+  });
+});

@@ -1,0 +1,150 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createHash, randomBytes } from 'node:crypto';
+import { MailService } from '../../src/common/mail/mail.service.js';
+import { BROWSER_HEADERS, RELAXED_AUTH_ENV, registerUser, uniqueEmail } from '../support/auth.js';
+import { createTestApp, type TestApp } from '../support/test-app.js';
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+const NEW_PASSWORD = 'a brand new passphrase';
+
+describe('password reset', () => {
+  let t: TestApp;
+  let mail: MailService;
+
+  beforeAll(async () => {
+    t = await createTestApp({ env: RELAXED_AUTH_ENV });
+    mail = t.app.get(MailService);
+  }, 30_000);
+
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  const forgot = (email: string) =>
+    t.http.post('/api/auth/forgot-password').set(BROWSER_HEADERS).send({ email });
+
+  const reset = (token: string, password = NEW_PASSWORD) =>
+    t.http.post('/api/auth/reset-password').send({ token, password });
+
+  const me = (token: string) => t.http.get('/api/auth/me').auth(token, { type: 'bearer' });
+
+  /** Requests a reset link and returns the token from the mail. */
+  async function mailedToken(email: string): Promise<string> {
+    const sent = mail.outbox.length;
+    await forgot(email).expect(202);
+    expect(mail.outbox).toHaveLength(sent + 1);
+    const message = mail.outbox.at(-1)!;
+    expect(message.to).toBe(email);
+    const link = /http:\/\/frontend\.test\/reset-password\?token=([A-Za-z0-9_-]+)/.exec(
+      message.text,
+    );
+    expect(link).not.toBeNull();
+    return link![1];
+  }
+
+  it('answers known and unknown emails identically, and mails only the known one', async () => {
+    const { email } = await registerUser(t);
+    const sent = mail.outbox.length;
+
+    const known = await forgot(email.toUpperCase());
+    const unknown = await forgot(uniqueEmail('nobody'));
+
+    expect(known.status).toBe(202);
+    expect(unknown.status).toBe(202);
+    expect(unknown.body).toEqual(known.body);
+    expect(known.body).toEqual({ message: expect.stringContaining('If an account exists') });
+    expect(mail.outbox.slice(sent)).toEqual([
+      expect.objectContaining({
+        to: email,
+        subject: expect.stringContaining('reset your password'),
+        text: expect.stringMatching(/reset-password\?token=[A-Za-z0-9_-]{43}\n/),
+      }),
+    ]);
+  });
+
+  it('stores only the SHA-256 of a 256-bit token, expiring in 60 minutes', async () => {
+    const { email, user } = await registerUser(t);
+    const token = await mailedToken(email);
+    expect(Buffer.from(token, 'base64url')).toHaveLength(32);
+
+    const rows = await t.dataSource.query(
+      `SELECT token_hash, extract(epoch FROM expires_at - created_at) AS ttl
+       FROM password_reset_token WHERE user_id = $1`,
+      [user.id],
+    );
+    expect(rows).toHaveLength(1);
+    expect(rows[0].token_hash).toBe(sha256(token));
+    expect(Math.round(Number(rows[0].ttl))).toBe(3600);
+  });
+
+  it('sets the new password and revokes every token issued before', async () => {
+    const { email, password, token: oldToken } = await registerUser(t);
+    await me(oldToken).expect(200);
+
+    const resetToken = await mailedToken(email);
+    const res = await reset(resetToken).expect(200);
+    expect(res.body).toEqual({ message: expect.stringContaining('password has been changed') });
+
+    const revoked = await me(oldToken);
+    expect(revoked.status).toBe(401);
+    expect(revoked.body.message).toBe('The token was revoked by a password change');
+
+    await t.http.post('/api/auth/login').set(BROWSER_HEADERS).send({ email, password }).expect(401);
+    const login = await t.http
+      .post('/api/auth/login')
+      .set(BROWSER_HEADERS)
+      .send({ email, password: NEW_PASSWORD })
+      .expect(200);
+    // Issued within the same second as the change, and still valid.
+    await me(login.body.access_token).expect(200);
+  });
+
+  it('refuses a token used once already', async () => {
+    const { email } = await registerUser(t);
+    const token = await mailedToken(email);
+    await reset(token).expect(200);
+
+    const again = await reset(token, 'yet another password');
+    expect(again.status).toBe(400);
+    expect(again.body.message).toBe('The reset link is invalid, used or expired');
+  });
+
+  it('refuses an expired token', async () => {
+    const { email, user } = await registerUser(t);
+    const token = await mailedToken(email);
+    await t.dataSource.query(
+      `UPDATE password_reset_token SET expires_at = now() - interval '1 second' WHERE user_id = $1`,
+      [user.id],
+    );
+    expect((await reset(token)).status).toBe(400);
+  });
+
+  it('refuses a wrong token, and a malformed one with a validation error', async () => {
+    const wrong = await reset(randomBytes(32).toString('base64url'));
+    expect(wrong.status).toBe(400);
+    expect(wrong.body.message).toBe('The reset link is invalid, used or expired');
+
+    const malformed = await reset('../../etc/passwd');
+    expect(malformed.status).toBe(400);
+    expect(malformed.body.message).toContain('token is not a valid reset token');
+  });
+
+  it('keeps only the latest link working', async () => {
+    const { email } = await registerUser(t);
+    const first = await mailedToken(email);
+    const second = await mailedToken(email);
+    expect((await reset(first)).status).toBe(400);
+    await reset(second).expect(200);
+  });
+
+  it('validates the new password like registration does', async () => {
+    const { email } = await registerUser(t);
+    const token = await mailedToken(email);
+    expect((await reset(token, 'short')).status).toBe(400);
+    await reset(token).expect(200);
+  });
+
+  it('logs nothing at error level', () => {
+    expect(t.errorLogs()).toEqual([]);
+  });
+});
