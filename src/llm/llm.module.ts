@@ -1,5 +1,32 @@
 import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { LlmAvailabilityRepository } from './availability/llm-availability.repository.js';
+import { ProviderAvailabilityService } from './availability/provider-availability.service.js';
+import { Clock } from './clock.js';
+import { LlmModelCooldownEntity } from './entities/llm-model-cooldown.entity.js';
+import { LlmProviderBlockEntity } from './entities/llm-provider-block.entity.js';
+import { LlmService } from './llm.service.js';
+import { ModelsController } from './models.controller.js';
+import { ModelsService } from './models.service.js';
+import { LlmProviderRegistry } from './providers/provider-registry.js';
+import { TokenEstimator } from './usage/token-estimator.js';
 
-/** Llm domain: see its issue; empty until that lands. */
-@Module({})
+/**
+ * LLM providers behind one facade, LlmService (stream, generate, background fallback, provider
+ * status), plus the public model lists. Depends only on config and common (settings, mail).
+ */
+@Module({
+  imports: [TypeOrmModule.forFeature([LlmProviderBlockEntity, LlmModelCooldownEntity])],
+  controllers: [ModelsController],
+  providers: [
+    Clock,
+    TokenEstimator,
+    LlmAvailabilityRepository,
+    ProviderAvailabilityService,
+    LlmProviderRegistry,
+    LlmService,
+    ModelsService,
+  ],
+  exports: [LlmService],
+})
 export class LlmModule {}

@@ -1,0 +1,153 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectConfig, type AppConfig } from '../config/app-config.js';
+import {
+  ProviderAvailabilityService,
+  type ProviderStatus,
+} from './availability/provider-availability.service.js';
+import {
+  type AttemptFailure,
+  LlmRequestFailedError,
+  ProviderUnavailableError,
+} from './llm.errors.js';
+import { describeFailure, failedStream, failuresOf, streamWithFallback } from './llm-stream.js';
+import type {
+  ChatMessage,
+  GenerationConfig,
+  LlmProvider,
+  LlmResult,
+  LlmStreamEvent,
+  ProviderName,
+} from './llm.types.js';
+import { LlmProviderRegistry } from './providers/provider-registry.js';
+
+export type { ProviderStatus };
+
+export interface LlmRequest {
+  messages: ChatMessage[];
+  /**
+   * A provider by name (its `config.model`, or its own choice), or `auto` (the default): the
+   * available providers in `providers` order, each choosing among its top models.
+   */
+  provider?: ProviderName | 'auto';
+  /** The order `auto` tries; default LLM_PROVIDER_ORDER. */
+  providers?: readonly string[];
+  config?: GenerationConfig;
+  /** Aborting it (client gone) cancels the upstream request; the stream then throws its reason. */
+  signal?: AbortSignal;
+}
+
+/**
+ * The LLM module's facade for chat, characters and autonomous jobs.
+ *
+ * Fallback happens only before the first token reaches the caller, within a provider (its
+ * models) and, for `auto`, across providers; the `usage` event or result names the model that
+ * actually answered. Errors: ProviderUnavailableError (nothing may serve), LlmRequestFailedError
+ * (everything tried failed, or the reply broke off mid-stream), or the signal's abort reason.
+ */
+@Injectable()
+export class LlmService {
+  private readonly logger = new Logger(LlmService.name);
+
+  constructor(
+    @InjectConfig() private readonly config: AppConfig,
+    private readonly registry: LlmProviderRegistry,
+    private readonly availability: ProviderAvailabilityService,
+  ) {}
+
+  /** Text deltas as they arrive, then one `usage` event naming provider and model. */
+  stream(request: LlmRequest): AsyncIterable<LlmStreamEvent> {
+    const { messages, config, signal } = request;
+    if (request.provider && request.provider !== 'auto') {
+      // Handed over as is: every wrapping generator costs each token a few microtasks.
+      return (
+        this.registry.find(request.provider)?.generateStream(messages, config, signal) ??
+        failedStream(new ProviderUnavailableError(request.provider, 'not_configured'))
+      );
+    }
+    return streamWithFallback(
+      async () =>
+        (await this.autoProviders(request.providers)).map(
+          (provider) => () => provider.generateStream(messages, autoConfig(config), signal),
+        ),
+      async (error) => {
+        this.logger.warn(`Trying the next provider after: ${describeFailure(error)}`);
+        return true;
+      },
+      signal,
+    );
+  }
+
+  /** The whole reply at once (providers prone to garbled output retry it once). */
+  async generate(request: LlmRequest): Promise<LlmResult> {
+    const { messages, config, signal } = request;
+    if (request.provider && request.provider !== 'auto') {
+      const provider = this.registry.find(request.provider);
+      if (!provider) throw new ProviderUnavailableError(request.provider, 'not_configured');
+      return provider.generate(messages, config, signal);
+    }
+    return this.generateFrom(await this.autoProviders(request.providers), messages, config, signal);
+  }
+
+  /**
+   * For background jobs: the available providers in `order` (default AUTONOMOUS_PROVIDER_ORDER:
+   * paid first, free as fallback), each with model `auto`. Never the offline provider — a job
+   * must not store template text.
+   */
+  async generateWithFallback(
+    messages: ChatMessage[],
+    config: GenerationConfig = {},
+    order: readonly string[] = this.config.llm.autonomousProviderOrder,
+  ): Promise<LlmResult> {
+    const providers = await this.registry.available(order);
+    if (providers.length === 0) throw new ProviderUnavailableError('auto', 'none_available');
+    return this.generateFrom(providers, messages, config);
+  }
+
+  /** Names of the providers of `order` (default AUTONOMOUS_PROVIDER_ORDER) that may serve now. */
+  async availableProviders(
+    order: readonly string[] = this.config.llm.autonomousProviderOrder,
+  ): Promise<ProviderName[]> {
+    return (await this.registry.available(order)).map((provider) => provider.name);
+  }
+
+  /** Every provider's configuration, admin switch, block and cooldowns (admin UI). */
+  providerStatus(): Promise<ProviderStatus[]> {
+    return this.availability.status();
+  }
+
+  private async autoProviders(
+    order: readonly string[] = this.config.llm.providerOrder,
+  ): Promise<LlmProvider[]> {
+    const providers = await this.registry.available(order);
+    if (providers.length > 0) return providers;
+    if (this.registry.offlineOnly) return [this.registry.offline];
+    throw new ProviderUnavailableError('auto', 'none_available');
+  }
+
+  private async generateFrom(
+    providers: LlmProvider[],
+    messages: ChatMessage[],
+    config: GenerationConfig | undefined,
+    signal?: AbortSignal,
+  ): Promise<LlmResult> {
+    const failures: AttemptFailure[] = [];
+    for (const provider of providers) {
+      try {
+        return await provider.generate(messages, autoConfig(config), signal);
+      } catch (error) {
+        signal?.throwIfAborted();
+        const failed = failuresOf(error);
+        if (!failed) throw error;
+        this.logger.warn(`Trying the next provider after: ${describeFailure(error)}`);
+        failures.push(...failed);
+      }
+    }
+    throw new LlmRequestFailedError(failures);
+  }
+}
+
+/** Across providers a model id means nothing: each picks its own. */
+const autoConfig = (config: GenerationConfig = {}): GenerationConfig => ({
+  ...config,
+  model: 'auto',
+});

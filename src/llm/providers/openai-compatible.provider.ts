@@ -1,0 +1,291 @@
+import { Logger } from '@nestjs/common';
+import OpenAI from 'openai';
+import type { ProviderAvailabilityService } from '../availability/provider-availability.service.js';
+import {
+  LlmRequestFailedError,
+  ProviderUnavailableError,
+  toUpstreamError,
+  UpstreamError,
+} from '../llm.errors.js';
+import { collectStream, streamWithFallback } from '../llm-stream.js';
+import type {
+  ChatMessage,
+  GenerationConfig,
+  LlmProvider,
+  LlmResult,
+  LlmStreamEvent,
+  ModelInfo,
+  ProviderName,
+  TokenUsage,
+} from '../llm.types.js';
+import { MODEL_REGISTRY } from '../models/model-registry.js';
+import { AUTO_FALLBACK_SIZE, pickFallbackModels } from '../models/model-selection.js';
+import { isGarbledReply } from '../output/language-check.js';
+import { ThinkingFilter } from '../output/thinking-filter.js';
+import type { TokenEstimator } from '../usage/token-estimator.js';
+
+export interface ProviderOptions {
+  apiKey: string;
+  baseUrl: string;
+  firstTokenTimeoutMs: number;
+  streamIdleTimeoutMs: number;
+}
+
+/** The body we send; `top_k` and `enable_thinking` are extensions some providers accept. */
+export type ChatRequestBody = OpenAI.Chat.ChatCompletionCreateParamsStreaming & {
+  top_k?: number;
+  enable_thinking?: boolean;
+};
+
+type DeltaWithReasoning = OpenAI.Chat.ChatCompletionChunk.Choice.Delta & {
+  /** DeepSeek's name for the reasoning of deepseek-reasoner. */
+  reasoning_content?: string | null;
+  /** OpenRouter's name for it. */
+  reasoning?: string | null;
+};
+
+/**
+ * Everything every provider shares: they all speak the OpenAI chat-completions protocol, so
+ * one openai SDK client per provider (created once, so its keep-alive connections are reused)
+ * does the talking, and subclasses only name their models and shape the request body.
+ *
+ * A request streams from one model at a time. Model `auto` (or unset) tries up to three
+ * models; each gets `firstTokenTimeoutMs` to produce something, and a failure before the
+ * first visible token moves on to the next model. The SDK never retries (`maxRetries: 0`):
+ * retrying the same model is what fallback avoids.
+ */
+export abstract class OpenAiCompatibleProvider implements LlmProvider {
+  abstract readonly name: Exclude<ProviderName, 'offline'>;
+  /** Used when the request names no model; `auto` backs it up. */
+  protected abstract readonly defaultModel: string;
+  /** The API accepts `top_k` (OpenAI's own does not). */
+  protected readonly acceptsTopK: boolean = false;
+  /** `generate()` retries once when the reply drifts into another script or language. */
+  protected readonly retriesGarbledReplies: boolean = false;
+
+  protected readonly client: OpenAI;
+  protected readonly logger = new Logger('LlmProvider');
+
+  constructor(
+    protected readonly options: ProviderOptions,
+    private readonly availability: ProviderAvailabilityService,
+    private readonly tokens: TokenEstimator,
+  ) {
+    this.client = new OpenAI({ apiKey: options.apiKey, baseURL: options.baseUrl, maxRetries: 0 });
+  }
+
+  async models(): Promise<readonly ModelInfo[]> {
+    return MODEL_REGISTRY[this.name];
+  }
+
+  generateStream(
+    messages: ChatMessage[],
+    config: GenerationConfig = {},
+    signal?: AbortSignal,
+  ): AsyncIterable<LlmStreamEvent> {
+    return streamWithFallback(
+      async () =>
+        (await this.candidateModels(config.model)).map(
+          (model) => () => this.streamModel(model, messages, config, signal),
+        ),
+      async (error) => {
+        const failure = error as UpstreamError;
+        this.logger.warn(
+          `${this.name}/${failure.model} failed (${failure.kind}): ${failure.message}`,
+        );
+        await this.availability.recordFailure(failure);
+        // A billing error blocks the whole provider: its other models would fail alike.
+        return failure.kind !== 'balance';
+      },
+      signal,
+    );
+  }
+
+  async generate(
+    messages: ChatMessage[],
+    config: GenerationConfig = {},
+    signal?: AbortSignal,
+  ): Promise<LlmResult> {
+    const result = await collectStream(this.generateStream(messages, config, signal));
+    if (!this.retriesGarbledReplies || !isGarbledReply(result.content, config.language)) {
+      return result;
+    }
+    this.logger.warn(
+      `${this.name}/${result.model} replied in the wrong script or language; retrying once`,
+    );
+    return collectStream(this.generateStream(messages, config, signal));
+  }
+
+  /** Hook: the body as the provider's API wants it (drop or add fields). */
+  protected shapeRequest(body: ChatRequestBody, _model: string): ChatRequestBody {
+    return body;
+  }
+
+  /** Hook: the messages as the model wants them (e.g. no system role). */
+  protected shapeMessages(messages: ChatMessage[], _model: string): ChatMessage[] {
+    return messages;
+  }
+
+  /**
+   * Checked on every request, so a block or an admin switch applies to every caller at once.
+   * Then: an explicit model alone; unset: the default model, backed up by the auto picks;
+   * `auto`: the auto picks (the best three, spread over vendors, none on cooldown).
+   */
+  private async candidateModels(requested?: string): Promise<string[]> {
+    const unavailable = await this.availability.unavailableReason(this.name);
+    if (unavailable) throw new ProviderUnavailableError(this.name, unavailable);
+    if (requested && requested !== 'auto') return [requested];
+    const usable = await this.availability.withoutCoolingDown(this.name, await this.models());
+    if (usable.length === 0) {
+      throw new LlmRequestFailedError([
+        {
+          provider: this.name,
+          model: 'auto',
+          kind: 'unavailable',
+          message: 'every model is cooling down',
+        },
+      ]);
+    }
+    const picks = pickFallbackModels(usable).map((model) => model.id);
+    if (requested === 'auto' || !usable.some((model) => model.id === this.defaultModel)) {
+      return picks;
+    }
+    return [this.defaultModel, ...picks.filter((id) => id !== this.defaultModel)].slice(
+      0,
+      AUTO_FALLBACK_SIZE,
+    );
+  }
+
+  private requestBody(model: string, messages: ChatMessage[], config: GenerationConfig) {
+    return this.shapeRequest(
+      {
+        model,
+        messages: this.shapeMessages(messages, model),
+        stream: true,
+        // Without it most providers send no usage in streams.
+        stream_options: { include_usage: true },
+        temperature: config.temperature,
+        top_p: config.topP,
+        top_k: this.acceptsTopK ? config.topK : undefined,
+        max_tokens: config.maxTokens,
+        frequency_penalty: config.frequencyPenalty,
+        presence_penalty: config.presencePenalty,
+      },
+      model,
+    );
+  }
+
+  /**
+   * One attempt at one model. Its own AbortController ends the upstream request when the
+   * caller aborts, when the caller stops iterating, and when the model stays silent: no chunk
+   * (content or reasoning) within the first-token timeout, or none for a whole idle period
+   * later (noticed within two periods). The SDK then ends its iteration quietly or throws a
+   * connection error, depending on timing, so both are checked.
+   */
+  private async *streamModel(
+    model: string,
+    messages: ChatMessage[],
+    config: GenerationConfig,
+    signal?: AbortSignal,
+  ): AsyncGenerator<LlmStreamEvent> {
+    signal?.throwIfAborted();
+    const attempt = new AbortController();
+    const cancel = () => attempt.abort();
+    signal?.addEventListener('abort', cancel, { once: true });
+
+    let alive = false;
+    // Something arrived since the watchdog last looked. Setting a flag per chunk is cheaper
+    // than re-arming a timer per chunk; the watchdog re-arms itself once per period instead.
+    let active = false;
+    // Time spent waiting for our own caller to take a token is not the model's silence.
+    let callerHolds = false;
+    let silence: 'first token' | 'idle' | undefined;
+    const watchdog = () => {
+      if (active || callerHolds) {
+        active = false;
+        timer = setTimeout(watchdog, this.options.streamIdleTimeoutMs);
+        return;
+      }
+      silence = alive ? 'idle' : 'first token';
+      attempt.abort();
+    };
+    let timer = setTimeout(watchdog, this.options.firstTokenTimeoutMs);
+
+    const timeoutError = () =>
+      new UpstreamError(
+        this.name,
+        model,
+        'timeout',
+        silence === 'idle'
+          ? `stream silent for ${this.options.streamIdleTimeoutMs} ms`
+          : `no token within ${this.options.firstTokenTimeoutMs} ms`,
+      );
+
+    const filter = new ThinkingFilter();
+    let content = '';
+    let reported: OpenAI.CompletionUsage | undefined;
+    let finished = false;
+    try {
+      const stream = await this.client.chat.completions.create(
+        this.requestBody(model, messages, config),
+        { signal: attempt.signal },
+      );
+      for await (const chunk of stream) {
+        if (chunk.usage) reported = chunk.usage;
+        const delta = chunk.choices[0]?.delta as DeltaWithReasoning | undefined;
+        if (!delta?.content && !delta?.reasoning_content && !delta?.reasoning) continue;
+        alive = active = true;
+        const text = delta.content ? filter.push(delta.content) : '';
+        if (!text) continue;
+        content += text;
+        callerHolds = true;
+        yield { type: 'delta', text };
+        callerHolds = false;
+      }
+      finished = true;
+    } catch (error) {
+      signal?.throwIfAborted();
+      throw silence ? timeoutError() : toUpstreamError(this.name, model, error);
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', cancel);
+      // Ends the upstream request when the caller stopped early. Not after a complete stream:
+      // an abort builds DOMExceptions (ours and the SDK's), a measurable cost per stream.
+      if (!finished) attempt.abort();
+    }
+    signal?.throwIfAborted();
+    if (silence) throw timeoutError();
+
+    const tail = filter.flush();
+    if (tail) {
+      content += tail;
+      yield { type: 'delta', text: tail };
+    }
+    if (!content) throw new UpstreamError(this.name, model, 'empty', 'the reply was empty');
+    yield {
+      type: 'usage',
+      model,
+      provider: this.name,
+      ...(await this.usage(reported, messages, content)),
+    };
+  }
+
+  private async usage(
+    reported: OpenAI.CompletionUsage | undefined,
+    messages: ChatMessage[],
+    content: string,
+  ): Promise<TokenUsage & { estimated: boolean }> {
+    if (reported) {
+      return {
+        promptTokens: reported.prompt_tokens,
+        completionTokens: reported.completion_tokens,
+        estimated: false,
+      };
+    }
+    return {
+      promptTokens: await this.tokens.countMessages(messages),
+      completionTokens: await this.tokens.count(content),
+      estimated: true,
+    };
+  }
+}

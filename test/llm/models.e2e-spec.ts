@@ -1,0 +1,100 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { startFakeLlm, type FakeLlm } from '../support/fake-llm.js';
+import { createTestApp, type TestApp } from '../support/test-app.js';
+import { providerEnv } from './llm-test-support.js';
+
+describe('GET /api/models/:provider', () => {
+  let fake: FakeLlm;
+  let t: TestApp;
+
+  beforeAll(async () => {
+    fake = await startFakeLlm();
+    // Together's live list, as its API answers: a bare array of every kind of model.
+    fake.setModels(
+      [
+        { id: 'meta-llama/Llama-3.3-70B-Instruct-Turbo', type: 'chat' },
+        {
+          id: 'acme/Storyteller-13B',
+          type: 'language',
+          display_name: 'Storyteller 13B',
+          organization: 'Acme',
+        },
+        { id: 'black-forest-labs/FLUX.1-schnell', type: 'image' },
+        { id: 'BAAI/bge-large-en-v1.5', type: 'embedding' },
+      ],
+      { bareArray: true },
+    );
+    t = await createTestApp({ env: providerEnv(fake.baseURL, ['together', 'groq']) });
+  });
+
+  afterAll(async () => {
+    await t?.close();
+    await fake?.close();
+  });
+
+  it('lists a free provider’s models with quality scores, best first, in snake_case', async () => {
+    const res = await t.http.get('/api/models/groq').expect(200);
+    expect(res.headers['cache-control']).toBe('public, max-age=300');
+    expect(res.body.provider).toBe('groq');
+    expect(res.body.models).toHaveLength(6);
+    expect(res.body.models[0]).toEqual({
+      id: 'moonshotai/kimi-k2-instruct',
+      name: 'Kimi K2',
+      vendor: 'moonshot',
+      quality: 8.5,
+      nsfw: false,
+      thinking: false,
+    });
+    const qualities = res.body.models.map((model: { quality: number }) => model.quality);
+    expect(qualities).toEqual([...qualities].sort((a, b) => b - a));
+    await t.http.get('/api/models/openrouter').expect(200);
+    await t.http.get('/api/models/cerebras').expect(200);
+  });
+
+  it('refreshes Together’s list from /models, keeping chat and language models', async () => {
+    const res = await t.http.get('/api/models/together').expect(200);
+    // Listed models keep our scores, unknown ones rank below them; images and embeddings go.
+    expect(res.body.models).toEqual([
+      expect.objectContaining({ id: 'meta-llama/Llama-3.3-70B-Instruct-Turbo', quality: 7.5 }),
+      {
+        id: 'acme/Storyteller-13B',
+        name: 'Storyteller 13B',
+        vendor: 'acme',
+        quality: 5,
+        nsfw: true,
+        thinking: false,
+      },
+    ]);
+    await t.http.get('/api/models/together').expect(200);
+    const listings = fake.requests.filter((request) => request.path === '/v1/models');
+    // Asked once (then cached), with Together's key.
+    expect(listings.map((request) => request.headers.authorization)).toEqual([
+      'Bearer together-key',
+    ]);
+  });
+
+  it('answers an unknown provider with a JSON 404', async () => {
+    const res = await t.http.get('/api/models/anthropic').expect(404);
+    expect(res.body).toMatchObject({
+      status_code: 404,
+      error: 'Not Found',
+      message: expect.stringContaining('groq'),
+    });
+  });
+
+  it('is documented in OpenAPI with its response schema', async () => {
+    const { body } = await t.http.get('/api/docs-json').expect(200);
+    const operation = body.paths['/api/models/{provider}'].get;
+    expect(operation.responses['200'].content['application/json'].schema.$ref).toBe(
+      '#/components/schemas/ModelListResponseDto',
+    );
+    expect(Object.keys(body.components.schemas.ModelDto.properties)).toEqual([
+      'id',
+      'name',
+      'vendor',
+      'quality',
+      'nsfw',
+      'thinking',
+    ]);
+  });
+});
