@@ -2,5 +2,17 @@
 // compiled app, the CLI and ESM Jest, so migrations are listed explicitly: add new ones here
 // (a unit test fails when a file in this folder is missing from the list).
 import { Foundation1763800000000 } from './1763800000000-Foundation.js';
+import { Users1763800100000 } from './1763800100000-Users.js';
+import { Jobs1763800250000 } from './1763800250000-Jobs.js';
+import { Characters1763800300000 } from './1763800300000-Characters.js';
+import { LlmAvailability1763800350000 } from './1763800350000-LlmAvailability.js';
+import { MessageQuota1763800400000 } from './1763800400000-MessageQuota.js';
 
-export const migrations: Function[] = [Foundation1763800000000];
+export const migrations: Function[] = [
+  Foundation1763800000000,
+  Users1763800100000,
+  Jobs1763800250000,
+  Characters1763800300000,
+  LlmAvailability1763800350000,
+  MessageQuota1763800400000,
+];

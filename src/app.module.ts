@@ -7,6 +7,7 @@ import { AutonomousModule } from './autonomous/autonomous.module.js';
 import { CharactersModule } from './characters/characters.module.js';
 import { ChatModule } from './chat/chat.module.js';
 import { AllExceptionsFilter } from './common/http/all-exceptions.filter.js';
+import { JobsModule } from './common/jobs/jobs.module.js';
 import { MailModule } from './common/mail/mail.module.js';
 import { OperationsModule } from './common/operations.module.js';
 import { RedisModule } from './common/redis/redis.module.js';
@@ -30,6 +31,7 @@ export class AppModule {
         SettingsModule,
         MailModule,
         RedisModule,
+        JobsModule,
         AuthModule,
         LlmModule,
         CharactersModule,

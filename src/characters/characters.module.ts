@@ -1,5 +1,60 @@
 import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuthModule } from '../auth/auth.module.js';
+import { LlmModule } from '../llm/llm.module.js';
+import { AvatarStorage } from './avatar-storage.js';
+import { AvatarsController } from './avatars.controller.js';
+import { CardsController } from './cards.controller.js';
+import { CardsService } from './cards.service.js';
+import { CatalogueExtrasController } from './catalogue-extras.controller.js';
+import { CharactersController } from './characters.controller.js';
+import { CharactersRepository } from './characters.repository.js';
+import { CharactersService } from './characters.service.js';
+import { DraftService } from './draft.service.js';
+import { EngagementService } from './engagement.service.js';
+import { CharacterEntity } from './entities/character.entity.js';
+import { FavoriteEntity } from './entities/favorite.entity.js';
+import { PersonaEntity } from './entities/persona.entity.js';
+import { CharacterRelationEntity } from './entities/relation.entity.js';
+import { ReportEntity } from './entities/report.entity.js';
+import { VoteEntity } from './entities/vote.entity.js';
+import { PersonasController } from './personas.controller.js';
+import { PersonasRepository } from './personas.repository.js';
+import { PersonasService } from './personas.service.js';
+import { TranslationService } from './translation.service.js';
 
-/** Characters domain: see its issue; empty until that lands. */
-@Module({})
+/** The catalogue and everything users do with characters and personas. */
+@Module({
+  imports: [
+    AuthModule,
+    LlmModule,
+    TypeOrmModule.forFeature([
+      CharacterEntity,
+      FavoriteEntity,
+      VoteEntity,
+      PersonaEntity,
+      CharacterRelationEntity,
+      ReportEntity,
+    ]),
+  ],
+  controllers: [
+    CardsController,
+    CharactersController,
+    PersonasController,
+    CatalogueExtrasController,
+    AvatarsController,
+  ],
+  providers: [
+    AvatarStorage,
+    CardsService,
+    CharactersRepository,
+    CharactersService,
+    DraftService,
+    TranslationService,
+    EngagementService,
+    PersonasRepository,
+    PersonasService,
+  ],
+  exports: [CharactersService, PersonasService],
+})
 export class CharactersModule {}

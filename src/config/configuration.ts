@@ -33,9 +33,19 @@ export interface AppConfig {
     statementTimeoutMs: number;
     embeddedPort: number;
   };
+  jobs: { pollIntervalMs: number };
+  storage: { avatarDir: string };
   dataDir: string;
   redisUrl?: string;
-  auth: { jwtSecret: string; jwtExpiresIn: string; adminEmails: string[] };
+  redisKeyPrefix: string;
+  auth: {
+    jwtSecret: string;
+    jwtExpiresIn: string;
+    adminEmails: string[];
+    botDelayMs: number;
+    /** Multiplies every rate limit; 0 turns rate limiting off. */
+    rateLimitScale: number;
+  };
   frontendUrl: string;
   site: { name: string; mode: Environment['SITE_MODE'] };
   google: {
@@ -51,6 +61,11 @@ export interface AppConfig {
     /** Providers with a key configured; the others stay disabled. */
     providers: Partial<Record<LlmProviderName, { apiKey: string; baseUrl: string }>>;
     autonomousProviderOrder: string[];
+    /** Order in which model "auto" tries providers (LLM_PROVIDER_ORDER). */
+    providerOrder: LlmProviderName[];
+    firstTokenTimeoutMs: number;
+    streamIdleTimeoutMs: number;
+    offlineTokenDelayMs: number;
   };
   mail: {
     from: string;
@@ -87,6 +102,18 @@ const splitList = (value: string | undefined): string[] =>
     .map((item) => item.trim())
     .filter(Boolean);
 
+function providerList(variable: string, value: string): LlmProviderName[] {
+  const names = splitList(value);
+  const unknown = names.find((name) => !(LLM_PROVIDER_NAMES as readonly string[]).includes(name));
+  if (unknown) {
+    throw new ConfigError(
+      `Invalid environment: ${variable} names an unknown provider "${unknown}" ` +
+        `(known: ${LLM_PROVIDER_NAMES.join(', ')})`,
+    );
+  }
+  return names as LlmProviderName[];
+}
+
 export function loadConfiguration(
   raw: Record<string, string | undefined> = process.env,
 ): AppConfig {
@@ -111,12 +138,17 @@ export function loadConfiguration(
       statementTimeoutMs: env.DB_STATEMENT_TIMEOUT_MS,
       embeddedPort: env.EMBEDDED_PG_PORT,
     },
+    jobs: { pollIntervalMs: env.JOBS_POLL_INTERVAL_MS },
+    storage: { avatarDir: resolve(env.AVATAR_DIR ?? join(dataDir, 'avatars')) },
     dataDir,
     redisUrl: env.REDIS_URL,
+    redisKeyPrefix: env.REDIS_KEY_PREFIX,
     auth: {
       jwtSecret: resolveJwtSecret(env, dataDir),
       jwtExpiresIn: env.JWT_EXPIRES_IN,
       adminEmails: splitList(env.ADMIN_EMAILS).map((email) => email.toLowerCase()),
+      botDelayMs: env.AUTH_BOT_DELAY_MS,
+      rateLimitScale: env.RATE_LIMIT_SCALE,
     },
     frontendUrl: env.FRONTEND_URL,
     site: { name: env.SITE_NAME, mode: env.SITE_MODE },
@@ -137,6 +169,10 @@ export function loadConfiguration(
         }),
       ),
       autonomousProviderOrder: splitList(env.AUTONOMOUS_PROVIDER_ORDER),
+      providerOrder: providerList('LLM_PROVIDER_ORDER', env.LLM_PROVIDER_ORDER),
+      firstTokenTimeoutMs: env.LLM_FIRST_TOKEN_TIMEOUT_MS,
+      streamIdleTimeoutMs: env.LLM_STREAM_IDLE_TIMEOUT_MS,
+      offlineTokenDelayMs: env.OFFLINE_LLM_TOKEN_DELAY_MS,
     },
     mail: {
       from: env.MAIL_FROM,

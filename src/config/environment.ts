@@ -104,6 +104,10 @@ export class Environment {
   @Matches(/^rediss?:\/\/[^\s]+$/, { message: 'must be a redis:// or rediss:// URL' })
   REDIS_URL?: string;
 
+  /** Namespaces this deployment's keys when several apps share one Redis. */
+  @Matches(/^[\w:.-]{0,64}$/, { message: 'must be at most 64 letters, digits or _ : . -' })
+  REDIS_KEY_PREFIX = 'app:';
+
   @Transform(toBoolean)
   @IsBoolean()
   TRUST_PROXY = false;
@@ -128,8 +132,35 @@ export class Environment {
   @IsInt()
   BODY_LIMIT_BYTES = 1024 * 1024;
 
+  /** Where uploaded avatars are stored; defaults to DATA_DIR/avatars. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  AVATAR_DIR?: string;
+
+  /** How often each instance looks for due background jobs; 0 turns the poller off. */
+  @Transform(toInt)
+  @Min(0)
+  @Max(3_600_000)
+  @IsInt()
+  JOBS_POLL_INTERVAL_MS = 1000;
+
   @IsString()
   ADMIN_EMAILS = '';
+
+  /** Register and login requests sending neither Accept-Language nor Referer wait this long. */
+  @Transform(toInt)
+  @Min(0)
+  @Max(60000)
+  @IsInt()
+  AUTH_BOT_DELAY_MS = 2000;
+
+  /** Multiplies every rate limit (10/min becomes 10×N/min); 0 turns rate limiting off. */
+  @Transform(toInt)
+  @Min(0)
+  @Max(10000)
+  @IsInt()
+  RATE_LIMIT_SCALE = 1;
 
   @MinLength(1)
   @MaxLength(60)
@@ -166,6 +197,31 @@ export class Environment {
 
   @IsString()
   AUTONOMOUS_PROVIDER_ORDER = 'openai,gemini,deepseek,together,groq,cerebras,openrouter';
+
+  /** Providers that model "auto" tries, in this order (unknown names stop the process). */
+  @IsString()
+  LLM_PROVIDER_ORDER = 'openai,anthropic,gemini,deepseek,qwen,together,groq,cerebras,openrouter';
+
+  /** A model that sends nothing for this long after the request is abandoned for the next one. */
+  @Transform(toInt)
+  @Min(10)
+  @Max(600000)
+  @IsInt()
+  LLM_FIRST_TOKEN_TIMEOUT_MS = 30000;
+
+  /** A stream silent this long after its first token fails (noticed within twice that). */
+  @Transform(toInt)
+  @Min(10)
+  @Max(600000)
+  @IsInt()
+  LLM_STREAM_IDLE_TIMEOUT_MS = 30000;
+
+  /** Pause between the offline provider's tokens, so its replies stream like a real model's. */
+  @Transform(toInt)
+  @Min(0)
+  @Max(10000)
+  @IsInt()
+  OFFLINE_LLM_TOKEN_DELAY_MS = 30;
 
   @Transform(emptyToUndefined)
   @IsOptional()

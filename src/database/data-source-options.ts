@@ -25,6 +25,8 @@ export function dataSourceOptions(
       statement_timeout: database.statementTimeoutMs,
       connectionTimeoutMillis: 5000,
       application_name: 'roleplay-chat-backend',
+      // Catalogue search: 'captian' must still find 'captain' (pg_trgm's default is 0.6).
+      options: '-c pg_trgm.word_similarity_threshold=0.4',
     },
   };
 }

@@ -1,5 +1,27 @@
 // Every entity, for the migration CLI (`migration:generate` diffs them against the database).
 // The app itself registers entities through each module's TypeOrmModule.forFeature.
+import { PasswordResetTokenEntity } from '../auth/entities/password-reset-token.entity.js';
+import { UserEntity } from '../auth/entities/user.entity.js';
+import { CharacterEntity } from '../characters/entities/character.entity.js';
+import { FavoriteEntity } from '../characters/entities/favorite.entity.js';
+import { VoteEntity } from '../characters/entities/vote.entity.js';
+import { PersonaEntity } from '../characters/entities/persona.entity.js';
+import { CharacterRelationEntity } from '../characters/entities/relation.entity.js';
+import { ReportEntity } from '../characters/entities/report.entity.js';
 import { KeyValueEntity } from '../common/settings/key-value.entity.js';
+import { LlmModelCooldownEntity } from '../llm/entities/llm-model-cooldown.entity.js';
+import { LlmProviderBlockEntity } from '../llm/entities/llm-provider-block.entity.js';
 
-export const entities: Function[] = [KeyValueEntity];
+export const entities: Function[] = [
+  KeyValueEntity,
+  UserEntity,
+  PasswordResetTokenEntity,
+  CharacterEntity,
+  FavoriteEntity,
+  VoteEntity,
+  PersonaEntity,
+  CharacterRelationEntity,
+  ReportEntity,
+  LlmProviderBlockEntity,
+  LlmModelCooldownEntity,
+];

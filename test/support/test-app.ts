@@ -51,6 +51,8 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     JWT_SECRET: 'test-secret-test-secret-test-secret-0123456789',
     DB_POOL_SIZE: '5',
     FRONTEND_URL: 'http://frontend.test',
+    // Tests run background jobs explicitly (JobQueue.runDue) unless they opt in to polling.
+    JOBS_POLL_INTERVAL_MS: '0',
     ...options.env,
     DATABASE_URL: databaseUrl,
   });

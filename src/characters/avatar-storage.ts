@@ -1,0 +1,60 @@
+import { BadRequestException, Injectable, Logger } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { mkdir, unlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { InjectConfig, type AppConfig } from '../config/app-config.js';
+
+export const AVATAR_MAX_BYTES = 5 * 1024 * 1024;
+export const AVATAR_URL_PREFIX = '/api/avatars/';
+/** Server-generated names only, so a stored name can never point outside the directory. */
+export const AVATAR_FILE_NAME =
+  /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.(png|jpg|webp)$/;
+
+/** Image type by magic bytes; the client's file name and Content-Type are not trusted. */
+export function imageExtension(data: Buffer): 'png' | 'jpg' | 'webp' | null {
+  if (data.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])))
+    return 'png';
+  if (data[0] === 0xff && data[1] === 0xd8 && data[2] === 0xff) return 'jpg';
+  if (
+    data.subarray(0, 4).toString('latin1') === 'RIFF' &&
+    data.subarray(8, 12).toString('latin1') === 'WEBP'
+  ) {
+    return 'webp';
+  }
+  return null;
+}
+
+/** Avatar files on local disk (AVATAR_DIR), behind an interface small enough to swap for S3. */
+@Injectable()
+export class AvatarStorage {
+  private readonly logger = new Logger(AvatarStorage.name);
+
+  constructor(@InjectConfig() private readonly config: AppConfig) {}
+
+  get directory(): string {
+    return this.config.storage.avatarDir;
+  }
+
+  /** Stores an uploaded image and returns its public URL. */
+  async save(data: Buffer): Promise<string> {
+    const extension = imageExtension(data);
+    if (!extension) throw new BadRequestException('file must be a PNG, JPEG or WebP image');
+    if (data.length > AVATAR_MAX_BYTES) throw new BadRequestException('file must be at most 5 MB');
+    const name = `${randomUUID()}.${extension}`;
+    await mkdir(this.directory, { recursive: true });
+    await writeFile(join(this.directory, name), data, { flag: 'wx' });
+    return AVATAR_URL_PREFIX + name;
+  }
+
+  /** Removes a file this storage created; anything else (external URLs) is left alone. */
+  async remove(url: string | null): Promise<void> {
+    const name = url?.startsWith(AVATAR_URL_PREFIX)
+      ? url.slice(AVATAR_URL_PREFIX.length)
+      : undefined;
+    if (!name || !AVATAR_FILE_NAME.test(name)) return;
+    await unlink(join(this.directory, name)).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOENT')
+        this.logger.warn(`Could not remove avatar ${name}: ${error.message}`);
+    });
+  }
+}

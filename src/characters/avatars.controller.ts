@@ -1,0 +1,37 @@
+import { Controller, Get, NotFoundException, Param, Res } from '@nestjs/common';
+import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { Public } from '../common/auth/access.decorators.js';
+import { ErrorResponseDto } from '../common/http/error-response.dto.js';
+import { AVATAR_FILE_NAME, AvatarStorage } from './avatar-storage.js';
+
+@ApiTags('characters')
+@Controller('avatars')
+export class AvatarsController {
+  constructor(private readonly avatars: AvatarStorage) {}
+
+  @Get(':file')
+  @Public()
+  @ApiOperation({ summary: 'An uploaded avatar; names are unique, so it is cached for a year' })
+  @ApiOkResponse({ description: 'The image' })
+  @ApiNotFoundResponse({ type: ErrorResponseDto })
+  serve(@Param('file') file: string, @Res() res: Response): void {
+    if (!AVATAR_FILE_NAME.test(file)) throw new NotFoundException('Avatar not found');
+    res.sendFile(
+      file,
+      {
+        root: this.avatars.directory,
+        immutable: true,
+        maxAge: '365d',
+        headers: { 'X-Content-Type-Options': 'nosniff' },
+      },
+      (error) => {
+        if (error && !res.headersSent) {
+          res
+            .status(404)
+            .json({ status_code: 404, error: 'Not Found', message: 'Avatar not found' });
+        }
+      },
+    );
+  }
+}

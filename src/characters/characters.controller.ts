@@ -1,0 +1,214 @@
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Param,
+  Post,
+  Put,
+  Query,
+  UploadedFile,
+  UseInterceptors,
+} from '@nestjs/common';
+import { FileInterceptor } from '@nestjs/platform-express';
+import {
+  ApiBadGatewayResponse,
+  ApiBadRequestResponse,
+  ApiBody,
+  ApiConsumes,
+  ApiCreatedResponse,
+  ApiPayloadTooLargeResponse,
+  ApiNoContentResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
+import { Authenticated, Guest } from '../common/auth/access.decorators.js';
+import { type AuthUser, CurrentUser } from '../common/auth/auth-user.js';
+import { ErrorResponseDto } from '../common/http/error-response.dto.js';
+import { RateLimit } from '../auth/rate-limit/rate-limits.js';
+import { AVATAR_MAX_BYTES } from './avatar-storage.js';
+import { CharactersService } from './characters.service.js';
+import { DraftService } from './draft.service.js';
+import { CharacterDraftDto, GenerateDraftDto } from './dto/draft.dto.js';
+import { CreateCharacterDto, UpdateCharacterDto } from './dto/character-input.dto.js';
+import { CatalogueQueryDto, LangQueryDto } from './dto/character-query.dto.js';
+import { CharacterPageDto, CharacterResponseDto } from './dto/character-response.dto.js';
+import {
+  FavoriteStateDto,
+  RelationDto,
+  ReportCreatedDto,
+  ReportDto,
+  VoteDto,
+  VoteResultDto,
+} from './dto/engagement.dto.js';
+import { EngagementService } from './engagement.service.js';
+
+@ApiTags('characters')
+@ApiBadRequestResponse({ type: ErrorResponseDto })
+@Controller('characters')
+export class CharactersController {
+  constructor(
+    private readonly characters: CharactersService,
+    private readonly engagement: EngagementService,
+    private readonly drafts: DraftService,
+  ) {}
+
+  @Get()
+  @Guest()
+  @ApiOperation({ summary: 'The catalogue: filter, search, sort, paginate' })
+  @ApiOkResponse({ type: CharacterPageDto })
+  list(
+    @Query() query: CatalogueQueryDto,
+    @CurrentUser() viewer: AuthUser | null,
+  ): Promise<CharacterPageDto> {
+    return this.characters.list(query, viewer);
+  }
+
+  @Get(':idOrSlug')
+  @Guest()
+  @ApiOperation({ summary: 'One character by id or slug' })
+  @ApiOkResponse({ type: CharacterResponseDto })
+  @ApiNotFoundResponse({ type: ErrorResponseDto })
+  get(
+    @Param('idOrSlug') idOrSlug: string,
+    @Query() query: LangQueryDto,
+    @CurrentUser() viewer: AuthUser | null,
+  ): Promise<CharacterResponseDto> {
+    return this.characters.get(idOrSlug, viewer, query.lang);
+  }
+
+  @Post()
+  @Authenticated()
+  @ApiOperation({ summary: 'Create a character (private until it has an avatar)' })
+  @ApiCreatedResponse({ type: CharacterResponseDto })
+  create(
+    @Body() dto: CreateCharacterDto,
+    @CurrentUser() user: AuthUser,
+  ): Promise<CharacterResponseDto> {
+    return this.characters.create(dto, user);
+  }
+
+  @Post('generate')
+  @Authenticated()
+  @RateLimit('generate')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Write a character draft from a free-text idea (not saved; counts as a message)',
+  })
+  @ApiOkResponse({ type: CharacterDraftDto })
+  @ApiBadGatewayResponse({ type: ErrorResponseDto, description: 'The model wrote no valid draft' })
+  generate(
+    @Body() dto: GenerateDraftDto,
+    @CurrentUser() user: AuthUser,
+  ): Promise<CharacterDraftDto> {
+    return this.drafts.generate(dto, user);
+  }
+
+  @Put(':id')
+  @Authenticated()
+  @ApiOperation({ summary: 'Edit a character (owner or admin)' })
+  @ApiOkResponse({ type: CharacterResponseDto })
+  @ApiNotFoundResponse({ type: ErrorResponseDto })
+  update(
+    @Param('id') id: string,
+    @Body() dto: UpdateCharacterDto,
+    @CurrentUser() user: AuthUser,
+  ): Promise<CharacterResponseDto> {
+    return this.characters.update(id, dto, user);
+  }
+
+  @Delete(':id')
+  @Authenticated()
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Delete a character (owner or admin)' })
+  @ApiNoContentResponse()
+  @ApiNotFoundResponse({ type: ErrorResponseDto })
+  remove(@Param('id') id: string, @CurrentUser() user: AuthUser): Promise<void> {
+    return this.characters.remove(id, user);
+  }
+
+  @Post(':id/avatar')
+  @Authenticated()
+  @HttpCode(200)
+  @UseInterceptors(FileInterceptor('file', { limits: { fileSize: AVATAR_MAX_BYTES, files: 1 } }))
+  @ApiOperation({ summary: 'Upload the avatar (PNG, JPEG or WebP, at most 5 MB)' })
+  @ApiConsumes('multipart/form-data')
+  @ApiBody({
+    schema: { type: 'object', properties: { file: { type: 'string', format: 'binary' } } },
+  })
+  @ApiOkResponse({ type: CharacterResponseDto })
+  @ApiPayloadTooLargeResponse({ type: ErrorResponseDto })
+  uploadAvatar(
+    @Param('id') id: string,
+    @UploadedFile() file: { buffer: Buffer } | undefined,
+    @CurrentUser() user: AuthUser,
+  ): Promise<CharacterResponseDto> {
+    return this.characters.setAvatar(id, file?.buffer, user);
+  }
+
+  @Post(':id/vote')
+  @Authenticated()
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Upvote (1), downvote (-1) or remove my vote (0)' })
+  @ApiOkResponse({ type: VoteResultDto })
+  vote(
+    @Param('id') id: string,
+    @Body() dto: VoteDto,
+    @CurrentUser() user: AuthUser,
+  ): Promise<VoteResultDto> {
+    return this.engagement.vote(id, dto.value, user);
+  }
+
+  @Post(':id/favorite')
+  @Authenticated()
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Add to my favorites' })
+  @ApiOkResponse({ type: FavoriteStateDto })
+  favorite(@Param('id') id: string, @CurrentUser() user: AuthUser): Promise<FavoriteStateDto> {
+    return this.engagement.setFavorite(id, true, user);
+  }
+
+  @Delete(':id/favorite')
+  @Authenticated()
+  @ApiOperation({ summary: 'Remove from my favorites' })
+  @ApiOkResponse({ type: FavoriteStateDto })
+  unfavorite(@Param('id') id: string, @CurrentUser() user: AuthUser): Promise<FavoriteStateDto> {
+    return this.engagement.setFavorite(id, false, user);
+  }
+
+  @Post(':id/fork')
+  @Authenticated()
+  @ApiOperation({ summary: 'Clone a public character into my private draft' })
+  @ApiCreatedResponse({ type: CharacterResponseDto })
+  fork(@Param('id') id: string, @CurrentUser() user: AuthUser): Promise<CharacterResponseDto> {
+    return this.engagement.fork(id, user);
+  }
+
+  @Get(':id/relations')
+  @Guest()
+  @ApiOperation({ summary: "The character's connections to other characters" })
+  @ApiOkResponse({ type: [RelationDto] })
+  relations(
+    @Param('id') id: string,
+    @Query() query: LangQueryDto,
+    @CurrentUser() viewer: AuthUser | null,
+  ): Promise<RelationDto[]> {
+    return this.engagement.relations(id, viewer, query.lang);
+  }
+
+  @Post(':id/report')
+  @Authenticated()
+  @RateLimit('report')
+  @ApiOperation({ summary: 'Report a character to the moderators (5 per hour)' })
+  @ApiCreatedResponse({ type: ReportCreatedDto })
+  report(
+    @Param('id') id: string,
+    @Body() dto: ReportDto,
+    @CurrentUser() user: AuthUser,
+  ): Promise<ReportCreatedDto> {
+    return this.engagement.report(id, dto, user);
+  }
+}

@@ -1,0 +1,276 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
+import {
+  type DataSource,
+  type EntityManager,
+  type QueryDeepPartialEntity,
+  In,
+  type Repository,
+  type SelectQueryBuilder,
+} from 'typeorm';
+import type { Language } from '../common/languages.js';
+import type { CatalogueSort } from './dto/character-query.dto.js';
+import {
+  CharacterEntity,
+  type CharacterTranslation,
+  type ContentRating,
+} from './entities/character.entity.js';
+import { FavoriteEntity } from './entities/favorite.entity.js';
+import { CharacterRelationEntity } from './entities/relation.entity.js';
+import { ReportEntity, type ReportReason } from './entities/report.entity.js';
+import { VoteEntity } from './entities/vote.entity.js';
+
+export interface CatalogueFilter {
+  search?: string;
+  tag?: string;
+  structuredTag?: string;
+  /** Ratings the viewer may see and asked for. */
+  ratings: ContentRating[];
+  language?: Language;
+  /** Only this owner's characters, private ones included; otherwise public ones only. */
+  ownerId?: string;
+  sort: CatalogueSort;
+  offset: number;
+  limit: number;
+}
+
+/** Each sort maps onto one of the partial indexes of the Characters migration. */
+const ORDER: Record<Exclude<CatalogueSort, 'relevance'>, Array<[string, 'DESC']>> = {
+  popular: [
+    ['c.realChatCount', 'DESC'],
+    ['c.voteScore', 'DESC'],
+  ],
+  new: [['c.createdAt', 'DESC']],
+  top: [['c.voteScore', 'DESC']],
+  trending: [['c.trendingScore', 'DESC']],
+};
+
+/** How many of the most popular matches a relevance-sorted search ranks. */
+const RELEVANCE_POOL = 200;
+
+/** Votes, favorites and chats nudge "trending"; the daily job decays it. */
+export const TRENDING_BUMP = { vote: 1, favorite: 2, fork: 3, chat: 1 } as const;
+
+@Injectable()
+export class CharactersRepository {
+  constructor(
+    @InjectRepository(CharacterEntity) private readonly characters: Repository<CharacterEntity>,
+    @InjectRepository(ReportEntity) private readonly reports: Repository<ReportEntity>,
+    @InjectRepository(CharacterRelationEntity)
+    private readonly relations: Repository<CharacterRelationEntity>,
+    @InjectDataSource() private readonly dataSource: DataSource,
+  ) {}
+
+  /** One catalogue page plus one row, so the caller knows whether more follow. */
+  list(filter: CatalogueFilter): Promise<CharacterEntity[]> {
+    const sort = filter.sort === 'relevance' && !filter.search ? 'popular' : filter.sort;
+    let query: SelectQueryBuilder<CharacterEntity>;
+    if (sort === 'relevance') {
+      // Ranking every match by similarity would cost more the bigger the catalogue; ranking
+      // the most popular RELEVANCE_POOL matches keeps a page's cost flat at any size.
+      const pool = this.filtered(filter)
+        .select('c.id')
+        .orderBy('c.realChatCount', 'DESC')
+        .addOrderBy('c.voteScore', 'DESC')
+        .addOrderBy('c.id', 'DESC')
+        .limit(RELEVANCE_POOL);
+      query = this.characters
+        .createQueryBuilder('c')
+        .where(`c.id IN (${pool.getQuery()})`)
+        .setParameters(pool.getParameters())
+        .orderBy('word_similarity(:term, c.search_text)', 'DESC');
+    } else {
+      query = this.filtered(filter);
+      for (const [column, direction] of ORDER[sort]) query.addOrderBy(column, direction);
+    }
+    // The id tie-break keeps pages stable when sort keys are equal.
+    return query
+      .addOrderBy('c.id', 'DESC')
+      .offset(filter.offset)
+      .limit(filter.limit + 1)
+      .getMany();
+  }
+
+  /**
+   * The catalogue's WHERE clause. Search is typo-tolerant: pg_trgm's word similarity finds
+   * "captian" in "captain mira" (trigram index on search_text); a substring match catches
+   * queries too short for trigrams.
+   */
+  private filtered(filter: CatalogueFilter): SelectQueryBuilder<CharacterEntity> {
+    const query = this.characters.createQueryBuilder('c');
+    if (filter.ownerId) query.where('c.owner_id = :ownerId', { ownerId: filter.ownerId });
+    else query.where('c.is_public');
+    query.andWhere('c.content_rating IN (:...ratings)', { ratings: filter.ratings });
+    if (filter.tag) query.andWhere('c.tags @> ARRAY[:tag]::text[]', { tag: filter.tag });
+    if (filter.structuredTag) {
+      query.andWhere('c.structured_tags @> ARRAY[:structuredTag]::text[]', {
+        structuredTag: filter.structuredTag,
+      });
+    }
+    if (filter.language) {
+      query.andWhere('c.languages @> ARRAY[:language]::text[]', { language: filter.language });
+    }
+    if (filter.search) {
+      const term = filter.search.toLowerCase();
+      query.andWhere(`(:term <% c.search_text OR c.search_text LIKE :substring)`, {
+        term,
+        substring: `%${term.replace(/[\\%_]/g, '\\$&')}%`,
+      });
+    }
+    return query;
+  }
+
+  findById(id: string): Promise<CharacterEntity | null> {
+    return this.characters.findOneBy({ id });
+  }
+
+  findBySlug(slug: string): Promise<CharacterEntity | null> {
+    return this.characters.findOneBy({ slug });
+  }
+
+  findByIds(ids: string[]): Promise<CharacterEntity[]> {
+    return ids.length === 0 ? Promise.resolve([]) : this.characters.findBy({ id: In(ids) });
+  }
+
+  async slugExists(slug: string): Promise<boolean> {
+    // withDeleted: a soft-deleted character still holds its slug (unique index).
+    return this.characters.exists({ where: { slug }, withDeleted: true });
+  }
+
+  insert(character: Partial<CharacterEntity>): Promise<CharacterEntity> {
+    return this.characters.save(this.characters.create(character));
+  }
+
+  async update(id: string, changes: Partial<CharacterEntity>): Promise<CharacterEntity> {
+    await this.characters.update({ id }, changes as QueryDeepPartialEntity<CharacterEntity>);
+    return (await this.findById(id))!;
+  }
+
+  /**
+   * Adds one language's translation, unless the character was edited since it was read
+   * (updated_at moved; compared at the millisecond precision a JS Date keeps): the edit
+   * queued a fresh translation of the new text.
+   */
+  async saveTranslation(
+    character: CharacterEntity,
+    lang: Language,
+    translation: CharacterTranslation,
+  ): Promise<boolean> {
+    const [, affected] = (await this.dataSource.query(
+      `UPDATE character
+       SET translations = translations || jsonb_build_object($2::text, $3::jsonb),
+           languages = CASE WHEN $2 = ANY(languages) THEN languages ELSE array_append(languages, $2) END
+       WHERE id = $1 AND date_trunc('milliseconds', updated_at) = $4`,
+      [character.id, lang, JSON.stringify(translation), character.updatedAt],
+    )) as [unknown, number];
+    return affected === 1;
+  }
+
+  async softDelete(id: string): Promise<void> {
+    await this.characters.softDelete({ id });
+  }
+
+  /**
+   * Sets (1/-1) or clears (0) a user's vote. The character row is locked first, so concurrent
+   * votes on one character apply one after another and vote_score stays the sum of the votes.
+   */
+  async vote(userId: string, characterId: string, value: -1 | 0 | 1): Promise<number> {
+    return this.dataSource.transaction(async (manager) => {
+      await manager.query(`SELECT 1 FROM character WHERE id = $1 FOR UPDATE`, [characterId]);
+      const previous = (await manager.findOneBy(VoteEntity, { userId, characterId }))?.value ?? 0;
+      if (value === 0) await manager.delete(VoteEntity, { userId, characterId });
+      else
+        await manager.upsert(VoteEntity, { userId, characterId, value }, ['userId', 'characterId']);
+      const [[row]] = (await manager.query(
+        `UPDATE character SET vote_score = vote_score + $2,
+                trending_score = trending_score + $3
+         WHERE id = $1 RETURNING vote_score`,
+        [characterId, value - previous, value > previous ? TRENDING_BUMP.vote : 0],
+      )) as [[{ vote_score: number }], number];
+      return row.vote_score;
+    });
+  }
+
+  myVote(userId: string, characterId: string): Promise<number> {
+    return this.dataSource.manager
+      .findOneBy(VoteEntity, { userId, characterId })
+      .then((vote) => vote?.value ?? 0);
+  }
+
+  /** Adds or removes a favorite; real_like_count moves only when the row really changed. */
+  async setFavorite(userId: string, characterId: string, favorite: boolean): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      const changed = favorite
+        ? await manager.query(
+            `INSERT INTO favorite (user_id, character_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING 1`,
+            [userId, characterId],
+          )
+        : (
+            (await manager.query(
+              `DELETE FROM favorite WHERE user_id = $1 AND character_id = $2 RETURNING 1`,
+              [userId, characterId],
+            )) as [unknown[], number]
+          )[0];
+      if ((changed as unknown[]).length === 0) return;
+      await manager.query(
+        `UPDATE character SET real_like_count = real_like_count + $2,
+                trending_score = trending_score + $3 WHERE id = $1`,
+        [characterId, favorite ? 1 : -1, favorite ? TRENDING_BUMP.favorite : 0],
+      );
+    });
+  }
+
+  isFavorite(userId: string, characterId: string): Promise<boolean> {
+    return this.dataSource.manager.exists(FavoriteEntity, { where: { userId, characterId } });
+  }
+
+  /** The user's favorites, newest first, that are still visible (public or their own). */
+  listFavorites(userId: string, offset: number, limit: number): Promise<CharacterEntity[]> {
+    return this.characters
+      .createQueryBuilder('c')
+      .innerJoin(FavoriteEntity, 'f', 'f.character_id = c.id AND f.user_id = :userId', { userId })
+      .where('(c.is_public OR c.owner_id = :userId)', { userId })
+      .orderBy('f.createdAt', 'DESC')
+      .addOrderBy('c.id', 'DESC')
+      .offset(offset)
+      .limit(limit + 1)
+      .getMany();
+  }
+
+  /** Inserts the copy and counts the fork on the original in one transaction. */
+  fork(copy: Partial<CharacterEntity>, sourceId: string): Promise<CharacterEntity> {
+    return this.dataSource.transaction(async (manager: EntityManager) => {
+      const saved = await manager.save(manager.create(CharacterEntity, copy));
+      await manager.query(
+        `UPDATE character SET fork_count = fork_count + 1, trending_score = trending_score + $2 WHERE id = $1`,
+        [sourceId, TRENDING_BUMP.fork],
+      );
+      return saved;
+    });
+  }
+
+  /** Relations whose other side is a live public character. */
+  async relationsOf(
+    characterId: string,
+  ): Promise<Array<{ relation: CharacterRelationEntity; related: CharacterEntity }>> {
+    const relations = await this.relations.findBy({ characterId });
+    const related = new Map(
+      (await this.findByIds(relations.map((relation) => relation.relatedId)))
+        .filter((character) => character.isPublic)
+        .map((character) => [character.id, character]),
+    );
+    return relations.flatMap((relation) => {
+      const other = related.get(relation.relatedId);
+      return other ? [{ relation, related: other }] : [];
+    });
+  }
+
+  async insertReport(report: {
+    reporterId: string;
+    characterId: string;
+    reason: ReportReason;
+    details: string;
+  }): Promise<ReportEntity> {
+    return this.reports.save(this.reports.create(report));
+  }
+}

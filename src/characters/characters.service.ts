@@ -1,0 +1,306 @@
+import {
+  BadRequestException,
+  ForbiddenException,
+  Injectable,
+  NotFoundException,
+} from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { UsersService } from '../auth/users.service.js';
+import type { AuthUser } from '../common/auth/auth-user.js';
+import { JobQueue } from '../common/jobs/job-queue.service.js';
+import { DEFAULT_LANGUAGE, type Language } from '../common/languages.js';
+import type { CreateCharacterDto, UpdateCharacterDto } from './dto/character-input.dto.js';
+import { MAX_PAGE_SIZE, type CatalogueQueryDto } from './dto/character-query.dto.js';
+import {
+  type CharacterPageDto,
+  type CharacterResponseDto,
+  toCharacterResponse,
+} from './dto/character-response.dto.js';
+import type { CharacterEntity, ContentRating } from './entities/character.entity.js';
+import { AvatarStorage } from './avatar-storage.js';
+import { CharactersRepository } from './characters.repository.js';
+import { initialBaseCounts } from './lib/language-preferences.js';
+import { generateSlug } from './lib/slug.js';
+import { slugFromInput } from './slug-input.js';
+import { parseStructuredTags } from './lib/structured-tags.js';
+
+export const TRANSLATE_JOB = 'characters.translate';
+
+/** Fields whose change makes the other six languages stale. */
+const TRANSLATABLE: Array<keyof CreateCharacterDto> = [
+  'name',
+  'description',
+  'personality',
+  'scenario',
+  'greeting',
+  'appearance',
+];
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The lower-cased text the catalogue's trigram search looks through. */
+const searchText = (c: Pick<CharacterEntity, 'name' | 'description' | 'tags'>): string =>
+  [c.name, c.description, c.tags.join(' ')].join(' ').toLowerCase().slice(0, 10_000);
+
+/** Free tags: comma-separated, trimmed, lower-cased, deduplicated. */
+export function parseTags(input: string | undefined): string[] {
+  return [
+    ...new Set(
+      (input ?? '')
+        .split(',')
+        .map((tag) => tag.trim().toLowerCase())
+        .filter(Boolean),
+    ),
+  ].slice(0, 30);
+}
+
+@Injectable()
+export class CharactersService {
+  constructor(
+    private readonly characters: CharactersRepository,
+    private readonly users: UsersService,
+    private readonly jobs: JobQueue,
+    private readonly avatars: AvatarStorage,
+  ) {}
+
+  async list(query: CatalogueQueryDto, viewer: AuthUser | null): Promise<CharacterPageDto> {
+    if (query.mine && !viewer) throw new BadRequestException('mine=true needs a signed-in user');
+    const lang = query.lang ?? (await this.displayLanguage(viewer));
+    const page = query.page ?? 1;
+    const pageSize = Math.min(query.page_size ?? 20, MAX_PAGE_SIZE);
+    const rows = await this.characters.list({
+      search: query.q?.trim() || undefined,
+      tag: query.tag?.trim().toLowerCase() || undefined,
+      structuredTag: query.structured_tag,
+      ratings: query.mine ? ['sfw', 'nsfw'] : await this.visibleRatings(query, viewer),
+      language: query.language,
+      ownerId: query.mine ? viewer!.id : undefined,
+      sort: query.sort ?? (query.q ? 'relevance' : 'popular'),
+      offset: (page - 1) * pageSize,
+      limit: pageSize,
+    });
+    return {
+      items: rows.slice(0, pageSize).map((row) => toCharacterResponse(row, viewer, lang)),
+      page,
+      page_size: pageSize,
+      has_more: rows.length > pageSize,
+    };
+  }
+
+  async get(
+    idOrSlug: string,
+    viewer: AuthUser | null,
+    lang?: Language,
+  ): Promise<CharacterResponseDto> {
+    const character = await this.findVisible(idOrSlug, viewer);
+    const [myVote, isFavorite] = viewer
+      ? await Promise.all([
+          this.characters.myVote(viewer.id, character.id),
+          this.characters.isFavorite(viewer.id, character.id),
+        ])
+      : [undefined, undefined];
+    return toCharacterResponse(character, viewer, lang ?? (await this.displayLanguage(viewer)), {
+      myVote,
+      isFavorite,
+    });
+  }
+
+  async create(dto: CreateCharacterDto, owner: AuthUser): Promise<CharacterResponseDto> {
+    if (dto.is_public) {
+      throw new BadRequestException('A public character needs an avatar: upload one first');
+    }
+    const slug = dto.slug ? await this.claimSlug(dto.slug) : undefined;
+    return this.createDraft(
+      {
+        ...this.fieldsFrom(dto),
+        name: dto.name,
+        originalLanguage: dto.original_language ?? (await this.displayLanguage(owner)),
+      },
+      owner,
+      slug,
+    );
+  }
+
+  /** Saves a private draft (from the API, a card import or an AI draft) and queues its translation. */
+  async createDraft(
+    fields: Partial<CharacterEntity> & { name: string },
+    owner: AuthUser,
+    slug?: string,
+  ): Promise<CharacterResponseDto> {
+    const id = randomUUID();
+    const language = fields.originalLanguage ?? DEFAULT_LANGUAGE;
+    const base = initialBaseCounts(
+      {
+        tags: fields.tags ?? [],
+        structuredTags: fields.structuredTags ?? [],
+        contentRating: fields.contentRating ?? 'sfw',
+      },
+      Math.random,
+    );
+    const created = await this.characters.insert({
+      ...fields,
+      id,
+      slug: slug ?? (await this.freshSlug(fields.name, id)),
+      ownerId: owner.id,
+      isPublic: false,
+      originalLanguage: language,
+      languages: [language],
+      baseChatCount: base.chat,
+      baseLikeCount: base.like,
+      searchText: searchText({ description: '', tags: [], ...fields }),
+    });
+    await this.scheduleTranslation(created.id);
+    return toCharacterResponse(created, owner, language);
+  }
+
+  async update(
+    id: string,
+    dto: UpdateCharacterDto,
+    editor: AuthUser,
+  ): Promise<CharacterResponseDto> {
+    const character = await this.findEditable(id, editor);
+    const fields = this.fieldsFrom(dto);
+    const slug =
+      dto.slug && dto.slug !== character.slug ? await this.claimSlug(dto.slug) : undefined;
+    const isPublic = dto.is_public ?? character.isPublic;
+    if (isPublic && !character.avatarUrl) {
+      throw new BadRequestException('A public character needs an avatar: upload one first');
+    }
+    const originalLanguage = dto.original_language ?? character.originalLanguage;
+    const textChanged = TRANSLATABLE.some(
+      (field) =>
+        dto[field] !== undefined &&
+        dto[field] !== (character as unknown as Record<string, unknown>)[field],
+    );
+    const updated = await this.characters.update(character.id, {
+      ...fields,
+      searchText: searchText({ ...character, ...fields }),
+      ...(slug ? { slug } : {}),
+      isPublic,
+      originalLanguage,
+      // Stale translations are dropped now and rebuilt by the translation job.
+      ...(textChanged || originalLanguage !== character.originalLanguage
+        ? { translations: {}, languages: [originalLanguage] }
+        : {}),
+    });
+    if (textChanged || originalLanguage !== character.originalLanguage) {
+      await this.scheduleTranslation(character.id);
+    }
+    return toCharacterResponse(updated, editor, originalLanguage);
+  }
+
+  async remove(id: string, editor: AuthUser): Promise<void> {
+    const character = await this.findEditable(id, editor);
+    await this.characters.softDelete(character.id);
+  }
+
+  /** Stores a new avatar (the old file is removed) and returns the updated character. */
+  async setAvatar(
+    id: string,
+    image: Buffer | undefined,
+    editor: AuthUser,
+  ): Promise<CharacterResponseDto> {
+    if (!image) throw new BadRequestException("file is required (multipart field 'file')");
+    const character = await this.findEditable(id, editor);
+    const avatarUrl = await this.avatars.save(image);
+    const updated = await this.characters.update(character.id, { avatarUrl });
+    await this.avatars.remove(character.avatarUrl);
+    return toCharacterResponse(updated, editor, updated.originalLanguage);
+  }
+
+  /** The character if this viewer may see it; a hidden one is indistinguishable from none. */
+  async findVisible(idOrSlug: string, viewer: AuthUser | null): Promise<CharacterEntity> {
+    const character = UUID.test(idOrSlug)
+      ? await this.characters.findById(idOrSlug)
+      : await this.characters.findBySlug(idOrSlug.toLowerCase());
+    const privileged = viewer && (viewer.role === 'admin' || viewer.id === character?.ownerId);
+    if (!character || (!character.isPublic && !privileged)) {
+      throw new NotFoundException('Character not found');
+    }
+    if (character.contentRating === 'nsfw' && !privileged && !(await this.isAdult(viewer))) {
+      throw new NotFoundException('Character not found');
+    }
+    return character;
+  }
+
+  /** The character if this user may change it: its owner or an admin. */
+  async findEditable(id: string, editor: AuthUser): Promise<CharacterEntity> {
+    const character = UUID.test(id) ? await this.characters.findById(id) : null;
+    if (!character) throw new NotFoundException('Character not found');
+    if (character.ownerId !== editor.id && editor.role !== 'admin') {
+      throw new ForbiddenException('Only the owner or an admin may change this character');
+    }
+    return character;
+  }
+
+  async isAdult(viewer: AuthUser | null): Promise<boolean> {
+    if (!viewer) return false;
+    return (await this.users.findById(viewer.id))?.adultConfirmedAt != null;
+  }
+
+  async displayLanguage(viewer: AuthUser | null): Promise<Language> {
+    if (!viewer) return DEFAULT_LANGUAGE;
+    return (await this.users.findById(viewer.id))?.preferredLanguage ?? DEFAULT_LANGUAGE;
+  }
+
+  scheduleTranslation(characterId: string): Promise<void> {
+    return this.jobs.enqueue(TRANSLATE_JOB, { characterId }, { dedupeKey: characterId });
+  }
+
+  /** Generates a unique slug from a name (the short id makes collisions practically nil). */
+  async freshSlug(name: string, id: string): Promise<string> {
+    for (let attempt = 0; ; attempt++) {
+      const shortId = (attempt === 0 ? id : randomUUID()).replace(/-/g, '').slice(0, 8);
+      const slug = generateSlug(name, shortId);
+      if (!(await this.characters.slugExists(slug))) return slug;
+    }
+  }
+
+  private async claimSlug(input: string): Promise<string> {
+    const slug = slugFromInput(input);
+    if (await this.characters.slugExists(slug))
+      throw new BadRequestException(`slug '${slug}' is taken`);
+    return slug;
+  }
+
+  private async visibleRatings(
+    query: CatalogueQueryDto,
+    viewer: AuthUser | null,
+  ): Promise<ContentRating[]> {
+    const wantsNsfw = query.content_rating === 'nsfw' || query.include_nsfw === true;
+    if (!wantsNsfw) return ['sfw'];
+    if (!(await this.isAdult(viewer))) {
+      throw new ForbiddenException(
+        'NSFW characters are only listed for users who confirmed they are adults',
+      );
+    }
+    return query.content_rating === 'nsfw' ? ['nsfw'] : ['sfw', 'nsfw'];
+  }
+
+  /** DTO (snake_case) to entity fields, only for what the DTO carries. */
+  private fieldsFrom(dto: UpdateCharacterDto): Partial<CharacterEntity> {
+    const fields: Partial<CharacterEntity> = {};
+    if (dto.name !== undefined) fields.name = dto.name;
+    if (dto.description !== undefined) fields.description = dto.description;
+    if (dto.personality !== undefined) fields.personality = dto.personality;
+    if (dto.scenario !== undefined) fields.scenario = dto.scenario;
+    if (dto.greeting !== undefined) fields.greeting = dto.greeting;
+    if (dto.alternate_greetings !== undefined) fields.alternateGreetings = dto.alternate_greetings;
+    if (dto.example_dialogues !== undefined) fields.exampleDialogues = dto.example_dialogues;
+    if (dto.appearance !== undefined) fields.appearance = dto.appearance;
+    if (dto.speech_pattern !== undefined) fields.speechPattern = dto.speech_pattern;
+    if (dto.tags !== undefined) fields.tags = parseTags(dto.tags);
+    if (dto.structured_tags !== undefined) {
+      const parsed = parseStructuredTags(dto.structured_tags);
+      if (parsed.unknown.length > 0) {
+        throw new BadRequestException(`Unknown structured tags: ${parsed.unknown.join(', ')}`);
+      }
+      fields.structuredTags = [...parsed.ids];
+    }
+    if (dto.response_length !== undefined) fields.responseLength = dto.response_length;
+    if (dto.max_tokens !== undefined) fields.maxTokens = dto.max_tokens;
+    if (dto.content_rating !== undefined) fields.contentRating = dto.content_rating;
+    if (dto.character_book !== undefined) fields.characterBook = dto.character_book;
+    return fields;
+  }
+}

@@ -1,0 +1,125 @@
+import { ApiPropertyOptional, PartialType } from '@nestjs/swagger';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsObject,
+  IsOptional,
+  IsString,
+  Max,
+  MaxLength,
+  Min,
+} from 'class-validator';
+import { LANGUAGES, type Language } from '../../common/languages.js';
+import { TextField } from '../../common/validation/text-field.js';
+import {
+  CONTENT_RATINGS,
+  RESPONSE_LENGTHS,
+  type ContentRating,
+  type ResponseLength,
+} from '../entities/character.entity.js';
+
+const TEXT_LIMIT = 20_000;
+
+/** Body of POST /api/characters; also the shape AI drafts and card imports are checked against. */
+export class CreateCharacterDto {
+  @ApiPropertyOptional({ maxLength: 100, example: 'Captain Mira Vance' })
+  @TextField(100, { minLength: 1 })
+  name: string;
+
+  @ApiPropertyOptional({
+    description: 'Custom slug (3-50 characters); generated from the name when absent',
+  })
+  @IsOptional()
+  @MaxLength(60)
+  @IsString()
+  slug?: string;
+
+  @ApiPropertyOptional({ maxLength: TEXT_LIMIT })
+  @TextField(TEXT_LIMIT, { multiline: true, optional: true })
+  description?: string;
+
+  @ApiPropertyOptional({ maxLength: TEXT_LIMIT })
+  @TextField(TEXT_LIMIT, { multiline: true, optional: true })
+  personality?: string;
+
+  @ApiPropertyOptional({ maxLength: TEXT_LIMIT })
+  @TextField(TEXT_LIMIT, { multiline: true, optional: true })
+  scenario?: string;
+
+  @ApiPropertyOptional({ maxLength: TEXT_LIMIT })
+  @TextField(TEXT_LIMIT, { multiline: true, optional: true })
+  greeting?: string;
+
+  @ApiPropertyOptional({ type: [String], maxItems: 20 })
+  @IsOptional()
+  @ArrayMaxSize(20)
+  @MaxLength(TEXT_LIMIT, { each: true })
+  @IsString({ each: true })
+  @IsArray()
+  alternate_greetings?: string[];
+
+  @ApiPropertyOptional({ maxLength: TEXT_LIMIT })
+  @TextField(TEXT_LIMIT, { multiline: true, optional: true })
+  example_dialogues?: string;
+
+  @ApiPropertyOptional({ maxLength: TEXT_LIMIT })
+  @TextField(TEXT_LIMIT, { multiline: true, optional: true })
+  appearance?: string;
+
+  @ApiPropertyOptional({ maxLength: TEXT_LIMIT })
+  @TextField(TEXT_LIMIT, { multiline: true, optional: true })
+  speech_pattern?: string;
+
+  @ApiPropertyOptional({
+    description: 'Comma-separated free tags',
+    example: 'pirate, space, captain',
+  })
+  @TextField(500, { optional: true })
+  tags?: string;
+
+  @ApiPropertyOptional({
+    description: 'Comma-separated ids from GET /api/tags',
+    example: 'sci-fi,mentor',
+  })
+  @IsOptional()
+  @MaxLength(500)
+  @IsString()
+  structured_tags?: string;
+
+  @ApiPropertyOptional({ enum: RESPONSE_LENGTHS })
+  @IsOptional()
+  @IsIn(RESPONSE_LENGTHS)
+  response_length?: ResponseLength;
+
+  @ApiPropertyOptional({ minimum: 64, maximum: 8192, default: 2048 })
+  @IsOptional()
+  @Min(64)
+  @Max(8192)
+  @IsInt()
+  max_tokens?: number;
+
+  @ApiPropertyOptional({ enum: CONTENT_RATINGS })
+  @IsOptional()
+  @IsIn(CONTENT_RATINGS)
+  content_rating?: ContentRating;
+
+  @ApiPropertyOptional({ description: 'Public characters need an avatar' })
+  @IsOptional()
+  @IsBoolean()
+  is_public?: boolean;
+
+  @ApiPropertyOptional({ enum: LANGUAGES })
+  @IsOptional()
+  @IsIn(LANGUAGES)
+  original_language?: Language;
+
+  @ApiPropertyOptional({ description: "Lorebook in the card spec's character_book shape" })
+  @IsOptional()
+  @IsObject()
+  character_book?: Record<string, unknown> | null;
+}
+
+export class UpdateCharacterDto extends PartialType(CreateCharacterDto) {}

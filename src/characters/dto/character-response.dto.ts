@@ -1,0 +1,195 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import type { AuthUser } from '../../common/auth/auth-user.js';
+import { LANGUAGES, type Language } from '../../common/languages.js';
+import {
+  CONTENT_RATINGS,
+  RESPONSE_LENGTHS,
+  type CharacterEntity,
+  type ContentRating,
+  type ResponseLength,
+} from '../entities/character.entity.js';
+
+export class HighlightDto {
+  @ApiProperty()
+  text: string;
+
+  @ApiProperty({ enum: LANGUAGES })
+  lang: Language;
+}
+
+/** A character as others see it; owner-only and admin-only fields are left out for them. */
+export class CharacterResponseDto {
+  @ApiProperty({ format: 'uuid' })
+  id: string;
+
+  @ApiProperty()
+  slug: string;
+
+  @ApiProperty({ format: 'uuid' })
+  owner_id: string;
+
+  @ApiProperty({ description: 'In the requested language when a translation exists' })
+  name: string;
+
+  @ApiProperty()
+  description: string;
+
+  @ApiProperty()
+  personality: string;
+
+  @ApiProperty()
+  scenario: string;
+
+  @ApiProperty()
+  greeting: string;
+
+  @ApiProperty({ type: [String] })
+  alternate_greetings: string[];
+
+  @ApiProperty()
+  example_dialogues: string;
+
+  @ApiProperty()
+  appearance: string;
+
+  @ApiProperty()
+  speech_pattern: string;
+
+  @ApiProperty({ description: 'Comma-separated free tags' })
+  tags: string;
+
+  @ApiProperty({ description: 'Comma-separated structured tag ids' })
+  structured_tags: string;
+
+  @ApiProperty({ enum: RESPONSE_LENGTHS })
+  response_length: ResponseLength;
+
+  @ApiProperty()
+  max_tokens: number;
+
+  @ApiProperty({ enum: CONTENT_RATINGS })
+  content_rating: ContentRating;
+
+  @ApiProperty()
+  is_public: boolean;
+
+  @ApiProperty({ nullable: true, type: String })
+  avatar_url: string | null;
+
+  @ApiProperty({ enum: LANGUAGES })
+  original_language: Language;
+
+  @ApiProperty({ enum: LANGUAGES, isArray: true })
+  available_languages: Language[];
+
+  @ApiProperty({ description: 'Displayed chat count for the requested language' })
+  chat_count: number;
+
+  @ApiProperty({ description: 'Displayed like count for the requested language' })
+  like_count: number;
+
+  @ApiProperty()
+  vote_score: number;
+
+  @ApiProperty()
+  fork_count: number;
+
+  @ApiProperty({ nullable: true, type: String, format: 'uuid' })
+  forked_from_id: string | null;
+
+  @ApiProperty({ type: [HighlightDto] })
+  highlights: HighlightDto[];
+
+  @ApiProperty()
+  is_owner: boolean;
+
+  @ApiPropertyOptional({ description: 'Owner and admins only', type: Object, nullable: true })
+  character_book?: Record<string, unknown> | null;
+
+  @ApiPropertyOptional({ description: 'Admins only' })
+  real_chat_count?: number;
+
+  @ApiPropertyOptional({ description: 'Admins only' })
+  real_like_count?: number;
+
+  @ApiPropertyOptional({ enum: [-1, 0, 1], description: "The caller's vote (detail view)" })
+  my_vote?: number;
+
+  @ApiPropertyOptional({ description: 'Whether the caller favorited it (detail view)' })
+  is_favorite?: boolean;
+
+  @ApiProperty()
+  created_at: string;
+
+  @ApiProperty()
+  updated_at: string;
+}
+
+export class CharacterPageDto {
+  @ApiProperty({ type: [CharacterResponseDto] })
+  items: CharacterResponseDto[];
+
+  @ApiProperty()
+  page: number;
+
+  @ApiProperty()
+  page_size: number;
+
+  @ApiProperty()
+  has_more: boolean;
+}
+
+/** Maps an entity to what this viewer may see, in the display language. */
+export function toCharacterResponse(
+  character: CharacterEntity,
+  viewer: AuthUser | null,
+  lang: Language,
+  extra: { myVote?: number; isFavorite?: boolean } = {},
+): CharacterResponseDto {
+  const isOwner = viewer?.id === character.ownerId;
+  const isAdmin = viewer?.role === 'admin';
+  const translated = lang === character.originalLanguage ? undefined : character.translations[lang];
+  const text = (
+    field: 'name' | 'description' | 'personality' | 'scenario' | 'greeting' | 'appearance',
+  ) => translated?.[field] || character[field];
+  const highlights = character.highlights.filter((highlight) => highlight.lang === lang);
+  return {
+    id: character.id,
+    slug: character.slug,
+    owner_id: character.ownerId,
+    name: text('name'),
+    description: text('description'),
+    personality: text('personality'),
+    scenario: text('scenario'),
+    greeting: text('greeting'),
+    alternate_greetings: character.alternateGreetings,
+    example_dialogues: character.exampleDialogues,
+    appearance: text('appearance'),
+    speech_pattern: character.speechPattern,
+    tags: character.tags.join(', '),
+    structured_tags: character.structuredTags.join(','),
+    response_length: character.responseLength,
+    max_tokens: character.maxTokens,
+    content_rating: character.contentRating,
+    is_public: character.isPublic,
+    avatar_url: character.avatarUrl,
+    original_language: character.originalLanguage,
+    available_languages: character.languages,
+    chat_count: character.realChatCount + (character.baseChatCount[lang] ?? 0),
+    like_count: character.realLikeCount + (character.baseLikeCount[lang] ?? 0),
+    vote_score: character.voteScore,
+    fork_count: character.forkCount,
+    forked_from_id: character.forkedFromId,
+    highlights:
+      highlights.length > 0 ? highlights : character.highlights.filter((h) => h.lang === 'en'),
+    is_owner: isOwner,
+    ...(isOwner || isAdmin ? { character_book: character.characterBook } : {}),
+    ...(isAdmin
+      ? { real_chat_count: character.realChatCount, real_like_count: character.realLikeCount }
+      : {}),
+    ...(extra.myVote !== undefined ? { my_vote: extra.myVote } : {}),
+    ...(extra.isFavorite !== undefined ? { is_favorite: extra.isFavorite } : {}),
+    created_at: character.createdAt.toISOString(),
+    updated_at: character.updatedAt.toISOString(),
+  };
+}

@@ -1,0 +1,125 @@
+import { BadRequestException, Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import type { AuthUser } from '../common/auth/auth-user.js';
+import type { Language } from '../common/languages.js';
+import { CharactersRepository } from './characters.repository.js';
+import { CharactersService } from './characters.service.js';
+import type { CharacterPageDto, CharacterResponseDto } from './dto/character-response.dto.js';
+import { toCharacterResponse } from './dto/character-response.dto.js';
+import type {
+  PageQueryDto,
+  RelationDto,
+  ReportCreatedDto,
+  ReportDto,
+  VoteResultDto,
+} from './dto/engagement.dto.js';
+import type { CharacterRelationEntity } from './entities/relation.entity.js';
+
+const labelColumn = (lang: Language) =>
+  `label${lang[0].toUpperCase()}${lang[1]}` as keyof Pick<
+    CharacterRelationEntity,
+    'labelRu' | 'labelEn' | 'labelEs' | 'labelFr' | 'labelDe' | 'labelPt' | 'labelIt'
+  >;
+
+/** What users do to characters besides editing them: votes, favorites, forks, reports. */
+@Injectable()
+export class EngagementService {
+  constructor(
+    private readonly characters: CharactersService,
+    private readonly repository: CharactersRepository,
+  ) {}
+
+  async vote(idOrSlug: string, value: -1 | 0 | 1, user: AuthUser): Promise<VoteResultDto> {
+    const character = await this.characters.findVisible(idOrSlug, user);
+    const score = await this.repository.vote(user.id, character.id, value);
+    return { vote_score: score, my_vote: value };
+  }
+
+  async setFavorite(
+    idOrSlug: string,
+    favorite: boolean,
+    user: AuthUser,
+  ): Promise<{ is_favorite: boolean }> {
+    const character = await this.characters.findVisible(idOrSlug, user);
+    await this.repository.setFavorite(user.id, character.id, favorite);
+    return { is_favorite: favorite };
+  }
+
+  async favorites(user: AuthUser, query: PageQueryDto): Promise<CharacterPageDto> {
+    const page = query.page ?? 1;
+    const pageSize = query.page_size ?? 20;
+    const lang = query.lang ?? (await this.characters.displayLanguage(user));
+    const rows = await this.repository.listFavorites(user.id, (page - 1) * pageSize, pageSize);
+    return {
+      items: rows.slice(0, pageSize).map((row) => toCharacterResponse(row, user, lang)),
+      page,
+      page_size: pageSize,
+      has_more: rows.length > pageSize,
+    };
+  }
+
+  /** Clones a public character into the caller's private draft. */
+  async fork(idOrSlug: string, user: AuthUser): Promise<CharacterResponseDto> {
+    const source = await this.characters.findVisible(idOrSlug, user);
+    if (!source.isPublic && source.ownerId !== user.id) {
+      throw new BadRequestException('Only public characters can be forked');
+    }
+    const {
+      id: _id,
+      slug: _slug,
+      createdAt: _createdAt,
+      updatedAt: _updatedAt,
+      deletedAt: _deletedAt,
+      ...content
+    } = source;
+    const copyId = randomUUID();
+    const copy = await this.repository.fork(
+      {
+        ...content,
+        id: copyId,
+        slug: await this.characters.freshSlug(source.name, copyId),
+        ownerId: user.id,
+        isPublic: false,
+        forkedFromId: source.id,
+        realChatCount: 0,
+        realLikeCount: 0,
+        voteScore: 0,
+        forkCount: 0,
+        trendingScore: 0,
+        baseChatCount: {},
+        baseLikeCount: {},
+        highlights: [],
+      },
+      source.id,
+    );
+    return toCharacterResponse(copy, user, copy.originalLanguage);
+  }
+
+  async relations(
+    idOrSlug: string,
+    viewer: AuthUser | null,
+    lang?: Language,
+  ): Promise<RelationDto[]> {
+    const character = await this.characters.findVisible(idOrSlug, viewer);
+    const language = lang ?? (await this.characters.displayLanguage(viewer));
+    const adult = await this.characters.isAdult(viewer);
+    return (await this.repository.relationsOf(character.id))
+      .filter(({ related }) => related.contentRating === 'sfw' || adult)
+      .map(({ relation, related }) => ({
+        relation_type: relation.relationType,
+        label: relation[labelColumn(language)] || relation.labelEn,
+        character: toCharacterResponse(related, viewer, language),
+      }));
+  }
+
+  async report(idOrSlug: string, dto: ReportDto, user: AuthUser): Promise<ReportCreatedDto> {
+    const character = await this.characters.findVisible(idOrSlug, user);
+    const report = await this.repository.insertReport({
+      reporterId: user.id,
+      characterId: character.id,
+      reason: dto.reason,
+      details: dto.details?.trim() ?? '',
+    });
+    return { id: report.id, status: 'pending' };
+  }
+}

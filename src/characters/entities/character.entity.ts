@@ -1,0 +1,162 @@
+import {
+  Check,
+  Column,
+  CreateDateColumn,
+  DeleteDateColumn,
+  Entity,
+  PrimaryGeneratedColumn,
+  Unique,
+  UpdateDateColumn,
+} from 'typeorm';
+import type { Language } from '../../common/languages.js';
+
+export const RESPONSE_LENGTHS = ['short', 'medium', 'long', 'very_long'] as const;
+export type ResponseLength = (typeof RESPONSE_LENGTHS)[number];
+export const CONTENT_RATINGS = ['sfw', 'nsfw'] as const;
+export type ContentRating = (typeof CONTENT_RATINGS)[number];
+
+/** Fields translated per language (spec: translation.py). */
+export interface CharacterTranslation {
+  name?: string;
+  description?: string;
+  personality?: string;
+  scenario?: string;
+  greeting?: string;
+  appearance?: string;
+}
+
+export interface Highlight {
+  text: string;
+  lang: Language;
+}
+
+export type LanguageCounts = Partial<Record<Language, number>>;
+
+/** A character card (spec: Core/Character). Soft-deleted rows keep their chats readable. */
+@Unique('uq_character_slug', ['slug'])
+@Check(
+  'ck_character_response_length',
+  `response_length IN ('short', 'medium', 'long', 'very_long')`,
+)
+@Check('ck_character_content_rating', `content_rating IN ('sfw', 'nsfw')`)
+@Check('ck_character_public_avatar', `NOT is_public OR avatar_url IS NOT NULL`)
+@Entity({ name: 'character' })
+export class CharacterEntity {
+  @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'pk_character' })
+  id: string;
+
+  @Column({ type: 'text' })
+  slug: string;
+
+  @Column({ type: 'uuid' })
+  ownerId: string;
+
+  @Column({ type: 'text' })
+  name: string;
+
+  @Column({ type: 'text', default: '' })
+  description: string;
+
+  @Column({ type: 'text', default: '' })
+  personality: string;
+
+  @Column({ type: 'text', default: '' })
+  scenario: string;
+
+  @Column({ type: 'text', default: '' })
+  greeting: string;
+
+  @Column({ type: 'jsonb', default: () => `'[]'` })
+  alternateGreetings: string[];
+
+  @Column({ type: 'text', default: '' })
+  exampleDialogues: string;
+
+  @Column({ type: 'text', default: '' })
+  appearance: string;
+
+  @Column({ type: 'text', default: '' })
+  speechPattern: string;
+
+  /** Free tags, lower-cased; an array so GIN can index "has tag". */
+  @Column({ type: 'text', array: true, default: () => `'{}'` })
+  tags: string[];
+
+  /** Ids from the structured tag registry. */
+  @Column({ type: 'text', array: true, default: () => `'{}'` })
+  structuredTags: string[];
+
+  @Column({ type: 'text', default: 'medium' })
+  responseLength: ResponseLength;
+
+  @Column({ type: 'integer', default: 2048 })
+  maxTokens: number;
+
+  @Column({ type: 'text', default: 'sfw' })
+  contentRating: ContentRating;
+
+  @Column({ type: 'boolean', default: false })
+  isPublic: boolean;
+
+  @Column({ type: 'text', nullable: true })
+  avatarUrl: string | null;
+
+  @Column({ type: 'text', default: 'en' })
+  originalLanguage: Language;
+
+  @Column({ type: 'jsonb', default: () => `'{}'` })
+  translations: Partial<Record<Language, CharacterTranslation>>;
+
+  /** original_language plus every translated language: the catalogue's language filter. */
+  @Column({ type: 'text', array: true, default: () => `'{}'` })
+  languages: Language[];
+
+  @Column({ type: 'jsonb', default: () => `'{}'` })
+  baseChatCount: LanguageCounts;
+
+  @Column({ type: 'jsonb', default: () => `'{}'` })
+  baseLikeCount: LanguageCounts;
+
+  @Column({ type: 'integer', default: 0 })
+  realChatCount: number;
+
+  @Column({ type: 'integer', default: 0 })
+  realLikeCount: number;
+
+  @Column({ type: 'integer', default: 0 })
+  voteScore: number;
+
+  @Column({ type: 'integer', default: 0 })
+  forkCount: number;
+
+  /** Recent engagement, bumped on votes, favorites and chats and decayed daily: "trending". */
+  @Column({ type: 'double precision', default: 0 })
+  trendingScore: number;
+
+  @Column({ type: 'uuid', nullable: true })
+  forkedFromId: string | null;
+
+  @Column({ type: 'jsonb', default: () => `'[]'` })
+  highlights: Highlight[];
+
+  /** Lorebook, shaped as the card spec's `character_book`. */
+  @Column({ type: 'jsonb', nullable: true })
+  characterBook: Record<string, unknown> | null;
+
+  /** Card extensions of other tools, kept so an import/export round trip loses nothing. */
+  @Column({ type: 'jsonb', default: () => `'{}'` })
+  cardExtensions: Record<string, unknown>;
+
+  /** Lower-cased name, description and tags: the trigram search document. */
+  @Column({ type: 'text', default: '' })
+  searchText: string;
+
+  @CreateDateColumn({ type: 'timestamptz' })
+  createdAt: Date;
+
+  @UpdateDateColumn({ type: 'timestamptz' })
+  updatedAt: Date;
+
+  @DeleteDateColumn({ type: 'timestamptz' })
+  deletedAt: Date | null;
+}

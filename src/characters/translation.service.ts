@@ -1,0 +1,105 @@
+import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { JobQueue } from '../common/jobs/job-queue.service.js';
+import { LANGUAGES, type Language } from '../common/languages.js';
+import { LlmService } from '../llm/llm.service.js';
+import { CharactersRepository } from './characters.repository.js';
+import { TRANSLATE_JOB } from './characters.service.js';
+import type { CharacterTranslation } from './entities/character.entity.js';
+import { extractJsonObject } from './llm-json.js';
+
+const FIELDS = [
+  'name',
+  'description',
+  'personality',
+  'scenario',
+  'greeting',
+  'appearance',
+] as const;
+
+const LANGUAGE_NAMES: Record<Language, string> = {
+  ru: 'Russian',
+  en: 'English',
+  es: 'Spanish',
+  fr: 'French',
+  de: 'German',
+  pt: 'Portuguese',
+  it: 'Italian',
+};
+
+/**
+ * Translates a character's card into the six other languages (spec: translation.py), as a
+ * durable job: it survives restarts and retries with backoff. Each language is saved as soon
+ * as it is done, so a retry only does what is missing.
+ */
+@Injectable()
+export class TranslationService implements OnModuleInit {
+  private readonly logger = new Logger(TranslationService.name);
+
+  constructor(
+    private readonly jobs: JobQueue,
+    private readonly llm: LlmService,
+    private readonly characters: CharactersRepository,
+  ) {}
+
+  onModuleInit(): void {
+    this.jobs.register<{ characterId: string }>(TRANSLATE_JOB, ({ characterId }) =>
+      this.translate(characterId),
+    );
+  }
+
+  async translate(characterId: string): Promise<void> {
+    const character = await this.characters.findById(characterId);
+    if (!character) return; // deleted meanwhile
+    if ((await this.llm.availableProviders()).length === 0) {
+      // Offline mode: there is nothing to translate with, and template text must not be stored.
+      this.logger.log(`No LLM provider available: character ${characterId} stays untranslated`);
+      return;
+    }
+    const source = Object.fromEntries(FIELDS.map((field) => [field, character[field]]));
+    const missing = LANGUAGES.filter(
+      (lang) => lang !== character.originalLanguage && !character.translations[lang],
+    );
+    const failed: Language[] = [];
+    for (const lang of missing) {
+      const translation = await this.translateInto(source, character.originalLanguage, lang).catch(
+        (error: unknown) => {
+          this.logger.warn(
+            `Translation of ${characterId} into ${lang} failed: ${(error as Error).message}`,
+          );
+          return null;
+        },
+      );
+      if (!translation) failed.push(lang);
+      else if (!(await this.characters.saveTranslation(character, lang, translation))) return; // edited meanwhile: a newer job follows
+    }
+    if (failed.length > 0) throw new Error(`not translated into ${failed.join(', ')}`);
+  }
+
+  private async translateInto(
+    source: Record<string, string>,
+    from: Language,
+    to: Language,
+  ): Promise<CharacterTranslation | null> {
+    const result = await this.llm.generateWithFallback(
+      [
+        {
+          role: 'system',
+          content:
+            `You translate roleplay character cards from ${LANGUAGE_NAMES[from]} into ${LANGUAGE_NAMES[to]}. ` +
+            'Keep the tone, formatting, line breaks and the placeholders {{char}} and {{user}} exactly. ' +
+            'Answer with one JSON object with the same keys as the input and nothing else.',
+        },
+        { role: 'user', content: JSON.stringify(source) },
+      ],
+      { temperature: 0.3, maxTokens: 4096, language: to },
+    );
+    const parsed = extractJsonObject(result.content);
+    if (!parsed) return null;
+    const translation: CharacterTranslation = {};
+    for (const field of FIELDS) {
+      const value = parsed[field];
+      if (typeof value === 'string' && value.length <= 20_000) translation[field] = value;
+    }
+    return translation.name ? translation : null;
+  }
+}

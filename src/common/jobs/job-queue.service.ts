@@ -1,0 +1,162 @@
+import {
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import { InjectConfig, type AppConfig } from '../../config/app-config.js';
+
+export interface Job<P = unknown> {
+  id: string;
+  type: string;
+  payload: P;
+  attempts: number;
+  maxAttempts: number;
+}
+
+export type JobHandler<P = unknown> = (payload: P, job: Job<P>) => Promise<void>;
+
+export interface EnqueueOptions {
+  /** At most one pending job per (type, dedupeKey); a second enqueue is a no-op. */
+  dedupeKey?: string;
+  delayMs?: number;
+  maxAttempts?: number;
+}
+
+interface JobRow {
+  id: string;
+  type: string;
+  payload: unknown;
+  attempts: number;
+  max_attempts: number;
+}
+
+/** A job that has not reported back in this long is assumed lost with its worker. */
+const LOCK_MS = 5 * 60_000;
+const BACKOFF_BASE_MS = 5_000;
+const BACKOFF_MAX_MS = 60 * 60_000;
+
+/**
+ * Durable background work in PostgreSQL (spec 004's job queue): jobs survive restarts, are
+ * claimed with FOR UPDATE SKIP LOCKED so several instances share the work without doing any
+ * twice, and failures retry with exponential backoff until `max_attempts`.
+ */
+@Injectable()
+export class JobQueue implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(JobQueue.name);
+  private readonly handlers = new Map<string, JobHandler>();
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<number>;
+  private stopped = false;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @InjectConfig() private readonly config: AppConfig,
+  ) {}
+
+  register<P>(type: string, handler: JobHandler<P>): void {
+    this.handlers.set(type, handler as JobHandler);
+  }
+
+  async enqueue(type: string, payload: unknown, options: EnqueueOptions = {}): Promise<void> {
+    await this.dataSource.query(
+      `INSERT INTO job (type, payload, dedupe_key, max_attempts, run_at)
+       VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5::double precision / 1000))
+       ON CONFLICT (type, dedupe_key) WHERE status = 'pending' AND dedupe_key IS NOT NULL
+       DO NOTHING`,
+      [
+        type,
+        JSON.stringify(payload),
+        options.dedupeKey ?? null,
+        options.maxAttempts ?? 5,
+        options.delayMs ?? 0,
+      ],
+    );
+  }
+
+  onApplicationBootstrap(): void {
+    const interval = this.config.jobs.pollIntervalMs;
+    if (interval > 0) {
+      this.timer = setInterval(() => void this.runDue().catch(() => undefined), interval);
+      this.timer.unref();
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    await this.running?.catch(() => undefined);
+  }
+
+  /** Runs every due job (one batch at a time) and returns how many ran; tests call it directly. */
+  async runDue(batchSize = 10): Promise<number> {
+    if (this.running) return this.running;
+    this.running = this.runBatches(batchSize).finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  private async runBatches(batchSize: number): Promise<number> {
+    let total = 0;
+    for (;;) {
+      if (this.stopped) return total;
+      const jobs = await this.claim(batchSize);
+      if (jobs.length === 0) return total;
+      // One at a time: background work must not crowd out requests on a 2-core box.
+      for (const job of jobs) await this.execute(job);
+      total += jobs.length;
+    }
+  }
+
+  private async claim(limit: number): Promise<JobRow[]> {
+    const types = [...this.handlers.keys()];
+    if (types.length === 0) return [];
+    const [rows] = (await this.dataSource.query(
+      `UPDATE job SET status = 'running', attempts = attempts + 1, updated_at = now(),
+              locked_until = now() + make_interval(secs => $3::double precision / 1000)
+       WHERE id IN (
+         SELECT id FROM job
+         WHERE type = ANY($1)
+           AND ((status = 'pending' AND run_at <= now()) OR (status = 'running' AND locked_until < now()))
+         ORDER BY run_at, id
+         LIMIT $2
+         FOR UPDATE SKIP LOCKED)
+       RETURNING id, type, payload, attempts, max_attempts`,
+      [types, limit, LOCK_MS],
+    )) as [JobRow[], number];
+    return rows;
+  }
+
+  private async execute(row: JobRow): Promise<void> {
+    const handler = this.handlers.get(row.type)!;
+    const job: Job = {
+      id: row.id,
+      type: row.type,
+      payload: row.payload,
+      attempts: row.attempts,
+      maxAttempts: row.max_attempts,
+    };
+    try {
+      await handler(job.payload, job);
+      await this.dataSource.query(
+        `UPDATE job SET status = 'done', locked_until = NULL, last_error = NULL, updated_at = now() WHERE id = $1`,
+        [row.id],
+      );
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      const final = row.attempts >= row.max_attempts;
+      const backoffMs = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** (row.attempts - 1));
+      this.logger.warn(
+        `Job ${row.type}#${row.id} attempt ${row.attempts}/${row.max_attempts} failed: ${message}` +
+          (final ? ' (giving up)' : ` (retry in ${Math.round(backoffMs / 1000)} s)`),
+      );
+      await this.dataSource.query(
+        `UPDATE job SET status = $2, last_error = $3, locked_until = NULL, updated_at = now(),
+                run_at = now() + make_interval(secs => $4::double precision / 1000)
+         WHERE id = $1`,
+        [row.id, final ? 'failed' : 'pending', message.slice(0, 2000), backoffMs],
+      );
+    }
+  }
+}
