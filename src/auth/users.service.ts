@@ -32,6 +32,25 @@ export class UsersService {
     return UserResponseDto.from(user);
   }
 
+  /**
+   * The platform's own accounts (the anonymous guest owner, the account that owns generated
+   * characters): created on first use, never able to sign in (no password, no OAuth link).
+   */
+  async ensureSystemUser(email: string, displayName: string): Promise<UserEntity> {
+    const existing = await this.users.findByEmail(email);
+    if (existing) return existing;
+    await this.users.insertIfFree({
+      email,
+      passwordHash: null,
+      role: 'user',
+      tier: 'free',
+      displayName,
+      preferredLanguage: 'en',
+    });
+    // A concurrent first use may have won the insert; either way the row exists now.
+    return (await this.users.findByEmail(email))!;
+  }
+
   /** Records that the user confirmed being an adult (the first confirmation's date is kept). */
   async confirmAdult(id: string): Promise<UserResponseDto> {
     await this.users.confirmAdult(id);
