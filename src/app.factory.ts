@@ -12,6 +12,17 @@ import { requestIdMiddleware } from './common/http/request-id.middleware.js';
 import { MetricsService } from './common/metrics/metrics.service.js';
 import type { AppConfig } from './config/configuration.js';
 
+/**
+ * JSON may escape half a UTF-16 surrogate pair ("\ud800"), which no text column or validator
+ * can take; refusing it here makes it a 400 like any other malformed body.
+ */
+function rejectLoneSurrogates(_key: string, value: unknown): unknown {
+  if (typeof value === 'string' && !value.isWellFormed()) {
+    throw new SyntaxError('a string holds an unpaired UTF-16 surrogate');
+  }
+  return value;
+}
+
 export interface CreatedApp {
   app: NestExpressApplication;
   inFlight: InFlightRequests;
@@ -53,7 +64,9 @@ export async function createApp(
     credentials: true,
     exposedHeaders: ['X-Request-Id', 'Retry-After'],
   });
-  app.use(express.json({ limit: config.http.bodyLimitBytes, strict: true }));
+  app.use(
+    express.json({ limit: config.http.bodyLimitBytes, strict: true, reviver: rejectLoneSurrogates }),
+  );
   app.use(expressErrorHandler);
 
   app.setGlobalPrefix('api');

@@ -24,6 +24,12 @@ const DATABASE_UNAVAILABLE = new Set([
 ]);
 const NETWORK_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND']);
 
+/** Constraint violations that reach the filter only through races; the request was fine. */
+const CONSTRAINT_CONFLICTS: Record<string, string> = {
+  '23505': 'This conflicts with a record that was just created; please retry',
+  '23503': 'A record this refers to no longer exists',
+};
+
 interface BodyParserError {
   type: string;
   status: number;
@@ -95,6 +101,11 @@ export function toErrorBody(exception: unknown, requestId?: string): ErrorBody {
     status = HttpStatus.SERVICE_UNAVAILABLE;
     message = 'The database is unavailable, please retry shortly';
     logger.warn(`Database unavailable: ${(exception as Error).message}`);
+  } else if (exception instanceof QueryFailedError && CONSTRAINT_CONFLICTS[exception.driverError?.code]) {
+    // A race the service's own checks could not see (two requests claiming one slug at once).
+    status = HttpStatus.CONFLICT;
+    message = CONSTRAINT_CONFLICTS[exception.driverError.code];
+    logger.warn(`Constraint conflict: ${exception.driverError.constraint ?? exception.message}`);
   } else if (exception instanceof QueryFailedError && exception.driverError?.code === '57014') {
     status = HttpStatus.SERVICE_UNAVAILABLE;
     message = 'The request took too long, please retry';
