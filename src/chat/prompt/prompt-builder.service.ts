@@ -1,6 +1,17 @@
 import { Injectable } from '@nestjs/common';
 import type { Language } from '../../common/languages.js';
-import type { CharacterEntity, ContentRating } from '../../characters/entities/character.entity.js';
+import {
+  RESPONSE_LENGTHS,
+  type CharacterEntity,
+  type ContentRating,
+  type ResponseLength,
+} from '../../characters/entities/character.entity.js';
+import { getSnippetsForIds } from '../../characters/lib/structured-tags.js';
+import { formatDiceInjection, type DiceResult } from '../storytelling/dice.js';
+import { DND_PROMPTS, DND_RULE_SECTIONS } from '../storytelling/dnd.js';
+import type { LorebookSelection } from '../storytelling/lorebook.js';
+import { buildPostHistory } from '../storytelling/post-history.js';
+import type { PromptKey } from './prompt-defaults.js';
 import { PromptTemplatesService } from './prompt-templates.service.js';
 
 export interface SystemPromptInput {
@@ -12,6 +23,12 @@ export interface SystemPromptInput {
   userIsAdult: boolean;
   /** campaign_id set, or 'dnd' among the character's tags. */
   isDnd: boolean;
+  /** Lorebook entries the recent messages triggered (selectLorebookEntries). */
+  lorebook?: Pick<LorebookSelection, 'before' | 'after'>;
+  /** The rolling summary of the messages no longer sent (summarizer). */
+  summary?: string | null;
+  /** Group chats: the names of the other characters in the scene. */
+  otherCharacters?: readonly string[];
 }
 
 export interface PostHistoryInput {
@@ -22,35 +39,135 @@ export interface PostHistoryInput {
   lastAssistantText: string | null;
   contentRating: ContentRating;
   isDnd: boolean;
+  /** The explicit-vocabulary reminder needs an adult user too; unset counts as not adult. */
+  userIsAdult?: boolean;
+  /** Fiction-mode site (SITE_MODE=fiction): the literary post-history; DnD still wins. */
+  isFiction?: boolean;
+  /** Rolls the previous GM turn asked for, reported first so the GM narrates their outcome. */
+  diceResults?: readonly DiceResult[];
 }
+
+/** What {{user}} becomes in card texts when the chat has no persona. */
+const USER_FALLBACK: Readonly<Record<Language, string>> = {
+  ru: 'ты',
+  en: 'you',
+  es: 'tú',
+  fr: 'toi',
+  de: 'du',
+  pt: 'você',
+  it: 'tu',
+};
+
+/**
+ * SillyTavern macros in card texts and templates, case-insensitive like SillyTavern, with the
+ * legacy <BOT>/<USER> forms; one pass, so a name containing a macro is not expanded again.
+ */
+function fillMacros(text: string, values: { char: string; user: string }): string {
+  return text.replace(/\{\{(?:char|user)\}\}|<(?:bot|user)>/gi, (macro) =>
+    /user/i.test(macro) ? values.user : values.char,
+  );
+}
+
+/** Example dialogues are `<START>`-separated blocks in cards; the marker means nothing to models. */
+const formatExamples = (text: string): string =>
+  text
+    .split(/<START>/i)
+    .map((block) => block.trim())
+    .filter(Boolean)
+    .join('\n\n');
+
+const lengthKey = (length: ResponseLength): PromptKey =>
+  `length_${RESPONSE_LENGTHS.includes(length) ? length : 'medium'}`;
 
 /**
  * Builds what the model reads besides the chat history: the system prompt and the
- * post-history instruction placed right before the newest user message.
- * PLACEHOLDER (plain version): the storytelling issue replaces the bodies, keeping the interface.
+ * post-history instruction placed right before generation (spec: prompt_builder.py and the
+ * post-history system of service.py). Every system-prompt text comes from the templates, so
+ * admin overrides apply; empty character fields add no section.
  */
 @Injectable()
 export class PromptBuilderService {
   constructor(private readonly templates: PromptTemplatesService) {}
 
   async systemPrompt(input: SystemPromptInput): Promise<string> {
-    const { character, persona, language } = input;
-    const identity = (await this.templates.get('identity', language)).replaceAll(
-      '{{char}}',
-      character.name,
-    );
+    const { character, persona, language: lang } = input;
+    const local = character.translations?.[lang] ?? {};
+    const macros = {
+      char: local.name?.trim() || character.name,
+      user: persona.name?.trim() || USER_FALLBACK[lang],
+    };
+    const fill = (text: string): string => fillMacros(text.trim(), macros);
+    const template = async (key: PromptKey): Promise<string> =>
+      fill(await this.templates.get(key, lang));
+    const section = async (key: PromptKey, content: string | undefined): Promise<string | null> =>
+      content?.trim() ? `${await template(key)}\n${fill(content)}` : null;
+    const lore = (entries: readonly string[] | undefined): Promise<string | null> =>
+      section('lorebook', entries?.map(fill).filter(Boolean).join('\n\n'));
+
+    const opening = input.isDnd ? fill(DND_PROMPTS.intro[lang]) : await template('identity');
+    const description = fill(local.description || character.description);
+    const contentKey =
+      character.contentRating === 'nsfw' && input.userIsAdult ? 'content_nsfw' : 'content_sfw';
+    const narrationRules = input.isDnd
+      ? DND_RULE_SECTIONS.map((name) => fill(DND_PROMPTS[name][lang]))
+      : [await template('format_rules'), await template('third_person')];
+
     const sections = [
-      identity,
-      character.description,
-      character.personality && `Personality: ${character.personality}`,
-      character.scenario && `Scenario: ${character.scenario}`,
-      persona.name &&
-        `The user plays ${persona.name}${persona.description ? `: ${persona.description}` : ''}.`,
+      description ? `${opening}\n${description}` : opening,
+      await lore(input.lorebook?.before),
+      await section('personality', local.personality || character.personality),
+      await section(
+        'structured_tags',
+        getSnippetsForIds(character.structuredTags, lang).join('\n'),
+      ),
+      await section('appearance', local.appearance || character.appearance),
+      await section('speech_pattern', character.speechPattern),
+      await section('scenario', local.scenario || character.scenario),
+      await lore(input.lorebook?.after),
+      persona.name?.trim()
+        ? [await template('persona'), persona.description?.trim() && fill(persona.description)]
+            .filter(Boolean)
+            .join('\n')
+        : null,
+      await section('example_dialogues', formatExamples(character.exampleDialogues)),
+      await section('summary', input.summary ?? undefined),
+      input.otherCharacters?.length
+        ? fill(await this.buildGroupContext(macros.char, input.otherCharacters, lang))
+        : null,
+      await template(lengthKey(character.responseLength)),
+      ...narrationRules,
+      await template('show_dont_tell'),
+      await template('anti_repetition'),
+      await template('anti_ai'),
+      await template('anti_structural'),
+      await template(contentKey),
     ];
-    return sections.filter(Boolean).join('\n\n');
+    return sections.filter((text): text is string => Boolean(text)).join('\n\n');
   }
 
-  async postHistory(_input: PostHistoryInput): Promise<string | null> {
-    return null;
+  /** A group chat member's view of the scene (spec: group_chat/router.py, "group context"). */
+  async buildGroupContext(
+    characterName: string,
+    otherNames: readonly string[],
+    lang: Language,
+  ): Promise<string> {
+    const others = otherNames.join(', ');
+    return (await this.templates.get('group_context', lang)).replace(
+      /\{\{(char|others)\}\}/gi,
+      (_match, name: string) => (name.toLowerCase() === 'char' ? characterName : others),
+    );
+  }
+
+  async postHistory(input: PostHistoryInput): Promise<string | null> {
+    const dice = input.diceResults ? formatDiceInjection(input.diceResults, input.language) : null;
+    const body = buildPostHistory({
+      language: input.language,
+      chatId: input.chatId,
+      messageCount: input.messageCount,
+      lastAssistantText: input.lastAssistantText,
+      mode: input.isDnd ? 'dnd' : input.isFiction ? 'fiction' : 'roleplay',
+      explicit: input.contentRating === 'nsfw' && input.userIsAdult === true,
+    });
+    return dice ? `${dice}\n\n${body}` : body;
   }
 }

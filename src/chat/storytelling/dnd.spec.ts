@@ -1,0 +1,48 @@
+import { describe, expect, it } from '@jest/globals';
+import { LANGUAGES } from '../../common/languages.js';
+import { DND_POST_HISTORY, DND_PROMPTS, DND_RULE_SECTIONS, isDndChat } from './dnd.js';
+
+describe('isDndChat', () => {
+  it('is a campaign chat when it has a campaign id', () => {
+    expect(isDndChat({ campaignId: 'c-1', tags: [] })).toBe(true);
+  });
+
+  it("is a campaign chat when the character is tagged 'dnd', in any case", () => {
+    expect(isDndChat({ campaignId: null, tags: ['fantasy', ' DnD '] })).toBe(true);
+    expect(isDndChat({ tags: ['DND'] })).toBe(true);
+  });
+
+  it('is not one otherwise', () => {
+    expect(isDndChat({ campaignId: null, tags: ['fantasy', 'dnd-like', 'd&d'] })).toBe(false);
+    expect(isDndChat({ campaignId: '', tags: null })).toBe(false);
+    expect(isDndChat({})).toBe(false);
+  });
+});
+
+describe('GM prompts', () => {
+  it('has the six sections of the spec, each in 7 distinct languages', () => {
+    expect(Object.keys(DND_PROMPTS)).toEqual([
+      'intro',
+      'rules_summary',
+      'gm_rules',
+      'choices_rules',
+      'format_rules',
+      'character_creation',
+    ]);
+    for (const texts of [...Object.values(DND_PROMPTS), DND_POST_HISTORY]) {
+      const values = LANGUAGES.map((lang) => texts[lang]);
+      for (const value of values) expect(value.trim()).not.toBe('');
+      expect(new Set(values).size).toBe(LANGUAGES.length);
+    }
+    expect(DND_RULE_SECTIONS).not.toContain('intro');
+  });
+
+  it('teaches the roll tag as a closing cliffhanger and the state tag, in every language', () => {
+    for (const lang of LANGUAGES) {
+      expect(DND_PROMPTS.choices_rules[lang]).toMatch(/\[ROLL NdM\+X [^\]]+\]/);
+      expect(DND_PROMPTS.choices_rules[lang]).toContain('[ROLL 1d20+3 ');
+      expect(DND_PROMPTS.format_rules[lang]).toContain('[STATE {');
+      expect(DND_POST_HISTORY[lang]).toContain('[ROLL NdM+X');
+    }
+  });
+});

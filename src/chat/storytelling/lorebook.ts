@@ -1,0 +1,287 @@
+/**
+ * Lorebook (SillyTavern `character_book`, card spec V2/V3) entry selection: which entries the
+ * recent messages trigger, within the book's token budget. Books come from imported cards of any
+ * origin, so every field is checked and anything malformed is skipped, never thrown.
+ */
+
+export const LOREBOOK_DEFAULTS = {
+  /** Messages scanned when the book sets no scan_depth (SillyTavern's usual setting). */
+  scanDepth: 4,
+  /** A book may ask for less, never more: it shares the context window with the history. */
+  maxTokenBudget: 2048,
+  maxScanDepth: 100,
+  /** Longer regex keys are refused rather than compiled (see isSafePattern). */
+  maxPatternLength: 200,
+} as const;
+
+export interface LorebookOptions {
+  defaultScanDepth?: number;
+  maxTokenBudget?: number;
+}
+
+/** An inserted entry, as recorded on the assistant message. */
+export interface LorebookEntryRef {
+  /** The entry's `id`, else its index in `entries`. */
+  id: number | string;
+  /** `name`, else `comment` (SillyTavern's title field), else null. */
+  name: string | null;
+}
+
+export interface LorebookSelection {
+  /** Contents for before the character definitions, in insertion order. */
+  before: string[];
+  /** Contents for after the character definitions, in insertion order. */
+  after: string[];
+  fired: LorebookEntryRef[];
+}
+
+/** SillyTavern `extensions.selectiveLogic`: how secondary keys combine with a primary match. */
+const SELECTIVE_LOGIC = ['and_any', 'not_all', 'not_any', 'and_all'] as const;
+type SelectiveLogic = (typeof SELECTIVE_LOGIC)[number];
+
+type Matcher = (text: string) => boolean;
+
+interface Entry {
+  ref: LorebookEntryRef;
+  index: number;
+  content: string;
+  keys: Matcher[];
+  secondaryKeys: Matcher[];
+  selective: boolean;
+  logic: SelectiveLogic;
+  constant: boolean;
+  scanDepth: number | null;
+  order: number;
+  priority: number;
+  position: 'before_char' | 'after_char';
+  tokens: number;
+}
+
+type JsonObject = Record<string, unknown>;
+
+const isObject = (value: unknown): value is JsonObject =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+const finite = (value: unknown): number | null =>
+  typeof value === 'number' && Number.isFinite(value) ? value : null;
+
+const nonEmptyString = (value: unknown): string | null =>
+  typeof value === 'string' && value.trim() !== '' ? value.trim() : null;
+
+const stringList = (value: unknown): string[] =>
+  Array.isArray(value) ? value.flatMap((item) => nonEmptyString(item) ?? []) : [];
+
+/** Tokens as chars/4: close enough for budgeting without a tokenizer per model. */
+export const estimateTokens = (text: string): number => Math.ceil(text.length / 4);
+
+export function selectLorebookEntries(
+  book: unknown,
+  recentMessages: readonly string[],
+  options: LorebookOptions = {},
+): LorebookSelection {
+  const selection: LorebookSelection = { before: [], after: [], fired: [] };
+  if (!isObject(book) || !Array.isArray(book.entries)) return selection;
+
+  const maxBudget = options.maxTokenBudget ?? LOREBOOK_DEFAULTS.maxTokenBudget;
+  const bookBudget = finite(book.token_budget);
+  const budget =
+    bookBudget !== null && bookBudget > 0 ? Math.min(bookBudget, maxBudget) : maxBudget;
+  const defaultDepth =
+    depthOf(book.scan_depth) ?? options.defaultScanDepth ?? LOREBOOK_DEFAULTS.scanDepth;
+
+  const scanned = new Map<number, string>();
+  const textAt = (depth: number): string => {
+    let text = scanned.get(depth);
+    if (text === undefined) {
+      text = depth === 0 ? '' : recentMessages.slice(-depth).join('\n');
+      scanned.set(depth, text);
+    }
+    return text;
+  };
+
+  const triggered = book.entries
+    .flatMap((raw, index) => parseEntry(raw, index) ?? [])
+    .filter(
+      (entry) => entry.constant || isTriggered(entry, textAt(entry.scanDepth ?? defaultDepth)),
+    );
+
+  // Constants first ("always inserted"), then higher priority: lower priority is dropped first.
+  const byImportance = [...triggered].sort(
+    (a, b) =>
+      Number(b.constant) - Number(a.constant) ||
+      b.priority - a.priority ||
+      a.order - b.order ||
+      a.index - b.index,
+  );
+  const kept: Entry[] = [];
+  let used = 0;
+  for (const entry of byImportance) {
+    if (used + entry.tokens > budget) continue;
+    used += entry.tokens;
+    kept.push(entry);
+  }
+
+  // Lower insertion_order is inserted higher (card spec V2).
+  kept.sort((a, b) => a.order - b.order || a.index - b.index);
+  for (const entry of kept) {
+    (entry.position === 'after_char' ? selection.after : selection.before).push(entry.content);
+    selection.fired.push(entry.ref);
+  }
+  return selection;
+}
+
+function depthOf(value: unknown): number | null {
+  const depth = finite(value);
+  if (depth === null || depth < 0) return null;
+  return Math.min(Math.floor(depth), LOREBOOK_DEFAULTS.maxScanDepth);
+}
+
+function parseEntry(raw: unknown, index: number): Entry | null {
+  if (!isObject(raw) || raw.enabled === false) return null;
+  const content = stripDecorators(typeof raw.content === 'string' ? raw.content : '');
+  if (content === '') return null;
+  const extensions = isObject(raw.extensions) ? raw.extensions : {};
+
+  const caseSensitive = raw.case_sensitive === true || extensions.case_sensitive === true;
+  const matcherOptions: MatcherOptions = {
+    caseSensitive,
+    wholeWords: extensions.match_whole_words === true,
+    useRegex: raw.use_regex === true,
+  };
+  const keys = stringList(raw.keys).map((key) => keyMatcher(key, matcherOptions));
+  const constant = raw.constant === true;
+  if (keys.length === 0 && !constant) return null;
+
+  const order = finite(raw.insertion_order) ?? 100;
+  const logicIndex = finite(extensions.selectiveLogic);
+  return {
+    ref: {
+      id: typeof raw.id === 'number' || typeof raw.id === 'string' ? raw.id : index,
+      name: nonEmptyString(raw.name) ?? nonEmptyString(raw.comment),
+    },
+    index,
+    content,
+    keys,
+    secondaryKeys: stringList(raw.secondary_keys).map((key) => keyMatcher(key, matcherOptions)),
+    selective: raw.selective === true,
+    logic: SELECTIVE_LOGIC[logicIndex ?? 0] ?? 'and_any',
+    constant,
+    scanDepth: depthOf(extensions.scan_depth),
+    order,
+    // Without a priority, the insertion order ranks the entry (SillyTavern keeps higher orders).
+    priority: finite(raw.priority) ?? order,
+    position:
+      raw.position === 'after_char' || (raw.position === undefined && extensions.position === 1)
+        ? 'after_char'
+        : 'before_char',
+    tokens: estimateTokens(content),
+  };
+}
+
+/** Card V3 decorators (`@@depth 4` lines heading the content) are directives, not lore. */
+function stripDecorators(content: string): string {
+  const lines = content.split('\n');
+  let first = 0;
+  while (first < lines.length && lines[first].trimStart().startsWith('@@')) first++;
+  return lines.slice(first).join('\n').trim();
+}
+
+function isTriggered(entry: Entry, text: string): boolean {
+  if (text === '' || !entry.keys.some((match) => match(text))) return false;
+  // An empty secondary list makes a "selective" entry plain, as in SillyTavern.
+  if (!entry.selective || entry.secondaryKeys.length === 0) return true;
+  const hits = entry.secondaryKeys.filter((match) => match(text)).length;
+  switch (entry.logic) {
+    case 'and_any':
+      return hits > 0;
+    case 'and_all':
+      return hits === entry.secondaryKeys.length;
+    case 'not_any':
+      return hits === 0;
+    case 'not_all':
+      return hits < entry.secondaryKeys.length;
+  }
+}
+
+interface MatcherOptions {
+  caseSensitive: boolean;
+  wholeWords: boolean;
+  useRegex: boolean;
+}
+
+const never: Matcher = () => false;
+const escapeRegex = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * A key is a regex when written `/pattern/flags` (SillyTavern) or when the entry sets
+ * `use_regex` (card V3); otherwise a substring, or a whole word with `match_whole_words`.
+ * A regex that does not compile or could backtrack catastrophically never matches, except under
+ * `use_regex`, which SillyTavern exports set on every entry: there such a key is taken literally.
+ */
+function keyMatcher(key: string, options: MatcherOptions): Matcher {
+  const literal = /^\/(.+)\/([a-z]*)$/s.exec(key);
+  if (literal) return compile(literal[1], literal[2].replace(/[^imsu]/g, '')) ?? never;
+  const plain = plainMatcher(key, options);
+  if (!options.useRegex) return plain;
+  return compile(key, options.caseSensitive ? '' : 'i') ?? plain;
+}
+
+function plainMatcher(key: string, options: MatcherOptions): Matcher {
+  if (options.wholeWords) {
+    const flags = options.caseSensitive ? 'u' : 'iu';
+    const bounded = `(?<![\\p{L}\\p{N}_])${escapeRegex(key)}(?![\\p{L}\\p{N}_])`;
+    return compile(bounded, flags, false) ?? never;
+  }
+  if (options.caseSensitive) return (text) => text.includes(key);
+  const lowered = key.toLowerCase();
+  return (text) => text.toLowerCase().includes(lowered);
+}
+
+function compile(pattern: string, flags: string, checkSafety = true): Matcher | null {
+  if (checkSafety && !isSafePattern(pattern)) return null;
+  try {
+    const regex = new RegExp(pattern, flags);
+    return (text) => regex.test(text);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Rejects patterns that can backtrack exponentially, since any user can publish a card and the
+ * keys run on every message: back-references, and a quantified group that itself contains a
+ * quantifier or an alternation, at any depth (`(a+)+`, `(a|aa)*`, `((ab)*c)+`).
+ */
+export function isSafePattern(pattern: string): boolean {
+  if (pattern.length > LOREBOOK_DEFAULTS.maxPatternLength) return false;
+  if (/\\[1-9]|\\k</.test(pattern)) return false;
+  const risky: boolean[] = [false];
+  let lastClosedRisky = false;
+  for (let i = 0; i < pattern.length; i++) {
+    const ch = pattern[i];
+    if (ch === '\\') {
+      i++;
+      lastClosedRisky = false;
+    } else if (ch === '[') {
+      while (i < pattern.length && pattern[i] !== ']') i += pattern[i] === '\\' ? 2 : 1;
+      lastClosedRisky = false;
+    } else if (ch === '(') {
+      risky.push(false);
+      lastClosedRisky = false;
+    } else if (ch === ')') {
+      const inner = risky.pop() ?? false;
+      if (risky.length === 0) return false;
+      if (inner) risky[risky.length - 1] = true;
+      lastClosedRisky = inner;
+    } else if (ch === '+' || ch === '*' || ch === '{') {
+      if (lastClosedRisky) return false;
+      risky[risky.length - 1] = true;
+      lastClosedRisky = false;
+    } else if (ch === '|') {
+      risky[risky.length - 1] = true;
+    } else if (ch !== '?') {
+      lastClosedRisky = false;
+    }
+  }
+  return true;
+}
