@@ -1,5 +1,50 @@
 import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuthModule } from '../auth/auth.module.js';
+import { CharactersModule } from '../characters/characters.module.js';
+import { ChatModule } from '../chat/chat.module.js';
+import { LlmModule } from '../llm/llm.module.js';
+import { AdminAuditController } from './admin-audit.controller.js';
+import { AdminPromptsController } from './admin-prompts.controller.js';
+import { AdminPromptsService } from './admin-prompts.service.js';
+import { AdminReportsController } from './admin-reports.controller.js';
+import { AdminReportsService } from './admin-reports.service.js';
+import { AdminSettingsController } from './admin-settings.controller.js';
+import { AdminSettingsService } from './admin-settings.service.js';
+import { AdminUsersController } from './admin-users.controller.js';
+import { AdminUsersService } from './admin-users.service.js';
+import { AuditRepository } from './audit.repository.js';
+import { AuditService } from './audit.service.js';
+import { AdminAuditEntity } from './entities/admin-audit.entity.js';
 
-/** Admin domain: see its issue; empty until that lands. */
-@Module({})
+/**
+ * The admin tools under /api/admin: prompt overrides, settings and provider switches,
+ * moderation of reports, accounts, and the audit trail of all of it. Every route is
+ * @AdminOnly (role read from the database on each request); the data stays with the modules
+ * that own it and is reached through their exported services.
+ */
+@Module({
+  imports: [
+    AuthModule,
+    CharactersModule,
+    ChatModule,
+    LlmModule,
+    TypeOrmModule.forFeature([AdminAuditEntity]),
+  ],
+  controllers: [
+    AdminPromptsController,
+    AdminSettingsController,
+    AdminReportsController,
+    AdminUsersController,
+    AdminAuditController,
+  ],
+  providers: [
+    AuditRepository,
+    AuditService,
+    AdminPromptsService,
+    AdminSettingsService,
+    AdminReportsService,
+    AdminUsersService,
+  ],
+})
 export class AdminModule {}

@@ -1,0 +1,66 @@
+import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
+import type { UserEntity } from '../auth/entities/user.entity.js';
+import { UsersService } from '../auth/users.service.js';
+import type { AuthUser } from '../common/auth/auth-user.js';
+import { AuditService } from './audit.service.js';
+import { pageOf } from './dto/page-query.dto.js';
+import {
+  AdminUserDto,
+  type AdminUserPageDto,
+  type UpdateUserDto,
+  type UserQueryDto,
+} from './dto/user.dto.js';
+
+/** What the audit trail keeps of an account change. */
+const access = (user: UserEntity) => ({
+  role: user.role,
+  tier: user.tier,
+  disabled: user.disabledAt !== null,
+});
+
+/**
+ * Accounts: search, tier and role changes, disabling. A role set here lasts until the user's
+ * next sign-in, where ADMIN_EMAILS decides it again (UsersService.syncAdminRole): ADMIN_EMAILS
+ * stays the one source of truth for who is an admin.
+ */
+@Injectable()
+export class AdminUsersService {
+  constructor(
+    private readonly users: UsersService,
+    private readonly audit: AuditService,
+  ) {}
+
+  async list(query: UserQueryDto): Promise<AdminUserPageDto> {
+    const { page, pageSize } = pageOf(query);
+    const rows = await this.users.search({
+      term: query.q?.trim() || undefined,
+      offset: (page - 1) * pageSize,
+      limit: pageSize,
+    });
+    return {
+      items: rows.slice(0, pageSize).map((user) => AdminUserDto.from(user)),
+      page,
+      page_size: pageSize,
+      has_more: rows.length > pageSize,
+    };
+  }
+
+  /** `id` must be a UUID. */
+  async update(actor: AuthUser, id: string, dto: UpdateUserDto): Promise<AdminUserDto> {
+    if (dto.tier === undefined && dto.role === undefined && dto.disabled === undefined) {
+      throw new BadRequestException('Nothing to change: send tier, role or disabled');
+    }
+    const user = await this.users.findById(id);
+    if (!user) throw new NotFoundException('User not found');
+    // Locking oneself out would leave no one to undo it.
+    if (user.id === actor.id && dto.disabled === true) {
+      throw new BadRequestException('You cannot disable your own account');
+    }
+    if (user.id === actor.id && dto.role !== undefined && dto.role !== 'admin') {
+      throw new BadRequestException('You cannot remove your own admin role');
+    }
+    const updated = await this.users.changeAccess(user, dto);
+    await this.audit.record(actor, 'user.update', `user:${id}`, access(user), access(updated));
+    return AdminUserDto.from(updated);
+  }
+}

@@ -1,0 +1,57 @@
+import { Injectable } from '@nestjs/common';
+import type { AuthUser } from '../common/auth/auth-user.js';
+import { AuditRepository } from './audit.repository.js';
+import type { AuditPageDto, AuditQueryDto } from './dto/audit.dto.js';
+import type { AuditAction } from './entities/admin-audit.entity.js';
+import { pageOf } from './dto/page-query.dto.js';
+
+/** The trail of admin writes: every admin service records through `record`, nothing else. */
+@Injectable()
+export class AuditService {
+  constructor(private readonly entries: AuditRepository) {}
+
+  /**
+   * Called after the write succeeded, so the trail never shows a change that did not happen.
+   * `target` is `<kind>:<id>`; `before` and `after` are JSON-able states of that target.
+   */
+  record(
+    actor: AuthUser,
+    action: AuditAction,
+    target: string,
+    before: unknown,
+    after: unknown,
+  ): Promise<void> {
+    return this.entries.insert({
+      actorId: actor.id,
+      actorEmail: actor.email,
+      action,
+      target,
+      before: before ?? null,
+      after: after ?? null,
+    });
+  }
+
+  async list(query: AuditQueryDto): Promise<AuditPageDto> {
+    const { page, pageSize } = pageOf(query);
+    const rows = await this.entries.page({
+      action: query.action,
+      offset: (page - 1) * pageSize,
+      limit: pageSize,
+    });
+    return {
+      items: rows.slice(0, pageSize).map((row) => ({
+        id: row.id,
+        actor_id: row.actorId,
+        actor_email: row.actorEmail,
+        action: row.action,
+        target: row.target,
+        before: row.before,
+        after: row.after,
+        created_at: row.createdAt.toISOString(),
+      })),
+      page,
+      page_size: pageSize,
+      has_more: rows.length > pageSize,
+    };
+  }
+}

@@ -1,0 +1,99 @@
+import { Injectable, NotFoundException } from '@nestjs/common';
+import { UsersService } from '../auth/users.service.js';
+import type { ModerationReportDto, ModerationReportPageDto } from './dto/moderation.dto.js';
+import type { CharacterEntity } from './entities/character.entity.js';
+import type { ReportEntity, ReportStatus } from './entities/report.entity.js';
+import { ReportsRepository } from './reports.repository.js';
+
+export interface ReportQuery {
+  status?: ReportStatus;
+  page: number;
+  pageSize: number;
+}
+
+export interface ModerationDecision {
+  status: ReportStatus;
+  /** Replaces the moderator's note; an empty string clears it, undefined keeps it. */
+  note?: string;
+  /** Also make the reported character private (out of the catalogue). */
+  unpublish?: boolean;
+}
+
+/** Moderation of reports, for the admin tools (CharactersModule exports this service). */
+@Injectable()
+export class ReportsService {
+  constructor(
+    private readonly reports: ReportsRepository,
+    private readonly users: UsersService,
+  ) {}
+
+  async list(query: ReportQuery): Promise<ModerationReportPageDto> {
+    const rows = await this.reports.page({
+      status: query.status,
+      offset: (query.page - 1) * query.pageSize,
+      limit: query.pageSize,
+    });
+    const page = rows.slice(0, query.pageSize);
+    return {
+      items: await this.describe(page),
+      page: query.page,
+      page_size: query.pageSize,
+      has_more: rows.length > query.pageSize,
+    };
+  }
+
+  /** `id` must be a UUID. */
+  async get(id: string): Promise<ModerationReportDto> {
+    const report = await this.reports.findById(id);
+    if (!report) throw new NotFoundException('Report not found');
+    return (await this.describe([report]))[0];
+  }
+
+  /** `id` must be a UUID. */
+  async moderate(id: string, decision: ModerationDecision): Promise<ModerationReportDto> {
+    const found = await this.reports.moderate(
+      id,
+      {
+        status: decision.status,
+        ...(decision.note !== undefined ? { resolutionNote: decision.note || null } : {}),
+      },
+      decision.unpublish === true,
+    );
+    if (!found) throw new NotFoundException('Report not found');
+    return this.get(id);
+  }
+
+  /** Adds the characters and reporters, two queries for the whole page. */
+  private async describe(reports: ReportEntity[]): Promise<ModerationReportDto[]> {
+    const [characters, reporters] = await Promise.all([
+      this.reports.charactersByIds([...new Set(reports.map((report) => report.characterId))]),
+      this.users.findByIds([...new Set(reports.map((report) => report.reporterId))]),
+    ]);
+    const characterById = new Map(characters.map((character) => [character.id, character]));
+    const reporterById = new Map(reporters.map((user) => [user.id, user]));
+    return reports.map((report) => {
+      const character = characterById.get(report.characterId);
+      const reporter = reporterById.get(report.reporterId);
+      return {
+        id: report.id,
+        reason: report.reason,
+        details: report.details,
+        status: report.status,
+        resolution_note: report.resolutionNote,
+        character: character ? summary(character) : null,
+        reporter: reporter ? { id: reporter.id, email: reporter.email } : null,
+        created_at: report.createdAt.toISOString(),
+        updated_at: report.updatedAt.toISOString(),
+      };
+    });
+  }
+}
+
+const summary = (character: CharacterEntity) => ({
+  id: character.id,
+  slug: character.slug,
+  name: character.name,
+  owner_id: character.ownerId,
+  is_public: character.isPublic,
+  deleted: character.deletedAt !== null,
+});
