@@ -1,0 +1,450 @@
+// Chat streaming benchmark: the same streams, in the same run, once read straight from the fake
+// upstream and once through the whole API (auth, rate-limit guard, quota, chat claim, context,
+// DB writes, SSE), with 1, 100 and 1,000 streams open at all times. Upstream (bench/llm-upstream.ts, its
+// own process): first token after 10 ms, then one every 10 ms, 20 tokens. Then the time to
+// build a reply's context in a chat of 100 and of 100,000 messages.
+//
+// The API is the compiled app in its own process (startApp); the context build is measured
+// in-process with hand-built services (tsx emits no decorator metadata, so Nest's DI cannot
+// run here), on the same database.
+import 'reflect-metadata';
+import { fork } from 'node:child_process';
+import { createHmac } from 'node:crypto';
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import pg from 'pg';
+import { DataSource } from 'typeorm';
+import { CharacterEntity } from '../src/characters/entities/character.entity.js';
+import { ChatRepository } from '../src/chat/chat.repository.js';
+import type { ChatEntity } from '../src/chat/entities/chat.entity.js';
+import { PromptBuilderService } from '../src/chat/prompt/prompt-builder.service.js';
+import { PromptTemplatesService } from '../src/chat/prompt/prompt-templates.service.js';
+import { ReplyContextService } from '../src/chat/reply-context.service.js';
+import { KeyValueEntity } from '../src/common/settings/key-value.entity.js';
+import { KeyValueRepository } from '../src/common/settings/key-value.repository.js';
+import { SettingsService } from '../src/common/settings/settings.service.js';
+import { loadConfiguration } from '../src/config/configuration.js';
+import { dataSourceOptions } from '../src/database/data-source-options.js';
+import { createBenchDatabase, fmt, printTable, startApp, summarize } from './lib.js';
+
+/** `rounds`: replies per stream over both paths' passes. */
+const LEVELS = [
+  { streams: 1, rounds: 100 },
+  { streams: 100, rounds: 10 },
+  { streams: 1000, rounds: 4 },
+];
+const USERS = 100;
+const JWT_SECRET = 'bench-secret-bench-secret-bench-secret-0123';
+const DB_POOL_SIZE = process.env.BENCH_DB_POOL_SIZE ?? '60';
+const CONTEXT_SAMPLES = 200;
+/** How long one upstream stream lasts: 10 ms to the first token, then 19 more 10 ms apart. */
+const STREAM_MS = 200;
+
+interface Sample {
+  ttft: number;
+  total: number;
+  error?: string;
+}
+
+/**
+ * Keep-alive connections of the client, renewed for every measured pass: a socket left idle
+ * past the server's keep-alive timeout (5 s) while the other path ran can be closed by the
+ * server just as the client reuses it, a reset that says nothing about either path.
+ */
+let agent = new http.Agent({ keepAlive: true });
+
+/**
+ * POSTs `body` and reads the server-sent events: TTFT is the first event `firstToken`
+ * accepts, and the stream must end with one `finished` accepts.
+ */
+function timedStream(
+  url: string,
+  body: string,
+  headers: Record<string, string>,
+  firstToken: (event: Record<string, unknown>) => boolean,
+  finished: (data: string, event: Record<string, unknown> | undefined) => boolean,
+): Promise<Sample> {
+  const started = performance.now();
+  let responded = false;
+  return new Promise((resolve) => {
+    const fail = (error: string) => resolve({ ttft: NaN, total: NaN, error });
+    const request = http.request(
+      url,
+      {
+        method: 'POST',
+        agent,
+        headers: {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+          ...headers,
+        },
+      },
+      (res) => {
+        responded = true;
+        if (res.statusCode !== 200) {
+          res.resume();
+          return fail(`HTTP ${res.statusCode}`);
+        }
+        res.setEncoding('utf8');
+        let buffer = '';
+        let ttft = NaN;
+        let ok = false;
+        res.on('data', (chunk: string) => {
+          buffer += chunk;
+          let end: number;
+          while ((end = buffer.indexOf('\n\n')) >= 0) {
+            const block = buffer.slice(0, end);
+            buffer = buffer.slice(end + 2);
+            if (!block.startsWith('data: ')) continue;
+            const data = block.slice(6);
+            const event =
+              data === '[DONE]' ? undefined : (JSON.parse(data) as Record<string, unknown>);
+            if (event && Number.isNaN(ttft) && firstToken(event))
+              ttft = performance.now() - started;
+            if (finished(data, event)) ok = true;
+          }
+        });
+        res.on('end', () =>
+          ok ? resolve({ ttft, total: performance.now() - started }) : fail('stream ended badly'),
+        );
+        res.on('error', (error) => fail(error.message));
+      },
+    );
+    // A keep-alive socket the server closed just as it was reused fails before any response.
+    request.on('error', (error) =>
+      fail(`${error.message} ${responded ? 'during the response' : 'before a response'}`),
+    );
+    request.end(body);
+  });
+}
+
+/** An HS256 access token as the app issues them (sub + password version). */
+function token(userId: string): string {
+  const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const unsigned = `${part({ alg: 'HS256', typ: 'JWT' })}.${part({ sub: userId, pwv: 0 })}`;
+  return `${unsigned}.${createHmac('sha256', JWT_SECRET).update(unsigned).digest('base64url')}`;
+}
+
+/** Resident set size of a process, from /proc (Linux). */
+function rssMiBOf(pid: number): number {
+  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return match ? Number(match[1]) / 1024 : NaN;
+}
+
+/** CPU time (user + system) a process has used, from /proc (Linux; 100 ticks a second). */
+function cpuMsOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/**
+ * `streams` streams open at all times: as many workers, each sending `perWorker` requests one
+ * after the other, their starts spread evenly over one stream's duration (as users' messages
+ * arrive, rather than all in the same millisecond).
+ */
+async function concurrently(
+  streams: number,
+  perWorker: number,
+  request: (worker: number) => Promise<Sample>,
+): Promise<Sample[]> {
+  const samples: Sample[] = [];
+  await Promise.all(
+    Array.from({ length: streams }, async (_, worker) => {
+      await new Promise((resolve) => setTimeout(resolve, (worker * STREAM_MS) / streams));
+      for (let i = 0; i < perWorker; i++) samples.push(await request(worker));
+    }),
+  );
+  return samples;
+}
+
+async function inBatches<T>(items: T[], size: number, run: (item: T) => Promise<void>) {
+  for (let start = 0; start < items.length; start += size) {
+    await Promise.all(items.slice(start, start + size).map(run));
+  }
+}
+
+const upstream = fork(new URL('./llm-upstream.ts', import.meta.url));
+const [baseURL] = (await once(upstream, 'message')) as [string];
+const database = await createBenchDatabase();
+const client = new pg.Client({ connectionString: database.url });
+let app: Awaited<ReturnType<typeof startApp>> | undefined;
+try {
+  app = await startApp({
+    DATABASE_URL: database.url,
+    JWT_SECRET,
+    RATE_LIMIT_SCALE: '0',
+    DB_POOL_SIZE,
+    OPENAI_API_KEY: 'bench',
+    OPENAI_BASE_URL: baseURL,
+    LLM_PROVIDER_ORDER: 'openai',
+  });
+  await client.connect();
+
+  // A high daily limit: the quota is still taken and checked on every message.
+  await client.query(
+    `INSERT INTO prompt_template (key, value) VALUES ('setting.daily_message_limit', '1000000')`,
+  );
+  const users = (
+    await client.query<{ id: string }>(
+      `INSERT INTO app_user (email) SELECT 'bench' || n || '@bench.test'
+       FROM generate_series(1, ${USERS}) AS n RETURNING id`,
+    )
+  ).rows.map((row) => row.id);
+  const {
+    rows: [character],
+  } = await client.query<{ id: string }>(
+    `INSERT INTO character (slug, owner_id, name, description, personality, scenario, greeting,
+                            is_public, avatar_url, languages)
+     VALUES ('luna', $1, 'Luna', 'A witty innkeeper at a crossroads inn.',
+             'warm, sharp-tongued, curious', 'A stormy night; the common room is full.',
+             'Luna wipes the counter. "Rooms or stew?"', true, '/api/avatars/luna.png', '{en}')
+     RETURNING id`,
+    [users[0]],
+  );
+
+  const maxStreams = Math.max(...LEVELS.map((level) => level.streams));
+  const chats: Array<{ id: string; auth: string }> = [];
+  await inBatches(
+    Array.from({ length: maxStreams }, (_, i) => i),
+    50,
+    async (i) => {
+      const auth = `Bearer ${token(users[i % USERS])}`;
+      const res = await fetch(`${app!.url}/api/chats`, {
+        method: 'POST',
+        headers: { authorization: auth, 'content-type': 'application/json' },
+        body: JSON.stringify({ character_id: character.id, force_new: true }),
+      });
+      if (res.status !== 201) throw new Error(`chat creation answered ${res.status}`);
+      chats[i] = { id: ((await res.json()) as { id: string }).id, auth };
+    },
+  );
+
+  const upstreamBody = JSON.stringify({
+    model: 'gpt-4.1-mini',
+    messages: [
+      { role: 'system', content: 'You are Luna, a witty innkeeper.' },
+      { role: 'user', content: 'Any rooms free tonight?' },
+    ],
+    stream: true,
+    stream_options: { include_usage: true },
+  });
+  const direct = () =>
+    timedStream(
+      `${baseURL}/chat/completions`,
+      upstreamBody,
+      { authorization: 'Bearer bench' },
+      (event) =>
+        Boolean(
+          (event.choices as Array<{ delta?: { content?: string } }> | undefined)?.[0]?.delta
+            ?.content,
+        ),
+      (data) => data === '[DONE]',
+    );
+  const messageBody = JSON.stringify({ content: 'Any rooms free tonight?' });
+  const throughApi = (chat: { id: string; auth: string }) =>
+    timedStream(
+      `${app!.url}/api/chats/${chat.id}/message`,
+      messageBody,
+      { authorization: chat.auth },
+      (event) => event.type === 'token',
+      (_data, event) => event?.type === 'done',
+    );
+
+  // Warm-up: JIT, keep-alive connections, caches (settings, prompts, availability).
+  for (let i = 0; i < 20; i++) await Promise.all([direct(), throughApi(chats[0])]);
+
+  const rows: Array<Array<string | number>> = [];
+  const summary: Array<Array<string | number>> = [];
+  for (const { streams, rounds } of LEVELS) {
+    const samples = { direct: [] as Sample[], api: [] as Sample[] };
+    let apiCpuMs = 0;
+    let peakRss = rssMiBOf(app.process.pid!);
+    const sampler = setInterval(() => {
+      peakRss = Math.max(peakRss, rssMiBOf(app!.process.pid!));
+    }, 50);
+    // Two passes, the paths in opposite order, so neither always meets a warmer process.
+    for (const order of [['direct', 'api'] as const, ['api', 'direct'] as const]) {
+      for (const path of order) {
+        agent.destroy();
+        agent = new http.Agent({ keepAlive: true });
+        const cpuBefore = cpuMsOf(app.process.pid!);
+        const batch = await concurrently(streams, Math.ceil(rounds / 2), (worker) =>
+          path === 'direct' ? direct() : throughApi(chats[worker]),
+        );
+        samples[path].push(...batch);
+        if (path === 'api') apiCpuMs += cpuMsOf(app.process.pid!) - cpuBefore;
+      }
+    }
+    clearInterval(sampler);
+    const stats = (list: Sample[]) => {
+      const ok = list.filter((sample) => !sample.error);
+      return {
+        ttft: summarize(ok.map((sample) => sample.ttft)),
+        total: summarize(ok.map((sample) => sample.total)),
+        errors: list.length - ok.length,
+        firstError: list.find((sample) => sample.error)?.error,
+      };
+    };
+    const d = stats(samples.direct);
+    const a = stats(samples.api);
+    for (const [path, s] of [
+      ['upstream directly', d],
+      ['through the API', a],
+    ] as const) {
+      rows.push([
+        streams,
+        path,
+        fmt(s.ttft.p50),
+        fmt(s.ttft.p99),
+        fmt(s.total.p50),
+        fmt(s.total.p99),
+        s.errors === 0 ? 0 : `${s.errors} (${s.firstError})`,
+      ]);
+    }
+    summary.push([
+      streams,
+      samples.api.length,
+      fmt(a.ttft.p50 - d.ttft.p50),
+      fmt(a.ttft.p99 - d.ttft.p99),
+      fmt(a.total.p50 - d.total.p50),
+      fmt(a.total.p99 - d.total.p99),
+      a.errors + d.errors,
+      fmt(apiCpuMs / samples.api.length),
+      fmt(peakRss, 0),
+    ]);
+  }
+
+  printTable(
+    'Chat streams: time to first token and total time (ms)',
+    ['streams', 'path', 'TTFT p50', 'TTFT p99', 'total p50', 'total p99', 'errors'],
+    rows,
+  );
+  printTable(
+    'Added by the API (API − upstream, ms); peak RSS of the API process',
+    [
+      'streams',
+      'samples',
+      'TTFT p50',
+      'TTFT p99',
+      'total p50',
+      'total p99',
+      'errors',
+      'API CPU ms/reply',
+      'API RSS MiB',
+    ],
+    summary,
+  );
+  const added = (level: number, column: number) => Number(summary[level][column]);
+  const target = (label: string, value: number, limit: number) => [
+    label,
+    fmt(value),
+    value <= limit ? 'met' : 'MISSED',
+  ];
+  printTable(
+    'Targets',
+    ['target', 'measured', ''],
+    [
+      target('added TTFT p50 ≤ 5 ms at 1 stream', added(0, 2), 5),
+      target('added TTFT p50 ≤ 10 ms at 100', added(1, 2), 10),
+      target('added TTFT p99 ≤ 20 ms at 100', added(1, 3), 20),
+      target('added total p50 ≤ 5 ms at 1', added(0, 4), 5),
+      target('added total p50 ≤ 5 ms at 100', added(1, 4), 5),
+      target('errors at 1,000 streams = 0', added(2, 6), 0),
+    ],
+  );
+
+  // Context build: the latest messages by index, then the prompt around them.
+  const sizes = [100, 100_000];
+  const contextChats: string[] = [];
+  for (const size of sizes) {
+    const chatId = chats[chats.length - 1 - contextChats.length].id;
+    await client.query(
+      `INSERT INTO message (chat_id, role, content)
+       SELECT $1, CASE WHEN n % 2 = 0 THEN 'user' ELSE 'assistant' END,
+              repeat('The rain drums on the shutters while Luna pours another cup. ', 6) || n
+       FROM generate_series(1, $2::int) AS n`,
+      [chatId, size],
+    );
+    await client.query(`UPDATE chat SET message_count = message_count + $2 WHERE id = $1`, [
+      chatId,
+      size,
+    ]);
+    contextChats.push(chatId);
+  }
+  await client.query(`ANALYZE message`);
+
+  const config = loadConfiguration({ DATABASE_URL: database.url, JWT_SECRET, DATA_DIR: '/tmp' });
+  const dataSource = new DataSource(
+    dataSourceOptions({ ...config.database, url: database.url }, [KeyValueEntity, CharacterEntity]),
+  );
+  await dataSource.initialize();
+  const keyValues = new KeyValueRepository(dataSource.getRepository(KeyValueEntity));
+  const repository = new ChatRepository(dataSource);
+  const context = new ReplyContextService(
+    new PromptBuilderService(new PromptTemplatesService(keyValues)),
+    new SettingsService(keyValues),
+    config,
+  );
+  const characterEntity = (await dataSource.getRepository(CharacterEntity).findOneBy({
+    id: character.id,
+  }))!;
+  const buildTimes: Record<number, { p50: number; p99: number }> = {};
+  const ttfts: Record<number, { p50: number; p99: number }> = {};
+  for (const [index, size] of sizes.entries()) {
+    const chatId = contextChats[index];
+    const chat = (await repository.findById(chatId))!.chat as ChatEntity;
+    const [{ id: lastId }] = (
+      await client.query<{ id: string }>(`SELECT max(id) AS id FROM message WHERE chat_id = $1`, [
+        chatId,
+      ])
+    ).rows;
+    const build = async () => {
+      const history = await repository.contextMessages(chatId, Number(lastId), 30);
+      await context.messages({
+        chat,
+        character: characterEntity,
+        history,
+        messageCount: chat.messageCount,
+        userIsAdult: false,
+      });
+    };
+    for (let i = 0; i < 20; i++) await build();
+    const times: number[] = [];
+    for (let i = 0; i < CONTEXT_SAMPLES; i++) {
+      const started = performance.now();
+      await build();
+      times.push(performance.now() - started);
+    }
+    buildTimes[size] = summarize(times);
+    const chatAuth = chats.find((candidate) => candidate.id === chatId)!;
+    const api: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      const sample = await throughApi(chatAuth);
+      if (sample.error) throw new Error(`context chat send failed: ${sample.error}`);
+      api.push(sample.ttft);
+    }
+    ttfts[size] = summarize(api);
+  }
+  await dataSource.destroy();
+  printTable(
+    `Context build (latest 30 messages + prompt), ${CONTEXT_SAMPLES} samples each (ms)`,
+    ['chat length', 'build p50', 'build p99', 'API TTFT p50 (20 sends)'],
+    sizes.map((size) => [
+      size.toLocaleString('en'),
+      fmt(buildTimes[size].p50, 3),
+      fmt(buildTimes[size].p99, 3),
+      fmt(ttfts[size].p50),
+    ]),
+  );
+  const ratio = buildTimes[100_000].p50 / buildTimes[100].p50;
+  console.log(
+    `\n100,000 / 100 build p50 ratio: ${fmt(ratio, 3)} (≤ 1.5: ${ratio <= 1.5 ? 'met' : 'MISSED'})`,
+  );
+} finally {
+  await app?.stop();
+  await client.end().catch(() => undefined);
+  upstream.disconnect();
+  agent.destroy();
+  await database.drop();
+}

@@ -1,0 +1,228 @@
+import {
+  applyDecorators,
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Param,
+  ParseUUIDPipe,
+  Post,
+  Put,
+  Query,
+  Res,
+} from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiForbiddenResponse,
+  ApiNoContentResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProduces,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { Response } from 'express';
+import { MessageThrottle } from '../auth/rate-limit/rate-limits.js';
+import { AnonSession, ApiAnonSession } from '../common/auth/anon-session.js';
+import { Authenticated, Guest } from '../common/auth/access.decorators.js';
+import { type AuthUser, CurrentUser } from '../common/auth/auth-user.js';
+import { ErrorResponseDto } from '../common/http/error-response.dto.js';
+import { streamSse } from '../common/http/sse.js';
+import { Caller, type ChatCaller } from './chat-caller.js';
+import { ChatService } from './chat.service.js';
+import { ChatListQueryDto, ChatPageDto, ChatResponseDto, CreateChatDto } from './dto/chat.dto.js';
+import {
+  AnonLimitDto,
+  GenerationOptionsDto,
+  MessagePageDto,
+  MessagesQueryDto,
+  ReplyEventDto,
+  SendMessageDto,
+  StopResponseDto,
+} from './dto/message.dto.js';
+import { ReplyService } from './reply.service.js';
+
+const ChatId = () => Param('id', new ParseUUIDPipe());
+
+const ApiChatNotFound = () =>
+  ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No such chat of the caller' });
+
+/** The documentation shared by the routes that answer with a streamed reply. */
+const ApiReplyStream = (summary: string) =>
+  applyDecorators(
+    ApiOperation({
+      summary,
+      description:
+        'Answers `text/event-stream`: `data: {"type":"token","content":…}` events as the reply ' +
+        'is written, then one `done` (message_id, user_message_id, anon_messages_left for ' +
+        'guests, dice_rolls/encounter_state in campaigns, stopped) or `error` event. The reply ' +
+        'is saved even if the client disconnects; GET /api/chats/{id}/stream re-attaches. ' +
+        '429 also when the daily message limit is reached (it resets at midnight UTC).',
+    }),
+    ApiProduces('text/event-stream'),
+    ApiOkResponse({ type: ReplyEventDto, description: 'A stream of ReplyEventDto events' }),
+    ApiChatNotFound(),
+    ApiForbiddenResponse({
+      type: ErrorResponseDto,
+      description: 'Guest limit reached or guest chat disabled, or model not allowed',
+    }),
+    ApiConflictResponse({
+      type: ErrorResponseDto,
+      description: 'A reply is already being written',
+    }),
+  );
+
+@ApiTags('chats')
+@ApiAnonSession('Guests (no token): their session id, a UUID; required for guest chats')
+@ApiBadRequestResponse({ type: ErrorResponseDto })
+@Controller('chats')
+export class ChatController {
+  constructor(
+    private readonly chats: ChatService,
+    private readonly replies: ReplyService,
+  ) {}
+
+  // Declared before ':id' routes, so the path is never taken for a chat id.
+  @Get('anon-limit')
+  @Guest()
+  @ApiOperation({ summary: "The guest message limit and what is left of this session's" })
+  @ApiOkResponse({ type: AnonLimitDto })
+  anonLimit(@AnonSession() session: string | undefined): Promise<AnonLimitDto> {
+    return this.chats.anonLimit(session);
+  }
+
+  @Post()
+  @Guest()
+  @ApiOperation({
+    summary: 'Open a chat with a character: the latest existing one (200) or a new one (201)',
+  })
+  @ApiOkResponse({ type: ChatResponseDto, description: 'The existing chat' })
+  @ApiCreatedResponse({ type: ChatResponseDto, description: 'A new chat' })
+  @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No such character or persona' })
+  @ApiForbiddenResponse({ type: ErrorResponseDto, description: 'Guest chat is disabled' })
+  async create(
+    @Body() dto: CreateChatDto,
+    @Caller() caller: ChatCaller,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<ChatResponseDto> {
+    const { chat, created } = await this.chats.create(dto, caller);
+    res.status(created ? 201 : 200);
+    return chat;
+  }
+
+  @Get()
+  @Guest()
+  @ApiOperation({ summary: 'My chats, latest activity first, each with its last message' })
+  @ApiOkResponse({ type: ChatPageDto })
+  list(@Query() query: ChatListQueryDto, @Caller() caller: ChatCaller): Promise<ChatPageDto> {
+    return this.chats.list(query, caller);
+  }
+
+  @Get(':id')
+  @Guest()
+  @ApiOperation({ summary: 'One of my chats' })
+  @ApiOkResponse({ type: ChatResponseDto })
+  @ApiChatNotFound()
+  get(@ChatId() id: string, @Caller() caller: ChatCaller): Promise<ChatResponseDto> {
+    return this.chats.get(id, caller);
+  }
+
+  @Get(':id/messages')
+  @Guest()
+  @ApiOperation({ summary: 'Messages of a chat, a page at a time (cursor: before_id)' })
+  @ApiOkResponse({ type: MessagePageDto })
+  @ApiChatNotFound()
+  messages(
+    @ChatId() id: string,
+    @Query() query: MessagesQueryDto,
+    @Caller() caller: ChatCaller,
+  ): Promise<MessagePageDto> {
+    return this.chats.messages(id, query, caller);
+  }
+
+  @Delete(':id')
+  @Authenticated()
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Delete one of my chats with its messages' })
+  @ApiNoContentResponse()
+  @ApiChatNotFound()
+  remove(@ChatId() id: string, @CurrentUser() user: AuthUser): Promise<void> {
+    return this.chats.remove(id, user);
+  }
+
+  @Post(':id/message')
+  @Guest()
+  @MessageThrottle()
+  @ApiReplyStream('Send a message and stream the reply')
+  async send(
+    @ChatId() id: string,
+    @Body() dto: SendMessageDto,
+    @Caller() caller: ChatCaller,
+    @Res() res: Response,
+  ): Promise<void> {
+    streamSse(res, await this.replies.send(id, dto, caller));
+  }
+
+  @Post(':id/regenerate')
+  @Guest()
+  @MessageThrottle()
+  @ApiReplyStream('Replace the last reply with a new one (kept until the new one is saved)')
+  async regenerate(
+    @ChatId() id: string,
+    @Body() dto: GenerationOptionsDto,
+    @Caller() caller: ChatCaller,
+    @Res() res: Response,
+  ): Promise<void> {
+    streamSse(res, await this.replies.regenerate(id, dto, caller));
+  }
+
+  @Put(':id/messages/last')
+  @Guest()
+  @MessageThrottle()
+  @ApiReplyStream('Edit my last message: its reply is dropped and a new one streamed')
+  async editLast(
+    @ChatId() id: string,
+    @Body() dto: SendMessageDto,
+    @Caller() caller: ChatCaller,
+    @Res() res: Response,
+  ): Promise<void> {
+    streamSse(res, await this.replies.editLast(id, dto, caller));
+  }
+
+  @Get(':id/stream')
+  @Guest()
+  @ApiOperation({
+    summary: 'Re-attach to the reply being written (from any instance)',
+    description:
+      'Replays the reply so far as one token event, then follows it live like the send ' +
+      'stream. 204 when no reply is being written.',
+  })
+  @ApiProduces('text/event-stream')
+  @ApiOkResponse({ type: ReplyEventDto, description: 'A stream of ReplyEventDto events' })
+  @ApiNoContentResponse({ description: 'No reply is being written' })
+  @ApiChatNotFound()
+  async follow(
+    @ChatId() id: string,
+    @Caller() caller: ChatCaller,
+    @Res() res: Response,
+  ): Promise<void> {
+    const source = await this.replies.follow(id, caller);
+    if (source) streamSse(res, source);
+    else res.status(204).end();
+  }
+
+  @Post(':id/stop')
+  @Guest()
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Stop the reply being written; the part written so far is saved as stopped',
+  })
+  @ApiOkResponse({ type: StopResponseDto })
+  @ApiChatNotFound()
+  stop(@ChatId() id: string, @Caller() caller: ChatCaller): Promise<StopResponseDto> {
+    return this.replies.stop(id, caller);
+  }
+}

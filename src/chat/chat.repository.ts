@@ -1,0 +1,226 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import type { Language } from '../common/languages.js';
+import type { ChatEntity } from './entities/chat.entity.js';
+import type { MessageEntity, MessageRole } from './entities/message.entity.js';
+import { LIVE_GENERATION } from './generation.repository.js';
+
+/** Whose chats: an account's, or a guest session's (under the anonymous system user). */
+export type ChatOwner = { userId: string } | { anonSession: string };
+
+export interface NewChat {
+  userId: string;
+  anonSessionId: string | null;
+  characterId: string;
+  personaName: string | null;
+  personaDescription: string | null;
+  language: Language;
+}
+
+export interface ChatState {
+  chat: ChatEntity;
+  /** A live reply is being written in it (on any instance). */
+  generating: boolean;
+}
+
+export interface ChatListRow extends ChatState {
+  lastMessage: MessageEntity | null;
+}
+
+/** A message as the model sees it. */
+export interface ContextMessage {
+  id: number;
+  role: MessageRole;
+  content: string;
+}
+
+type Row = Record<string, unknown>;
+
+const CHAT_COLUMNS = `c.id, c.user_id, c.character_id, c.persona_name, c.persona_description,
+  c.anon_session_id, c.campaign_id, c.title, c.language, c.summary, c.message_count,
+  c.created_at, c.updated_at`;
+const MESSAGE_COLUMNS = `id, chat_id, role, content, status, model_used, prompt_tokens,
+  completion_tokens, dice_rolls, encounter_state, created_at`;
+
+const toChat = (row: Row): ChatEntity => ({
+  id: row.id as string,
+  userId: row.user_id as string,
+  characterId: row.character_id as string,
+  personaName: row.persona_name as string | null,
+  personaDescription: row.persona_description as string | null,
+  anonSessionId: row.anon_session_id as string | null,
+  campaignId: row.campaign_id as string | null,
+  title: row.title as string | null,
+  language: row.language as Language,
+  summary: row.summary as string | null,
+  messageCount: row.message_count as number,
+  createdAt: row.created_at as Date,
+  updatedAt: row.updated_at as Date,
+});
+
+/** `prefix` selects aliased columns (`m_id`, `m_role`...) of a joined message. */
+const toMessage = (row: Row, prefix = ''): MessageEntity => ({
+  id: String(row[`${prefix}id`]),
+  chatId: row[`${prefix}chat_id`] as string,
+  role: row[`${prefix}role`] as MessageRole,
+  content: row[`${prefix}content`] as string,
+  status: row[`${prefix}status`] as MessageEntity['status'],
+  modelUsed: row[`${prefix}model_used`] as string | null,
+  promptTokens: row[`${prefix}prompt_tokens`] as number | null,
+  completionTokens: row[`${prefix}completion_tokens`] as number | null,
+  diceRolls: row[`${prefix}dice_rolls`] as MessageEntity['diceRolls'],
+  encounterState: row[`${prefix}encounter_state`] as MessageEntity['encounterState'],
+  createdAt: row[`${prefix}created_at`] as Date,
+});
+
+/** Which index-friendly condition selects an owner's chats. */
+const ownerFilter = (owner: ChatOwner): { sql: string; value: string } =>
+  'userId' in owner
+    ? { sql: 'c.user_id = $1 AND c.anon_session_id IS NULL', value: owner.userId }
+    : { sql: 'c.anon_session_id = $1', value: owner.anonSession };
+
+/** Every query on chat and message (the in-flight reply rows: GenerationRepository). */
+@Injectable()
+export class ChatRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  async findById(id: string): Promise<ChatState | null> {
+    const [row] = await this.dataSource.query<Row[]>(
+      `SELECT ${CHAT_COLUMNS}, g.chat_id IS NOT NULL AS generating
+       FROM chat c LEFT JOIN chat_generation g ON g.chat_id = c.id AND ${LIVE_GENERATION}
+       WHERE c.id = $1`,
+      [id],
+    );
+    return row ? { chat: toChat(row), generating: row.generating as boolean } : null;
+  }
+
+  /**
+   * The owner's latest chat with the character unless `forceNew`, else a new chat opened by
+   * `greeting` (when the character has one). A per-owner-and-character advisory lock makes
+   * "find or create" one step, so a double click does not open two chats.
+   */
+  async findOrCreate(
+    chat: NewChat,
+    greeting: string | null,
+    forceNew: boolean,
+  ): Promise<{ chat: ChatEntity; created: boolean }> {
+    const owner: ChatOwner = chat.anonSessionId
+      ? { anonSession: chat.anonSessionId }
+      : { userId: chat.userId };
+    return this.dataSource.transaction(async (manager) => {
+      if (!forceNew) {
+        const filter = ownerFilter(owner);
+        await manager.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [
+          `chat:${filter.value}:${chat.characterId}`,
+        ]);
+        const [existing] = await manager.query<Row[]>(
+          `SELECT ${CHAT_COLUMNS} FROM chat c WHERE ${filter.sql} AND c.character_id = $2
+           ORDER BY c.updated_at DESC LIMIT 1`,
+          [filter.value, chat.characterId],
+        );
+        if (existing) return { chat: toChat(existing), created: false };
+      }
+      const [created] = await manager.query<Row[]>(
+        `INSERT INTO chat AS c (user_id, anon_session_id, character_id, persona_name,
+                                persona_description, language, message_count)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${CHAT_COLUMNS}`,
+        [
+          chat.userId,
+          chat.anonSessionId,
+          chat.characterId,
+          chat.personaName,
+          chat.personaDescription,
+          chat.language,
+          greeting ? 1 : 0,
+        ],
+      );
+      if (greeting) {
+        await manager.query(
+          `INSERT INTO message (chat_id, role, content) VALUES ($1, 'assistant', $2)`,
+          [created.id, greeting],
+        );
+      }
+      return { chat: toChat(created), created: true };
+    });
+  }
+
+  /** One page of the owner's chats, latest activity first, each with its last message. */
+  async list(owner: ChatOwner, offset: number, limit: number): Promise<ChatListRow[]> {
+    const filter = ownerFilter(owner);
+    const rows = await this.dataSource.query<Row[]>(
+      `SELECT ${CHAT_COLUMNS}, g.chat_id IS NOT NULL AS generating,
+              m.id AS m_id, m.chat_id AS m_chat_id, m.role AS m_role, m.content AS m_content,
+              m.status AS m_status, m.model_used AS m_model_used,
+              m.prompt_tokens AS m_prompt_tokens, m.completion_tokens AS m_completion_tokens,
+              m.dice_rolls AS m_dice_rolls, m.encounter_state AS m_encounter_state,
+              m.created_at AS m_created_at
+       FROM chat c
+       LEFT JOIN LATERAL (
+         SELECT ${MESSAGE_COLUMNS} FROM message WHERE chat_id = c.id ORDER BY id DESC LIMIT 1
+       ) m ON true
+       LEFT JOIN chat_generation g ON g.chat_id = c.id AND ${LIVE_GENERATION}
+       WHERE ${filter.sql}
+       ORDER BY c.updated_at DESC, c.id DESC
+       OFFSET $2 LIMIT $3`,
+      [filter.value, offset, limit],
+    );
+    return rows.map((row) => ({
+      chat: toChat(row),
+      generating: row.generating as boolean,
+      lastMessage: row.m_id === null ? null : toMessage(row, 'm_'),
+    }));
+  }
+
+  /** `limit` messages before `beforeId` (or the latest), newest first. */
+  async messages(chatId: string, limit: number, beforeId?: number): Promise<MessageEntity[]> {
+    // Two statements rather than `$2 IS NULL OR id < $2`, which would keep the planner from
+    // starting the index scan at the cursor.
+    const rows =
+      beforeId === undefined
+        ? await this.dataSource.query<Row[]>(
+            `SELECT ${MESSAGE_COLUMNS} FROM message WHERE chat_id = $1 ORDER BY id DESC LIMIT $2`,
+            [chatId, limit],
+          )
+        : await this.dataSource.query<Row[]>(
+            `SELECT ${MESSAGE_COLUMNS} FROM message WHERE chat_id = $1 AND id < $3
+             ORDER BY id DESC LIMIT $2`,
+            [chatId, limit, beforeId],
+          );
+    return rows.map((row) => toMessage(row));
+  }
+
+  /** The latest `limit` messages up to and including `uptoId`, oldest first. */
+  async contextMessages(chatId: string, uptoId: number, limit: number): Promise<ContextMessage[]> {
+    const rows = await this.dataSource.query<
+      Array<{ id: string; role: MessageRole; content: string }>
+    >(
+      `SELECT id, role, content FROM message WHERE chat_id = $1 AND id <= $2
+       ORDER BY id DESC LIMIT $3`,
+      [chatId, uptoId, limit],
+    );
+    return rows.reverse().map((row) => ({ ...row, id: Number(row.id) }));
+  }
+
+  async delete(id: string): Promise<void> {
+    await this.dataSource.query(`DELETE FROM chat WHERE id = $1`, [id]);
+  }
+
+  /** Hands a guest session's chats over to the account it signed in to. */
+  async adoptGuestChats(anonSession: string, userId: string): Promise<number> {
+    const [, moved] = (await this.dataSource.query(
+      `UPDATE chat SET user_id = $2, anon_session_id = NULL WHERE anon_session_id = $1`,
+      [anonSession, userId],
+    )) as [unknown, number];
+    return moved;
+  }
+
+  /** Messages in all chats but those of the given users (from the per-chat counters). */
+  async countMessages(excludedUserIds: string[]): Promise<number> {
+    const [row] = await this.dataSource.query<Array<{ total: string }>>(
+      `SELECT COALESCE(sum(message_count), 0) AS total FROM chat WHERE user_id <> ALL($1::uuid[])`,
+      [excludedUserIds],
+    );
+    return Number(row.total);
+  }
+}

@@ -1,0 +1,210 @@
+import {
+  BadRequestException,
+  ForbiddenException,
+  Injectable,
+  Logger,
+  NotFoundException,
+  type OnModuleInit,
+} from '@nestjs/common';
+import { SYSTEM_EMAIL_DOMAIN } from '../auth/system-accounts.js';
+import { MessageQuotaService } from '../auth/usage/message-quota.service.js';
+import { UsersService } from '../auth/users.service.js';
+import { CharactersService } from '../characters/characters.service.js';
+import type { CharacterEntity } from '../characters/entities/character.entity.js';
+import { PersonasService } from '../characters/personas.service.js';
+import type { AuthUser } from '../common/auth/auth-user.js';
+import { SignInEvents } from '../common/events/sign-in.events.js';
+import type { Language } from '../common/languages.js';
+import type { ChatCaller } from './chat-caller.js';
+import { type ChatOwner, ChatRepository, type ChatState } from './chat.repository.js';
+import {
+  type ChatListQueryDto,
+  type ChatPageDto,
+  type ChatResponseDto,
+  characterName,
+  type CreateChatDto,
+  toChatResponse,
+} from './dto/chat.dto.js';
+import {
+  type AnonLimitDto,
+  type MessagePageDto,
+  type MessagesQueryDto,
+  toMessageResponse,
+} from './dto/message.dto.js';
+import type { ChatEntity } from './entities/chat.entity.js';
+import { ReplyRegistry } from './streaming/reply-registry.js';
+
+/** Owner of every guest chat (spec: chat/anon.py), so chats always have a user. */
+const ANONYMOUS_EMAIL = `anonymous@${SYSTEM_EMAIL_DOMAIN}`;
+
+const ownerOf = (caller: ChatCaller): ChatOwner =>
+  caller.user ? { userId: caller.user.id } : { anonSession: caller.guestSession };
+
+const owns = (caller: ChatCaller, chat: ChatEntity): boolean =>
+  caller.user
+    ? chat.userId === caller.user.id && chat.anonSessionId === null
+    : chat.anonSessionId === caller.guestSession;
+
+/** The greeting opens a new chat, with {{char}} and {{user}} filled in. */
+function greetingOf(
+  character: CharacterEntity,
+  language: Language,
+  personaName: string | null,
+): string | null {
+  const text =
+    (language !== character.originalLanguage && character.translations[language]?.greeting) ||
+    character.greeting;
+  if (!text.trim()) return null;
+  return text
+    .replace(/\{\{char\}\}/gi, characterName(character, language))
+    .replace(/\{\{user\}\}/gi, personaName ?? 'User');
+}
+
+/** Chats and their messages: opening, listing, reading, deleting; guests and their hand-over. */
+@Injectable()
+export class ChatService implements OnModuleInit {
+  private readonly logger = new Logger(ChatService.name);
+  private anonymousUser?: Promise<string>;
+
+  constructor(
+    private readonly chats: ChatRepository,
+    private readonly characters: CharactersService,
+    private readonly personas: PersonasService,
+    private readonly users: UsersService,
+    private readonly quota: MessageQuotaService,
+    private readonly signIns: SignInEvents,
+    private readonly replies: ReplyRegistry,
+  ) {}
+
+  onModuleInit(): void {
+    this.signIns.onSignIn(async ({ userId, anonSession }) => {
+      if (!anonSession) return;
+      const moved = await this.chats.adoptGuestChats(anonSession, userId);
+      if (moved > 0) this.logger.log(`Moved ${moved} guest chat(s) to user ${userId}`);
+    });
+  }
+
+  /** The latest chat with the character, or a new one (always with `force_new`). */
+  async create(
+    dto: CreateChatDto,
+    caller: ChatCaller,
+  ): Promise<{ chat: ChatResponseDto; created: boolean }> {
+    const viewer = caller.user;
+    if (!viewer) await this.requireGuestChatEnabled(caller.guestSession, dto.persona_id);
+    const [character, profile, persona] = await Promise.all([
+      this.characters.findVisible(dto.character_id, viewer),
+      viewer ? this.users.findById(viewer.id) : null,
+      viewer ? this.personaFor(viewer, dto.persona_id) : null,
+    ]);
+    const language = dto.language ?? profile?.preferredLanguage ?? character.originalLanguage;
+    const personaName = persona?.name ?? null;
+    const { chat, created } = await this.chats.findOrCreate(
+      {
+        userId: viewer?.id ?? (await this.anonymousUserId()),
+        anonSessionId: caller.guestSession ?? null,
+        characterId: character.id,
+        personaName,
+        personaDescription: persona?.description ?? null,
+        language,
+      },
+      greetingOf(character, language, personaName),
+      dto.force_new ?? false,
+    );
+    if (created) await this.characters.recordChatStarted(character.id);
+    return { chat: toChatResponse(chat, character, false), created };
+  }
+
+  async list(query: ChatListQueryDto, caller: ChatCaller): Promise<ChatPageDto> {
+    const page = query.page ?? 1;
+    const pageSize = query.page_size ?? 20;
+    const rows = await this.chats.list(ownerOf(caller), (page - 1) * pageSize, pageSize + 1);
+    const shown = rows.slice(0, pageSize);
+    const characters = await this.charactersOf(shown.map((row) => row.chat));
+    return {
+      items: shown.map(({ chat, generating, lastMessage }) => ({
+        ...toChatResponse(chat, characters.get(chat.characterId)!, generating),
+        last_message: lastMessage && toMessageResponse(lastMessage),
+      })),
+      page,
+      page_size: pageSize,
+      has_more: rows.length > pageSize,
+    };
+  }
+
+  async get(id: string, caller: ChatCaller): Promise<ChatResponseDto> {
+    const { chat, generating } = await this.requireOwned(id, caller);
+    const characters = await this.charactersOf([chat]);
+    return toChatResponse(chat, characters.get(chat.characterId)!, generating);
+  }
+
+  /** A page of messages, oldest first, older than `before_id` (the latest without it). */
+  async messages(id: string, query: MessagesQueryDto, caller: ChatCaller): Promise<MessagePageDto> {
+    await this.requireOwned(id, caller);
+    const limit = query.limit ?? 50;
+    const rows = await this.chats.messages(id, limit + 1, query.before_id);
+    return {
+      messages: rows.slice(0, limit).reverse().map(toMessageResponse),
+      has_more: rows.length > limit,
+    };
+  }
+
+  /** Deletes the chat with its messages; a reply being written here is stopped first. */
+  async remove(id: string, user: AuthUser): Promise<void> {
+    await this.requireOwned(id, { user });
+    this.replies.local(id)?.stop('user');
+    await this.chats.delete(id);
+  }
+
+  anonLimit(session: string | undefined): Promise<AnonLimitDto> {
+    return this.quota.guestStatus(session);
+  }
+
+  /** The chat if the caller owns it; someone else's chat is indistinguishable from none. */
+  async requireOwned(id: string, caller: ChatCaller): Promise<ChatState> {
+    const state = await this.chats.findById(id);
+    if (!state || !owns(caller, state.chat)) throw new NotFoundException('Chat not found');
+    return state;
+  }
+
+  /** Id of the system user owning guest chats, created on first use. */
+  anonymousUserId(): Promise<string> {
+    this.anonymousUser ??= this.users
+      .ensureSystemUser(ANONYMOUS_EMAIL, 'Guest')
+      .then((user) => user.id)
+      .catch((error: unknown) => {
+        this.anonymousUser = undefined;
+        throw error;
+      });
+    return this.anonymousUser;
+  }
+
+  /**
+   * For public stats: messages in all chats but those of admins and of the platform's own
+   * accounts (guest chats belong to one of them).
+   */
+  async countMessages(): Promise<number> {
+    return this.chats.countMessages(await this.users.statsExcludedIds());
+  }
+
+  private async requireGuestChatEnabled(session: string, personaId?: string): Promise<void> {
+    if (!(await this.quota.guestStatus(session)).enabled) {
+      throw new ForbiddenException('Guest chat is disabled: please sign up to chat');
+    }
+    if (personaId) throw new BadRequestException('Guests have no personas: sign in to use one');
+  }
+
+  /** The persona asked for, else the user's default one, else none. */
+  private async personaFor(
+    user: AuthUser,
+    personaId: string | undefined,
+  ): Promise<{ name: string; description: string } | null> {
+    if (personaId) return this.personas.findOwned(user.id, personaId);
+    return (await this.personas.list(user)).find((persona) => persona.is_default) ?? null;
+  }
+
+  private async charactersOf(chats: ChatEntity[]): Promise<Map<string, CharacterEntity>> {
+    const ids = [...new Set(chats.map((chat) => chat.characterId))];
+    const found = await this.characters.findForChats(ids);
+    return new Map(found.map((character) => [character.id, character]));
+  }
+}

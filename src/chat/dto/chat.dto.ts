@@ -1,0 +1,185 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Max,
+  MaxLength,
+  Min,
+} from 'class-validator';
+import {
+  CONTENT_RATINGS,
+  type CharacterEntity,
+  type ContentRating,
+} from '../../characters/entities/character.entity.js';
+import { LANGUAGES, type Language } from '../../common/languages.js';
+import type { ChatEntity } from '../entities/chat.entity.js';
+import { MessageResponseDto } from './message.dto.js';
+
+export const MAX_CHAT_PAGE_SIZE = 100;
+
+export class CreateChatDto {
+  @ApiProperty({ description: 'The character, by id or slug' })
+  @MaxLength(100)
+  @IsString()
+  character_id: string;
+
+  @ApiPropertyOptional({
+    format: 'uuid',
+    description: 'Who the user plays (default: their default persona); copied into the chat',
+  })
+  @IsOptional()
+  @IsUUID()
+  persona_id?: string;
+
+  @ApiPropertyOptional({
+    description: 'Start a new chat even if one with this character exists',
+    default: false,
+  })
+  @IsOptional()
+  @IsBoolean()
+  force_new?: boolean;
+
+  @ApiPropertyOptional({
+    enum: LANGUAGES,
+    description: "Language of the chat (default: the user's, or the character's for guests)",
+  })
+  @IsOptional()
+  @IsIn(LANGUAGES)
+  language?: Language;
+}
+
+export class ChatListQueryDto {
+  @ApiPropertyOptional({ minimum: 1, default: 1 })
+  @IsOptional()
+  @Type(() => Number)
+  @Min(1)
+  @Max(10_000)
+  @IsInt()
+  page?: number;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: MAX_CHAT_PAGE_SIZE, default: 20 })
+  @IsOptional()
+  @Type(() => Number)
+  @Min(1)
+  @Max(MAX_CHAT_PAGE_SIZE)
+  @IsInt()
+  page_size?: number;
+}
+
+/** The character a chat is with, as the chat list shows it. */
+export class ChatCharacterDto {
+  @ApiProperty({ format: 'uuid' })
+  id: string;
+
+  @ApiProperty()
+  slug: string;
+
+  @ApiProperty({ description: "In the chat's language when translated" })
+  name: string;
+
+  @ApiProperty({ nullable: true, type: String })
+  avatar_url: string | null;
+
+  @ApiProperty({ enum: CONTENT_RATINGS })
+  content_rating: ContentRating;
+
+  @ApiProperty({ description: 'The character was deleted: the chat is read-only' })
+  deleted: boolean;
+}
+
+export class ChatResponseDto {
+  @ApiProperty({ format: 'uuid' })
+  id: string;
+
+  @ApiProperty({ type: ChatCharacterDto })
+  character: ChatCharacterDto;
+
+  @ApiProperty({ nullable: true, type: String })
+  persona_name: string | null;
+
+  @ApiProperty({ nullable: true, type: String })
+  persona_description: string | null;
+
+  @ApiProperty({ nullable: true, type: String })
+  title: string | null;
+
+  @ApiProperty({ enum: LANGUAGES })
+  language: Language;
+
+  @ApiProperty({ nullable: true, type: String, format: 'uuid' })
+  campaign_id: string | null;
+
+  @ApiProperty({ nullable: true, type: String, description: 'Summary of the older messages' })
+  summary: string | null;
+
+  @ApiProperty()
+  message_count: number;
+
+  @ApiProperty({
+    description: 'A reply is being written now: GET /api/chats/{id}/stream follows it',
+  })
+  generating: boolean;
+
+  @ApiProperty()
+  created_at: string;
+
+  @ApiProperty({ description: 'Last activity' })
+  updated_at: string;
+}
+
+export class ChatListItemDto extends ChatResponseDto {
+  @ApiProperty({ type: MessageResponseDto, nullable: true })
+  last_message: MessageResponseDto | null;
+}
+
+export class ChatPageDto {
+  @ApiProperty({ type: [ChatListItemDto] })
+  items: ChatListItemDto[];
+
+  @ApiProperty()
+  page: number;
+
+  @ApiProperty()
+  page_size: number;
+
+  @ApiProperty()
+  has_more: boolean;
+}
+
+/** The character's name in the chat's language when it has a translation. */
+export const characterName = (character: CharacterEntity, language: Language): string =>
+  (language !== character.originalLanguage && character.translations[language]?.name) ||
+  character.name;
+
+export function toChatResponse(
+  chat: ChatEntity,
+  character: CharacterEntity,
+  generating: boolean,
+): ChatResponseDto {
+  return {
+    id: chat.id,
+    character: {
+      id: character.id,
+      slug: character.slug,
+      name: characterName(character, chat.language),
+      avatar_url: character.avatarUrl,
+      content_rating: character.contentRating,
+      deleted: character.deletedAt !== null,
+    },
+    persona_name: chat.personaName,
+    persona_description: chat.personaDescription,
+    title: chat.title,
+    language: chat.language,
+    campaign_id: chat.campaignId,
+    summary: chat.summary,
+    message_count: chat.messageCount,
+    generating,
+    created_at: chat.createdAt.toISOString(),
+    updated_at: chat.updatedAt.toISOString(),
+  };
+}

@@ -1,0 +1,212 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsInt, IsNumber, IsOptional, Matches, Max, MaxLength, Min } from 'class-validator';
+import { TextField } from '../../common/validation/text-field.js';
+import {
+  MESSAGE_ROLES,
+  MESSAGE_STATUSES,
+  type MessageEntity,
+  type MessageRole,
+  type MessageStatus,
+} from '../entities/message.entity.js';
+
+export const MAX_MESSAGE_LENGTH = 10_000;
+export const MAX_MESSAGE_PAGE_SIZE = 100;
+
+/** How a reply is written: model and sampling; unset fields take the character's defaults. */
+export class GenerationOptionsDto {
+  @ApiPropertyOptional({
+    description:
+      '`auto` (default: the cost mode picks providers, falling back across them), a provider ' +
+      '(`groq`), or a provider and one of its models (`groq:llama-3.3-70b-versatile`)',
+    example: 'auto',
+  })
+  @IsOptional()
+  @Matches(/^[a-z]+(:[\w.:/@-]+)?$/, {
+    message: 'model must be auto, a provider name, or provider:model',
+  })
+  @MaxLength(200)
+  model?: string;
+
+  @ApiPropertyOptional({ minimum: 0, maximum: 2, description: 'Default 0.95 (NSFW) / 0.85' })
+  @IsOptional()
+  @Min(0)
+  @Max(2)
+  @IsNumber()
+  temperature?: number;
+
+  @ApiPropertyOptional({ minimum: 0, maximum: 1 })
+  @IsOptional()
+  @Min(0)
+  @Max(1)
+  @IsNumber()
+  top_p?: number;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 1000 })
+  @IsOptional()
+  @Min(1)
+  @Max(1000)
+  @IsInt()
+  top_k?: number;
+
+  @ApiPropertyOptional({ minimum: -2, maximum: 2, description: 'Default 0.5 (NSFW) / 0.3' })
+  @IsOptional()
+  @Min(-2)
+  @Max(2)
+  @IsNumber()
+  frequency_penalty?: number;
+
+  @ApiPropertyOptional({ minimum: -2, maximum: 2, description: 'Default 0.5 (NSFW) / 0.3' })
+  @IsOptional()
+  @Min(-2)
+  @Max(2)
+  @IsNumber()
+  presence_penalty?: number;
+
+  @ApiPropertyOptional({
+    minimum: 1,
+    maximum: 32768,
+    description: "Default: the character's; capped by the tier (guests 1024, free 2048, 4096)",
+  })
+  @IsOptional()
+  @Min(1)
+  @Max(32768)
+  @IsInt()
+  max_tokens?: number;
+}
+
+export class SendMessageDto extends GenerationOptionsDto {
+  @ApiProperty({ maxLength: MAX_MESSAGE_LENGTH })
+  @TextField(MAX_MESSAGE_LENGTH, { multiline: true, minLength: 1 })
+  content: string;
+}
+
+export class MessagesQueryDto {
+  @ApiPropertyOptional({ minimum: 1, maximum: MAX_MESSAGE_PAGE_SIZE, default: 50 })
+  @IsOptional()
+  @Type(() => Number)
+  @Min(1)
+  @Max(MAX_MESSAGE_PAGE_SIZE)
+  @IsInt()
+  limit?: number;
+
+  @ApiPropertyOptional({ description: 'Only messages older than this one (the cursor)' })
+  @IsOptional()
+  @Type(() => Number)
+  @Min(1)
+  @IsInt()
+  before_id?: number;
+}
+
+export class MessageResponseDto {
+  @ApiProperty()
+  id: number;
+
+  @ApiProperty({ enum: MESSAGE_ROLES })
+  role: MessageRole;
+
+  @ApiProperty()
+  content: string;
+
+  @ApiProperty({
+    enum: MESSAGE_STATUSES,
+    description: '`stopped`: the reply was stopped and this is the part written until then',
+  })
+  status: MessageStatus;
+
+  @ApiProperty({ nullable: true, type: String, description: '`provider/model`' })
+  model_used: string | null;
+
+  @ApiProperty({ nullable: true, type: Number })
+  prompt_tokens: number | null;
+
+  @ApiProperty({ nullable: true, type: Number })
+  completion_tokens: number | null;
+
+  @ApiProperty({ nullable: true, type: 'array', items: { type: 'object' } })
+  dice_rolls: Array<Record<string, unknown>> | null;
+
+  @ApiProperty({ nullable: true, type: 'object', additionalProperties: true })
+  encounter_state: Record<string, unknown> | null;
+
+  @ApiProperty()
+  created_at: string;
+}
+
+export class MessagePageDto {
+  @ApiProperty({ type: [MessageResponseDto], description: 'Oldest first' })
+  messages: MessageResponseDto[];
+
+  @ApiProperty({ description: 'Older messages exist: ask again with before_id' })
+  has_more: boolean;
+}
+
+export class AnonLimitDto {
+  @ApiProperty({ description: 'Messages a guest session may send (0: guest chat is off)' })
+  limit: number;
+
+  @ApiProperty()
+  remaining: number;
+
+  @ApiProperty()
+  enabled: boolean;
+}
+
+export class StopResponseDto {
+  @ApiProperty({ description: 'A reply was being written and was stopped' })
+  stopped: boolean;
+
+  @ApiProperty({
+    nullable: true,
+    type: Number,
+    description: 'The saved partial reply; null when nothing had been written yet',
+  })
+  message_id: number | null;
+}
+
+/** One server-sent event of a reply (`data: <json>`), for the OpenAPI document. */
+export class ReplyEventDto {
+  @ApiProperty({ enum: ['token', 'done', 'error'] })
+  type: 'token' | 'done' | 'error';
+
+  @ApiPropertyOptional({ description: 'token: the next piece of the reply' })
+  content?: string;
+
+  @ApiPropertyOptional({
+    nullable: true,
+    type: Number,
+    description: 'done: the saved reply (null when stopped before any text)',
+  })
+  message_id?: number | null;
+
+  @ApiPropertyOptional({ description: 'done: the user message answered' })
+  user_message_id?: number;
+
+  @ApiPropertyOptional({ description: 'done, guests: messages left in the session' })
+  anon_messages_left?: number;
+
+  @ApiPropertyOptional({ type: 'array', items: { type: 'object' } })
+  dice_rolls?: Array<Record<string, unknown>>;
+
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true })
+  encounter_state?: Record<string, unknown>;
+
+  @ApiPropertyOptional({ description: 'done: the reply was stopped; the part so far was kept' })
+  stopped?: boolean;
+
+  @ApiPropertyOptional({ description: 'error: what went wrong (details for admins only)' })
+  message?: string;
+}
+
+export const toMessageResponse = (message: MessageEntity): MessageResponseDto => ({
+  id: Number(message.id),
+  role: message.role,
+  content: message.content,
+  status: message.status,
+  model_used: message.modelUsed,
+  prompt_tokens: message.promptTokens,
+  completion_tokens: message.completionTokens,
+  dice_rolls: message.diceRolls,
+  encounter_state: message.encounterState,
+  created_at: message.createdAt.toISOString(),
+});

@@ -1,0 +1,63 @@
+import {
+  Check,
+  Column,
+  CreateDateColumn,
+  Entity,
+  PrimaryGeneratedColumn,
+  UpdateDateColumn,
+} from 'typeorm';
+import type { Language } from '../../common/languages.js';
+
+/**
+ * A conversation of a user (or a guest session, under the anonymous system user) with a
+ * character. The persona is copied in when the chat starts, so editing or deleting the
+ * persona later does not rewrite the story.
+ */
+@Check('ck_chat_language', `language IN ('ru', 'en', 'es', 'fr', 'de', 'pt', 'it')`)
+@Check('ck_chat_message_count', `message_count >= 0`)
+@Entity({ name: 'chat' })
+export class ChatEntity {
+  @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'pk_chat' })
+  id: string;
+
+  @Column({ type: 'uuid' })
+  userId: string;
+
+  @Column({ type: 'uuid' })
+  characterId: string;
+
+  @Column({ type: 'text', nullable: true })
+  personaName: string | null;
+
+  @Column({ type: 'text', nullable: true })
+  personaDescription: string | null;
+
+  /** Set while the chat belongs to a guest (user_id is then the anonymous system user). */
+  @Column({ type: 'uuid', nullable: true })
+  anonSessionId: string | null;
+
+  @Column({ type: 'uuid', nullable: true })
+  campaignId: string | null;
+
+  @Column({ type: 'text', nullable: true })
+  title: string | null;
+
+  /** The language the character speaks in this chat (prompts, greeting). */
+  @Column({ type: 'text', default: 'en' })
+  language: Language;
+
+  /** What happened before the messages the model still sees (written by the summarizer). */
+  @Column({ type: 'text', nullable: true })
+  summary: string | null;
+
+  /** Kept with every insert and delete, so nothing has to count a chat's messages. */
+  @Column({ type: 'integer', default: 0 })
+  messageCount: number;
+
+  @CreateDateColumn({ type: 'timestamptz' })
+  createdAt: Date;
+
+  /** Last activity: "my chats" lists the most recent first. */
+  @UpdateDateColumn({ type: 'timestamptz' })
+  updatedAt: Date;
+}

@@ -1,0 +1,152 @@
+import { BadRequestException, ForbiddenException, Injectable } from '@nestjs/common';
+import { capMaxTokens, type LimitTier } from '../auth/tiers.js';
+import type { CharacterEntity } from '../characters/entities/character.entity.js';
+import { SettingsService } from '../common/settings/settings.service.js';
+import { InjectConfig, type AppConfig } from '../config/app-config.js';
+import { LLM_PROVIDER_NAMES, type LlmProviderName } from '../config/configuration.js';
+import type { LlmRequest } from '../llm/llm.service.js';
+import type { ChatMessage, GenerationConfig } from '../llm/llm.types.js';
+import { PAID_PROVIDERS } from '../llm/models/model-registry.js';
+import type { ContextMessage } from './chat.repository.js';
+import type { GenerationOptionsDto } from './dto/message.dto.js';
+import type { ChatEntity } from './entities/chat.entity.js';
+import { PromptBuilderService } from './prompt/prompt-builder.service.js';
+import { isDndChat } from './storytelling/dnd.js';
+
+/** The prompt stays within about this many tokens (spec: sliding window of ~24k tokens). */
+export const CONTEXT_TOKEN_BUDGET = 24_000;
+
+/** Cheap estimate for fitting the window: about four characters per token. */
+export const estimateTokens = (text: string): number => Math.ceil(text.length / 4);
+
+const estimateMessages = (messages: readonly ChatMessage[]): number =>
+  messages.reduce((total, message) => total + estimateTokens(message.content), 0);
+
+/** The newest messages that fit `budget` tokens, oldest first; stops at the first that does not. */
+export function fitHistory<T extends { content: string }>(messages: readonly T[], budget: number) {
+  let left = budget;
+  let start = messages.length;
+  while (start > 0 && estimateTokens(messages[start - 1].content) <= left) {
+    left -= estimateTokens(messages[start - 1].content);
+    start--;
+  }
+  return messages.slice(start);
+}
+
+export interface ContextInput {
+  chat: ChatEntity;
+  character: CharacterEntity;
+  /** The latest messages, oldest first, ending with the user message to answer. */
+  history: ContextMessage[];
+  /** Messages in the chat, the one to answer included. */
+  messageCount: number;
+  userIsAdult: boolean;
+}
+
+/** Which provider(s) answer, as LlmService.stream takes it. */
+export type ReplyRoute = Pick<LlmRequest, 'provider' | 'providers'> & { model?: string };
+
+/**
+ * What the model is sent for a reply: the messages (system prompt with the chat's summary, as
+ * much recent history as fits, the post-history instruction, the new message), the sampling
+ * settings and the providers the cost mode allows.
+ */
+@Injectable()
+export class ReplyContextService {
+  constructor(
+    private readonly prompts: PromptBuilderService,
+    private readonly settings: SettingsService,
+    @InjectConfig() private readonly config: AppConfig,
+  ) {}
+
+  async messages(input: ContextInput): Promise<ChatMessage[]> {
+    const { chat, character, history } = input;
+    const isDnd = isDndChat({ campaignId: chat.campaignId, tags: character.tags });
+    const earlier = history.slice(0, -1);
+    const newest = history[history.length - 1];
+    const [system, postHistory] = await Promise.all([
+      this.prompts.systemPrompt({
+        character,
+        persona: { name: chat.personaName, description: chat.personaDescription },
+        language: chat.language,
+        userIsAdult: input.userIsAdult,
+        isDnd,
+        summary: chat.summary,
+      }),
+      this.prompts.postHistory({
+        language: chat.language,
+        chatId: chat.id,
+        messageCount: input.messageCount,
+        lastAssistantText:
+          earlier.findLast((message) => message.role === 'assistant')?.content ?? null,
+        contentRating: character.contentRating,
+        isDnd,
+        userIsAdult: input.userIsAdult,
+        isFiction: this.config.site.mode === 'fiction',
+      }),
+    ]);
+    // Closest to the new message is where an instruction weighs most.
+    const tail: ChatMessage[] = [
+      ...(postHistory ? [{ role: 'system' as const, content: postHistory }] : []),
+      { role: newest.role, content: newest.content },
+    ];
+    const budget = CONTEXT_TOKEN_BUDGET - estimateTokens(system) - estimateMessages(tail);
+    const kept = fitHistory(earlier, budget).map(({ role, content }) => ({ role, content }));
+    return [{ role: 'system', content: system }, ...kept, ...tail];
+  }
+
+  /** The prompt size the messages stand for, when the provider reports no usage. */
+  estimate(messages: readonly ChatMessage[]): number {
+    return estimateMessages(messages);
+  }
+
+  /** The user's overrides over the defaults (spec: warmer and less repetitive for NSFW). */
+  sampling(
+    character: CharacterEntity,
+    options: GenerationOptionsDto,
+    tier: LimitTier,
+    language: string,
+  ): GenerationConfig {
+    const nsfw = character.contentRating === 'nsfw';
+    return {
+      temperature: options.temperature ?? (nsfw ? 0.95 : 0.85),
+      frequencyPenalty: options.frequency_penalty ?? (nsfw ? 0.5 : 0.3),
+      presencePenalty: options.presence_penalty ?? (nsfw ? 0.5 : 0.3),
+      topP: options.top_p,
+      topK: options.top_k,
+      maxTokens: capMaxTokens(options.max_tokens ?? character.maxTokens, tier),
+      language,
+    };
+  }
+
+  /**
+   * `auto`: the providers of LLM_PROVIDER_ORDER the cost mode allows (quality: paid first for
+   * everyone; balanced: paid first for users, free only for guests; economy: free only), with
+   * fallback across them. A named provider must be allowed too, or the cost mode would be
+   * one request field away from being bypassed.
+   */
+  async route(model: string | undefined, registered: boolean): Promise<ReplyRoute> {
+    const mode = await this.settings.get('cost_mode');
+    const paidAllowed = mode === 'quality' || (mode === 'balanced' && registered);
+    if (!model || model === 'auto') {
+      const order = this.config.llm.providerOrder;
+      const free = order.filter((name) => !PAID_PROVIDERS.has(name));
+      const paid = order.filter((name) => PAID_PROVIDERS.has(name));
+      return { provider: 'auto', providers: paidAllowed ? [...paid, ...free] : free };
+    }
+    const separator = model.indexOf(':');
+    const name = separator < 0 ? model : model.slice(0, separator);
+    if (!(LLM_PROVIDER_NAMES as readonly string[]).includes(name)) {
+      throw new BadRequestException(
+        `Unknown model provider '${name}': use auto or one of ${LLM_PROVIDER_NAMES.join(', ')}`,
+      );
+    }
+    const provider = name as LlmProviderName;
+    if (PAID_PROVIDERS.has(provider) && !paidAllowed) {
+      throw new ForbiddenException(
+        `The ${provider} provider is not available ${registered ? 'now' : 'to guests'}: use auto`,
+      );
+    }
+    return { provider, model: separator < 0 ? undefined : model.slice(separator + 1) };
+  }
+}

@@ -1,0 +1,29 @@
+import { HttpException } from '@nestjs/common';
+import { LlmRequestFailedError } from '../llm/llm.errors.js';
+
+/** Upstream refusals of the content itself: the user should know why, so all see these. */
+const MODERATION =
+  /moderat|content[ _-]?(policy|filter|management)|flagged|safety (system|filter)|prohibited content/i;
+
+const GENERIC = 'Something went wrong while writing the reply, please try again';
+
+/**
+ * What the error event of a failed reply says: a moderation refusal to everyone; the attempt
+ * details to admins; to others the client-safe message of the LLM layer's own errors (which
+ * name no provider), or a generic one.
+ */
+export function replyErrorMessage(error: unknown, isAdmin: boolean): string {
+  const failures = error instanceof LlmRequestFailedError ? error.failures : [];
+  const refusal = failures.find((failure) => MODERATION.test(failure.message));
+  if (refusal) return `The model refused this message: ${refusal.message.slice(0, 300)}`;
+  if (isAdmin) {
+    const details = failures
+      .map(
+        (failure) => `${failure.provider}/${failure.model}: ${failure.kind} (${failure.message})`,
+      )
+      .join('; ');
+    const message = error instanceof Error ? error.message : String(error);
+    return details ? `${message} — ${details}` : message;
+  }
+  return error instanceof HttpException ? error.message : GENERIC;
+}

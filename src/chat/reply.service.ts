@@ -1,0 +1,369 @@
+import { ConflictException, HttpException, Injectable, Logger } from '@nestjs/common';
+import { type LimitTier, TIER_LIMITS } from '../auth/tiers.js';
+import { MessageQuotaService, type QuotaTicket } from '../auth/usage/message-quota.service.js';
+import { UsersService } from '../auth/users.service.js';
+import { CharactersService } from '../characters/characters.service.js';
+import type { CharacterEntity } from '../characters/entities/character.entity.js';
+import type { SseSource } from '../common/http/sse.js';
+import { LlmService } from '../llm/llm.service.js';
+import type { ChatMessage, GenerationConfig, LlmStreamEvent } from '../llm/llm.types.js';
+import type { ChatCaller } from './chat-caller.js';
+import { ChatRepository, type ContextMessage } from './chat.repository.js';
+import { ChatService } from './chat.service.js';
+import type { GenerationOptionsDto, SendMessageDto, StopResponseDto } from './dto/message.dto.js';
+import type { ChatEntity } from './entities/chat.entity.js';
+import { GenerationRepository } from './generation.repository.js';
+import { estimateTokens, ReplyContextService, type ReplyRoute } from './reply-context.service.js';
+import { replyErrorMessage } from './reply-errors.js';
+import type { LiveReply } from './streaming/live-reply.js';
+import type { ReplyEvent, ReplyOutcome } from './streaming/reply-event.js';
+import { ReplyRegistry } from './streaming/reply-registry.js';
+
+/** Everything a reply needs once the chat is claimed. */
+interface ReplyJob {
+  chat: ChatEntity;
+  caller: ChatCaller;
+  character: CharacterEntity;
+  userIsAdult: boolean;
+  route: ReplyRoute;
+  config: GenerationConfig;
+  ticket: QuotaTicket;
+  userMessageId: number;
+  /** The reply a regeneration replaces once the new one is saved. */
+  replaces: number | null;
+  messageCount: number;
+}
+
+type Prepared = Omit<ReplyJob, 'ticket' | 'userMessageId' | 'replaces' | 'messageCount'>;
+
+type Usage = Extract<LlmStreamEvent, { type: 'usage' }>;
+
+const tierOf = (caller: ChatCaller): LimitTier => caller.user?.tier ?? 'anon';
+
+/** History messages the tier sends the model, the one answered included. */
+const contextLimit = (caller: ChatCaller): number => TIER_LIMITS[tierOf(caller)].contextMessages;
+
+const busy = () =>
+  new ConflictException('A reply is being written in this chat: wait for it or stop it');
+
+/**
+ * Writing replies: send, regenerate, edit the last message, follow, stop. A reply takes a
+ * message from the quota and claims the chat (one reply per chat, across instances), then
+ * streams from the model into a LiveReply held in memory that any client can follow; it is
+ * saved once, at the end, whether or not anyone is still listening. A reply that saves
+ * nothing gives the chat and the quota back.
+ */
+@Injectable()
+export class ReplyService {
+  private readonly logger = new Logger(ReplyService.name);
+
+  constructor(
+    private readonly chats: ChatService,
+    private readonly messages: ChatRepository,
+    private readonly generations: GenerationRepository,
+    private readonly characters: CharactersService,
+    private readonly users: UsersService,
+    private readonly quota: MessageQuotaService,
+    private readonly llm: LlmService,
+    private readonly context: ReplyContextService,
+    private readonly registry: ReplyRegistry,
+  ) {}
+
+  /** Saves the user's message and starts the reply. */
+  async send(
+    chatId: string,
+    dto: SendMessageDto,
+    caller: ChatCaller,
+  ): Promise<SseSource<ReplyEvent>> {
+    return this.withTicket(caller, this.prepare(chatId, dto, caller), async (prepared, ticket) => {
+      const started = await this.generations.startWithUserMessage(
+        prepared.chat.id,
+        this.registry.instanceId,
+        dto.content,
+        contextLimit(caller) - 1,
+      );
+      if (!started) throw busy();
+      const { userMessageId, messageCount, history } = started;
+      return this.generate(
+        { ...prepared, ticket, userMessageId, messageCount, replaces: null },
+        history && [...history, { id: userMessageId, role: 'user', content: dto.content }],
+      );
+    });
+  }
+
+  /** Writes a new version of the last reply (or the missing reply to the last message). */
+  async regenerate(
+    chatId: string,
+    options: GenerationOptionsDto,
+    caller: ChatCaller,
+  ): Promise<SseSource<ReplyEvent>> {
+    const preparing = this.prepare(chatId, options, caller);
+    return this.withTicket(caller, preparing, async (prepared, ticket) => {
+      const chat = prepared.chat.id;
+      const state = await this.generations.startRegenerating(chat, this.registry.instanceId);
+      if (!state.claimed) throw busy();
+      const [last, previous] = state.last;
+      const target =
+        last?.role === 'user'
+          ? { userMessageId: last.id, replaces: null }
+          : last?.role === 'assistant' && previous?.role === 'user'
+            ? { userMessageId: previous.id, replaces: last.id }
+            : null;
+      if (!target) {
+        await this.generations.release(chat, this.registry.instanceId);
+        throw new ConflictException('There is no reply to regenerate: send a message first');
+      }
+      return this.generate({ ...prepared, ...target, ticket, messageCount: state.messageCount });
+    });
+  }
+
+  /** Rewrites the user's last message, drops the reply to it, and writes a new one. */
+  async editLast(
+    chatId: string,
+    dto: SendMessageDto,
+    caller: ChatCaller,
+  ): Promise<SseSource<ReplyEvent>> {
+    return this.withTicket(caller, this.prepare(chatId, dto, caller), async (prepared, ticket) => {
+      const chat = prepared.chat.id;
+      const state = await this.generations.startEditingLast(
+        chat,
+        this.registry.instanceId,
+        dto.content,
+      );
+      if (!state.claimed) throw busy();
+      if (state.userMessageId === null) {
+        await this.generations.release(chat, this.registry.instanceId);
+        throw new ConflictException('There is no message of yours to edit in this chat');
+      }
+      return this.generate({
+        ...prepared,
+        ticket,
+        userMessageId: state.userMessageId,
+        replaces: null,
+        messageCount: state.messageCount,
+      });
+    });
+  }
+
+  /** The reply being written in the chat (on any instance), or null when there is none. */
+  async follow(chatId: string, caller: ChatCaller): Promise<SseSource<ReplyEvent> | null> {
+    const { chat } = await this.chats.requireOwned(chatId, caller);
+    const local = this.registry.local(chat.id);
+    if (local) return local;
+    const writer = await this.generations.writerOf(chat.id);
+    return writer && writer !== this.registry.instanceId
+      ? this.registry.follow(writer, chat.id)
+      : null;
+  }
+
+  /** Stops the reply being written (on any instance); the part written so far is kept. */
+  async stop(chatId: string, caller: ChatCaller): Promise<StopResponseDto> {
+    const { chat } = await this.chats.requireOwned(chatId, caller);
+    const local = this.registry.local(chat.id);
+    let outcome: ReplyOutcome | null = null;
+    if (local) {
+      local.stop('user');
+      outcome = await local.settled;
+    } else {
+      const writer = await this.generations.writerOf(chat.id);
+      if (writer) outcome = await this.registry.stopRemote(writer, chat.id);
+    }
+    return {
+      stopped: outcome?.type === 'done' && outcome.stopped === true,
+      message_id: outcome?.type === 'done' ? outcome.message_id : null,
+    };
+  }
+
+  /** Checks all that can be checked before anything is spent or claimed. */
+  private async prepare(
+    chatId: string,
+    options: GenerationOptionsDto,
+    caller: ChatCaller,
+  ): Promise<Prepared> {
+    const { chat } = await this.chats.requireOwned(chatId, caller);
+    const viewer = caller.user;
+    const [character, route] = await Promise.all([
+      this.characters.findVisible(chat.characterId, viewer),
+      this.context.route(options.model, viewer !== null),
+    ]);
+    // Only the NSFW rules depend on it: no lookup for other characters.
+    const userIsAdult =
+      character.contentRating === 'nsfw' && (await this.characters.isAdult(viewer));
+    return {
+      chat,
+      caller,
+      character,
+      userIsAdult,
+      route,
+      config: {
+        ...this.context.sampling(character, options, tierOf(caller), chat.language),
+        ...(route.model ? { model: route.model } : {}),
+      },
+    };
+  }
+
+  /**
+   * Takes a message from the quota while `preparing` looks the chat up (one round trip less
+   * before the first token), then runs `start`; the message is given back if either fails.
+   * A problem with the request itself wins over an exhausted quota.
+   */
+  private async withTicket<T>(
+    caller: ChatCaller,
+    preparing: Promise<Prepared>,
+    start: (prepared: Prepared, ticket: QuotaTicket) => Promise<T>,
+  ): Promise<T> {
+    const [prepared, ticket] = await Promise.allSettled([
+      preparing,
+      this.quota.consume(
+        caller.user ? { user: caller.user } : { guestSession: caller.guestSession },
+      ),
+    ]);
+    if (prepared.status === 'rejected') {
+      if (ticket.status === 'fulfilled') await this.quota.refund(ticket.value);
+      throw prepared.reason;
+    }
+    if (ticket.status === 'rejected') throw ticket.reason;
+    try {
+      return await start(prepared.value, ticket.value);
+    } catch (error) {
+      await this.quota.refund(ticket.value);
+      throw error;
+    }
+  }
+
+  /**
+   * Builds the prompt (reading the history unless the caller has it) and starts streaming;
+   * the chat is claimed.
+   */
+  private async generate(job: ReplyJob, history?: ContextMessage[] | null): Promise<LiveReply> {
+    let messages: ChatMessage[];
+    try {
+      messages = await this.context.messages({
+        ...job,
+        history:
+          history ??
+          (await this.messages.contextMessages(
+            job.chat.id,
+            job.userMessageId,
+            contextLimit(job.caller),
+          )),
+      });
+    } catch (error) {
+      await this.generations.release(job.chat.id, this.registry.instanceId);
+      throw error;
+    }
+    return this.registry.start(job.chat.id, (reply) => this.run(reply, job, messages));
+  }
+
+  /** Streams the reply into `reply`, saves it, then counts its tokens; never throws. */
+  private async run(reply: LiveReply, job: ReplyJob, messages: ChatMessage[]): Promise<void> {
+    let usage: Usage | undefined;
+    let failure: unknown;
+    try {
+      const events = this.llm.stream({
+        messages,
+        provider: job.route.provider,
+        providers: job.route.providers,
+        config: job.config,
+        signal: reply.signal,
+      });
+      for await (const event of events) {
+        if (event.type === 'delta') reply.append(event.text);
+        else usage = event;
+      }
+    } catch (error) {
+      failure = error;
+    }
+    let outcome: ReplyOutcome;
+    let tokens = 0;
+    try {
+      ({ outcome, tokens } = await this.conclude(reply, job, messages, usage, failure));
+    } catch (error) {
+      this.logger.error(
+        `Reply in chat ${job.chat.id} could not be saved: ${(error as Error).stack ?? error}`,
+      );
+      await this.giveBack(job).catch(() => undefined);
+      outcome = { type: 'error', message: replyErrorMessage(error, this.isAdmin(job)) };
+    }
+    this.registry.finish(reply, outcome);
+    // Counted after the client has its answer: nobody waits for this write.
+    if (tokens > 0 && job.caller.user) {
+      await this.users.addTokensUsed(job.caller.user.id, tokens).catch((error: Error) => {
+        this.logger.error(`Tokens of a reply in chat ${job.chat.id} not counted: ${error.message}`);
+      });
+    }
+  }
+
+  /**
+   * Saves a finished (or stopped, non-empty) reply, or gives everything back. `tokens`: what
+   * the saved reply cost (prompt and completion), for the user's counters.
+   */
+  private async conclude(
+    reply: LiveReply,
+    job: ReplyJob,
+    messages: ChatMessage[],
+    usage: Usage | undefined,
+    failure: unknown,
+  ): Promise<{ outcome: ReplyOutcome; tokens: number }> {
+    const stopped = usage === undefined && reply.stopReason !== undefined;
+    const done = (messageId: number | null, remaining: number | null): ReplyOutcome => ({
+      type: 'done',
+      message_id: messageId,
+      user_message_id: job.userMessageId,
+      ...(job.caller.user === null && remaining !== null ? { anon_messages_left: remaining } : {}),
+      ...(stopped ? { stopped: true as const } : {}),
+    });
+    if (stopped ? !reply.content : usage === undefined || failure !== undefined) {
+      await this.giveBack(job);
+      if (stopped) {
+        const remaining = job.ticket.remaining === null ? null : job.ticket.remaining + 1;
+        return { outcome: done(null, remaining), tokens: 0 };
+      }
+      this.logFailure(job, failure);
+      const message = replyErrorMessage(failure, this.isAdmin(job));
+      return { outcome: { type: 'error', message }, tokens: 0 };
+    }
+    // A stopped stream reports no usage: its tokens are estimated.
+    const promptTokens = usage?.promptTokens ?? this.context.estimate(messages);
+    const completionTokens = usage?.completionTokens ?? estimateTokens(reply.content);
+    const messageId = await this.generations.finish(
+      job.chat.id,
+      this.registry.instanceId,
+      {
+        content: reply.content,
+        status: stopped ? 'stopped' : 'complete',
+        modelUsed: usage ? `${usage.provider}/${usage.model}` : null,
+        promptTokens,
+        completionTokens,
+        diceRolls: null,
+        encounterState: null,
+      },
+      job.replaces,
+    );
+    const tokens = promptTokens + completionTokens;
+    if (messageId === null) {
+      await this.quota.refund(job.ticket);
+      return { outcome: { type: 'error', message: 'This chat was deleted' }, tokens };
+    }
+    return { outcome: done(messageId, job.ticket.remaining), tokens };
+  }
+
+  /** No reply was saved: the chat is free again and the message does not count. */
+  private async giveBack(job: ReplyJob): Promise<void> {
+    await Promise.all([
+      this.generations.release(job.chat.id, this.registry.instanceId),
+      this.quota.refund(job.ticket),
+    ]);
+  }
+
+  private logFailure(job: ReplyJob, failure: unknown): void {
+    const message = `Reply in chat ${job.chat.id} failed: ${replyErrorMessage(failure, true)}`;
+    // Upstream trouble is an operational condition; anything else is a bug.
+    if (failure instanceof HttpException) this.logger.warn(message);
+    else this.logger.error(`${message}\n${(failure as Error)?.stack ?? ''}`);
+  }
+
+  private isAdmin(job: ReplyJob): boolean {
+    return job.caller.user?.role === 'admin';
+  }
+}

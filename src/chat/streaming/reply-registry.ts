@@ -1,0 +1,267 @@
+import {
+  type BeforeApplicationShutdown,
+  Injectable,
+  Logger,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+  ServiceUnavailableException,
+} from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
+import type { SseSource } from '../../common/http/sse.js';
+import { InjectConfig, type AppConfig } from '../../config/app-config.js';
+import { GenerationRepository, HEARTBEAT_INTERVAL_MS } from '../generation.repository.js';
+import { type ChatSignal, ChatSignals } from './chat-signals.js';
+import { LiveReply } from './live-reply.js';
+import type { ReplyEvent, ReplyOutcome } from './reply-event.js';
+
+/** Text for a follower on another instance goes out in batches at most this far apart. */
+const REMOTE_FLUSH_MS = 50;
+/** NOTIFY payloads stop at 8000 bytes; 1000 characters stay below even when all are escaped. */
+const SIGNAL_TEXT_CHUNK = 1000;
+/** How long a follower waits for the writing instance to answer an attach or a stop. */
+const REMOTE_ANSWER_TIMEOUT_MS = 5000;
+/** A follower checks this often that the writing instance is still alive. */
+const LIVENESS_CHECK_MS = 15_000;
+const LOST_REPLY = 'Lost track of the reply; reload the chat to see it';
+
+type FollowerSignal = Extract<ChatSignal, { t: 'text' | 'end' }>;
+
+function* chunks(text: string): Generator<string> {
+  for (let start = 0; start < text.length; start += SIGNAL_TEXT_CHUNK) {
+    yield text.slice(start, start + SIGNAL_TEXT_CHUNK);
+  }
+}
+
+/**
+ * The replies this instance is writing (in memory), and the way to reach those another
+ * instance writes: follow one (replay + live text) or stop it, through ChatSignals. Keeps this
+ * instance's chat_generation rows alive, and lets replies finish (or saves them as stopped)
+ * before the process exits.
+ */
+@Injectable()
+export class ReplyRegistry
+  implements OnModuleInit, BeforeApplicationShutdown, OnApplicationShutdown
+{
+  private readonly logger = new Logger(ReplyRegistry.name);
+  private readonly replies = new Map<string, LiveReply>();
+  /** Every reply's whole run (streaming, saving, accounting), for the shutdown to wait on. */
+  private readonly running = new Set<Promise<void>>();
+  /** Writer side: followers on other instances of our replies, by subscription id. */
+  private readonly remoteFollowers = new Map<string, () => void>();
+  /** Follower side: what to do with signals about a reply another instance writes. */
+  private readonly subscriptions = new Map<string, (signal: FollowerSignal) => void>();
+  private heartbeat?: NodeJS.Timeout;
+
+  constructor(
+    private readonly signals: ChatSignals,
+    private readonly generations: GenerationRepository,
+    @InjectConfig() private readonly config: AppConfig,
+  ) {}
+
+  get instanceId(): string {
+    return this.signals.instanceId;
+  }
+
+  onModuleInit(): void {
+    this.signals.onSignal((signal) => this.onSignal(signal));
+    this.heartbeat = setInterval(() => void this.renew(), HEARTBEAT_INTERVAL_MS);
+    this.heartbeat.unref();
+  }
+
+  /** Replies still running get the shutdown grace period, then are stopped and saved. */
+  async beforeApplicationShutdown(): Promise<void> {
+    if (this.running.size === 0) return;
+    const finished = await Promise.race([
+      Promise.all(this.running).then(() => true),
+      delay(this.config.http.shutdownTimeoutMs, false, { ref: false }),
+    ]);
+    if (finished) return;
+    this.logger.warn(`Stopping ${this.replies.size} reply(ies) still being written at shutdown`);
+    for (const reply of this.replies.values()) reply.stop('shutdown');
+    await Promise.all(this.running);
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.heartbeat);
+  }
+
+  local(chatId: string): LiveReply | undefined {
+    return this.replies.get(chatId);
+  }
+
+  /** Registers a new reply of the chat and starts `run` writing it (run must not throw). */
+  start(chatId: string, run: (reply: LiveReply) => Promise<void>): LiveReply {
+    const reply = new LiveReply(chatId);
+    // A previous reply of this chat may still be delivering its end after giving the chat back.
+    this.replies.set(chatId, reply);
+    const running = run(reply).finally(() => this.running.delete(running));
+    this.running.add(running);
+    return reply;
+  }
+
+  finish(reply: LiveReply, outcome: ReplyOutcome): void {
+    if (this.replies.get(reply.chatId) === reply) this.replies.delete(reply.chatId);
+    reply.finish(outcome);
+  }
+
+  /** Follows a reply that `writer` (another instance) is writing. */
+  follow(writer: string, chatId: string): SseSource<ReplyEvent> {
+    return {
+      subscribe: (send, end) => {
+        const sub = randomUUID();
+        let acknowledged = false;
+        let over = false;
+        const cleanup = () => {
+          over = true;
+          clearTimeout(answerTimer);
+          clearInterval(liveness);
+          this.subscriptions.delete(sub);
+        };
+        const finish = (outcome: ReplyOutcome | null) => {
+          if (over) return;
+          cleanup();
+          if (outcome) send(outcome);
+          end();
+        };
+        const answerTimer = setTimeout(() => {
+          if (!acknowledged) finish({ type: 'error', message: LOST_REPLY });
+        }, REMOTE_ANSWER_TIMEOUT_MS);
+        const liveness = setInterval(() => {
+          this.generations
+            .writerOf(chatId)
+            .then((current) => {
+              if (current !== writer) finish({ type: 'error', message: LOST_REPLY });
+            })
+            .catch(() => undefined);
+        }, LIVENESS_CHECK_MS);
+        this.subscriptions.set(sub, (signal) => {
+          if (signal.t === 'end') return finish(signal.outcome);
+          acknowledged = true;
+          if (signal.text) send({ type: 'token', content: signal.text });
+        });
+        this.signals
+          .send(writer, { t: 'attach', chat: chatId, sub, from: this.instanceId })
+          .catch(() => finish({ type: 'error', message: LOST_REPLY }));
+        return () => {
+          if (over) return;
+          cleanup();
+          this.signals.send(writer, { t: 'detach', chat: chatId, sub }).catch(() => undefined);
+        };
+      },
+    };
+  }
+
+  /** Stops a reply `writer` (another instance) is writing; resolves once it was saved. */
+  stopRemote(writer: string, chatId: string): Promise<ReplyOutcome | null> {
+    return new Promise((resolve, reject) => {
+      const sub = randomUUID();
+      const done = () => {
+        clearTimeout(timer);
+        this.subscriptions.delete(sub);
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(
+          new ServiceUnavailableException('The server writing this reply did not answer; retry'),
+        );
+      }, REMOTE_ANSWER_TIMEOUT_MS);
+      this.subscriptions.set(sub, (signal) => {
+        if (signal.t !== 'end') return;
+        done();
+        resolve(signal.outcome);
+      });
+      this.signals
+        .send(writer, { t: 'stop', chat: chatId, sub, from: this.instanceId })
+        .catch((error: unknown) => {
+          done();
+          reject(error);
+        });
+    });
+  }
+
+  private onSignal(signal: ChatSignal): void {
+    switch (signal.t) {
+      case 'attach':
+        return this.attachRemote(signal.chat, signal.sub, signal.from);
+      case 'detach':
+        this.remoteFollowers.get(signal.sub)?.();
+        return;
+      case 'stop':
+        return this.stopForRemote(signal.chat, signal.sub, signal.from);
+      default:
+        this.subscriptions.get(signal.sub)?.(signal);
+    }
+  }
+
+  /** Streams one of our replies to a follower on instance `to`: the text so far, then batches. */
+  private attachRemote(chatId: string, sub: string, to: string): void {
+    const send = (signal: ChatSignal) =>
+      this.signals
+        .send(to, signal)
+        .catch((error: Error) => this.logger.warn(`Chat signal not sent: ${error.message}`));
+    const reply = this.replies.get(chatId);
+    if (!reply) {
+      void send({ t: 'end', sub, outcome: null });
+      return;
+    }
+    let pending = '';
+    let timer: NodeJS.Timeout | undefined;
+    // The first flush also tells the follower that this instance has the reply.
+    let acknowledged = false;
+    const flush = () => {
+      clearTimeout(timer);
+      timer = undefined;
+      if (!pending && acknowledged) return;
+      acknowledged = true;
+      for (const text of pending ? chunks(pending) : ['']) void send({ t: 'text', sub, text });
+      pending = '';
+    };
+    let ended = false;
+    const unsubscribe = reply.subscribe(
+      (event) => {
+        if (event.type === 'token') {
+          pending += event.content;
+          timer ??= setTimeout(flush, REMOTE_FLUSH_MS);
+          return;
+        }
+        flush();
+        void send({ t: 'end', sub, outcome: event });
+      },
+      () => {
+        ended = true;
+        this.remoteFollowers.delete(sub);
+      },
+    );
+    if (ended) return;
+    flush();
+    this.remoteFollowers.set(sub, () => {
+      clearTimeout(timer);
+      unsubscribe();
+      this.remoteFollowers.delete(sub);
+    });
+  }
+
+  private stopForRemote(chatId: string, sub: string, to: string): void {
+    const reply = this.replies.get(chatId);
+    const answer = (outcome: ReplyOutcome | null) =>
+      this.signals
+        .send(to, { t: 'end', sub, outcome })
+        .catch((error: Error) => this.logger.warn(`Chat signal not sent: ${error.message}`));
+    if (!reply) {
+      void answer(null);
+      return;
+    }
+    reply.stop('user');
+    void reply.settled.then(answer);
+  }
+
+  private async renew(): Promise<void> {
+    if (this.replies.size === 0) return;
+    try {
+      await this.generations.heartbeat(this.instanceId);
+    } catch (error) {
+      this.logger.warn(`Could not renew in-flight replies: ${(error as Error).message}`);
+    }
+  }
+}

@@ -1,0 +1,35 @@
+import {
+  applyDecorators,
+  BadRequestException,
+  createParamDecorator,
+  type ExecutionContext,
+} from '@nestjs/common';
+import { ApiHeader } from '@nestjs/swagger';
+import { isUUID } from 'class-validator';
+import type { Request } from 'express';
+
+/** Identifies a guest (no account) across requests; the frontend makes one UUID per browser. */
+export const ANON_SESSION_HEADER = 'X-Anon-Session';
+
+/** A guest session id from `source` (a header or query parameter): undefined, or 400 if not a UUID. */
+export function parseAnonSession(value: unknown, source: string): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || !isUUID(value)) {
+    throw new BadRequestException(`${source} must be a UUID`);
+  }
+  return value.toLowerCase();
+}
+
+/** The X-Anon-Session header's value; undefined when absent, 400 when it is not a UUID. */
+export const anonSessionOf = (request: Request): string | undefined =>
+  parseAnonSession(request.headers[ANON_SESSION_HEADER.toLowerCase()], ANON_SESSION_HEADER);
+
+/** The guest session a request carries (`X-Anon-Session`), or undefined. */
+export const AnonSession = createParamDecorator(
+  (_data: unknown, context: ExecutionContext): string | undefined =>
+    anonSessionOf(context.switchToHttp().getRequest<Request>()),
+);
+
+/** Documents the header on a route. */
+export const ApiAnonSession = (description: string) =>
+  applyDecorators(ApiHeader({ name: ANON_SESSION_HEADER, required: false, description }));

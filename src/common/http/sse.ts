@@ -1,0 +1,77 @@
+import type { Response } from 'express';
+
+/** Something that produces server-sent events: what happened so far first, then live ones. */
+export interface SseSource<E extends object> {
+  /**
+   * Calls `send` with every event (the ones already produced first) and `end` once the
+   * source is finished; returns a function that stops the calls (the client went away).
+   */
+  subscribe(send: (event: E) => void, end: () => void): () => void;
+}
+
+/** Proxies and browsers drop a silent connection; a comment line every 15 s keeps it open. */
+const KEEPALIVE_MS = 15_000;
+/**
+ * Events closer than this to the previous write wait for the next one: one write (a syscall)
+ * for several tokens of a fast model, while a token is never held back longer than this.
+ */
+const COALESCE_MS = 25;
+
+/**
+ * Answers a request with `text/event-stream`, one `data: <json>` event per source event. An
+ * event goes out at once unless one was written less than COALESCE_MS ago; the last one
+ * always goes out at once. For POST routes too (Nest's `@Sse()` is GET-only), so the handler
+ * takes `@Res()` and hands the response over here once it has validated everything: errors
+ * before this point still get the usual JSON error body.
+ */
+export function streamSse<E extends object>(res: Response, source: SseSource<E>): void {
+  res.status(200);
+  res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
+  res.setHeader('Cache-Control', 'no-cache, no-transform');
+  res.setHeader('Connection', 'keep-alive');
+  // nginx buffers proxied responses unless told not to.
+  res.setHeader('X-Accel-Buffering', 'no');
+  res.flushHeaders();
+  // The client may have gone while the handler was still working: nobody to stream to.
+  if (res.destroyed) return;
+
+  let open = true;
+  let subscribed = false;
+  let pending = '';
+  let lastWrite = -Infinity;
+  let flushTimer: NodeJS.Timeout | undefined;
+  const flush = () => {
+    flushTimer = undefined;
+    lastWrite = performance.now();
+    res.write(pending);
+    pending = '';
+  };
+  const keepalive = setInterval(() => res.write(': keepalive\n\n'), KEEPALIVE_MS);
+  keepalive.unref();
+  const close = () => {
+    if (!open) return;
+    open = false;
+    clearInterval(keepalive);
+    clearTimeout(flushTimer);
+    if (subscribed) unsubscribe();
+  };
+  res.once('close', close);
+  const unsubscribe = source.subscribe(
+    (event) => {
+      if (!open) return;
+      pending += `data: ${JSON.stringify(event)}\n\n`;
+      if (flushTimer) return;
+      const wait = lastWrite + COALESCE_MS - performance.now();
+      if (wait <= 0) flush();
+      else flushTimer = setTimeout(flush, wait);
+    },
+    () => {
+      const rest = pending;
+      close();
+      res.end(rest);
+    },
+  );
+  subscribed = true;
+  // A finished source replays and ends within subscribe(), before it returned.
+  if (!open) unsubscribe();
+}
