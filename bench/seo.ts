@@ -1,0 +1,154 @@
+// SEO benchmark: seeds 100k public characters that pass the quality gate, then
+// - generates the whole sitemap (index + every file) through the compiled API, timing it and
+//   sampling the app process's VmRSS: streaming with keyset pages must keep the peak growth
+//   under 50 MB whatever the catalogue size;
+// - loads a character page with autocannon next to /api/healthz (the baseline).
+import { readFileSync } from 'node:fs';
+import pg from 'pg';
+import { createBenchDatabase, fmt, load, printTable, startApp, summarize } from './lib.js';
+
+const CHARACTERS = 100_000;
+const RSS_LIMIT_MIB = 50;
+const SITEMAP_RUNS = Number(process.env.BENCH_SITEMAP_RUNS ?? 3);
+
+/** Quality-gated characters (public, sfw, avatar, long description, greeting), in batches. */
+async function seed(client: pg.Client, total: number): Promise<void> {
+  await client.query(`
+    INSERT INTO app_user (id, email, display_name)
+    VALUES ('00000000-0000-0000-0000-000000000001', 'seed@bench.test', 'Bench Writer')
+    ON CONFLICT DO NOTHING`);
+  const batch = 10_000;
+  for (let start = 0; start < total; start += batch) {
+    await client.query(
+      `INSERT INTO character (slug, owner_id, name, description, greeting, personality, scenario,
+                              tags, structured_tags, is_public, avatar_url, languages,
+                              real_chat_count, vote_score, created_at)
+       SELECT 'seed-' || n, '00000000-0000-0000-0000-000000000001',
+              (ARRAY['Captain','Lady','Doctor','Agent','Sister','Lord'])[1 + n % 6] || ' ' ||
+                (ARRAY['Mira','Anselm','Vance','Kira','Orin','Lysa','Tomas'])[1 + (n / 6) % 7] || ' ' || n,
+              (ARRAY['A smuggler captain of a starship who owes money to every port on the rim',
+                     'A quiet scribe in a mountain monastery who copies forbidden books at night',
+                     'A detective in a rainy city who solves cases by listening to the rain',
+                     'A keeper of an old lighthouse who trades stories for news of the mainland'])[1 + n % 4]
+                || ', and keeps a secret or two of their own.',
+              '*Looks up from the work.* Oh. I did not expect anyone tonight.',
+              'Patient, dry humour, stubborn about small things.',
+              'A long night, a closed door, and a knock.',
+              ARRAY[(ARRAY['space','pirate','noir','magic','dnd'])[1 + n % 5]],
+              ARRAY[(ARRAY['sci-fi','fantasy','mystery','romance','adventure'])[1 + n % 5]],
+              true, '/api/avatars/seed.png', ARRAY['en'],
+              ((n::bigint * 7919) % 5000)::int, ((n::bigint * 104729) % 400 - 200)::int,
+              timestamp '2025-01-01' + make_interval(secs => n)
+       FROM generate_series($1::int, $2::int - 1) AS n`,
+      [start, Math.min(total, start + batch)],
+    );
+  }
+  await client.query(`ANALYZE character`);
+}
+
+const rssMiBOf = (pid: number): number => {
+  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return match ? Number(match[1]) / 1024 : NaN;
+};
+
+/** Reads a response to the end without keeping it, counting bytes and <loc> entries. */
+async function drain(url: string): Promise<{ bytes: number; locs: string[] }> {
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`${url} answered ${res.status}`);
+  const decoder = new TextDecoder();
+  let bytes = 0;
+  let tail = '';
+  const locs: string[] = [];
+  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+    bytes += chunk.length;
+    const text = tail + decoder.decode(chunk, { stream: true });
+    const cut = text.lastIndexOf('</loc>');
+    for (const match of text.slice(0, cut + 6).matchAll(/<loc>([^<]*)<\/loc>/g)) {
+      if (match[1].includes('/api/seo/sitemap-')) locs.push(match[1]);
+    }
+    tail = text.slice(cut + 6);
+  }
+  return { bytes, locs };
+}
+
+const database = await createBenchDatabase();
+const client = new pg.Client({ connectionString: database.url });
+const app = await startApp({ DATABASE_URL: database.url, RATE_LIMIT_SCALE: '0' });
+const pid = app.process.pid!;
+try {
+  await client.connect();
+  const seedStarted = performance.now();
+  await seed(client, CHARACTERS);
+  const seedSeconds = (performance.now() - seedStarted) / 1000;
+
+  // One small request first, so start-up allocations are not counted as sitemap growth.
+  await drain(`${app.url}/api/seo/sitemap-1.xml`);
+  const baseline = rssMiBOf(pid);
+  let peak = baseline;
+  const sampler = setInterval(() => (peak = Math.max(peak, rssMiBOf(pid))), 10);
+
+  const runs: number[] = [];
+  let totalBytes = 0;
+  let files = 0;
+  for (let run = 0; run < SITEMAP_RUNS; run++) {
+    const started = performance.now();
+    const index = await drain(`${app.url}/api/seo/sitemap.xml`);
+    totalBytes = index.bytes;
+    files = index.locs.length;
+    for (const loc of index.locs) {
+      totalBytes += (await drain(`${app.url}${new URL(loc).pathname}`)).bytes;
+    }
+    runs.push(performance.now() - started);
+  }
+  clearInterval(sampler);
+  peak = Math.max(peak, rssMiBOf(pid));
+  const growth = peak - baseline;
+  const sitemapTimes = summarize(runs);
+
+  const slug = 'seed-4242';
+  const health = await load({ url: `${app.url}/api/healthz` });
+  const api = await load({ url: `${app.url}/api/characters/${slug}` });
+  const page = await load({ url: `${app.url}/api/seo/c/${slug}` });
+  if ([api, page].some((result) => result.non2xx > 0 || result.errors > 0)) {
+    throw new Error('character load had failures');
+  }
+
+  printTable(
+    `Sitemap of ${CHARACTERS.toLocaleString('en')} quality-gated characters (seeded in ${fmt(seedSeconds, 1)} s): index + ${files} files, ${SITEMAP_RUNS} runs`,
+    ['measure', 'value'],
+    [
+      ['whole sitemap, mean (ms)', fmt(sitemapTimes.mean, 0)],
+      ['whole sitemap, best (ms)', fmt(Math.min(...runs), 0)],
+      ['bytes per run', totalBytes.toLocaleString('en')],
+      ['app VmRSS before (MiB)', fmt(baseline, 1)],
+      ['app VmRSS peak (MiB)', fmt(peak, 1)],
+      ['peak growth (MiB)', fmt(growth, 1)],
+      [`limit (MiB)`, String(RSS_LIMIT_MIB)],
+    ],
+  );
+  printTable(
+    'Character page throughput vs /api/healthz (autocannon, 10 connections, 5 s each)',
+    ['endpoint', 'req/s', 'p50 ms', 'p99 ms', 'ratio to healthz'],
+    (
+      [
+        ['/api/healthz', health],
+        [`/api/characters/${slug} (JSON, for reference)`, api],
+        [`/api/seo/c/${slug}`, page],
+      ] as const
+    ).map(([endpoint, result]) => [
+      endpoint,
+      fmt(result.requestsPerSecond, 0),
+      result.latencyP50,
+      result.latencyP99,
+      fmt(result.requestsPerSecond / health.requestsPerSecond),
+    ]),
+  );
+  if (growth >= RSS_LIMIT_MIB) {
+    console.error(`FAIL: sitemap peak RSS growth ${fmt(growth, 1)} MiB ≥ ${RSS_LIMIT_MIB} MiB`);
+    process.exitCode = 1;
+  }
+} finally {
+  await app.stop();
+  await client.end().catch(() => undefined);
+  await database.drop();
+}

@@ -1,0 +1,175 @@
+import type { Copy } from './copy.js';
+
+export const en: Copy = {
+  you: 'you',
+  nav: {
+    home: 'Home',
+    faq: 'FAQ',
+    about: 'About',
+    terms: 'Terms',
+    privacy: 'Privacy',
+    campaigns: 'Campaigns',
+  },
+  home: {
+    default: {
+      title: 'SweetSin — AI character roleplay chat',
+      description:
+        'Chat with AI characters made by the community: original heroes, rivals and companions who remember the story and answer in seven languages.',
+      h1: 'Roleplay chat with AI characters',
+      intro:
+        'Pick a character, start a conversation and shape the story together. Every character has a personality, a scenario and a voice of their own, written by people who love storytelling.',
+    },
+    fiction: {
+      title: 'SweetSin — interactive fiction and tabletop adventures',
+      description:
+        'Write stories together with AI characters and play tabletop campaigns with an AI game master who rolls the dice.',
+      h1: 'Interactive fiction with AI characters',
+      intro:
+        'Step into a story, choose what happens next and play tabletop-style campaigns where the dice decide. The characters are written by a community of storytellers.',
+    },
+    popular: 'Popular characters',
+    browseTags: 'Browse by theme',
+  },
+  character: {
+    title: '{name} — AI character chat | SweetSin',
+    headings: [
+      'Chat with {name}',
+      'Meet {name}',
+      'Talk to {name}',
+      'Start a story with {name}',
+      '{name}: roleplay chat',
+      'Say hello to {name}',
+    ],
+    ctas: [
+      'Start chatting',
+      'Begin the story',
+      'Say hello',
+      'Open the chat',
+      'Start the roleplay',
+      'Write your first message',
+    ],
+    sections: {
+      about: 'About {name}',
+      greeting: 'First message',
+      personality: 'Personality',
+      scenario: 'Scenario',
+      appearance: 'Appearance',
+      highlights: 'Highlights',
+      tags: 'Themes',
+      related: 'Similar characters',
+    },
+    chats: 'Chats',
+    likes: 'Likes',
+    otherLanguages: 'Also available in',
+  },
+  tag: {
+    title: '{tag} AI characters | SweetSin',
+    description: 'AI characters tagged “{tag}”: pick one and start a roleplay chat.',
+    h1: '{tag} characters',
+    intro:
+      'Characters the community tagged “{tag}”, most popular first. Open one to read their story and start chatting.',
+  },
+  campaigns: {
+    title: 'Tabletop campaigns with an AI game master | SweetSin',
+    description:
+      'D&D-style campaigns led by an AI game master: describe your hero, make choices and let the dice decide.',
+    h1: 'Tabletop campaigns',
+    intro:
+      'Play D&D-style adventures with an AI game master who describes the scene, offers real choices and rolls the dice for risky moves.',
+  },
+  empty: 'No characters here yet.',
+  faq: {
+    title: 'Frequently asked questions | SweetSin',
+    description:
+      'Answers to common questions about SweetSin: whether it is free, how to create a character and which languages it speaks.',
+    h1: 'Frequently asked questions',
+    items: [
+      {
+        question: 'What is SweetSin?',
+        answer:
+          'SweetSin is a platform for roleplay chat with AI characters. The characters are written by the community, and each has a personality, a scenario and a first message that sets the scene.',
+      },
+      {
+        question: 'Is it free?',
+        answer:
+          'Yes. As a guest you can send a limited number of messages, and a free account raises the daily limit. The premium tier gives longer replies and more context.',
+      },
+      {
+        question: 'Can I create my own character?',
+        answer:
+          'Yes. Signed-in users can write characters, upload an avatar and publish them to the catalogue or keep them private.',
+      },
+      {
+        question: 'Which languages are supported?',
+        answer:
+          'Characters and the interface are available in Russian, English, Spanish, French, German, Portuguese and Italian; character cards are translated automatically.',
+      },
+      {
+        question: 'How are tabletop campaigns played?',
+        answer:
+          'In a campaign the AI is the game master: it describes the scene, offers choices and asks for dice rolls, which the server rolls fairly.',
+      },
+      {
+        question: 'Are my conversations private?',
+        answer:
+          'Only you see your chats. We do not publish conversations, and you can delete a chat at any time.',
+      },
+    ],
+  },
+  about: {
+    title: 'About SweetSin',
+    description: 'What SweetSin is, who writes its characters and how the platform works.',
+    h1: 'About SweetSin',
+    paragraphs: [
+      'SweetSin is a place for collaborative storytelling with AI characters. Writers publish characters with a personality, a scenario and a voice; readers start conversations with them and take the story wherever they like.',
+      'Replies are generated by large language models from several providers. The characters stay in role, remember what happened earlier in the chat and answer in the language you write in.',
+      'The catalogue is moderated: anyone can report a character, and the team reviews every report.',
+    ],
+  },
+  terms: {
+    title: 'Terms of use | SweetSin',
+    description: 'The rules for using SweetSin and publishing characters.',
+    h1: 'Terms of use',
+    paragraphs: [
+      'By using SweetSin you agree to these terms. You must be old enough to use online services in your country, and content for adults is shown only to users who confirm they are adults.',
+      'You are responsible for the characters you publish. Do not publish content that is illegal, that sexualises minors, that impersonates real people or that infringes the rights of others.',
+      'Replies are written by AI and are fiction. They may be inaccurate and are not professional advice.',
+      'We may remove characters or suspend accounts that break these rules. We may change these terms; the current version is always published on this page.',
+    ],
+  },
+  privacy: {
+    title: 'Privacy policy | SweetSin',
+    description: 'What data SweetSin keeps, why, and how to have it removed.',
+    h1: 'Privacy policy',
+    paragraphs: [
+      'We keep what the service needs to work: your email address, your settings, the characters and personas you create and your chats.',
+      'Messages are sent to the AI provider that writes the reply, and only for that purpose. We do not sell personal data and do not show your chats to other users.',
+      'Visits are counted without identifying you, and page view records are deleted after 90 days.',
+      'You can delete your chats at any time and ask us to delete your account and its data.',
+    ],
+  },
+  feed: {
+    default: {
+      title: 'SweetSin — new AI characters',
+      description: 'The newest characters published on SweetSin.',
+    },
+    fiction: {
+      title: 'SweetSin — new stories and characters',
+      description: 'The newest characters and campaigns for interactive fiction on SweetSin.',
+    },
+  },
+  organization: {
+    default: 'SweetSin runs a roleplay chat platform with AI characters written by its community.',
+    fiction:
+      'SweetSin runs an interactive fiction platform with AI characters and tabletop campaigns led by an AI game master.',
+  },
+  website: {
+    default: 'Roleplay chat with AI characters made by the community.',
+    fiction: 'Interactive fiction and tabletop campaigns with AI characters.',
+  },
+  software: {
+    default: 'A web app for roleplay conversations with AI characters, in seven languages.',
+    fiction:
+      'A web app for interactive fiction and tabletop campaigns with an AI game master, in seven languages.',
+  },
+};

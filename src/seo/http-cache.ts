@@ -1,0 +1,74 @@
+import { createHash } from 'node:crypto';
+import type { Request, Response } from 'express';
+
+/** A strong validator: the base64url SHA-256 of whatever determines the body. */
+export const strongEtag = (content: string): string =>
+  `"${createHash('sha256').update(content).digest('base64url')}"`;
+
+/** If-None-Match against our ETag, compared weakly as RFC 9110 §13.1.2 asks. */
+function notModified(req: Request, etag: string): boolean {
+  const header = req.headers['if-none-match'];
+  if (!header) return false;
+  const opaque = (tag: string) => tag.trim().replace(/^W\//, '');
+  return header.split(',').some((tag) => tag.trim() === '*' || opaque(tag) === opaque(etag));
+}
+
+/** Waits until the socket takes more data or goes away; leaves no listener behind. */
+function drainedOrClosed(res: Response): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}
+
+export interface Cacheable {
+  contentType: string;
+  /** Seconds shared caches and crawlers may reuse the response without asking again. */
+  maxAge: number;
+}
+
+function sendHeaders(req: Request, res: Response, etag: string, options: Cacheable): boolean {
+  res.setHeader('Content-Type', options.contentType);
+  res.setHeader('Cache-Control', `public, max-age=${options.maxAge}`);
+  res.setHeader('ETag', etag);
+  if (notModified(req, etag)) {
+    res.status(304).end();
+    return false;
+  }
+  return true;
+}
+
+/** Sends a body with Cache-Control and a strong ETag (its hash), or a 304 when it matches. */
+export function sendCacheable(req: Request, res: Response, body: string, options: Cacheable): void {
+  if (sendHeaders(req, res, strongEtag(body), options)) res.status(200).send(body);
+}
+
+/**
+ * Streams a body too large to hold in memory. Its ETag is computed up front from what the
+ * body is built from (the caller's `etag`), since the body's own hash is known only at the end.
+ * Writes wait for the socket to drain, so memory stays flat however long the body is.
+ */
+export async function streamCacheable(
+  req: Request,
+  res: Response,
+  etag: string,
+  chunks: AsyncIterable<string>,
+  options: Cacheable,
+): Promise<void> {
+  if (!sendHeaders(req, res, etag, options)) return;
+  res.status(200);
+  if (req.method === 'HEAD') {
+    res.end();
+    return;
+  }
+  for await (const chunk of chunks) {
+    if (res.destroyed) return; // the client left: stop querying (ends the generator)
+    if (!res.write(chunk)) await drainedOrClosed(res);
+  }
+  res.end();
+}
