@@ -1,5 +1,45 @@
 import { Module } from '@nestjs/common';
+import { AuthModule } from '../auth/auth.module.js';
+import { CharactersModule } from '../characters/characters.module.js';
+import { LlmModule } from '../llm/llm.module.js';
+import { AUTONOMOUS_TASKS, type AutonomousTask } from './autonomous-task.js';
+import { AutonomousController } from './autonomous.controller.js';
+import { AvatarPainter } from './avatar-painter.js';
+import { ErrorNotifier } from './error-notifier.service.js';
+import { SchedulerRepository } from './scheduler.repository.js';
+import { SchedulerService } from './scheduler.service.js';
+import { CharacterGeneratorTask } from './tasks/character-generator.task.js';
+import { CleanupTask } from './tasks/cleanup.task.js';
+import { CounterGrowthTask } from './tasks/counter-growth.task.js';
+import { HighlightsTask } from './tasks/highlights.task.js';
+import { ModelMonitorTask } from './tasks/model-monitor.task.js';
+import { RelationshipsTask } from './tasks/relationships.task.js';
 
-/** Autonomous domain: see its issue; empty until that lands. */
-@Module({})
+/** In the order an hourly check runs them (spec: scheduler.py's task list). */
+const TASKS = [
+  CharacterGeneratorTask,
+  CounterGrowthTask,
+  HighlightsTask,
+  RelationshipsTask,
+  CleanupTask,
+  ModelMonitorTask,
+];
+
+/**
+ * Scheduled daily and weekly jobs that keep the catalogue alive, their admin endpoints
+ * (/api/admin/tasks), and the error digest mailed to admins. Works on the catalogue only
+ * through the characters module's exported services.
+ */
+@Module({
+  imports: [AuthModule, LlmModule, CharactersModule],
+  controllers: [AutonomousController],
+  providers: [
+    ...TASKS,
+    { provide: AUTONOMOUS_TASKS, inject: TASKS, useFactory: (...tasks: AutonomousTask[]) => tasks },
+    AvatarPainter,
+    SchedulerRepository,
+    SchedulerService,
+    ErrorNotifier,
+  ],
+})
 export class AutonomousModule {}

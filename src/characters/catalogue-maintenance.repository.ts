@@ -1,0 +1,239 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import { LANGUAGES, type Language } from '../common/languages.js';
+import type { ContentRating, Highlight, LanguageCounts } from './entities/character.entity.js';
+import type { RelationType } from './entities/relation.entity.js';
+
+export interface AudienceRow {
+  id: string;
+  tags: string[];
+  structuredTags: string[];
+  contentRating: ContentRating;
+}
+
+export interface CounterIncrement {
+  id: string;
+  chat: LanguageCounts;
+  like: LanguageCounts;
+}
+
+export interface CharacterSummary {
+  id: string;
+  name: string;
+  description: string;
+  tags: string[];
+  originalLanguage: Language;
+}
+
+export interface RelationCandidate {
+  a: CharacterSummary;
+  b: CharacterSummary;
+  sharedTags: string[];
+  /** How many relations each had when the candidates were read. */
+  relationCounts: { a: number; b: number };
+}
+
+/** Label of a relation in each language, as shown on one side's page. */
+export type RelationLabels = Record<Language, string>;
+
+const LIVE_PUBLIC = `is_public AND deleted_at IS NULL`;
+
+const summary = (row: Record<string, unknown>, prefix = ''): CharacterSummary => ({
+  id: row[`${prefix}id`] as string,
+  name: row[`${prefix}name`] as string,
+  description: row[`${prefix}description`] as string,
+  tags: row[`${prefix}tags`] as string[],
+  originalLanguage: row[`${prefix}original_language`] as Language,
+});
+
+/**
+ * Catalogue-wide writes of the daily jobs: counters, highlights, relations, the references
+ * the avatar cleanup needs. Each write is one atomic statement (or one short transaction),
+ * never a read-modify-write of whole rows, and none touches updated_at (a pending
+ * translation compares it to notice edits).
+ */
+@Injectable()
+export class CatalogueMaintenanceRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /** Live public characters after `afterId` in id order (keyset pagination). */
+  async publicAudienceBatch(afterId: string | null, limit: number): Promise<AudienceRow[]> {
+    const rows = (await this.dataSource.query(
+      `SELECT id, tags, structured_tags, content_rating FROM character
+       WHERE ${LIVE_PUBLIC} AND ($1::uuid IS NULL OR id > $1)
+       ORDER BY id LIMIT $2`,
+      [afterId, limit],
+    )) as Array<{ id: string; tags: string[]; structured_tags: string[]; content_rating: string }>;
+    return rows.map((row) => ({
+      id: row.id,
+      tags: row.tags,
+      structuredTags: row.structured_tags,
+      contentRating: row.content_rating as ContentRating,
+    }));
+  }
+
+  /** Adds per-language increments to base_chat_count/base_like_count with jsonb arithmetic. */
+  async addBaseCounts(increments: CounterIncrement[]): Promise<number> {
+    if (increments.length === 0) return 0;
+    const merge = (column: string, source: string) =>
+      `${column} = c.${column} || (
+         SELECT COALESCE(jsonb_object_agg(g.key,
+                  COALESCE((c.${column} ->> g.key)::numeric, 0) + g.value::numeric), '{}'::jsonb)
+         FROM jsonb_each_text(d.${source}) AS g)`;
+    const [, affected] = (await this.dataSource.query(
+      `UPDATE character c
+       SET ${merge('base_chat_count', 'chat')}, ${merge('base_like_count', 'likes')}
+       FROM jsonb_to_recordset($1::jsonb) AS d(id uuid, chat jsonb, likes jsonb)
+       WHERE c.id = d.id AND c.is_public AND c.deleted_at IS NULL`,
+      [JSON.stringify(increments.map(({ id, chat, like }) => ({ id, chat, likes: like })))],
+    )) as [unknown, number];
+    return affected;
+  }
+
+  /** Live public characters without highlights, most chatted first. */
+  async withoutHighlights(limit: number): Promise<CharacterSummary[]> {
+    const rows = (await this.dataSource.query(
+      `SELECT id, name, description, tags, original_language FROM character
+       WHERE ${LIVE_PUBLIC} AND highlights = '[]'::jsonb
+       ORDER BY real_chat_count DESC, created_at DESC, id LIMIT $1`,
+      [limit],
+    )) as Array<Record<string, unknown>>;
+    return rows.map((row) => summary(row));
+  }
+
+  /** Sets highlights unless some were written meanwhile (another writer wins). */
+  async setHighlightsIfEmpty(id: string, highlights: Highlight[]): Promise<boolean> {
+    const [, affected] = (await this.dataSource.query(
+      `UPDATE character SET highlights = $2::jsonb WHERE id = $1 AND highlights = '[]'::jsonb`,
+      [id, JSON.stringify(highlights)],
+    )) as [unknown, number];
+    return affected === 1;
+  }
+
+  /**
+   * Pairs of live public characters sharing at least `minShared` tags (free and structured
+   * tags together), not yet related, each with fewer than `maxPerCharacter` relations; most
+   * shared tags first, ties in random order.
+   */
+  async relationCandidates(
+    minShared: number,
+    maxPerCharacter: number,
+    limit: number,
+  ): Promise<RelationCandidate[]> {
+    const rows = (await this.dataSource.query(
+      `WITH counted AS (
+         SELECT c.id, c.name, c.description, c.tags, c.original_language,
+                ARRAY(SELECT DISTINCT lower(t) FROM unnest(c.tags || c.structured_tags) AS t) AS all_tags,
+                (SELECT count(*) FROM character_relation r WHERE r.character_id = c.id)::int AS relations
+         FROM character c
+         WHERE c.is_public AND c.deleted_at IS NULL),
+       pool AS (SELECT * FROM counted WHERE relations < $2)
+       SELECT a.id AS a_id, a.name AS a_name, a.description AS a_description, a.tags AS a_tags,
+              a.original_language AS a_original_language,
+              b.id AS b_id, b.name AS b_name, b.description AS b_description, b.tags AS b_tags,
+              b.original_language AS b_original_language, s.shared,
+              a.relations AS a_relations, b.relations AS b_relations
+       FROM pool a
+       JOIN pool b ON a.id < b.id AND a.all_tags && b.all_tags
+       CROSS JOIN LATERAL (
+         SELECT array_agg(t ORDER BY t) AS shared FROM unnest(a.all_tags) AS t WHERE t = ANY(b.all_tags)
+       ) s
+       WHERE cardinality(s.shared) >= $1
+         AND NOT EXISTS (SELECT 1 FROM character_relation r
+                         WHERE r.character_id = a.id AND r.related_id = b.id)
+       ORDER BY cardinality(s.shared) DESC, random()
+       LIMIT $3`,
+      [minShared, maxPerCharacter, limit],
+    )) as Array<Record<string, unknown>>;
+    return rows.map((row) => ({
+      a: summary(row, 'a_'),
+      b: summary(row, 'b_'),
+      sharedTags: row.shared as string[],
+      relationCounts: { a: row.a_relations as number, b: row.b_relations as number },
+    }));
+  }
+
+  /**
+   * Relates a and b in both directions (two rows), only if neither has `maxPerCharacter`
+   * relations yet and they are not related already. Both character rows are locked first
+   * (in id order, so two runs cannot deadlock), which makes the cap hold under concurrency.
+   */
+  async relate(
+    aId: string,
+    bId: string,
+    type: RelationType,
+    labels: { a: RelationLabels; b: RelationLabels },
+    maxPerCharacter: number,
+  ): Promise<boolean> {
+    return this.dataSource.transaction(async (manager) => {
+      await manager.query(`SELECT 1 FROM character WHERE id IN ($1, $2) ORDER BY id FOR UPDATE`, [
+        aId,
+        bId,
+      ]);
+      const rows = (await manager.query(
+        `INSERT INTO character_relation
+           (character_id, related_id, relation_type,
+            label_ru, label_en, label_es, label_fr, label_de, label_pt, label_it)
+         SELECT v.character_id, v.related_id, $3, v.ru, v.en, v.es, v.fr, v.de, v.pt, v.it
+         FROM jsonb_to_recordset($4::jsonb) AS v(character_id uuid, related_id uuid,
+              ru text, en text, es text, fr text, de text, pt text, it text)
+         WHERE (SELECT count(*) FROM character_relation WHERE character_id = $1) < $5
+           AND (SELECT count(*) FROM character_relation WHERE character_id = $2) < $5
+           AND NOT EXISTS (SELECT 1 FROM character_relation
+                           WHERE (character_id = $1 AND related_id = $2)
+                              OR (character_id = $2 AND related_id = $1))
+         RETURNING id`,
+        [
+          aId,
+          bId,
+          type,
+          JSON.stringify([
+            { character_id: aId, related_id: bId, ...labelColumns(labels.a) },
+            { character_id: bId, related_id: aId, ...labelColumns(labels.b) },
+          ]),
+          maxPerCharacter,
+        ],
+      )) as unknown[];
+      return rows.length === 2;
+    });
+  }
+
+  /** The newest live public characters: what a new one must not repeat. */
+  async recent(limit: number): Promise<CharacterSummary[]> {
+    const rows = (await this.dataSource.query(
+      `SELECT id, name, description, tags, original_language FROM character
+       WHERE ${LIVE_PUBLIC} ORDER BY created_at DESC, id LIMIT $1`,
+      [limit],
+    )) as Array<Record<string, unknown>>;
+    return rows.map((row) => summary(row));
+  }
+
+  async publicNameExists(name: string): Promise<boolean> {
+    const [row] = (await this.dataSource.query(
+      `SELECT EXISTS (SELECT 1 FROM character WHERE ${LIVE_PUBLIC} AND lower(name) = lower($1)) AS taken`,
+      [name],
+    )) as Array<{ taken: boolean }>;
+    return row.taken;
+  }
+
+  async publish(id: string): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE character SET is_public = true WHERE id = $1 AND avatar_url IS NOT NULL`,
+      [id],
+    );
+  }
+
+  /** Which of these avatar URLs a character (soft-deleted ones included) still uses. */
+  async referencedAvatarUrls(urls: string[]): Promise<Set<string>> {
+    if (urls.length === 0) return new Set();
+    const rows = (await this.dataSource.query(
+      `SELECT DISTINCT avatar_url FROM character WHERE avatar_url = ANY($1::text[])`,
+      [urls],
+    )) as Array<{ avatar_url: string }>;
+    return new Set(rows.map((row) => row.avatar_url));
+  }
+}
+
+const labelColumns = (labels: RelationLabels): Record<string, string> =>
+  Object.fromEntries(LANGUAGES.map((lang) => [lang, labels[lang]]));

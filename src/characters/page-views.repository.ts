@@ -1,0 +1,38 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import type { Language } from '../common/languages.js';
+
+export interface PageView {
+  characterId: string;
+  lang: Language | null;
+  viewedAt: Date;
+}
+
+@Injectable()
+export class PageViewsRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /** One statement for the whole batch; views of characters deleted meanwhile are dropped. */
+  async insertMany(views: PageView[]): Promise<void> {
+    await this.dataSource.query(
+      `INSERT INTO page_view (character_id, lang, viewed_at)
+       SELECT v.character_id, v.lang, v.viewed_at
+       FROM unnest($1::uuid[], $2::text[], $3::timestamptz[]) AS v(character_id, lang, viewed_at)
+       WHERE EXISTS (SELECT 1 FROM character c WHERE c.id = v.character_id)`,
+      [
+        views.map((view) => view.characterId),
+        views.map((view) => view.lang),
+        views.map((view) => view.viewedAt),
+      ],
+    );
+  }
+
+  async deleteBefore(cutoff: Date): Promise<number> {
+    const [, affected] = (await this.dataSource.query(
+      `DELETE FROM page_view WHERE viewed_at < $1`,
+      [cutoff],
+    )) as [unknown, number];
+    return affected;
+  }
+}

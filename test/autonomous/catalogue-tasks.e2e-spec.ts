@@ -1,0 +1,311 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CatalogueMaintenanceService } from '../../src/characters/catalogue-maintenance.service.js';
+import { PageViewsService } from '../../src/characters/page-views.service.js';
+import { startFakeLlm, type FakeLlm } from '../support/fake-llm.js';
+import { createTestApp, type TestApp } from '../support/test-app.js';
+import { createUser, type TestUser } from '../support/users.js';
+import {
+  insertCharacter,
+  isHighlights,
+  isRelation,
+  json,
+  lastMessage,
+  llmEnv,
+  runTask,
+  validHighlights,
+  validRelation,
+} from './autonomous-support.js';
+
+const LANGS = ['ru', 'en', 'es', 'fr', 'de', 'pt', 'it'] as const;
+
+describe('catalogue tasks', () => {
+  let fake: FakeLlm;
+  let t: TestApp;
+  let admin: TestUser;
+
+  beforeAll(async () => {
+    fake = await startFakeLlm();
+    t = await createTestApp({ env: llmEnv(fake) });
+    admin = await createUser(t, { role: 'admin' });
+  });
+
+  beforeEach(async () => {
+    fake.reset();
+    await t.dataSource.query(`DELETE FROM character`);
+  });
+
+  afterAll(async () => {
+    await t?.close();
+    await fake?.close();
+  });
+
+  describe('counter growth', () => {
+    it('grows the per-language counters of live public characters with one atomic update per batch', async () => {
+      const shared = { baseChatCount: { en: 100, ru: 5 }, baseLikeCount: { en: 20 } };
+      const publicIds = await Promise.all(
+        [['romance'], ['dnd', 'fantasy'], []].map((tags) =>
+          insertCharacter(t, admin.id, { ...shared, tags }),
+        ),
+      );
+      const privateId = await insertCharacter(t, admin.id, { ...shared, isPublic: false });
+      const deletedId = await insertCharacter(t, admin.id, { ...shared, deleted: true });
+      const read = async (id: string) =>
+        (
+          await t.dataSource.query(
+            `SELECT base_chat_count AS chat, base_like_count AS "like", updated_at FROM character WHERE id = $1`,
+            [id],
+          )
+        )[0];
+      const before = await read(publicIds[0]);
+
+      const run = await runTask(t, admin, 'counter_growth');
+
+      expect(run.result).toEqual({ characters: 3 });
+      let grew = 0;
+      for (const id of publicIds) {
+        const after = await read(id);
+        expect(Object.keys(after.chat).sort()).toEqual([...LANGS].sort());
+        expect(after.chat.en).toBeGreaterThanOrEqual(100);
+        expect(after.chat.ru).toBeGreaterThanOrEqual(5);
+        expect(after.like.en).toBeGreaterThanOrEqual(20);
+        for (const lang of LANGS) {
+          expect(Number.isInteger(after.chat[lang])).toBe(true);
+          expect(after.like[lang]).toBeLessThanOrEqual(after.chat[lang] + 20);
+        }
+        grew += LANGS.reduce((sum, lang) => sum + after.chat[lang], 0) - 105;
+      }
+      expect(grew).toBeGreaterThan(0);
+      // Only the counters moved: a pending translation still sees the row as unedited.
+      expect((await read(publicIds[0])).updated_at).toEqual(before.updated_at);
+      for (const id of [privateId, deletedId]) {
+        expect(await read(id)).toMatchObject({ chat: { en: 100, ru: 5 }, like: { en: 20 } });
+      }
+    });
+  });
+
+  describe('highlights', () => {
+    it('writes 2 editorial phrases per language for up to 10 characters without any', async () => {
+      const ids: string[] = [];
+      for (let i = 0; i < 12; i++) {
+        ids.push(await insertCharacter(t, admin.id, { name: `Hero ${i}`, realChatCount: 100 - i }));
+      }
+      const existing = [{ text: 'Keeps her word', lang: 'en' }];
+      const done = await insertCharacter(t, admin.id, {
+        name: 'Done',
+        realChatCount: 1000,
+        highlights: existing,
+      });
+      fake.onRequest((request) => {
+        if (!isHighlights(request)) return undefined;
+        const message = lastMessage(request);
+        // Hero 3 keeps answering with quoted user reviews.
+        if (message.includes('Hero 3') || message.includes('not valid')) {
+          return json({
+            ...validHighlights(),
+            en: ['"Best bot ever!" — user42', 'I love talking to her, 5 stars'],
+          });
+        }
+        return json(validHighlights('Hero'));
+      });
+
+      const run = await runTask(t, admin, 'highlights');
+
+      expect(run.result).toEqual({ characters: 10, written: 9, skipped: [ids[3]] });
+      const rows = await t.dataSource.query(
+        `SELECT id, name, highlights FROM character ORDER BY real_chat_count DESC`,
+      );
+      const byId = new Map(rows.map((row: { id: string }) => [row.id, row]));
+      expect((byId.get(done) as { highlights: unknown }).highlights).toEqual(existing);
+      for (const [index, id] of ids.entries()) {
+        const { highlights } = byId.get(id) as {
+          highlights: Array<{ text: string; lang: string }>;
+        };
+        if (index === 3 || index >= 10) {
+          expect(highlights).toEqual([]);
+          continue;
+        }
+        expect(highlights).toHaveLength(14);
+        for (const lang of LANGS) {
+          expect(highlights.filter((highlight) => highlight.lang === lang)).toHaveLength(2);
+        }
+        expect(highlights[0].text).toMatch(/^ru: a smuggler who bargains/);
+      }
+      const retry = fake.requests.filter(
+        (request) => isHighlights(request) && lastMessage(request).includes('not valid'),
+      );
+      expect(retry).toHaveLength(1);
+      expect(lastMessage(retry[0])).toMatch(/reads like a user review/);
+    });
+  });
+
+  describe('relationships', () => {
+    const relations = () =>
+      t.dataSource.query(
+        `SELECT character_id, related_id, relation_type, label_ru, label_en, label_it
+         FROM character_relation`,
+      ) as Promise<
+        Array<{
+          character_id: string;
+          related_id: string;
+          relation_type: string;
+          label_en: string;
+          label_ru: string;
+          label_it: string;
+        }>
+      >;
+
+    const perCharacter = (rows: Array<{ character_id: string }>) => {
+      const counts = new Map<string, number>();
+      for (const row of rows) counts.set(row.character_id, (counts.get(row.character_id) ?? 0) + 1);
+      return counts;
+    };
+
+    it('relates pairs sharing 2+ tags both ways, at most 3 relations per character', async () => {
+      fake.onRequest((request) => (isRelation(request) ? json(validRelation('ally')) : undefined));
+      // Four crew members can all be related: three relations each.
+      const crew = await Promise.all(
+        Array.from({ length: 4 }, (_, i) =>
+          insertCharacter(t, admin.id, { name: `Crew ${i}`, tags: ['pirate', 'space', `x${i}`] }),
+        ),
+      );
+      // Two shared tags once free and structured tags are put together.
+      const detective = await insertCharacter(t, admin.id, {
+        tags: ['noir'],
+        structuredTags: ['mystery'],
+      });
+      const inspector = await insertCharacter(t, admin.id, { tags: ['mystery', 'Noir'] });
+      // One shared tag is not enough, and private characters take no part.
+      const loner = await insertCharacter(t, admin.id, { tags: ['pirate', 'desert'] });
+      const hidden = await insertCharacter(t, admin.id, {
+        tags: ['pirate', 'space'],
+        isPublic: false,
+      });
+
+      const run = await runTask(t, admin, 'relationships');
+
+      expect(run.result).toMatchObject({ candidates: 7, pairs: 7, invalid: 0 });
+      const rows = await relations();
+      expect(rows).toHaveLength(14);
+      const counts = perCharacter(rows);
+      for (const id of crew) expect(counts.get(id)).toBe(3);
+      expect(counts.get(detective)).toBe(1);
+      expect(counts.get(inspector)).toBe(1);
+      expect(counts.has(loner)).toBe(false);
+      expect(counts.has(hidden)).toBe(false);
+      for (const row of rows) {
+        const back = rows.find(
+          (other) => other.character_id === row.related_id && other.related_id === row.character_id,
+        );
+        expect(back).toBeDefined();
+        expect(row.relation_type).toBe('ally');
+      }
+      // Each side carries its own label, in every language.
+      const labels = rows
+        .filter((row) => [detective, inspector].includes(row.character_id))
+        .map((row) => [row.label_en, row.label_ru, row.label_it].join('|'))
+        .sort();
+      expect(labels).toEqual([
+        'Old rival (en)|Old rival (ru)|Old rival (it)',
+        'Rival (en)|Rival (ru)|Rival (it)',
+      ]);
+
+      // A newcomer finds the crew full: no candidate, no model call, and the database refuses
+      // a relation past the cap even when asked directly.
+      fake.reset();
+      const newcomer = await insertCharacter(t, admin.id, { tags: ['pirate', 'space'] });
+      const again = await runTask(t, admin, 'relationships');
+      expect(again.result).toMatchObject({ candidates: 0, pairs: 0 });
+      expect(fake.requests).toHaveLength(0);
+      const labelsOf = (text: string) =>
+        Object.fromEntries(LANGS.map((lang) => [lang, text])) as Record<
+          (typeof LANGS)[number],
+          string
+        >;
+      const related = await t.app
+        .get(CatalogueMaintenanceService)
+        .relate({ a: newcomer, b: crew[0] }, 'friend', { a: labelsOf('a'), b: labelsOf('b') }, 3);
+      expect(related).toBe(false);
+      expect(await relations()).toHaveLength(14);
+    });
+
+    it('creates at most 20 pairs per run and skips invalid answers', async () => {
+      let calls = 0;
+      fake.onRequest((request) => {
+        if (!isRelation(request)) return undefined;
+        calls++;
+        // The first pair gets an unknown type twice.
+        return calls <= 2 ? json(validRelation('nemesis')) : json(validRelation('friend'));
+      });
+      await Promise.all(
+        Array.from({ length: 40 }, (_, i) =>
+          insertCharacter(t, admin.id, { name: `Guard ${i}`, tags: ['guard', 'city'] }),
+        ),
+      );
+
+      const run = await runTask(t, admin, 'relationships');
+
+      expect(run.result).toMatchObject({ pairs: 20, invalid: 1 });
+      const rows = await relations();
+      expect(rows).toHaveLength(40);
+      for (const count of perCharacter(rows).values()) expect(count).toBeLessThanOrEqual(3);
+      expect(lastMessage(fake.requests[1])).toMatch(/type must be one of rival, ex, friend/);
+    });
+  });
+
+  describe('cleanup and page views', () => {
+    it('records views of character pages without slowing them, and deletes views older than 90 days', async () => {
+      const id = await insertCharacter(t, admin.id, { name: 'Viewed' });
+      await t.http.get(`/api/characters/${id}?lang=de`).expect(200);
+      await t.http.get(`/api/characters/${randomUUID()}`).expect(404);
+      await t.app.get(PageViewsService).flush();
+      const views = await t.dataSource.query(`SELECT character_id, lang FROM page_view`);
+      expect(views).toEqual([{ character_id: id, lang: 'de' }]);
+
+      await t.dataSource.query(
+        `INSERT INTO page_view (character_id, viewed_at)
+         VALUES ($1, now() - interval '91 days'), ($1, now() - interval '89 days')`,
+        [id],
+      );
+
+      const run = await runTask(t, admin, 'cleanup');
+
+      expect(run.result).toMatchObject({ page_views_deleted: 1 });
+      const [{ count }] = await t.dataSource.query(`SELECT count(*)::int AS count FROM page_view`);
+      expect(count).toBe(2);
+    });
+
+    it('deletes avatar files no character uses, but never young ones or foreign files', async () => {
+      const dir = t.config.storage.avatarDir;
+      mkdirSync(dir, { recursive: true });
+      const file = (name: string, ageMs: number) => {
+        const path = join(dir, name);
+        writeFileSync(path, 'x');
+        const when = new Date(Date.now() - ageMs);
+        utimesSync(path, when, when);
+        return path;
+      };
+      const hour = 60 * 60_000;
+      const orphan = file(`${randomUUID()}.png`, 2 * hour);
+      const young = file(`${randomUUID()}.webp`, 10 * 60_000);
+      const usedName = `${randomUUID()}.jpg`;
+      const used = file(usedName, 48 * hour);
+      const deletedName = `${randomUUID()}.png`;
+      const usedByDeleted = file(deletedName, 48 * hour);
+      const foreign = file('notes.txt', 48 * hour);
+      await insertCharacter(t, admin.id, { avatarUrl: `/api/avatars/${usedName}` });
+      await insertCharacter(t, admin.id, {
+        avatarUrl: `/api/avatars/${deletedName}`,
+        deleted: true,
+      });
+
+      const run = await runTask(t, admin, 'cleanup');
+
+      expect(run.result).toMatchObject({ avatars_deleted: 1 });
+      expect(existsSync(orphan)).toBe(false);
+      for (const kept of [young, used, usedByDeleted, foreign]) expect(existsSync(kept)).toBe(true);
+    });
+  });
+});
