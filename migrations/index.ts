@@ -7,6 +7,9 @@ import { Jobs1763800250000 } from './1763800250000-Jobs.js';
 import { Characters1763800300000 } from './1763800300000-Characters.js';
 import { LlmAvailability1763800350000 } from './1763800350000-LlmAvailability.js';
 import { MessageQuota1763800400000 } from './1763800400000-MessageQuota.js';
+import { Chat1763800500000 } from './1763800500000-Chat.js';
+import { Admin1763800600000 } from './1763800600000-Admin.js';
+import { PageViews1763801000000 } from './1763801000000-PageViews.js';
 
 export const migrations: Function[] = [
   Foundation1763800000000,
@@ -15,4 +18,7 @@ export const migrations: Function[] = [
   Characters1763800300000,
   LlmAvailability1763800350000,
   MessageQuota1763800400000,
+  Chat1763800500000,
+  Admin1763800600000,
+  PageViews1763801000000,
 ];

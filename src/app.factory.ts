@@ -13,12 +13,14 @@ import { MetricsService } from './common/metrics/metrics.service.js';
 import type { AppConfig } from './config/configuration.js';
 
 /**
- * JSON may escape half a UTF-16 surrogate pair ("\ud800"), which no text column or validator
- * can take; refusing it here makes it a 400 like any other malformed body.
+ * JSON may escape characters no text column or validator can take: half a UTF-16 surrogate
+ * pair ("\ud800") or NUL ("\u0000", which PostgreSQL refuses in text). Refusing them here
+ * makes them a 400 like any other malformed body.
  */
-function rejectLoneSurrogates(_key: string, value: unknown): unknown {
-  if (typeof value === 'string' && !value.isWellFormed()) {
-    throw new SyntaxError('a string holds an unpaired UTF-16 surrogate');
+function rejectUnstorableStrings(_key: string, value: unknown): unknown {
+  if (typeof value === 'string') {
+    if (!value.isWellFormed()) throw new SyntaxError('a string holds an unpaired UTF-16 surrogate');
+    if (value.includes('\u0000')) throw new SyntaxError('a string holds a NUL character');
   }
   return value;
 }
@@ -65,7 +67,11 @@ export async function createApp(
     exposedHeaders: ['X-Request-Id', 'Retry-After'],
   });
   app.use(
-    express.json({ limit: config.http.bodyLimitBytes, strict: true, reviver: rejectLoneSurrogates }),
+    express.json({
+      limit: config.http.bodyLimitBytes,
+      strict: true,
+      reviver: rejectUnstorableStrings,
+    }),
   );
   app.use(expressErrorHandler);
 

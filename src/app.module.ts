@@ -6,6 +6,7 @@ import { AuthModule } from './auth/auth.module.js';
 import { AutonomousModule } from './autonomous/autonomous.module.js';
 import { CharactersModule } from './characters/characters.module.js';
 import { ChatModule } from './chat/chat.module.js';
+import { EventsModule } from './common/events/events.module.js';
 import { AllExceptionsFilter } from './common/http/all-exceptions.filter.js';
 import { JobsModule } from './common/jobs/jobs.module.js';
 import { MailModule } from './common/mail/mail.module.js';
@@ -31,6 +32,7 @@ export class AppModule {
         SettingsModule,
         MailModule,
         RedisModule,
+        EventsModule,
         JobsModule,
         AuthModule,
         LlmModule,

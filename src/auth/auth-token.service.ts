@@ -1,4 +1,4 @@
-import { Injectable, UnauthorizedException } from '@nestjs/common';
+import { ForbiddenException, Injectable, UnauthorizedException } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { isUUID } from 'class-validator';
 import type { AuthUser } from '../common/auth/auth-user.js';
@@ -30,7 +30,13 @@ export class AuthTokenService {
     private readonly users: UsersService,
   ) {}
 
+  /**
+   * Every sign-in (password, Google) ends here, so a disabled account is refused in one place.
+   * Only callers that already proved who they are reach this, so the 403 reveals nothing to
+   * someone guessing passwords.
+   */
   async issue(user: UserEntity): Promise<AuthTokenResponseDto> {
+    if (user.disabledAt) throw new ForbiddenException('This account is disabled');
     const claims: AccessTokenClaims = { sub: user.id, pwv: passwordVersion(user) };
     return {
       access_token: await this.jwt.signAsync(claims),
@@ -55,6 +61,8 @@ export class AuthTokenService {
     if (claims.pwv !== passwordVersion(user)) {
       throw new UnauthorizedException('The token was revoked by a password change');
     }
+    // Checked on every request (the user is loaded anyway), so disabling takes effect at once.
+    if (user.disabledAt) throw new UnauthorizedException('This account is disabled');
     return { id: user.id, email: user.email, role: user.role, tier: user.tier };
   }
 }

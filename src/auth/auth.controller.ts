@@ -4,6 +4,7 @@ import {
   ApiBadRequestResponse,
   ApiConflictResponse,
   ApiCreatedResponse,
+  ApiForbiddenResponse,
   ApiOkResponse,
   ApiOperation,
   ApiServiceUnavailableResponse,
@@ -11,6 +12,7 @@ import {
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { Authenticated, Public } from '../common/auth/access.decorators.js';
+import { AnonSession, ApiAnonSession } from '../common/auth/anon-session.js';
 import { type AuthUser, CurrentUser } from '../common/auth/auth-user.js';
 import { ErrorResponseDto } from '../common/http/error-response.dto.js';
 import { AuthService } from './auth.service.js';
@@ -27,6 +29,9 @@ import { PasswordResetService } from './password-reset.service.js';
 import { PowService } from './pow/pow.service.js';
 import { RateLimit } from './rate-limit/rate-limits.js';
 import { UsersService } from './users.service.js';
+
+const GUEST_CHATS_MOVE =
+  "The browser's guest session (a UUID): its guest chats move to the account";
 
 const ApiInvalidBody = () =>
   ApiBadRequestResponse({ type: ErrorResponseDto, description: 'The body fails validation' });
@@ -59,6 +64,7 @@ export class AuthController {
 
   @Post('register')
   @Public()
+  @ApiAnonSession(GUEST_CHATS_MOVE)
   @RateLimit('auth', 'register')
   @BotDelay()
   @Header('Cache-Control', 'no-store')
@@ -70,13 +76,17 @@ export class AuthController {
   })
   @ApiConflictResponse({ type: ErrorResponseDto, description: 'The email is taken' })
   @ApiServiceUnavailableResponse({ type: ErrorResponseDto })
-  register(@Body() dto: RegisterDto): Promise<AuthTokenResponseDto> {
-    return this.auth.register(dto);
+  register(
+    @Body() dto: RegisterDto,
+    @AnonSession() anonSession: string | undefined,
+  ): Promise<AuthTokenResponseDto> {
+    return this.auth.register(dto, anonSession);
   }
 
   @Post('login')
   @HttpCode(HttpStatus.OK)
   @Public()
+  @ApiAnonSession(GUEST_CHATS_MOVE)
   @RateLimit('auth')
   @BotDelay()
   @Header('Cache-Control', 'no-store')
@@ -84,8 +94,15 @@ export class AuthController {
   @ApiOkResponse({ type: AuthTokenResponseDto })
   @ApiInvalidBody()
   @ApiUnauthorizedResponse({ type: ErrorResponseDto, description: 'Wrong email or password' })
-  login(@Body() dto: LoginDto): Promise<AuthTokenResponseDto> {
-    return this.auth.login(dto);
+  @ApiForbiddenResponse({
+    type: ErrorResponseDto,
+    description: 'Right password, but an admin disabled the account',
+  })
+  login(
+    @Body() dto: LoginDto,
+    @AnonSession() anonSession: string | undefined,
+  ): Promise<AuthTokenResponseDto> {
+    return this.auth.login(dto, anonSession);
   }
 
   @Post('forgot-password')

@@ -4,6 +4,7 @@ import {
   Injectable,
   UnauthorizedException,
 } from '@nestjs/common';
+import { SignInEvents } from '../common/events/sign-in.events.js';
 import { DEFAULT_LANGUAGE } from '../common/languages.js';
 import { MailService } from '../common/mail/mail.service.js';
 import { SettingsService } from '../common/settings/settings.service.js';
@@ -26,9 +27,11 @@ export class AuthService {
     private readonly pow: PowService,
     private readonly settings: SettingsService,
     private readonly mail: MailService,
+    private readonly signIns: SignInEvents,
   ) {}
 
-  async register(dto: RegisterDto): Promise<AuthTokenResponseDto> {
+  /** `anonSession`: the guest session the browser used so far; its chats move to the account. */
+  async register(dto: RegisterDto, anonSession?: string): Promise<AuthTokenResponseDto> {
     // The honeypot: a field hidden from people, so only bots fill it in.
     if (dto.website) throw new BadRequestException('Registration was refused');
     await this.pow.verify(dto.challenge, dto.nonce);
@@ -40,15 +43,24 @@ export class AuthService {
     });
     if (!user) throw new ConflictException('An account with this email already exists');
     await this.notifyAdmins(user);
-    return this.tokens.issue(user);
+    return this.signedIn(await this.tokens.issue(user), anonSession);
   }
 
   /** Unknown emails and wrong passwords get the same 401 after the same hashing work. */
-  async login(dto: LoginDto): Promise<AuthTokenResponseDto> {
+  async login(dto: LoginDto, anonSession?: string): Promise<AuthTokenResponseDto> {
     const user = await this.users.findByEmail(dto.email);
     const valid = await this.passwords.verify(user?.passwordHash, dto.password);
     if (!user || !valid) throw new UnauthorizedException('Invalid email or password');
-    return this.tokens.issue(await this.users.syncAdminRole(user));
+    const issued = await this.tokens.issue(await this.users.syncAdminRole(user));
+    return this.signedIn(issued, anonSession);
+  }
+
+  private async signedIn(
+    issued: AuthTokenResponseDto,
+    anonSession: string | undefined,
+  ): Promise<AuthTokenResponseDto> {
+    await this.signIns.emit({ userId: issued.user.id, anonSession });
+    return issued;
   }
 
   private async notifyAdmins(user: UserEntity): Promise<void> {

@@ -1,10 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import type { Repository } from 'typeorm';
+import { In, type Repository } from 'typeorm';
 import type { Tier } from '../common/auth/access.decorators.js';
 import type { Role } from '../common/auth/auth-user.js';
 import type { Language } from '../common/languages.js';
 import { type OAuthProvider, UserEntity } from './entities/user.entity.js';
+import { SYSTEM_EMAIL_DOMAIN } from './system-accounts.js';
 
 export interface NewUser {
   email: string;
@@ -22,6 +23,16 @@ export interface TokenUsage {
   month: number;
 }
 
+export interface UserSearch {
+  /** Substring of the email or display name, any case. */
+  term?: string;
+  offset: number;
+  limit: number;
+}
+
+/** LIKE pattern of the platform's own accounts (email is citext: LIKE ignores case). */
+const SYSTEM_EMAIL_PATTERN = `%@${SYSTEM_EMAIL_DOMAIN}`;
+
 /** Every query on app_user. */
 @Injectable()
 export class UsersRepository {
@@ -31,9 +42,48 @@ export class UsersRepository {
     return this.rows.findOneBy({ id });
   }
 
+  findByIds(ids: string[]): Promise<UserEntity[]> {
+    return ids.length === 0 ? Promise.resolve([]) : this.rows.findBy({ id: In(ids) });
+  }
+
+  /** One page of accounts, newest first, plus one row so the caller knows whether more follow. */
+  search(filter: UserSearch): Promise<UserEntity[]> {
+    const query = this.rows.createQueryBuilder('u');
+    if (filter.term) {
+      // The expression of ix_app_user_search, so its trigram index serves the LIKE.
+      query.where(`lower(u.email::text || ' ' || coalesce(u.display_name, '')) LIKE :pattern`, {
+        pattern: `%${filter.term.toLowerCase().replace(/[\\%_]/g, '\\$&')}%`,
+      });
+    }
+    return query
+      .orderBy('u.createdAt', 'DESC')
+      .addOrderBy('u.id', 'DESC')
+      .offset(filter.offset)
+      .limit(filter.limit + 1)
+      .getMany();
+  }
+
   /** Case-insensitive (citext). */
   findByEmail(email: string): Promise<UserEntity | null> {
     return this.rows.findOneBy({ email });
+  }
+
+  /** Accounts public statistics count: neither admins nor the platform's own accounts. */
+  countCommunity(): Promise<number> {
+    return this.rows
+      .createQueryBuilder('u')
+      .where(`u.role <> 'admin' AND u.email NOT LIKE :system`, { system: SYSTEM_EMAIL_PATTERN })
+      .getCount();
+  }
+
+  /** Ids public statistics leave out: admins and the platform's own accounts. */
+  async uncountedIds(): Promise<string[]> {
+    const rows = await this.rows
+      .createQueryBuilder('u')
+      .select('u.id', 'id')
+      .where(`u.role = 'admin' OR u.email LIKE :system`, { system: SYSTEM_EMAIL_PATTERN })
+      .getRawMany<{ id: string }>();
+    return rows.map((row) => row.id);
   }
 
   findByOAuth(provider: OAuthProvider, oauthId: string): Promise<UserEntity | null> {
@@ -64,6 +114,23 @@ export class UsersRepository {
 
   async setRoleAndTier(id: string, role: Role, tier: Tier): Promise<void> {
     await this.rows.update({ id }, { role, tier });
+  }
+
+  /** A disabled account keeps the instant it was first disabled. */
+  async setAccess(
+    id: string,
+    access: { role: Role; tier: Tier; disabled: boolean },
+  ): Promise<void> {
+    await this.rows
+      .createQueryBuilder()
+      .update()
+      .set({
+        role: access.role,
+        tier: access.tier,
+        disabledAt: () => (access.disabled ? 'COALESCE(disabled_at, now())' : 'NULL'),
+      })
+      .where('id = :id', { id })
+      .execute();
   }
 
   /** Links an OAuth identity to an account that has none yet; false when it already had one. */

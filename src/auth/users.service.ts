@@ -1,10 +1,24 @@
-import { Injectable, NotFoundException } from '@nestjs/common';
+import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
+import type { Tier } from '../common/auth/access.decorators.js';
 import type { Role } from '../common/auth/auth-user.js';
 import { InjectConfig, type AppConfig } from '../config/app-config.js';
 import { UserResponseDto } from './dto/user-response.dto.js';
 import type { OAuthProvider, UserEntity } from './entities/user.entity.js';
+import { isSystemEmail } from './system-accounts.js';
 import { tierForRole } from './tiers.js';
-import { type NewUser, type TokenUsage, UsersRepository } from './users.repository.js';
+import {
+  type NewUser,
+  type TokenUsage,
+  type UserSearch,
+  UsersRepository,
+} from './users.repository.js';
+
+/** What an admin may change about an account; unset fields stay as they are. */
+export interface AccessChange {
+  role?: Role;
+  tier?: Tier;
+  disabled?: boolean;
+}
 
 /** Accounts, for the auth flows and for other modules (AuthModule exports this service). */
 @Injectable()
@@ -18,8 +32,48 @@ export class UsersService {
     return this.users.findById(id);
   }
 
+  findByIds(ids: string[]): Promise<UserEntity[]> {
+    return this.users.findByIds(ids);
+  }
+
+  /** Accounts newest first, optionally matching a search term; one extra row flags more. */
+  search(filter: UserSearch): Promise<UserEntity[]> {
+    return this.users.search(filter);
+  }
+
+  /**
+   * Changes role, tier and disabled state (admin tools). The tier follows the role as it does
+   * at sign-in (tierForRole): a role change without a tier picks the matching one, and the
+   * admin tier goes with the admin role only. ADMIN_EMAILS still decides the role at the
+   * user's next sign-in (syncAdminRole).
+   */
+  async changeAccess(user: UserEntity, change: AccessChange): Promise<UserEntity> {
+    const role = change.role ?? user.role;
+    const tier = change.tier ?? tierForRole(role, user.tier);
+    if ((role === 'admin') !== (tier === 'admin')) {
+      throw new BadRequestException(
+        `tier ${tier} does not go with role ${role}: the admin tier belongs to the admin role only`,
+      );
+    }
+    const disabled = change.disabled ?? user.disabledAt !== null;
+    await this.users.setAccess(user.id, { role, tier, disabled });
+    const updated = await this.users.findById(user.id);
+    if (!updated) throw new NotFoundException('User not found');
+    return updated;
+  }
+
   findByEmail(email: string): Promise<UserEntity | null> {
     return this.users.findByEmail(email);
+  }
+
+  /** How many accounts public statistics count: all but admins and the platform's own. */
+  countCommunityUsers(): Promise<number> {
+    return this.users.countCommunity();
+  }
+
+  /** Ids public statistics leave out: admins and the platform's own accounts. */
+  statsExcludedIds(): Promise<string[]> {
+    return this.users.uncountedIds();
   }
 
   findByOAuth(provider: OAuthProvider, oauthId: string): Promise<UserEntity | null> {
@@ -35,9 +89,15 @@ export class UsersService {
   /**
    * The platform's own accounts (the anonymous guest owner, the account that owns generated
    * characters): created on first use, never able to sign in (no password, no OAuth link).
+   * Their emails are at SYSTEM_EMAIL_DOMAIN (system-accounts.ts), which marks them everywhere.
    */
   async ensureSystemUser(email: string, displayName: string): Promise<UserEntity> {
     const existing = await this.users.findByEmail(email);
+    if (existing?.passwordHash || existing?.oauthId) {
+      // Only possible if the account was made by hand: never hand a person's account the
+      // platform's data.
+      throw new Error(`${email} is a sign-in account, not a system account`);
+    }
     if (existing) return existing;
     await this.users.insertIfFree({
       email,
@@ -57,8 +117,13 @@ export class UsersService {
     return this.getProfile(id);
   }
 
-  /** Creates an account with the role ADMIN_EMAILS gives it; null when the email is taken. */
+  /**
+   * Creates an account with the role ADMIN_EMAILS gives it; null when the email is taken.
+   * The platform's own addresses are refused: whoever registered anonymous@system.local first
+   * would otherwise own every guest chat.
+   */
   create(user: Omit<NewUser, 'role' | 'tier'>): Promise<UserEntity | null> {
+    if (isSystemEmail(user.email)) throw new BadRequestException('This email address is reserved');
     const role = this.roleForEmail(user.email);
     return this.users.insertIfFree({ ...user, role, tier: tierForRole(role, 'free') });
   }

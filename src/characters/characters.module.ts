@@ -6,6 +6,8 @@ import { AvatarStorage } from './avatar-storage.js';
 import { AvatarsController } from './avatars.controller.js';
 import { CardsController } from './cards.controller.js';
 import { CardsService } from './cards.service.js';
+import { CatalogueMaintenanceRepository } from './catalogue-maintenance.repository.js';
+import { CatalogueMaintenanceService } from './catalogue-maintenance.service.js';
 import { CatalogueExtrasController } from './catalogue-extras.controller.js';
 import { CharactersController } from './characters.controller.js';
 import { CharactersRepository } from './characters.repository.js';
@@ -14,13 +16,20 @@ import { DraftService } from './draft.service.js';
 import { EngagementService } from './engagement.service.js';
 import { CharacterEntity } from './entities/character.entity.js';
 import { FavoriteEntity } from './entities/favorite.entity.js';
+import { PageViewEntity } from './entities/page-view.entity.js';
 import { PersonaEntity } from './entities/persona.entity.js';
 import { CharacterRelationEntity } from './entities/relation.entity.js';
 import { ReportEntity } from './entities/report.entity.js';
 import { VoteEntity } from './entities/vote.entity.js';
+import { PageViewsRepository } from './page-views.repository.js';
+import { PageViewsService } from './page-views.service.js';
 import { PersonasController } from './personas.controller.js';
 import { PersonasRepository } from './personas.repository.js';
 import { PersonasService } from './personas.service.js';
+import { PublicCatalogueRepository } from './public-catalogue.repository.js';
+import { PublicCatalogueService } from './public-catalogue.service.js';
+import { ReportsRepository } from './reports.repository.js';
+import { ReportsService } from './reports.service.js';
 import { TranslationService } from './translation.service.js';
 
 /** The catalogue and everything users do with characters and personas. */
@@ -35,6 +44,7 @@ import { TranslationService } from './translation.service.js';
       PersonaEntity,
       CharacterRelationEntity,
       ReportEntity,
+      PageViewEntity,
     ]),
   ],
   controllers: [
@@ -54,7 +64,22 @@ import { TranslationService } from './translation.service.js';
     EngagementService,
     PersonasRepository,
     PersonasService,
+    ReportsRepository,
+    ReportsService,
+    PublicCatalogueRepository,
+    PublicCatalogueService,
+    PageViewsRepository,
+    PageViewsService,
+    CatalogueMaintenanceRepository,
+    CatalogueMaintenanceService,
   ],
-  exports: [CharactersService, PersonasService],
+  exports: [
+    CharactersService,
+    PersonasService,
+    ReportsService,
+    PublicCatalogueService,
+    PageViewsService,
+    CatalogueMaintenanceService,
+  ],
 })
 export class CharactersModule {}

@@ -132,6 +132,22 @@ export class CharactersRepository {
     return ids.length === 0 ? Promise.resolve([]) : this.characters.findBy({ id: In(ids) });
   }
 
+  /** Soft-deleted ones included: their chats stay readable. */
+  findByIdsWithDeleted(ids: string[]): Promise<CharacterEntity[]> {
+    return ids.length === 0
+      ? Promise.resolve([])
+      : this.characters.find({ where: { id: In(ids) }, withDeleted: true });
+  }
+
+  /** A chat started with the character: counts it and nudges "trending". */
+  async recordChatStarted(id: string): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE character SET real_chat_count = real_chat_count + 1,
+              trending_score = trending_score + $2 WHERE id = $1`,
+      [id, TRENDING_BUMP.chat],
+    );
+  }
+
   async slugExists(slug: string): Promise<boolean> {
     // withDeleted: a soft-deleted character still holds its slug (unique index).
     return this.characters.exists({ where: { slug }, withDeleted: true });

@@ -20,6 +20,7 @@ import type { CharacterEntity, ContentRating } from './entities/character.entity
 import { AvatarStorage } from './avatar-storage.js';
 import { CharactersRepository } from './characters.repository.js';
 import { initialBaseCounts } from './lib/language-preferences.js';
+import { PageViewsService } from './page-views.service.js';
 import { generateSlug } from './lib/slug.js';
 import { slugFromInput } from './slug-input.js';
 import { parseStructuredTags } from './lib/structured-tags.js';
@@ -61,6 +62,7 @@ export class CharactersService {
     private readonly users: UsersService,
     private readonly jobs: JobQueue,
     private readonly avatars: AvatarStorage,
+    private readonly pageViews: PageViewsService,
   ) {}
 
   async list(query: CatalogueQueryDto, viewer: AuthUser | null): Promise<CharacterPageDto> {
@@ -93,6 +95,7 @@ export class CharactersService {
     lang?: Language,
   ): Promise<CharacterResponseDto> {
     const character = await this.findVisible(idOrSlug, viewer);
+    this.pageViews.record(character.id, lang);
     const [myVote, isFavorite] = viewer
       ? await Promise.all([
           this.characters.myVote(viewer.id, character.id),
@@ -231,6 +234,16 @@ export class CharactersService {
       throw new ForbiddenException('Only the owner or an admin may change this character');
     }
     return character;
+  }
+
+  /** For chat lists: characters by id, deleted ones included (their chats stay readable). */
+  findForChats(ids: string[]): Promise<CharacterEntity[]> {
+    return this.characters.findByIdsWithDeleted(ids);
+  }
+
+  /** Counts a new chat with the character (real_chat_count, trending). */
+  recordChatStarted(id: string): Promise<void> {
+    return this.characters.recordChatStarted(id);
   }
 
   async isAdult(viewer: AuthUser | null): Promise<boolean> {

@@ -25,7 +25,12 @@ export interface AppConfig {
     trustProxy: boolean;
     shutdownTimeoutMs: number;
   };
-  log: { level: Environment['LOG_LEVEL']; format: 'json' | 'text' };
+  log: {
+    level: Environment['LOG_LEVEL'];
+    format: 'json' | 'text';
+    /** Error-level records reach ADMIN_EMAILS as a digest this often (fatal ones at once). */
+    errorDigestIntervalMs: number;
+  };
   database: {
     /** Unset: main.ts starts an embedded PostgreSQL and fills this in. */
     url?: string;
@@ -34,6 +39,12 @@ export interface AppConfig {
     embeddedPort: number;
   };
   jobs: { pollIntervalMs: number };
+  autonomous: {
+    enabled: boolean;
+    startupDelayMs: number;
+    checkIntervalMs: number;
+    imageModel: string;
+  };
   storage: { avatarDir: string };
   dataDir: string;
   redisUrl?: string;
@@ -131,6 +142,7 @@ export function loadConfiguration(
     log: {
       level: env.LOG_LEVEL,
       format: env.LOG_FORMAT ?? (env.NODE_ENV === 'production' ? 'json' : 'text'),
+      errorDigestIntervalMs: env.ERROR_DIGEST_INTERVAL_MS,
     },
     database: {
       url: env.DATABASE_URL,
@@ -139,6 +151,13 @@ export function loadConfiguration(
       embeddedPort: env.EMBEDDED_PG_PORT,
     },
     jobs: { pollIntervalMs: env.JOBS_POLL_INTERVAL_MS },
+    autonomous: {
+      // Off by default under test, so other suites never see scheduled jobs fire.
+      enabled: env.AUTONOMOUS_ENABLED ?? env.NODE_ENV !== 'test',
+      startupDelayMs: env.AUTONOMOUS_STARTUP_DELAY_MS,
+      checkIntervalMs: env.AUTONOMOUS_CHECK_INTERVAL_MS,
+      imageModel: env.AUTONOMOUS_IMAGE_MODEL,
+    },
     storage: { avatarDir: resolve(env.AVATAR_DIR ?? join(dataDir, 'avatars')) },
     dataDir,
     redisUrl: env.REDIS_URL,

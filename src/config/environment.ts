@@ -198,6 +198,38 @@ export class Environment {
   @IsString()
   AUTONOMOUS_PROVIDER_ORDER = 'openai,gemini,deepseek,together,groq,cerebras,openrouter';
 
+  /** The scheduler of daily/weekly jobs; unset: on, except under NODE_ENV=test. */
+  @Transform(({ value }: { value: unknown }) => (value === '' ? undefined : toBoolean({ value })))
+  @IsOptional()
+  @IsBoolean()
+  AUTONOMOUS_ENABLED?: boolean;
+
+  /** The first look for due jobs happens this long after start-up. */
+  @Transform(toInt)
+  @Min(0)
+  @Max(86_400_000)
+  @IsInt()
+  AUTONOMOUS_STARTUP_DELAY_MS = 300_000;
+
+  /** How often each instance looks for due jobs. */
+  @Transform(toInt)
+  @Min(1000)
+  @Max(86_400_000)
+  @IsInt()
+  AUTONOMOUS_CHECK_INTERVAL_MS = 3_600_000;
+
+  /** OpenAI image model for avatars of generated characters (needs OPENAI_API_KEY). */
+  @MinLength(1)
+  @IsString()
+  AUTONOMOUS_IMAGE_MODEL = 'dall-e-3';
+
+  /** How often error-level log records are mailed to ADMIN_EMAILS as one digest. */
+  @Transform(toInt)
+  @Min(100)
+  @Max(86_400_000)
+  @IsInt()
+  ERROR_DIGEST_INTERVAL_MS = 300_000;
+
   /** Providers that model "auto" tries, in this order (unknown names stop the process). */
   @IsString()
   LLM_PROVIDER_ORDER = 'openai,anthropic,gemini,deepseek,qwen,together,groq,cerebras,openrouter';

@@ -1,11 +1,13 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectConfig, type AppConfig } from '../config/app-config.js';
+import type { LlmProviderName } from '../config/configuration.js';
 import {
   ProviderAvailabilityService,
   type ProviderStatus,
 } from './availability/provider-availability.service.js';
 import {
   type AttemptFailure,
+  type FailureKind,
   LlmRequestFailedError,
   ProviderUnavailableError,
 } from './llm.errors.js';
@@ -21,6 +23,9 @@ import type {
 import { LlmProviderRegistry } from './providers/provider-registry.js';
 
 export type { ProviderStatus };
+
+/** A provider's answer to one minimal request: fine, or what failed and how. */
+export type ProviderHealth = { ok: true } | { ok: false; kind: FailureKind; message: string };
 
 export interface LlmRequest {
   messages: ChatMessage[];
@@ -108,6 +113,33 @@ export class LlmService {
     order: readonly string[] = this.config.llm.autonomousProviderOrder,
   ): Promise<ProviderName[]> {
     return (await this.registry.available(order)).map((provider) => provider.name);
+  }
+
+  /**
+   * The model monitor's health check: one minimal request to the provider's default model,
+   * without fallback. A billing error blocks the provider, as on any request.
+   */
+  async checkProvider(name: LlmProviderName): Promise<ProviderHealth> {
+    const provider = this.registry.configured(name);
+    if (!provider) throw new ProviderUnavailableError(name, 'not_configured');
+    try {
+      await provider.checkHealth();
+      return { ok: true };
+    } catch (error) {
+      const [failure] = failuresOf(error) ?? [];
+      if (!failure) throw error;
+      // An empty reply to a five-token request still proves key, balance and model work.
+      return failure.kind === 'empty'
+        ? { ok: true }
+        : { ok: false, kind: failure.kind, message: failure.message };
+    }
+  }
+
+  /** The model ids a configured provider's API lists now (OpenRouter: its free ones). */
+  listUpstreamModels(name: LlmProviderName): Promise<string[]> {
+    const provider = this.registry.configured(name);
+    if (!provider) throw new ProviderUnavailableError(name, 'not_configured');
+    return provider.listUpstreamModels();
   }
 
   /** Every provider's configuration, admin switch, block and cooldowns (admin UI). */

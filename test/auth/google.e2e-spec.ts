@@ -184,6 +184,17 @@ describe('Google sign-in', () => {
     });
   });
 
+  it('refuses an account an admin disabled', async () => {
+    const profile = { sub: 'google-banned', email: 'banned@gmail.com', email_verified: true };
+    expect((await signIn(profile)).status).toBe(302);
+    await t.dataSource.query(`UPDATE app_user SET disabled_at = now() WHERE email = $1`, [
+      profile.email,
+    ]);
+    const res = await signIn(profile);
+    expect(res.status).toBe(403);
+    expect(res.body.message).toBe('This account is disabled');
+  });
+
   describe('refuses a callback whose state is not bound to this browser', () => {
     it('with the cookie of another sign-in', async () => {
       const victim = await start();

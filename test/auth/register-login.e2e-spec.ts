@@ -383,3 +383,24 @@ describe('anti-bot delay', () => {
     await waiting;
   });
 });
+
+describe('reserved addresses', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await createTestApp({ env: { RATE_LIMIT_SCALE: '0', AUTH_BOT_DELAY_MS: '0' } });
+  }, 30_000);
+
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('refuses to register the platform accounts, which would own guest chats', async () => {
+    const solved = await solvedChallenge(t);
+    const res = await t.http
+      .post('/api/auth/register')
+      .send({ email: 'Anonymous@System.Local', password: 'long enough password', ...solved });
+    expect(res.status).toBe(400);
+    expect(res.body.message).toBe('This email address is reserved');
+  });
+});

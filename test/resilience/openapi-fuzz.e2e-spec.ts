@@ -54,6 +54,15 @@ const HOSTILE_VALUES: unknown[] = [
   -1e308,
   1e308,
   Number.MAX_SAFE_INTEGER + 2,
+  -2147483649,
+  2147483648,
+  'NaN',
+  'Infinity',
+  '1e1000',
+  '0x10',
+  '\t\n',
+  '\u200b',
+  'ＡＢＣ',
   [],
   [1, 2],
   {},
@@ -315,7 +324,6 @@ describe('hostile input against every documented operation', () => {
     expect(failures).toEqual([]);
     expect(sent).toBeGreaterThanOrEqual(probes.length);
     expect(t.errorLogs()).toEqual([]);
-    // The issue asks for at least 5,000 requests once every module is in.
-    console.log(`openapi fuzz: ${sent} requests over ${Object.keys(doc.paths).length} paths`);
+    expect(sent).toBeGreaterThanOrEqual(5000);
   }, 300_000);
 });

@@ -36,8 +36,8 @@ describe('Redis unreachable', () => {
       .filter((record) => record.level === 'warn')
       .map((record) => String(record.message));
     expect(warnings.some((message) => message.startsWith('Rate limits not enforced'))).toBe(true);
-    expect(
-      warnings.some((message) => message.startsWith('Challenge store unavailable')),
-    ).toBe(true);
+    expect(warnings.some((message) => message.startsWith('Challenge store unavailable'))).toBe(
+      true,
+    );
   });
 });

@@ -68,6 +68,10 @@ export class UserEntity {
   @Column({ type: 'timestamptz', nullable: true })
   passwordChangedAt: Date | null;
 
+  /** Set while an admin has disabled the account: it cannot sign in and its tokens are refused. */
+  @Column({ type: 'timestamptz', nullable: true })
+  disabledAt: Date | null;
+
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt: Date;
 

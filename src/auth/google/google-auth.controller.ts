@@ -12,6 +12,7 @@ import {
 } from '@nestjs/swagger';
 import type { CookieOptions, Request, Response } from 'express';
 import { Public } from '../../common/auth/access.decorators.js';
+import { parseAnonSession } from '../../common/auth/anon-session.js';
 import { ErrorResponseDto } from '../../common/http/error-response.dto.js';
 import { RateLimit } from '../rate-limit/rate-limits.js';
 import { GoogleAuthService } from './google-auth.service.js';
@@ -54,8 +55,21 @@ export class GoogleAuthController {
   @Public()
   @ApiOperation({ summary: 'Start Google sign-in: redirects to Google' })
   @ApiFoundResponse({ description: 'Redirect to Google, with the state cookie set' })
-  start(@Req() request: Request, @Res() response: Response): void {
-    const { url, stateCookie } = this.google.start(originOf(request));
+  @ApiQuery({
+    name: 'anon_session',
+    required: false,
+    description: "The browser's guest session (a UUID): its guest chats move to the account",
+  })
+  @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'anon_session is not a UUID' })
+  start(
+    @Query('anon_session') anonSession: unknown,
+    @Req() request: Request,
+    @Res() response: Response,
+  ): void {
+    const { url, stateCookie } = this.google.start(
+      originOf(request),
+      parseAnonSession(anonSession, 'anon_session'),
+    );
     response.cookie(STATE_COOKIE, stateCookie, stateCookieOptions(request)).redirect(url);
   }
 

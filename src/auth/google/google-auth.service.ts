@@ -6,6 +6,7 @@ import {
   ServiceUnavailableException,
 } from '@nestjs/common';
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { SignInEvents } from '../../common/events/sign-in.events.js';
 import { DEFAULT_LANGUAGE, isLanguage, type Language } from '../../common/languages.js';
 import { InjectConfig, type AppConfig } from '../../config/app-config.js';
 import { AuthTokenService } from '../auth-token.service.js';
@@ -33,15 +34,21 @@ export class GoogleAuthService {
     private readonly users: UsersService,
     private readonly tokens: AuthTokenService,
     @InjectConfig() private readonly config: AppConfig,
+    private readonly signIns: SignInEvents,
   ) {}
 
-  /** Where to send the browser, and the value of the state cookie to set on it. */
-  start(origin: string): { url: string; stateCookie: string } {
+  /**
+   * Where to send the browser, and the value of the state cookie to set on it. A guest
+   * session rides along in the cookie (bound into its HMAC), since Google's redirect back
+   * carries no headers of ours.
+   */
+  start(origin: string, anonSession?: string): { url: string; stateCookie: string } {
     this.requireConfigured();
     const state = randomBytes(32).toString('base64url');
+    const digest = this.stateDigest(state, anonSession);
     return {
       url: this.google.authorizationUrl(state, this.redirectUri(origin)),
-      stateCookie: this.stateDigest(state),
+      stateCookie: anonSession ? `${digest}.${anonSession}` : digest,
     };
   }
 
@@ -58,7 +65,8 @@ export class GoogleAuthService {
       const code = /^[a-z_]{1,64}$/.test(query.error) ? query.error : 'oauth_failed';
       return `${callback}#error=${code}`;
     }
-    if (!this.stateMatches(query.state, stateCookie)) {
+    const [digest, anonSession] = (stateCookie ?? '').split('.', 2);
+    if (!this.stateMatches(query.state, digest, anonSession)) {
       throw new BadRequestException('The sign-in request expired or did not start here; try again');
     }
     if (typeof query.code !== 'string' || !query.code || query.code.length > 2048) {
@@ -67,6 +75,7 @@ export class GoogleAuthService {
     const profile = await this.google.fetchProfile(query.code, this.redirectUri(origin));
     const user = await this.users.syncAdminRole(await this.findOrCreateUser(profile));
     const { access_token } = await this.tokens.issue(user);
+    await this.signIns.emit({ userId: user.id, anonSession });
     return `${callback}#access_token=${encodeURIComponent(access_token)}&token_type=bearer`;
   }
 
@@ -113,15 +122,15 @@ export class GoogleAuthService {
     return this.config.google.callbackUrl ?? `${origin}/api/auth/google/callback`;
   }
 
-  private stateDigest(state: string): string {
+  private stateDigest(state: string, anonSession?: string): string {
     return createHmac('sha256', this.config.auth.jwtSecret)
-      .update(`google-oauth-state:${state}`)
+      .update(`google-oauth-state:${state}${anonSession ? `:${anonSession}` : ''}`)
       .digest('base64url');
   }
 
-  private stateMatches(state: unknown, cookie: string | undefined): boolean {
+  private stateMatches(state: unknown, cookie: string, anonSession?: string): boolean {
     if (typeof state !== 'string' || !cookie || state.length > 256) return false;
-    const expected = Buffer.from(this.stateDigest(state));
+    const expected = Buffer.from(this.stateDigest(state, anonSession));
     const actual = Buffer.from(cookie);
     return expected.length === actual.length && timingSafeEqual(expected, actual);
   }

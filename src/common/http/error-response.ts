@@ -30,6 +30,8 @@ const CONSTRAINT_CONFLICTS: Record<string, string> = {
   '23503': 'A record this refers to no longer exists',
 };
 
+const UNSTORABLE_TEXT = new Set(['22021', '22P05']);
+
 interface BodyParserError {
   type: string;
   status: number;
@@ -101,11 +103,21 @@ export function toErrorBody(exception: unknown, requestId?: string): ErrorBody {
     status = HttpStatus.SERVICE_UNAVAILABLE;
     message = 'The database is unavailable, please retry shortly';
     logger.warn(`Database unavailable: ${(exception as Error).message}`);
-  } else if (exception instanceof QueryFailedError && CONSTRAINT_CONFLICTS[exception.driverError?.code]) {
+  } else if (
+    exception instanceof QueryFailedError &&
+    CONSTRAINT_CONFLICTS[exception.driverError?.code]
+  ) {
     // A race the service's own checks could not see (two requests claiming one slug at once).
     status = HttpStatus.CONFLICT;
     message = CONSTRAINT_CONFLICTS[exception.driverError.code];
     logger.warn(`Constraint conflict: ${exception.driverError.constraint ?? exception.message}`);
+  } else if (
+    exception instanceof QueryFailedError &&
+    UNSTORABLE_TEXT.has(exception.driverError?.code)
+  ) {
+    // NUL or invalid UTF-8 from a query string or path: the input's fault, not ours.
+    status = HttpStatus.BAD_REQUEST;
+    message = 'The request contains characters that cannot be stored (such as NUL)';
   } else if (exception instanceof QueryFailedError && exception.driverError?.code === '57014') {
     status = HttpStatus.SERVICE_UNAVAILABLE;
     message = 'The request took too long, please retry';

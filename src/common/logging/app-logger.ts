@@ -4,7 +4,23 @@ import { currentRequestId } from './request-context.js';
 const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
 
 /** Receives every printed record; tests use it to assert that nothing logged at error level. */
-export type LogSink = (record: { level: LogLevel; context?: string; message: unknown }) => void;
+export type LogSink = (record: {
+  level: LogLevel;
+  context?: string;
+  message: unknown;
+  stack?: unknown;
+}) => void;
+
+const taps = new Set<LogSink>();
+
+/**
+ * Subscribes to the records every AppLogger of this process prints, whoever built the logger
+ * (main.ts, the tests); the error notifier mails the error-level ones. Returns the unsubscribe.
+ */
+export function tapLogs(listener: LogSink): () => void {
+  taps.add(listener);
+  return () => taps.delete(listener);
+}
 
 /**
  * Nest's own logger (JSON lines in production), with the current request id added to every
@@ -33,12 +49,25 @@ export class AppLogger extends ConsoleLogger {
     errorStack?: unknown,
     params?: Record<string, unknown>,
   ): void {
-    if (this.sink) {
-      for (const message of messages) this.sink({ level: logLevel, context, message });
+    for (const message of messages) {
+      const record = { level: logLevel, context, message, stack: errorStack };
+      this.sink?.(record);
+      for (const tap of taps) {
+        try {
+          tap(record);
+        } catch {
+          // A listener's failure must never break logging itself.
+        }
+      }
     }
     if (!this.silent) {
       super.printMessages(messages, context, logLevel, writeStreamType, errorStack, params);
     }
+  }
+
+  // Nest prints the stack of error records on its own, outside printMessages.
+  protected override printStackTrace(stack: string): void {
+    if (!this.silent) super.printStackTrace(stack);
   }
 
   protected override getJsonLogObject(

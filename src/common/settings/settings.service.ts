@@ -39,6 +39,12 @@ export class SettingsService {
     ) as Record<SettingKey, unknown>;
   }
 
+  /** Like all(), but read from the database now (admin screens must not show a stale copy). */
+  async allFresh(): Promise<Record<SettingKey, unknown>> {
+    this.cache = undefined;
+    return this.all();
+  }
+
   /** Validates and stores a setting; a bad key or value is a 400 naming the rule. */
   async set(key: string, value: unknown): Promise<void> {
     if (!isSettingKey(key)) throw new BadRequestException(`Unknown setting: ${key}`);

@@ -78,6 +78,24 @@ export abstract class OpenAiCompatibleProvider implements LlmProvider {
     return MODEL_REGISTRY[this.name];
   }
 
+  /** The model ids the provider's API lists right now, sorted (the model monitor). */
+  async listUpstreamModels(): Promise<string[]> {
+    const ids: string[] = [];
+    for await (const model of this.client.models.list({ timeout: 30_000 })) ids.push(model.id);
+    return ids.sort();
+  }
+
+  /**
+   * One tiny request to the default model and no other (the model monitor): a fallback would
+   * hide a key, balance or missing-model error. Throws what failed, as `generate` does.
+   */
+  async checkHealth(): Promise<void> {
+    await this.generate([{ role: 'user', content: 'Reply with OK.' }], {
+      model: this.defaultModel,
+      maxTokens: 5,
+    });
+  }
+
   generateStream(
     messages: ChatMessage[],
     config: GenerationConfig = {},

@@ -7,6 +7,11 @@ export class OpenRouterProvider extends OpenAiCompatibleProvider {
   protected readonly defaultModel = 'deepseek/deepseek-chat-v3-0324:free';
   protected override readonly acceptsTopK = true;
 
+  /** Only the free models: the only ones this platform uses OpenRouter for. */
+  override async listUpstreamModels(): Promise<string[]> {
+    return (await super.listUpstreamModels()).filter((id) => id.endsWith(':free'));
+  }
+
   // Gemma has no system role (its hosts reject one), so the system prompt leads the first
   // user message instead.
   protected override shapeMessages(messages: ChatMessage[], model: string): ChatMessage[] {

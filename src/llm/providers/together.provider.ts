@@ -35,31 +35,40 @@ export class TogetherProvider extends OpenAiCompatibleProvider {
     return this.refreshing;
   }
 
+  /** The chat and language models Together lists now. */
+  override async listUpstreamModels(): Promise<string[]> {
+    return (await this.fetchChatModels()).map((model) => model.id).sort();
+  }
+
   /**
    * Plain fetch rather than the SDK's `models.list()`: Together answers with a bare array, not
    * the `{ object: 'list', data }` page the SDK parses.
    */
+  private async fetchChatModels(): Promise<TogetherModel[]> {
+    const response = await fetch(`${this.options.baseUrl}/models`, {
+      headers: { Authorization: `Bearer ${this.options.apiKey}` },
+      signal: AbortSignal.timeout(10_000),
+    });
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    return ((await response.json()) as TogetherModel[]).filter((model) =>
+      CHAT_TYPES.has(model.type ?? ''),
+    );
+  }
+
   private async refreshModels(): Promise<readonly ModelInfo[]> {
     try {
-      const response = await fetch(`${this.options.baseUrl}/models`, {
-        headers: { Authorization: `Bearer ${this.options.apiKey}` },
-        signal: AbortSignal.timeout(10_000),
-      });
-      if (!response.ok) throw new Error(`HTTP ${response.status}`);
       const scored = new Map(MODEL_REGISTRY.together.map((model) => [model.id, model]));
-      const models = ((await response.json()) as TogetherModel[])
-        .filter((model) => CHAT_TYPES.has(model.type ?? ''))
-        .map(
-          (model): ModelInfo =>
-            scored.get(model.id) ?? {
-              id: model.id,
-              name: model.display_name ?? model.id,
-              vendor: (model.organization ?? model.id.split('/')[0]).toLowerCase(),
-              quality: UNSCORED_QUALITY,
-              nsfw: true,
-              thinking: false,
-            },
-        );
+      const models = (await this.fetchChatModels()).map(
+        (model): ModelInfo =>
+          scored.get(model.id) ?? {
+            id: model.id,
+            name: model.display_name ?? model.id,
+            vendor: (model.organization ?? model.id.split('/')[0]).toLowerCase(),
+            quality: UNSCORED_QUALITY,
+            nsfw: true,
+            thinking: false,
+          },
+      );
       if (models.length === 0) throw new Error('no chat or language model in the answer');
       this.listed = { models, expiresAt: Date.now() + LIST_TTL_MS };
     } catch (error) {
