@@ -3,7 +3,8 @@ import type { CharacterEntity } from '../characters/entities/character.entity.js
 import type { SettingsService } from '../common/settings/settings.service.js';
 import type { AppConfig } from '../config/app-config.js';
 import type { PromptBuilderService } from './prompt/prompt-builder.service.js';
-import { estimateTokens, fitHistory, ReplyContextService } from './reply-context.service.js';
+import { fitHistory, ReplyContextService } from './reply-context.service.js';
+import { estimateTokens } from './storytelling/lorebook.js';
 
 const message = (chars: number, label = '') => ({ content: label.padEnd(chars, '.') });
 

@@ -1,3 +1,4 @@
+import { estimateTokens } from './storytelling/lorebook.js';
 import { BadRequestException, ForbiddenException, Injectable } from '@nestjs/common';
 import { capMaxTokens, type LimitTier } from '../auth/tiers.js';
 import type { CharacterEntity } from '../characters/entities/character.entity.js';
@@ -15,9 +16,6 @@ import { isDndChat } from './storytelling/dnd.js';
 
 /** The prompt stays within about this many tokens (spec: sliding window of ~24k tokens). */
 export const CONTEXT_TOKEN_BUDGET = 24_000;
-
-/** Cheap estimate for fitting the window: about four characters per token. */
-export const estimateTokens = (text: string): number => Math.ceil(text.length / 4);
 
 const estimateMessages = (messages: readonly ChatMessage[]): number =>
   messages.reduce((total, message) => total + estimateTokens(message.content), 0);
