@@ -243,6 +243,10 @@ export abstract class OpenAiCompatibleProvider implements LlmProvider {
     let content = '';
     let reported: OpenAI.CompletionUsage | undefined;
     let finished = false;
+    // A response that just ends (a proxy timing out, a provider dying behind its load
+    // balancer) raises nothing in the SDK: only a finish_reason or the usage chunk says the
+    // model got to the end, so without either the text is a fragment, not a reply.
+    let completed = false;
     try {
       const stream = await this.client.chat.completions.create(
         this.requestBody(model, messages, config),
@@ -250,6 +254,7 @@ export abstract class OpenAiCompatibleProvider implements LlmProvider {
       );
       for await (const chunk of stream) {
         if (chunk.usage) reported = chunk.usage;
+        if (chunk.usage || chunk.choices[0]?.finish_reason) completed = true;
         const delta = chunk.choices[0]?.delta as DeltaWithReasoning | undefined;
         if (!delta?.content && !delta?.reasoning_content && !delta?.reasoning) continue;
         alive = active = true;
@@ -273,6 +278,14 @@ export abstract class OpenAiCompatibleProvider implements LlmProvider {
     }
     signal?.throwIfAborted();
     if (silence) throw timeoutError();
+    if (!completed) {
+      throw new UpstreamError(
+        this.name,
+        model,
+        'connection',
+        'the stream ended before the reply was finished',
+      );
+    }
 
     const tail = filter.flush();
     if (tail) {
