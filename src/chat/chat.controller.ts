@@ -22,12 +22,14 @@ import {
   ApiOkResponse,
   ApiOperation,
   ApiProduces,
+  ApiServiceUnavailableResponse,
   ApiTags,
+  ApiTooManyRequestsResponse,
 } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { MessageThrottle } from '../auth/rate-limit/rate-limits.js';
 import { AnonSession, ApiAnonSession } from '../common/auth/anon-session.js';
-import { Authenticated, Guest } from '../common/auth/access.decorators.js';
+import { AdminOnly, Authenticated, Guest } from '../common/auth/access.decorators.js';
 import { type AuthUser, CurrentUser } from '../common/auth/auth-user.js';
 import { ErrorResponseDto } from '../common/http/error-response.dto.js';
 import { streamSse } from '../common/http/sse.js';
@@ -39,10 +41,12 @@ import {
   GenerationOptionsDto,
   MessagePageDto,
   MessagesQueryDto,
+  PersonaReplyResponseDto,
   ReplyEventDto,
   SendMessageDto,
   StopResponseDto,
 } from './dto/message.dto.js';
+import { PersonaReplyService } from './persona-reply.service.js';
 import { ReplyService } from './reply.service.js';
 
 const ChatId = () => Param('id', new ParseUUIDPipe());
@@ -83,6 +87,7 @@ export class ChatController {
   constructor(
     private readonly chats: ChatService,
     private readonly replies: ReplyService,
+    private readonly personaReplies: PersonaReplyService,
   ) {}
 
   // Declared before ':id' routes, so the path is never taken for a chat id.
@@ -190,6 +195,28 @@ export class ChatController {
     @Res() res: Response,
   ): Promise<void> {
     streamSse(res, await this.replies.editLast(id, dto, caller));
+  }
+
+  @Post(':id/generate-persona-reply')
+  @AdminOnly()
+  @MessageThrottle()
+  @HttpCode(200)
+  @ApiOperation({
+    summary: "Ghostwrite the user's next message as their persona (admin; not saved)",
+    description:
+      'Not streamed. Takes the same generation options as regenerate; nothing is saved, but ' +
+      'the call counts toward the daily message limit (given back if the model fails).',
+  })
+  @ApiOkResponse({ type: PersonaReplyResponseDto })
+  @ApiChatNotFound()
+  @ApiTooManyRequestsResponse({ type: ErrorResponseDto, description: 'Daily limit reached' })
+  @ApiServiceUnavailableResponse({ type: ErrorResponseDto, description: 'The model failed' })
+  generatePersonaReply(
+    @ChatId() id: string,
+    @Body() dto: GenerationOptionsDto,
+    @CurrentUser() user: AuthUser,
+  ): Promise<PersonaReplyResponseDto> {
+    return this.personaReplies.write(id, dto, user);
   }
 
   @Get(':id/stream')

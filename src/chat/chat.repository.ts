@@ -33,15 +33,24 @@ export interface ContextMessage {
   id: number;
   role: MessageRole;
   content: string;
+  /** The server's rolls for the [ROLL] tags of a GM reply, reported on the next turn. */
+  diceRolls?: unknown;
+}
+
+/** A chat claimed for summarizing, as it stood when claimed. */
+export interface SummaryClaim {
+  summary: string | null;
+  summarizedThroughId: number | null;
+  language: Language;
 }
 
 type Row = Record<string, unknown>;
 
 const CHAT_COLUMNS = `c.id, c.user_id, c.character_id, c.persona_name, c.persona_description,
-  c.anon_session_id, c.campaign_id, c.title, c.language, c.summary, c.message_count,
-  c.created_at, c.updated_at`;
+  c.anon_session_id, c.campaign_id, c.title, c.language, c.summary, c.summarized_through_id,
+  c.summarizing_until, c.message_count, c.created_at, c.updated_at`;
 const MESSAGE_COLUMNS = `id, chat_id, role, content, status, model_used, prompt_tokens,
-  completion_tokens, dice_rolls, encounter_state, created_at`;
+  completion_tokens, dice_rolls, encounter_state, lorebook_entries, created_at`;
 
 const toChat = (row: Row): ChatEntity => ({
   id: row.id as string,
@@ -54,6 +63,8 @@ const toChat = (row: Row): ChatEntity => ({
   title: row.title as string | null,
   language: row.language as Language,
   summary: row.summary as string | null,
+  summarizedThroughId: row.summarized_through_id as string | null,
+  summarizingUntil: row.summarizing_until as Date | null,
   messageCount: row.message_count as number,
   createdAt: row.created_at as Date,
   updatedAt: row.updated_at as Date,
@@ -71,6 +82,7 @@ const toMessage = (row: Row, prefix = ''): MessageEntity => ({
   completionTokens: row[`${prefix}completion_tokens`] as number | null,
   diceRolls: row[`${prefix}dice_rolls`] as MessageEntity['diceRolls'],
   encounterState: row[`${prefix}encounter_state`] as MessageEntity['encounterState'],
+  lorebookEntries: row[`${prefix}lorebook_entries`] as MessageEntity['lorebookEntries'],
   createdAt: row[`${prefix}created_at`] as Date,
 });
 
@@ -154,7 +166,7 @@ export class ChatRepository {
               m.status AS m_status, m.model_used AS m_model_used,
               m.prompt_tokens AS m_prompt_tokens, m.completion_tokens AS m_completion_tokens,
               m.dice_rolls AS m_dice_rolls, m.encounter_state AS m_encounter_state,
-              m.created_at AS m_created_at
+              m.lorebook_entries AS m_lorebook_entries, m.created_at AS m_created_at
        FROM chat c
        LEFT JOIN LATERAL (
          SELECT ${MESSAGE_COLUMNS} FROM message WHERE chat_id = c.id ORDER BY id DESC LIMIT 1
@@ -190,16 +202,97 @@ export class ChatRepository {
     return rows.map((row) => toMessage(row));
   }
 
-  /** The latest `limit` messages up to and including `uptoId`, oldest first. */
-  async contextMessages(chatId: string, uptoId: number, limit: number): Promise<ContextMessage[]> {
+  /**
+   * The latest `limit` messages up to and including `uptoId`, oldest first; only those after
+   * `afterId` (the summary covers the earlier ones).
+   */
+  async contextMessages(
+    chatId: string,
+    uptoId: number,
+    limit: number,
+    afterId: number | string | null = null,
+  ): Promise<ContextMessage[]> {
+    const rows = await this.dataSource.query<
+      Array<{ id: string; role: MessageRole; content: string; dice_rolls: unknown }>
+    >(
+      `SELECT id, role, content, dice_rolls FROM message
+       WHERE chat_id = $1 AND id <= $2 AND id > $4
+       ORDER BY id DESC LIMIT $3`,
+      [chatId, uptoId, limit, afterId ?? 0],
+    );
+    return rows.reverse().map(({ id, role, content, dice_rolls }) => ({
+      id: Number(id),
+      role,
+      content,
+      diceRolls: dice_rolls,
+    }));
+  }
+
+  /**
+   * Claims the chat for summarizing when more than `trigger` of its messages are not yet
+   * summarized and no other summarizer holds it; null otherwise. One statement: of concurrent
+   * claims, the row lock lets one through and the others see its lease.
+   */
+  async claimSummary(
+    chatId: string,
+    trigger: number,
+    leaseSeconds: number,
+  ): Promise<SummaryClaim | null> {
+    const [rows] = (await this.dataSource.query(
+      `UPDATE chat c SET summarizing_until = now() + make_interval(secs => $3)
+       WHERE c.id = $1
+         AND (c.summarizing_until IS NULL OR c.summarizing_until < now())
+         AND (SELECT count(*) FROM (
+                SELECT 1 FROM message m
+                WHERE m.chat_id = c.id AND m.id > COALESCE(c.summarized_through_id, 0)
+                LIMIT $2::int + 1) pending) > $2::int
+       RETURNING c.summary, c.summarized_through_id, c.language`,
+      [chatId, trigger, leaseSeconds],
+    )) as [Row[], number];
+    const [row] = rows;
+    if (!row) return null;
+    return {
+      summary: row.summary as string | null,
+      summarizedThroughId:
+        row.summarized_through_id === null ? null : Number(row.summarized_through_id),
+      language: row.language as Language,
+    };
+  }
+
+  /** The messages the summary does not cover yet, oldest first. */
+  async unsummarizedMessages(
+    chatId: string,
+    afterId: number | null,
+  ): Promise<Array<{ id: number; role: MessageRole; content: string }>> {
     const rows = await this.dataSource.query<
       Array<{ id: string; role: MessageRole; content: string }>
-    >(
-      `SELECT id, role, content FROM message WHERE chat_id = $1 AND id <= $2
-       ORDER BY id DESC LIMIT $3`,
-      [chatId, uptoId, limit],
-    );
-    return rows.reverse().map((row) => ({ ...row, id: Number(row.id) }));
+    >(`SELECT id, role, content FROM message WHERE chat_id = $1 AND id > $2 ORDER BY id`, [
+      chatId,
+      afterId ?? 0,
+    ]);
+    return rows.map((row) => ({ ...row, id: Number(row.id) }));
+  }
+
+  /**
+   * Stores the new summary and gives the claim back; a no-op (false) when the boundary moved
+   * meanwhile, which only a summarizer whose lease ran out could see.
+   */
+  async saveSummary(
+    chatId: string,
+    summary: string,
+    throughId: number,
+    previousThroughId: number | null,
+  ): Promise<boolean> {
+    const [, updated] = (await this.dataSource.query(
+      `UPDATE chat SET summary = $2, summarized_through_id = $3, summarizing_until = NULL
+       WHERE id = $1 AND summarized_through_id IS NOT DISTINCT FROM $4::bigint`,
+      [chatId, summary, throughId, previousThroughId],
+    )) as [unknown, number];
+    return updated > 0;
+  }
+
+  async releaseSummaryClaim(chatId: string): Promise<void> {
+    await this.dataSource.query(`UPDATE chat SET summarizing_until = NULL WHERE id = $1`, [chatId]);
   }
 
   async delete(id: string): Promise<void> {

@@ -40,6 +40,7 @@ export interface FinishedReply {
   completionTokens: number;
   diceRolls: Array<Record<string, unknown>> | null;
   encounterState: Record<string, unknown> | null;
+  lorebookEntries: Array<{ id: number | string; name: string | null }> | null;
 }
 
 export interface StartedReply {
@@ -69,16 +70,17 @@ export class GenerationRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   /**
-   * Claims the chat, saves the user's message and reads the history the reply needs, in one
-   * round trip; null when a reply is already running. The history comes from the statement's
-   * snapshot, taken before the claim: a reply saved in between shows up as a message count
-   * that moved by more than our own message.
+   * Claims the chat, saves the user's message and reads the history the reply needs (messages
+   * after `afterId`, which the summary covers), in one round trip; null when a reply is already
+   * running. The history comes from the statement's snapshot, taken before the claim: a reply
+   * saved in between shows up as a message count that moved by more than our own message.
    */
   async startWithUserMessage(
     chatId: string,
     instanceId: string,
     content: string,
     historyLimit: number,
+    afterId: number | string | null = null,
   ): Promise<StartedReply | null> {
     const [row] = await this.dataSource.query<
       Array<{
@@ -98,13 +100,14 @@ export class GenerationRepository {
        SELECT (SELECT id FROM inserted) AS user_message_id,
               (SELECT message_count FROM counted) AS message_count,
               (SELECT message_count FROM chat WHERE id = $1) AS seen_count,
-              (SELECT json_agg(json_build_object('id', h.id, 'role', h.role, 'content', h.content)
+              (SELECT json_agg(json_build_object('id', h.id, 'role', h.role, 'content', h.content,
+                                                 'diceRolls', h.dice_rolls)
                                ORDER BY h.id)
-               FROM (SELECT id, role, content FROM message
-                     WHERE chat_id = $1 AND EXISTS (SELECT 1 FROM claimed)
+               FROM (SELECT id, role, content, dice_rolls FROM message
+                     WHERE chat_id = $1 AND id > $5 AND EXISTS (SELECT 1 FROM claimed)
                      ORDER BY id DESC LIMIT $4) h) AS history
        FROM async_commit`,
-      [chatId, instanceId, content, historyLimit],
+      [chatId, instanceId, content, historyLimit, afterId ?? 0],
     );
     if (row.user_message_id === null) return null;
     const messageCount = row.message_count!;
@@ -189,8 +192,9 @@ export class GenerationRepository {
        replaced AS (DELETE FROM message WHERE id = $3::bigint AND chat_id = $1 RETURNING id),
        inserted AS (
          INSERT INTO message (chat_id, role, content, status, model_used, prompt_tokens,
-                              completion_tokens, dice_rolls, encounter_state)
-         SELECT id, 'assistant', $4::text, $5::text, $6::text, $7::int, $8::int, $9::jsonb, $10::jsonb
+                              completion_tokens, dice_rolls, encounter_state, lorebook_entries)
+         SELECT id, 'assistant', $4::text, $5::text, $6::text, $7::int, $8::int, $9::jsonb,
+                $10::jsonb, $11::jsonb
          FROM chat WHERE id = $1
          RETURNING id),
        counted AS (
@@ -210,6 +214,7 @@ export class GenerationRepository {
         reply.completionTokens,
         reply.diceRolls === null ? null : JSON.stringify(reply.diceRolls),
         reply.encounterState === null ? null : JSON.stringify(reply.encounterState),
+        reply.lorebookEntries === null ? null : JSON.stringify(reply.lorebookEntries),
       ],
     );
     return row.id === null ? null : Number(row.id);

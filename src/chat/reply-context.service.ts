@@ -12,7 +12,9 @@ import type { ContextMessage } from './chat.repository.js';
 import type { GenerationOptionsDto } from './dto/message.dto.js';
 import type { ChatEntity } from './entities/chat.entity.js';
 import { PromptBuilderService } from './prompt/prompt-builder.service.js';
+import { type DiceResult, formatDiceInjection } from './storytelling/dice.js';
 import { isDndChat } from './storytelling/dnd.js';
+import { type LorebookEntryRef, selectLorebookEntries } from './storytelling/lorebook.js';
 
 /** The prompt stays within about this many tokens (spec: sliding window of ~24k tokens). */
 export const CONTEXT_TOKEN_BUDGET = 24_000;
@@ -41,6 +43,34 @@ export interface ContextInput {
   userIsAdult: boolean;
 }
 
+/** What a reply is written from. */
+export interface ReplyContext {
+  messages: ChatMessage[];
+  /** The lorebook entries the system prompt carries, recorded on the reply. */
+  lorebook: LorebookEntryRef[];
+}
+
+const isDiceResult = (value: unknown): value is DiceResult => {
+  const roll = value as Partial<DiceResult> | null;
+  return (
+    typeof roll === 'object' &&
+    roll !== null &&
+    typeof roll.notation === 'string' &&
+    typeof roll.total === 'number' &&
+    typeof roll.modifier === 'number' &&
+    Array.isArray(roll.rolls) &&
+    roll.rolls.every((die) => typeof die === 'number')
+  );
+};
+
+/** The rolls stored on a message (jsonb, so checked rather than trusted). */
+const diceOf = (value: unknown): DiceResult[] =>
+  Array.isArray(value)
+    ? value
+        .filter(isDiceResult)
+        .map((roll) => ({ ...roll, description: String(roll.description ?? '') }))
+    : [];
+
 /** Which provider(s) answer, as LlmService.stream takes it. */
 export type ReplyRoute = Pick<LlmRequest, 'provider' | 'providers'> & { model?: string };
 
@@ -58,10 +88,20 @@ export class ReplyContextService {
   ) {}
 
   async messages(input: ContextInput): Promise<ChatMessage[]> {
+    return (await this.build(input)).messages;
+  }
+
+  async build(input: ContextInput): Promise<ReplyContext> {
     const { chat, character, history } = input;
     const isDnd = isDndChat({ campaignId: chat.campaignId, tags: character.tags });
     const earlier = history.slice(0, -1);
     const newest = history[history.length - 1];
+    const lastReply = earlier.findLast((message) => message.role === 'assistant');
+    // Keys are looked for in the book's scan_depth latest messages, the new one included.
+    const lorebook = selectLorebookEntries(
+      character.characterBook,
+      history.map((message) => message.content),
+    );
     const [system, postHistory] = await Promise.all([
       this.prompts.systemPrompt({
         character,
@@ -69,28 +109,34 @@ export class ReplyContextService {
         language: chat.language,
         userIsAdult: input.userIsAdult,
         isDnd,
+        lorebook,
         summary: chat.summary,
       }),
       this.prompts.postHistory({
         language: chat.language,
         chatId: chat.id,
         messageCount: input.messageCount,
-        lastAssistantText:
-          earlier.findLast((message) => message.role === 'assistant')?.content ?? null,
+        lastAssistantText: lastReply?.content ?? null,
         contentRating: character.contentRating,
         isDnd,
         userIsAdult: input.userIsAdult,
         isFiction: this.config.site.mode === 'fiction',
       }),
     ]);
+    // The rolls the GM asked for last turn, so it narrates their outcome first.
+    const dice = formatDiceInjection(diceOf(lastReply?.diceRolls), chat.language);
     // Closest to the new message is where an instruction weighs most.
     const tail: ChatMessage[] = [
+      ...(dice ? [{ role: 'system' as const, content: dice }] : []),
       ...(postHistory ? [{ role: 'system' as const, content: postHistory }] : []),
       { role: newest.role, content: newest.content },
     ];
     const budget = CONTEXT_TOKEN_BUDGET - estimateTokens(system) - estimateMessages(tail);
     const kept = fitHistory(earlier, budget).map(({ role, content }) => ({ role, content }));
-    return [{ role: 'system', content: system }, ...kept, ...tail];
+    return {
+      messages: [{ role: 'system', content: system }, ...kept, ...tail],
+      lorebook: lorebook.fired,
+    };
   }
 
   /** The prompt size the messages stand for, when the provider reports no usage. */

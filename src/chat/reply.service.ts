@@ -6,15 +6,24 @@ import { CharactersService } from '../characters/characters.service.js';
 import type { CharacterEntity } from '../characters/entities/character.entity.js';
 import type { SseSource } from '../common/http/sse.js';
 import { LlmService } from '../llm/llm.service.js';
-import type { ChatMessage, GenerationConfig, LlmStreamEvent } from '../llm/llm.types.js';
+import type { GenerationConfig, LlmStreamEvent } from '../llm/llm.types.js';
 import type { ChatCaller } from './chat-caller.js';
+import { ChatSummarizer } from './chat-summarizer.service.js';
 import { ChatRepository, type ContextMessage } from './chat.repository.js';
 import { ChatService } from './chat.service.js';
+import { characterName } from './dto/chat.dto.js';
 import type { GenerationOptionsDto, SendMessageDto, StopResponseDto } from './dto/message.dto.js';
 import type { ChatEntity } from './entities/chat.entity.js';
-import { GenerationRepository } from './generation.repository.js';
-import { ReplyContextService, type ReplyRoute } from './reply-context.service.js';
+import { type FinishedReply, GenerationRepository } from './generation.repository.js';
+import {
+  type ReplyContext,
+  ReplyContextService,
+  type ReplyRoute,
+} from './reply-context.service.js';
+import { parseEncounterState, parseRollTags, rollDice } from './storytelling/dice.js';
+import { isDndChat } from './storytelling/dnd.js';
 import { estimateTokens } from './storytelling/lorebook.js';
+import { SUMMARY_TRIGGER_MESSAGES } from './storytelling/summarizer.js';
 import { replyErrorMessage } from './reply-errors.js';
 import type { LiveReply } from './streaming/live-reply.js';
 import type { ReplyEvent, ReplyOutcome } from './streaming/reply-event.js';
@@ -47,6 +56,27 @@ const contextLimit = (caller: ChatCaller): number => TIER_LIMITS[tierOf(caller)]
 const busy = () =>
   new ConflictException('A reply is being written in this chat: wait for it or stop it');
 
+/** What the user is called in summaries when the chat has no persona. */
+const USER_SPEAKER = 'User';
+
+/**
+ * The game of a campaign reply: the server rolls the dice its [ROLL] tags ask for and takes its
+ * last [STATE {…}]. Malformed tags are skipped; other chats' replies are not read for tags.
+ */
+function gameOf(
+  job: ReplyJob,
+  content: string,
+): Pick<FinishedReply, 'diceRolls' | 'encounterState'> {
+  if (!isDndChat({ campaignId: job.chat.campaignId, tags: job.character.tags })) {
+    return { diceRolls: null, encounterState: null };
+  }
+  const rolls = parseRollTags(content).map((spec) => ({ ...rollDice(spec) }));
+  return {
+    diceRolls: rolls.length > 0 ? rolls : null,
+    encounterState: parseEncounterState(content),
+  };
+}
+
 /**
  * Writing replies: send, regenerate, edit the last message, follow, stop. A reply takes a
  * message from the quota and claims the chat (one reply per chat, across instances), then
@@ -68,6 +98,7 @@ export class ReplyService {
     private readonly llm: LlmService,
     private readonly context: ReplyContextService,
     private readonly registry: ReplyRegistry,
+    private readonly summarizer: ChatSummarizer,
   ) {}
 
   /** Saves the user's message and starts the reply. */
@@ -82,6 +113,7 @@ export class ReplyService {
         this.registry.instanceId,
         dto.content,
         contextLimit(caller) - 1,
+        prepared.chat.summarizedThroughId,
       );
       if (!started) throw busy();
       const { userMessageId, messageCount, history } = started;
@@ -237,9 +269,9 @@ export class ReplyService {
    * the chat is claimed.
    */
   private async generate(job: ReplyJob, history?: ContextMessage[] | null): Promise<LiveReply> {
-    let messages: ChatMessage[];
+    let context: ReplyContext;
     try {
-      messages = await this.context.messages({
+      context = await this.context.build({
         ...job,
         history:
           history ??
@@ -247,22 +279,26 @@ export class ReplyService {
             job.chat.id,
             job.userMessageId,
             contextLimit(job.caller),
+            job.chat.summarizedThroughId,
           )),
       });
     } catch (error) {
       await this.generations.release(job.chat.id, this.registry.instanceId);
       throw error;
     }
-    return this.registry.start(job.chat.id, (reply) => this.run(reply, job, messages));
+    return this.registry.start(job.chat.id, (reply) => this.run(reply, job, context));
   }
 
-  /** Streams the reply into `reply`, saves it, then counts its tokens; never throws. */
-  private async run(reply: LiveReply, job: ReplyJob, messages: ChatMessage[]): Promise<void> {
+  /**
+   * Streams the reply into `reply`, saves it, then counts its tokens and summarizes the chat
+   * if it has grown long; never throws.
+   */
+  private async run(reply: LiveReply, job: ReplyJob, context: ReplyContext): Promise<void> {
     let usage: Usage | undefined;
     let failure: unknown;
     try {
       const events = this.llm.stream({
-        messages,
+        messages: context.messages,
         provider: job.route.provider,
         providers: job.route.providers,
         config: job.config,
@@ -278,7 +314,7 @@ export class ReplyService {
     let outcome: ReplyOutcome;
     let tokens = 0;
     try {
-      ({ outcome, tokens } = await this.conclude(reply, job, messages, usage, failure));
+      ({ outcome, tokens } = await this.conclude(reply, job, context, usage, failure));
     } catch (error) {
       this.logger.error(
         `Reply in chat ${job.chat.id} could not be saved: ${(error as Error).stack ?? error}`,
@@ -287,12 +323,22 @@ export class ReplyService {
       outcome = { type: 'error', message: replyErrorMessage(error, this.isAdmin(job)) };
     }
     this.registry.finish(reply, outcome);
-    // Counted after the client has its answer: nobody waits for this write.
+    // After the client has its answer: nobody waits for these.
+    if (outcome.type === 'done' && outcome.message_id !== null) this.summarizeIfLong(job);
     if (tokens > 0 && job.caller.user) {
       await this.users.addTokensUsed(job.caller.user.id, tokens).catch((error: Error) => {
         this.logger.error(`Tokens of a reply in chat ${job.chat.id} not counted: ${error.message}`);
       });
     }
+  }
+
+  /** The chat's count bounds its unsummarized messages: shorter chats need no look. */
+  private summarizeIfLong(job: ReplyJob): void {
+    if (job.messageCount + 1 <= SUMMARY_TRIGGER_MESSAGES) return;
+    this.summarizer.trigger(job.chat.id, {
+      character: characterName(job.character, job.chat.language),
+      user: job.chat.personaName?.trim() || USER_SPEAKER,
+    });
   }
 
   /**
@@ -302,16 +348,22 @@ export class ReplyService {
   private async conclude(
     reply: LiveReply,
     job: ReplyJob,
-    messages: ChatMessage[],
+    context: ReplyContext,
     usage: Usage | undefined,
     failure: unknown,
   ): Promise<{ outcome: ReplyOutcome; tokens: number }> {
     const stopped = usage === undefined && reply.stopReason !== undefined;
-    const done = (messageId: number | null, remaining: number | null): ReplyOutcome => ({
+    const done = (
+      messageId: number | null,
+      remaining: number | null,
+      game?: Pick<FinishedReply, 'diceRolls' | 'encounterState'>,
+    ): ReplyOutcome => ({
       type: 'done',
       message_id: messageId,
       user_message_id: job.userMessageId,
       ...(job.caller.user === null && remaining !== null ? { anon_messages_left: remaining } : {}),
+      ...(game?.diceRolls ? { dice_rolls: game.diceRolls } : {}),
+      ...(game?.encounterState ? { encounter_state: game.encounterState } : {}),
       ...(stopped ? { stopped: true as const } : {}),
     });
     if (stopped ? !reply.content : usage === undefined || failure !== undefined) {
@@ -325,8 +377,9 @@ export class ReplyService {
       return { outcome: { type: 'error', message }, tokens: 0 };
     }
     // A stopped stream reports no usage: its tokens are estimated.
-    const promptTokens = usage?.promptTokens ?? this.context.estimate(messages);
+    const promptTokens = usage?.promptTokens ?? this.context.estimate(context.messages);
     const completionTokens = usage?.completionTokens ?? estimateTokens(reply.content);
+    const game = gameOf(job, reply.content);
     const messageId = await this.generations.finish(
       job.chat.id,
       this.registry.instanceId,
@@ -336,8 +389,8 @@ export class ReplyService {
         modelUsed: usage ? `${usage.provider}/${usage.model}` : null,
         promptTokens,
         completionTokens,
-        diceRolls: null,
-        encounterState: null,
+        ...game,
+        lorebookEntries: context.lorebook.length > 0 ? context.lorebook : null,
       },
       job.replaces,
     );
@@ -346,7 +399,7 @@ export class ReplyService {
       await this.quota.refund(job.ticket);
       return { outcome: { type: 'error', message: 'This chat was deleted' }, tokens };
     }
-    return { outcome: done(messageId, job.ticket.remaining), tokens };
+    return { outcome: done(messageId, job.ticket.remaining, game), tokens };
   }
 
   /** No reply was saved: the chat is free again and the message does not count. */

@@ -39,12 +39,16 @@ export interface AppConfig {
     embeddedPort: number;
   };
   jobs: { pollIntervalMs: number };
+  /** Other instances see an admin settings change within this long. */
+  settings: { cacheTtlMs: number };
   autonomous: {
     enabled: boolean;
     startupDelayMs: number;
     checkIntervalMs: number;
     imageModel: string;
   };
+  /** Providers the chat summarizer tries, in order (SUMMARY_PROVIDER_ORDER). */
+  chat: { summaryProviderOrder: LlmProviderName[] };
   storage: { avatarDir: string };
   dataDir: string;
   redisUrl?: string;
@@ -151,12 +155,16 @@ export function loadConfiguration(
       embeddedPort: env.EMBEDDED_PG_PORT,
     },
     jobs: { pollIntervalMs: env.JOBS_POLL_INTERVAL_MS },
+    settings: { cacheTtlMs: env.SETTINGS_CACHE_TTL_MS },
     autonomous: {
       // Off by default under test, so other suites never see scheduled jobs fire.
       enabled: env.AUTONOMOUS_ENABLED ?? env.NODE_ENV !== 'test',
       startupDelayMs: env.AUTONOMOUS_STARTUP_DELAY_MS,
       checkIntervalMs: env.AUTONOMOUS_CHECK_INTERVAL_MS,
       imageModel: env.AUTONOMOUS_IMAGE_MODEL,
+    },
+    chat: {
+      summaryProviderOrder: providerList('SUMMARY_PROVIDER_ORDER', env.SUMMARY_PROVIDER_ORDER),
     },
     storage: { avatarDir: resolve(env.AVATAR_DIR ?? join(dataDir, 'avatars')) },
     dataDir,

@@ -145,6 +145,13 @@ export class Environment {
   @IsInt()
   JOBS_POLL_INTERVAL_MS = 1000;
 
+  /** How long each instance trusts its copy of the admin settings; 0 reads them every time. */
+  @Transform(toInt)
+  @Min(0)
+  @Max(3_600_000)
+  @IsInt()
+  SETTINGS_CACHE_TTL_MS = 60_000;
+
   @IsString()
   ADMIN_EMAILS = '';
 
@@ -229,6 +236,10 @@ export class Environment {
   @Max(86_400_000)
   @IsInt()
   ERROR_DIGEST_INTERVAL_MS = 300_000;
+
+  /** Providers the chat summarizer tries, in this order (unknown names stop the process). */
+  @IsString()
+  SUMMARY_PROVIDER_ORDER = 'groq,cerebras,openrouter';
 
   /** Providers that model "auto" tries, in this order (unknown names stop the process). */
   @IsString()

@@ -98,6 +98,18 @@ export class MessagesQueryDto {
   before_id?: number;
 }
 
+/** A lorebook entry a reply's prompt carried. */
+export class LorebookEntryRefDto {
+  @ApiProperty({
+    oneOf: [{ type: 'integer' }, { type: 'string' }],
+    description: "The entry's id in the character book, else its position",
+  })
+  id: number | string;
+
+  @ApiProperty({ nullable: true, type: String, description: 'Its name (or comment)' })
+  name: string | null;
+}
+
 export class MessageResponseDto {
   @ApiProperty()
   id: number;
@@ -128,6 +140,13 @@ export class MessageResponseDto {
 
   @ApiProperty({ nullable: true, type: 'object', additionalProperties: true })
   encounter_state: Record<string, unknown> | null;
+
+  @ApiProperty({
+    nullable: true,
+    type: [LorebookEntryRefDto],
+    description: "Replies: the character book's entries their prompt carried",
+  })
+  lorebook_entries: LorebookEntryRefDto[] | null;
 
   @ApiProperty()
   created_at: string;
@@ -185,10 +204,20 @@ export class ReplyEventDto {
   @ApiPropertyOptional({ description: 'done, guests: messages left in the session' })
   anon_messages_left?: number;
 
-  @ApiPropertyOptional({ type: 'array', items: { type: 'object' } })
+  @ApiPropertyOptional({
+    type: 'array',
+    items: { type: 'object' },
+    description:
+      "done, campaigns: the server's rolls for the [ROLL] tags of the reply " +
+      '(notation, description, rolls, modifier, total)',
+  })
   dice_rolls?: Array<Record<string, unknown>>;
 
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true })
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    description: 'done, campaigns: the [STATE {…}] the reply reported',
+  })
   encounter_state?: Record<string, unknown>;
 
   @ApiPropertyOptional({ description: 'done: the reply was stopped; the part so far was kept' })
@@ -208,5 +237,11 @@ export const toMessageResponse = (message: MessageEntity): MessageResponseDto =>
   completion_tokens: message.completionTokens,
   dice_rolls: message.diceRolls,
   encounter_state: message.encounterState,
+  lorebook_entries: message.lorebookEntries,
   created_at: message.createdAt.toISOString(),
 });
+
+export class PersonaReplyResponseDto {
+  @ApiProperty({ description: "The suggested next message of the user's persona (not saved)" })
+  content: string;
+}

@@ -52,6 +52,10 @@ export class MessageEntity {
   @Column({ type: 'jsonb', nullable: true })
   encounterState: Record<string, unknown> | null;
 
+  /** The character's lorebook entries this reply's prompt carried, as `{id, name}`. */
+  @Column({ type: 'jsonb', nullable: true })
+  lorebookEntries: Array<{ id: number | string; name: string | null }> | null;
+
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt: Date;
 }

@@ -1,4 +1,5 @@
-import { BadRequestException, Injectable } from '@nestjs/common';
+import { BadRequestException, Injectable, Optional } from '@nestjs/common';
+import { InjectConfig, type AppConfig } from '../../config/app-config.js';
 import { KeyValueRepository } from './key-value.repository.js';
 import {
   isSettingKey,
@@ -9,20 +10,30 @@ import {
 } from './settings.registry.js';
 
 const PREFIX = 'setting.';
+/** The default of SETTINGS_CACHE_TTL_MS. */
 export const SETTINGS_CACHE_TTL_MS = 60_000;
 
 type Listener = (key: SettingKey, value: unknown) => void;
 
 /**
- * Typed admin settings, stored as `setting.<key>` rows. Reads are cached for 60 s: a change
- * applies at once on the instance that made it and within the TTL on every other instance.
+ * Typed admin settings, stored as `setting.<key>` rows. Reads are cached for
+ * SETTINGS_CACHE_TTL_MS (60 s): a change applies at once on the instance that made it and
+ * within the TTL on every other instance.
  */
 @Injectable()
 export class SettingsService {
   private cache?: { values: Map<string, string>; expiresAt: number };
   private readonly listeners: Listener[] = [];
+  private readonly ttlMs: number;
+  /** Bumped by every write here, so a read that raced with one is not cached. */
+  private version = 0;
 
-  constructor(private readonly store: KeyValueRepository) {}
+  constructor(
+    private readonly store: KeyValueRepository,
+    @Optional() @InjectConfig() config?: AppConfig,
+  ) {
+    this.ttlMs = config?.settings.cacheTtlMs ?? SETTINGS_CACHE_TTL_MS;
+  }
 
   async get<K extends SettingKey>(key: K): Promise<SettingValue<K>> {
     const stored = (await this.storedValues()).get(key);
@@ -52,6 +63,7 @@ export class SettingsService {
     if (problem) throw new BadRequestException(problem);
     await this.store.set(PREFIX + key, JSON.stringify(value));
     this.cache = undefined;
+    this.version++;
     for (const listener of this.listeners) listener(key, value);
   }
 
@@ -62,9 +74,11 @@ export class SettingsService {
 
   private async storedValues(): Promise<Map<string, string>> {
     if (this.cache && this.cache.expiresAt > Date.now()) return this.cache.values;
+    const version = this.version;
     const rows = await this.store.getByPrefix(PREFIX);
     const values = new Map([...rows].map(([key, value]) => [key.slice(PREFIX.length), value]));
-    this.cache = { values, expiresAt: Date.now() + SETTINGS_CACHE_TTL_MS };
+    // A read that started before a write here may hold the old value: use it, don't keep it.
+    if (version === this.version) this.cache = { values, expiresAt: Date.now() + this.ttlMs };
     return values;
   }
 }

@@ -1,0 +1,90 @@
+import { Injectable, ServiceUnavailableException } from '@nestjs/common';
+import { TIER_LIMITS } from '../auth/tiers.js';
+import { MessageQuotaService } from '../auth/usage/message-quota.service.js';
+import { CharactersService } from '../characters/characters.service.js';
+import type { AuthUser } from '../common/auth/auth-user.js';
+import { LlmRequestFailedError } from '../llm/llm.errors.js';
+import { LlmService } from '../llm/llm.service.js';
+import type { ChatMessage } from '../llm/llm.types.js';
+import { ChatRepository } from './chat.repository.js';
+import { ChatService } from './chat.service.js';
+import { characterName } from './dto/chat.dto.js';
+import type { GenerationOptionsDto, PersonaReplyResponseDto } from './dto/message.dto.js';
+import { PromptTemplatesService } from './prompt/prompt-templates.service.js';
+import { CONTEXT_TOKEN_BUDGET, fitHistory, ReplyContextService } from './reply-context.service.js';
+import { replyErrorMessage } from './reply-errors.js';
+import { stripGameTags } from './storytelling/dice.js';
+import { estimateTokens } from './storytelling/lorebook.js';
+import { buildPersonaReplyPrompt } from './storytelling/persona-reply.js';
+
+/**
+ * Persona ghostwriting (admin only): the model writes the user's next message as their persona.
+ * Nothing is saved, but the call takes a message from the daily limit like a reply does.
+ */
+@Injectable()
+export class PersonaReplyService {
+  constructor(
+    private readonly chats: ChatService,
+    private readonly messages: ChatRepository,
+    private readonly characters: CharactersService,
+    private readonly templates: PromptTemplatesService,
+    private readonly quota: MessageQuotaService,
+    private readonly llm: LlmService,
+    private readonly context: ReplyContextService,
+  ) {}
+
+  async write(
+    chatId: string,
+    options: GenerationOptionsDto,
+    user: AuthUser,
+  ): Promise<PersonaReplyResponseDto> {
+    const { chat } = await this.chats.requireOwned(chatId, { user });
+    const [character, route, latest] = await Promise.all([
+      this.characters.findVisible(chat.characterId, user),
+      this.context.route(options.model, true),
+      this.messages.messages(chat.id, TIER_LIMITS[user.tier].contextMessages),
+    ]);
+    const boundary = chat.summarizedThroughId === null ? 0 : Number(chat.summarizedThroughId);
+    // The model plays the persona, so the roles swap: the character's lines are what it answers
+    // and the user's own earlier lines are its style model. The history then ends on a user turn,
+    // which every provider accepts (a trailing assistant turn some would merely continue).
+    const history: ChatMessage[] = latest
+      .filter((message) => Number(message.id) > boundary && message.role !== 'system')
+      .reverse()
+      .map((message) => ({
+        role: message.role === 'user' ? 'assistant' : 'user',
+        content: stripGameTags(message.content),
+      }));
+    const lang = chat.language;
+    const instructions = buildPersonaReplyPrompt(
+      { name: chat.personaName, description: chat.personaDescription },
+      { name: characterName(character, lang) },
+      lang,
+    );
+    const system = chat.summary?.trim()
+      ? `${instructions}\n\n${await this.templates.get('summary', lang)}\n${chat.summary.trim()}`
+      : instructions;
+    const kept = fitHistory(history, CONTEXT_TOKEN_BUDGET - estimateTokens(system));
+
+    const ticket = await this.quota.consume({ user });
+    try {
+      const result = await this.llm.generate({
+        messages: [{ role: 'system', content: system }, ...kept],
+        provider: route.provider,
+        providers: route.providers,
+        config: {
+          ...this.context.sampling(character, options, user.tier, lang),
+          ...(route.model ? { model: route.model } : {}),
+        },
+      });
+      return { content: result.content.trim() };
+    } catch (error) {
+      await this.quota.refund(ticket);
+      // Only admins call this: they get the attempts' details, as in a reply's error event.
+      if (error instanceof LlmRequestFailedError) {
+        throw new ServiceUnavailableException(replyErrorMessage(error, true));
+      }
+      throw error;
+    }
+  }
+}
