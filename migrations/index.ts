@@ -10,6 +10,8 @@ import { MessageQuota1763800400000 } from './1763800400000-MessageQuota.js';
 import { Chat1763800500000 } from './1763800500000-Chat.js';
 import { Admin1763800600000 } from './1763800600000-Admin.js';
 import { PageViews1763801000000 } from './1763801000000-PageViews.js';
+import { ChatStorytelling1763802300000 } from './1763802300000-ChatStorytelling.js';
+import { GroupChats1763803000000 } from './1763803000000-GroupChats.js';
 
 export const migrations: Function[] = [
   Foundation1763800000000,
@@ -21,4 +23,6 @@ export const migrations: Function[] = [
   Chat1763800500000,
   Admin1763800600000,
   PageViews1763801000000,
+  ChatStorytelling1763802300000,
+  GroupChats1763803000000,
 ];

@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthModule } from '../auth/auth.module.js';
 import { CharactersModule } from '../characters/characters.module.js';
 import { LlmModule } from '../llm/llm.module.js';
+import { ChatSummarizer } from './chat-summarizer.service.js';
 import { ChatController } from './chat.controller.js';
 import { ChatRepository } from './chat.repository.js';
 import { ChatService } from './chat.service.js';
@@ -10,6 +11,15 @@ import { ChatGenerationEntity } from './entities/chat-generation.entity.js';
 import { ChatEntity } from './entities/chat.entity.js';
 import { MessageEntity } from './entities/message.entity.js';
 import { GenerationRepository } from './generation.repository.js';
+import { PersonaReplyService } from './persona-reply.service.js';
+import { GroupChatMemberEntity } from './group/entities/group-chat-member.entity.js';
+import { GroupChatEntity } from './group/entities/group-chat.entity.js';
+import { GroupMessageEntity } from './group/entities/group-message.entity.js';
+import { GroupChatController } from './group/group-chat.controller.js';
+import { GroupChatRepository } from './group/group-chat.repository.js';
+import { GroupChatService } from './group/group-chat.service.js';
+import { GroupReplyService } from './group/group-reply.service.js';
+import { GroupRounds } from './group/group-rounds.js';
 import { PromptBuilderService } from './prompt/prompt-builder.service.js';
 import { PromptTemplatesService } from './prompt/prompt-templates.service.js';
 import { ReplyContextService } from './reply-context.service.js';
@@ -23,9 +33,16 @@ import { ReplyRegistry } from './streaming/reply-registry.js';
     AuthModule,
     CharactersModule,
     LlmModule,
-    TypeOrmModule.forFeature([ChatEntity, MessageEntity, ChatGenerationEntity]),
+    TypeOrmModule.forFeature([
+      ChatEntity,
+      MessageEntity,
+      ChatGenerationEntity,
+      GroupChatEntity,
+      GroupChatMemberEntity,
+      GroupMessageEntity,
+    ]),
   ],
-  controllers: [ChatController],
+  controllers: [ChatController, GroupChatController],
   providers: [
     PromptTemplatesService,
     PromptBuilderService,
@@ -36,6 +53,12 @@ import { ReplyRegistry } from './streaming/reply-registry.js';
     ReplyContextService,
     ChatService,
     ReplyService,
+    ChatSummarizer,
+    PersonaReplyService,
+    GroupChatRepository,
+    GroupRounds,
+    GroupChatService,
+    GroupReplyService,
   ],
   exports: [PromptTemplatesService, PromptBuilderService, ChatService],
 })

@@ -1,0 +1,149 @@
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Param,
+  ParseUUIDPipe,
+  Post,
+  Query,
+  Res,
+} from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProduces,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { Response } from 'express';
+import { MessageThrottle } from '../../auth/rate-limit/rate-limits.js';
+import { Authenticated } from '../../common/auth/access.decorators.js';
+import { type AuthUser, CurrentUser } from '../../common/auth/auth-user.js';
+import { ErrorResponseDto } from '../../common/http/error-response.dto.js';
+import { streamSse } from '../../common/http/sse.js';
+import { ChatListQueryDto } from '../dto/chat.dto.js';
+import { MessagesQueryDto } from '../dto/message.dto.js';
+import {
+  CreateGroupChatDto,
+  GroupChatDetailDto,
+  GroupChatPageDto,
+  GroupChatResponseDto,
+  GroupMessagePageDto,
+  GroupReplyEventDto,
+  SendGroupMessageDto,
+} from './dto/group-chat.dto.js';
+import { GroupChatService } from './group-chat.service.js';
+import { GroupReplyService } from './group-reply.service.js';
+
+const GroupChatId = () => Param('id', new ParseUUIDPipe());
+
+const ApiGroupChatNotFound = () =>
+  ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No such group chat of the caller' });
+
+/** Spec: group_chat/router.py — one user and up to three characters in one scene. */
+@ApiTags('group-chats')
+@ApiBadRequestResponse({ type: ErrorResponseDto })
+@Controller('group-chats')
+export class GroupChatController {
+  constructor(
+    private readonly groupChats: GroupChatService,
+    private readonly replies: GroupReplyService,
+  ) {}
+
+  @Post()
+  @Authenticated()
+  @ApiOperation({
+    summary: 'Start a group chat with 1 to 3 characters (they answer in the order given)',
+  })
+  @ApiCreatedResponse({ type: GroupChatResponseDto })
+  @ApiNotFoundResponse({
+    type: ErrorResponseDto,
+    description: 'A character does not exist or the caller may not see it',
+  })
+  create(
+    @Body() dto: CreateGroupChatDto,
+    @CurrentUser() user: AuthUser,
+  ): Promise<GroupChatResponseDto> {
+    return this.groupChats.create(dto, user);
+  }
+
+  @Get()
+  @Authenticated()
+  @ApiOperation({ summary: 'My group chats, latest activity first' })
+  @ApiOkResponse({ type: GroupChatPageDto })
+  list(@Query() query: ChatListQueryDto, @CurrentUser() user: AuthUser): Promise<GroupChatPageDto> {
+    return this.groupChats.list(query, user);
+  }
+
+  @Get(':id')
+  @Authenticated()
+  @ApiOperation({
+    summary: 'One of my group chats with its members and latest 50 messages',
+    description: 'Older messages: GET /api/group-chats/{id}/messages with before_id.',
+  })
+  @ApiOkResponse({ type: GroupChatDetailDto })
+  @ApiGroupChatNotFound()
+  get(@GroupChatId() id: string, @CurrentUser() user: AuthUser): Promise<GroupChatDetailDto> {
+    return this.groupChats.get(id, user);
+  }
+
+  @Get(':id/messages')
+  @Authenticated()
+  @ApiOperation({ summary: 'Messages of a group chat, a page at a time (cursor: before_id)' })
+  @ApiOkResponse({ type: GroupMessagePageDto })
+  @ApiGroupChatNotFound()
+  messages(
+    @GroupChatId() id: string,
+    @Query() query: MessagesQueryDto,
+    @CurrentUser() user: AuthUser,
+  ): Promise<GroupMessagePageDto> {
+    return this.groupChats.messages(id, query, user);
+  }
+
+  @Delete(':id')
+  @Authenticated()
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Delete one of my group chats with its messages' })
+  @ApiNoContentResponse()
+  @ApiGroupChatNotFound()
+  remove(@GroupChatId() id: string, @CurrentUser() user: AuthUser): Promise<void> {
+    return this.groupChats.remove(id, user);
+  }
+
+  @Post(':id/message')
+  @Authenticated()
+  @MessageThrottle()
+  @ApiOperation({
+    summary: 'Send a message; every character answers in turn in one stream',
+    description:
+      'Answers `text/event-stream`. The message is saved first; then each available ' +
+      'character, in member order, streams `data: {"type":"token","character_id":…,' +
+      '"content":…}` events followed by `{"type":"done","character_id":…,"message_id":…}` ' +
+      '(its reply is saved), and the stream closes with `{"type":"end","user_message_id":…}`. ' +
+      'A failure sends `{"type":"error","character_id":…,"message":…}` and ends the round: ' +
+      'replies already saved stay; when no character answered, the message is dropped ' +
+      '(user_message_id null) and does not count toward the daily limit. Replies are saved ' +
+      'even if the client disconnects. 429 also when the daily message limit is reached.',
+  })
+  @ApiProduces('text/event-stream')
+  @ApiOkResponse({ type: GroupReplyEventDto, description: 'A stream of GroupReplyEventDto events' })
+  @ApiGroupChatNotFound()
+  @ApiConflictResponse({
+    type: ErrorResponseDto,
+    description: 'The characters are still answering, or none of them is available any more',
+  })
+  async send(
+    @GroupChatId() id: string,
+    @Body() dto: SendGroupMessageDto,
+    @CurrentUser() user: AuthUser,
+    @Res() res: Response,
+  ): Promise<void> {
+    streamSse(res, await this.replies.send(id, dto, user));
+  }
+}
