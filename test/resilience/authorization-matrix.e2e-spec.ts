@@ -1,0 +1,580 @@
+/**
+ * The authorization matrix: every route the app answers, against every kind of caller.
+ *
+ * ROUTES below is the reviewed access rule of each route. The test fails when the app has a
+ * route that is not in the table (so a new route cannot ship unreviewed), when a route's
+ * declared decorator disagrees with the table, or when a caller gets what its rule forbids:
+ *
+ * | rule    | no token | guest session | free | premium | admin |
+ * | ------- | -------- | ------------- | ---- | ------- | ----- |
+ * | public  | ok       | ok            | ok   | ok      | ok    |
+ * | guest   | ok       | ok            | ok   | ok      | ok    |
+ * | user    | 401      | 401           | ok   | ok      | ok    |
+ * | premium | 401      | 401           | 403  | ok      | ok    |
+ * | admin   | 401      | 401           | 403  | 403     | ok    |
+ *
+ * "ok" is any answer but 401 and 403 (bodies may be refused with 400, ids may be unknown), and
+ * on routes of an owned resource (`owned`) also not 404: each caller acts on its own real chat,
+ * character, persona… Then someone else of the same standing (another user, another guest
+ * session, another admin) calls the route on that resource and must be refused (`intruder`:
+ * 404 by default, the resource being hidden). REFERENCES adds routes that name someone else's
+ * private resource in passing (a chat with another user's persona, a fork of a private draft).
+ * No call may answer 5xx, and nothing may be logged at error level.
+ *
+ * Path parameters of routes that are not about an owned resource get made-up values (a fresh UUID, 'nope'), so admin routes touch no setting, user or task of the test.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { randomUUID } from 'node:crypto';
+import { RELAXED_AUTH_ENV } from '../support/auth.js';
+import { startFakeGoogle, type FakeGoogle } from '../support/fake-google.js';
+import { startFakeLlm, type FakeLlm } from '../support/fake-llm.js';
+import { appRoutes, type AppRoute } from '../support/routes.js';
+import { createTestApp, type TestApp } from '../support/test-app.js';
+import { createUser } from '../support/users.js';
+import { llmEnv, publicCharacter } from '../chat/chat-support.js';
+
+type Rule = 'public' | 'guest' | 'user' | 'premium' | 'admin';
+/** Resources with an owner, created for each caller that may own one. */
+type Kind = 'chat' | 'character' | 'persona' | 'groupChat';
+
+/** Placeholders in `params`: the caller's own resource of the entry's `owned` kind, a public character. */
+const OWN = Symbol('own resource');
+const PUBLIC_ID = Symbol('public character id');
+const PUBLIC_SLUG = Symbol('public character slug');
+type Param = string | typeof OWN | typeof PUBLIC_ID | typeof PUBLIC_SLUG;
+
+interface Fixtures {
+  /** Two public characters of a third user (the author). */
+  characters: Array<{ id: string; slug: string }>;
+}
+
+interface Entry {
+  rule: Rule;
+  /** The route acts on a resource with an owner: callers use their own; others are refused. */
+  owned?: Kind;
+  /** What someone else gets on the owner's resource (default 404: it is hidden). */
+  intruder?: 403 | 404;
+  /** Path parameters; default: OWN for `:id` on owned routes, a fresh UUID for `…id`, else 'nope'. */
+  params?: Record<string, Param>;
+  /** JSON body of POST/PUT/PATCH (default `{}`). */
+  body?: unknown;
+  bodyFor?: (fixtures: Fixtures) => unknown;
+  /** Sent as multipart with a small PNG in `file`. */
+  upload?: true;
+  /** Mounted on Express directly, outside Nest and its guard (Swagger UI): no decorator. */
+  raw?: true;
+}
+
+/** An idea the fake model answers with a valid character draft (POST /api/characters/generate). */
+const DRAFT_IDEA = 'a lighthouse keeper who collects storms';
+const DRAFT = {
+  name: 'Keeper Ansel',
+  description: 'A lighthouse keeper who bottles storms.',
+  personality: 'patient, wry',
+  scenario: 'The lamp room at night.',
+  greeting: 'Ansel sets down a jar of thunder. "Mind the glass."',
+  example_dialogues: '{{user}}: Hi\n{{char}}: "Evening."',
+  appearance: 'Oilskin coat.',
+  speech_pattern: 'Slow, salty.',
+  tags: 'sea',
+  structured_tags: 'drama',
+  response_length: 'medium',
+  content_rating: 'sfw',
+};
+const groupChatBody = ({ characters }: Fixtures) => ({
+  character_ids: characters.map((character) => character.id),
+});
+const chatBody = ({ characters }: Fixtures) => ({
+  character_id: characters[0].id,
+  force_new: true,
+});
+
+// prettier-ignore
+const ROUTES: Record<string, Entry> = {
+  // health, metrics, docs
+  'GET /api/healthz':                           { rule: 'public' },
+  'GET /api/readyz':                            { rule: 'public' },
+  'GET /api/metrics':                           { rule: 'public' },
+  'GET /api/docs':                              { rule: 'public', raw: true },
+  'GET /api/docs/':                             { rule: 'public', raw: true },
+  'GET /api/docs/index.html':                   { rule: 'public', raw: true },
+  'GET /api/docs/LICENSE':                      { rule: 'public', raw: true },
+  'GET /api/docs/swagger-ui-init.js':           { rule: 'public', raw: true },
+  'GET /api/docs/docs/swagger-ui-init.js':      { rule: 'public', raw: true },
+  'GET /api/docs-json':                         { rule: 'public', raw: true },
+  'GET /api/docs-yaml':                         { rule: 'public', raw: true },
+
+  // auth
+  'GET /api/auth/challenge':                    { rule: 'public' },
+  'POST /api/auth/register':                    { rule: 'public' },
+  'POST /api/auth/login':                       { rule: 'public' },
+  'POST /api/auth/forgot-password':             { rule: 'public' },
+  'POST /api/auth/reset-password':              { rule: 'public' },
+  'GET /api/auth/me':                           { rule: 'user' },
+  'POST /api/auth/me/confirm-adult':            { rule: 'user' },
+  'GET /api/auth/google':                       { rule: 'public' },
+  'GET /api/auth/google/callback':              { rule: 'public' },
+
+  // models, tags, avatars, stats
+  'GET /api/models/:provider':                  { rule: 'public', params: { provider: 'groq' } },
+  'GET /api/tags':                              { rule: 'public' },
+  'GET /api/avatars/:file':                     { rule: 'public', params: { file: 'nope.png' } },
+  'GET /api/stats':                             { rule: 'public' },
+
+  // characters (private drafts are hidden from others; editing someone else's is refused)
+  'GET /api/characters':                        { rule: 'guest' },
+  'GET /api/characters/:idOrSlug':              { rule: 'guest', owned: 'character', params: { idOrSlug: OWN } },
+  'GET /api/characters/:id/export':             { rule: 'guest', owned: 'character' },
+  'GET /api/characters/:id/relations':          { rule: 'guest', owned: 'character' },
+  'POST /api/characters':                       { rule: 'user', body: { name: 'Matrix draft' } },
+  'POST /api/characters/import':                { rule: 'user', body: { name: 'Imported', description: 'A card.', first_mes: 'Hi.' } },
+  'POST /api/characters/generate':              { rule: 'user', body: { text: DRAFT_IDEA } },
+  'PUT /api/characters/:id':                    { rule: 'user', owned: 'character', intruder: 403, body: { description: 'Edited.' } },
+  'POST /api/characters/:id/avatar':            { rule: 'user', owned: 'character', intruder: 403, upload: true },
+  'DELETE /api/characters/:id':                 { rule: 'user', owned: 'character', intruder: 403 },
+  'POST /api/characters/:id/vote':              { rule: 'user', params: { id: PUBLIC_ID }, body: { value: 1 } },
+  'POST /api/characters/:id/favorite':          { rule: 'user', params: { id: PUBLIC_ID } },
+  'DELETE /api/characters/:id/favorite':        { rule: 'user', params: { id: PUBLIC_ID } },
+  'POST /api/characters/:id/fork':              { rule: 'user', params: { id: PUBLIC_ID } },
+  'POST /api/characters/:id/report':            { rule: 'user', params: { id: PUBLIC_ID }, body: { reason: 'spam' } },
+  'GET /api/me/favorites':                      { rule: 'user' },
+
+  // personas
+  'GET /api/personas':                          { rule: 'user' },
+  'POST /api/personas':                         { rule: 'user', body: { name: 'Matrix persona' } },
+  'GET /api/personas/:id':                      { rule: 'user', owned: 'persona' },
+  'PUT /api/personas/:id':                      { rule: 'user', owned: 'persona', body: { description: 'Edited.' } },
+  'DELETE /api/personas/:id':                   { rule: 'user', owned: 'persona' },
+
+  // chats (guests chat with an X-Anon-Session; someone else's chat is hidden)
+  'GET /api/chats/anon-limit':                  { rule: 'guest' },
+  'POST /api/chats':                            { rule: 'guest', bodyFor: chatBody },
+  'GET /api/chats':                             { rule: 'guest' },
+  'GET /api/chats/:id':                         { rule: 'guest', owned: 'chat' },
+  'GET /api/chats/:id/messages':                { rule: 'guest', owned: 'chat' },
+  'POST /api/chats/:id/message':                { rule: 'guest', owned: 'chat', body: { content: 'Hello there' } },
+  'POST /api/chats/:id/regenerate':             { rule: 'guest', owned: 'chat' },
+  'PUT /api/chats/:id/messages/last':           { rule: 'guest', owned: 'chat', body: { content: 'Hello again' } },
+  'GET /api/chats/:id/stream':                  { rule: 'guest', owned: 'chat' },
+  'POST /api/chats/:id/stop':                   { rule: 'guest', owned: 'chat' },
+  'DELETE /api/chats/:id':                      { rule: 'user', owned: 'chat' },
+  'POST /api/chats/:id/generate-persona-reply': { rule: 'admin', owned: 'chat' },
+
+  // group chats
+  'POST /api/group-chats':                      { rule: 'user', bodyFor: groupChatBody },
+  'GET /api/group-chats':                       { rule: 'user' },
+  'GET /api/group-chats/:id':                   { rule: 'user', owned: 'groupChat' },
+  'GET /api/group-chats/:id/messages':          { rule: 'user', owned: 'groupChat' },
+  'POST /api/group-chats/:id/message':          { rule: 'user', owned: 'groupChat', body: { content: 'Hello all' } },
+  'DELETE /api/group-chats/:id':                { rule: 'user', owned: 'groupChat' },
+
+  // admin (made-up keys and ids only: no setting, user or task of this test is touched)
+  'GET /api/admin/prompts':                     { rule: 'admin' },
+  'PUT /api/admin/prompts/:key/:lang':          { rule: 'admin', params: { key: 'nope', lang: 'xx' } },
+  'DELETE /api/admin/prompts/:key/:lang':       { rule: 'admin', params: { key: 'nope', lang: 'xx' } },
+  'GET /api/admin/settings':                    { rule: 'admin' },
+  'PUT /api/admin/settings/:key':               { rule: 'admin', params: { key: 'nope' }, body: { value: 1 } },
+  'GET /api/admin/provider-status':             { rule: 'admin' },
+  'GET /api/admin/reports':                     { rule: 'admin' },
+  'PUT /api/admin/reports/:id':                 { rule: 'admin' },
+  'GET /api/admin/users':                       { rule: 'admin' },
+  'PUT /api/admin/users/:id':                   { rule: 'admin' },
+  'GET /api/admin/audit':                       { rule: 'admin' },
+  'GET /api/admin/tasks':                       { rule: 'admin' },
+  'POST /api/admin/tasks/:name/run':            { rule: 'admin', params: { name: 'nope' } },
+
+  // pages for crawlers
+  'GET /api/seo/home':                          { rule: 'public' },
+  'GET /api/seo/c/:slug':                       { rule: 'public', params: { slug: PUBLIC_SLUG } },
+  'GET /api/seo/tags/:slug':                    { rule: 'public', params: { slug: 'nope' } },
+  'GET /api/seo/campaigns':                     { rule: 'public' },
+  'GET /api/seo/faq':                           { rule: 'public' },
+  'GET /api/seo/about':                         { rule: 'public' },
+  'GET /api/seo/terms':                         { rule: 'public' },
+  'GET /api/seo/privacy':                       { rule: 'public' },
+  'GET /api/seo/sitemap.xml':                   { rule: 'public' },
+  'GET /api/seo/sitemap-:n.xml':                { rule: 'public', params: { n: '1' } },
+  'GET /api/seo/robots.txt':                    { rule: 'public' },
+  'GET /api/seo/feed.xml':                      { rule: 'public' },
+};
+
+/**
+ * Someone else's private resource named by a route that is about something else (a chat with
+ * another user's persona, a fork of another user's draft…): the owner may, anyone else gets 404.
+ */
+interface Reference {
+  route: string;
+  kind: Kind;
+  /** The path parameter `:id` is the resource; else it goes in the body. */
+  body?: (id: string, fixtures: Fixtures) => unknown;
+}
+
+// prettier-ignore
+const REFERENCES: Reference[] = [
+  { route: 'POST /api/chats', kind: 'persona', body: (id, { characters }) => ({ character_id: characters[0].id, persona_id: id, force_new: true }) },
+  { route: 'POST /api/chats', kind: 'character', body: (id) => ({ character_id: id, force_new: true }) },
+  { route: 'POST /api/group-chats', kind: 'character', body: (id, { characters }) => ({ character_ids: [characters[0].id, id] }) },
+  { route: 'POST /api/characters/:id/fork', kind: 'character' },
+  { route: 'POST /api/characters/:id/vote', kind: 'character', body: () => ({ value: 1 }) },
+  { route: 'POST /api/characters/:id/favorite', kind: 'character' },
+  { route: 'POST /api/characters/:id/report', kind: 'character', body: () => ({ reason: 'spam' }) },
+];
+
+/** The five callers of the matrix, weakest first. */
+const CALLERS = ['no token', 'guest', 'free', 'premium', 'admin'] as const;
+type Caller = (typeof CALLERS)[number];
+/** Identities that own resources: the callers, and a second one of each standing. */
+type Identity =
+  Exclude<Caller, 'no token'> | 'other guest' | 'other user' | 'other premium' | 'other admin';
+
+const USERS: Identity[] = [
+  'free',
+  'other user',
+  'premium',
+  'other premium',
+  'admin',
+  'other admin',
+];
+
+/** Who may own each kind of resource (others act on the free user's, or a public character). */
+const OWNERS: Record<Kind, Identity[]> = {
+  chat: ['guest', 'other guest', ...USERS],
+  character: USERS,
+  persona: USERS,
+  groupChat: USERS,
+};
+
+type Expected = 401 | 403 | 'ok';
+
+function expected(rule: Rule, caller: Caller): Expected {
+  if (rule === 'public' || rule === 'guest') return 'ok';
+  if (caller === 'no token' || caller === 'guest') return 401;
+  const rank = { free: 1, premium: 2, admin: 3 }[caller];
+  const needed = { user: 1, premium: 2, admin: 3 }[rule];
+  return rank >= needed ? 'ok' : 403;
+}
+
+/** Someone of the same standing as the owner, trying the owner's resource. */
+function intruders(entry: Entry): Array<{ intruder: Identity; victim: Identity }> {
+  if (!entry.owned) return [];
+  switch (entry.rule) {
+    case 'public':
+      return [];
+    case 'guest': {
+      // Guests and users both own chats: neither reaches the other's, nor another of its kind.
+      const guests = OWNERS[entry.owned].includes('guest');
+      return guests
+        ? [
+            { intruder: 'other user', victim: 'free' },
+            { intruder: 'other guest', victim: 'guest' },
+            { intruder: 'guest', victim: 'free' },
+            { intruder: 'other user', victim: 'guest' },
+          ]
+        : [
+            { intruder: 'other user', victim: 'free' },
+            { intruder: 'other guest', victim: 'free' },
+          ];
+    }
+    case 'user':
+      return [{ intruder: 'other user', victim: 'free' }];
+    case 'premium':
+      return [{ intruder: 'other premium', victim: 'premium' }];
+    case 'admin':
+      return [{ intruder: 'other admin', victim: 'admin' }];
+  }
+}
+
+/** The rule a route declares through its decorators. */
+function declaredRule(route: AppRoute): string {
+  if (!route.handler) return 'raw';
+  if (route.access === 'user' && route.minTier === 'premium') return 'premium';
+  if (route.access === 'user' && route.minTier === 'admin') return 'admin tier';
+  if (route.access === 'user' && route.minTier !== undefined && route.minTier !== 'free') {
+    return `user, min tier ${String(route.minTier)}`;
+  }
+  return route.access === undefined ? 'undeclared' : String(route.access);
+}
+
+// The smallest thing the avatar check takes for a PNG: it looks at the magic bytes only.
+const PNG = Buffer.concat([
+  Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+  Buffer.alloc(64, 1),
+]);
+
+interface Outcome {
+  route: string;
+  caller: string;
+  status: number;
+  message?: string;
+}
+
+describe('authorization matrix', () => {
+  let fake: FakeLlm;
+  let google: FakeGoogle;
+  let t: TestApp;
+  let routes: Map<string, AppRoute>;
+  let fixtures: Fixtures;
+  const headers = new Map<Identity, Record<string, string>>();
+  const outcomes: Outcome[] = [];
+
+  beforeAll(async () => {
+    [fake, google] = await Promise.all([startFakeLlm(), startFakeGoogle()]);
+    // Draft requests get a valid draft; chat replies get the fake's default text.
+    fake.onRequest((request) => {
+      const last = request.body?.messages?.at(-1);
+      return last?.role === 'user' && last.content === DRAFT_IDEA
+        ? { content: JSON.stringify(DRAFT) }
+        : undefined;
+    });
+    t = await createTestApp({ env: { ...llmEnv(fake), ...RELAXED_AUTH_ENV, ...google.env } });
+    routes = new Map(appRoutes(t.app).map((route) => [route.key, route]));
+
+    const users = await Promise.all([
+      createUser(t),
+      createUser(t),
+      createUser(t, { tier: 'premium' }),
+      createUser(t, { tier: 'premium' }),
+      createUser(t, { role: 'admin' }),
+      createUser(t, { role: 'admin' }),
+    ]);
+    USERS.forEach((identity, i) => headers.set(identity, users[i].auth));
+    headers.set('guest', { 'X-Anon-Session': randomUUID() });
+    headers.set('other guest', { 'X-Anon-Session': randomUUID() });
+
+    const author = await createUser(t);
+    fixtures = {
+      characters: await Promise.all([
+        publicCharacter(t, author, { name: 'Mira' }),
+        publicCharacter(t, author, { name: 'Tomas' }),
+      ]),
+    };
+    // Long enough a description for the SEO quality gate, so /api/seo/c/:slug has a page.
+    await t.dataSource.query(
+      `UPDATE character SET description = repeat('A lighthouse keeper. ', 5) WHERE id = ANY($1)`,
+      [fixtures.characters.map((character) => character.id)],
+    );
+  }, 60_000);
+
+  afterAll(async () => {
+    await t?.close();
+    await Promise.all([fake?.close(), google?.close()]);
+  });
+
+  /** One request; streamed answers (SSE) are read to their end so no reply is left running. */
+  async function call(
+    method: string,
+    path: string,
+    who: Record<string, string>,
+    entry: Pick<Entry, 'body' | 'bodyFor' | 'upload'> = {},
+  ): Promise<{ status: number; body: string }> {
+    const init: RequestInit = {
+      method,
+      headers: { ...who },
+      redirect: 'manual',
+      signal: AbortSignal.timeout(20_000),
+    };
+    if (entry.upload) {
+      const form = new FormData();
+      form.set('file', new Blob([PNG], { type: 'image/png' }), 'avatar.png');
+      init.body = form;
+    } else if (!['GET', 'HEAD', 'DELETE'].includes(method)) {
+      init.headers = { ...who, 'Content-Type': 'application/json' };
+      init.body = JSON.stringify(entry.bodyFor?.(fixtures) ?? entry.body ?? {});
+    }
+    const res = await fetch(`${t.url}${path}`, init);
+    return { status: res.status, body: await res.text() };
+  }
+
+  const messageOf = (body: string): string | undefined => {
+    try {
+      return (JSON.parse(body) as { message?: string }).message;
+    } catch {
+      return body.slice(0, 120);
+    }
+  };
+
+  // Owned resources, created when first needed and again after a DELETE removed them.
+  const owned = new Map<string, Promise<string>>();
+
+  async function create(identity: Identity, kind: Kind): Promise<string> {
+    const who = headers.get(identity)!;
+    const created = (path: string, body: unknown) =>
+      call('POST', path, who, { body }).then(({ status, body: text }) => {
+        if (status !== 200 && status !== 201) {
+          throw new Error(
+            `could not create the ${kind} of ${identity} (POST ${path}: ${status} ${text}); ` +
+              'adjust create() in the authorization matrix',
+          );
+        }
+        return (JSON.parse(text) as { id: string }).id;
+      });
+    switch (kind) {
+      case 'chat': {
+        const id = await created('/api/chats', chatBody(fixtures));
+        // One exchange, so that regenerate and editing the last message have something to act on.
+        const sent = await call('POST', `/api/chats/${id}/message`, who, {
+          body: { content: 'Hi' },
+        });
+        if (sent.status !== 200) throw new Error(`first message: ${sent.status} ${sent.body}`);
+        return id;
+      }
+      case 'character':
+        return created('/api/characters', { name: `Draft of ${identity}` });
+      case 'persona':
+        return created('/api/personas', { name: `Persona of ${identity}` });
+      case 'groupChat':
+        return created('/api/group-chats', groupChatBody(fixtures));
+    }
+  }
+
+  function resource(identity: Identity, kind: Kind): Promise<string> {
+    const key = `${identity} ${kind}`;
+    if (!owned.has(key)) owned.set(key, create(identity, kind));
+    return owned.get(key)!;
+  }
+
+  /** The id of `identity`'s own resource; a guest or no-token caller looks at a public character. */
+  function ownId(identity: Identity | undefined, kind: Kind): Promise<string> {
+    if (identity && OWNERS[kind].includes(identity)) return resource(identity, kind);
+    if (kind === 'character') return Promise.resolve(fixtures.characters[0].id);
+    return resource('free', kind);
+  }
+
+  /** The path with its parameters filled in for this identity. */
+  async function pathFor(route: AppRoute, entry: Entry, identity?: Identity): Promise<string> {
+    let path = route.path;
+    for (const [, name] of route.path.matchAll(/:(\w+)/g)) {
+      const param =
+        entry.params?.[name] ??
+        (entry.owned && name === 'id' ? OWN : /id$/i.test(name) ? randomUUID() : 'nope');
+      const value =
+        param === OWN
+          ? await ownId(identity, entry.owned!)
+          : param === PUBLIC_ID
+            ? fixtures.characters[0].id
+            : param === PUBLIC_SLUG
+              ? fixtures.characters[0].slug
+              : param;
+      path = path.replace(`:${name}`, value);
+    }
+    return path;
+  }
+
+  /** Calls the route; a DELETE that succeeded retires the resource it removed. */
+  async function request(route: AppRoute, entry: Entry, path: string, identity?: Identity) {
+    const res = await call(route.method, path, identity ? headers.get(identity)! : {}, entry);
+    if (route.method === 'DELETE' && entry.owned && res.status < 300) {
+      for (const [key, id] of owned) {
+        if (key.endsWith(` ${entry.owned}`) && path.includes(await id)) owned.delete(key);
+      }
+    }
+    outcomes.push({
+      route: route.key,
+      caller: identity ?? 'no token',
+      status: res.status,
+      message: messageOf(res.body),
+    });
+    return { status: res.status, message: messageOf(res.body) };
+  }
+
+  it('has a reviewed rule for every route of the app, matching its decorators', () => {
+    const problems: string[] = [];
+    for (const route of routes.values()) {
+      const entry = ROUTES[route.key];
+      const declared = declaredRule(route);
+      if (!entry) {
+        problems.push(`${route.key}: not in the matrix (declares ${declared}): add a rule`);
+      } else if (declared !== (entry.raw ? 'raw' : entry.rule)) {
+        problems.push(`${route.key}: declares ${declared}, the matrix says ${entry.rule}`);
+      }
+    }
+    for (const key of Object.keys(ROUTES)) {
+      if (!routes.has(key)) {
+        problems.push(`${key}: in the matrix but not in the app: remove or rename it`);
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
+  for (const [key, entry] of Object.entries(ROUTES)) {
+    describe(key, () => {
+      for (const caller of CALLERS) {
+        const want = expected(entry.rule, caller);
+        const identity = caller === 'no token' ? undefined : caller;
+        // An owner acting on its own resource must not be told it does not exist either.
+        const owner = want === 'ok' && entry.owned !== undefined && identity !== undefined;
+        const name =
+          want !== 'ok'
+            ? `answers ${want} to ${caller}`
+            : owner
+              ? `serves ${caller} on its own ${entry.owned}`
+              : `serves ${caller}`;
+        it(name, async () => {
+          const route = routes.get(key);
+          // A route missing from the app fails the first test.
+          if (!route) throw new Error(`${key} is not a route of the app`);
+          const path = await pathFor(route, entry, identity);
+          const { status, message } = await request(route, entry, path, identity);
+          const refused = owner ? [401, 403, 404] : [401, 403];
+          const verdict =
+            status >= 500
+              ? `server error ${status}`
+              : want !== 'ok'
+                ? status === want
+                  ? 'as expected'
+                  : `${status} instead of ${want}`
+                : refused.includes(status)
+                  ? `refused with ${status}`
+                  : 'as expected';
+          expect({ path, verdict, message }).toEqual({ path, verdict: 'as expected', message });
+        });
+      }
+
+      for (const { intruder, victim } of intruders(entry)) {
+        const want = entry.intruder ?? 404;
+        it(`answers ${want} to ${intruder} on the ${entry.owned} of ${victim}`, async () => {
+          const route = routes.get(key);
+          if (!route) return;
+          const path = await pathFor(route, entry, victim);
+          const { status, message } = await request(route, entry, path, intruder);
+          expect({ path, status, message }).toEqual({ path, status: want, message });
+        });
+      }
+    });
+  }
+
+  describe("naming someone else's private resource", () => {
+    for (const { route: key, kind, body } of REFERENCES) {
+      const send = async (identity: Identity) => {
+        const route = routes.get(key)!;
+        const id = await resource('free', kind);
+        const path = route.path.replace(':id', id);
+        return request(
+          route,
+          { rule: ROUTES[key].rule, body: body?.(id, fixtures) },
+          path,
+          identity,
+        );
+      };
+
+      it(`${key}: serves free with its own ${kind}`, async () => {
+        if (!routes.has(key)) return;
+        const { status, message } = await send('free');
+        const verdict = status >= 500 || [401, 403, 404].includes(status) ? `${status}` : 'served';
+        expect({ verdict, message }).toEqual({ verdict: 'served', message });
+      });
+
+      it(`${key}: answers 404 to other user with the ${kind} of free`, async () => {
+        if (!routes.has(key)) return;
+        const { status, message } = await send('other user');
+        expect({ status, message }).toEqual({ status: 404, message });
+      });
+    }
+  });
+
+  it('answered no call with a server error and logged no error', () => {
+    expect(outcomes.length).toBeGreaterThan(0);
+    expect(outcomes.filter((outcome) => outcome.status >= 500)).toEqual([]);
+    expect(t.errorLogs()).toEqual([]);
+  });
+});
