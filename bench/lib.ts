@@ -2,7 +2,7 @@
 import autocannon from 'autocannon';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { appendFileSync, mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,6 +37,11 @@ export function printTable(title: string, header: string[], rows: Array<Array<st
   console.log(line(cells[0]));
   console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
   for (const row of cells.slice(1)) console.log(line(row));
+  // Set by bench/run-all.ts: each table also goes there as one JSON line, for RESULTS.md.
+  const jsonOut = process.env.BENCH_JSON_OUT;
+  if (jsonOut) {
+    appendFileSync(jsonOut, `${JSON.stringify({ title, header, rows: cells.slice(1) })}\n`);
+  }
 }
 
 export async function freePort(): Promise<number> {
@@ -85,7 +90,9 @@ export interface RunningApp {
 export async function startApp(env: Record<string, string>): Promise<RunningApp> {
   const port = await freePort();
   const started = performance.now();
-  const child = spawn(process.execPath, ['dist/src/main.js'], {
+  // BENCH_APP_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the app under load.
+  const nodeArgs = process.env.BENCH_APP_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...nodeArgs, 'dist/src/main.js'], {
     env: {
       ...process.env,
       NODE_ENV: 'production',
