@@ -142,6 +142,13 @@ function cpuMsOf(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
+/** CPU time (ms) every process of the machine has used: app, PostgreSQL, upstream, client. */
+function machineBusyMs(): number {
+  const [, ...ticks] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/);
+  const [user, nice, system, , , irq, softirq, steal] = ticks.map(Number);
+  return (user + nice + system + irq + softirq + steal) * 10;
+}
+
 /**
  * `streams` streams open at all times: as many workers, each sending `perWorker` requests one
  * after the other, their starts spread evenly over one stream's duration (as users' messages
@@ -263,6 +270,7 @@ try {
   for (const { streams, rounds } of LEVELS) {
     const samples = { direct: [] as Sample[], api: [] as Sample[] };
     let apiCpuMs = 0;
+    const machineMs = { direct: 0, api: 0 };
     let peakRss = rssMiBOf(app.process.pid!);
     const sampler = setInterval(() => {
       peakRss = Math.max(peakRss, rssMiBOf(app!.process.pid!));
@@ -273,9 +281,11 @@ try {
         agent.destroy();
         agent = new http.Agent({ keepAlive: true });
         const cpuBefore = cpuMsOf(app.process.pid!);
+        const machineBefore = machineBusyMs();
         const batch = await concurrently(streams, Math.ceil(rounds / 2), (worker) =>
           path === 'direct' ? direct() : throughApi(chats[worker]),
         );
+        machineMs[path] += machineBusyMs() - machineBefore;
         samples[path].push(...batch);
         if (path === 'api') apiCpuMs += cpuMsOf(app.process.pid!) - cpuBefore;
       }
@@ -315,6 +325,8 @@ try {
       fmt(a.total.p99 - d.total.p99),
       a.errors + d.errors,
       fmt(apiCpuMs / samples.api.length),
+      fmt(machineMs.direct / samples.direct.length),
+      fmt(machineMs.api / samples.api.length),
       fmt(peakRss, 0),
     ]);
   }
@@ -335,6 +347,8 @@ try {
       'total p99',
       'errors',
       'API CPU ms/reply',
+      'machine CPU ms/stream, direct',
+      'machine CPU ms/reply, API',
       'API RSS MiB',
     ],
     summary,

@@ -254,6 +254,18 @@ export function summarize(runs: BenchRun[]): SummaryRow[] {
       limit: 0,
       op: '=',
     });
+    add(
+      'chat',
+      'API process CPU per reply, 100 streams',
+      num(chat.cell(t, '100', /^API CPU ms\/reply/)),
+      ' ms',
+    );
+    add(
+      'chat',
+      'whole-machine CPU per reply through the API, 100 streams',
+      num(chat.cell(t, '100', /^machine CPU ms\/reply/)),
+      ' ms',
+    );
     for (const streams of ['1', '100', '1000']) {
       add(
         'chat',

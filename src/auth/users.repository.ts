@@ -1,3 +1,4 @@
+import { EntityReader } from '../database/entity-reader.js';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { In, type Repository } from 'typeorm';
@@ -36,10 +37,15 @@ const SYSTEM_EMAIL_PATTERN = `%@${SYSTEM_EMAIL_DOMAIN}`;
 /** Every query on app_user. */
 @Injectable()
 export class UsersRepository {
-  constructor(@InjectRepository(UserEntity) private readonly rows: Repository<UserEntity>) {}
+  /** By id on every authenticated request (the access guard). */
+  private readonly reader: EntityReader<UserEntity>;
+
+  constructor(@InjectRepository(UserEntity) private readonly rows: Repository<UserEntity>) {
+    this.reader = new EntityReader(rows.manager.dataSource, UserEntity);
+  }
 
   findById(id: string): Promise<UserEntity | null> {
-    return this.rows.findOneBy({ id });
+    return this.reader.findOneBy('id', id);
   }
 
   findByIds(ids: string[]): Promise<UserEntity[]> {

@@ -1,3 +1,4 @@
+import { EntityReader } from '../database/entity-reader.js';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import {
@@ -59,7 +60,12 @@ export class CharactersRepository {
     @InjectRepository(CharacterRelationEntity)
     private readonly relations: Repository<CharacterRelationEntity>,
     @InjectDataSource() private readonly dataSource: DataSource,
-  ) {}
+  ) {
+    this.reader = new EntityReader(dataSource, CharacterEntity);
+  }
+
+  /** By id or slug on every character page and chat reply. */
+  private readonly reader: EntityReader<CharacterEntity>;
 
   /** One catalogue page plus one row, so the caller knows whether more follow. */
   list(filter: CatalogueFilter): Promise<CharacterEntity[]> {
@@ -121,11 +127,11 @@ export class CharactersRepository {
   }
 
   findById(id: string): Promise<CharacterEntity | null> {
-    return this.characters.findOneBy({ id });
+    return this.reader.findOneBy('id', id);
   }
 
   findBySlug(slug: string): Promise<CharacterEntity | null> {
-    return this.characters.findOneBy({ slug });
+    return this.reader.findOneBy('slug', slug);
   }
 
   findByIds(ids: string[]): Promise<CharacterEntity[]> {
