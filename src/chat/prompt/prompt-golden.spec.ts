@@ -1,0 +1,383 @@
+import { beforeEach, describe, expect, it } from '@jest/globals';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CharacterEntity, type ContentRating } from '../../characters/entities/character.entity.js';
+import { getSnippetsForIds } from '../../characters/lib/structured-tags.js';
+import { LANGUAGES, type Language } from '../../common/languages.js';
+import type { KeyValueRepository } from '../../common/settings/key-value.repository.js';
+import {
+  DND_POST_HISTORY,
+  DND_PROMPTS,
+  DND_RULE_SECTIONS,
+  isDndChat,
+} from '../storytelling/dnd.js';
+import {
+  ANTI_ECHO,
+  ESCALATION,
+  NSFW_REMINDER,
+  POST_HISTORY_CORE,
+  POST_HISTORY_VARIANT_KINDS,
+  POST_HISTORY_VARIANTS,
+  variantIndex,
+} from '../storytelling/post-history.js';
+import { PromptBuilderService } from './prompt-builder.service.js';
+import { PROMPT_DEFAULTS, PROMPT_KEYS, type PromptKey } from './prompt-defaults.js';
+import { PromptTemplatesService } from './prompt-templates.service.js';
+
+/**
+ * Golden files of the assembled prompt: the system prompt and the post-history instruction
+ * of one fully filled character, for each language × {sfw, nsfw with an adult user, DnD}.
+ * The goldens live in ./golden/<lang>.<case>.txt as plain text, so a prompt change shows up
+ * as a readable diff. After an intended change, regenerate them and review the diff:
+ *
+ *   UPDATE_GOLDEN=1 NODE_OPTIONS=--experimental-vm-modules npx jest src/chat/prompt/prompt-golden.spec.ts
+ *
+ * Beside each golden, invariants are asserted directly so a golden cannot silently encode a bug.
+ */
+const GOLDEN_DIR = join(process.cwd(), 'src', 'chat', 'prompt', 'golden');
+const UPDATE = process.env.UPDATE_GOLDEN === '1';
+
+const CHAT_ID = '5f0c6a8e-2d7b-4c11-9a59-0c1f7f3b2a10';
+const CAMPAIGN_ID = '0b7e4c2a-91d3-4f6e-8a25-3c9d1e7f6b40';
+/** At least 12, so the goldens carry the escalation block too. */
+const MESSAGE_COUNT = 14;
+const PERSONA = {
+  name: 'Alex',
+  description: 'A runaway mechanic with grease under the nails who owes {{char}} a favour.',
+};
+
+/** The fixed card: every field the builder reads is filled; only Russian has a translation. */
+function character(contentRating: ContentRating, tags: string[] = ['space', 'smuggler']) {
+  return Object.assign(new CharacterEntity(), {
+    name: 'Mira Vance',
+    description:
+      '{{char}} captains the smuggling ship Meridian: twenty years in the trade and one debt away from losing everything.',
+    personality:
+      'Sardonic, fiercely loyal to her crew, secretly afraid of deep water. Hides kindness behind teasing.',
+    appearance:
+      'Short silver hair, a burn scar across her left hand, a long coat with too many pockets.',
+    speechPattern:
+      'Clipped sentences and dry jokes; calls {{user}} "kid" until {{user}} earns a name.',
+    scenario:
+      '{{user}} has just stowed away in the cargo hold of the Meridian, minutes before it leaves the rain-soaked port of Kessa.',
+    exampleDialogues:
+      '<START>\n{{user}}: Where are we going?\n{{char}}: Wherever pays, kid. Sit down and touch nothing.\n<START>\n{{user}}: You scared?\n{{char}}: *Of the sea? Always.* Scared is for passengers. Strap in.',
+    structuredTags: ['sci-fi', 'slow-burn'],
+    tags,
+    responseLength: 'long',
+    contentRating,
+    translations: {
+      ru: {
+        name: 'Мира Вэнс',
+        description:
+          '{{char}} — капитан контрабандистского корабля «Меридиан»: двадцать лет в деле и один долг до полного краха.',
+        personality:
+          'Язвительная, до конца преданная команде, втайне боится глубокой воды. Прячет доброту за насмешками.',
+        appearance:
+          'Короткие серебристые волосы, ожог на левой руке, длинный плащ со слишком большим количеством карманов.',
+        scenario:
+          '{{user}} только что пробрался в грузовой трюм «Меридиана» за несколько минут до отлёта из дождливого порта Кесса.',
+      },
+    },
+  });
+}
+
+const nameIn = (lang: Language): string => (lang === 'ru' ? 'Мира Вэнс' : 'Mira Vance');
+
+/** The previous assistant reply (anti-echo input), in the chat language, longer than 8 words. */
+const PREVIOUS_REPLY: Readonly<Record<Language, string>> = {
+  ru: 'Мира захлопнула люк трюма и медленно обернулась к незваному гостю, не убирая руки с кобуры.',
+  en: 'Mira slammed the cargo hatch shut and turned slowly toward the stowaway, one hand on her holster.',
+  es: 'Mira cerró de golpe la escotilla de carga y se volvió despacio hacia el polizón, con la mano en la funda.',
+  fr: "Mira claqua l'écoutille de la soute et se tourna lentement vers le passager clandestin, la main sur son holster.",
+  de: 'Mira schlug die Ladeluke zu und drehte sich langsam zu dem blinden Passagier um, eine Hand am Holster.',
+  pt: 'Mira bateu a escotilha de carga e virou-se devagar para o clandestino, com a mão no coldre.',
+  it: 'Mira sbatté il portello della stiva e si voltò lentamente verso il clandestino, una mano sulla fondina.',
+};
+
+/** The store PromptTemplatesService reads overrides from; empty, so defaults apply. */
+function emptyStore(): KeyValueRepository {
+  const store = {
+    get: async () => undefined,
+    getByPrefix: async () => new Map<string, string>(),
+    set: async () => undefined,
+    delete: async () => undefined,
+  } satisfies Pick<KeyValueRepository, 'get' | 'getByPrefix' | 'set' | 'delete'>;
+  return store as unknown as KeyValueRepository;
+}
+
+type Case = 'sfw' | 'nsfw' | 'dnd';
+const CASES: readonly Case[] = ['sfw', 'nsfw', 'dnd'];
+
+interface Assembled {
+  system: string;
+  postHistory: string;
+}
+
+/** How the reply context calls the builder (reply-context.service.ts), for one setup. */
+async function assemble(
+  builder: PromptBuilderService,
+  lang: Language,
+  setup: { rating: ContentRating; userIsAdult: boolean; campaignId?: string; tags?: string[] },
+): Promise<Assembled> {
+  const card = character(setup.rating, setup.tags);
+  const isDnd = isDndChat({ campaignId: setup.campaignId ?? null, tags: card.tags });
+  const system = await builder.systemPrompt({
+    character: card,
+    persona: PERSONA,
+    language: lang,
+    userIsAdult: setup.userIsAdult,
+    isDnd,
+  });
+  const postHistory = await builder.postHistory({
+    language: lang,
+    chatId: CHAT_ID,
+    messageCount: MESSAGE_COUNT,
+    lastAssistantText: PREVIOUS_REPLY[lang],
+    contentRating: card.contentRating,
+    isDnd,
+    userIsAdult: setup.userIsAdult,
+  });
+  return { system, postHistory: postHistory ?? '' };
+}
+
+const SETUPS: Readonly<
+  Record<Case, { rating: ContentRating; userIsAdult: boolean; campaignId?: string }>
+> = {
+  sfw: { rating: 'sfw', userIsAdult: true },
+  nsfw: { rating: 'nsfw', userIsAdult: true },
+  dnd: { rating: 'sfw', userIsAdult: true, campaignId: CAMPAIGN_ID },
+};
+
+function render(lang: Language, kind: Case, { system, postHistory }: Assembled): string {
+  const setup = SETUPS[kind];
+  return [
+    `# Golden prompt: language ${lang}, ${kind} case (character ${setup.rating}, adult user` +
+      `${setup.campaignId ? ', campaign chat' : ''}), persona ${PERSONA.name}, chat ${CHAT_ID}, ${MESSAGE_COUNT} messages.`,
+    '# Regenerate with UPDATE_GOLDEN=1 (see prompt-golden.spec.ts) and review the diff.',
+    '',
+    '======== SYSTEM PROMPT ========',
+    system,
+    '',
+    '======== POST-HISTORY INSTRUCTION ========',
+    postHistory,
+    '',
+  ].join('\n');
+}
+
+function matchGolden(file: string, actual: string): void {
+  const path = join(GOLDEN_DIR, file);
+  if (UPDATE) {
+    if (process.env.CI) throw new Error('UPDATE_GOLDEN is not allowed in CI');
+    mkdirSync(GOLDEN_DIR, { recursive: true });
+    writeFileSync(path, actual);
+  }
+  if (!existsSync(path)) {
+    throw new Error(`Missing golden ${path}: run with UPDATE_GOLDEN=1 once and commit it`);
+  }
+  expect(actual).toBe(readFileSync(path, 'utf8'));
+}
+
+/** A template as the builder fills it for this card and persona. */
+const filled = (text: string, lang: Language): string =>
+  text.replaceAll('{{char}}', nameIn(lang)).replaceAll('{{user}}', PERSONA.name);
+const tpl = (key: PromptKey, lang: Language): string => filled(PROMPT_DEFAULTS[key][lang], lang);
+
+/** Asserts every marker occurs exactly once, in the given order. */
+function expectInOrder(text: string, markers: readonly string[]): void {
+  for (const marker of markers) {
+    const first = text.indexOf(marker);
+    expect({ marker, found: first >= 0 }).toEqual({ marker, found: true });
+    expect({ marker, once: text.indexOf(marker, first + 1) === -1 }).toEqual({
+      marker,
+      once: true,
+    });
+  }
+  const positions = markers.map((marker) => text.indexOf(marker));
+  expect(positions).toEqual([...positions].sort((a, b) => a - b));
+}
+
+/** The card sections every case shares, in spec order (identity or GM intro comes first). */
+function cardMarkers(lang: Language): string[] {
+  const local = lang === 'ru';
+  const card = character('sfw');
+  const ru = card.translations.ru!;
+  return [
+    filled(local ? ru.description! : card.description, lang),
+    `${tpl('personality', lang)}\n${local ? ru.personality : card.personality}`,
+    tpl('structured_tags', lang),
+    ...getSnippetsForIds(card.structuredTags, lang),
+    `${tpl('appearance', lang)}\n${local ? ru.appearance : card.appearance}`,
+    `${tpl('speech_pattern', lang)}\n${filled(card.speechPattern, lang)}`,
+    `${tpl('scenario', lang)}\n${filled(local ? ru.scenario! : card.scenario, lang)}`,
+    `${tpl('persona', lang)}\n${filled(PERSONA.description, lang)}`,
+    `${tpl('example_dialogues', lang)}\nAlex: Where are we going?\n${nameIn(lang)}: Wherever pays, kid.`,
+    `\n\nAlex: You scared?\n${nameIn(lang)}: *Of the sea? Always.*`,
+    tpl('length_long', lang),
+  ];
+}
+
+const DASH_LANGUAGES: readonly Language[] = ['ru', 'es', 'fr', 'pt', 'it'];
+
+describe('golden prompts', () => {
+  let builder: PromptBuilderService;
+
+  beforeEach(() => {
+    builder = new PromptBuilderService(new PromptTemplatesService(emptyStore()));
+  });
+
+  describe.each(LANGUAGES)('%s', (lang) => {
+    const opening = PREVIOUS_REPLY[lang].split(/\s+/).slice(0, 8).join(' ');
+    const antiEcho = ANTI_ECHO[lang].replace('{{opening}}', opening);
+
+    it.each(CASES)('%s: system prompt and post-history match the golden', async (kind) => {
+      const assembled = await assemble(builder, lang, SETUPS[kind]);
+      matchGolden(`${lang}.${kind}.txt`, render(lang, kind, assembled));
+    });
+
+    it('all cases: no macro leftovers, no empty sections, no untranslated template', async () => {
+      for (const kind of CASES) {
+        const { system, postHistory } = await assemble(builder, lang, SETUPS[kind]);
+        for (const text of [system, postHistory]) {
+          expect(text).not.toMatch(/\{\{|\}\}|<START>|<\/?(bot|user)>/i);
+          expect(text).not.toMatch(/\n{3,}/);
+          expect(text).toBe(text.trim());
+        }
+        // A section header must be followed by its content in the same block.
+        for (const block of system.split('\n\n')) {
+          expect(block.trim()).not.toBe('');
+          expect(block.trimEnd()).not.toMatch(/:$/);
+        }
+        if (lang === 'en') continue;
+        // Every template text comes in the chat language, none in English.
+        for (const key of PROMPT_KEYS) {
+          if (PROMPT_DEFAULTS[key].en === PROMPT_DEFAULTS[key][lang]) continue;
+          expect(system).not.toContain(tpl(key, 'en'));
+        }
+        for (const texts of Object.values(DND_PROMPTS)) {
+          expect(system).not.toContain(filled(texts.en, 'en'));
+        }
+        for (const texts of [POST_HISTORY_CORE, DND_POST_HISTORY, ESCALATION, NSFW_REMINDER]) {
+          expect(postHistory).not.toContain(texts.en);
+        }
+      }
+    });
+
+    it('sfw: roleplay sections in spec order, dialogue style of the language, sfw rules', async () => {
+      const { system, postHistory } = await assemble(builder, lang, SETUPS.sfw);
+      expect(system.startsWith(`${tpl('identity', lang)}\n`)).toBe(true);
+      expectInOrder(system, [
+        tpl('identity', lang),
+        ...cardMarkers(lang),
+        tpl('format_rules', lang),
+        tpl('third_person', lang),
+        tpl('show_dont_tell', lang),
+        tpl('anti_repetition', lang),
+        tpl('anti_ai', lang),
+        tpl('anti_structural', lang),
+        tpl('content_sfw', lang),
+      ]);
+      expect(system.endsWith(tpl('content_sfw', lang))).toBe(true);
+      expect(system).not.toContain(tpl('content_nsfw', lang));
+      for (const section of Object.values(DND_PROMPTS)) {
+        expect(system).not.toContain(filled(section[lang], lang));
+      }
+
+      // Dialogue sample lines: a dash in ru/es/fr/pt/it, double quotes in en/de.
+      const lines = system.split('\n');
+      const dashLines = lines.filter((line) => line.startsWith('—'));
+      const quoteLines = lines.filter((line) => line.startsWith('"'));
+      if (DASH_LANGUAGES.includes(lang)) {
+        expect(dashLines).toHaveLength(1);
+        expect(quoteLines).toEqual([]);
+      } else {
+        expect(quoteLines).toHaveLength(1);
+        expect(dashLines).toEqual([]);
+      }
+
+      expect(postHistory.startsWith(POST_HISTORY_CORE[lang])).toBe(true);
+      expect(postHistory).not.toContain(NSFW_REMINDER[lang]);
+    });
+
+    it('nsfw with an adult user: the NSFW rules and reminder, nothing else changes', async () => {
+      const sfw = await assemble(builder, lang, SETUPS.sfw);
+      const nsfw = await assemble(builder, lang, SETUPS.nsfw);
+      expect(nsfw.system.endsWith(`\n\n${tpl('content_nsfw', lang)}`)).toBe(true);
+      expect(nsfw.system).not.toContain(tpl('content_sfw', lang));
+      expect(nsfw.system.replace(tpl('content_nsfw', lang), tpl('content_sfw', lang))).toBe(
+        sfw.system,
+      );
+      expect(nsfw.postHistory).toBe(`${sfw.postHistory}\n${NSFW_REMINDER[lang]}`);
+    });
+
+    it('nsfw with a user who is not a confirmed adult: exactly the sfw prompt', async () => {
+      const sfw = await assemble(builder, lang, SETUPS.sfw);
+      const minor = await assemble(builder, lang, { rating: 'nsfw', userIsAdult: false });
+      expect(minor.system).not.toContain(tpl('content_nsfw', lang));
+      expect(minor.postHistory).not.toContain(NSFW_REMINDER[lang]);
+      expect(minor).toEqual(sfw);
+    });
+
+    it('DnD: the GM prompts instead of the roleplay narration rules', async () => {
+      const { system, postHistory } = await assemble(builder, lang, SETUPS.dnd);
+      const intro = filled(DND_PROMPTS.intro[lang], lang);
+      expect(system.startsWith(`${intro}\n`)).toBe(true);
+      expectInOrder(system, [
+        intro,
+        ...cardMarkers(lang),
+        ...DND_RULE_SECTIONS.map((name) => filled(DND_PROMPTS[name][lang], lang)),
+        tpl('show_dont_tell', lang),
+        tpl('anti_repetition', lang),
+        tpl('anti_ai', lang),
+        tpl('anti_structural', lang),
+        tpl('content_sfw', lang),
+      ]);
+      expect(system).toContain('[ROLL NdM+X');
+      expect(system).toContain('[STATE {');
+      for (const key of ['identity', 'format_rules', 'third_person'] as const) {
+        expect(system).not.toContain(tpl(key, lang));
+      }
+
+      expect(postHistory.startsWith(DND_POST_HISTORY[lang])).toBe(true);
+      expect(postHistory).not.toContain(POST_HISTORY_CORE[lang]);
+      for (const kind of POST_HISTORY_VARIANT_KINDS) {
+        expect(postHistory).not.toContain(POST_HISTORY_VARIANTS[kind][lang]);
+      }
+    });
+
+    it("DnD: a character tagged 'dnd' gives the same prompt as a campaign chat", async () => {
+      const campaign = await assemble(builder, lang, SETUPS.dnd);
+      const tagged = await assemble(builder, lang, {
+        rating: 'sfw',
+        userIsAdult: true,
+        tags: ['space', 'DnD'],
+      });
+      expect(tagged).toEqual(campaign);
+    });
+
+    it('post-history: one stable variant, anti-echo of 8 words, escalation at 14 messages', async () => {
+      const { postHistory } = await assemble(builder, lang, SETUPS.sfw);
+      const kind = POST_HISTORY_VARIANT_KINDS[variantIndex(CHAT_ID, MESSAGE_COUNT)];
+      expect(
+        POST_HISTORY_VARIANT_KINDS.filter((k) =>
+          postHistory.includes(POST_HISTORY_VARIANTS[k][lang]),
+        ),
+      ).toEqual([kind]);
+      expect(opening.split(' ')).toHaveLength(8);
+      expect(PREVIOUS_REPLY[lang].startsWith(opening)).toBe(true);
+      expect(postHistory).not.toContain(PREVIOUS_REPLY[lang]);
+      expect(postHistory.split('\n')).toEqual([
+        POST_HISTORY_CORE[lang],
+        POST_HISTORY_VARIANTS[kind][lang],
+        antiEcho,
+        ESCALATION[lang],
+      ]);
+      const dnd = await assemble(builder, lang, SETUPS.dnd);
+      expect(dnd.postHistory.split('\n')).toEqual([
+        DND_POST_HISTORY[lang],
+        antiEcho,
+        ESCALATION[lang],
+      ]);
+    });
+  });
+});
