@@ -33,8 +33,8 @@ export const POST_HISTORY_VARIANT_KINDS = [
 export type PostHistoryVariantKind = (typeof POST_HISTORY_VARIANT_KINDS)[number];
 
 /**
- * One focus per reply, rotated so consecutive replies do not share a shape (spec:
- * `_POST_HISTORY_VARIANTS`).
+ * One focus per reply, picked by a hash of the chat and its message count (spec:
+ * `_POST_HISTORY_VARIANTS`): replies vary in shape, though two in a row can share one.
  */
 export const POST_HISTORY_VARIANTS: Readonly<Record<PostHistoryVariantKind, Localized>> = {
   setting: {
