@@ -11,7 +11,7 @@ import 'reflect-metadata';
 import { fork } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import pg from 'pg';
 import { DataSource } from 'typeorm';
@@ -149,6 +149,23 @@ function machineBusyMs(): number {
   return (user + nice + system + irq + softirq + steal) * 10;
 }
 
+/** CPU time (ms) of every PostgreSQL process (backends, WAL writer, checkpointer…). */
+function postgresCpuMs(): number {
+  let total = 0;
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      if (!stat.includes('(postgres)')) continue;
+      const fields = stat.split(') ')[1].split(' ');
+      total += (Number(fields[11]) + Number(fields[12])) * 10;
+    } catch {
+      // The process ended meanwhile.
+    }
+  }
+  return total;
+}
+
 /**
  * `streams` streams open at all times: as many workers, each sending `perWorker` requests one
  * after the other, their starts spread evenly over one stream's duration (as users' messages
@@ -271,6 +288,7 @@ try {
     const samples = { direct: [] as Sample[], api: [] as Sample[] };
     let apiCpuMs = 0;
     const machineMs = { direct: 0, api: 0 };
+    let postgresMs = 0;
     let peakRss = rssMiBOf(app.process.pid!);
     const sampler = setInterval(() => {
       peakRss = Math.max(peakRss, rssMiBOf(app!.process.pid!));
@@ -282,10 +300,12 @@ try {
         agent = new http.Agent({ keepAlive: true });
         const cpuBefore = cpuMsOf(app.process.pid!);
         const machineBefore = machineBusyMs();
+        const postgresBefore = postgresCpuMs();
         const batch = await concurrently(streams, Math.ceil(rounds / 2), (worker) =>
           path === 'direct' ? direct() : throughApi(chats[worker]),
         );
         machineMs[path] += machineBusyMs() - machineBefore;
+        if (path === 'api') postgresMs += postgresCpuMs() - postgresBefore;
         samples[path].push(...batch);
         if (path === 'api') apiCpuMs += cpuMsOf(app.process.pid!) - cpuBefore;
       }
@@ -325,6 +345,7 @@ try {
       fmt(a.total.p99 - d.total.p99),
       a.errors + d.errors,
       fmt(apiCpuMs / samples.api.length),
+      fmt(postgresMs / samples.api.length),
       fmt(machineMs.direct / samples.direct.length),
       fmt(machineMs.api / samples.api.length),
       fmt(peakRss, 0),
@@ -347,6 +368,7 @@ try {
       'total p99',
       'errors',
       'API CPU ms/reply',
+      'PostgreSQL CPU ms/reply',
       'machine CPU ms/stream, direct',
       'machine CPU ms/reply, API',
       'API RSS MiB',

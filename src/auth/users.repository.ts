@@ -1,4 +1,5 @@
 import { EntityReader } from '../database/entity-reader.js';
+import { PreparedStatements } from '../database/prepared-statement.js';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { In, type Repository } from 'typeorm';
@@ -40,8 +41,12 @@ export class UsersRepository {
   /** By id on every authenticated request (the access guard). */
   private readonly reader: EntityReader<UserEntity>;
 
+  /** After every chat reply. */
+  private readonly prepared: PreparedStatements;
+
   constructor(@InjectRepository(UserEntity) private readonly rows: Repository<UserEntity>) {
     this.reader = new EntityReader(rows.manager.dataSource, UserEntity);
+    this.prepared = new PreparedStatements(rows.manager.dataSource);
   }
 
   findById(id: string): Promise<UserEntity | null> {
@@ -155,7 +160,8 @@ export class UsersRepository {
    * later day starts them again from zero, using the database's clock as the one clock.
    */
   async addTokensUsed(id: string, tokens: number): Promise<TokenUsage | null> {
-    const [rows] = (await this.rows.query(
+    const rows = await this.prepared.query<TokenUsage[]>(
+      'user_add_tokens',
       `WITH clock AS (SELECT (now() AT TIME ZONE 'UTC')::date AS today)
        UPDATE app_user SET
          tokens_used_today =
@@ -168,7 +174,7 @@ export class UsersRepository {
        WHERE id = $1
        RETURNING tokens_used_today AS today, tokens_used_month AS month`,
       [id, tokens],
-    )) as [TokenUsage[], number];
+    );
     return rows[0] ?? null;
   }
 }

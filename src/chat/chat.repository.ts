@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import type { Language } from '../common/languages.js';
+import { PreparedStatements } from '../database/prepared-statement.js';
 import type { ChatEntity } from './entities/chat.entity.js';
 import type { MessageEntity, MessageRole } from './entities/message.entity.js';
 import { LIVE_GENERATION } from './generation.repository.js';
@@ -95,10 +96,16 @@ const ownerFilter = (owner: ChatOwner): { sql: string; value: string } =>
 /** Every query on chat and message (the in-flight reply rows: GenerationRepository). */
 @Injectable()
 export class ChatRepository {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  /** Statements of every chat request and reply: prepared (see PreparedStatement). */
+  private readonly prepared: PreparedStatements;
+
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {
+    this.prepared = new PreparedStatements(dataSource);
+  }
 
   async findById(id: string): Promise<ChatState | null> {
-    const [row] = await this.dataSource.query<Row[]>(
+    const [row] = await this.prepared.query<Row[]>(
+      'chat_by_id',
       `SELECT ${CHAT_COLUMNS}, g.chat_id IS NOT NULL AS generating
        FROM chat c LEFT JOIN chat_generation g ON g.chat_id = c.id AND ${LIVE_GENERATION}
        WHERE c.id = $1`,

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
+import { PreparedStatements } from '../database/prepared-statement.js';
 import type { ContextMessage } from './chat.repository.js';
 import type { MessageRole, MessageStatus } from './entities/message.entity.js';
 
@@ -67,7 +68,12 @@ export interface LastMessages {
  */
 @Injectable()
 export class GenerationRepository {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  /** The statements of every reply: prepared, since parsing and planning them cost most. */
+  private readonly prepared: PreparedStatements;
+
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {
+    this.prepared = new PreparedStatements(dataSource);
+  }
 
   /**
    * Claims the chat, saves the user's message and reads the history the reply needs (messages
@@ -82,7 +88,7 @@ export class GenerationRepository {
     historyLimit: number,
     afterId: number | string | null = null,
   ): Promise<StartedReply | null> {
-    const [row] = await this.dataSource.query<
+    const [row] = await this.prepared.query<
       Array<{
         user_message_id: string | null;
         message_count: number | null;
@@ -90,6 +96,7 @@ export class GenerationRepository {
         history: ContextMessage[] | null;
       }>
     >(
+      'chat_reply_start',
       `WITH ${ASYNC_COMMIT}, ${CLAIM},
        inserted AS (
          INSERT INTO message (chat_id, role, content) SELECT chat_id, 'user', $3::text FROM claimed
@@ -186,7 +193,8 @@ export class GenerationRepository {
     reply: FinishedReply,
     replaces: number | null,
   ): Promise<number | null> {
-    const [row] = await this.dataSource.query<Array<{ id: string | null }>>(
+    const [row] = await this.prepared.query<Array<{ id: string | null }>>(
+      'chat_reply_finish',
       `WITH ${ASYNC_COMMIT},
        released AS (DELETE FROM chat_generation WHERE chat_id = $1 AND instance_id = $2),
        replaced AS (DELETE FROM message WHERE id = $3::bigint AND chat_id = $1 RETURNING id),
@@ -222,7 +230,8 @@ export class GenerationRepository {
 
   /** Gives the chat back without saving a reply. */
   async release(chatId: string, instanceId: string): Promise<void> {
-    await this.dataSource.query(
+    await this.prepared.query(
+      'chat_reply_release',
       `DELETE FROM chat_generation WHERE chat_id = $1 AND instance_id = $2`,
       [chatId, instanceId],
     );

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import type { AuthUser } from '../../common/auth/auth-user.js';
 import { SettingsService } from '../../common/settings/settings.service.js';
+import { PreparedStatement } from '../../database/prepared-statement.js';
 import { TIER_LIMITS } from '../tiers.js';
 
 /** Whose messages are counted: a signed-in user (per UTC day) or a guest session (in total). */
@@ -23,6 +24,19 @@ export interface GuestQuotaStatus {
 
 const utcDay = (now = new Date()) => now.toISOString().slice(0, 10);
 
+// Committed without waiting for the WAL flush (~3 ms on every send): a database crash
+// could forget the last few counts, which only lets a message or two more through.
+const TAKE = `WITH async_commit AS (SELECT set_config('synchronous_commit', 'off', true))
+  INSERT INTO message_quota (subject, period, used)
+  SELECT $1::text, $2::text, 1 FROM async_commit
+  ON CONFLICT (subject, period) DO UPDATE
+    SET used = message_quota.used + 1, updated_at = now()
+    WHERE message_quota.used < $3
+  RETURNING used`;
+
+const GIVE_BACK = `UPDATE message_quota SET used = used - 1, updated_at = now()
+  WHERE subject = $1 AND period = $2 AND used > 0`;
+
 /**
  * Message limits (spec: chat/daily_limit.py and chat/anon.py), enforced in one SQL statement
  * each, so N parallel sends at the edge never overshoot. A send takes a ticket before the
@@ -30,28 +44,23 @@ const utcDay = (now = new Date()) => now.toISOString().slice(0, 10);
  */
 @Injectable()
 export class MessageQuotaService {
+  private readonly take: PreparedStatement<{ used: number }>;
+  private readonly giveBack: PreparedStatement;
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly settings: SettingsService,
-  ) {}
+  ) {
+    this.take = new PreparedStatement(dataSource, 'quota_take', TAKE);
+    this.giveBack = new PreparedStatement(dataSource, 'quota_give_back', GIVE_BACK);
+  }
 
   /** Counts one message, or refuses: 429 for a user over the daily limit, 403 for guests. */
   async consume(subject: QuotaSubject): Promise<QuotaTicket> {
     const { key, period, limit } = await this.limitFor(subject);
     if (limit === 0) throw new ForbiddenException('Guest chat is disabled: please sign up to chat');
     if (limit === null) return { subject: key, period, remaining: null };
-    // Committed without waiting for the WAL flush (~3 ms on every send): a database crash
-    // could forget the last few counts, which only lets a message or two more through.
-    const rows = (await this.dataSource.query(
-      `WITH async_commit AS (SELECT set_config('synchronous_commit', 'off', true))
-       INSERT INTO message_quota (subject, period, used)
-       SELECT $1::text, $2::text, 1 FROM async_commit
-       ON CONFLICT (subject, period) DO UPDATE
-         SET used = message_quota.used + 1, updated_at = now()
-         WHERE message_quota.used < $3
-       RETURNING used`,
-      [key, period, limit],
-    )) as Array<{ used: number }>;
+    const rows = await this.take.rows([key, period, limit]);
     if (rows.length === 0) {
       if ('guestSession' in subject) {
         throw new ForbiddenException(`Guests can send ${limit} messages: sign up to keep chatting`);
@@ -67,11 +76,7 @@ export class MessageQuotaService {
   /** Gives a ticket back when the message produced no reply (provider error, nothing saved). */
   async refund(ticket: QuotaTicket): Promise<void> {
     if (ticket.remaining === null) return;
-    await this.dataSource.query(
-      `UPDATE message_quota SET used = used - 1, updated_at = now()
-       WHERE subject = $1 AND period = $2 AND used > 0`,
-      [ticket.subject, ticket.period],
-    );
+    await this.giveBack.rows([ticket.subject, ticket.period]);
   }
 
   async guestStatus(session: string | undefined): Promise<GuestQuotaStatus> {
