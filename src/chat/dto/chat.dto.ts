@@ -71,7 +71,7 @@ export class ChatListQueryDto {
   page_size?: number;
 }
 
-/** The character a chat is with, as the chat list shows it. */
+/** The character a chat (or a group chat) is with, as the chat lists show it. */
 export class ChatCharacterDto {
   @ApiProperty({ format: 'uuid' })
   id: string;
@@ -88,7 +88,7 @@ export class ChatCharacterDto {
   @ApiProperty({ enum: CONTENT_RATINGS })
   content_rating: ContentRating;
 
-  @ApiProperty({ description: 'The character was deleted: the chat is read-only' })
+  @ApiProperty({ description: 'The character was deleted: it no longer answers' })
   deleted: boolean;
 }
 
@@ -156,6 +156,19 @@ export const characterName = (character: CharacterEntity, language: Language): s
   (language !== character.originalLanguage && character.translations[language]?.name) ||
   character.name;
 
+/** `character` in the chat's language. */
+export const toChatCharacter = (
+  character: CharacterEntity,
+  language: Language,
+): ChatCharacterDto => ({
+  id: character.id,
+  slug: character.slug,
+  name: characterName(character, language),
+  avatar_url: character.avatarUrl,
+  content_rating: character.contentRating,
+  deleted: character.deletedAt !== null,
+});
+
 export function toChatResponse(
   chat: ChatEntity,
   character: CharacterEntity,
@@ -163,14 +176,7 @@ export function toChatResponse(
 ): ChatResponseDto {
   return {
     id: chat.id,
-    character: {
-      id: character.id,
-      slug: character.slug,
-      name: characterName(character, chat.language),
-      avatar_url: character.avatarUrl,
-      content_rating: character.contentRating,
-      deleted: character.deletedAt !== null,
-    },
+    character: toChatCharacter(character, chat.language),
     persona_name: chat.personaName,
     persona_description: chat.personaDescription,
     title: chat.title,

@@ -2,7 +2,7 @@ import { Injectable, NotFoundException } from '@nestjs/common';
 import { CharactersService } from '../../characters/characters.service.js';
 import type { CharacterEntity } from '../../characters/entities/character.entity.js';
 import type { AuthUser } from '../../common/auth/auth-user.js';
-import { type ChatListQueryDto, characterName } from '../dto/chat.dto.js';
+import { type ChatListQueryDto, toChatCharacter } from '../dto/chat.dto.js';
 import type { MessagesQueryDto } from '../dto/message.dto.js';
 import type {
   CreateGroupChatDto,
@@ -130,17 +130,7 @@ export class GroupChatService {
       language: chat.language,
       members: memberIds.flatMap((memberId) => {
         const character = characters.get(memberId);
-        if (!character) return [];
-        return [
-          {
-            id: character.id,
-            slug: character.slug,
-            name: characterName(character, chat.language),
-            avatar_url: character.avatarUrl,
-            content_rating: character.contentRating,
-            deleted: character.deletedAt !== null,
-          },
-        ];
+        return character ? [toChatCharacter(character, chat.language)] : [];
       }),
       message_count: chat.messageCount,
       generating,

@@ -8,13 +8,10 @@ import {
   IsOptional,
   IsUUID,
 } from 'class-validator';
-import {
-  CONTENT_RATINGS,
-  type ContentRating,
-} from '../../../characters/entities/character.entity.js';
 import { LANGUAGES, type Language } from '../../../common/languages.js';
 import { TextField } from '../../../common/validation/text-field.js';
 import { MAX_MESSAGE_LENGTH } from '../../dto/message.dto.js';
+import { ChatCharacterDto } from '../../dto/chat.dto.js';
 import { MESSAGE_STATUSES, type MessageStatus } from '../../entities/message.entity.js';
 import { GROUP_MAX_MEMBERS } from '../../storytelling/group-chat.js';
 import { GROUP_MESSAGE_ROLES, type GroupMessageRole } from '../entities/group-message.entity.js';
@@ -58,27 +55,6 @@ export class SendGroupMessageDto {
   content: string;
 }
 
-/** A character of a group chat. */
-export class GroupChatMemberDto {
-  @ApiProperty({ format: 'uuid' })
-  id: string;
-
-  @ApiProperty()
-  slug: string;
-
-  @ApiProperty({ description: "In the group chat's language when translated" })
-  name: string;
-
-  @ApiProperty({ nullable: true, type: String })
-  avatar_url: string | null;
-
-  @ApiProperty({ enum: CONTENT_RATINGS })
-  content_rating: ContentRating;
-
-  @ApiProperty({ description: 'The character was deleted: it no longer answers' })
-  deleted: boolean;
-}
-
 export class GroupChatResponseDto {
   @ApiProperty({ format: 'uuid' })
   id: string;
@@ -89,8 +65,8 @@ export class GroupChatResponseDto {
   @ApiProperty({ enum: LANGUAGES })
   language: Language;
 
-  @ApiProperty({ type: [GroupChatMemberDto], description: 'In speaking order' })
-  members: GroupChatMemberDto[];
+  @ApiProperty({ type: [ChatCharacterDto], description: 'In speaking order' })
+  members: ChatCharacterDto[];
 
   @ApiProperty()
   message_count: number;
