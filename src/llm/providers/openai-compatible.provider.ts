@@ -1,3 +1,4 @@
+import { nodeHttpFetch } from './node-http-fetch.js';
 import { Logger } from '@nestjs/common';
 import OpenAI from 'openai';
 import type { ProviderAvailabilityService } from '../availability/provider-availability.service.js';
@@ -71,7 +72,12 @@ export abstract class OpenAiCompatibleProvider implements LlmProvider {
     private readonly availability: ProviderAvailabilityService,
     private readonly tokens: TokenEstimator,
   ) {
-    this.client = new OpenAI({ apiKey: options.apiKey, baseURL: options.baseUrl, maxRetries: 0 });
+    this.client = new OpenAI({
+      apiKey: options.apiKey,
+      baseURL: options.baseUrl,
+      maxRetries: 0,
+      fetch: nodeHttpFetch,
+    });
   }
 
   async models(): Promise<readonly ModelInfo[]> {
