@@ -228,6 +228,20 @@ export class GenerationRepository {
     return row.id === null ? null : Number(row.id);
   }
 
+  /**
+   * Undoes startWithUserMessage when the reply cannot go ahead after all (the character went
+   * out of reach): the user's message goes and the chat is free again.
+   */
+  async abandonStart(chatId: string, instanceId: string, userMessageId: number): Promise<void> {
+    await this.dataSource.query(
+      `WITH released AS (DELETE FROM chat_generation WHERE chat_id = $1 AND instance_id = $2),
+       removed AS (DELETE FROM message WHERE id = $3 AND chat_id = $1 RETURNING id)
+       UPDATE chat SET message_count = message_count - (SELECT count(*) FROM removed)
+       WHERE id = $1`,
+      [chatId, instanceId, userMessageId],
+    );
+  }
+
   /** Gives the chat back without saving a reply. */
   async release(chatId: string, instanceId: string): Promise<void> {
     await this.prepared.query(

@@ -101,24 +101,43 @@ export class ReplyService {
     private readonly summarizer: ChatSummarizer,
   ) {}
 
-  /** Saves the user's message and starts the reply. */
+  /**
+   * Saves the user's message and starts the reply. The message is saved (and the chat
+   * claimed) while the character is looked up, one round trip less before the first token;
+   * when the character turns out to be out of reach, the message is taken back.
+   */
   async send(
     chatId: string,
     dto: SendMessageDto,
     caller: ChatCaller,
   ): Promise<SseSource<ReplyEvent>> {
-    return this.withTicket(caller, this.prepare(chatId, dto, caller), async (prepared, ticket) => {
-      const started = await this.generations.startWithUserMessage(
-        prepared.chat.id,
-        this.registry.instanceId,
-        dto.content,
-        contextLimit(caller) - 1,
-        prepared.chat.summarizedThroughId,
-      );
-      if (!started) throw busy();
-      const { userMessageId, messageCount, history } = started;
+    const owned = this.chats.requireOwned(chatId, caller);
+    return this.withTicket(caller, owned, async ({ chat }, ticket) => {
+      const [prepared, started] = await Promise.allSettled([
+        this.prepareFor(chat, dto, caller),
+        this.generations.startWithUserMessage(
+          chat.id,
+          this.registry.instanceId,
+          dto.content,
+          contextLimit(caller) - 1,
+          chat.summarizedThroughId,
+        ),
+      ]);
+      if (started.status === 'rejected') throw started.reason;
+      if (prepared.status === 'rejected') {
+        if (started.value) {
+          await this.generations.abandonStart(
+            chat.id,
+            this.registry.instanceId,
+            started.value.userMessageId,
+          );
+        }
+        throw prepared.reason;
+      }
+      if (!started.value) throw busy();
+      const { userMessageId, messageCount, history } = started.value;
       return this.generate(
-        { ...prepared, ticket, userMessageId, messageCount, replaces: null },
+        { ...prepared.value, ticket, userMessageId, messageCount, replaces: null },
         history && [...history, { id: userMessageId, role: 'user', content: dto.content }],
       );
     });
@@ -214,6 +233,15 @@ export class ReplyService {
     caller: ChatCaller,
   ): Promise<Prepared> {
     const { chat } = await this.chats.requireOwned(chatId, caller);
+    return this.prepareFor(chat, options, caller);
+  }
+
+  /** The character (if the caller may still see it), the route and the sampling settings. */
+  private async prepareFor(
+    chat: ChatEntity,
+    options: GenerationOptionsDto,
+    caller: ChatCaller,
+  ): Promise<Prepared> {
     const viewer = caller.user;
     const [character, route] = await Promise.all([
       this.characters.findVisible(chat.characterId, viewer),
@@ -240,10 +268,10 @@ export class ReplyService {
    * before the first token), then runs `start`; the message is given back if either fails.
    * A problem with the request itself wins over an exhausted quota.
    */
-  private async withTicket<T>(
+  private async withTicket<P, T>(
     caller: ChatCaller,
-    preparing: Promise<Prepared>,
-    start: (prepared: Prepared, ticket: QuotaTicket) => Promise<T>,
+    preparing: Promise<P>,
+    start: (prepared: P, ticket: QuotaTicket) => Promise<T>,
   ): Promise<T> {
     const [prepared, ticket] = await Promise.allSettled([
       preparing,

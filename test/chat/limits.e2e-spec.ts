@@ -5,7 +5,15 @@ import { providerOf } from '../llm/llm-test-support.js';
 import { startFakeLlm, type FakeLlm } from '../support/fake-llm.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 import { createUser, type TestUser } from '../support/users.js';
-import { guest, llmEnv, openChat, publicCharacter, replyOf, send } from './chat-support.js';
+import {
+  guest,
+  llmEnv,
+  messagesOf,
+  openChat,
+  publicCharacter,
+  replyOf,
+  send,
+} from './chat-support.js';
 
 describe('chat limits', () => {
   let fake: FakeLlm;
@@ -73,6 +81,29 @@ describe('chat limits', () => {
       .map((result) => replyOf(result.events).last!.anon_messages_left)
       .sort();
     expect(left).toEqual([0, 1, 2, 3, 4]);
+  });
+
+  it('takes nothing when the character went out of reach: no message, no claim, no charge', async () => {
+    await settings.set('daily_message_limit', 3);
+    const user = await createUser(t);
+    const hidden = await publicCharacter(t, owner);
+    const chatId = await openChat(t, user.auth, hidden.id);
+    const before = await messagesOf(t, chatId);
+    await t.dataSource.query(`UPDATE character SET is_public = false WHERE id = $1`, [hidden.id]);
+    const refused = await send(t, user.auth, chatId, { content: 'Still there?' });
+    expect(refused.status).toBe(404);
+    expect(refused.body!.message).toBe('Character not found');
+    expect(await messagesOf(t, chatId)).toEqual(before);
+    const [state] = await t.dataSource.query(
+      `SELECT message_count, (SELECT count(*)::int FROM chat_generation WHERE chat_id = $1) AS claims
+       FROM chat WHERE id = $1`,
+      [chatId],
+    );
+    expect(state).toEqual({ message_count: before.length, claims: 0 });
+    // The message was given back: the whole daily limit is still there.
+    const chats = await openChats(user.auth, 3);
+    const results = await sendAll(user.auth, chats);
+    expect(results.map((result) => result.status)).toEqual([200, 200, 200]);
   });
 
   it('lets a guest chat up to the limit, then answers 403 with a clear message', async () => {
