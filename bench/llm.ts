@@ -26,6 +26,7 @@ import { Clock } from '../src/llm/clock.js';
 import { LlmModelCooldownEntity } from '../src/llm/entities/llm-model-cooldown.entity.js';
 import { LlmProviderBlockEntity } from '../src/llm/entities/llm-provider-block.entity.js';
 import { LlmService } from '../src/llm/llm.service.js';
+import { nodeHttpFetch } from '../src/llm/providers/node-http-fetch.js';
 import { LlmProviderRegistry } from '../src/llm/providers/provider-registry.js';
 import { TokenEstimator } from '../src/llm/usage/token-estimator.js';
 import { createBenchDatabase, fmt, printTable, rssMiB, summarize } from './lib.js';
@@ -81,7 +82,8 @@ try {
   );
   const registry = new LlmProviderRegistry(config, availability, new TokenEstimator());
   const llm = new LlmService(config, registry, availability);
-  const sdk = new OpenAI({ apiKey: 'bench', baseURL, maxRetries: 0 });
+  // The transport the providers use, so the difference is the layer's own work.
+  const sdk = new OpenAI({ apiKey: 'bench', baseURL, maxRetries: 0, fetch: nodeHttpFetch });
 
   const direct = async (): Promise<Sample> => {
     const started = performance.now();
