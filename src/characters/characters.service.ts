@@ -226,11 +226,17 @@ export class CharactersService {
     return character;
   }
 
-  /** The character if this user may change it: its owner or an admin. */
+  /**
+   * The character if this user may change it: its owner or an admin. Someone else's private
+   * character answers 404, as everywhere else, so its id cannot be probed for.
+   */
   async findEditable(id: string, editor: AuthUser): Promise<CharacterEntity> {
     const character = UUID.test(id) ? await this.characters.findById(id) : null;
-    if (!character) throw new NotFoundException('Character not found');
-    if (character.ownerId !== editor.id && editor.role !== 'admin') {
+    const privileged = character?.ownerId === editor.id || editor.role === 'admin';
+    if (!character || (!character.isPublic && !privileged)) {
+      throw new NotFoundException('Character not found');
+    }
+    if (!privileged) {
       throw new ForbiddenException('Only the owner or an admin may change this character');
     }
     return character;

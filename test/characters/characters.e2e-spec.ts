@@ -83,13 +83,27 @@ describe('characters', () => {
 
     it('lets only the owner or an admin edit and delete', async () => {
       const created = await create(alice, { name: 'Editable' });
+      // Someone else's draft is hidden, as on every other route.
       const bobEdit = await t.http
         .put(`/api/characters/${created.id}`)
         .set(bob.auth)
         .send({ name: 'Hijacked' });
-      expect(bobEdit.status).toBe(403);
-      await t.http.delete(`/api/characters/${created.id}`).set(bob.auth).expect(403);
+      expect(bobEdit.status).toBe(404);
+      await t.http.delete(`/api/characters/${created.id}`).set(bob.auth).expect(404);
       await t.http.put(`/api/characters/${created.id}`).send({ name: 'Anonymous' }).expect(401);
+      // Once public, it is there for all to see, but still only Alice's to change.
+      await t.dataSource.query(
+        `UPDATE character SET is_public = true, avatar_url = '/api/avatars/x.png' WHERE id = $1`,
+        [created.id],
+      );
+      const publicEdit = await t.http
+        .put(`/api/characters/${created.id}`)
+        .set(bob.auth)
+        .send({ name: 'Hijacked' });
+      expect(publicEdit.status).toBe(403);
+      expect(publicEdit.body.message).toBe('Only the owner or an admin may change this character');
+      await t.http.delete(`/api/characters/${created.id}`).set(bob.auth).expect(403);
+      await t.dataSource.query(`UPDATE character SET is_public = false WHERE id = $1`, [created.id]);
 
       const own = await t.http
         .put(`/api/characters/${created.id}`)
@@ -463,7 +477,7 @@ describe('characters', () => {
       expect(huge.status).toBe(413);
       const none = await t.http.post(url).set(alice.auth).send({});
       expect(none.status).toBe(400);
-      await t.http.post(url).set(bob.auth).attach('file', png, 'x.png').expect(403);
+      await t.http.post(url).set(bob.auth).attach('file', png, 'x.png').expect(404);
       await t.http.get('/api/avatars/..%2F..%2Fetc%2Fpasswd').expect(404);
       await t.http.get('/api/avatars/00000000-0000-0000-0000-000000000000.png').expect(404);
     });

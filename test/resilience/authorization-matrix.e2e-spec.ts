@@ -16,8 +16,8 @@
  * "ok" is any answer but 401 and 403 (bodies may be refused with 400, ids may be unknown), and
  * on routes of an owned resource (`owned`) also not 404: each caller acts on its own real chat,
  * character, persona… Then someone else of the same standing (another user, another guest
- * session, another admin) calls the route on that resource and must be refused (`intruder`:
- * 404 by default, the resource being hidden). REFERENCES adds routes that name someone else's
+ * session, another admin) calls the route on that resource and must be told it does not exist
+ * (404), as someone else's private resource is hidden everywhere. REFERENCES adds routes that name someone else's
  * private resource in passing (a chat with another user's persona, a fork of a private draft).
  * No call may answer 5xx, and nothing may be logged at error level.
  *
@@ -52,8 +52,6 @@ interface Entry {
   rule: Rule;
   /** The route acts on a resource with an owner: callers use their own; others are refused. */
   owned?: Kind;
-  /** What someone else gets on the owner's resource (default 404: it is hidden). */
-  intruder?: 403 | 404;
   /** Path parameters; default: OWN for `:id` on owned routes, a fresh UUID for `…id`, else 'nope'. */
   params?: Record<string, Param>;
   /** JSON body of POST/PUT/PATCH (default `{}`). */
@@ -129,9 +127,9 @@ const ROUTES: Record<string, Entry> = {
   'POST /api/characters':                       { rule: 'user', body: { name: 'Matrix draft' } },
   'POST /api/characters/import':                { rule: 'user', body: { name: 'Imported', description: 'A card.', first_mes: 'Hi.' } },
   'POST /api/characters/generate':              { rule: 'user', body: { text: DRAFT_IDEA } },
-  'PUT /api/characters/:id':                    { rule: 'user', owned: 'character', intruder: 403, body: { description: 'Edited.' } },
-  'POST /api/characters/:id/avatar':            { rule: 'user', owned: 'character', intruder: 403, upload: true },
-  'DELETE /api/characters/:id':                 { rule: 'user', owned: 'character', intruder: 403 },
+  'PUT /api/characters/:id':                    { rule: 'user', owned: 'character', body: { description: 'Edited.' } },
+  'POST /api/characters/:id/avatar':            { rule: 'user', owned: 'character', upload: true },
+  'DELETE /api/characters/:id':                 { rule: 'user', owned: 'character' },
   'POST /api/characters/:id/vote':              { rule: 'user', params: { id: PUBLIC_ID }, body: { value: 1 } },
   'POST /api/characters/:id/favorite':          { rule: 'user', params: { id: PUBLIC_ID } },
   'DELETE /api/characters/:id/favorite':        { rule: 'user', params: { id: PUBLIC_ID } },
@@ -531,7 +529,7 @@ describe('authorization matrix', () => {
       }
 
       for (const { intruder, victim } of intruders(entry)) {
-        const want = entry.intruder ?? 404;
+        const want = 404;
         it(`answers ${want} to ${intruder} on the ${entry.owned} of ${victim}`, async () => {
           const route = routes.get(key);
           if (!route) return;
