@@ -103,7 +103,9 @@ describe('characters', () => {
       expect(publicEdit.status).toBe(403);
       expect(publicEdit.body.message).toBe('Only the owner or an admin may change this character');
       await t.http.delete(`/api/characters/${created.id}`).set(bob.auth).expect(403);
-      await t.dataSource.query(`UPDATE character SET is_public = false WHERE id = $1`, [created.id]);
+      await t.dataSource.query(`UPDATE character SET is_public = false WHERE id = $1`, [
+        created.id,
+      ]);
 
       const own = await t.http
         .put(`/api/characters/${created.id}`)
