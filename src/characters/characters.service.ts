@@ -227,16 +227,14 @@ export class CharactersService {
   }
 
   /**
-   * The character if this user may change it: its owner or an admin. Someone else's private
-   * character answers 404, as everywhere else, so its id cannot be probed for.
+   * The character if this user may change it: its owner or an admin. One hidden from this
+   * user (someone else's private one, NSFW for non-adults) answers 404, as everywhere else,
+   * so its id cannot be probed for.
    */
   async findEditable(id: string, editor: AuthUser): Promise<CharacterEntity> {
-    const character = UUID.test(id) ? await this.characters.findById(id) : null;
-    const privileged = character?.ownerId === editor.id || editor.role === 'admin';
-    if (!character || (!character.isPublic && !privileged)) {
-      throw new NotFoundException('Character not found');
-    }
-    if (!privileged) {
+    if (!UUID.test(id)) throw new NotFoundException('Character not found');
+    const character = await this.findVisible(id, editor);
+    if (character.ownerId !== editor.id && editor.role !== 'admin') {
       throw new ForbiddenException('Only the owner or an admin may change this character');
     }
     return character;

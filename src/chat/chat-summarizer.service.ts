@@ -5,7 +5,7 @@ import { ChatRepository } from './chat.repository.js';
 import { estimateTokens } from './storytelling/lorebook.js';
 import {
   buildSummaryPrompt,
-  splitForSummary,
+  foldableCount,
   SUMMARY_TIMEOUT_MS,
   SUMMARY_TRIGGER_MESSAGES,
 } from './storytelling/summarizer.js';
@@ -18,6 +18,10 @@ const LEASE_SECONDS = Math.ceil((SUMMARY_TIMEOUT_MS * 4) / 1000);
  * sending a request no free model can take.
  */
 const MAX_FOLD_TOKENS = 12_000;
+/** Messages read for one summary: a long unsummarized tail is not read whole every reply. */
+const MAX_FOLD_MESSAGES = 500;
+/** Summaries one instance writes at once; more triggers wait for a later reply. */
+const MAX_CONCURRENT = 3;
 
 export interface SummaryNames {
   /** The character's name in the chat's language. */
@@ -46,7 +50,8 @@ export class ChatSummarizer implements BeforeApplicationShutdown {
 
   /** Summarizes in the background when the chat needs it; never throws. */
   trigger(chatId: string, names: SummaryNames): void {
-    if (this.closing.signal.aborted) return;
+    // A burst (a deploy meeting many long chats) must not flood the free providers' limits.
+    if (this.closing.signal.aborted || this.running.size >= MAX_CONCURRENT) return;
     const task = this.summarize(chatId, names)
       .catch((error: unknown) => {
         this.logger.warn(`Chat ${chatId} not summarized: ${(error as Error)?.message ?? error}`);
@@ -71,8 +76,12 @@ export class ChatSummarizer implements BeforeApplicationShutdown {
     if (!claim) return false;
     let saved = false;
     try {
-      const pending = await this.chats.unsummarizedMessages(chatId, claim.summarizedThroughId);
-      const older = withinBudget(splitForSummary(pending).older);
+      const { total, oldest } = await this.chats.unsummarizedMessages(
+        chatId,
+        claim.summarizedThroughId,
+        MAX_FOLD_MESSAGES,
+      );
+      const older = withinBudget(oldest.slice(0, foldableCount(total)));
       if (older.length === 0) return false;
       const result = await this.llm.generate({
         messages: buildSummaryPrompt(
@@ -99,7 +108,7 @@ export class ChatSummarizer implements BeforeApplicationShutdown {
       );
       return saved;
     } finally {
-      if (!saved) await this.chats.releaseSummaryClaim(chatId);
+      if (!saved) await this.chats.releaseSummaryClaim(chatId, claim.until);
     }
   }
 }

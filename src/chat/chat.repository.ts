@@ -43,6 +43,8 @@ export interface SummaryClaim {
   summary: string | null;
   summarizedThroughId: number | null;
   language: Language;
+  /** The lease's end, as the database wrote it: identifies this claim when giving it back. */
+  until: string;
 }
 
 type Row = Record<string, unknown>;
@@ -253,7 +255,7 @@ export class ChatRepository {
                 SELECT 1 FROM message m
                 WHERE m.chat_id = c.id AND m.id > COALESCE(c.summarized_through_id, 0)
                 LIMIT $2::int + 1) pending) > $2::int
-       RETURNING c.summary, c.summarized_through_id, c.language`,
+       RETURNING c.summary, c.summarized_through_id, c.language, c.summarizing_until::text AS until`,
       [chatId, trigger, leaseSeconds],
     )) as [Row[], number];
     const [row] = rows;
@@ -263,21 +265,31 @@ export class ChatRepository {
       summarizedThroughId:
         row.summarized_through_id === null ? null : Number(row.summarized_through_id),
       language: row.language as Language,
+      until: row.until as string,
     };
   }
 
-  /** The messages the summary does not cover yet, oldest first. */
+  /** How many messages the summary does not cover yet, and the oldest `limit` of them. */
   async unsummarizedMessages(
     chatId: string,
     afterId: number | null,
-  ): Promise<Array<{ id: number; role: MessageRole; content: string }>> {
-    const rows = await this.dataSource.query<
-      Array<{ id: string; role: MessageRole; content: string }>
-    >(`SELECT id, role, content FROM message WHERE chat_id = $1 AND id > $2 ORDER BY id`, [
-      chatId,
-      afterId ?? 0,
-    ]);
-    return rows.map((row) => ({ ...row, id: Number(row.id) }));
+    limit: number,
+  ): Promise<{ total: number; oldest: Array<{ id: number; role: MessageRole; content: string }> }> {
+    const [row] = await this.dataSource.query<
+      Array<{ total: number; oldest: Array<{ id: string; role: MessageRole; content: string }> }>
+    >(
+      `SELECT (SELECT count(*)::int FROM message WHERE chat_id = $1 AND id > $2) AS total,
+              (SELECT coalesce(json_agg(json_build_object('id', m.id, 'role', m.role,
+                                                          'content', m.content) ORDER BY m.id),
+                               '[]')
+               FROM (SELECT id, role, content FROM message WHERE chat_id = $1 AND id > $2
+                     ORDER BY id LIMIT $3) m) AS oldest`,
+      [chatId, afterId ?? 0, limit],
+    );
+    return {
+      total: row.total,
+      oldest: row.oldest.map((message) => ({ ...message, id: Number(message.id) })),
+    };
   }
 
   /**
@@ -298,8 +310,12 @@ export class ChatRepository {
     return updated > 0;
   }
 
-  async releaseSummaryClaim(chatId: string): Promise<void> {
-    await this.dataSource.query(`UPDATE chat SET summarizing_until = NULL WHERE id = $1`, [chatId]);
+  /** Gives back our claim (`until`, as claimSummary returned it), not a newer one. */
+  async releaseSummaryClaim(chatId: string, until: string): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE chat SET summarizing_until = NULL WHERE id = $1 AND summarizing_until = $2::timestamptz`,
+      [chatId, until],
+    );
   }
 
   async delete(id: string): Promise<void> {

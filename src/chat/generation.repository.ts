@@ -260,11 +260,15 @@ export class GenerationRepository {
     return row?.instance_id ?? null;
   }
 
-  /** Renews every row of this instance in one statement. */
-  async heartbeat(instanceId: string): Promise<void> {
+  /**
+   * Renews the rows of the replies this instance is writing, in one statement. Only those: a
+   * row left behind by a failed release must lapse, not be kept alive by the other replies.
+   */
+  async heartbeat(instanceId: string, chatIds: string[]): Promise<void> {
     await this.dataSource.query(
-      `UPDATE chat_generation SET heartbeat_at = now() WHERE instance_id = $1`,
-      [instanceId],
+      `UPDATE chat_generation SET heartbeat_at = now()
+       WHERE instance_id = $1 AND chat_id = ANY($2::uuid[])`,
+      [instanceId, chatIds],
     );
   }
 }

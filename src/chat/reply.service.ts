@@ -126,11 +126,14 @@ export class ReplyService {
       if (started.status === 'rejected') throw started.reason;
       if (prepared.status === 'rejected') {
         if (started.value) {
-          await this.generations.abandonStart(
-            chat.id,
-            this.registry.instanceId,
-            started.value.userMessageId,
-          );
+          // The caller still gets the real reason; a claim left behind lapses (heartbeat).
+          await this.generations
+            .abandonStart(chat.id, this.registry.instanceId, started.value.userMessageId)
+            .catch((error: Error) => {
+              this.logger.warn(
+                `Message of a refused send in chat ${chat.id} kept: ${error.message}`,
+              );
+            });
         }
         throw prepared.reason;
       }

@@ -13,7 +13,9 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
   req.on('data', (chunk: string) => (body += chunk));
   req.on('end', () => {
     seen = { method: req.method, headers: req.headers, body };
-    if (req.url === '/empty') {
+    if (req.url === '/odd') {
+      res.writeHead(999).end('?');
+    } else if (req.url === '/empty') {
       res.writeHead(204).end();
     } else if (req.url === '/slow') {
       // Headers and a first chunk, then nothing until the client gives up.
@@ -61,6 +63,12 @@ describe('nodeHttpFetch', () => {
     const response = await nodeHttpFetch(`${base}/empty`);
     expect(response.status).toBe(204);
     expect(response.body).toBeNull();
+  });
+
+  it('rejects a status fetch cannot represent instead of throwing out of the socket', async () => {
+    await expect(nodeHttpFetch(`${base}/odd`)).rejects.toThrow(/range of 200 to 599/);
+    // The pool is still usable.
+    expect((await nodeHttpFetch(`${base}/empty`)).status).toBe(204);
   });
 
   it('rejects with the abort reason when aborted before the response, and closes the request', async () => {

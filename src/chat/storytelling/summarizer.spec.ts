@@ -2,8 +2,8 @@ import { describe, expect, it } from '@jest/globals';
 import { LANGUAGES } from '../../common/languages.js';
 import {
   buildSummaryPrompt,
+  foldableCount,
   needsSummary,
-  splitForSummary,
   SUMMARY_KEEP_RECENT,
   SUMMARY_PROVIDER_ORDER,
   SUMMARY_TRIGGER_MESSAGES,
@@ -19,14 +19,10 @@ describe('summary thresholds', () => {
 
   it('keeps the 15 most recent messages and folds in the older ones', () => {
     expect(SUMMARY_KEEP_RECENT).toBe(15);
-    const messages = Array.from({ length: 26 }, (_, i) => i);
-    const { older, recent } = splitForSummary(messages);
-    expect(older).toEqual(messages.slice(0, 11));
-    expect(recent).toEqual(messages.slice(11));
-    expect(splitForSummary(messages.slice(0, 25))).toEqual({
-      older: [],
-      recent: messages.slice(0, 25),
-    });
+    expect(foldableCount(26)).toBe(11);
+    expect(foldableCount(100)).toBe(85);
+    expect(foldableCount(25)).toBe(0);
+    expect(foldableCount(0)).toBe(0);
   });
 
   it('asks the cheap providers in the spec order', () => {

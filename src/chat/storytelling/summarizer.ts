@@ -13,12 +13,9 @@ export const SUMMARY_TIMEOUT_MS = 30_000;
 export const needsSummary = (unsummarizedCount: number): boolean =>
   unsummarizedCount > SUMMARY_TRIGGER_MESSAGES;
 
-/** Splits unsummarized messages (oldest first) into those to fold into the summary and the rest. */
-export function splitForSummary<T>(messages: readonly T[]): { older: T[]; recent: T[] } {
-  if (!needsSummary(messages.length)) return { older: [], recent: [...messages] };
-  const cut = messages.length - SUMMARY_KEEP_RECENT;
-  return { older: messages.slice(0, cut), recent: messages.slice(cut) };
-}
+/** How many of a chat's unsummarized messages (the oldest ones) go into the summary now. */
+export const foldableCount = (unsummarizedCount: number): number =>
+  needsSummary(unsummarizedCount) ? unsummarizedCount - SUMMARY_KEEP_RECENT : 0;
 
 export interface SummaryMessage {
   /** Who spoke: the character's or the persona's name. */

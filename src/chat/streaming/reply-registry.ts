@@ -259,7 +259,7 @@ export class ReplyRegistry
   private async renew(): Promise<void> {
     if (this.replies.size === 0) return;
     try {
-      await this.generations.heartbeat(this.instanceId);
+      await this.generations.heartbeat(this.instanceId, [...this.replies.keys()]);
     } catch (error) {
       this.logger.warn(`Could not renew in-flight replies: ${(error as Error).message}`);
     }

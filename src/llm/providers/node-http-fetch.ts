@@ -2,10 +2,13 @@ import http from 'node:http';
 import https from 'node:https';
 import { Readable } from 'node:stream';
 
-/** Connections to the providers stay open between requests (one pool per protocol). */
+/**
+ * Connections to the providers stay open between requests (one pool per protocol); an idle
+ * one is closed after 4 s (undici's default), before a provider's load balancer drops it.
+ */
 const agents = {
-  'http:': new http.Agent({ keepAlive: true }),
-  'https:': new https.Agent({ keepAlive: true }),
+  'http:': new http.Agent({ keepAlive: true, timeout: 4_000 }),
+  'https:': new https.Agent({ keepAlive: true, timeout: 4_000 }),
 } as const;
 
 /** Statuses whose Response may not have a body. */
@@ -31,43 +34,62 @@ export function nodeHttpFetch(input: string | URL | Request, init: RequestInit =
     return fetch(input, init);
   }
   const signal = init.signal ?? undefined;
-  return new Promise<Response>((resolve, reject) => {
-    if (signal?.aborted) return reject(abortError(signal));
-    const headers: Record<string, string> = {};
-    new Headers(init.headers).forEach((value, name) => (headers[name] = value));
-    if (body != null) headers['content-length'] = String(Buffer.byteLength(body));
-    const request = (url.protocol === 'https:' ? https : http).request(url, {
-      method: init.method ?? 'GET',
-      headers,
-      agent,
-    });
-    let received: http.IncomingMessage | undefined;
-    // Before the response: fetch rejects; after: its body stream fails, with the abort reason.
-    const onAbort = () => {
-      const reason = abortError(signal!) as Error;
-      received?.destroy(reason);
-      request.destroy(reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-    request.once('close', () => signal?.removeEventListener('abort', onAbort));
-    request.on('error', reject);
-    request.once('response', (response) => {
-      received = response;
-      const responseHeaders = new Headers();
-      for (const [name, value] of Object.entries(response.headers)) {
-        if (value === undefined) continue;
-        for (const item of Array.isArray(value) ? value : [value]) {
-          responseHeaders.append(name, item);
+  const headers: Record<string, string> = {};
+  new Headers(init.headers).forEach((value, name) => (headers[name] = value));
+  if (body != null) headers['content-length'] = String(Buffer.byteLength(body));
+  const send = (retry: boolean): Promise<Response> =>
+    new Promise<Response>((resolve, reject) => {
+      if (signal?.aborted) return reject(abortError(signal));
+      const request = (url.protocol === 'https:' ? https : http).request(url, {
+        method: init.method ?? 'GET',
+        headers,
+        agent,
+      });
+      let received: http.IncomingMessage | undefined;
+      // Before the response: fetch rejects; after: its body stream fails, with the reason.
+      const onAbort = () => {
+        const reason = abortError(signal!) as Error;
+        received?.destroy(reason);
+        request.destroy(reason);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      request.once('close', () => signal?.removeEventListener('abort', onAbort));
+      request.on('error', (error: NodeJS.ErrnoException) => {
+        // A kept-alive connection the server closed just as it was reused: the request never
+        // reached it, so it is sent again once, on a new connection (as Node's docs advise).
+        if (retry && !received && request.reusedSocket && error.code === 'ECONNRESET') {
+          resolve(send(false));
+        } else {
+          reject(error);
         }
-      }
-      const status = response.statusCode ?? 500;
-      resolve(
-        new Response(
-          NO_BODY.has(status) ? null : (Readable.toWeb(response) as ReadableStream<Uint8Array>),
-          { status, statusText: response.statusMessage, headers: responseHeaders },
-        ),
-      );
+      });
+      request.once('response', (response) => {
+        received = response;
+        const responseHeaders = new Headers();
+        for (const [name, value] of Object.entries(response.headers)) {
+          if (value === undefined) continue;
+          for (const item of Array.isArray(value) ? value : [value]) {
+            responseHeaders.append(name, item);
+          }
+        }
+        const status = response.statusCode ?? 500;
+        const bodyless = NO_BODY.has(status);
+        // Read to the end, so the connection goes back to the pool.
+        if (bodyless) response.resume();
+        try {
+          resolve(
+            new Response(
+              bodyless ? null : (Readable.toWeb(response) as ReadableStream<Uint8Array>),
+              { status, statusText: response.statusMessage, headers: responseHeaders },
+            ),
+          );
+        } catch (error) {
+          // A status fetch cannot represent (outside 200–599).
+          response.destroy();
+          reject(error);
+        }
+      });
+      request.end(body ?? undefined);
     });
-    request.end(body ?? undefined);
-  });
+  return send(true);
 }
