@@ -2,7 +2,7 @@
 // list, filter and search through the compiled API. The 100k/1k ratio must stay ≤ 2: every
 // catalogue query is served by an index, so a page costs the same whatever the catalogue size.
 import pg from 'pg';
-import { createBenchDatabase, fmt, printTable, startApp, summarize } from './lib.js';
+import { createBenchDatabase, fmt, load, printTable, startApp, summarize } from './lib.js';
 
 const QUERIES: Record<string, string> = {
   'list popular, page 1': '/api/characters?sort=popular',
@@ -83,6 +83,16 @@ try {
   await seed(client, 100_000);
   const seedSeconds = (performance.now() - seedStarted) / 1000;
   const large = await measure(app.url);
+  // Throughput at 100k next to the baseline, in the same run.
+  const throughput = [
+    ['/api/healthz (baseline)', await load({ url: `${app.url}/api/healthz` })],
+    ['list popular, page 1', await load({ url: app.url + QUERIES['list popular, page 1'] })],
+    ['filter tag', await load({ url: app.url + QUERIES['filter tag'] })],
+    ['search (typo)', await load({ url: app.url + QUERIES['search (typo)'] })],
+  ] as const;
+  if (throughput.some(([, result]) => result.non2xx > 0 || result.errors > 0)) {
+    throw new Error('catalogue load had failures');
+  }
 
   printTable(
     `Catalogue latency through the API, ${SAMPLES} sequential requests each (ms); 100k seeded in ${fmt(seedSeconds, 1)} s`,
@@ -95,6 +105,18 @@ try {
       fmt(large[label].p99),
       fmt(large[label].p50 / small[label].p50),
       fmt(large[label].p99 / small[label].p99),
+    ]),
+  );
+  const baseline = throughput[0][1].requestsPerSecond;
+  printTable(
+    'Catalogue throughput at 100k characters vs /api/healthz (autocannon, 10 connections, 5 s each)',
+    ['endpoint', 'req/s', 'p50 ms', 'p99 ms', 'ratio to healthz'],
+    throughput.map(([endpoint, result]) => [
+      endpoint,
+      fmt(result.requestsPerSecond, 0),
+      result.latencyP50,
+      result.latencyP99,
+      fmt(result.requestsPerSecond / baseline),
     ]),
   );
 } finally {

@@ -191,11 +191,16 @@ export function summarize(runs: BenchRun[]): SummaryRow[] {
       '',
       { limit: 2, op: '≤' },
     );
-    // Issue 11 asks for catalogue throughput vs /api/healthz; shown once a table reports it.
     add(
       'characters',
       'catalogue list req/s ÷ healthz',
       num(characters.cell(/catalogue.*healthz/i, /popular/, /^ratio/)),
+      '×',
+    );
+    add(
+      'characters',
+      'catalogue search req/s ÷ healthz',
+      num(characters.cell(/catalogue.*healthz/i, /search/, /^ratio/)),
       '×',
     );
   }
