@@ -1,47 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { RequestMethod } from '@nestjs/common';
-import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
-import { MetadataScanner, ModulesContainer } from '@nestjs/core';
 import { randomUUID } from 'node:crypto';
 import { RELAXED_AUTH_ENV } from '../support/auth.js';
+import { type AppRoute, controllerRoutes } from '../support/routes.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 import { createUser, type TestUser } from '../support/users.js';
 
-interface Route {
-  method: string;
-  /** Express-style, under /api: `/api/admin/users/:id`. */
-  path: string;
-}
-
-const join = (...parts: string[]) =>
-  '/' +
-  parts
-    .flatMap((part) => part.split('/'))
-    .filter(Boolean)
-    .join('/');
+type Route = Pick<AppRoute, 'method' | 'path'>;
 
 /** Every route the app registered under /api/admin, from the controllers' own metadata. */
-function adminRoutes(t: TestApp): Route[] {
-  const scanner = new MetadataScanner();
-  const found: Route[] = [];
-  for (const module of t.app.get(ModulesContainer).values()) {
-    for (const { metatype } of module.controllers.values()) {
-      if (!metatype) continue;
-      const base = Reflect.getMetadata(PATH_METADATA, metatype) as string;
-      const prototype = metatype.prototype as Record<string, Function>;
-      for (const name of scanner.getAllMethodNames(prototype)) {
-        const handler = prototype[name];
-        const path = Reflect.getMetadata(PATH_METADATA, handler) as string | undefined;
-        if (path === undefined) continue;
-        const method = RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as number];
-        found.push({ method, path: join('api', base, path) });
-      }
-    }
-  }
-  return found.filter(
-    (route) => route.path === '/api/admin' || route.path.startsWith('/api/admin/'),
-  );
-}
+const adminRoutes = (t: TestApp): Route[] =>
+  controllerRoutes(t.app)
+    .filter((route) => route.path === '/api/admin' || route.path.startsWith('/api/admin/'))
+    .map(({ method, path }) => ({ method, path }));
 
 /** Parameters filled with plausible but non-existent values: ids get a fresh UUID. */
 const concrete = (path: string) =>

@@ -1,39 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { RequestMethod } from '@nestjs/common';
-import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
-import { MetadataScanner, ModulesContainer } from '@nestjs/core';
-import { ACCESS_KEY } from '../../src/common/auth/access.decorators.js';
 import { RELAXED_AUTH_ENV } from '../support/auth.js';
 import { documentedPaths } from '../support/openapi.js';
+import { controllerRoutes } from '../support/routes.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 
-interface Route {
-  route: string;
-  access: unknown;
-}
-
 /** Every handler of every controller the app registered, with its access rule. */
-function routes(t: TestApp): Route[] {
-  const scanner = new MetadataScanner();
-  const found: Route[] = [];
-  for (const module of t.app.get(ModulesContainer).values()) {
-    for (const { metatype } of module.controllers.values()) {
-      if (!metatype) continue;
-      const prototype = metatype.prototype as Record<string, Function>;
-      for (const name of scanner.getAllMethodNames(prototype)) {
-        const handler = prototype[name];
-        if (Reflect.getMetadata(PATH_METADATA, handler) === undefined) continue;
-        const method = RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as number];
-        found.push({
-          route: `${method} ${metatype.name}.${name}`,
-          access:
-            Reflect.getMetadata(ACCESS_KEY, handler) ?? Reflect.getMetadata(ACCESS_KEY, metatype),
-        });
-      }
-    }
-  }
-  return found;
-}
+const routes = (t: TestApp) =>
+  controllerRoutes(t.app).map((route) => ({
+    route: `${route.method} ${route.handler}`,
+    access: route.access,
+  }));
 
 describe('access rules', () => {
   let t: TestApp;

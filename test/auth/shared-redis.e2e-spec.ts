@@ -5,28 +5,11 @@ import type { ChallengeStore } from '../../src/auth/pow/challenge-store.js';
 import { CHALLENGE_STORE } from '../../src/auth/pow/pow.service.js';
 import { REDIS, type RedisClient } from '../../src/common/redis/redis.module.js';
 import { BROWSER_HEADERS, solvedChallenge, uniqueEmail } from '../support/auth.js';
+import { connectRedis, REDIS_URL } from '../support/redis.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 
 // CI sets REDIS_URL; there a missing Redis is a failure. Elsewhere the same assertions run
 // against one in-memory instance, so nothing is skipped silently.
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-
-async function connectRedis(): Promise<Redis | undefined> {
-  const client = new Redis(REDIS_URL, {
-    lazyConnect: true,
-    connectTimeout: 1000,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-  });
-  try {
-    await client.connect();
-    await client.ping();
-    return client;
-  } catch {
-    client.disconnect();
-    return undefined;
-  }
-}
 
 async function flushPrefix(redis: Redis, prefix: string): Promise<void> {
   for await (const keys of redis.scanStream({ match: `${prefix}*`, count: 100 })) {

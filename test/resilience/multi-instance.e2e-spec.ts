@@ -48,13 +48,13 @@ import {
   withServerClient,
 } from '../support/database.js';
 import { startFakeLlm, type FakeLlm } from '../support/fake-llm.js';
+import { connectRedis, REDIS_URL } from '../support/redis.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 import { createUser, type TestUser } from '../support/users.js';
 
 // CI sets REDIS_URL when Redis answers; then a missing Redis is a failure. Without any Redis
 // the Redis-backed checks assert the other side of the README's rule instead: each instance
 // counts on its own, which is why several instances need Redis.
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 /** Short, so "reaches the other instance within its TTL" is seen in real time. */
 const SETTINGS_TTL_MS = 2_000;
 /** How long an instance trusts its copy of provider blocks (provider-availability.service). */
@@ -69,23 +69,6 @@ const TASKS = [
 ];
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function connectRedis(): Promise<Redis | undefined> {
-  const client = new Redis(REDIS_URL, {
-    lazyConnect: true,
-    connectTimeout: 1000,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-  });
-  try {
-    await client.connect();
-    await client.ping();
-    return client;
-  } catch {
-    client.disconnect();
-    return undefined;
-  }
-}
 
 /** The app's Redis client has connected (it does not queue commands before that). */
 async function redisReady(t: TestApp): Promise<void> {
