@@ -196,6 +196,9 @@ export class GenerationRepository {
     const [row] = await this.prepared.query<Array<{ id: string | null }>>(
       'chat_reply_finish',
       `WITH ${ASYNC_COMMIT},
+       -- Locked first: a chat deleted at this moment is waited for and then not found, where
+       -- a plain read would still see it and the insert would fail its foreign key.
+       live_chat AS (SELECT id FROM chat WHERE id = $1 FOR UPDATE),
        released AS (DELETE FROM chat_generation WHERE chat_id = $1 AND instance_id = $2),
        replaced AS (DELETE FROM message WHERE id = $3::bigint AND chat_id = $1 RETURNING id),
        inserted AS (
@@ -203,7 +206,7 @@ export class GenerationRepository {
                               completion_tokens, dice_rolls, encounter_state, lorebook_entries)
          SELECT id, 'assistant', $4::text, $5::text, $6::text, $7::int, $8::int, $9::jsonb,
                 $10::jsonb, $11::jsonb
-         FROM chat WHERE id = $1
+         FROM live_chat
          RETURNING id),
        counted AS (
          UPDATE chat SET message_count = message_count + (SELECT count(*) FROM inserted)
