@@ -301,30 +301,37 @@ export class ReplyService {
    */
   private async generate(job: ReplyJob, history?: ContextMessage[] | null): Promise<LiveReply> {
     let context: ReplyContext;
+    // Messages past the summary once the reply is saved; unknown when the tier's limit cut
+    // the history short. Lets short tails skip the summarizer's look at the database.
+    let unsummarized = Infinity;
     try {
-      context = await this.context.build({
-        ...job,
-        history:
-          history ??
-          (await this.messages.contextMessages(
-            job.chat.id,
-            job.userMessageId,
-            contextLimit(job.caller),
-            job.chat.summarizedThroughId,
-          )),
-      });
+      const recent =
+        history ??
+        (await this.messages.contextMessages(
+          job.chat.id,
+          job.userMessageId,
+          contextLimit(job.caller),
+          job.chat.summarizedThroughId,
+        ));
+      if (recent.length < contextLimit(job.caller)) unsummarized = recent.length + 1;
+      context = await this.context.build({ ...job, history: recent });
     } catch (error) {
       await this.generations.release(job.chat.id, this.registry.instanceId);
       throw error;
     }
-    return this.registry.start(job.chat.id, (reply) => this.run(reply, job, context));
+    return this.registry.start(job.chat.id, (reply) => this.run(reply, job, context, unsummarized));
   }
 
   /**
    * Streams the reply into `reply`, saves it, then counts its tokens and summarizes the chat
    * if it has grown long; never throws.
    */
-  private async run(reply: LiveReply, job: ReplyJob, context: ReplyContext): Promise<void> {
+  private async run(
+    reply: LiveReply,
+    job: ReplyJob,
+    context: ReplyContext,
+    unsummarized: number,
+  ): Promise<void> {
     let usage: Usage | undefined;
     let failure: unknown;
     try {
@@ -355,7 +362,9 @@ export class ReplyService {
     }
     this.registry.finish(reply, outcome);
     // After the client has its answer: nobody waits for these.
-    if (outcome.type === 'done' && outcome.message_id !== null) this.summarizeIfLong(job);
+    if (outcome.type === 'done' && outcome.message_id !== null) {
+      this.summarizeIfLong(job, unsummarized);
+    }
     if (tokens > 0 && job.caller.user) {
       await this.users.addTokensUsed(job.caller.user.id, tokens).catch((error: Error) => {
         this.logger.error(`Tokens of a reply in chat ${job.chat.id} not counted: ${error.message}`);
@@ -363,9 +372,9 @@ export class ReplyService {
     }
   }
 
-  /** The chat's count bounds its unsummarized messages: shorter chats need no look. */
-  private summarizeIfLong(job: ReplyJob): void {
-    if (job.messageCount + 1 <= SUMMARY_TRIGGER_MESSAGES) return;
+  /** Only a chat whose tail past the summary may have outgrown it is looked at. */
+  private summarizeIfLong(job: ReplyJob, unsummarized: number): void {
+    if (Math.min(job.messageCount + 1, unsummarized) <= SUMMARY_TRIGGER_MESSAGES) return;
     this.summarizer.trigger(job.chat.id, {
       character: characterName(job.character, job.chat.language),
       user: job.chat.personaName?.trim() || USER_SPEAKER,
