@@ -231,10 +231,12 @@ try {
     [users[0]],
   );
 
+  // Two more chats than streams: the context build fills the last two with history.
   const maxStreams = Math.max(...LEVELS.map((level) => level.streams));
+  const chatCount = maxStreams + 2;
   const chats: Array<{ id: string; auth: string }> = [];
   await inBatches(
-    Array.from({ length: maxStreams }, (_, i) => i),
+    Array.from({ length: chatCount }, (_, i) => i),
     50,
     async (i) => {
       const auth = `Bearer ${token(users[i % USERS])}`;

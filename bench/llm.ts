@@ -34,7 +34,7 @@ import { createBenchDatabase, fmt, printTable, rssMiB, summarize } from './lib.j
 const LEVELS = [
   { streams: 1, rounds: 100 },
   { streams: 10, rounds: 30 },
-  { streams: 100, rounds: 20 },
+  { streams: 100, rounds: 40 },
 ];
 const MODEL = 'llama-3.3-70b-versatile';
 const messages = [

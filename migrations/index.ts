@@ -12,6 +12,9 @@ import { Admin1763800600000 } from './1763800600000-Admin.js';
 import { PageViews1763801000000 } from './1763801000000-PageViews.js';
 import { ChatStorytelling1763802300000 } from './1763802300000-ChatStorytelling.js';
 import { GroupChats1763803000000 } from './1763803000000-GroupChats.js';
+import { EmailVerified1763804000000 } from './1763804000000-EmailVerified.js';
+import { CharacterMaintenance1763804500000 } from './1763804500000-CharacterMaintenance.js';
+import { GroupRoundWriter1763805000000 } from './1763805000000-GroupRoundWriter.js';
 
 export const migrations: Function[] = [
   Foundation1763800000000,
@@ -25,4 +28,7 @@ export const migrations: Function[] = [
   PageViews1763801000000,
   ChatStorytelling1763802300000,
   GroupChats1763803000000,
+  EmailVerified1763804000000,
+  CharacterMaintenance1763804500000,
+  GroupRoundWriter1763805000000,
 ];

@@ -1,4 +1,4 @@
-import { type LoggerService, ValidationPipe } from '@nestjs/common';
+import { Logger, type LoggerService, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -45,6 +45,10 @@ export async function createApp(
   });
   const inFlight = new InFlightRequests();
 
+  for (const warning of config.warnings) new Logger('Config').warn(warning);
+
+  // A hop count or the proxies' addresses, never `true`: Express would then take the leftmost
+  // X-Forwarded-For entry, which the client writes, and per-address rate limits would be moot.
   app.set('trust proxy', config.http.trustProxy);
   app.disable('x-powered-by');
   app.use(inFlight.middleware);

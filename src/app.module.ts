@@ -9,6 +9,7 @@ import { ChatModule } from './chat/chat.module.js';
 import { EventsModule } from './common/events/events.module.js';
 import { AllExceptionsFilter } from './common/http/all-exceptions.filter.js';
 import { JobsModule } from './common/jobs/jobs.module.js';
+import { ShutdownModule } from './common/lifecycle/shutdown-deadline.js';
 import { MailModule } from './common/mail/mail.module.js';
 import { OperationsModule } from './common/operations.module.js';
 import { RedisModule } from './common/redis/redis.module.js';
@@ -27,6 +28,7 @@ export class AppModule {
       imports: [
         AppConfigModule.forRoot(config),
         DatabaseModule,
+        ShutdownModule,
         ScheduleModule.forRoot(),
         OperationsModule,
         SettingsModule,

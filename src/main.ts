@@ -2,9 +2,16 @@ import 'reflect-metadata';
 import { existsSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { createApp } from './app.factory.js';
+import { ShutdownDeadline } from './common/lifecycle/shutdown-deadline.js';
 import { AppLogger } from './common/logging/app-logger.js';
 import { ConfigError, loadConfiguration, type AppConfig } from './config/configuration.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './database/embedded-postgres.js';
+
+/**
+ * After the grace period, how long stopped replies get to be saved and end their streams
+ * before every connection is cut (Compose's stop_grace_period leaves 5 s past the default 10).
+ */
+const FINAL_CUT_MS = 3000;
 
 async function bootstrap(): Promise<void> {
   if (existsSync('.env')) process.loadEnvFile('.env');
@@ -44,15 +51,26 @@ async function bootstrap(): Promise<void> {
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
+    // One grace period for all of it: the replies' and rounds' own waits get what is left.
+    const deadline = app.get(ShutdownDeadline).start();
     logger.log(`${signal}: draining ${inFlight.size} in-flight request(s)`, 'Shutdown');
     const server = app.getHttpServer() as Server;
     server.close();
     server.closeIdleConnections();
-    const drained = await inFlight.drain(config.http.shutdownTimeoutMs);
-    if (!drained)
-      logger.warn(`Deadline passed with ${inFlight.size} request(s) still open`, 'Shutdown');
-    server.closeAllConnections();
+    const drained = await inFlight.drain(deadline.remainingMs());
+    if (!drained) {
+      logger.warn(
+        `Grace period over with ${inFlight.size} request(s) open: replies still being written ` +
+          'are stopped and saved',
+        'Shutdown',
+      );
+    }
+    // Connections stay open while the app closes, so the replies stopped now reach their
+    // clients with a final `done`; anything still open after that is cut.
+    const cut = setTimeout(() => server.closeAllConnections(), FINAL_CUT_MS);
     await app.close();
+    clearTimeout(cut);
+    server.closeAllConnections();
     await embedded?.stop();
     logger.log('Stopped', 'Shutdown');
     process.exit(0);

@@ -32,7 +32,8 @@ export class AdminUsersController {
     summary: 'Change tier or role, or disable an account',
     description:
       'A disabled account cannot sign in (403) and its tokens are refused (401) at once. ' +
-      'Admins cannot disable or demote themselves. A role set here lasts until the next ' +
+      'Admins cannot disable or demote themselves, and only admins listed in ADMIN_EMAILS ' +
+      'can disable or demote accounts listed there (403). A role set here lasts until the next ' +
       'sign-in, where ADMIN_EMAILS decides the role again.',
   })
   @ApiOkResponse({ type: AdminUserDto })

@@ -1,4 +1,9 @@
-import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
+import {
+  BadRequestException,
+  ForbiddenException,
+  Injectable,
+  NotFoundException,
+} from '@nestjs/common';
 import type { UserEntity } from '../auth/entities/user.entity.js';
 import { UsersService } from '../auth/users.service.js';
 import type { AuthUser } from '../common/auth/auth-user.js';
@@ -21,7 +26,8 @@ const access = (user: UserEntity) => ({
 /**
  * Accounts: search, tier and role changes, disabling. A role set here lasts until the user's
  * next sign-in, where ADMIN_EMAILS decides it again (UsersService.syncAdminRole): ADMIN_EMAILS
- * stays the one source of truth for who is an admin.
+ * stays the one source of truth for who is an admin, and only its admins may disable or demote
+ * its accounts.
  */
 @Injectable()
 export class AdminUsersService {
@@ -59,8 +65,21 @@ export class AdminUsersService {
     if (user.id === actor.id && dto.role !== undefined && dto.role !== 'admin') {
       throw new BadRequestException('You cannot remove your own admin role');
     }
+    const demotes = dto.disabled === true || (dto.role !== undefined && dto.role !== 'admin');
+    if (demotes && this.users.isAdminEmail(user.email) && !(await this.isListedAdmin(actor))) {
+      // Otherwise an admin promoted here could lock out the operators who promoted them.
+      throw new ForbiddenException(
+        'Only an admin listed in ADMIN_EMAILS can disable or demote an account listed there',
+      );
+    }
     const updated = await this.users.changeAccess(user, dto);
     await this.audit.record(actor, 'user.update', `user:${id}`, access(user), access(updated));
     return AdminUserDto.from(updated);
+  }
+
+  /** An ADMIN_EMAILS address the caller's account has proven it owns. */
+  private async isListedAdmin(actor: AuthUser): Promise<boolean> {
+    if (!this.users.isAdminEmail(actor.email)) return false;
+    return Boolean((await this.users.findById(actor.id))?.emailVerifiedAt);
   }
 }

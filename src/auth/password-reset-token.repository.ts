@@ -24,8 +24,8 @@ export class PasswordResetTokenRepository {
 
   /**
    * Burns a live token and sets its user's password in one statement, so a token can never be
-   * redeemed twice, even by concurrent requests. Returns the user id, or null for a wrong,
-   * used or expired token.
+   * redeemed twice, even by concurrent requests; the email counts as proven from then on.
+   * Returns the user id, or null for a wrong, used or expired token.
    */
   async redeem(tokenHash: string, passwordHash: string, changedAt: Date): Promise<string | null> {
     const [rows] = (await this.rows.query(
@@ -35,7 +35,9 @@ export class PasswordResetTokenRepository {
          RETURNING user_id
        )
        UPDATE app_user
-       SET password_hash = $2, password_changed_at = $3, updated_at = now()
+       SET password_hash = $2, password_changed_at = $3, updated_at = now(),
+         -- The link was mailed to the account's address: whoever opened it owns the address.
+         email_verified_at = COALESCE(app_user.email_verified_at, now())
        FROM redeemed
        WHERE app_user.id = redeemed.user_id
        RETURNING app_user.id`,

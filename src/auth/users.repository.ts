@@ -18,6 +18,8 @@ export interface NewUser {
   preferredLanguage: Language;
   oauthProvider?: OAuthProvider;
   oauthId?: string;
+  /** Set when the sign-up itself proved the address (Google with a verified email). */
+  emailVerifiedAt?: Date;
 }
 
 export interface TokenUsage {
@@ -144,12 +146,30 @@ export class UsersRepository {
       .execute();
   }
 
-  /** Links an OAuth identity to an account that has none yet; false when it already had one. */
-  async linkOAuth(id: string, provider: OAuthProvider, oauthId: string): Promise<boolean> {
+  /**
+   * Links an OAuth identity that proved the account's email to an account that has none yet;
+   * false when it already had one. An account whose email was never proven may have been
+   * registered by someone else before the owner (pre-hijacking): its password goes and every
+   * token issued so far is revoked (`revokedAt` becomes the password version), all in the same
+   * statement as the link.
+   */
+  async linkOAuth(
+    id: string,
+    provider: OAuthProvider,
+    oauthId: string,
+    revokedAt: Date,
+  ): Promise<boolean> {
     const [, linked] = (await this.rows.query(
-      `UPDATE app_user SET oauth_provider = $2, oauth_id = $3, updated_at = now()
+      `UPDATE app_user SET
+         oauth_provider = $2,
+         oauth_id = $3,
+         password_hash = CASE WHEN email_verified_at IS NULL THEN NULL ELSE password_hash END,
+         password_changed_at =
+           CASE WHEN email_verified_at IS NULL THEN $4 ELSE password_changed_at END,
+         email_verified_at = COALESCE(email_verified_at, now()),
+         updated_at = now()
        WHERE id = $1 AND oauth_id IS NULL`,
-      [id, provider, oauthId],
+      [id, provider, oauthId, revokedAt],
     )) as [unknown[], number];
     return linked === 1;
   }

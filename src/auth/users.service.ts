@@ -1,4 +1,4 @@
-import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
+import { BadRequestException, Injectable, Logger, NotFoundException } from '@nestjs/common';
 import type { Tier } from '../common/auth/access.decorators.js';
 import type { Role } from '../common/auth/auth-user.js';
 import { InjectConfig, type AppConfig } from '../config/app-config.js';
@@ -23,6 +23,8 @@ export interface AccessChange {
 /** Accounts, for the auth flows and for other modules (AuthModule exports this service). */
 @Injectable()
 export class UsersService {
+  private readonly logger = new Logger(UsersService.name);
+
   constructor(
     private readonly users: UsersRepository,
     @InjectConfig() private readonly config: AppConfig,
@@ -119,17 +121,45 @@ export class UsersService {
 
   /**
    * Creates an account with the role ADMIN_EMAILS gives it; null when the email is taken.
-   * The platform's own addresses are refused: whoever registered anonymous@system.local first
-   * would otherwise own every guest chat.
+   * `emailVerified`: the sign-up itself proved the address (Google). The platform's own
+   * addresses are refused: whoever registered anonymous@system.local first would otherwise own
+   * every guest chat.
    */
-  create(user: Omit<NewUser, 'role' | 'tier'>): Promise<UserEntity | null> {
-    if (isSystemEmail(user.email)) throw new BadRequestException('This email address is reserved');
-    const role = this.roleForEmail(user.email);
-    return this.users.insertIfFree({ ...user, role, tier: tierForRole(role, 'free') });
+  create(
+    user: Omit<NewUser, 'role' | 'tier' | 'emailVerifiedAt'> & { emailVerified?: boolean },
+  ): Promise<UserEntity | null> {
+    const { emailVerified, ...fields } = user;
+    if (isSystemEmail(fields.email)) {
+      throw new BadRequestException('This email address is reserved');
+    }
+    const emailVerifiedAt = emailVerified ? new Date() : undefined;
+    const role = this.roleFor({ email: fields.email, emailVerifiedAt: emailVerifiedAt ?? null });
+    return this.users.insertIfFree({
+      ...fields,
+      emailVerifiedAt,
+      role,
+      tier: tierForRole(role, 'free'),
+    });
   }
 
-  linkOAuth(id: string, provider: OAuthProvider, oauthId: string): Promise<boolean> {
-    return this.users.linkOAuth(id, provider, oauthId);
+  /**
+   * Links an OAuth identity that proved the account's email (see UsersRepository.linkOAuth:
+   * an unproven account loses its password and tokens). The account as it is now; null when
+   * it was already linked to another identity.
+   */
+  async linkOAuth(
+    user: UserEntity,
+    provider: OAuthProvider,
+    oauthId: string,
+  ): Promise<UserEntity | null> {
+    if (!(await this.users.linkOAuth(user.id, provider, oauthId, new Date()))) return null;
+    if (!user.emailVerifiedAt) {
+      this.logger.log(
+        `User ${user.id}: ${provider} proved the email; the password and sessions set up ` +
+          'before it was proven were revoked',
+      );
+    }
+    return this.users.findById(user.id);
   }
 
   /**
@@ -137,7 +167,7 @@ export class UsersService {
    * sign-in, and the tier follows the role.
    */
   async syncAdminRole(user: UserEntity): Promise<UserEntity> {
-    const role = this.roleForEmail(user.email);
+    const role = this.roleFor(user);
     const tier = tierForRole(role, user.tier);
     if (role === user.role && tier === user.tier) return user;
     await this.users.setRoleAndTier(user.id, role, tier);
@@ -152,7 +182,21 @@ export class UsersService {
     return this.users.addTokensUsed(userId, tokens);
   }
 
-  private roleForEmail(email: string): Role {
-    return this.config.auth.adminEmails.includes(email.toLowerCase()) ? 'admin' : 'user';
+  isAdminEmail(email: string): boolean {
+    return this.config.auth.adminEmails.includes(email.toLowerCase());
+  }
+
+  /**
+   * Admin for ADMIN_EMAILS addresses the account has proven it owns: otherwise whoever
+   * registered ops@corp.com before ops did would be admin.
+   */
+  private roleFor(user: Pick<UserEntity, 'email' | 'emailVerifiedAt'>): Role {
+    if (!this.isAdminEmail(user.email)) return 'user';
+    if (user.emailVerifiedAt) return 'admin';
+    this.logger.warn(
+      `${user.email} is in ADMIN_EMAILS but has not proven it owns the address yet: signed in ` +
+        'as a plain user until it completes a password reset or signs in with Google',
+    );
+    return 'user';
   }
 }

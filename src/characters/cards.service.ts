@@ -18,6 +18,7 @@ import {
   extractCardFromPng,
   readPngTextChunks,
 } from './lib/png-card.js';
+import { mayReadLorebook } from './lib/lorebook-access.js';
 
 const isWellFormedPng = (data: Buffer): boolean => {
   try {
@@ -52,7 +53,13 @@ export class CardsService {
     spec: 'v2' | 'v3',
   ): Promise<ExportedCard> {
     const character = await this.characters.findVisible(idOrSlug, viewer);
-    const card = characterToCard(character, { spec, platformKey: CARD_PLATFORM_KEY });
+    const card = characterToCard(
+      mayReadLorebook(character, viewer) ? character : { ...character, characterBook: null },
+      {
+        spec,
+        platformKey: CARD_PLATFORM_KEY,
+      },
+    );
     if (format === 'json') {
       return {
         fileName: `${character.slug}.json`,

@@ -39,6 +39,15 @@ export type RelationLabels = Record<Language, string>;
 
 const LIVE_PUBLIC = `is_public AND deleted_at IS NULL`;
 
+/** Characters a relationships run looks for partners for. */
+const RELATION_POOL = 100;
+/** Tags of a character whose pairs are looked up: 8 tags make 28 lookups. */
+const RELATION_TAGS_PROBED = 8;
+/** Characters read per tag-pair lookup. */
+const RELATION_HITS_PER_LOOKUP = 20;
+/** Best partners kept per character of the pool. */
+const RELATION_PARTNERS_PER_CHARACTER = 3;
+
 const summary = (row: Record<string, unknown>, prefix = ''): CharacterSummary => ({
   id: row[`${prefix}id`] as string,
   name: row[`${prefix}name`] as string,
@@ -50,8 +59,8 @@ const summary = (row: Record<string, unknown>, prefix = ''): CharacterSummary =>
 /**
  * Catalogue-wide writes of the daily jobs: counters, highlights, relations, the references
  * the avatar cleanup needs. Each write is one atomic statement (or one short transaction),
- * never a read-modify-write of whole rows, and none touches updated_at (a pending
- * translation compares it to notice edits).
+ * never a read-modify-write of whole rows, and none touches updated_at (the counters are
+ * no edit of the character).
  */
 @Injectable()
 export class CatalogueMaintenanceRepository {
@@ -91,6 +100,28 @@ export class CatalogueMaintenanceRepository {
     return affected;
   }
 
+  /**
+   * Multiplies the trending score of up to `limit` characters not yet decayed on `day` (UTC,
+   * YYYY-MM-DD) by `factor`, marking them done for that day; scores that fall under 0.01
+   * become 0 and are left alone from then on. Returns how many rows it changed: a run repeats
+   * it until 0, and a second run the same day finds nothing to do.
+   */
+  async decayTrendingBatch(day: string, factor: number, limit: number): Promise<number> {
+    const [, affected] = (await this.dataSource.query(
+      `UPDATE character c
+       SET trending_score = CASE WHEN c.trending_score * $2 < 0.01 THEN 0 ELSE c.trending_score * $2 END,
+           trending_decayed_on = $1::date
+       FROM (SELECT id FROM character
+             WHERE trending_score > 0 AND (trending_decayed_on IS NULL OR trending_decayed_on < $1::date)
+             LIMIT $3) d
+       -- Checked again on the row itself: a row changed meanwhile is judged as it is now.
+       WHERE c.id = d.id AND c.trending_score > 0
+         AND (c.trending_decayed_on IS NULL OR c.trending_decayed_on < $1::date)`,
+      [day, factor, limit],
+    )) as [unknown, number];
+    return affected;
+  }
+
   /** Live public characters without highlights, most chatted first. */
   async withoutHighlights(limit: number): Promise<CharacterSummary[]> {
     const rows = (await this.dataSource.query(
@@ -113,8 +144,14 @@ export class CatalogueMaintenanceRepository {
 
   /**
    * Pairs of live public characters sharing at least `minShared` tags (free and structured
-   * tags together), not yet related, each with fewer than `maxPerCharacter` relations; most
-   * shared tags first, ties in random order.
+   * tags together, case-insensitively), not yet related, each with fewer than
+   * `maxPerCharacter` relations; most shared tags first, ties in random order.
+   *
+   * The pairing work is bounded whatever the catalogue's size (choosing the batch reads every
+   * live public character once, a linear pass): a random batch of the characters with
+   * the fewest relations (RELATION_POOL), and for each, partners found through the tag-set
+   * GIN index, one lookup per pair of its tags (`@> ARRAY[t1, t2]` means two tags shared),
+   * each lookup stopping after RELATION_HITS_PER_LOOKUP characters.
    */
   async relationCandidates(
     minShared: number,
@@ -122,29 +159,70 @@ export class CatalogueMaintenanceRepository {
     limit: number,
   ): Promise<RelationCandidate[]> {
     const rows = (await this.dataSource.query(
-      `WITH counted AS (
-         SELECT c.id, c.name, c.description, c.tags, c.original_language,
-                ARRAY(SELECT DISTINCT lower(t) FROM unnest(c.tags || c.structured_tags) AS t) AS all_tags,
-                (SELECT count(*) FROM character_relation r WHERE r.character_id = c.id)::int AS relations
-         FROM character c
-         WHERE c.is_public AND c.deleted_at IS NULL),
-       pool AS (SELECT * FROM counted WHERE relations < $2)
+      `WITH pool AS MATERIALIZED (
+         SELECT p.id, p.relations, character_tag_set(p.tags, p.structured_tags) AS all_tags
+         FROM (SELECT c.id, c.tags, c.structured_tags, COALESCE(k.n, 0) AS relations
+               FROM character c
+               LEFT JOIN (SELECT character_id, count(*)::int AS n FROM character_relation
+                          GROUP BY character_id) k ON k.character_id = c.id
+               WHERE c.is_public AND c.deleted_at IS NULL AND COALESCE(k.n, 0) < $2
+                 AND cardinality(c.tags) + cardinality(c.structured_tags) >= $1
+               ORDER BY COALESCE(k.n, 0), random()
+               LIMIT $4) p),
+       picked AS (
+         SELECT a.id AS a_id, a.relations AS a_relations, a.all_tags, m.b_id, m.b_relations
+         FROM pool a
+         CROSS JOIN LATERAL (
+           SELECT hit.id AS b_id, rb.n AS b_relations
+           -- OFFSET 0 keeps t1 < t2 inside, so each pair is looked up once.
+           FROM (SELECT t1, t2 FROM unnest(a.all_tags[1:$5]) AS t1, unnest(a.all_tags[1:$5]) AS t2
+                 WHERE t1 < t2 OFFSET 0) pair
+           CROSS JOIN LATERAL (
+             -- Materialized, so the index scan is planned for all matches (a LIMIT right on
+             -- it tempts the planner into a sequential scan) yet read only as far as needed.
+             WITH found AS MATERIALIZED (
+               SELECT b.id FROM character b
+               WHERE character_tag_set(b.tags, b.structured_tags) @> ARRAY[pair.t1, pair.t2]
+                 AND b.is_public AND b.deleted_at IS NULL AND b.id <> a.id)
+             SELECT id FROM found LIMIT $6) hit
+           CROSS JOIN LATERAL (SELECT count(*)::int AS n FROM character_relation r
+                               WHERE r.character_id = hit.id) rb
+           WHERE rb.n < $2
+             AND NOT EXISTS (SELECT 1 FROM character_relation r
+                             WHERE r.character_id = a.id AND r.related_id = hit.id)
+           GROUP BY hit.id, rb.n
+           -- More tag pairs in common first: a proxy of more shared tags.
+           ORDER BY count(*) DESC, random()
+           LIMIT $7) m),
+       pairs AS (
+         SELECT DISTINCT ON (LEAST(p.a_id, p.b_id), GREATEST(p.a_id, p.b_id)) p.*, s.shared
+         FROM picked p
+         JOIN character b ON b.id = p.b_id
+         CROSS JOIN LATERAL (
+           SELECT ARRAY(SELECT unnest(p.all_tags)
+                        INTERSECT SELECT unnest(character_tag_set(b.tags, b.structured_tags))
+                        ORDER BY 1) AS shared) s
+         WHERE cardinality(s.shared) >= $1
+         ORDER BY LEAST(p.a_id, p.b_id), GREATEST(p.a_id, p.b_id))
        SELECT a.id AS a_id, a.name AS a_name, a.description AS a_description, a.tags AS a_tags,
               a.original_language AS a_original_language,
               b.id AS b_id, b.name AS b_name, b.description AS b_description, b.tags AS b_tags,
-              b.original_language AS b_original_language, s.shared,
-              a.relations AS a_relations, b.relations AS b_relations
-       FROM pool a
-       JOIN pool b ON a.id < b.id AND a.all_tags && b.all_tags
-       CROSS JOIN LATERAL (
-         SELECT array_agg(t ORDER BY t) AS shared FROM unnest(a.all_tags) AS t WHERE t = ANY(b.all_tags)
-       ) s
-       WHERE cardinality(s.shared) >= $1
-         AND NOT EXISTS (SELECT 1 FROM character_relation r
-                         WHERE r.character_id = a.id AND r.related_id = b.id)
-       ORDER BY cardinality(s.shared) DESC, random()
+              b.original_language AS b_original_language, p.shared,
+              p.a_relations, p.b_relations
+       FROM pairs p
+       JOIN character a ON a.id = p.a_id
+       JOIN character b ON b.id = p.b_id
+       ORDER BY cardinality(p.shared) DESC, random()
        LIMIT $3`,
-      [minShared, maxPerCharacter, limit],
+      [
+        minShared,
+        maxPerCharacter,
+        limit,
+        RELATION_POOL,
+        RELATION_TAGS_PROBED,
+        RELATION_HITS_PER_LOOKUP,
+        RELATION_PARTNERS_PER_CHARACTER,
+      ],
     )) as Array<Record<string, unknown>>;
     return rows.map((row) => ({
       a: summary(row, 'a_'),

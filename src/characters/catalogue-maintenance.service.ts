@@ -11,6 +11,7 @@ import {
 } from './catalogue-maintenance.repository.js';
 import { CharactersService, parseTags } from './characters.service.js';
 import type { CreateCharacterDto } from './dto/character-input.dto.js';
+import { CHARACTER_LIMITS } from './dto/character-limits.js';
 import type { CharacterResponseDto } from './dto/character-response.dto.js';
 import type { CharacterEntity, Highlight } from './entities/character.entity.js';
 import type { RelationType } from './entities/relation.entity.js';
@@ -20,6 +21,9 @@ import { parseStructuredTags } from './lib/structured-tags.js';
 export type { CharacterSummary, RelationCandidate, RelationLabels };
 
 const COUNTER_BATCH = 500;
+const DECAY_BATCH = 5000;
+/** Daily factor of the trending score: engagement loses half its weight in about three days. */
+export const TRENDING_DECAY = 0.8;
 const REFERENCE_CHECK_BATCH = 500;
 
 /**
@@ -52,6 +56,21 @@ export class CatalogueMaintenanceService {
         }),
       );
       after = batch[batch.length - 1].id;
+    }
+  }
+
+  /**
+   * Decays every trending score once per UTC day, so "trending" reflects recent engagement.
+   * Idempotent within a day: a re-run (or a retry after a crash halfway) only does the rows
+   * not done yet. Returns how many scores were lowered.
+   */
+  async decayTrending(now = new Date()): Promise<number> {
+    const day = now.toISOString().slice(0, 10);
+    let decayed = 0;
+    for (;;) {
+      const batch = await this.repository.decayTrendingBatch(day, TRENDING_DECAY, DECAY_BATCH);
+      decayed += batch;
+      if (batch === 0) return decayed;
     }
   }
 
@@ -165,7 +184,7 @@ function entityFields(dto: CreateCharacterDto): Partial<CharacterEntity> & { nam
     tags: parseTags(dto.tags),
     structuredTags: [...parseStructuredTags(dto.structured_tags ?? '').ids],
     responseLength: dto.response_length ?? 'medium',
-    maxTokens: dto.max_tokens ?? 2048,
+    maxTokens: dto.max_tokens ?? CHARACTER_LIMITS.maxTokensDefault,
     contentRating: dto.content_rating ?? 'sfw',
     originalLanguage: dto.original_language,
   };

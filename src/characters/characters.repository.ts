@@ -49,8 +49,27 @@ const ORDER: Record<Exclude<CatalogueSort, 'relevance'>, Array<[string, 'DESC']>
 /** How many of the most popular matches a relevance-sorted search ranks. */
 const RELEVANCE_POOL = 200;
 
-/** Votes, favorites and chats nudge "trending"; the daily job decays it. */
+/**
+ * Votes, favorites, forks and chats nudge "trending"; the daily counter task decays it. A
+ * user's vote, favorite or fork counts once per character (trending_credit), so toggling
+ * cannot pump it.
+ */
 export const TRENDING_BUMP = { vote: 1, favorite: 2, fork: 3, chat: 1 } as const;
+
+type CreditKind = 'vote' | 'favorite' | 'fork';
+
+/** The translated text; a translation is only saved while the row still has this text. */
+export type TranslationSource = Pick<
+  CharacterEntity,
+  | 'id'
+  | 'originalLanguage'
+  | 'name'
+  | 'description'
+  | 'personality'
+  | 'scenario'
+  | 'greeting'
+  | 'appearance'
+>;
 
 @Injectable()
 export class CharactersRepository {
@@ -145,12 +164,21 @@ export class CharactersRepository {
       : this.characters.find({ where: { id: In(ids) }, withDeleted: true });
   }
 
-  /** A chat started with the character: counts it and nudges "trending". */
-  async recordChatStarted(id: string): Promise<void> {
+  /**
+   * Counts a new chat; trending moves only for a signed-in user's first chat with the
+   * character (guests, who can mint sessions at will, and repeat chats only count).
+   */
+  async recordChatStarted(id: string, userId: string | null): Promise<void> {
     await this.dataSource.query(
-      `UPDATE character SET real_chat_count = real_chat_count + 1,
-              trending_score = trending_score + $2 WHERE id = $1`,
-      [id, TRENDING_BUMP.chat],
+      `WITH credited AS (
+         INSERT INTO trending_credit (user_id, character_id, kind)
+         SELECT $3::uuid, $1, 'chat' WHERE $3::uuid IS NOT NULL
+         ON CONFLICT DO NOTHING RETURNING 1)
+       UPDATE character SET real_chat_count = real_chat_count + 1,
+              trending_score = trending_score + CASE WHEN EXISTS (SELECT 1 FROM credited)
+                                                     THEN $2 ELSE 0 END
+       WHERE id = $1`,
+      [id, TRENDING_BUMP.chat, userId],
     );
   }
 
@@ -169,12 +197,12 @@ export class CharactersRepository {
   }
 
   /**
-   * Adds one language's translation, unless the character was edited since it was read
-   * (updated_at moved; compared at the millisecond precision a JS Date keeps): the edit
-   * queued a fresh translation of the new text.
+   * Adds one language's translation, unless the translated text (or the original language)
+   * changed since it was read: that edit dropped the translations and queued a fresh job.
+   * Edits of anything else (avatar, publishing, tags) do not stop it.
    */
   async saveTranslation(
-    character: CharacterEntity,
+    source: TranslationSource,
     lang: Language,
     translation: CharacterTranslation,
   ): Promise<boolean> {
@@ -182,10 +210,31 @@ export class CharactersRepository {
       `UPDATE character
        SET translations = translations || jsonb_build_object($2::text, $3::jsonb),
            languages = CASE WHEN $2 = ANY(languages) THEN languages ELSE array_append(languages, $2) END
-       WHERE id = $1 AND date_trunc('milliseconds', updated_at) = $4`,
-      [character.id, lang, JSON.stringify(translation), character.updatedAt],
+       WHERE id = $1 AND original_language = $4 AND name = $5 AND description = $6
+         AND personality = $7 AND scenario = $8 AND greeting = $9 AND appearance = $10`,
+      [
+        source.id,
+        lang,
+        JSON.stringify(translation),
+        source.originalLanguage,
+        source.name,
+        source.description,
+        source.personality,
+        source.scenario,
+        source.greeting,
+        source.appearance,
+      ],
     )) as [unknown, number];
     return affected === 1;
+  }
+
+  /** Whether any character, soft-deleted ones included, uses this avatar URL (forks share it). */
+  async avatarInUse(url: string): Promise<boolean> {
+    const [row] = (await this.dataSource.query(
+      `SELECT EXISTS (SELECT 1 FROM character WHERE avatar_url = $1) AS used`,
+      [url],
+    )) as Array<{ used: boolean }>;
+    return row.used;
   }
 
   async softDelete(id: string): Promise<void> {
@@ -203,11 +252,13 @@ export class CharactersRepository {
       if (value === 0) await manager.delete(VoteEntity, { userId, characterId });
       else
         await manager.upsert(VoteEntity, { userId, characterId, value }, ['userId', 'characterId']);
+      // Only a first upvote counts toward trending.
+      const credited = value === 1 && (await this.credit(manager, userId, characterId, 'vote'));
       const [[row]] = (await manager.query(
         `UPDATE character SET vote_score = vote_score + $2,
                 trending_score = trending_score + $3
          WHERE id = $1 RETURNING vote_score`,
-        [characterId, value - previous, value > previous ? TRENDING_BUMP.vote : 0],
+        [characterId, value - previous, credited ? TRENDING_BUMP.vote : 0],
       )) as [[{ vote_score: number }], number];
       return row.vote_score;
     });
@@ -234,10 +285,11 @@ export class CharactersRepository {
             )) as [unknown[], number]
           )[0];
       if ((changed as unknown[]).length === 0) return;
+      const credited = favorite && (await this.credit(manager, userId, characterId, 'favorite'));
       await manager.query(
         `UPDATE character SET real_like_count = real_like_count + $2,
                 trending_score = trending_score + $3 WHERE id = $1`,
-        [characterId, favorite ? 1 : -1, favorite ? TRENDING_BUMP.favorite : 0],
+        [characterId, favorite ? 1 : -1, credited ? TRENDING_BUMP.favorite : 0],
       );
     });
   }
@@ -246,12 +298,25 @@ export class CharactersRepository {
     return this.dataSource.manager.exists(FavoriteEntity, { where: { userId, characterId } });
   }
 
-  /** The user's favorites, newest first, that are still visible (public or their own). */
-  listFavorites(userId: string, offset: number, limit: number): Promise<CharacterEntity[]> {
-    return this.characters
+  /**
+   * The user's favorites, newest first, that they may still see, by the rule of
+   * CharactersService.findVisible: public or their own, and NSFW only for adults or the owner
+   * (a favorite turned NSFW later disappears for a minor). Admins see everything.
+   */
+  listFavorites(
+    viewer: { id: string; adult: boolean; admin: boolean },
+    offset: number,
+    limit: number,
+  ): Promise<CharacterEntity[]> {
+    const userId = viewer.id;
+    const query = this.characters
       .createQueryBuilder('c')
-      .innerJoin(FavoriteEntity, 'f', 'f.character_id = c.id AND f.user_id = :userId', { userId })
-      .where('(c.is_public OR c.owner_id = :userId)', { userId })
+      .innerJoin(FavoriteEntity, 'f', 'f.character_id = c.id AND f.user_id = :userId', { userId });
+    if (!viewer.admin) {
+      query.where('(c.is_public OR c.owner_id = :userId)', { userId });
+      if (!viewer.adult) query.andWhere(`(c.content_rating = 'sfw' OR c.owner_id = :userId)`);
+    }
+    return query
       .orderBy('f.createdAt', 'DESC')
       .addOrderBy('c.id', 'DESC')
       .offset(offset)
@@ -259,16 +324,38 @@ export class CharactersRepository {
       .getMany();
   }
 
-  /** Inserts the copy and counts the fork on the original in one transaction. */
-  fork(copy: Partial<CharacterEntity>, sourceId: string): Promise<CharacterEntity> {
+  /**
+   * Inserts the copy and counts the fork on the original in one transaction; trending only
+   * moves for the user's first fork of it.
+   */
+  fork(
+    copy: Partial<CharacterEntity> & { ownerId: string },
+    sourceId: string,
+  ): Promise<CharacterEntity> {
     return this.dataSource.transaction(async (manager: EntityManager) => {
       const saved = await manager.save(manager.create(CharacterEntity, copy));
+      const credited = await this.credit(manager, copy.ownerId, sourceId, 'fork');
       await manager.query(
         `UPDATE character SET fork_count = fork_count + 1, trending_score = trending_score + $2 WHERE id = $1`,
-        [sourceId, TRENDING_BUMP.fork],
+        [sourceId, credited ? TRENDING_BUMP.fork : 0],
       );
       return saved;
     });
+  }
+
+  /** Records the user's engagement; true only the first time (insert-or-nothing is atomic). */
+  private async credit(
+    manager: EntityManager,
+    userId: string,
+    characterId: string,
+    kind: CreditKind,
+  ): Promise<boolean> {
+    const rows = (await manager.query(
+      `INSERT INTO trending_credit (user_id, character_id, kind) VALUES ($1, $2, $3)
+       ON CONFLICT DO NOTHING RETURNING 1`,
+      [userId, characterId, kind],
+    )) as unknown[];
+    return rows.length === 1;
   }
 
   /** Relations whose other side is a live public character. */

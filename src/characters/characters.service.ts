@@ -10,6 +10,7 @@ import type { AuthUser } from '../common/auth/auth-user.js';
 import { JobQueue } from '../common/jobs/job-queue.service.js';
 import { DEFAULT_LANGUAGE, type Language } from '../common/languages.js';
 import type { CreateCharacterDto, UpdateCharacterDto } from './dto/character-input.dto.js';
+import { CHARACTER_LIMITS } from './dto/character-limits.js';
 import { MAX_PAGE_SIZE, type CatalogueQueryDto } from './dto/character-query.dto.js';
 import {
   type CharacterPageDto,
@@ -52,7 +53,7 @@ export function parseTags(input: string | undefined): string[] {
         .map((tag) => tag.trim().toLowerCase())
         .filter(Boolean),
     ),
-  ].slice(0, 30);
+  ].slice(0, CHARACTER_LIMITS.tags);
 }
 
 @Injectable()
@@ -197,7 +198,10 @@ export class CharactersService {
     await this.characters.softDelete(character.id);
   }
 
-  /** Stores a new avatar (the old file is removed) and returns the updated character. */
+  /**
+   * Stores a new avatar and returns the updated character. The old file is removed unless
+   * another character (a fork, or the original of this fork) still shows it.
+   */
   async setAvatar(
     id: string,
     image: Buffer | undefined,
@@ -207,7 +211,10 @@ export class CharactersService {
     const character = await this.findEditable(id, editor);
     const avatarUrl = await this.avatars.save(image);
     const updated = await this.characters.update(character.id, { avatarUrl });
-    await this.avatars.remove(character.avatarUrl);
+    const old = character.avatarUrl;
+    if (old && old !== avatarUrl && !(await this.characters.avatarInUse(old))) {
+      await this.avatars.remove(old);
+    }
     return toCharacterResponse(updated, editor, updated.originalLanguage);
   }
 
@@ -245,9 +252,9 @@ export class CharactersService {
     return this.characters.findByIdsWithDeleted(ids);
   }
 
-  /** Counts a new chat with the character (real_chat_count, trending). */
-  recordChatStarted(id: string): Promise<void> {
-    return this.characters.recordChatStarted(id);
+  /** Counts a new chat with the character (real_chat_count; trending for a user's first). */
+  recordChatStarted(id: string, userId: string | null): Promise<void> {
+    return this.characters.recordChatStarted(id, userId);
   }
 
   async isAdult(viewer: AuthUser | null): Promise<boolean> {

@@ -14,6 +14,7 @@ import type {
   VoteResultDto,
 } from './dto/engagement.dto.js';
 import type { CharacterRelationEntity } from './entities/relation.entity.js';
+import { mayReadLorebook } from './lib/lorebook-access.js';
 
 const labelColumn = (lang: Language) =>
   `label${lang[0].toUpperCase()}${lang[1]}` as keyof Pick<
@@ -49,7 +50,12 @@ export class EngagementService {
     const page = query.page ?? 1;
     const pageSize = query.page_size ?? 20;
     const lang = query.lang ?? (await this.characters.displayLanguage(user));
-    const rows = await this.repository.listFavorites(user.id, (page - 1) * pageSize, pageSize);
+    const viewer = {
+      id: user.id,
+      adult: await this.characters.isAdult(user),
+      admin: user.role === 'admin',
+    };
+    const rows = await this.repository.listFavorites(viewer, (page - 1) * pageSize, pageSize);
     return {
       items: rows.slice(0, pageSize).map((row) => toCharacterResponse(row, user, lang)),
       page,
@@ -58,7 +64,11 @@ export class EngagementService {
     };
   }
 
-  /** Clones a public character into the caller's private draft. */
+  /**
+   * Clones a public character into the caller's private draft. The lorebook is private to
+   * the owner and admins, so it is only copied for them. The avatar file is shared, not
+   * copied: replacing either side's avatar keeps a file another character still uses.
+   */
   async fork(idOrSlug: string, user: AuthUser): Promise<CharacterResponseDto> {
     const source = await this.characters.findVisible(idOrSlug, user);
     if (!source.isPublic && source.ownerId !== user.id) {
@@ -89,6 +99,7 @@ export class EngagementService {
         baseChatCount: {},
         baseLikeCount: {},
         highlights: [],
+        characterBook: mayReadLorebook(source, user) ? source.characterBook : null,
       },
       source.id,
     );

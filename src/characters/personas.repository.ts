@@ -54,8 +54,24 @@ export class PersonasRepository {
     });
   }
 
+  /** Deletes a persona; when it was the default, the oldest remaining one becomes the default. */
   async delete(userId: string, id: string): Promise<boolean> {
-    return (await this.dataSource.manager.delete(PersonaEntity, { id, userId })).affected === 1;
+    return this.dataSource.transaction(async (manager) => {
+      await this.lockUser(manager, userId);
+      const [deleted] = (await manager.query(
+        `DELETE FROM persona WHERE id = $1 AND user_id = $2 RETURNING is_default`,
+        [id, userId],
+      )) as [Array<{ is_default: boolean }>, number];
+      if (deleted.length === 0) return false;
+      if (deleted[0].is_default) {
+        await manager.query(
+          `UPDATE persona SET is_default = true, updated_at = now()
+           WHERE id = (SELECT id FROM persona WHERE user_id = $1 ORDER BY created_at, id LIMIT 1)`,
+          [userId],
+        );
+      }
+      return true;
+    });
   }
 
   private lockUser(manager: EntityManager, userId: string): Promise<unknown> {

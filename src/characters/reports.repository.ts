@@ -50,8 +50,6 @@ export class ReportsRepository {
       if (!report) return false;
       await manager.update(ReportEntity, { id }, changes);
       if (unpublish) {
-        // Raw SQL so updated_at stays: the text did not change, and a translation job in
-        // flight compares updated_at before it saves.
         await manager.query(`UPDATE character SET is_public = false WHERE id = $1`, [
           report.characterId,
         ]);

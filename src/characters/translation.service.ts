@@ -70,7 +70,8 @@ export class TranslationService implements OnModuleInit {
         },
       );
       if (!translation) failed.push(lang);
-      else if (!(await this.characters.saveTranslation(character, lang, translation))) return; // edited meanwhile: a newer job follows
+      // Refused only when the text itself changed: that edit queued a job for the new text.
+      else if (!(await this.characters.saveTranslation(character, lang, translation))) return;
     }
     if (failed.length > 0) throw new Error(`not translated into ${failed.join(', ')}`);
   }

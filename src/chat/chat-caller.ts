@@ -1,6 +1,7 @@
 import { BadRequestException, createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import { ANON_SESSION_HEADER, anonSessionOf } from '../common/auth/anon-session.js';
 import type { AuthenticatedRequest, AuthUser } from '../common/auth/auth-user.js';
+import type { ChatOwner } from './chat-rows.js';
 
 /** Who is chatting: a signed-in user, or a guest known by its X-Anon-Session. */
 export type ChatCaller =
@@ -23,3 +24,7 @@ export const Caller = createParamDecorator(
     return { user: null, guestSession };
   },
 );
+
+/** Whose chats the caller's are. */
+export const ownerOf = (caller: ChatCaller): ChatOwner =>
+  caller.user ? { userId: caller.user.id } : { anonSession: caller.guestSession };

@@ -5,11 +5,12 @@ import type { Language } from '../common/languages.js';
 import { PreparedStatements } from '../database/prepared-statement.js';
 import type { ChatEntity } from './entities/chat.entity.js';
 import type { MessageEntity, MessageRole } from './entities/message.entity.js';
+import { CHAT_COLUMNS, type ChatOwner, toChat } from './chat-rows.js';
 import { LIVE_GENERATION } from './generation.repository.js';
 
-/** Whose chats: an account's, or a guest session's (under the anonymous system user). */
-export type ChatOwner = { userId: string } | { anonSession: string };
+export type { ChatOwner };
 
+/** A chat to open: an account's, or a guest session's (under the anonymous system user). */
 export interface NewChat {
   userId: string;
   anonSessionId: string | null;
@@ -49,29 +50,8 @@ export interface SummaryClaim {
 
 type Row = Record<string, unknown>;
 
-const CHAT_COLUMNS = `c.id, c.user_id, c.character_id, c.persona_name, c.persona_description,
-  c.anon_session_id, c.campaign_id, c.title, c.language, c.summary, c.summarized_through_id,
-  c.summarizing_until, c.message_count, c.created_at, c.updated_at`;
 const MESSAGE_COLUMNS = `id, chat_id, role, content, status, model_used, prompt_tokens,
   completion_tokens, dice_rolls, encounter_state, lorebook_entries, created_at`;
-
-const toChat = (row: Row): ChatEntity => ({
-  id: row.id as string,
-  userId: row.user_id as string,
-  characterId: row.character_id as string,
-  personaName: row.persona_name as string | null,
-  personaDescription: row.persona_description as string | null,
-  anonSessionId: row.anon_session_id as string | null,
-  campaignId: row.campaign_id as string | null,
-  title: row.title as string | null,
-  language: row.language as Language,
-  summary: row.summary as string | null,
-  summarizedThroughId: row.summarized_through_id as string | null,
-  summarizingUntil: row.summarizing_until as Date | null,
-  messageCount: row.message_count as number,
-  createdAt: row.created_at as Date,
-  updatedAt: row.updated_at as Date,
-});
 
 /** `prefix` selects aliased columns (`m_id`, `m_role`...) of a joined message. */
 const toMessage = (row: Row, prefix = ''): MessageEntity => ({

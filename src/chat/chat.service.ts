@@ -15,8 +15,8 @@ import { PersonasService } from '../characters/personas.service.js';
 import type { AuthUser } from '../common/auth/auth-user.js';
 import { SignInEvents } from '../common/events/sign-in.events.js';
 import type { Language } from '../common/languages.js';
-import type { ChatCaller } from './chat-caller.js';
-import { type ChatOwner, ChatRepository, type ChatState } from './chat.repository.js';
+import { type ChatCaller, ownerOf } from './chat-caller.js';
+import { ChatRepository, type ChatState } from './chat.repository.js';
 import {
   type ChatListQueryDto,
   type ChatPageDto,
@@ -37,8 +37,8 @@ import { ReplyRegistry } from './streaming/reply-registry.js';
 /** Owner of every guest chat (spec: chat/anon.py), so chats always have a user. */
 const ANONYMOUS_EMAIL = `anonymous@${SYSTEM_EMAIL_DOMAIN}`;
 
-const ownerOf = (caller: ChatCaller): ChatOwner =>
-  caller.user ? { userId: caller.user.id } : { anonSession: caller.guestSession };
+/** Someone else's chat is indistinguishable from none. */
+export const chatNotFound = () => new NotFoundException('Chat not found');
 
 const owns = (caller: ChatCaller, chat: ChatEntity): boolean =>
   caller.user
@@ -110,7 +110,7 @@ export class ChatService implements OnModuleInit {
       greetingOf(character, language, personaName),
       dto.force_new ?? false,
     );
-    if (created) await this.characters.recordChatStarted(character.id);
+    if (created) await this.characters.recordChatStarted(character.id, viewer?.id ?? null);
     return { chat: toChatResponse(chat, character, false), created };
   }
 
@@ -151,8 +151,7 @@ export class ChatService implements OnModuleInit {
   /** Deletes the chat with its messages; a reply being written here is stopped first. */
   async remove(id: string, user: AuthUser): Promise<void> {
     await this.requireOwned(id, { user });
-    this.replies.local(id)?.stop('user');
-    await this.chats.delete(id);
+    await this.replies.removeStopping(id, () => this.chats.delete(id));
   }
 
   anonLimit(session: string | undefined): Promise<AnonLimitDto> {
@@ -162,7 +161,7 @@ export class ChatService implements OnModuleInit {
   /** The chat if the caller owns it; someone else's chat is indistinguishable from none. */
   async requireOwned(id: string, caller: ChatCaller): Promise<ChatState> {
     const state = await this.chats.findById(id);
-    if (!state || !owns(caller, state.chat)) throw new NotFoundException('Chat not found');
+    if (!state || !owns(caller, state.chat)) throw chatNotFound();
     return state;
   }
 

@@ -2,7 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { PreparedStatements } from '../database/prepared-statement.js';
+import { CHAT_COLUMNS, type ChatOwner, ownedBy, ownerParams, toChat } from './chat-rows.js';
 import type { ContextMessage } from './chat.repository.js';
+import type { ChatEntity } from './entities/chat.entity.js';
 import type { MessageRole, MessageStatus } from './entities/message.entity.js';
 
 /** How often an instance renews the rows of the replies it is writing. */
@@ -24,14 +26,23 @@ const ASYNC_COMMIT = `async_commit AS (SELECT set_config('synchronous_commit', '
 /**
  * Claims the chat for this instance's reply: inserts the row, or takes over a stale one.
  * A CTE of the start statements, so claiming and changing the messages are one atomic step;
- * `claimed` is empty when another live reply holds the chat.
+ * `claimed` is empty when another live reply holds the chat (or `source`, a relation with the
+ * chat's `id`, is empty).
  */
-const CLAIM = `claimed AS (
-  INSERT INTO chat_generation AS g (chat_id, instance_id) VALUES ($1, $2)
+const claimOf = (source: string) => `claimed AS (
+  INSERT INTO chat_generation AS g (chat_id, instance_id) SELECT id, $2 FROM ${source}
   ON CONFLICT (chat_id) DO UPDATE
     SET instance_id = EXCLUDED.instance_id, started_at = now(), heartbeat_at = now()
     WHERE NOT (${LIVE_GENERATION})
   RETURNING chat_id)`;
+
+/** The claim of the statements whose chat was looked up (and its owner checked) before. */
+const CLAIM = claimOf('(VALUES ($1::uuid)) AS chat (id)');
+
+type Row = Record<string, unknown>;
+
+/** PostgreSQL's SQLSTATE for a deadlock it broke by failing one of the statements. */
+const DEADLOCK = '40P01';
 
 export interface FinishedReply {
   content: string;
@@ -44,16 +55,27 @@ export interface FinishedReply {
   lorebookEntries: Array<{ id: number | string; name: string | null }> | null;
 }
 
-export interface StartedReply {
-  userMessageId: number;
-  messageCount: number;
-  /**
-   * The messages before the new one (the latest `historyLimit`, oldest first); null when the
-   * chat changed between this statement's snapshot and its writes (a reply saved just then),
-   * so the caller reads them again.
-   */
-  history: ContextMessage[] | null;
-}
+/** How saving a reply went: saved, the chat deleted meanwhile, or its claim taken over. */
+export type FinishOutcome =
+  { status: 'saved'; messageId: number } | { status: 'deleted' } | { status: 'overtaken' };
+
+/** How a send's start went: no such chat of the caller's, a reply already running, or begun. */
+export type StartOutcome =
+  | { status: 'missing' }
+  | { status: 'busy'; chat: ChatEntity }
+  | {
+      status: 'started';
+      /** The chat as it was before the message went in. */
+      chat: ChatEntity;
+      userMessageId: number;
+      messageCount: number;
+      /**
+       * The messages before the new one (the latest `historyLimit` past the summary, oldest
+       * first); null when the chat changed between this statement's snapshot and its writes
+       * (a reply saved just then), so the caller reads them again.
+       */
+      history: ContextMessage[] | null;
+    };
 
 export interface LastMessages {
   claimed: boolean;
@@ -76,52 +98,56 @@ export class GenerationRepository {
   }
 
   /**
-   * Claims the chat, saves the user's message and reads the history the reply needs (messages
-   * after `afterId`, which the summary covers), in one round trip; null when a reply is already
-   * running. The history comes from the statement's snapshot, taken before the claim: a reply
-   * saved in between shows up as a message count that moved by more than our own message.
+   * Claims the chat if `owner` owns it, saves the user's message and reads the history the
+   * reply needs (the messages past the summary), in one round trip; the chat is read by the
+   * same statement, so nothing else need be looked up first. The history comes from the
+   * statement's snapshot, taken before the claim: a reply saved in between shows up as a
+   * message count that moved by more than our own message.
    */
   async startWithUserMessage(
     chatId: string,
+    owner: ChatOwner,
     instanceId: string,
     content: string,
     historyLimit: number,
-    afterId: number | string | null = null,
-  ): Promise<StartedReply | null> {
-    const [row] = await this.prepared.query<
-      Array<{
-        user_message_id: string | null;
-        message_count: number | null;
-        seen_count: number;
-        history: ContextMessage[] | null;
-      }>
-    >(
+  ): Promise<StartOutcome> {
+    const [row] = await this.prepared.query<Row[]>(
       'chat_reply_start',
-      `WITH ${ASYNC_COMMIT}, ${CLAIM},
+      `WITH ${ASYNC_COMMIT},
+       owned AS (SELECT ${CHAT_COLUMNS} FROM chat c WHERE c.id = $1 AND ${ownedBy('$5', '$6')}),
+       ${claimOf('owned')},
        inserted AS (
          INSERT INTO message (chat_id, role, content) SELECT chat_id, 'user', $3::text FROM claimed
          RETURNING id),
        counted AS (
          UPDATE chat SET message_count = message_count + 1, updated_at = now()
          WHERE id = $1 AND EXISTS (SELECT 1 FROM claimed) RETURNING message_count)
-       SELECT (SELECT id FROM inserted) AS user_message_id,
-              (SELECT message_count FROM counted) AS message_count,
-              (SELECT message_count FROM chat WHERE id = $1) AS seen_count,
+       SELECT o.*,
+              (SELECT id FROM inserted) AS user_message_id,
+              (SELECT message_count FROM counted) AS new_message_count,
               (SELECT json_agg(json_build_object('id', h.id, 'role', h.role, 'content', h.content,
                                                  'diceRolls', h.dice_rolls)
                                ORDER BY h.id)
                FROM (SELECT id, role, content, dice_rolls FROM message
-                     WHERE chat_id = $1 AND id > $5 AND EXISTS (SELECT 1 FROM claimed)
+                     WHERE chat_id = $1 AND id > COALESCE(o.summarized_through_id, 0)
+                       AND EXISTS (SELECT 1 FROM claimed)
                      ORDER BY id DESC LIMIT $4) h) AS history
-       FROM async_commit`,
-      [chatId, instanceId, content, historyLimit, afterId ?? 0],
+       FROM async_commit LEFT JOIN owned o ON true`,
+      [chatId, instanceId, content, historyLimit, ...ownerParams(owner)],
     );
-    if (row.user_message_id === null) return null;
-    const messageCount = row.message_count!;
+    if (row.id === null) return { status: 'missing' };
+    const chat = toChat(row);
+    if (row.user_message_id === null) return { status: 'busy', chat };
+    const messageCount = row.new_message_count as number;
     return {
+      status: 'started',
+      chat,
       userMessageId: Number(row.user_message_id),
       messageCount,
-      history: messageCount === row.seen_count + 1 ? (row.history ?? []) : null,
+      history:
+        messageCount === chat.messageCount + 1
+          ? ((row.history as ContextMessage[] | null) ?? [])
+          : null,
     };
   }
 
@@ -185,35 +211,64 @@ export class GenerationRepository {
 
   /**
    * Saves the reply (replacing `replaces`, for a regenerated one) and gives the chat back, in
-   * one statement. Null when the chat was deleted meanwhile.
+   * one statement, provided this instance still holds the chat: a claim that lapsed and was
+   * taken over (the database out of reach past the heartbeat) belongs to another reply now.
    */
   async finish(
     chatId: string,
     instanceId: string,
     reply: FinishedReply,
     replaces: number | null,
-  ): Promise<number | null> {
-    const [row] = await this.prepared.query<Array<{ id: string | null }>>(
+  ): Promise<FinishOutcome> {
+    try {
+      return await this.finishOnce(chatId, instanceId, reply, replaces);
+    } catch (error) {
+      // A send taking the lapsed claim over at this very moment locks the claim and then the
+      // chat, the other order: PostgreSQL ends one side with a deadlock. Run again, this
+      // statement finds the claim gone (overtaken).
+      if ((error as { driverError?: { code?: string } }).driverError?.code !== DEADLOCK) {
+        throw error;
+      }
+      return this.finishOnce(chatId, instanceId, reply, replaces);
+    }
+  }
+
+  private async finishOnce(
+    chatId: string,
+    instanceId: string,
+    reply: FinishedReply,
+    replaces: number | null,
+  ): Promise<FinishOutcome> {
+    const [row] = await this.prepared.query<Array<{ id: string | null; chat_exists: boolean }>>(
       'chat_reply_finish',
       `WITH ${ASYNC_COMMIT},
        -- Locked first: a chat deleted at this moment is waited for and then not found, where
        -- a plain read would still see it and the insert would fail its foreign key.
        live_chat AS (SELECT id FROM chat WHERE id = $1 FOR UPDATE),
-       released AS (DELETE FROM chat_generation WHERE chat_id = $1 AND instance_id = $2),
-       replaced AS (DELETE FROM message WHERE id = $3::bigint AND chat_id = $1 RETURNING id),
+       -- A DELETE re-checks a row another statement changed meanwhile: a claim taken over
+       -- just now is not ours, and nothing is written.
+       released AS (
+         DELETE FROM chat_generation
+         WHERE chat_id = $1 AND instance_id = $2 AND EXISTS (SELECT 1 FROM live_chat)
+         RETURNING chat_id),
+       replaced AS (
+         DELETE FROM message WHERE id = $3::bigint AND chat_id = $1
+           AND EXISTS (SELECT 1 FROM released)
+         RETURNING id),
        inserted AS (
          INSERT INTO message (chat_id, role, content, status, model_used, prompt_tokens,
                               completion_tokens, dice_rolls, encounter_state, lorebook_entries)
-         SELECT id, 'assistant', $4::text, $5::text, $6::text, $7::int, $8::int, $9::jsonb,
+         SELECT chat_id, 'assistant', $4::text, $5::text, $6::text, $7::int, $8::int, $9::jsonb,
                 $10::jsonb, $11::jsonb
-         FROM live_chat
+         FROM released
          RETURNING id),
        counted AS (
          UPDATE chat SET message_count = message_count + (SELECT count(*) FROM inserted)
                                                        - (SELECT count(*) FROM replaced),
                          updated_at = now()
-         WHERE id = $1)
-       SELECT (SELECT id FROM inserted) AS id FROM async_commit`,
+         WHERE id = $1 AND EXISTS (SELECT 1 FROM released))
+       SELECT (SELECT id FROM inserted) AS id, EXISTS (SELECT 1 FROM live_chat) AS chat_exists
+       FROM async_commit`,
       [
         chatId,
         instanceId,
@@ -228,20 +283,28 @@ export class GenerationRepository {
         reply.lorebookEntries === null ? null : JSON.stringify(reply.lorebookEntries),
       ],
     );
-    return row.id === null ? null : Number(row.id);
+    if (row.id !== null) return { status: 'saved', messageId: Number(row.id) };
+    return { status: row.chat_exists ? 'overtaken' : 'deleted' };
   }
 
   /**
    * Undoes startWithUserMessage when the reply cannot go ahead after all (the character went
-   * out of reach): the user's message goes and the chat is free again.
+   * out of reach, the quota ran out): the user's message goes, the chat is free again and
+   * keeps its place in the owner's list (`updatedAt`, from before the start).
    */
-  async abandonStart(chatId: string, instanceId: string, userMessageId: number): Promise<void> {
+  async abandonStart(
+    chatId: string,
+    instanceId: string,
+    userMessageId: number,
+    updatedAt: Date,
+  ): Promise<void> {
     await this.dataSource.query(
       `WITH released AS (DELETE FROM chat_generation WHERE chat_id = $1 AND instance_id = $2),
        removed AS (DELETE FROM message WHERE id = $3 AND chat_id = $1 RETURNING id)
-       UPDATE chat SET message_count = message_count - (SELECT count(*) FROM removed)
+       UPDATE chat SET message_count = message_count - (SELECT count(*) FROM removed),
+                       updated_at = $4
        WHERE id = $1`,
-      [chatId, instanceId, userMessageId],
+      [chatId, instanceId, userMessageId, updatedAt],
     );
   }
 

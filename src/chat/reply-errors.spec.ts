@@ -13,6 +13,14 @@ describe('replyErrorMessage', () => {
     expect(replyErrorMessage(new ProviderUnavailableError('auto', 'none_available'), false)).toBe(
       'No language model provider is available right now',
     );
+    // Why a provider a user named is off (billing, an admin switch) is not theirs to know.
+    const blocked = new ProviderUnavailableError('openai', 'blocked');
+    expect(replyErrorMessage(blocked, false)).toBe(
+      'The model you chose is not available right now: pick another or use auto',
+    );
+    expect(replyErrorMessage(blocked, true)).toBe(
+      'The openai provider is blocked after a billing error',
+    );
     expect(replyErrorMessage(new Error('relation "message" does not exist'), false)).toBe(
       'Something went wrong while writing the reply, please try again',
     );

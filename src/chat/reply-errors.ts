@@ -1,16 +1,20 @@
 import { HttpException } from '@nestjs/common';
-import { LlmRequestFailedError } from '../llm/llm.errors.js';
+import { LlmRequestFailedError, ProviderUnavailableError } from '../llm/llm.errors.js';
 
 /** Upstream refusals of the content itself: the user should know why, so all see these. */
 const MODERATION =
   /moderat|content[ _-]?(policy|filter|management)|flagged|safety (system|filter)|prohibited content/i;
 
 const GENERIC = 'Something went wrong while writing the reply, please try again';
+/** Why a provider is off (an admin switch, a billing block) is the platform's business. */
+const CHOSEN_UNAVAILABLE =
+  'The model you chose is not available right now: pick another or use auto';
 
 /**
  * What the error event of a failed reply says: a moderation refusal to everyone; the attempt
  * details to admins; to others the client-safe message of the LLM layer's own errors (which
- * name no provider), or a generic one.
+ * name no provider; a provider the user chose by name is only said to be unavailable), or a
+ * generic one.
  */
 export function replyErrorMessage(error: unknown, isAdmin: boolean): string {
   const failures = error instanceof LlmRequestFailedError ? error.failures : [];
@@ -24,6 +28,9 @@ export function replyErrorMessage(error: unknown, isAdmin: boolean): string {
       .join('; ');
     const message = error instanceof Error ? error.message : String(error);
     return details ? `${message} — ${details}` : message;
+  }
+  if (error instanceof ProviderUnavailableError && error.provider !== 'auto') {
+    return CHOSEN_UNAVAILABLE;
   }
   return error instanceof HttpException ? error.message : GENERIC;
 }

@@ -7,10 +7,10 @@ import type { CharacterEntity } from '../characters/entities/character.entity.js
 import type { SseSource } from '../common/http/sse.js';
 import { LlmService } from '../llm/llm.service.js';
 import type { GenerationConfig, LlmStreamEvent } from '../llm/llm.types.js';
-import type { ChatCaller } from './chat-caller.js';
+import { type ChatCaller, ownerOf } from './chat-caller.js';
 import { ChatSummarizer } from './chat-summarizer.service.js';
 import { ChatRepository, type ContextMessage } from './chat.repository.js';
-import { ChatService } from './chat.service.js';
+import { ChatService, chatNotFound } from './chat.service.js';
 import { characterName } from './dto/chat.dto.js';
 import type { GenerationOptionsDto, SendMessageDto, StopResponseDto } from './dto/message.dto.js';
 import type { ChatEntity } from './entities/chat.entity.js';
@@ -45,6 +45,11 @@ interface ReplyJob {
 }
 
 type Prepared = Omit<ReplyJob, 'ticket' | 'userMessageId' | 'replaces' | 'messageCount'>;
+
+type CharacterReady = Pick<ReplyJob, 'character' | 'userIsAdult' | 'route'>;
+
+/** Chats whose character a ReplyService remembers. */
+const KNOWN_CHATS = 10_000;
 
 type Usage = Extract<LlmStreamEvent, { type: 'usage' }>;
 
@@ -87,6 +92,8 @@ function gameOf(
 @Injectable()
 export class ReplyService {
   private readonly logger = new Logger(ReplyService.name);
+  /** Chat id → its character's id (see rememberCharacter). */
+  private readonly knownCharacters = new Map<string, string>();
 
   constructor(
     private readonly chats: ChatService,
@@ -102,48 +109,87 @@ export class ReplyService {
   ) {}
 
   /**
-   * Saves the user's message and starts the reply. The message is saved (and the chat
-   * claimed) while the character is looked up, one round trip less before the first token;
-   * when the character turns out to be out of reach, the message is taken back.
+   * Saves the user's message and starts the reply. The quota, the start (a statement that also
+   * reads the chat and checks its owner) and, when the chat's character is known from an
+   * earlier reply, the character lookup go to the database together: one round trip before
+   * the prompt is built. Whatever turns out refused is undone: the message taken back, the
+   * quota given back. A problem with the request itself wins over an exhausted quota.
    */
   async send(
     chatId: string,
     dto: SendMessageDto,
     caller: ChatCaller,
   ): Promise<SseSource<ReplyEvent>> {
-    const owned = this.chats.requireOwned(chatId, caller);
-    return this.withTicket(caller, owned, async ({ chat }, ticket) => {
-      const [prepared, started] = await Promise.allSettled([
-        this.prepareFor(chat, dto, caller),
-        this.generations.startWithUserMessage(
-          chat.id,
-          this.registry.instanceId,
-          dto.content,
-          contextLimit(caller) - 1,
-          chat.summarizedThroughId,
-        ),
-      ]);
-      if (started.status === 'rejected') throw started.reason;
-      if (prepared.status === 'rejected') {
-        if (started.value) {
-          // The caller still gets the real reason; a claim left behind lapses (heartbeat).
-          await this.generations
-            .abandonStart(chat.id, this.registry.instanceId, started.value.userMessageId)
-            .catch((error: Error) => {
-              this.logger.warn(
-                `Message of a refused send in chat ${chat.id} kept: ${error.message}`,
-              );
-            });
-        }
-        throw prepared.reason;
+    const knownCharacterId = this.knownCharacters.get(chatId);
+    const [ticket, started, knownCharacter] = await Promise.allSettled([
+      this.quota.consume(
+        caller.user ? { user: caller.user } : { guestSession: caller.guestSession },
+      ),
+      this.generations.startWithUserMessage(
+        chatId,
+        ownerOf(caller),
+        this.registry.instanceId,
+        dto.content,
+        contextLimit(caller) - 1,
+      ),
+      knownCharacterId && this.prepareCharacter(knownCharacterId, dto, caller),
+    ]);
+    const refund = async () => {
+      if (ticket.status === 'fulfilled') await this.quota.refund(ticket.value);
+    };
+    if (started.status === 'rejected') {
+      await refund();
+      throw started.reason;
+    }
+    const start = started.value;
+    if (start.status !== 'started') {
+      await refund();
+      throw start.status === 'missing' ? chatNotFound() : busy();
+    }
+    const { chat, userMessageId } = start;
+    this.rememberCharacter(chat);
+    let job: ReplyJob;
+    try {
+      let character: CharacterReady;
+      if (knownCharacterId !== chat.characterId) {
+        character = await this.prepareCharacter(chat.characterId, dto, caller);
+      } else if (knownCharacter.status === 'rejected') {
+        throw knownCharacter.reason;
+      } else {
+        character = knownCharacter.value as CharacterReady;
       }
-      if (!started.value) throw busy();
-      const { userMessageId, messageCount, history } = started.value;
-      return this.generate(
-        { ...prepared.value, ticket, userMessageId, messageCount, replaces: null },
-        history && [...history, { id: userMessageId, role: 'user', content: dto.content }],
+      if (ticket.status === 'rejected') throw ticket.reason;
+      job = {
+        ...this.jobOf(chat, character, dto, caller),
+        ticket: ticket.value,
+        userMessageId,
+        messageCount: start.messageCount,
+        replaces: null,
+      };
+    } catch (error) {
+      // The caller still gets the real reason; a claim left behind lapses (heartbeat).
+      await this.generations
+        .abandonStart(chat.id, this.registry.instanceId, userMessageId, chat.updatedAt)
+        .catch((undoError: Error) => {
+          this.logger.warn(
+            `Message of a refused send in chat ${chat.id} kept: ${undoError.message}`,
+          );
+        });
+      await refund();
+      throw error;
+    }
+    try {
+      return await this.generate(
+        job,
+        start.history && [
+          ...start.history,
+          { id: userMessageId, role: 'user', content: dto.content },
+        ],
       );
-    });
+    } catch (error) {
+      await refund();
+      throw error;
+    }
   }
 
   /** Writes a new version of the last reply (or the missing reply to the last message). */
@@ -236,23 +282,39 @@ export class ReplyService {
     caller: ChatCaller,
   ): Promise<Prepared> {
     const { chat } = await this.chats.requireOwned(chatId, caller);
-    return this.prepareFor(chat, options, caller);
+    this.rememberCharacter(chat);
+    return this.jobOf(
+      chat,
+      await this.prepareCharacter(chat.characterId, options, caller),
+      options,
+      caller,
+    );
   }
 
-  /** The character (if the caller may still see it), the route and the sampling settings. */
-  private async prepareFor(
-    chat: ChatEntity,
+  /** The character (if the caller may still see it), whether it meets an adult, the route. */
+  private async prepareCharacter(
+    characterId: string,
     options: GenerationOptionsDto,
     caller: ChatCaller,
-  ): Promise<Prepared> {
+  ): Promise<CharacterReady> {
     const viewer = caller.user;
     const [character, route] = await Promise.all([
-      this.characters.findVisible(chat.characterId, viewer),
+      this.characters.findVisible(characterId, viewer),
       this.context.route(options.model, viewer !== null),
     ]);
     // Only the NSFW rules depend on it: no lookup for other characters.
     const userIsAdult =
       character.contentRating === 'nsfw' && (await this.characters.isAdult(viewer));
+    return { character, userIsAdult, route };
+  }
+
+  /** A reply's settings: the sampling the character, the options and the tier ask for. */
+  private jobOf(
+    chat: ChatEntity,
+    { character, userIsAdult, route }: CharacterReady,
+    options: GenerationOptionsDto,
+    caller: ChatCaller,
+  ): Prepared {
     return {
       chat,
       caller,
@@ -264,6 +326,19 @@ export class ReplyService {
         ...(route.model ? { model: route.model } : {}),
       },
     };
+  }
+
+  /**
+   * Chats' characters never change: remembered (the latest KNOWN_CHATS chats), a send looks
+   * the character up while its message goes in. A plain bounded Map, oldest out first: an
+   * entry is a hint the start statement confirms, so recency bookkeeping would buy nothing.
+   */
+  private rememberCharacter(chat: ChatEntity): void {
+    if (this.knownCharacters.has(chat.id)) return;
+    if (this.knownCharacters.size >= KNOWN_CHATS) {
+      this.knownCharacters.delete(this.knownCharacters.keys().next().value!);
+    }
+    this.knownCharacters.set(chat.id, chat.characterId);
   }
 
   /**
@@ -420,7 +495,7 @@ export class ReplyService {
     const promptTokens = usage?.promptTokens ?? this.context.estimate(context.messages);
     const completionTokens = usage?.completionTokens ?? estimateTokens(reply.content);
     const game = gameOf(job, reply.content);
-    const messageId = await this.generations.finish(
+    const saved = await this.generations.finish(
       job.chat.id,
       this.registry.instanceId,
       {
@@ -435,11 +510,18 @@ export class ReplyService {
       job.replaces,
     );
     const tokens = promptTokens + completionTokens;
-    if (messageId === null) {
+    if (saved.status !== 'saved') {
       await this.quota.refund(job.ticket);
-      return { outcome: { type: 'error', message: 'This chat was deleted' }, tokens };
+      const message =
+        saved.status === 'deleted'
+          ? 'This chat was deleted'
+          : 'Another reply took over this chat meanwhile: reload it to see where it stands';
+      if (saved.status === 'overtaken') {
+        this.logger.warn(`Reply in chat ${job.chat.id} not saved: its claim was taken over`);
+      }
+      return { outcome: { type: 'error', message }, tokens };
     }
-    return { outcome: done(messageId, job.ticket.remaining, game), tokens };
+    return { outcome: done(saved.messageId, job.ticket.remaining, game), tokens };
   }
 
   /** No reply was saved: the chat is free again and the message does not count. */

@@ -34,10 +34,21 @@ describe('loadConfiguration', () => {
     ],
     [{ PORT: 'eighty' }, 'PORT must be an integer number'],
     [{ PORT: '70000' }, 'PORT must not be greater than 65535'],
-    [{ TRUST_PROXY: 'perhaps' }, 'TRUST_PROXY must be a boolean value'],
+    [
+      { TRUST_PROXY: 'perhaps' },
+      'TRUST_PROXY "perhaps" must be false, a number of proxies (1, 2, …) or a comma-separated list',
+    ],
     [{ NODE_ENV: 'staging' }, 'NODE_ENV must be one of the following values'],
     [{ JWT_SECRET: 'short' }, 'JWT_SECRET must be at least 32 characters'],
     [{ NODE_ENV: 'production' }, 'JWT_SECRET is required when NODE_ENV=production'],
+    [
+      { NODE_ENV: 'production', JWT_SECRET: 'change-me-change-me-change-me-change-me' },
+      'JWT_SECRET is a placeholder; set a random secret',
+    ],
+    [
+      { NODE_ENV: 'production', JWT_SECRET: `prefix-CHANGEME-${'x'.repeat(32)}` },
+      'JWT_SECRET is a placeholder; set a random secret',
+    ],
   ])('stops on %j with one line naming the variable', (env, message) => {
     expect(() => loadConfiguration({ DATA_DIR: dataDir(), ...env })).toThrow(message);
   });
@@ -48,6 +59,24 @@ describe('loadConfiguration', () => {
     expect(first.length).toBeGreaterThanOrEqual(32);
     expect(readFileSync(join(dir, 'jwt-secret'), 'utf8').trim()).toBe(first);
     expect(loadConfiguration({ DATA_DIR: dir }).auth.jwtSecret).toBe(first);
+  });
+
+  it('accepts a placeholder JWT secret outside production only', () => {
+    const secret = 'change-me-change-me-change-me-change-me';
+    expect(loadConfiguration({ DATA_DIR: dataDir(), JWT_SECRET: secret }).auth.jwtSecret).toBe(
+      secret,
+    );
+  });
+
+  it("turns TRUST_PROXY into a hop count or an address list, never Express's `true`", () => {
+    const load = (value?: string) => loadConfiguration({ DATA_DIR: dataDir(), TRUST_PROXY: value });
+    expect(load().http.trustProxy).toBe(false);
+    expect(load('2').http.trustProxy).toBe(2);
+    expect(load('loopback, 10.0.0.0/8').http.trustProxy).toEqual(['loopback', '10.0.0.0/8']);
+    const legacy = load('true');
+    expect(legacy.http.trustProxy).toBe(1);
+    expect(legacy.warnings).toEqual([expect.stringContaining('TRUST_PROXY=true is deprecated')]);
+    expect(load('1').warnings).toEqual([]);
   });
 
   it('uses JSON logs in production and lower-cases admin emails', () => {

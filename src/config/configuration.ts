@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ConfigError, Environment, validateEnvironment } from './environment.js';
+import { parseTrustProxy, type TrustProxy } from './trust-proxy.js';
 
 export const LLM_PROVIDER_NAMES = [
   'openai',
@@ -18,11 +19,14 @@ export type LlmProviderName = (typeof LLM_PROVIDER_NAMES)[number];
 
 export interface AppConfig {
   env: Environment['NODE_ENV'];
+  /** Deprecated settings still honoured; logged once the logger is up (createApp). */
+  warnings: string[];
   http: {
     port: number;
     bodyLimitBytes: number;
     corsOrigins: string[];
-    trustProxy: boolean;
+    /** Express's `trust proxy`: off, a hop count or the proxies' addresses (TRUST_PROXY). */
+    trustProxy: TrustProxy;
     shutdownTimeoutMs: number;
   };
   log: {
@@ -91,10 +95,20 @@ export interface AppConfig {
 
 /**
  * Outside production a missing JWT_SECRET is generated once and kept under the data
- * directory, so tokens survive restarts without anyone having to invent a secret.
+ * directory, so tokens survive restarts without anyone having to invent a secret. Production
+ * needs one, and not a placeholder.
  */
 function resolveJwtSecret(env: Environment, dataDir: string): string {
-  if (env.JWT_SECRET) return env.JWT_SECRET;
+  if (env.JWT_SECRET) {
+    // The placeholders of docker-compose.yml and the docs are public: tokens signed with one
+    // could be forged by anyone.
+    if (env.NODE_ENV === 'production' && /change-?me/i.test(env.JWT_SECRET)) {
+      throw new ConfigError(
+        'Invalid environment: JWT_SECRET is a placeholder; set a random secret (openssl rand -base64 48)',
+      );
+    }
+    return env.JWT_SECRET;
+  }
   if (env.NODE_ENV === 'production') {
     throw new ConfigError('Invalid environment: JWT_SECRET is required when NODE_ENV=production');
   }
@@ -129,18 +143,31 @@ function providerList(variable: string, value: string): LlmProviderName[] {
   return names as LlmProviderName[];
 }
 
+function trustProxy(raw: string): { value: TrustProxy; deprecation?: string } {
+  const parsed = parseTrustProxy(raw);
+  if (!parsed) {
+    throw new ConfigError(
+      `Invalid environment: TRUST_PROXY "${raw}" must be false, a number of proxies (1, 2, …) ` +
+        'or a comma-separated list of proxy addresses, CIDRs or loopback/linklocal/uniquelocal',
+    );
+  }
+  return parsed;
+}
+
 export function loadConfiguration(
   raw: Record<string, string | undefined> = process.env,
 ): AppConfig {
   const env = validateEnvironment(raw);
   const dataDir = resolve(env.DATA_DIR);
+  const proxy = trustProxy(env.TRUST_PROXY);
   return {
     env: env.NODE_ENV,
+    warnings: proxy.deprecation ? [proxy.deprecation] : [],
     http: {
       port: env.PORT,
       bodyLimitBytes: env.BODY_LIMIT_BYTES,
       corsOrigins: env.CORS_ORIGINS ? splitList(env.CORS_ORIGINS) : [env.FRONTEND_URL],
-      trustProxy: env.TRUST_PROXY,
+      trustProxy: proxy.value,
       shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     },
     log: {

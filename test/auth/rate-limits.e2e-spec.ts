@@ -91,11 +91,16 @@ describe('sign-in and reset limits', () => {
   });
 });
 
-describe('rate limits behind a trusted proxy', () => {
+describe.each([
+  ['1'],
+  ['loopback, 10.0.0.0/8'],
+  // Deprecated: once Express's `true` (the leftmost entry, which the client writes).
+  ['true'],
+])('rate limits behind a trusted proxy (TRUST_PROXY=%s)', (trustProxy) => {
   let t: TestApp;
 
   beforeAll(async () => {
-    t = await createTestApp({ env: { ...DEFAULT_LIMITS_ENV, TRUST_PROXY: 'true' } });
+    t = await createTestApp({ env: { ...DEFAULT_LIMITS_ENV, TRUST_PROXY: trustProxy } });
   }, 30_000);
 
   afterAll(async () => {
@@ -106,5 +111,42 @@ describe('rate limits behind a trusted proxy', () => {
     for (let i = 0; i < 3; i++) expect((await register(t, '203.0.113.7')).status).toBe(201);
     expectRateLimited(await register(t, '203.0.113.7'), 3600);
     expect((await register(t, '198.51.100.9')).status).toBe(201);
+  });
+
+  it('takes the address the proxy appended, not the ones the client wrote before it', async () => {
+    // A load balancer appends the address it sees to whatever X-Forwarded-For the client sent.
+    for (let i = 0; i < 3; i++) {
+      expect((await register(t, `10.9.9.${i}, 198.51.100.20`)).status).toBe(201);
+    }
+    expectRateLimited(await register(t, '192.0.2.1, 198.51.100.20'), 3600);
+  });
+
+  it(`warns at start-up only about the deprecated spelling`, () => {
+    const deprecation = expect.objectContaining({
+      level: 'warn',
+      message: expect.stringContaining('TRUST_PROXY=true is deprecated and now means 1'),
+    });
+    if (trustProxy === 'true') expect(t.logs).toContainEqual(deprecation);
+    else expect(t.logs).not.toContainEqual(deprecation);
+  });
+});
+
+describe('rate limits for IPv6 clients', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await createTestApp({ env: { ...DEFAULT_LIMITS_ENV, TRUST_PROXY: '1' } });
+  }, 30_000);
+
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('counts IPv6 clients per /56', async () => {
+    for (const ip of ['2001:db8:abcd:1200::1', '2001:db8:abcd:1201::1', '2001:db8:abcd:12ff::9']) {
+      expect((await register(t, ip)).status).toBe(201);
+    }
+    expectRateLimited(await register(t, '2001:db8:abcd:1234:5678::1'), 3600);
+    expect((await register(t, '2001:db8:abcd:1300::1')).status).toBe(201);
   });
 });

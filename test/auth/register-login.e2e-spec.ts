@@ -3,6 +3,7 @@ import { JwtService } from '@nestjs/jwt';
 import { PasswordHasher } from '../../src/auth/password-hasher.js';
 import { CHALLENGE_STORE } from '../../src/auth/pow/pow.service.js';
 import type { ChallengeStore } from '../../src/auth/pow/challenge-store.js';
+import { MailService } from '../../src/common/mail/mail.service.js';
 import {
   BROWSER_HEADERS,
   RELAXED_AUTH_ENV,
@@ -24,6 +25,19 @@ const USER_FIELDS = [
   'role',
   'tier',
 ];
+
+/**
+ * Proves the account owns its address the way its owner would: a reset link mailed to it,
+ * opened, and the password set (to the same one, so later sign-ins keep using PASSWORD).
+ */
+async function proveEmail(t: TestApp, email: string, password = PASSWORD): Promise<void> {
+  const outbox = t.app.get(MailService).outbox;
+  const sent = outbox.length;
+  await t.http.post('/api/auth/forgot-password').set(BROWSER_HEADERS).send({ email }).expect(202);
+  expect(outbox).toHaveLength(sent + 1);
+  const token = /reset-password\?token=([A-Za-z0-9_-]+)/.exec(outbox.at(-1)!.text)![1];
+  await t.http.post('/api/auth/reset-password').send({ token, password }).expect(200);
+}
 
 /** The error body without its request id, for comparing two answers. */
 const withoutRequestId = (body: Record<string, unknown>) => ({ ...body, request_id: undefined });
@@ -173,9 +187,44 @@ describe('registration and sign-in', () => {
       expect(res.body.message).toContain(message);
     });
 
-    it('grants the admin role and tier to ADMIN_EMAILS', async () => {
-      const { user } = await registerUser(t, { email: 'Boss@Example.com' });
-      expect(user).toMatchObject({ email: 'boss@example.com', role: 'admin', tier: 'admin' });
+    it('grants ADMIN_EMAILS the admin role only once the address is proven theirs', async () => {
+      // Anyone can type an address: registering ops@corp.com before ops does must not make
+      // the registrant an admin.
+      const { user, token } = await registerUser(t, { email: 'Boss@Example.com' });
+      expect(user).toMatchObject({ email: 'boss@example.com', role: 'user', tier: 'free' });
+      expect(t.logs).toContainEqual(
+        expect.objectContaining({
+          level: 'warn',
+          message: expect.stringContaining(
+            'boss@example.com is in ADMIN_EMAILS but has not proven',
+          ),
+        }),
+      );
+      await t.http.get('/api/admin/settings').auth(token, { type: 'bearer' }).expect(403);
+      const unproven = await t.http
+        .post('/api/auth/login')
+        .set(BROWSER_HEADERS)
+        .send({ email: 'boss@example.com', password: PASSWORD })
+        .expect(200);
+      expect(unproven.body.user).toMatchObject({ role: 'user', tier: 'free' });
+
+      // The reset link went to the address: whoever completes it owns it.
+      await proveEmail(t, 'boss@example.com');
+      const proven = await t.http
+        .post('/api/auth/login')
+        .set(BROWSER_HEADERS)
+        .send({ email: 'boss@example.com', password: PASSWORD })
+        .expect(200);
+      expect(proven.body.user).toMatchObject({ role: 'admin', tier: 'admin' });
+      await t.http
+        .get('/api/admin/settings')
+        .auth(proven.body.access_token, { type: 'bearer' })
+        .expect(200);
+      const [row] = await t.dataSource.query(
+        `SELECT email_verified_at FROM app_user WHERE id = $1`,
+        [user.id],
+      );
+      expect(row.email_verified_at).toBeInstanceOf(Date);
     });
   });
 
@@ -305,8 +354,12 @@ describe('ADMIN_EMAILS on sign-in', () => {
       .then((res) => res.body);
 
   it('revokes the admin role of an address no longer listed, back to the free tier', async () => {
-    const { user } = await registerUser(before, { email: 'demoted@example.com' });
-    expect(user).toMatchObject({ role: 'admin', tier: 'admin' });
+    await registerUser(before, { email: 'demoted@example.com' });
+    await proveEmail(before, 'demoted@example.com');
+    expect((await loginOn(before, 'demoted@example.com')).user).toMatchObject({
+      role: 'admin',
+      tier: 'admin',
+    });
 
     const { user: synced, access_token } = await loginOn(after, 'demoted@example.com');
     expect(synced).toMatchObject({ role: 'user', tier: 'free' });
@@ -317,6 +370,7 @@ describe('ADMIN_EMAILS on sign-in', () => {
   it('grants the admin role on login to a newly listed address', async () => {
     const { user } = await registerUser(before, { email: 'promoted@example.com' });
     expect(user).toMatchObject({ role: 'user', tier: 'free' });
+    await proveEmail(before, 'promoted@example.com');
     expect((await loginOn(after, 'promoted@example.com')).user).toMatchObject({
       role: 'admin',
       tier: 'admin',

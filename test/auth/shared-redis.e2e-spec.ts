@@ -38,7 +38,7 @@ describe('two instances sharing Redis', () => {
       );
     }
     // Each test poses as its own client (X-Forwarded-For), so their limits do not mix.
-    const base = { AUTH_BOT_DELAY_MS: '0', TRUST_PROXY: 'true' };
+    const base = { AUTH_BOT_DELAY_MS: '0', TRUST_PROXY: '1' };
     const env: Record<string, string> = redis
       ? { ...base, REDIS_URL, REDIS_KEY_PREFIX: prefix }
       : base;

@@ -63,7 +63,7 @@ describe('catalogue tasks', () => {
 
       const run = await runTask(t, admin, 'counter_growth');
 
-      expect(run.result).toEqual({ characters: 3 });
+      expect(run.result).toEqual({ characters: 3, trending_decayed: 0 });
       let grew = 0;
       for (const id of publicIds) {
         const after = await read(id);
@@ -78,11 +78,60 @@ describe('catalogue tasks', () => {
         grew += LANGS.reduce((sum, lang) => sum + after.chat[lang], 0) - 105;
       }
       expect(grew).toBeGreaterThan(0);
-      // Only the counters moved: a pending translation still sees the row as unedited.
+      // Only the counters moved: no edit of the character as far as updated_at goes.
       expect((await read(publicIds[0])).updated_at).toEqual(before.updated_at);
       for (const id of [privateId, deletedId]) {
         expect(await read(id)).toMatchObject({ chat: { en: 100, ru: 5 }, like: { en: 20 } });
       }
+    });
+  });
+
+  describe('trending decay', () => {
+    const scores = async (ids: string[]) =>
+      (
+        (await t.dataSource.query(
+          `SELECT id, trending_score FROM character WHERE id = ANY($1::uuid[])`,
+          [ids],
+        )) as Array<{ id: string; trending_score: number }>
+      )
+        .sort((a, b) => ids.indexOf(a.id) - ids.indexOf(b.id))
+        .map((row) => row.trending_score);
+
+    it('lowers trending scores once per day, however often the task runs', async () => {
+      const ids = await Promise.all(
+        [10, 0.011, 0].map(async (score) => {
+          const id = await insertCharacter(t, admin.id);
+          await t.dataSource.query(`UPDATE character SET trending_score = $2 WHERE id = $1`, [
+            id,
+            score,
+          ]);
+          return id;
+        }),
+      );
+      const privateId = await insertCharacter(t, admin.id, { isPublic: false });
+      await t.dataSource.query(`UPDATE character SET trending_score = 5 WHERE id = $1`, [
+        privateId,
+      ]);
+
+      const first = await runTask(t, admin, 'counter_growth');
+      expect(first.result).toMatchObject({ trending_decayed: 3 });
+      // A score too small to matter becomes 0 and is left alone from then on.
+      expect(await scores([...ids, privateId])).toEqual([8, 0, 0, 4]);
+
+      // An admin re-run (or a retry) the same day does not decay again.
+      const again = await runTask(t, admin, 'counter_growth');
+      expect(again.result).toMatchObject({ trending_decayed: 0 });
+      expect(await scores([...ids, privateId])).toEqual([8, 0, 0, 4]);
+
+      // The next day it does.
+      await t.dataSource.query(
+        `UPDATE character SET trending_decayed_on = trending_decayed_on - 1
+         WHERE trending_decayed_on IS NOT NULL`,
+      );
+      const nextDay = await runTask(t, admin, 'counter_growth');
+      expect(nextDay.result).toMatchObject({ trending_decayed: 2 });
+      const [score] = await scores([ids[0]]);
+      expect(score).toBeCloseTo(6.4);
     });
   });
 
@@ -255,6 +304,31 @@ describe('catalogue tasks', () => {
     });
   });
 
+  describe('relationships at catalogue scale', () => {
+    it('finds candidates among 3,000 public characters within the statement timeout', async () => {
+      fake.onRequest((request) => (isRelation(request) ? json(validRelation('ally')) : undefined));
+      // Many overlapping tags: the old all-pairs query compared ~4.5M pairs here and timed out.
+      await t.dataSource.query(
+        `INSERT INTO character (slug, owner_id, name, description, tags, structured_tags,
+           is_public, avatar_url)
+         SELECT 'bulk-' || i, $1, 'Bulk ' || i, 'A seeded character.',
+                ARRAY['tag' || (i % 40), 'tag' || (i % 13), 'common' || (i % 3)],
+                ARRAY['genre' || (i % 7)], true, '/api/avatars/test.png'
+         FROM generate_series(1, 3000) AS i`,
+        [admin.id],
+      );
+
+      const run = await runTask(t, admin, 'relationships');
+
+      expect(run.status).toBe('ok');
+      expect(run.result).toMatchObject({ candidates: 40, pairs: 20, invalid: 0 });
+      const [{ count }] = await t.dataSource.query(
+        `SELECT count(*)::int AS count FROM character_relation`,
+      );
+      expect(count).toBe(40);
+    });
+  });
+
   describe('cleanup and page views', () => {
     it('records views of character pages without slowing them, and deletes views older than 90 days', async () => {
       const id = await insertCharacter(t, admin.id, { name: 'Viewed' });
@@ -275,6 +349,37 @@ describe('catalogue tasks', () => {
       expect(run.result).toMatchObject({ page_views_deleted: 1 });
       const [{ count }] = await t.dataSource.query(`SELECT count(*)::int AS count FROM page_view`);
       expect(count).toBe(2);
+    });
+
+    it('deletes message counts of past days and of long-idle guests, keeping what limits still read', async () => {
+      const day = (daysAgo: number) =>
+        new Date(Date.now() - daysAgo * 86_400_000).toISOString().slice(0, 10);
+      const rows: Array<[string, string, number]> = [
+        ['user:old', day(3), 3],
+        ['user:yesterday', day(1), 1],
+        ['user:today', day(0), 0],
+        ['anon:idle', 'all', 40],
+        ['anon:recent', 'all', 5],
+      ];
+      for (const [subject, period, daysAgo] of rows) {
+        await t.dataSource.query(
+          `INSERT INTO message_quota (subject, period, used, updated_at)
+           VALUES ($1, $2, 3, now() - make_interval(days => $3))`,
+          [subject, period, daysAgo],
+        );
+      }
+      const run = await runTask(t, admin, 'cleanup');
+
+      expect(run.result).toMatchObject({ message_counts_deleted: 2 });
+      const left = await t.dataSource.query(
+        `SELECT subject FROM message_quota WHERE subject = ANY($1) ORDER BY subject`,
+        [rows.map(([subject]) => subject)],
+      );
+      expect(left.map((row: { subject: string }) => row.subject)).toEqual([
+        'anon:recent',
+        'user:today',
+        'user:yesterday',
+      ]);
     });
 
     it('deletes avatar files no character uses, but never young ones or foreign files', async () => {

@@ -204,5 +204,89 @@ describe('characters through the LLM layer', () => {
         'ru',
       ]);
     });
+
+    const png = Buffer.concat([
+      Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+      Buffer.alloc(64, 1),
+    ]);
+
+    /** Translates whatever it is sent, slowly enough for the test to act while it works. */
+    const echoTranslations = () =>
+      fake.onRequest((request) => {
+        const system = String(request.body?.messages?.[0]?.content ?? '');
+        const lang = /into (\w+)\./.exec(system)?.[1] ?? 'x';
+        const source = JSON.parse(String(request.body?.messages?.[1]?.content ?? '{}')) as Record<
+          string,
+          string
+        >;
+        const translation = Object.fromEntries(
+          Object.entries(source).map(([key, value]) => [key, `${value} [${lang}]`]),
+        );
+        return { content: JSON.stringify(translation), firstTokenDelayMs: 100 };
+      });
+
+    const translateJobs = (id: string) =>
+      t.dataSource.query(
+        `SELECT status FROM job WHERE type = 'characters.translate' AND payload->>'characterId' = $1
+         ORDER BY created_at`,
+        [id],
+      ) as Promise<Array<{ status: string }>>;
+
+    /** A new character whose translation job has read it and waits on the model. */
+    const translating = async (name: string, description: string) => {
+      const created = await t.http
+        .post('/api/characters')
+        .set(user.auth)
+        .send({ name, description, original_language: 'en' })
+        .expect(201);
+      echoTranslations();
+      const running = t.app.get(JobQueue).runDue();
+      await fake.waitForRequests(1);
+      return { id: created.body.id as string, running };
+    };
+
+    it('finishes a translation while the owner uploads the avatar and publishes', async () => {
+      // The job is waiting on the model when the owner goes on.
+      const { id, running } = await translating('Nadia', 'A lighthouse keeper.');
+      await t.http
+        .post(`/api/characters/${id}/avatar`)
+        .set(user.auth)
+        .attach('file', png, 'a.png')
+        .expect(200);
+      await t.http
+        .put(`/api/characters/${id}`)
+        .set(user.auth)
+        .send({ is_public: true, tags: 'sea, light', max_tokens: 1024 })
+        .expect(200);
+      await running;
+
+      expect(await translateJobs(id)).toEqual([{ status: 'done' }]);
+      const german = await t.http.get(`/api/characters/${id}?lang=de`).expect(200);
+      expect(german.body).toMatchObject({
+        name: 'Nadia [German]',
+        description: 'A lighthouse keeper. [German]',
+        is_public: true,
+      });
+      expect(german.body.available_languages).toHaveLength(7);
+    });
+
+    it('drops the translation of text edited meanwhile, and translates the new text', async () => {
+      const { id, running } = await translating('Oskar', 'Old text.');
+      await t.http
+        .put(`/api/characters/${id}`)
+        .set(user.auth)
+        .send({ description: 'New text.' })
+        .expect(200);
+      await running;
+
+      // The first job stopped at its first answer; the edit queued a second one, which ran next.
+      expect(await translateJobs(id)).toEqual([{ status: 'done' }, { status: 'done' }]);
+      const sent = fake.requests.map((request) => String(request.body?.messages?.[1]?.content));
+      expect(sent.filter((text) => text.includes('Old text.'))).toHaveLength(1);
+      expect(sent.filter((text) => text.includes('New text.'))).toHaveLength(6);
+      const french = await t.http.get(`/api/characters/${id}?lang=fr`).set(user.auth).expect(200);
+      expect(french.body.description).toBe('New text. [French]');
+      expect(french.body.available_languages).toHaveLength(7);
+    });
   });
 });

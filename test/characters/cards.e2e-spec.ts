@@ -234,6 +234,98 @@ describe('SillyTavern character cards', () => {
       .expect(400);
   });
 
+  it('leaves the lorebook out of exports for anyone but the owner and admins', async () => {
+    const [stranger, admin] = await Promise.all([createUser(t), createUser(t, { role: 'admin' })]);
+    const book = { name: 'Secrets', entries: [{ keys: ['vault'], content: 'The code is 4711' }] };
+    const created = await t.http
+      .post('/api/characters')
+      .set(user.auth)
+      .send({ name: 'Keeper', character_book: book })
+      .expect(201);
+    await t.dataSource.query(
+      `UPDATE character SET is_public = true, avatar_url = '/api/avatars/x.png' WHERE id = $1`,
+      [created.body.id],
+    );
+    const cardFor = async (auth: Record<string, string> | null, query = 'format=json') => {
+      const request = t.http.get(`/api/characters/${created.body.id}/export?${query}`);
+      const res = await (auth ? request.set(auth) : request)
+        .buffer(true)
+        .parse((stream, done) => {
+          const parts: Buffer[] = [];
+          stream.on('data', (part: Buffer) => parts.push(part));
+          stream.on('end', () => done(null, Buffer.concat(parts)));
+        })
+        .expect(200);
+      return res.body as Buffer;
+    };
+    const json = async (auth: Record<string, string> | null) =>
+      JSON.parse((await cardFor(auth)).toString('utf8'));
+
+    expect((await json(user.auth)).data.character_book).toEqual(book);
+    expect((await json(admin.auth)).data.character_book).toEqual(book);
+    for (const viewer of [stranger.auth, null]) {
+      const card = await json(viewer);
+      expect(card.data).not.toHaveProperty('character_book');
+      expect(card.data.name).toBe('Keeper');
+    }
+    // Not in the PNG either.
+    const png = await cardFor(stranger.auth, 'format=png&spec=v3');
+    const chunks = textChunks(png);
+    expect(decode(chunks.chara).data).not.toHaveProperty('character_book');
+    expect(decode(chunks.ccv3).data).not.toHaveProperty('character_book');
+  });
+
+  it('clamps an imported card to the API limits and ignores its highlights', async () => {
+    const imported = await t.http
+      .post('/api/characters/import')
+      .set(user.auth)
+      .send({
+        spec: 'chara_card_v2',
+        spec_version: '2.0',
+        data: {
+          name: 'Overflowing',
+          alternate_greetings: Array.from({ length: 100 }, (_, i) => `Hello ${i}`),
+          tags: Array.from({ length: 100 }, (_, i) => `tag${i}`),
+          extensions: {
+            sweetsin: {
+              max_tokens: 32_768,
+              highlights: [{ text: 'The best bot on the site, 5 stars!', lang: 'en' }],
+            },
+          },
+        },
+      })
+      .expect(201);
+    expect(imported.body.alternate_greetings).toHaveLength(20);
+    expect(imported.body.tags.split(', ')).toHaveLength(30);
+    expect(imported.body.max_tokens).toBe(8192);
+    const [row] = await t.dataSource.query(
+      `SELECT highlights, max_tokens, cardinality(tags) AS tags,
+              jsonb_array_length(alternate_greetings) AS greetings
+       FROM character WHERE id = $1`,
+      [imported.body.id],
+    );
+    // Empty highlights: the editorial job will write them.
+    expect(row).toEqual({ highlights: [], max_tokens: 8192, tags: 30, greetings: 20 });
+
+    const tiny = await t.http
+      .post('/api/characters/import')
+      .set(user.auth)
+      .send({ name: 'Tiny', extensions: { sweetsin: { max_tokens: 1 } } })
+      .expect(201);
+    expect(tiny.body.max_tokens).toBe(64);
+    const bad = await t.http
+      .post('/api/characters/import')
+      .set(user.auth)
+      .send({
+        spec: 'chara_card_v2',
+        data: { name: 'Bad', extensions: { sweetsin: { max_tokens: 'lots' } } },
+      });
+    expect(bad.status).toBe(400);
+    expect(bad.body.message).toBe(
+      'Invalid character card: data.extensions.sweetsin.max_tokens must be a number',
+    );
+  });
+
   it('logged nothing at error level', () => {
     expect(t.errorLogs()).toEqual([]);
   });

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { SettingsService } from '../../src/common/settings/settings.service.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
@@ -383,6 +384,106 @@ describe('characters', () => {
       expect(original.body.fork_count).toBe(1);
     });
 
+    it('keeps the lorebook out of forks by others; the owner keeps it in their own fork', async () => {
+      const book = { entries: [{ keys: ['vault'], content: 'The code is 4711' }] };
+      const keeper = await create(alice, { name: 'Keeper', character_book: book });
+      await publish(keeper.id);
+      const byBob = await t.http
+        .post(`/api/characters/${keeper.id}/fork`)
+        .set(bob.auth)
+        .expect(201);
+      expect(byBob.body.character_book).toBeNull();
+      const [row] = await t.dataSource.query(`SELECT character_book FROM character WHERE id = $1`, [
+        byBob.body.id,
+      ]);
+      expect(row.character_book).toBeNull();
+      const byAlice = await t.http
+        .post(`/api/characters/${keeper.id}/fork`)
+        .set(alice.auth)
+        .expect(201);
+      expect(byAlice.body.character_book).toEqual(book);
+    });
+
+    it('counts a user toward trending once per kind of engagement, however often they toggle', async () => {
+      const hot = await create(alice, { name: 'Hot One' });
+      await publish(hot.id);
+      const trending = async () =>
+        (
+          await t.dataSource.query(
+            `SELECT trending_score, fork_count, real_like_count, vote_score FROM character WHERE id = $1`,
+            [hot.id],
+          )
+        )[0];
+      const fan = await createUser(t);
+      const url = `/api/characters/${hot.id}`;
+      for (let i = 0; i < 3; i++) {
+        await t.http.post(`${url}/favorite`).set(fan.auth).expect(200);
+        await t.http.delete(`${url}/favorite`).set(fan.auth).expect(200);
+      }
+      await t.http.post(`${url}/favorite`).set(fan.auth).expect(200);
+      expect(await trending()).toMatchObject({ trending_score: 2, real_like_count: 1 });
+
+      for (const value of [1, 0, 1, -1, 0, 1]) {
+        await t.http.post(`${url}/vote`).set(fan.auth).send({ value }).expect(200);
+      }
+      expect(await trending()).toMatchObject({ trending_score: 3, vote_score: 1 });
+
+      await t.http.post(`${url}/fork`).set(fan.auth).expect(201);
+      await t.http.post(`${url}/fork`).set(fan.auth).expect(201);
+      // Both forks count as forks; trending moved once.
+      expect(await trending()).toMatchObject({ trending_score: 6, fork_count: 2 });
+
+      // Chats: a user's first with the character moves trending, more of them only count;
+      // a guest's (sessions are free to mint) only count.
+      const chatCount = async () =>
+        (
+          await t.dataSource.query(`SELECT real_chat_count FROM character WHERE id = $1`, [hot.id])
+        )[0].real_chat_count;
+      for (let i = 0; i < 3; i++) {
+        await t.http
+          .post('/api/chats')
+          .set(fan.auth)
+          .send({ character_id: hot.id, force_new: true })
+          .expect(201);
+      }
+      await t.http
+        .post('/api/chats')
+        .set('X-Anon-Session', randomUUID())
+        .send({ character_id: hot.id })
+        .expect(201);
+      expect(await trending()).toMatchObject({ trending_score: 7 });
+      expect(await chatCount()).toBe(4);
+
+      // Another user's engagement counts again.
+      await t.http.post(`${url}/favorite`).set(bob.auth).expect(200);
+      expect((await trending()).trending_score).toBe(9);
+    });
+
+    it('drops a favorite from the list of a minor once its owner makes it NSFW', async () => {
+      const turning = await create(alice, { name: 'Turning' });
+      await publish(turning.id);
+      const minor = await createUser(t);
+      for (const user of [minor, adult, alice]) {
+        await t.http.post(`/api/characters/${turning.id}/favorite`).set(user.auth).expect(200);
+      }
+      const listed = async (user: TestUser) =>
+        (await t.http.get('/api/me/favorites').set(user.auth).expect(200)).body.items.map(
+          (item: { id: string }) => item.id,
+        );
+      expect(await listed(minor)).toEqual([turning.id]);
+
+      await t.http
+        .put(`/api/characters/${turning.id}`)
+        .set(alice.auth)
+        .send({ content_rating: 'nsfw' })
+        .expect(200);
+
+      await t.http.get(`/api/characters/${turning.id}`).set(minor.auth).expect(404);
+      expect(await listed(minor)).toEqual([]);
+      expect(await listed(adult)).toContain(turning.id);
+      expect(await listed(alice)).toContain(turning.id);
+    });
+
     it('lists relations with labels in the requested language', async () => {
       const other = await create(alice, { name: 'Rival One' });
       await publish(other.id);
@@ -463,6 +564,50 @@ describe('characters', () => {
       await t.http.get(res.body.avatar_url).expect(404);
     });
 
+    it('keeps an avatar file while a fork or the original still shows it', async () => {
+      const carol = await createUser(t);
+      const upload = async (user: TestUser, id: string, image: Buffer = png) =>
+        (
+          await t.http
+            .post(`/api/characters/${id}/avatar`)
+            .set(user.auth)
+            .attach('file', image, 'a.png')
+            .expect(200)
+        ).body.avatar_url as string;
+      const served = async (url: string) => {
+        const res = await t.http.get(url).expect(200);
+        expect(Buffer.compare(res.body as Buffer, png)).toBe(0);
+      };
+      const original = await create(alice, { name: 'Shared Face' });
+      const shared = await upload(alice, original.id);
+      await t.http
+        .put(`/api/characters/${original.id}`)
+        .set(alice.auth)
+        .send({ is_public: true })
+        .expect(200);
+      const bobsFork = (
+        await t.http.post(`/api/characters/${original.id}/fork`).set(bob.auth).expect(201)
+      ).body;
+      expect(bobsFork.avatar_url).toBe(shared);
+
+      // Bob replaces his fork's avatar: Alice's character still shows the shared file.
+      await upload(bob, bobsFork.id);
+      await served(shared);
+      const page = await t.http.get(`/api/characters/${original.slug}`).expect(200);
+      expect(page.body.avatar_url).toBe(shared);
+
+      // Carol forks too, then Alice replaces hers: Carol's fork still shows it.
+      const carolsFork = (
+        await t.http.post(`/api/characters/${original.id}/fork`).set(carol.auth).expect(201)
+      ).body;
+      await upload(alice, original.id);
+      await served(shared);
+
+      // Once nothing shows it any more, it is deleted.
+      await upload(carol, carolsFork.id);
+      await t.http.get(shared).expect(404);
+    });
+
     it('rejects non-images, oversized files, missing files and strangers', async () => {
       const draft = await create(alice, { name: 'Portrait 2' });
       const url = `/api/characters/${draft.id}/avatar`;
@@ -535,6 +680,33 @@ describe('characters', () => {
       await t.http.get(`/api/personas/${first.body.id}`).set(bob.auth).expect(404);
       await t.http.delete(`/api/personas/${second.body.id}`).set(carol.auth).expect(204);
       await t.app.get(SettingsService).set('max_personas', 10);
+    });
+
+    it('makes the oldest remaining persona the default when the default is deleted', async () => {
+      const dave = await createUser(t);
+      const made = [];
+      for (const name of ['First', 'Second', 'Third']) {
+        made.push(
+          (await t.http.post('/api/personas').set(dave.auth).send({ name }).expect(201)).body,
+        );
+      }
+      await t.http
+        .put(`/api/personas/${made[2].id}`)
+        .set(dave.auth)
+        .send({ is_default: true })
+        .expect(200);
+      const defaults = async () =>
+        (await t.http.get('/api/personas').set(dave.auth).expect(200)).body
+          .filter((p: { is_default: boolean }) => p.is_default)
+          .map((p: { name: string }) => p.name);
+
+      await t.http.delete(`/api/personas/${made[2].id}`).set(dave.auth).expect(204);
+      expect(await defaults()).toEqual(['First']);
+      // Deleting one that is not the default leaves the default alone.
+      await t.http.delete(`/api/personas/${made[1].id}`).set(dave.auth).expect(204);
+      expect(await defaults()).toEqual(['First']);
+      await t.http.delete(`/api/personas/${made[0].id}`).set(dave.auth).expect(204);
+      expect(await defaults()).toEqual([]);
     });
   });
 

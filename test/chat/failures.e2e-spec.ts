@@ -77,6 +77,45 @@ describe('chat replies when the model fails', () => {
     }
   });
 
+  it('saves nothing when its claim on the chat was taken over meanwhile, and gives the message back', async () => {
+    const settings = t.app.get(SettingsService);
+    await settings.set('daily_message_limit', 1);
+    try {
+      const user = await createUser(t);
+      const chatId = await openChat(t, user.auth, character.id);
+      fake.script({ tokens: [' One', ' two', ' three'], tokenIntervalMs: 100 });
+      const res = await stream(t.url, `/api/chats/${chatId}/message`, {
+        headers: user.auth,
+        body: { content: 'Tell me a story' },
+      });
+      expect(await res.next()).toMatchObject({ type: 'token' });
+      // Another instance took the chat over after this one's claim lapsed (database away).
+      await t.dataSource.query(
+        `UPDATE chat_generation SET instance_id = gen_random_uuid() WHERE chat_id = $1`,
+        [chatId],
+      );
+      const { last } = replyOf(await res.rest());
+      expect(last).toEqual({
+        type: 'error',
+        message: 'Another reply took over this chat meanwhile: reload it to see where it stands',
+      });
+      const messages = await messagesOf(t, chatId);
+      expect(messages.map((message) => message.role)).toEqual(['assistant', 'user']);
+      // The other reply's claim is left alone.
+      const [{ claims }] = await t.dataSource.query(
+        `SELECT count(*)::int AS claims FROM chat_generation WHERE chat_id = $1`,
+        [chatId],
+      );
+      expect(claims).toBe(1);
+      await t.dataSource.query(`DELETE FROM chat_generation WHERE chat_id = $1`, [chatId]);
+      // The message was given back: today's one message still goes through.
+      expect((await send(t, user.auth, chatId)).status).toBe(200);
+      expect(t.errorLogs()).toEqual([]);
+    } finally {
+      await settings.set('daily_message_limit', 200);
+    }
+  });
+
   it('shows admins what failed', async () => {
     const admin = await createUser(t, { role: 'admin' });
     const chatId = await openChat(t, admin.auth, character.id);

@@ -441,24 +441,90 @@ describe('group chats', () => {
     expect((await sendMessage(alice, group.id, 'Thanks')).status).toBe(200);
   });
 
-  it('stops the round when its group chat is deleted, and gives the message back', async () => {
+  /**
+   * Alice's two-character group chat with a long round just begun on `t`, and the instance
+   * to act through: `t` itself, or a second one on the same database (close it after).
+   */
+  const longRound = async (remote: boolean, content: string) => {
+    const other = remote
+      ? await createTestApp({
+          env: { ...llmEnv(fake), RATE_LIMIT_SCALE: '0' },
+          databaseUrl: t.databaseUrl,
+        })
+      : t;
     const group = await createGroup(alice, [mira.id, bram.id]);
-    fake.script({ tokens: Array.from({ length: 50 }, (_, i) => ` d${i}`), tokenIntervalMs: 30 });
-    const before = await quotaUsed(alice);
+    fake.script({ tokens: Array.from({ length: 50 }, (_, i) => ` w${i}`), tokenIntervalMs: 30 });
     const res = await stream(t.url, `/api/group-chats/${group.id}/message`, {
       headers: alice.auth,
-      body: { content: 'Say something long' },
+      body: { content },
     });
-    expect(await res.next()).toMatchObject({ type: 'token', character_id: mira.id });
-    await t.http.delete(`/api/group-chats/${group.id}`).set(alice.auth).expect(204);
-    await fake.waitForAborted(1);
-    const rest = (await res.rest()) as unknown as GroupEvent[];
-    expect(rest[rest.length - 1]).toEqual({ type: 'end', user_message_id: null });
-    expect(rest.some((event) => event.type === 'error' || event.type === 'done')).toBe(false);
-    expect(completions()).toHaveLength(1);
-    expect(await savedMessages(group.id)).toEqual([]);
-    expect(await quotaUsed(alice)).toBe(before);
-    expect(t.errorLogs()).toEqual([]);
+    const first = (await res.next()) as unknown as GroupEvent;
+    expect(first).toMatchObject({ type: 'token', character_id: mira.id });
+    return { other, group, res, first, close: () => (remote ? other.close() : undefined) };
+  };
+
+  it.each([
+    ['on the instance writing it', false],
+    ['through another instance', true],
+  ])(
+    'stops the round when its group chat is deleted %s, and gives the message back',
+    async (_how, remote) => {
+      const before = await quotaUsed(alice);
+      const { other, group, res, close } = await longRound(remote, 'Say something long');
+      try {
+        await other.http.delete(`/api/group-chats/${group.id}`).set(alice.auth).expect(204);
+        await fake.waitForAborted(1);
+        const rest = (await res.rest()) as unknown as GroupEvent[];
+        expect(rest[rest.length - 1]).toEqual({ type: 'end', user_message_id: null });
+        expect(rest.some((event) => event.type === 'error' || event.type === 'done')).toBe(false);
+        expect(completions()).toHaveLength(1);
+        expect(await savedMessages(group.id)).toEqual([]);
+        expect(await quotaUsed(alice)).toBe(before);
+        expect([...t.errorLogs(), ...other.errorLogs()]).toEqual([]);
+      } finally {
+        await close();
+      }
+    },
+  );
+
+  it.each([
+    ['on the instance writing it', false],
+    ['through another instance', true],
+  ])(
+    'stops a round %s: the speaker keeps its words, the others stay silent',
+    async (_how, remote) => {
+      const { other, group, res, first, close } = await longRound(remote, 'Tell us everything');
+      try {
+        const stopped = await other.http
+          .post(`/api/group-chats/${group.id}/stop`)
+          .set(alice.auth)
+          .expect(200);
+        expect(stopped.body).toEqual({ stopped: true });
+        await fake.waitForAborted(1);
+        const events = [first, ...((await res.rest()) as unknown as GroupEvent[])];
+        const { texts, flow } = summarize(events);
+        expect(flow).toEqual([`token:${mira.id}`, `done:${mira.id}`, 'end:']);
+        expect(events.find((event) => event.type === 'done')).toMatchObject({ stopped: true });
+        expect(events.at(-1)).toEqual({ type: 'end', user_message_id: expect.any(Number) });
+        expect(completions()).toHaveLength(1);
+        const saved = await savedMessages(group.id);
+        expect(saved.map((message) => message.role)).toEqual(['user', 'assistant']);
+        expect(saved[1]).toMatchObject({ character_id: mira.id, content: texts[mira.id] });
+        expect(texts[mira.id].length).toBeLessThan(50 * 4);
+        // Nothing left to stop.
+        const again = await t.http.post(`/api/group-chats/${group.id}/stop`).set(alice.auth);
+        expect(again.body).toEqual({ stopped: false });
+        expect([...t.errorLogs(), ...other.errorLogs()]).toEqual([]);
+      } finally {
+        await close();
+      }
+    },
+  );
+
+  it("refuses to stop someone else's group chat, as if it did not exist", async () => {
+    const group = await createGroup(alice, [mira.id]);
+    const res = await t.http.post(`/api/group-chats/${group.id}/stop`).set(bob.auth).expect(404);
+    expect(res.body.message).toBe('Group chat not found');
   });
 
   it('lets only the characters the user may still see answer', async () => {
@@ -487,9 +553,14 @@ describe('group chats', () => {
       '/api/group-chats/{id}',
       '/api/group-chats/{id}/message',
       '/api/group-chats/{id}/messages',
+      '/api/group-chats/{id}/stop',
     ]);
     const send = body.paths['/api/group-chats/{id}/message'].post;
     expect(Object.keys(send.responses['200'].content)).toEqual(['text/event-stream']);
     expect(Object.keys(send.responses).sort()).toEqual(['200', '400', '401', '404', '409', '429']);
+    const stop = body.paths['/api/group-chats/{id}/stop'].post;
+    expect(stop.responses['200'].content['application/json'].schema.$ref).toMatch(
+      /GroupStopResponseDto$/,
+    );
   });
 });

@@ -83,27 +83,56 @@ describe('chat limits', () => {
     expect(left).toEqual([0, 1, 2, 3, 4]);
   });
 
-  it('takes nothing when the character went out of reach: no message, no claim, no charge', async () => {
-    await settings.set('daily_message_limit', 3);
+  it.each([
+    ['before the chat had a reply', false],
+    ['after a reply (its character already known)', true],
+  ])(
+    'takes nothing when the character went out of reach %s: no message, no claim, no charge',
+    async (_when, answeredBefore) => {
+      await settings.set('daily_message_limit', answeredBefore ? 4 : 3);
+      const user = await createUser(t);
+      const hidden = await publicCharacter(t, owner);
+      const chatId = await openChat(t, user.auth, hidden.id);
+      if (answeredBefore) expect((await send(t, user.auth, chatId)).status).toBe(200);
+      const stateOf = async () =>
+        (
+          await t.dataSource.query(
+            `SELECT message_count, updated_at,
+                    (SELECT count(*)::int FROM chat_generation WHERE chat_id = $1) AS claims
+             FROM chat WHERE id = $1`,
+            [chatId],
+          )
+        )[0];
+      const before = { messages: await messagesOf(t, chatId), state: await stateOf() };
+      await t.dataSource.query(`UPDATE character SET is_public = false WHERE id = $1`, [hidden.id]);
+      const refused = await send(t, user.auth, chatId, { content: 'Still there?' });
+      expect(refused.status).toBe(404);
+      expect(refused.body!.message).toBe('Character not found');
+      expect(await messagesOf(t, chatId)).toEqual(before.messages);
+      // Not even its place in the chat list moved.
+      expect(await stateOf()).toEqual({ ...before.state, claims: 0 });
+      // The message was given back: the rest of the daily limit is still there.
+      const chats = await openChats(user.auth, 3);
+      const results = await sendAll(user.auth, chats);
+      expect(results.map((result) => result.status)).toEqual([200, 200, 200]);
+    },
+  );
+
+  it('names a character out of reach before an exhausted quota', async () => {
+    await settings.set('daily_message_limit', 1);
     const user = await createUser(t);
     const hidden = await publicCharacter(t, owner);
     const chatId = await openChat(t, user.auth, hidden.id);
-    const before = await messagesOf(t, chatId);
+    expect((await send(t, user.auth, chatId)).status).toBe(200);
     await t.dataSource.query(`UPDATE character SET is_public = false WHERE id = $1`, [hidden.id]);
     const refused = await send(t, user.auth, chatId, { content: 'Still there?' });
     expect(refused.status).toBe(404);
     expect(refused.body!.message).toBe('Character not found');
-    expect(await messagesOf(t, chatId)).toEqual(before);
-    const [state] = await t.dataSource.query(
-      `SELECT message_count, (SELECT count(*)::int FROM chat_generation WHERE chat_id = $1) AS claims
-       FROM chat WHERE id = $1`,
-      [chatId],
-    );
-    expect(state).toEqual({ message_count: before.length, claims: 0 });
-    // The message was given back: the whole daily limit is still there.
-    const chats = await openChats(user.auth, 3);
-    const results = await sendAll(user.auth, chats);
-    expect(results.map((result) => result.status)).toEqual([200, 200, 200]);
+    expect((await messagesOf(t, chatId)).map((message) => message.role)).toEqual([
+      'assistant',
+      'user',
+      'assistant',
+    ]);
   });
 
   it('lets a guest chat up to the limit, then answers 403 with a clear message', async () => {

@@ -203,6 +203,40 @@ describe('chat replies', () => {
     expect([...t.errorLogs(), ...second.errorLogs()]).toEqual([]);
   });
 
+  it('ends a follower on another instance even when the campaign state is too big to signal', async () => {
+    const campaign = await publicCharacter(t, owner, { tags: ['dnd'] });
+    const chatId = await openChat(t, alice.auth, campaign.id);
+    // NOTIFY payloads stop at 8000 bytes; this state alone is twice that.
+    const state = { log: 'The torch gutters. '.repeat(800) };
+    fake.script({
+      tokens: [' The', ' door', ' creaks.', ` [STATE ${JSON.stringify(state)}]`],
+      tokenIntervalMs: 150,
+    });
+    const writer = await stream(t.url, `/api/chats/${chatId}/message`, {
+      headers: alice.auth,
+      body: { content: 'I open the door' },
+    });
+    await writer.next();
+    const follower = await stream(second.url, `/api/chats/${chatId}/stream`, {
+      method: 'GET',
+      headers: alice.auth,
+    });
+    const followed = replyOf(await follower.rest()).last;
+    const written = replyOf(await writer.rest()).last;
+    expect(written).toMatchObject({ type: 'done', encounter_state: state });
+    // The follower's end went without the game; the saved message has it all.
+    expect(followed).toEqual({
+      type: 'done',
+      message_id: written!.message_id,
+      user_message_id: written!.user_message_id,
+    });
+    const saved = await t.http.get(`/api/chats/${chatId}/messages`).set(alice.auth).expect(200);
+    expect(saved.body.messages.at(-1)).toMatchObject({
+      id: written!.message_id,
+      encounter_state: state,
+    });
+  });
+
   it('re-attaches on the same instance too, replaying the text so far', async () => {
     const chatId = await openChat(t, alice.auth, character.id);
     fake.script({ tokens: ['a', 'b', 'c', 'd', 'e', 'f'], tokenIntervalMs: 60 });
@@ -222,13 +256,22 @@ describe('chat replies', () => {
     expect(replyOf(theirs).text).toBe('cdef');
   });
 
-  it('stops a reply: the upstream request is aborted and the part so far saved as stopped', async () => {
+  /** A new chat of Alice's whose reply (50 tokens, 30 ms apart) has just begun streaming. */
+  const longReply = async (prefix: string) => {
     const chatId = await openChat(t, alice.auth, character.id);
-    fake.script({ tokens: Array.from({ length: 50 }, (_, i) => ` s${i}`), tokenIntervalMs: 30 });
+    fake.script({
+      tokens: Array.from({ length: 50 }, (_, i) => ` ${prefix}${i}`),
+      tokenIntervalMs: 30,
+    });
     const res = await stream(t.url, `/api/chats/${chatId}/message`, {
       headers: alice.auth,
       body: { content: 'Talk' },
     });
+    return { chatId, res };
+  };
+
+  it('stops a reply: the upstream request is aborted and the part so far saved as stopped', async () => {
+    const { chatId, res } = await longReply('s');
     const received = [(await res.next())!, (await res.next())!];
     const stopped = await t.http.post(`/api/chats/${chatId}/stop`).set(alice.auth).expect(200);
     expect(stopped.body).toEqual({ stopped: true, message_id: expect.any(Number) });
@@ -251,18 +294,31 @@ describe('chat replies', () => {
   });
 
   it('stops a reply running on another instance', async () => {
-    const chatId = await openChat(t, alice.auth, character.id);
-    fake.script({ tokens: Array.from({ length: 50 }, (_, i) => ` r${i}`), tokenIntervalMs: 30 });
-    const res = await stream(t.url, `/api/chats/${chatId}/message`, {
-      headers: alice.auth,
-      body: { content: 'Talk' },
-    });
+    const { chatId, res } = await longReply('r');
     await res.next();
     const stopped = await second.http.post(`/api/chats/${chatId}/stop`).set(alice.auth).expect(200);
     expect(stopped.body).toEqual({ stopped: true, message_id: expect.any(Number) });
     await fake.waitForAborted(1);
     expect(replyOf(await res.rest()).last).toMatchObject({ type: 'done', stopped: true });
     expect((await messagesOf(t, chatId)).pop()).toMatchObject({ status: 'stopped' });
+  });
+
+  it('stops a reply running on another instance when its chat is deleted', async () => {
+    const { chatId, res } = await longReply('r');
+    await res.next();
+    await second.http.delete(`/api/chats/${chatId}`).set(alice.auth).expect(204);
+    // Upstream cut off long before its 50 tokens, and nothing written to a deleted chat.
+    await fake.waitForAborted(1, 1000);
+    expect(replyOf(await res.rest()).last).toEqual({
+      type: 'error',
+      message: 'This chat was deleted',
+    });
+    const [{ messages }] = await t.dataSource.query(
+      `SELECT count(*)::int AS messages FROM message WHERE chat_id = $1`,
+      [chatId],
+    );
+    expect(messages).toBe(0);
+    expect(t.errorLogs()).toEqual([]);
   });
 
   it('allows one reply per chat at a time, across instances (409)', async () => {
@@ -336,18 +392,27 @@ describe('chat replies', () => {
       await other.query(`UPDATE chat SET message_count = message_count + 1 WHERE id = $1`, [
         chatId,
       ]);
-      const starting = generations.startWithUserMessage(chatId, randomUUID(), 'Hi', 10);
+      const owner = { userId: alice.id };
+      const starting = generations.startWithUserMessage(chatId, owner, randomUUID(), 'Hi', 10);
       await new Promise((resolve) => setTimeout(resolve, 100));
       await other.query('COMMIT');
-      expect(await starting).toMatchObject({ messageCount: 3, history: null });
-      const fresh = await generations.startWithUserMessage(chatId, randomUUID(), 'Hi', 10);
-      expect(fresh).toBeNull();
+      expect(await starting).toMatchObject({ status: 'started', messageCount: 3, history: null });
+      const fresh = await generations.startWithUserMessage(chatId, owner, randomUUID(), 'Hi', 10);
+      expect(fresh).toMatchObject({ status: 'busy' });
     } finally {
       await other.end();
     }
     const calm = await openChat(t, alice.auth, character.id);
-    const started = await generations.startWithUserMessage(calm, randomUUID(), 'Hi', 10);
-    expect(started!.history!.map((message) => message.role)).toEqual(['assistant']);
+    const started = await generations.startWithUserMessage(
+      calm,
+      { userId: alice.id },
+      randomUUID(),
+      'Hi',
+      10,
+    );
+    expect(started.status === 'started' && started.history!.map(({ role }) => role)).toEqual([
+      'assistant',
+    ]);
   });
 
   it('does not let a crashed instance lock a chat forever', async () => {

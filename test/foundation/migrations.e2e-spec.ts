@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { DataSource } from 'typeorm';
+import { DataSource, type MigrationInterface, type QueryRunner } from 'typeorm';
 import { migrations } from '../../migrations/index.js';
 import { dataSourceOptions } from '../../src/database/data-source-options.js';
+import { runMigrationsLocked } from '../../src/database/database.module.js';
 import {
+  createTestDatabase,
   databaseUrl,
   dropTestDatabase,
   testServerUrl,
@@ -50,5 +52,52 @@ describe('migrations', () => {
 
     await dataSource.runMigrations();
     expect(await tables(dataSource)).toEqual(migrated);
+  });
+});
+
+/** Stands for a long migration, such as CREATE INDEX on a big table. */
+class SlowMigration9999999999999 implements MigrationInterface {
+  name = 'SlowMigration9999999999999';
+
+  async up(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`SELECT pg_sleep(0.6)`);
+  }
+
+  async down(): Promise<void> {}
+}
+
+describe('start-up migrations', () => {
+  let database: { name: string; url: string };
+  let dataSource: DataSource;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    dataSource = new DataSource({
+      ...dataSourceOptions({
+        url: database.url,
+        // One connection: the one the migrations ran on is the one that serves queries next.
+        poolSize: 1,
+        statementTimeoutMs: 200,
+        embeddedPort: 0,
+      }),
+      migrations: [...migrations, SlowMigration9999999999999],
+    });
+    await dataSource.initialize();
+  });
+
+  afterAll(async () => {
+    await dataSource?.destroy();
+    if (database) await dropTestDatabase(database.name);
+  });
+
+  it("run without the app's statement timeout, and leave it in place for the app", async () => {
+    await runMigrationsLocked(dataSource);
+    expect(await dataSource.showMigrations()).toBe(false);
+
+    const [{ statement_timeout }] = await dataSource.query(`SHOW statement_timeout`);
+    expect(statement_timeout).toBe('200ms');
+    await expect(dataSource.query(`SELECT pg_sleep(0.6)`)).rejects.toThrow(
+      'canceling statement due to statement timeout',
+    );
   });
 });

@@ -1,9 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { createHmac } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
+import { replyOf, stream } from '../chat/chat-support.js';
+import { createTestDatabase, dropTestDatabase } from '../support/database.js';
+import { startFakeLlm } from '../support/fake-llm.js';
 
 // The real `npm start` path: the compiled app as its own process, no DATABASE_URL, so it
 // must start (and stop) embedded PostgreSQL itself.
@@ -99,4 +103,79 @@ describe('the app process', () => {
     expect(await exited(second)).toBe(0);
     expect(await portOpen(pgPort)).toBe(false);
   }, 150_000);
+
+  it('on SIGTERM, stops a reply still running when the grace period ends, saves it and tells its client', async () => {
+    const database = await createTestDatabase();
+    const fake = await startFakeLlm();
+    const secret = 'process-test-secret-process-test-secret-0123';
+    const port = pgPort + 2;
+    const child = startProcess({
+      PORT: String(port),
+      DATABASE_URL: database.url,
+      JWT_SECRET: secret,
+      RATE_LIMIT_SCALE: '0',
+      SHUTDOWN_TIMEOUT_MS: '500',
+      OPENAI_API_KEY: 'test',
+      OPENAI_BASE_URL: fake.baseURL,
+      LLM_PROVIDER_ORDER: 'openai',
+    });
+    const db = new pg.Client({ connectionString: database.url });
+    try {
+      const url = `http://127.0.0.1:${port}`;
+      await waitReady(url, child);
+      await db.connect();
+      const {
+        rows: [user],
+      } = await db.query<{ id: string }>(
+        `INSERT INTO app_user (email) VALUES ('sigterm@example.com') RETURNING id`,
+      );
+      const {
+        rows: [character],
+      } = await db.query<{ id: string }>(
+        `INSERT INTO character (slug, owner_id, name, description, personality, greeting,
+                                is_public, avatar_url, languages)
+         VALUES ('keeper', $1, 'Mira', 'A lighthouse keeper.', 'gruff', 'Storm coming.', true,
+                 '/api/avatars/x.png', '{en}')
+         RETURNING id`,
+        [user.id],
+      );
+      const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+      const unsigned = `${part({ alg: 'HS256', typ: 'JWT' })}.${part({ sub: user.id, pwv: 0 })}`;
+      const signature = createHmac('sha256', secret).update(unsigned).digest('base64url');
+      const auth = { Authorization: `Bearer ${unsigned}.${signature}` };
+      const chat = await fetch(`${url}/api/chats`, {
+        method: 'POST',
+        headers: { ...auth, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ character_id: character.id }),
+      });
+      const { id: chatId } = (await chat.json()) as { id: string };
+
+      // Ten seconds of reply, far past the half-second grace period.
+      fake.script({
+        tokens: Array.from({ length: 100 }, (_, i) => ` w${i}`),
+        tokenIntervalMs: 100,
+      });
+      const res = await stream(url, `/api/chats/${chatId}/message`, {
+        headers: auth,
+        body: { content: 'Tell me everything' },
+      });
+      const first = await res.next();
+      expect(first).toMatchObject({ type: 'token' });
+      child.kill('SIGTERM');
+      const { text, last } = replyOf([first!, ...(await res.rest())]);
+      expect(last).toMatchObject({ type: 'done', message_id: expect.any(Number), stopped: true });
+      expect(await exited(child)).toBe(0);
+      const { rows } = await db.query<{ id: string; status: string; content: string }>(
+        `SELECT id, status, content FROM message WHERE chat_id = $1 ORDER BY id DESC LIMIT 1`,
+        [chatId],
+      );
+      expect(rows[0]).toEqual({ id: String(last!.message_id), status: 'stopped', content: text });
+      expect(text.length).toBeLessThan(100 * 4);
+    } finally {
+      child.kill('SIGKILL');
+      await db.end().catch(() => undefined);
+      await fake.close();
+      await dropTestDatabase(database.name);
+    }
+  }, 60_000);
 });

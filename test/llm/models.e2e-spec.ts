@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { LlmService } from '../../src/llm/llm.service.js';
 import { startFakeLlm, type FakeLlm } from '../support/fake-llm.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 import { providerEnv } from './llm-test-support.js';
@@ -96,5 +97,25 @@ describe('GET /api/models/:provider', () => {
       'nsfw',
       'thinking',
     ]);
+  });
+
+  it('gives up on a model list whose body stalls, instead of waiting for ever', async () => {
+    const stalled = await startFakeLlm();
+    stalled.setModels([{ id: 'fake-model' }], { stallBody: true });
+    const app = await createTestApp({
+      env: { ...providerEnv(stalled.baseURL, ['groq']), LLM_FIRST_TOKEN_TIMEOUT_MS: '300' },
+    });
+    try {
+      await expect(app.app.get(LlmService).listUpstreamModels('groq')).rejects.toThrow();
+      await stalled.waitForAborted(1);
+      stalled.setModels([{ id: 'fake-model' }, { id: 'fake-model-2' }]);
+      expect(await app.app.get(LlmService).listUpstreamModels('groq')).toEqual([
+        'fake-model',
+        'fake-model-2',
+      ]);
+    } finally {
+      await app.close();
+      await stalled.close();
+    }
   });
 });

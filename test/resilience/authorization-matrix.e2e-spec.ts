@@ -165,6 +165,7 @@ const ROUTES: Record<string, Entry> = {
   'GET /api/group-chats/:id/messages':          { rule: 'user', owned: 'groupChat' },
   'POST /api/group-chats/:id/message':          { rule: 'user', owned: 'groupChat', body: { content: 'Hello all' } },
   'DELETE /api/group-chats/:id':                { rule: 'user', owned: 'groupChat' },
+  'POST /api/group-chats/:id/stop':             { rule: 'user', owned: 'groupChat' },
 
   // admin (made-up keys and ids only: no setting, user or task of this test is touched)
   'GET /api/admin/prompts':                     { rule: 'admin' },

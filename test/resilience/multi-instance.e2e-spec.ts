@@ -166,7 +166,7 @@ describe('several API instances sharing PostgreSQL and Redis', () => {
       JOBS_POLL_INTERVAL_MS: '100',
       SETTINGS_CACHE_TTL_MS: String(SETTINGS_TTL_MS),
       // Behind a load balancer; each test poses as its own client through X-Forwarded-For.
-      TRUST_PROXY: 'true',
+      TRUST_PROXY: '1',
       AUTH_BOT_DELAY_MS: '0',
       AVATAR_DIR: avatarDir,
       ...(redis ? { REDIS_URL, REDIS_KEY_PREFIX: prefix } : {}),

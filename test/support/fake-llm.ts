@@ -79,6 +79,8 @@ export interface FakeModel {
 export interface SetModelsOptions {
   /** Answer `/models` with a bare array, as Together AI does, instead of `{ object, data }`. */
   bareArray?: boolean;
+  /** Send the headers and half of the list, then nothing more (a stalled upstream). */
+  stallBody?: boolean;
 }
 
 export interface FakeLlmOptions {
@@ -153,6 +155,7 @@ class FakeLlmServer implements FakeLlm {
   private randomFaults?: { options: RandomFaultOptions; random: () => number };
   private models: FakeModel[];
   private modelsBareArray = false;
+  private modelsStall = false;
   private completionSeq = 0;
   // Responses cut on purpose (drop faults) must not count as client aborts; nor may shutdown.
   private readonly droppedResponses = new WeakSet<ServerResponse>();
@@ -202,6 +205,7 @@ class FakeLlmServer implements FakeLlm {
   setModels(models: FakeModel[], options: SetModelsOptions = {}): void {
     this.models = models;
     this.modelsBareArray = options.bareArray ?? false;
+    this.modelsStall = options.stallBody ?? false;
   }
 
   async waitForRequests(n: number, timeoutMs = 5000): Promise<RecordedRequest[]> {
@@ -229,6 +233,7 @@ class FakeLlmServer implements FakeLlm {
     this.aborted = 0;
     this.models = this.options.models ?? DEFAULT_MODELS;
     this.modelsBareArray = false;
+    this.modelsStall = false;
   }
 
   async close(): Promise<void> {
@@ -278,7 +283,14 @@ class FakeLlmServer implements FakeLlm {
         owned_by: 'fake-llm',
         ...m,
       }));
-      sendJson(res, 200, this.modelsBareArray ? data : { object: 'list', data });
+      const list = this.modelsBareArray ? data : { object: 'list', data };
+      if (this.modelsStall) {
+        const json = JSON.stringify(list);
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.write(json.slice(0, json.length / 2));
+        return;
+      }
+      sendJson(res, 200, list);
     } else {
       sendJson(res, 404, errorBody(404, `Unknown route: ${method} ${path}`));
     }

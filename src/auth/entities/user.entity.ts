@@ -68,6 +68,13 @@ export class UserEntity {
   @Column({ type: 'timestamptz', nullable: true })
   passwordChangedAt: Date | null;
 
+  /**
+   * When the account proved it owns its email: a Google sign-in with a verified address or a
+   * completed password reset (the link went to that address). Null: anyone could have typed it.
+   */
+  @Column({ type: 'timestamptz', nullable: true })
+  emailVerifiedAt: Date | null;
+
   /** Set while an admin has disabled the account: it cannot sign in and its tokens are refused. */
   @Column({ type: 'timestamptz', nullable: true })
   disabledAt: Date | null;

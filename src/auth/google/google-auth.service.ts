@@ -82,7 +82,8 @@ export class GoogleAuthService {
   /**
    * The account already linked to this Google identity; else the account with the same email,
    * linked now, but only when Google verified the address (otherwise anyone could take over an
-   * account by naming its email); else a new account.
+   * account by naming its email); else a new account. Linking proves the email: an account
+   * whose email was unproven loses the password and tokens someone may have set up with it.
    */
   private async findOrCreateUser(profile: GoogleProfile): Promise<UserEntity> {
     const linked = await this.users.findByOAuth('google', profile.sub);
@@ -93,12 +94,13 @@ export class GoogleAuthService {
     const email = String(normalizeEmail(profile.email));
     const existing = await this.users.findByEmail(email);
     if (existing) {
-      if (!(await this.users.linkOAuth(existing.id, 'google', profile.sub))) {
+      const linkedNow = await this.users.linkOAuth(existing, 'google', profile.sub);
+      if (!linkedNow) {
         throw new ConflictException(
           'This email belongs to an account linked to another Google account',
         );
       }
-      return existing;
+      return linkedNow;
     }
     const created = await this.users.create({
       email,
@@ -107,6 +109,7 @@ export class GoogleAuthService {
       preferredLanguage: this.language(profile.locale),
       oauthProvider: 'google',
       oauthId: profile.sub,
+      emailVerified: true,
     });
     if (!created) throw new ConflictException('The account was just created; please sign in again');
     return created;

@@ -62,6 +62,19 @@ describe('rate limits', () => {
     expect(await tracker({ user: null, ip: '10.0.0.1' }, context)).toBe('ip:10.0.0.1');
   });
 
+  it('counts IPv6 guests per /56, so rotating addresses in their block does not help', async () => {
+    const tracker = byName(1, 'messageInterval').getTracker!;
+    const context = contextFor('plain');
+    const guest = (ip: string) => tracker({ user: null, ip }, context);
+    const key = await guest('2001:db8:abcd:1200::1');
+    expect(key).toBe('ip:2001:db8:abcd:1200::/56');
+    expect(await guest('2001:db8:abcd:12ff:ffff:ffff:ffff:ffff')).toBe(key);
+    expect(await guest('2001:DB8:ABCD:1234:5678::9')).toBe(key);
+    expect(await guest('2001:db8:abcd:1300::1')).not.toBe(key);
+    // IPv4, also in its IPv6-mapped form, stays one address.
+    expect(await guest('::ffff:10.0.0.1')).toBe('ip:10.0.0.1');
+  });
+
   it('shares one window per limit across routes', () => {
     const generateKey = (throttlerOptions(1) as { generateKey: Function }).generateKey;
     expect(generateKey(contextFor('register'), '10.0.0.1', 'auth')).toBe('auth:10.0.0.1');

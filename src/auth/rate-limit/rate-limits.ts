@@ -4,6 +4,7 @@ import { ApiTooManyRequestsResponse } from '@nestjs/swagger';
 import {
   hours,
   minutes,
+  normalizeIp,
   seconds,
   type ThrottlerGetTrackerFunction,
   type ThrottlerModuleOptions,
@@ -35,22 +36,29 @@ export const RATE_LIMITS = {
 
 export type RateLimitName = keyof typeof RATE_LIMITS;
 
+/**
+ * IPv6 clients count per /56, the smallest block ISPs commonly hand a customer: one customer
+ * can rotate through the addresses of their own block, not through other customers'.
+ */
+export const IPV6_SUBNET_PREFIX = 56;
+
 const RATE_LIMITS_KEY = 'rate-limits';
 const reflector = new Reflector();
 
 /**
  * Undefined falls back to the guard's own tracker: req.ip (which follows X-Forwarded-For only
- * with TRUST_PROXY), IPv6 addresses grouped by /56.
+ * with TRUST_PROXY), IPv6 addresses grouped by IPV6_SUBNET_PREFIX (the module option).
  */
 const TRACKERS: Record<TrackBy, ThrottlerGetTrackerFunction | undefined> = {
   ip: undefined,
   // Guards run before validation, so the raw body is normalized here the way the DTO will be;
   // hashed so Redis never holds addresses.
   email: (req) => `email:${sha256Hex(String(normalizeEmail(req.body?.email) ?? ''))}`,
-  // The access guard (global, so it runs first) has set req.user; guests count by IP.
+  // The access guard (global, so it runs first) has set req.user; guests count by IP, grouped
+  // like the guard's own tracker, or a guest would get fresh windows from each address.
   user: (req) => {
     const { user, ip } = req as AuthenticatedRequest;
-    return user ? `user:${user.id}` : `ip:${ip}`;
+    return user ? `user:${user.id}` : `ip:${normalizeIp(ip ?? '', IPV6_SUBNET_PREFIX)}`;
   },
 };
 
@@ -68,6 +76,7 @@ export function throttlerOptions(
   return {
     storage,
     errorMessage: 'Too many requests, please retry later',
+    ipv6SubnetPrefix: IPV6_SUBNET_PREFIX,
     generateKey: (_context, tracker, name) => `${name}:${tracker}`,
     throttlers: (Object.keys(RATE_LIMITS) as RateLimitName[]).map((name) => ({
       name,

@@ -34,6 +34,9 @@ const TAKE = `WITH async_commit AS (SELECT set_config('synchronous_commit', 'off
     WHERE message_quota.used < $3
   RETURNING used`;
 
+/** Rows the daily cleanup deletes per statement: short statements, little lock time. */
+const CLEANUP_BATCH = 10_000;
+
 const GIVE_BACK = `UPDATE message_quota SET used = used - 1, updated_at = now()
   WHERE subject = $1 AND period = $2 AND used > 0`;
 
@@ -105,5 +108,28 @@ export class MessageQuotaService {
         ? null
         : await this.settings.get('daily_message_limit');
     return { key: `user:${id}`, period: utcDay(), limit };
+  }
+
+  /**
+   * Deletes counts nobody reads any more: users' days before yesterday (yesterday stays for
+   * the refund of a reply that ran past midnight) and guest sessions idle for
+   * `guestIdleDays` (a guest back after that starts a new allowance, as a new session would).
+   * In batches, by the updated_at index. Returns how many rows went.
+   */
+  async deleteStale(guestIdleDays: number, now = new Date()): Promise<number> {
+    const startOfYesterday = new Date(`${utcDay(new Date(now.getTime() - 86_400_000))}T00:00:00Z`);
+    let deleted = 0;
+    for (;;) {
+      const [, count] = (await this.dataSource.query(
+        `DELETE FROM message_quota WHERE ctid IN (
+           SELECT ctid FROM message_quota
+           WHERE updated_at < $1
+             AND (period <> 'all' OR updated_at < $2::timestamptz - make_interval(days => $3))
+           LIMIT ${CLEANUP_BATCH})`,
+        [startOfYesterday, now, guestIdleDays],
+      )) as [unknown, number];
+      deleted += count;
+      if (count < CLEANUP_BATCH) return deleted;
+    }
   }
 }

@@ -21,16 +21,23 @@ import {
   type GeneratedCharacter,
   parseGeneratedCharacter,
 } from './generated-character.js';
-import { GENERATOR_LANGUAGE, type GeneratorPick, pickConcept } from './generator-categories.js';
+import {
+  categoriesFor,
+  GENERATOR_LANGUAGE,
+  type GeneratorPick,
+  pickConcept,
+} from './generator-categories.js';
 
 /** The account generated characters belong to (spec: saved under the platform's own user). */
 export const PLATFORM_EMAIL = 'platform@system.local';
 /** How many of the newest characters the model is told not to repeat. */
 const RECENT_LIMIT = 40;
 
-function instructions(): string {
+function instructions(mode: AppConfig['site']['mode']): string {
   return [
-    'You invent one original character for an adult roleplay chat platform.',
+    mode === 'fiction'
+      ? 'You invent one original character for a fiction platform read by a general audience.'
+      : 'You invent one original character for an adult roleplay chat platform.',
     `Write every text field in the language with ISO code "${GENERATOR_LANGUAGE}", except avatar_prompt (English).`,
     'Every character is an adult of 18 or more. Never state or imply a younger age: no ' +
       'school pupils, teenagers or minors, no ages under 18 anywhere, not even in the past.',
@@ -80,10 +87,10 @@ export class CharacterGeneratorTask implements AutonomousTask {
   ) {}
 
   async run(): Promise<TaskResult> {
-    const pick = pickConcept(Math.random);
+    const pick = pickConcept(Math.random, categoriesFor(this.config.site.mode));
     const recent = await this.catalogue.recentPublic(RECENT_LIMIT);
     const messages: ChatMessage[] = [
-      { role: 'system', content: instructions() },
+      { role: 'system', content: instructions(this.config.site.mode) },
       { role: 'user', content: brief(pick, recent) },
     ];
     const asked = await askForJson(this.llm, messages, (json) => this.check(json, pick), {

@@ -1,28 +1,36 @@
 import { Injectable } from '@nestjs/common';
+import { MessageQuotaService } from '../../auth/usage/message-quota.service.js';
 import { CatalogueMaintenanceService } from '../../characters/catalogue-maintenance.service.js';
 import { PageViewsService } from '../../characters/page-views.service.js';
 import { DAY_MS, type AutonomousTask, type TaskResult } from '../autonomous-task.js';
 
 export const PAGE_VIEW_RETENTION_DAYS = 90;
+/** A guest session unused this long loses its message count (a new session has none either). */
+export const GUEST_QUOTA_IDLE_DAYS = 30;
 /** Younger avatar files may belong to an upload whose character row is not written yet. */
 export const ORPHAN_AVATAR_MIN_AGE_MS = 60 * 60_000;
 
-/** Daily: old page views and avatar files nothing refers to (spec: cleanup.py). */
+/**
+ * Daily: old page views and avatar files nothing refers to (spec: cleanup.py), and message
+ * counts of past days and idle guest sessions.
+ */
 @Injectable()
 export class CleanupTask implements AutonomousTask {
   readonly name = 'cleanup';
-  readonly description = `Deletes page views older than ${PAGE_VIEW_RETENTION_DAYS} days and orphaned avatar files`;
+  readonly description = `Deletes page views older than ${PAGE_VIEW_RETENTION_DAYS} days, orphaned avatar files, and message counts of past days and of guests idle for ${GUEST_QUOTA_IDLE_DAYS} days`;
   readonly intervalMs = DAY_MS;
 
   constructor(
     private readonly pageViews: PageViewsService,
     private readonly catalogue: CatalogueMaintenanceService,
+    private readonly quota: MessageQuotaService,
   ) {}
 
   async run(): Promise<TaskResult> {
     return {
       page_views_deleted: await this.pageViews.deleteOlderThan(PAGE_VIEW_RETENTION_DAYS),
       avatars_deleted: await this.catalogue.removeOrphanAvatars(ORPHAN_AVATAR_MIN_AGE_MS),
+      message_counts_deleted: await this.quota.deleteStale(GUEST_QUOTA_IDLE_DAYS),
     };
   }
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import {
+  categoriesFor,
   EXAMPLE_THEMES,
   FANTASY_THEMES,
   GENERATOR_CATEGORIES,
@@ -29,6 +30,18 @@ describe('pickConcept', () => {
     expect(
       picks.filter((pick) => pick.category.id !== 'erotic_fantasy').some((p) => p.fantasyTheme),
     ).toBe(false);
+  });
+
+  it('draws only SFW categories on a fiction site, and all of them otherwise', () => {
+    const random = seeded(11);
+    const fiction = Array.from({ length: 2_000 }, () =>
+      pickConcept(random, categoriesFor('fiction')),
+    );
+    expect(fiction.every((pick) => pick.category.contentRating === 'sfw')).toBe(true);
+    expect(new Set(fiction.map((pick) => pick.category.id))).toEqual(
+      new Set(['adventure', 'slice_of_life']),
+    );
+    expect(categoriesFor('default')).toBe(GENERATOR_CATEGORIES);
   });
 
   it('gives three different example themes', () => {

@@ -118,6 +118,19 @@ function weighted<T extends { weight: number }>(items: readonly T[], random: () 
   return items[items.length - 1];
 }
 
+/**
+ * The categories a site draws from: a fiction site (SITE_MODE=fiction) is for a general
+ * audience, so it only gets the SFW ones, in their relative weights.
+ */
+export function categoriesFor(
+  mode: 'default' | 'fiction',
+  categories: readonly GeneratorCategory[] = GENERATOR_CATEGORIES,
+): readonly GeneratorCategory[] {
+  return mode === 'fiction'
+    ? categories.filter((category) => category.contentRating === 'sfw')
+    : categories;
+}
+
 /** Today's brief: a category by weight, the character's gender, a theme and three examples. */
 export function pickConcept(
   random: () => number,

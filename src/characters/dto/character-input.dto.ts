@@ -20,13 +20,16 @@ import {
   type ContentRating,
   type ResponseLength,
 } from '../entities/character.entity.js';
+import { CHARACTER_LIMITS } from './character-limits.js';
 
-const TEXT_LIMIT = 20_000;
+const TEXT_LIMIT = CHARACTER_LIMITS.text;
+const { name: NAME_LIMIT, alternateGreetings: GREETINGS_LIMIT } = CHARACTER_LIMITS;
+const { maxTokensMin, maxTokensMax, maxTokensDefault } = CHARACTER_LIMITS;
 
 /** Body of POST /api/characters; also the shape AI drafts and card imports are checked against. */
 export class CreateCharacterDto {
-  @ApiPropertyOptional({ maxLength: 100, example: 'Captain Mira Vance' })
-  @TextField(100, { minLength: 1 })
+  @ApiPropertyOptional({ maxLength: NAME_LIMIT, example: 'Captain Mira Vance' })
+  @TextField(NAME_LIMIT, { minLength: 1 })
   name: string;
 
   @ApiPropertyOptional({
@@ -53,9 +56,9 @@ export class CreateCharacterDto {
   @TextField(TEXT_LIMIT, { multiline: true, optional: true })
   greeting?: string;
 
-  @ApiPropertyOptional({ type: [String], maxItems: 20 })
+  @ApiPropertyOptional({ type: [String], maxItems: GREETINGS_LIMIT })
   @IsOptional()
-  @ArrayMaxSize(20)
+  @ArrayMaxSize(GREETINGS_LIMIT)
   @MaxLength(TEXT_LIMIT, { each: true })
   @IsString({ each: true })
   @IsArray()
@@ -74,10 +77,10 @@ export class CreateCharacterDto {
   speech_pattern?: string;
 
   @ApiPropertyOptional({
-    description: 'Comma-separated free tags',
+    description: `Comma-separated free tags (the first ${CHARACTER_LIMITS.tags} are kept)`,
     example: 'pirate, space, captain',
   })
-  @TextField(500, { optional: true })
+  @TextField(CHARACTER_LIMITS.tagsText, { optional: true })
   tags?: string;
 
   @ApiPropertyOptional({
@@ -94,10 +97,10 @@ export class CreateCharacterDto {
   @IsIn(RESPONSE_LENGTHS)
   response_length?: ResponseLength;
 
-  @ApiPropertyOptional({ minimum: 64, maximum: 8192, default: 2048 })
+  @ApiPropertyOptional({ minimum: maxTokensMin, maximum: maxTokensMax, default: maxTokensDefault })
   @IsOptional()
-  @Min(64)
-  @Max(8192)
+  @Min(maxTokensMin)
+  @Max(maxTokensMax)
   @IsInt()
   max_tokens?: number;
 

@@ -8,6 +8,7 @@ import {
   type ContentRating,
   type ResponseLength,
 } from '../entities/character.entity.js';
+import { mayReadLorebook } from '../lib/lorebook-access.js';
 
 export class HighlightDto {
   @ApiProperty()
@@ -183,7 +184,7 @@ export function toCharacterResponse(
     highlights:
       highlights.length > 0 ? highlights : character.highlights.filter((h) => h.lang === 'en'),
     is_owner: isOwner,
-    ...(isOwner || isAdmin ? { character_book: character.characterBook } : {}),
+    ...(mayReadLorebook(character, viewer) ? { character_book: character.characterBook } : {}),
     ...(isAdmin
       ? { real_chat_count: character.realChatCount, real_like_count: character.realLikeCount }
       : {}),

@@ -10,6 +10,7 @@ import {
   type CharacterCardFields,
   type CharacterCardV3,
 } from './character-card.js';
+import { CHARACTER_LIMITS } from '../dto/character-limits.js';
 
 // Cards written by hand after the public specs and real SillyTavern / chub / RisuAI exports,
 // not by our exporter, so the import is tested against what other tools actually produce.
@@ -121,9 +122,9 @@ describe('parseCard', () => {
     ],
     ['tags as a string', v2({ tags: 'a,b' }), 'data.tags must be an array of strings'],
     [
-      'too many tags',
-      v2({ tags: Array.from({ length: 101 }, (_, i) => `t${i}`) }),
-      'data.tags must have at most 100 items',
+      'an over-long tag',
+      v2({ tags: ['x'.repeat(101)] }),
+      'data.tags items must be at most 100 characters',
     ],
     [
       'a book without entries',
@@ -233,19 +234,9 @@ describe('cardToCharacterData', () => {
       'data.extensions.sweetsin.response_length must be one of short, medium, long, very_long',
     ],
     [
-      'zero max tokens',
-      { max_tokens: 0 },
-      'data.extensions.sweetsin.max_tokens must be an integer from 1 to 32768',
-    ],
-    [
-      'fractional max tokens',
-      { max_tokens: 1.5 },
-      'data.extensions.sweetsin.max_tokens must be an integer from 1 to 32768',
-    ],
-    [
       'max tokens as a string',
       { max_tokens: '2048' },
-      'data.extensions.sweetsin.max_tokens must be an integer from 1 to 32768',
+      'data.extensions.sweetsin.max_tokens must be a number',
     ],
     [
       'an unsupported language',
@@ -258,11 +249,6 @@ describe('cardToCharacterData', () => {
       'data.extensions.sweetsin.structured_tags must be a string or an array of strings',
     ],
     [
-      'a highlight without a language',
-      { highlights: [{ text: 'x' }] },
-      'data.extensions.sweetsin.highlights must be at most 100 objects of {text, lang}',
-    ],
-    [
       'a numeric appearance',
       { appearance: 1 },
       'data.extensions.sweetsin.appearance must be a string',
@@ -273,6 +259,54 @@ describe('cardToCharacterData', () => {
       data: { name: 'Mira', extensions: { sweetsin: extension } },
     });
     expect(() => cardToCharacterData(card, platform)).toThrow(new CardError(message));
+  });
+
+  it('clamps a card from another app into the API limits and ignores imported highlights', () => {
+    const card = parseCard({
+      spec: 'chara_card_v2',
+      data: {
+        name: 'Mira',
+        alternate_greetings: Array.from({ length: 150 }, (_, i) => `Hello ${i}`),
+        tags: Array.from({ length: 120 }, (_, i) => `Tag${i}`),
+        extensions: {
+          sweetsin: {
+            max_tokens: 32_768,
+            highlights: [{ text: 'Best character ever, 5 stars', lang: 'en' }],
+          },
+        },
+      },
+    });
+    const fields = cardToCharacterData(card, platform);
+    expect(fields.alternateGreetings).toEqual(
+      Array.from({ length: CHARACTER_LIMITS.alternateGreetings }, (_, i) => `Hello ${i}`),
+    );
+    expect(fields.tags).toHaveLength(CHARACTER_LIMITS.tags);
+    expect(fields.tags[0]).toBe('tag0');
+    expect(fields.maxTokens).toBe(CHARACTER_LIMITS.maxTokensMax);
+    expect(fields.highlights).toEqual([]);
+  });
+
+  it.each([
+    [0, CHARACTER_LIMITS.maxTokensMin],
+    [1.5, CHARACTER_LIMITS.maxTokensMin],
+    [1000.4, 1000],
+    [1e12, CHARACTER_LIMITS.maxTokensMax],
+  ])('clamps max_tokens %p to %p', (maxTokens, expected) => {
+    const card = parseCard({
+      spec: 'chara_card_v2',
+      data: { name: 'Mira', extensions: { sweetsin: { max_tokens: maxTokens } } },
+    });
+    expect(cardToCharacterData(card, platform).maxTokens).toBe(expected);
+  });
+
+  it('keeps only as many tags as fit the API tags string', () => {
+    const card = parseCard({
+      spec: 'chara_card_v2',
+      data: { name: 'Mira', tags: Array.from({ length: 10 }, (_, i) => `${i}`.repeat(90)) },
+    });
+    const { tags } = cardToCharacterData(card, platform);
+    expect(tags).toHaveLength(5);
+    expect(tags.join(', ').length).toBeLessThanOrEqual(CHARACTER_LIMITS.tagsText);
   });
 });
 
@@ -322,7 +356,8 @@ describe('characterToCard', () => {
 
   it.each(['v2', 'v3'] as const)('round-trips our own fields through %s JSON', (spec) => {
     const json = JSON.stringify(characterToCard(ours, { spec, ...platform }));
-    expect(cardToCharacterData(parseCardJson(json), platform)).toEqual(ours);
+    // Highlights are editorial: exported, never imported.
+    expect(cardToCharacterData(parseCardJson(json), platform)).toEqual({ ...ours, highlights: [] });
   });
 
   it('turns a V1 card into a V2 card', () => {

@@ -1,4 +1,5 @@
-import { DEFAULT_LANGUAGE, isLanguage, LANGUAGES, type Language } from '../../common/languages.js';
+import { DEFAULT_LANGUAGE, LANGUAGES, type Language } from '../../common/languages.js';
+import { CHARACTER_LIMITS } from '../dto/character-limits.js';
 import {
   CONTENT_RATINGS,
   RESPONSE_LENGTHS,
@@ -15,18 +16,16 @@ export class CardError extends Error {
   override readonly name = 'CardError';
 }
 
+/**
+ * What a card may hold at all; a card over these is refused. Within them, fields are clamped
+ * to what the API accepts (CHARACTER_LIMITS): a card from another app is imported, not refused.
+ */
 export const CARD_LIMITS = {
   jsonBytes: 1024 * 1024,
-  name: 100,
-  text: 20_000,
-  /** Alternate greetings, tags, highlights. */
-  listItems: 100,
+  name: CHARACTER_LIMITS.name,
+  text: CHARACTER_LIMITS.text,
   tag: 100,
-  maxTokens: 32_768,
 } as const;
-
-/** The `max_tokens` column default, for cards that do not say. */
-const DEFAULT_MAX_TOKENS = 2048;
 
 interface CardV2Data {
   name: string;
@@ -146,9 +145,6 @@ function readTextList(source: JsonObject, path: string, key: string, maxLength: 
   if (!Array.isArray(value) || !value.every((item) => typeof item === 'string')) {
     throw new CardError(`${path}${key} must be an array of strings`);
   }
-  if (value.length > CARD_LIMITS.listItems) {
-    throw new CardError(`${path}${key} must have at most ${CARD_LIMITS.listItems} items`);
-  }
   if (value.some((item) => item.length > maxLength)) {
     throw new CardError(`${path}${key} items must be at most ${maxLength} characters`);
   }
@@ -257,6 +253,7 @@ interface PlatformExtension {
   max_tokens: number;
   content_rating: CharacterCardFields['contentRating'];
   original_language: Language;
+  /** Exported for completeness; an import ignores them (they are editorial, see below). */
   highlights: Highlight[];
 }
 
@@ -269,21 +266,19 @@ type PlatformFields = Pick<
   | 'maxTokens'
   | 'contentRating'
   | 'originalLanguage'
-  | 'highlights'
 >;
 
+/** Any number is accepted and clamped into the API's range (another app may allow more). */
 function readMaxTokens(source: JsonObject, path: string): number {
   const value = source.max_tokens;
-  if (value === undefined || value === null) return DEFAULT_MAX_TOKENS;
-  if (
-    typeof value !== 'number' ||
-    !Number.isInteger(value) ||
-    value < 1 ||
-    value > CARD_LIMITS.maxTokens
-  ) {
-    throw new CardError(`${path}max_tokens must be an integer from 1 to ${CARD_LIMITS.maxTokens}`);
+  if (value === undefined || value === null) return CHARACTER_LIMITS.maxTokensDefault;
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    throw new CardError(`${path}max_tokens must be a number`);
   }
-  return value;
+  return Math.min(
+    CHARACTER_LIMITS.maxTokensMax,
+    Math.max(CHARACTER_LIMITS.maxTokensMin, Math.round(value)),
+  );
 }
 
 function readStructuredTagIds(source: JsonObject, path: string): string[] {
@@ -294,27 +289,6 @@ function readStructuredTagIds(source: JsonObject, path: string): string[] {
     throw new CardError(`${path}structured_tags must be a string or an array of strings`);
   }
   return parseStructuredTags(value).ids;
-}
-
-function readHighlights(source: JsonObject, path: string): Highlight[] {
-  const value = source.highlights;
-  if (value === undefined || value === null) return [];
-  const valid =
-    Array.isArray(value) &&
-    value.length <= CARD_LIMITS.listItems &&
-    value.every(
-      (item) =>
-        isObject(item) &&
-        typeof item.text === 'string' &&
-        item.text.length <= CARD_LIMITS.text &&
-        isLanguage(item.lang),
-    );
-  if (!valid) {
-    throw new CardError(
-      `${path}highlights must be at most ${CARD_LIMITS.listItems} objects of {text, lang}`,
-    );
-  }
-  return (value as Highlight[]).map(({ text, lang }) => ({ text, lang }));
 }
 
 /**
@@ -333,19 +307,34 @@ function readPlatformFields(value: unknown, path: string): PlatformFields {
     maxTokens: readMaxTokens(source, prefix),
     contentRating: readOneOf(source, prefix, 'content_rating', CONTENT_RATINGS, 'sfw'),
     originalLanguage: readOneOf(source, prefix, 'original_language', LANGUAGES, DEFAULT_LANGUAGE),
-    highlights: readHighlights(source, prefix),
   };
 }
 
-/** Free tags as CharacterEntity keeps them: trimmed, lower-cased, unique, none empty. */
-const normalizeTags = (tags: readonly string[]): string[] => [
-  ...new Set(tags.map((tag) => tag.trim().toLowerCase()).filter((tag) => tag !== '')),
-];
+/**
+ * Free tags as the API keeps them: trimmed, lower-cased, unique, none empty, at most
+ * CHARACTER_LIMITS.tags, and no more than fit the API's tags string.
+ */
+function normalizeTags(tags: readonly string[]): string[] {
+  const unique = [
+    ...new Set(tags.map((tag) => tag.trim().toLowerCase()).filter((tag) => tag !== '')),
+  ];
+  const kept: string[] = [];
+  let length = 0;
+  for (const tag of unique) {
+    const next = length + (kept.length > 0 ? 2 : 0) + tag.length; // joined by ', '
+    if (kept.length === CHARACTER_LIMITS.tags || next > CHARACTER_LIMITS.tagsText) break;
+    kept.push(tag);
+    length = next;
+  }
+  return kept;
+}
 
 /**
- * Maps a parsed card to character columns. Our own fields come from
- * `extensions[platformKey]`; every other extension is kept in `cardExtensions`, and the
+ * Maps a parsed card to character columns, clamped to the API's limits. Our own fields come
+ * from `extensions[platformKey]`; every other extension is kept in `cardExtensions`, and the
  * character book as it was, so exporting the character again gives them back unchanged.
+ * Highlights are not imported: they are editorial (the daily highlights job writes them, and
+ * skips characters that have some), not something a card's author may set.
  */
 export function cardToCharacterData(
   card: CardData,
@@ -358,11 +347,12 @@ export function cardToCharacterData(
     personality: card.personality,
     scenario: card.scenario,
     greeting: card.first_mes,
-    alternateGreetings: card.alternate_greetings,
+    alternateGreetings: card.alternate_greetings.slice(0, CHARACTER_LIMITS.alternateGreetings),
     exampleDialogues: card.mes_example,
     tags: normalizeTags(card.tags),
     characterBook: card.character_book,
     cardExtensions: otherExtensions,
+    highlights: [],
     ...readPlatformFields(ours, `data.extensions.${options.platformKey}`),
   };
 }

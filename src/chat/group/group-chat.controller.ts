@@ -36,6 +36,7 @@ import {
   GroupChatResponseDto,
   GroupMessagePageDto,
   GroupReplyEventDto,
+  GroupStopResponseDto,
   SendGroupMessageDto,
 } from './dto/group-chat.dto.js';
 import { GroupChatService } from './group-chat.service.js';
@@ -145,5 +146,21 @@ export class GroupChatController {
     @Res() res: Response,
   ): Promise<void> {
     streamSse(res, await this.replies.send(id, dto, user));
+  }
+
+  @Post(':id/stop')
+  @Authenticated()
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Stop the round being written (on any server)',
+    description:
+      'The character speaking keeps what it wrote so far (saved as stopped; its `done` event ' +
+      'says `stopped: true`), the characters after it do not speak, and the stream ends with ' +
+      '`end`. `stopped` is false when no round was running.',
+  })
+  @ApiOkResponse({ type: GroupStopResponseDto })
+  @ApiGroupChatNotFound()
+  stop(@GroupChatId() id: string, @CurrentUser() user: AuthUser): Promise<GroupStopResponseDto> {
+    return this.replies.stop(id, user);
   }
 }

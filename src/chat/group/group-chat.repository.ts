@@ -151,12 +151,13 @@ export class GroupChatRepository {
     id: string,
     userId: string,
     claim: string,
+    instanceId: string,
     content: string,
   ): Promise<{ userMessageId: number } | null> {
     const [row] = await this.dataSource.query<Array<{ user_message_id: string | null }>>(
       `WITH claimed AS (
          UPDATE group_chat g
-         SET reply_claim = $3, reply_heartbeat_at = now(),
+         SET reply_claim = $3, reply_instance = $5, reply_heartbeat_at = now(),
              message_count = message_count + 1, updated_at = now()
          WHERE g.id = $1 AND g.user_id = $2 AND (g.reply_claim IS NULL OR NOT (${LIVE_CLAIM}))
          RETURNING g.id),
@@ -165,9 +166,19 @@ export class GroupChatRepository {
          SELECT id, 'user', $4::text FROM claimed
          RETURNING id)
        SELECT (SELECT id FROM inserted) AS user_message_id`,
-      [id, userId, claim, content],
+      [id, userId, claim, content, instanceId],
     );
     return row.user_message_id === null ? null : { userMessageId: Number(row.user_message_id) };
+  }
+
+  /** The instance writing a live round of the user's group chat, if any. */
+  async writerOf(id: string, userId: string): Promise<string | null> {
+    const [row] = await this.dataSource.query<Array<{ reply_instance: string | null }>>(
+      `SELECT g.reply_instance FROM group_chat g
+       WHERE g.id = $1 AND g.user_id = $2 AND g.reply_claim IS NOT NULL AND ${LIVE_CLAIM}`,
+      [id, userId],
+    );
+    return row?.reply_instance ?? null;
   }
 
   /** The latest `limit` messages up to `untilId`, oldest first. */

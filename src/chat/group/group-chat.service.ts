@@ -104,11 +104,14 @@ export class GroupChatService {
     };
   }
 
-  /** Deletes the group chat with its messages; a round written here is stopped first. */
+  /** Deletes the group chat with its messages; its round (on any instance) is stopped first. */
   async remove(id: string, user: AuthUser): Promise<void> {
-    this.rounds.stop((await this.requireOwned(id, user)).chat.id, 'deleted');
-    if (!(await this.groups.delete(id, user.id)))
-      throw new NotFoundException('Group chat not found');
+    const { chat } = await this.requireOwned(id, user);
+    await this.rounds.removeStopping(chat.id, user.id, async () => {
+      if (!(await this.groups.delete(chat.id, user.id))) {
+        throw new NotFoundException('Group chat not found');
+      }
+    });
   }
 
   /** The group chat if it is the user's; someone else's is indistinguishable from none. */

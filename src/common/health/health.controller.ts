@@ -59,12 +59,14 @@ export class HealthController {
     } catch (error) {
       const details = (error as { response?: { error?: Record<string, { message?: string }> } })
         .response?.error;
-      const failing = Object.entries(details ?? {})
-        .map(([name, result]) => `${name}: ${result.message ?? 'down'}`)
-        .join('; ');
-      const message = `Not ready: ${failing || 'health check failed'}`;
-      this.logger.warn(message);
-      throw new ServiceUnavailableException(message);
+      const failing = Object.entries(details ?? {});
+      const why = failing.map(([name, result]) => `${name}: ${result.message ?? 'down'}`);
+      this.logger.warn(`Not ready: ${why.join('; ') || (error as Error).message}`);
+      // The route is public: error texts name internal hosts and ports, so they stay in the log.
+      const down = failing.map(([name]) => `${name} down`);
+      throw new ServiceUnavailableException(
+        `Not ready: ${down.join('; ') || 'health check failed'}`,
+      );
     }
   }
 }

@@ -31,6 +31,8 @@ const CONSTRAINT_CONFLICTS: Record<string, string> = {
 };
 
 const UNSTORABLE_TEXT = new Set(['22021', '22P05']);
+/** Deadlock and serialization failures: nothing wrong with the request, only its timing. */
+const TRANSIENT_CONFLICTS = new Set(['40P01', '40001']);
 
 interface BodyParserError {
   type: string;
@@ -122,6 +124,15 @@ export function toErrorBody(exception: unknown, requestId?: string): ErrorBody {
     status = HttpStatus.SERVICE_UNAVAILABLE;
     message = 'The request took too long, please retry';
     logger.warn(`Statement timeout: ${exception.message}`);
+  } else if (
+    exception instanceof QueryFailedError &&
+    TRANSIENT_CONFLICTS.has(exception.driverError?.code)
+  ) {
+    // Two requests locked the same rows in opposite orders; the one PostgreSQL failed may
+    // simply be sent again.
+    status = HttpStatus.SERVICE_UNAVAILABLE;
+    message = 'The server was busy with a conflicting change, please retry';
+    logger.warn(`Transient conflict: ${exception.message}`);
   } else {
     status = HttpStatus.INTERNAL_SERVER_ERROR;
     message = 'Internal server error';

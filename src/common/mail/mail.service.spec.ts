@@ -57,6 +57,51 @@ describe('MailService transport selection', () => {
     expect(warn).toHaveBeenCalledWith('Mail "Alert" not sent: Resend answered HTTP 422');
   });
 
+  describe('without a provider', () => {
+    const reset = {
+      to: 'alice@example.com',
+      subject: 'Site: reset your password',
+      text: 'Open http://frontend.test/reset-password?token=SECRET-TOKEN within 60 minutes',
+    };
+    const PRODUCTION = { NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(40) };
+
+    it('logs the whole mail in development, for the developer to follow the link', async () => {
+      const log = jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
+      const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+      const mail = new MailService(config());
+      mail.onModuleInit();
+      await mail.send(reset);
+      expect(log).toHaveBeenCalledWith(expect.stringContaining('token=SECRET-TOKEN'));
+      expect(warn).not.toHaveBeenCalled();
+    });
+
+    it('logs only recipient and subject in production, and warns once at start-up', async () => {
+      const log = jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
+      const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+      const mail = new MailService(config(PRODUCTION));
+      mail.onModuleInit();
+      await mail.send(reset);
+      await mail.send(reset);
+
+      expect(warn).toHaveBeenCalledTimes(1);
+      expect(warn).toHaveBeenCalledWith(
+        expect.stringContaining('No mail provider is configured (RESEND_API_KEY or SMTP_HOST)'),
+      );
+      expect(log).toHaveBeenCalledWith(
+        'To: alice@example.com | Subject: Site: reset your password (not sent; body not logged)',
+      );
+      const logged = JSON.stringify([...log.mock.calls, ...warn.mock.calls]);
+      expect(logged).not.toContain('SECRET-TOKEN');
+      expect(logged).not.toContain('reset-password?');
+    });
+
+    it('does not warn in production when a provider is configured', () => {
+      const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+      new MailService(config({ ...PRODUCTION, ...SMTP })).onModuleInit();
+      expect(warn).not.toHaveBeenCalled();
+    });
+  });
+
   it('mails the admins only when ADMIN_EMAILS lists some', () => {
     jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
     const none = new MailService(config());

@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import nodemailer, { type Transporter } from 'nodemailer';
 import { InjectConfig, type AppConfig } from '../../config/app-config.js';
 
@@ -57,22 +57,32 @@ class SmtpTransport implements MailTransport {
   }
 }
 
+/**
+ * Logs mail instead of sending it. Developers need the whole text (the reset link); in
+ * production the body may hold a secret (a reset link is a password for an hour) and logs
+ * travel far, so only who and what is logged.
+ */
 class ConsoleTransport implements MailTransport {
   readonly name = 'console';
   private readonly logger = new Logger('Mail');
 
+  constructor(private readonly withBody: boolean) {}
+
   async send(message: MailMessage & { from: string }): Promise<void> {
-    this.logger.log(`To: ${String(message.to)} | Subject: ${message.subject}\n${message.text}`);
+    const head = `To: ${String(message.to)} | Subject: ${message.subject}`;
+    this.logger.log(
+      this.withBody ? `${head}\n${message.text}` : `${head} (not sent; body not logged)`,
+    );
   }
 }
 
 /**
  * Sends mail through the first configured transport: Resend's HTTP API, then SMTP, then the
- * console (development default). Every message is also kept in `outbox`, newest last, so
- * tests and the admin UI can see what was sent.
+ * console (development default; warned about in production). Every message is also kept in
+ * `outbox`, newest last, so tests and the admin UI can see what was sent.
  */
 @Injectable()
-export class MailService {
+export class MailService implements OnModuleInit {
   private readonly transport: MailTransport;
   private readonly logger = new Logger(MailService.name);
   readonly outbox: Array<MailMessage & { from: string; transport: MailTransportName }> = [];
@@ -83,7 +93,16 @@ export class MailService {
       ? new ResendTransport(resend)
       : smtp
         ? new SmtpTransport(smtp)
-        : new ConsoleTransport();
+        : new ConsoleTransport(config.env !== 'production');
+  }
+
+  onModuleInit(): void {
+    if (this.transport.name === 'console' && this.config.env === 'production') {
+      this.logger.warn(
+        'No mail provider is configured (RESEND_API_KEY or SMTP_HOST): password reset links ' +
+          'and admin alerts are not delivered',
+      );
+    }
   }
 
   get transportName(): MailTransportName {

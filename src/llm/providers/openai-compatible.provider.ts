@@ -84,10 +84,15 @@ export abstract class OpenAiCompatibleProvider implements LlmProvider {
     return MODEL_REGISTRY[this.name];
   }
 
-  /** The model ids the provider's API lists right now, sorted (the model monitor). */
+  /**
+   * The model ids the provider's `/models` lists right now, sorted (the model monitor); the
+   * whole list within the first-token timeout.
+   */
   async listUpstreamModels(): Promise<string[]> {
+    // The SDK's `timeout` ends once the headers are in; a signal also bounds reading the body.
+    const signal = AbortSignal.timeout(this.options.firstTokenTimeoutMs);
     const ids: string[] = [];
-    for await (const model of this.client.models.list({ timeout: 30_000 })) ids.push(model.id);
+    for await (const model of this.client.models.list({ signal })) ids.push(model.id);
     return ids.sort();
   }
 

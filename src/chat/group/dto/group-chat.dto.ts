@@ -151,6 +151,14 @@ export class GroupChatDetailDto extends GroupChatResponseDto {
 }
 
 /** One server-sent event of a group reply round (`data: <json>`), for the OpenAPI document. */
+export class GroupStopResponseDto {
+  @ApiProperty({
+    description:
+      'A round was being written and was stopped: the character speaking kept what it wrote',
+  })
+  stopped: boolean;
+}
+
 export class GroupReplyEventDto {
   @ApiProperty({ enum: ['token', 'done', 'error', 'end'] })
   type: 'token' | 'done' | 'error' | 'end';
