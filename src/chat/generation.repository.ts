@@ -163,7 +163,11 @@ export class GenerationRepository {
     const [row] = await this.dataSource.query<
       Array<{ claimed: boolean; user_message_id: string | null; message_count: number | null }>
     >(
-      `WITH ${ASYNC_COMMIT}, ${CLAIM},
+      `WITH ${ASYNC_COMMIT},
+       -- The chat is locked before its messages, the order its deletion takes (the chat,
+       -- then its messages by cascade): the other order deadlocks with a delete meanwhile.
+       live_chat AS (SELECT id FROM chat WHERE id = $1 FOR NO KEY UPDATE),
+       ${claimOf('live_chat')},
        target AS (
          SELECT id FROM message
          WHERE chat_id = $1 AND role = 'user' AND EXISTS (SELECT 1 FROM claimed)
@@ -299,8 +303,14 @@ export class GenerationRepository {
     updatedAt: Date,
   ): Promise<void> {
     await this.dataSource.query(
-      `WITH released AS (DELETE FROM chat_generation WHERE chat_id = $1 AND instance_id = $2),
-       removed AS (DELETE FROM message WHERE id = $3 AND chat_id = $1 RETURNING id)
+      `WITH live_chat AS (SELECT id FROM chat WHERE id = $1 FOR UPDATE),
+       released AS (
+         DELETE FROM chat_generation
+         WHERE chat_id = $1 AND instance_id = $2 AND EXISTS (SELECT 1 FROM live_chat)),
+       -- After the chat's lock, as in finish: a chat deletion locks the chat, then cascades.
+       removed AS (
+         DELETE FROM message WHERE id = $3 AND chat_id = $1 AND EXISTS (SELECT 1 FROM live_chat)
+         RETURNING id)
        UPDATE chat SET message_count = message_count - (SELECT count(*) FROM removed),
                        updated_at = $4
        WHERE id = $1`,

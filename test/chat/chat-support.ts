@@ -198,3 +198,43 @@ export async function eventually(check: () => Promise<boolean>, timeoutMs = 5000
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
+
+/**
+ * Replays the interleaving in which a statement of a reply (`run`) and a deletion of its chat
+ * (`deletion`) deadlock if they lock rows in opposite orders: another transaction holds the
+ * row `hold` locks, `run` starts and waits for it, the deletion starts and waits, then the
+ * row is let go. Resolves with how each side ended (PostgreSQL breaks a deadlock by failing
+ * one of them, after its deadlock_timeout).
+ */
+export async function raceWithDeletion(
+  t: TestApp,
+  steps: { hold: [string, unknown[]]; run: () => Promise<unknown>; deletion: [string, unknown[]] },
+): Promise<{ run: PromiseSettledResult<unknown>; deletion: PromiseSettledResult<unknown> }> {
+  const holder = t.dataSource.createQueryRunner();
+  const deleter = t.dataSource.createQueryRunner();
+  const waiting = async (count: number) =>
+    eventually(async () => {
+      const [row] = await t.dataSource.query<Array<{ n: number }>>(
+        `SELECT count(*)::int AS n FROM pg_stat_activity
+         WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+      );
+      return row.n === count;
+    });
+  try {
+    await holder.startTransaction();
+    await holder.query(...steps.hold);
+    const run = steps.run();
+    await waiting(1);
+    await deleter.startTransaction();
+    const deletion = deleter.query(...steps.deletion);
+    await waiting(2);
+    await holder.commitTransaction();
+    const [ran, deleted] = await Promise.allSettled([run, deletion]);
+    if (deleted.status === 'fulfilled') await deleter.commitTransaction();
+    return { run: ran, deletion: deleted };
+  } finally {
+    if (holder.isTransactionActive) await holder.rollbackTransaction();
+    if (deleter.isTransactionActive) await deleter.rollbackTransaction();
+    await Promise.all([holder.release(), deleter.release()]);
+  }
+}

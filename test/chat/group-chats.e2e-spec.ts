@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
+import { GroupChatRepository } from '../../src/chat/group/group-chat.repository.js';
 import { startFakeLlm, type FakeLlm, type RecordedRequest } from '../support/fake-llm.js';
 import { documentedPaths } from '../support/openapi.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
@@ -10,6 +11,7 @@ import {
   llmEnv,
   maxTokensOf,
   publicCharacter,
+  raceWithDeletion,
   stream,
 } from './chat-support.js';
 
@@ -462,6 +464,22 @@ describe('group chats', () => {
     expect(first).toMatchObject({ type: 'token', character_id: mira.id });
     return { other, group, res, first, close: () => (remote ? other.close() : undefined) };
   };
+
+  it('ends a round while its group chat is being deleted, without a deadlock', async () => {
+    const group = await createGroup(alice, [mira.id, bram.id]);
+    const groups = t.app.get(GroupChatRepository);
+    const claim = randomUUID();
+    const started = await groups.startRound(group.id, alice.id, claim, randomUUID(), 'Hello');
+    const userMessageId = started!.userMessageId;
+    const outcome = await raceWithDeletion(t, {
+      hold: ['SELECT 1 FROM group_message WHERE id = $1 FOR UPDATE', [userMessageId]],
+      run: () => groups.endRound(group.id, claim, userMessageId),
+      deletion: ['DELETE FROM group_chat WHERE id = $1', [group.id]],
+    });
+    expect(outcome.run.status).toBe('fulfilled');
+    expect(outcome.deletion.status).toBe('fulfilled');
+    expect(await savedMessages(group.id)).toEqual([]);
+  });
 
   it.each([
     ['on the instance writing it', false],

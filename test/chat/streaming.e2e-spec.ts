@@ -13,6 +13,7 @@ import {
   messagesOf,
   openChat,
   publicCharacter,
+  raceWithDeletion,
   replyOf,
   send,
   stream,
@@ -319,6 +320,45 @@ describe('chat replies', () => {
     );
     expect(messages).toBe(0);
     expect(t.errorLogs()).toEqual([]);
+  });
+
+  it('gives a refused start back while its chat is being deleted, without a deadlock', async () => {
+    const chatId = await openChat(t, alice.auth, character.id);
+    const instanceId = randomUUID();
+    const [{ id }] = await t.dataSource.query<Array<{ id: number }>>(
+      `INSERT INTO message (chat_id, role, content) VALUES ($1, 'user', 'Hi') RETURNING id::int`,
+      [chatId],
+    );
+    await t.dataSource.query(`INSERT INTO chat_generation (chat_id, instance_id) VALUES ($1, $2)`, [
+      chatId,
+      instanceId,
+    ]);
+    const generations = t.app.get(GenerationRepository);
+    const outcome = await raceWithDeletion(t, {
+      hold: ['SELECT 1 FROM message WHERE id = $1 FOR UPDATE', [id]],
+      run: () => generations.abandonStart(chatId, instanceId, id, new Date()),
+      deletion: ['DELETE FROM chat WHERE id = $1', [chatId]],
+    });
+    expect(outcome.run.status).toBe('fulfilled');
+    expect(outcome.deletion.status).toBe('fulfilled');
+    expect(await messagesOf(t, chatId)).toEqual([]);
+  });
+
+  it('edits the last message while its chat is being deleted, without a deadlock', async () => {
+    const chatId = await openChat(t, alice.auth, character.id);
+    const [{ id }] = await t.dataSource.query<Array<{ id: number }>>(
+      `INSERT INTO message (chat_id, role, content) VALUES ($1, 'user', 'Hi') RETURNING id::int`,
+      [chatId],
+    );
+    const generations = t.app.get(GenerationRepository);
+    const outcome = await raceWithDeletion(t, {
+      hold: ['SELECT 1 FROM message WHERE id = $1 FOR UPDATE', [id]],
+      run: () => generations.startEditingLast(chatId, randomUUID(), 'Hello'),
+      deletion: ['DELETE FROM chat WHERE id = $1', [chatId]],
+    });
+    expect(outcome.run).toMatchObject({ status: 'fulfilled', value: { userMessageId: id } });
+    expect(outcome.deletion.status).toBe('fulfilled');
+    expect(await messagesOf(t, chatId)).toEqual([]);
   });
 
   it('allows one reply per chat at a time, across instances (409)', async () => {

@@ -235,10 +235,13 @@ export class GroupChatRepository {
    */
   async endRound(id: string, claim: string, dropMessage: number | null): Promise<void> {
     await this.dataSource.query(
-      `WITH dropped AS (
+      `WITH
+       -- Locked first, the order a deletion of the group chat takes (chat, then its messages
+       -- by cascade): the other order deadlocks with a delete arriving at this moment.
+       held AS (SELECT id FROM group_chat WHERE id = $1 AND reply_claim = $2 FOR UPDATE),
+       dropped AS (
          DELETE FROM group_message
-         WHERE id = $3::bigint AND group_chat_id = $1
-           AND EXISTS (SELECT 1 FROM group_chat WHERE id = $1 AND reply_claim = $2)
+         WHERE id = $3::bigint AND group_chat_id = $1 AND EXISTS (SELECT 1 FROM held)
          RETURNING id)
        UPDATE group_chat
        SET reply_claim = NULL, reply_heartbeat_at = NULL,
