@@ -15,6 +15,8 @@ import {
   CharacterEntity,
   type CharacterTranslation,
   type ContentRating,
+  TRANSLATED_FIELDS,
+  type TranslatedField,
 } from './entities/character.entity.js';
 import { FavoriteEntity } from './entities/favorite.entity.js';
 import { CharacterRelationEntity } from './entities/relation.entity.js';
@@ -59,17 +61,7 @@ export const TRENDING_BUMP = { vote: 1, favorite: 2, fork: 3, chat: 1 } as const
 type CreditKind = 'vote' | 'favorite' | 'fork';
 
 /** The translated text; a translation is only saved while the row still has this text. */
-export type TranslationSource = Pick<
-  CharacterEntity,
-  | 'id'
-  | 'originalLanguage'
-  | 'name'
-  | 'description'
-  | 'personality'
-  | 'scenario'
-  | 'greeting'
-  | 'appearance'
->;
+export type TranslationSource = Pick<CharacterEntity, 'id' | 'originalLanguage' | TranslatedField>;
 
 @Injectable()
 export class CharactersRepository {
@@ -206,23 +198,21 @@ export class CharactersRepository {
     lang: Language,
     translation: CharacterTranslation,
   ): Promise<boolean> {
+    const columns = this.dataSource.getMetadata(CharacterEntity);
+    const textUnchanged = TRANSLATED_FIELDS.map(
+      (field, i) => `${columns.findColumnWithPropertyName(field)!.databaseName} = $${i + 5}`,
+    ).join(' AND ');
     const [, affected] = (await this.dataSource.query(
       `UPDATE character
        SET translations = translations || jsonb_build_object($2::text, $3::jsonb),
            languages = CASE WHEN $2 = ANY(languages) THEN languages ELSE array_append(languages, $2) END
-       WHERE id = $1 AND original_language = $4 AND name = $5 AND description = $6
-         AND personality = $7 AND scenario = $8 AND greeting = $9 AND appearance = $10`,
+       WHERE id = $1 AND original_language = $4 AND ${textUnchanged}`,
       [
         source.id,
         lang,
         JSON.stringify(translation),
         source.originalLanguage,
-        source.name,
-        source.description,
-        source.personality,
-        source.scenario,
-        source.greeting,
-        source.appearance,
+        ...TRANSLATED_FIELDS.map((field) => source[field]),
       ],
     )) as [unknown, number];
     return affected === 1;

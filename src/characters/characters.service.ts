@@ -17,7 +17,11 @@ import {
   type CharacterResponseDto,
   toCharacterResponse,
 } from './dto/character-response.dto.js';
-import type { CharacterEntity, ContentRating } from './entities/character.entity.js';
+import {
+  type CharacterEntity,
+  type ContentRating,
+  TRANSLATED_FIELDS,
+} from './entities/character.entity.js';
 import { AvatarStorage } from './avatar-storage.js';
 import { CharactersRepository } from './characters.repository.js';
 import { initialBaseCounts } from './lib/language-preferences.js';
@@ -27,16 +31,6 @@ import { slugFromInput } from './slug-input.js';
 import { parseStructuredTags } from './lib/structured-tags.js';
 
 export const TRANSLATE_JOB = 'characters.translate';
-
-/** Fields whose change makes the other six languages stale. */
-const TRANSLATABLE: Array<keyof CreateCharacterDto> = [
-  'name',
-  'description',
-  'personality',
-  'scenario',
-  'greeting',
-  'appearance',
-];
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -171,10 +165,9 @@ export class CharactersService {
       throw new BadRequestException('A public character needs an avatar: upload one first');
     }
     const originalLanguage = dto.original_language ?? character.originalLanguage;
-    const textChanged = TRANSLATABLE.some(
-      (field) =>
-        dto[field] !== undefined &&
-        dto[field] !== (character as unknown as Record<string, unknown>)[field],
+    // A change of translated text makes the other six languages stale.
+    const textChanged = TRANSLATED_FIELDS.some(
+      (field) => fields[field] !== undefined && fields[field] !== character[field],
     );
     const updated = await this.characters.update(character.id, {
       ...fields,

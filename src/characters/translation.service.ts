@@ -4,17 +4,12 @@ import { LANGUAGES, type Language } from '../common/languages.js';
 import { LlmService } from '../llm/llm.service.js';
 import { CharactersRepository } from './characters.repository.js';
 import { TRANSLATE_JOB } from './characters.service.js';
-import type { CharacterTranslation } from './entities/character.entity.js';
+import {
+  type CharacterTranslation,
+  TRANSLATED_FIELDS,
+  type TranslatedField,
+} from './entities/character.entity.js';
 import { extractJsonObject } from './llm-json.js';
-
-const FIELDS = [
-  'name',
-  'description',
-  'personality',
-  'scenario',
-  'greeting',
-  'appearance',
-] as const;
 
 const LANGUAGE_NAMES: Record<Language, string> = {
   ru: 'Russian',
@@ -55,7 +50,13 @@ export class TranslationService implements OnModuleInit {
       this.logger.log(`No LLM provider available: character ${characterId} stays untranslated`);
       return;
     }
-    const source = Object.fromEntries(FIELDS.map((field) => [field, character[field]]));
+    // Empty fields are left out: nothing to translate, and no invented text comes back.
+    const source: CharacterTranslation = Object.fromEntries(
+      TRANSLATED_FIELDS.filter((field) => character[field].trim()).map((field) => [
+        field,
+        character[field],
+      ]),
+    );
     const missing = LANGUAGES.filter(
       (lang) => lang !== character.originalLanguage && !character.translations[lang],
     );
@@ -77,7 +78,7 @@ export class TranslationService implements OnModuleInit {
   }
 
   private async translateInto(
-    source: Record<string, string>,
+    source: CharacterTranslation,
     from: Language,
     to: Language,
   ): Promise<CharacterTranslation | null> {
@@ -97,7 +98,7 @@ export class TranslationService implements OnModuleInit {
     const parsed = extractJsonObject(result.content);
     if (!parsed) return null;
     const translation: CharacterTranslation = {};
-    for (const field of FIELDS) {
+    for (const field of Object.keys(source) as TranslatedField[]) {
       const value = parsed[field];
       if (typeof value === 'string' && value.length <= 20_000) translation[field] = value;
     }

@@ -270,6 +270,53 @@ describe('characters through the LLM layer', () => {
       expect(german.body.available_languages).toHaveLength(7);
     });
 
+    it('translates the speech pattern and example dialogues, and sends no empty field', async () => {
+      const created = await t.http
+        .post('/api/characters')
+        .set(user.auth)
+        .send({
+          name: 'Tomas',
+          speech_pattern: 'Says "aye" a lot.',
+          example_dialogues: '{{user}}: Hello\n{{char}}: Aye, hello.',
+          original_language: 'en',
+        })
+        .expect(201);
+      echoTranslations();
+      await t.app.get(JobQueue).runDue();
+
+      const sent = fake.requests.map((request) =>
+        JSON.parse(String(request.body?.messages?.[1]?.content)),
+      );
+      expect(sent).toHaveLength(6);
+      expect(Object.keys(sent[0]).sort()).toEqual(['exampleDialogues', 'name', 'speechPattern']);
+      const german = await t.http
+        .get(`/api/characters/${created.body.id}?lang=de`)
+        .set(user.auth)
+        .expect(200);
+      expect(german.body).toMatchObject({
+        name: 'Tomas [German]',
+        speech_pattern: 'Says "aye" a lot. [German]',
+        example_dialogues: '{{user}}: Hello\n{{char}}: Aye, hello. [German]',
+        description: '',
+      });
+
+      // Editing the speech pattern makes the translations stale.
+      await t.http
+        .put(`/api/characters/${created.body.id}`)
+        .set(user.auth)
+        .send({ speech_pattern: 'Never says "aye".' })
+        .expect(200);
+      expect(await translateJobs(created.body.id)).toEqual([
+        { status: 'done' },
+        { status: 'pending' },
+      ]);
+      const stale = await t.http
+        .get(`/api/characters/${created.body.id}?lang=de`)
+        .set(user.auth)
+        .expect(200);
+      expect(stale.body.speech_pattern).toBe('Never says "aye".');
+    });
+
     it('drops the translation of text edited meanwhile, and translates the new text', async () => {
       const { id, running } = await translating('Oskar', 'Old text.');
       await t.http

@@ -7,6 +7,7 @@ import {
   type CharacterEntity,
   type ContentRating,
   type ResponseLength,
+  type TranslatedField,
 } from '../entities/character.entity.js';
 import { mayReadLorebook } from '../lib/lorebook-access.js';
 
@@ -150,9 +151,7 @@ export function toCharacterResponse(
   const isOwner = viewer?.id === character.ownerId;
   const isAdmin = viewer?.role === 'admin';
   const translated = lang === character.originalLanguage ? undefined : character.translations[lang];
-  const text = (
-    field: 'name' | 'description' | 'personality' | 'scenario' | 'greeting' | 'appearance',
-  ) => translated?.[field] || character[field];
+  const text = (field: TranslatedField) => translated?.[field] || character[field];
   const highlights = character.highlights.filter((highlight) => highlight.lang === lang);
   return {
     id: character.id,
@@ -164,9 +163,9 @@ export function toCharacterResponse(
     scenario: text('scenario'),
     greeting: text('greeting'),
     alternate_greetings: character.alternateGreetings,
-    example_dialogues: character.exampleDialogues,
+    example_dialogues: text('exampleDialogues'),
     appearance: text('appearance'),
-    speech_pattern: character.speechPattern,
+    speech_pattern: text('speechPattern'),
     tags: character.tags.join(', '),
     structured_tags: character.structuredTags.join(','),
     response_length: character.responseLength,

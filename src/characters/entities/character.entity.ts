@@ -15,15 +15,22 @@ export type ResponseLength = (typeof RESPONSE_LENGTHS)[number];
 export const CONTENT_RATINGS = ['sfw', 'nsfw'] as const;
 export type ContentRating = (typeof CONTENT_RATINGS)[number];
 
-/** Fields translated per language (spec: translation.py). */
-export interface CharacterTranslation {
-  name?: string;
-  description?: string;
-  personality?: string;
-  scenario?: string;
-  greeting?: string;
-  appearance?: string;
-}
+/**
+ * The card's fields translated per language (spec: translation.py), those a chat's prompt and
+ * the character page show: a chat in another language gets no text in the original's.
+ */
+export const TRANSLATED_FIELDS = [
+  'name',
+  'description',
+  'personality',
+  'scenario',
+  'greeting',
+  'appearance',
+  'speechPattern',
+  'exampleDialogues',
+] as const;
+export type TranslatedField = (typeof TRANSLATED_FIELDS)[number];
+export type CharacterTranslation = Partial<Record<TranslatedField, string>>;
 
 export interface Highlight {
   text: string;

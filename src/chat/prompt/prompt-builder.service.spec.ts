@@ -189,12 +189,23 @@ describe('PromptBuilderService', () => {
 
     it('uses the translated card fields of the chat language', async () => {
       const translated = character({
-        translations: { es: { name: 'Mira la Gris', personality: 'Sarcástica y leal.' } },
+        speechPattern: 'Clipped sentences, sailor slang.',
+        exampleDialogues: '{{user}}: Ready?\n{{char}}: Born ready.',
+        translations: {
+          es: {
+            name: 'Mira la Gris',
+            personality: 'Sarcástica y leal.',
+            speechPattern: 'Frases cortas, jerga marinera.',
+            exampleDialogues: '{{user}}: ¿Lista?\n{{char}}: Nací lista.',
+          },
+        },
       });
       const prompt = await builder.systemPrompt(input({ character: translated, language: 'es' }));
       expect(prompt).toContain(PROMPT_DEFAULTS.identity.es.replaceAll('{{char}}', 'Mira la Gris'));
       expect(prompt).toContain('Sarcástica y leal.');
-      expect(prompt).not.toContain('Sardonic, loyal');
+      expect(prompt).toContain('Frases cortas, jerga marinera.');
+      expect(prompt).toContain('Mira la Gris: Nací lista.');
+      expect(prompt).not.toMatch(/Sardonic, loyal|sailor slang|Born ready/);
     });
 
     it('places lorebook entries around the character definitions, then summary and group', async () => {

@@ -121,7 +121,7 @@ export class PromptBuilderService {
         getSnippetsForIds(character.structuredTags, lang).join('\n'),
       ),
       await section('appearance', local.appearance || character.appearance),
-      await section('speech_pattern', character.speechPattern),
+      await section('speech_pattern', local.speechPattern || character.speechPattern),
       await section('scenario', local.scenario || character.scenario),
       await lore(input.lorebook?.after),
       persona.name?.trim()
@@ -129,7 +129,10 @@ export class PromptBuilderService {
             .filter(Boolean)
             .join('\n')
         : null,
-      await section('example_dialogues', formatExamples(character.exampleDialogues)),
+      await section(
+        'example_dialogues',
+        formatExamples(local.exampleDialogues || character.exampleDialogues),
+      ),
       await section('summary', input.summary ?? undefined),
       input.otherCharacters?.length
         ? fill(await this.buildGroupContext(macros.char, input.otherCharacters, lang))
