@@ -41,9 +41,6 @@ const CLAIM = claimOf('(VALUES ($1::uuid)) AS chat (id)');
 
 type Row = Record<string, unknown>;
 
-/** PostgreSQL's SQLSTATE for a deadlock it broke by failing one of the statements. */
-const DEADLOCK = '40P01';
-
 export interface FinishedReply {
   content: string;
   status: MessageStatus;
@@ -115,7 +112,12 @@ export class GenerationRepository {
       'chat_reply_start',
       `WITH ${ASYNC_COMMIT},
        owned AS (SELECT ${CHAT_COLUMNS} FROM chat c WHERE c.id = $1 AND ${ownedBy('$5', '$6')}),
-       ${claimOf('owned')},
+       -- The chat is locked before the claim and the messages, as by every statement that
+       -- changes them and by the chat's deletion. "owned" stays a plain read of the
+       -- statement's snapshot, which the history's consistency check relies on.
+       live_chat AS (
+         SELECT id FROM chat WHERE id = $1 AND EXISTS (SELECT 1 FROM owned) FOR NO KEY UPDATE),
+       ${claimOf('live_chat')},
        inserted AS (
          INSERT INTO message (chat_id, role, content) SELECT chat_id, 'user', $3::text FROM claimed
          RETURNING id),
@@ -123,6 +125,7 @@ export class GenerationRepository {
          UPDATE chat SET message_count = message_count + 1, updated_at = now()
          WHERE id = $1 AND EXISTS (SELECT 1 FROM claimed) RETURNING message_count)
        SELECT o.*,
+              EXISTS (SELECT 1 FROM live_chat) AS live,
               (SELECT id FROM inserted) AS user_message_id,
               (SELECT message_count FROM counted) AS new_message_count,
               (SELECT json_agg(json_build_object('id', h.id, 'role', h.role, 'content', h.content,
@@ -135,7 +138,8 @@ export class GenerationRepository {
        FROM async_commit LEFT JOIN owned o ON true`,
       [chatId, instanceId, content, historyLimit, ...ownerParams(owner)],
     );
-    if (row.id === null) return { status: 'missing' };
+    // Not live: deleted between the statement's snapshot and its lock.
+    if (row.id === null || !row.live) return { status: 'missing' };
     const chat = toChat(row);
     if (row.user_message_id === null) return { status: 'busy', chat };
     const messageCount = row.new_message_count as number;
@@ -219,25 +223,6 @@ export class GenerationRepository {
    * taken over (the database out of reach past the heartbeat) belongs to another reply now.
    */
   async finish(
-    chatId: string,
-    instanceId: string,
-    reply: FinishedReply,
-    replaces: number | null,
-  ): Promise<FinishOutcome> {
-    try {
-      return await this.finishOnce(chatId, instanceId, reply, replaces);
-    } catch (error) {
-      // A send taking the lapsed claim over at this very moment locks the claim and then the
-      // chat, the other order: PostgreSQL ends one side with a deadlock. Run again, this
-      // statement finds the claim gone (overtaken).
-      if ((error as { driverError?: { code?: string } }).driverError?.code !== DEADLOCK) {
-        throw error;
-      }
-      return this.finishOnce(chatId, instanceId, reply, replaces);
-    }
-  }
-
-  private async finishOnce(
     chatId: string,
     instanceId: string,
     reply: FinishedReply,

@@ -200,18 +200,16 @@ export async function eventually(check: () => Promise<boolean>, timeoutMs = 5000
 }
 
 /**
- * Replays the interleaving in which a statement of a reply (`run`) and a deletion of its chat
- * (`deletion`) deadlock if they lock rows in opposite orders: another transaction holds the
- * row `hold` locks, `run` starts and waits for it, the deletion starts and waits, then the
- * row is let go. Resolves with how each side ended (PostgreSQL breaks a deadlock by failing
- * one of them, after its deadlock_timeout).
+ * Replays the interleaving in which two statements deadlock if they lock rows in opposite
+ * orders: a transaction holds the rows `hold` locks, `first` starts and waits for them, then
+ * `second` starts and waits too, then the rows are let go. Resolves with how each side ended
+ * (PostgreSQL breaks a deadlock by failing one of them, after its deadlock_timeout).
  */
-export async function raceWithDeletion(
+export async function replayLockRace<A, B>(
   t: TestApp,
-  steps: { hold: [string, unknown[]]; run: () => Promise<unknown>; deletion: [string, unknown[]] },
-): Promise<{ run: PromiseSettledResult<unknown>; deletion: PromiseSettledResult<unknown> }> {
+  steps: { hold: [string, unknown[]]; first: () => Promise<A>; second: () => Promise<B> },
+): Promise<{ first: PromiseSettledResult<A>; second: PromiseSettledResult<B> }> {
   const holder = t.dataSource.createQueryRunner();
-  const deleter = t.dataSource.createQueryRunner();
   const waiting = async (count: number) =>
     eventually(async () => {
       const [row] = await t.dataSource.query<Array<{ n: number }>>(
@@ -223,18 +221,15 @@ export async function raceWithDeletion(
   try {
     await holder.startTransaction();
     await holder.query(...steps.hold);
-    const run = steps.run();
+    const first = steps.first();
     await waiting(1);
-    await deleter.startTransaction();
-    const deletion = deleter.query(...steps.deletion);
+    const second = steps.second();
     await waiting(2);
     await holder.commitTransaction();
-    const [ran, deleted] = await Promise.allSettled([run, deletion]);
-    if (deleted.status === 'fulfilled') await deleter.commitTransaction();
-    return { run: ran, deletion: deleted };
+    const [firstEnded, secondEnded] = await Promise.allSettled([first, second]);
+    return { first: firstEnded, second: secondEnded };
   } finally {
     if (holder.isTransactionActive) await holder.rollbackTransaction();
-    if (deleter.isTransactionActive) await deleter.rollbackTransaction();
-    await Promise.all([holder.release(), deleter.release()]);
+    await holder.release();
   }
 }

@@ -11,7 +11,7 @@ import {
   llmEnv,
   maxTokensOf,
   publicCharacter,
-  raceWithDeletion,
+  replayLockRace,
   stream,
 } from './chat-support.js';
 
@@ -471,13 +471,13 @@ describe('group chats', () => {
     const claim = randomUUID();
     const started = await groups.startRound(group.id, alice.id, claim, randomUUID(), 'Hello');
     const userMessageId = started!.userMessageId;
-    const outcome = await raceWithDeletion(t, {
+    const outcome = await replayLockRace(t, {
       hold: ['SELECT 1 FROM group_message WHERE id = $1 FOR UPDATE', [userMessageId]],
-      run: () => groups.endRound(group.id, claim, userMessageId),
-      deletion: ['DELETE FROM group_chat WHERE id = $1', [group.id]],
+      first: () => groups.endRound(group.id, claim, userMessageId),
+      second: () => t.dataSource.query('DELETE FROM group_chat WHERE id = $1', [group.id]),
     });
-    expect(outcome.run.status).toBe('fulfilled');
-    expect(outcome.deletion.status).toBe('fulfilled');
+    expect(outcome.first.status).toBe('fulfilled');
+    expect(outcome.second.status).toBe('fulfilled');
     expect(await savedMessages(group.id)).toEqual([]);
   });
 

@@ -13,7 +13,7 @@ import {
   messagesOf,
   openChat,
   publicCharacter,
-  raceWithDeletion,
+  replayLockRace,
   replyOf,
   send,
   stream,
@@ -334,13 +334,13 @@ describe('chat replies', () => {
       instanceId,
     ]);
     const generations = t.app.get(GenerationRepository);
-    const outcome = await raceWithDeletion(t, {
+    const outcome = await replayLockRace(t, {
       hold: ['SELECT 1 FROM message WHERE id = $1 FOR UPDATE', [id]],
-      run: () => generations.abandonStart(chatId, instanceId, id, new Date()),
-      deletion: ['DELETE FROM chat WHERE id = $1', [chatId]],
+      first: () => generations.abandonStart(chatId, instanceId, id, new Date()),
+      second: () => t.dataSource.query('DELETE FROM chat WHERE id = $1', [chatId]),
     });
-    expect(outcome.run.status).toBe('fulfilled');
-    expect(outcome.deletion.status).toBe('fulfilled');
+    expect(outcome.first.status).toBe('fulfilled');
+    expect(outcome.second.status).toBe('fulfilled');
     expect(await messagesOf(t, chatId)).toEqual([]);
   });
 
@@ -351,14 +351,53 @@ describe('chat replies', () => {
       [chatId],
     );
     const generations = t.app.get(GenerationRepository);
-    const outcome = await raceWithDeletion(t, {
+    const outcome = await replayLockRace(t, {
       hold: ['SELECT 1 FROM message WHERE id = $1 FOR UPDATE', [id]],
-      run: () => generations.startEditingLast(chatId, randomUUID(), 'Hello'),
-      deletion: ['DELETE FROM chat WHERE id = $1', [chatId]],
+      first: () => generations.startEditingLast(chatId, randomUUID(), 'Hello'),
+      second: () => t.dataSource.query('DELETE FROM chat WHERE id = $1', [chatId]),
     });
-    expect(outcome.run).toMatchObject({ status: 'fulfilled', value: { userMessageId: id } });
-    expect(outcome.deletion.status).toBe('fulfilled');
+    expect(outcome.first).toMatchObject({ status: 'fulfilled', value: { userMessageId: id } });
+    expect(outcome.second.status).toBe('fulfilled');
     expect(await messagesOf(t, chatId)).toEqual([]);
+  });
+
+  it('lets an edit of the last message and a new message meet without a deadlock (409)', async () => {
+    const chatId = await openChat(t, alice.auth, character.id);
+    await send(t, alice.auth, chatId, { content: 'Helo' });
+    const outcome = await replayLockRace(t, {
+      hold: ['SELECT 1 FROM chat WHERE id = $1 FOR NO KEY UPDATE', [chatId]],
+      first: () =>
+        stream(t.url, `/api/chats/${chatId}/messages/last`, {
+          method: 'PUT',
+          headers: alice.auth,
+          body: { content: 'Hello' },
+        }).then(async (res) => ({ status: res.status, events: await res.rest() })),
+      second: () => send(t, alice.auth, chatId, { content: 'Are you there?' }),
+    });
+    expect(outcome.first).toMatchObject({ status: 'fulfilled', value: { status: 200 } });
+    expect(outcome.second).toMatchObject({
+      status: 'fulfilled',
+      value: { status: 409, body: { message: expect.stringMatching(/reply is being written/) } },
+    });
+    const after = await messagesOf(t, chatId);
+    expect(after.map((m) => m.content)).not.toContain('Are you there?');
+    expect(after.map((m) => m.role)).toEqual(['assistant', 'user', 'assistant']);
+    expect(t.errorLogs()).toEqual([]);
+  });
+
+  it('answers 404 to a message sent while its chat is being deleted', async () => {
+    const chatId = await openChat(t, alice.auth, character.id);
+    const outcome = await replayLockRace(t, {
+      hold: ['SELECT 1 FROM chat WHERE id = $1 FOR NO KEY UPDATE', [chatId]],
+      first: () => t.dataSource.query('DELETE FROM chat WHERE id = $1', [chatId]),
+      second: () => send(t, alice.auth, chatId, { content: 'Still there?' }),
+    });
+    expect(outcome.first.status).toBe('fulfilled');
+    expect(outcome.second).toMatchObject({
+      status: 'fulfilled',
+      value: { status: 404, body: { message: 'Chat not found' } },
+    });
+    expect(t.errorLogs()).toEqual([]);
   });
 
   it('allows one reply per chat at a time, across instances (409)', async () => {
