@@ -42,7 +42,7 @@ export interface AppConfig {
     statementTimeoutMs: number;
     embeddedPort: number;
   };
-  jobs: { pollIntervalMs: number };
+  jobs: { pollIntervalMs: number; lockMs: number };
   /** Other instances see an admin settings change within this long. */
   settings: { cacheTtlMs: number };
   autonomous: {
@@ -181,7 +181,7 @@ export function loadConfiguration(
       statementTimeoutMs: env.DB_STATEMENT_TIMEOUT_MS,
       embeddedPort: env.EMBEDDED_PG_PORT,
     },
-    jobs: { pollIntervalMs: env.JOBS_POLL_INTERVAL_MS },
+    jobs: { pollIntervalMs: env.JOBS_POLL_INTERVAL_MS, lockMs: env.JOBS_LOCK_MS },
     settings: { cacheTtlMs: env.SETTINGS_CACHE_TTL_MS },
     autonomous: {
       // Off by default under test, so other suites never see scheduled jobs fire.

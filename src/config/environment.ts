@@ -145,6 +145,16 @@ export class Environment {
   @IsInt()
   JOBS_POLL_INTERVAL_MS = 1000;
 
+  /**
+   * How long a running job's lock lasts; its worker renews it while it works, so only a job
+   * whose worker died is taken up again by another one, once this has passed.
+   */
+  @Transform(toInt)
+  @Min(1000)
+  @Max(3_600_000)
+  @IsInt()
+  JOBS_LOCK_MS = 300_000;
+
   /** How long each instance trusts its copy of the admin settings; 0 reads them every time. */
   @Transform(toInt)
   @Min(0)

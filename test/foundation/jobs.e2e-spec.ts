@@ -12,9 +12,13 @@ describe('durable job queue', () => {
   let first: TestApp;
   let second: TestApp;
 
+  /** A running job's lock lasts a second here, renewed every third of it. */
+  const LOCK_MS = 1000;
+
   beforeAll(async () => {
-    first = await createTestApp();
-    second = await createTestApp({ databaseUrl: first.databaseUrl });
+    const env = { JOBS_LOCK_MS: String(LOCK_MS) };
+    first = await createTestApp({ env });
+    second = await createTestApp({ env, databaseUrl: first.databaseUrl });
   });
 
   afterAll(async () => {
@@ -99,5 +103,77 @@ describe('durable job queue', () => {
     await queue.runDue();
     expect(ran).toBe(1);
     expect(await jobs('test.orphan')).toEqual([{ status: 'done', attempts: 2, last_error: null }]);
+  });
+
+  /** A handler that runs until the test lets it end, and whether it was called. */
+  const gate = () => {
+    let release!: (error?: Error) => void;
+    const ended = new Promise<void>((resolve, reject) => {
+      release = (error) => (error ? reject(error) : resolve());
+    });
+    let calls = 0;
+    let started!: () => void;
+    const running = new Promise<void>((resolve) => (started = resolve));
+    const handler = async () => {
+      calls++;
+      started();
+      await ended;
+    };
+    return { handler, running, release, calls: () => calls };
+  };
+
+  it('renews the lock of a long job, so no other instance runs it meanwhile', async () => {
+    const slow = gate();
+    first.app.get(JobQueue).register('test.long', slow.handler);
+    second.app.get(JobQueue).register('test.long', slow.handler);
+    await first.app.get(JobQueue).enqueue('test.long', {});
+    const run = first.app.get(JobQueue).runDue();
+    await slow.running;
+    await new Promise((resolve) => setTimeout(resolve, LOCK_MS * 1.5));
+    expect(await second.app.get(JobQueue).runDue()).toBe(0);
+    slow.release();
+    await run;
+    expect(slow.calls()).toBe(1);
+    expect(await jobs('test.long')).toEqual([{ status: 'done', attempts: 1, last_error: null }]);
+  });
+
+  it("ignores a worker's late report once its expired job was taken up again", async () => {
+    const stalled = gate();
+    first.app.get(JobQueue).register('test.late', stalled.handler);
+    await first.app.get(JobQueue).enqueue('test.late', {});
+    const run = first.app.get(JobQueue).runDue();
+    await stalled.running;
+    // The worker looks dead (its lock ran out); another instance runs the job.
+    await first.dataSource.query(
+      `UPDATE job SET locked_until = now() - interval '1 second' WHERE type = 'test.late'`,
+    );
+    let reruns = 0;
+    second.app.get(JobQueue).register('test.late', async () => void reruns++);
+    expect(await second.app.get(JobQueue).runDue()).toBe(1);
+    stalled.release(new Error('too late'));
+    await run;
+    expect(reruns).toBe(1);
+    expect(await jobs('test.late')).toEqual([{ status: 'done', attempts: 2, last_error: null }]);
+  });
+
+  it('ends a failed job that a newer one of the same dedupe key supersedes', async () => {
+    const queue = first.app.get(JobQueue);
+    const failing = gate();
+    let calls = 0;
+    queue.register('test.superseded', async () => {
+      if (++calls === 1) await failing.handler();
+    });
+    await queue.enqueue('test.superseded', { v: 1 }, { dedupeKey: 'k' });
+    const run = queue.runDue();
+    await failing.running;
+    // Queued while the first runs (the text was edited again): it is not a duplicate.
+    await queue.enqueue('test.superseded', { v: 2 }, { dedupeKey: 'k' });
+    failing.release(new Error('provider down'));
+    expect(await run).toBe(2);
+    expect(await jobs('test.superseded')).toEqual([
+      { status: 'failed', attempts: 1, last_error: 'provider down (superseded by a newer job)' },
+      { status: 'done', attempts: 1, last_error: null },
+    ]);
+    expect(first.errorLogs()).toEqual([]);
   });
 });

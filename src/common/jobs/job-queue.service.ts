@@ -33,15 +33,17 @@ interface JobRow {
   max_attempts: number;
 }
 
-/** A job that has not reported back in this long is assumed lost with its worker. */
-const LOCK_MS = 5 * 60_000;
+/** SQLSTATE of a unique violation. */
+const UNIQUE_VIOLATION = '23505';
 const BACKOFF_BASE_MS = 5_000;
 const BACKOFF_MAX_MS = 60 * 60_000;
 
 /**
  * Durable background work in PostgreSQL (spec 004's job queue): jobs survive restarts, are
  * claimed with FOR UPDATE SKIP LOCKED so several instances share the work without doing any
- * twice, and failures retry with exponential backoff until `max_attempts`.
+ * twice, and failures retry with exponential backoff until `max_attempts`. A running job's
+ * lock is renewed while it works; one whose lock expired (its worker died) is claimed again,
+ * and its claim is then the attempt number: the old worker's late report changes nothing.
  */
 @Injectable()
 export class JobQueue implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -104,7 +106,12 @@ export class JobQueue implements OnApplicationBootstrap, OnApplicationShutdown {
       const jobs = await this.claim(batchSize);
       if (jobs.length === 0) return total;
       // One at a time: background work must not crowd out requests on a 2-core box.
-      for (const job of jobs) await this.execute(job);
+      for (const job of jobs) {
+        await this.execute(job).catch((error: Error) => {
+          // The database out of reach: the job's lock expires and it runs again later.
+          this.logger.warn(`Job ${job.type}#${job.id} not recorded: ${error.message}`);
+        });
+      }
       total += jobs.length;
     }
   }
@@ -123,7 +130,7 @@ export class JobQueue implements OnApplicationBootstrap, OnApplicationShutdown {
          LIMIT $2
          FOR UPDATE SKIP LOCKED)
        RETURNING id, type, payload, attempts, max_attempts`,
-      [types, limit, LOCK_MS],
+      [types, limit, this.config.jobs.lockMs],
     )) as [JobRow[], number];
     return rows;
   }
@@ -137,26 +144,67 @@ export class JobQueue implements OnApplicationBootstrap, OnApplicationShutdown {
       attempts: row.attempts,
       maxAttempts: row.max_attempts,
     };
+    const lockMs = this.config.jobs.lockMs;
+    const renewal = setInterval(() => {
+      this.dataSource
+        .query(
+          `UPDATE job SET locked_until = now() + make_interval(secs => $3::double precision / 1000)
+           WHERE id = $1 AND status = 'running' AND attempts = $2`,
+          [row.id, row.attempts, lockMs],
+        )
+        .catch((error: Error) => {
+          this.logger.warn(`Job ${row.type}#${row.id} lock not renewed: ${error.message}`);
+        });
+    }, lockMs / 3);
+    renewal.unref();
+    let failure: string | null = null;
     try {
       await handler(job.payload, job);
-      await this.dataSource.query(
-        `UPDATE job SET status = 'done', locked_until = NULL, last_error = NULL, updated_at = now() WHERE id = $1`,
-        [row.id],
+    } catch (error) {
+      failure = error instanceof Error ? error.message : String(error);
+    } finally {
+      clearInterval(renewal);
+    }
+    if (failure === null) {
+      await this.report(row, `status = 'done', last_error = NULL`, []);
+      return;
+    }
+    const final = row.attempts >= row.max_attempts;
+    const backoffMs = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** (row.attempts - 1));
+    this.logger.warn(
+      `Job ${row.type}#${row.id} attempt ${row.attempts}/${row.max_attempts} failed: ${failure}` +
+        (final ? ' (giving up)' : ` (retry in ${Math.round(backoffMs / 1000)} s)`),
+    );
+    const lastError = failure.slice(0, 2000);
+    if (final) {
+      await this.report(row, `status = 'failed', last_error = $3`, [lastError]);
+      return;
+    }
+    try {
+      await this.report(
+        row,
+        `status = 'pending', last_error = $3,
+         run_at = now() + make_interval(secs => $4::double precision / 1000)`,
+        [lastError, backoffMs],
       );
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      const final = row.attempts >= row.max_attempts;
-      const backoffMs = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** (row.attempts - 1));
-      this.logger.warn(
-        `Job ${row.type}#${row.id} attempt ${row.attempts}/${row.max_attempts} failed: ${message}` +
-          (final ? ' (giving up)' : ` (retry in ${Math.round(backoffMs / 1000)} s)`),
-      );
-      await this.dataSource.query(
-        `UPDATE job SET status = $2, last_error = $3, locked_until = NULL, updated_at = now(),
-                run_at = now() + make_interval(secs => $4::double precision / 1000)
-         WHERE id = $1`,
-        [row.id, final ? 'failed' : 'pending', message.slice(0, 2000), backoffMs],
-      );
+      if ((error as { driverError?: { code?: string } }).driverError?.code !== UNIQUE_VIOLATION) {
+        throw error;
+      }
+      // A newer job of the same dedupe key was queued meanwhile (the text was edited again):
+      // it does this work, so this one ends here.
+      await this.report(row, `status = 'failed', last_error = $3`, [
+        `${lastError} (superseded by a newer job)`.slice(0, 2000),
+      ]);
     }
+  }
+
+  /** Records how the claimed attempt `row` ended, unless the job was claimed again since. */
+  private async report(row: JobRow, changes: string, params: unknown[]): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE job SET ${changes}, locked_until = NULL, updated_at = now()
+       WHERE id = $1 AND status = 'running' AND attempts = $2`,
+      [row.id, row.attempts, ...params],
+    );
   }
 }
