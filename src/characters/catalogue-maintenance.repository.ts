@@ -91,11 +91,17 @@ export class CatalogueMaintenanceRepository {
                   COALESCE((c.${column} ->> g.key)::numeric, 0) + g.value::numeric), '{}'::jsonb)
          FROM jsonb_each_text(d.${source}) AS g)`;
     const [, affected] = (await this.dataSource.query(
-      `UPDATE character c
+      `WITH locked AS (  -- in id order, as decayTrendingBatch locks them
+         SELECT id FROM character WHERE id = ANY($2::uuid[]) ORDER BY id FOR NO KEY UPDATE)
+       UPDATE character c
        SET ${merge('base_chat_count', 'chat')}, ${merge('base_like_count', 'likes')}
        FROM jsonb_to_recordset($1::jsonb) AS d(id uuid, chat jsonb, likes jsonb)
+       JOIN locked l ON l.id = d.id
        WHERE c.id = d.id AND c.is_public AND c.deleted_at IS NULL`,
-      [JSON.stringify(increments.map(({ id, chat, like }) => ({ id, chat, likes: like })))],
+      [
+        JSON.stringify(increments.map(({ id, chat, like }) => ({ id, chat, likes: like }))),
+        increments.map(({ id }) => id),
+      ],
     )) as [unknown, number];
     return affected;
   }
@@ -111,9 +117,11 @@ export class CatalogueMaintenanceRepository {
       `UPDATE character c
        SET trending_score = CASE WHEN c.trending_score * $2 < 0.01 THEN 0 ELSE c.trending_score * $2 END,
            trending_decayed_on = $1::date
+       -- Locked in id order, as the other statements changing many characters lock them, so
+       -- two of them running at once wait for each other instead of deadlocking.
        FROM (SELECT id FROM character
              WHERE trending_score > 0 AND (trending_decayed_on IS NULL OR trending_decayed_on < $1::date)
-             LIMIT $3) d
+             ORDER BY id LIMIT $3 FOR NO KEY UPDATE) d
        -- Checked again on the row itself: a row changed meanwhile is judged as it is now.
        WHERE c.id = d.id AND c.trending_score > 0
          AND (c.trending_decayed_on IS NULL OR c.trending_decayed_on < $1::date)`,
@@ -245,10 +253,12 @@ export class CatalogueMaintenanceRepository {
     maxPerCharacter: number,
   ): Promise<boolean> {
     return this.dataSource.transaction(async (manager) => {
-      await manager.query(`SELECT 1 FROM character WHERE id IN ($1, $2) ORDER BY id FOR UPDATE`, [
-        aId,
-        bId,
-      ]);
+      // NO KEY UPDATE: enough to serialize two relate runs, and no wait for a statement
+      // merely referencing the characters (its foreign key check only shares the key).
+      await manager.query(
+        `SELECT 1 FROM character WHERE id IN ($1, $2) ORDER BY id FOR NO KEY UPDATE`,
+        [aId, bId],
+      );
       const rows = (await manager.query(
         `INSERT INTO character_relation
            (character_id, related_id, relation_type,

@@ -323,7 +323,16 @@ export class CharactersRepository {
     sourceId: string,
   ): Promise<CharacterEntity> {
     return this.dataSource.transaction(async (manager: EntityManager) => {
-      const saved = await manager.save(manager.create(CharacterEntity, copy));
+      // The avatar is copied from the original as it is now, under the lock its replacement
+      // takes: replaced before, the copy shows the new file; after, the replacement sees the
+      // copy and keeps the file it shares.
+      const [current] = (await manager.query(
+        `SELECT avatar_url FROM character WHERE id = $1 FOR NO KEY UPDATE`,
+        [sourceId],
+      )) as Array<{ avatar_url: string | null }>;
+      const saved = await manager.save(
+        manager.create(CharacterEntity, { ...copy, avatarUrl: current?.avatar_url ?? null }),
+      );
       const credited = await this.credit(manager, copy.ownerId, sourceId, 'fork');
       await manager.query(
         `UPDATE character SET fork_count = fork_count + 1, trending_score = trending_score + $2 WHERE id = $1`,

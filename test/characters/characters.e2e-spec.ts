@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { SettingsService } from '../../src/common/settings/settings.service.js';
+import { replayLockRace } from '../support/locks.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 import { createUser, type TestUser } from '../support/users.js';
 
@@ -562,6 +563,38 @@ describe('characters', () => {
         .expect(200);
       expect(second.body.avatar_url).toMatch(/\.jpg$/);
       await t.http.get(res.body.avatar_url).expect(404);
+    });
+
+    it('gives a fork made while the original changes its avatar the new one', async () => {
+      const original = await create(alice, { name: 'Changing Face' });
+      const uploadAvatar = (image: Buffer) =>
+        t.http
+          .post(`/api/characters/${original.id}/avatar`)
+          .set(alice.auth)
+          .attach('file', image, 'a.png');
+      const old = (await uploadAvatar(png).expect(200)).body.avatar_url as string;
+      await t.http
+        .put(`/api/characters/${original.id}`)
+        .set(alice.auth)
+        .send({ is_public: true })
+        .expect(200);
+      const newPng = Buffer.concat([png, Buffer.from('new')]);
+      const outcome = await replayLockRace(t, {
+        hold: ['SELECT 1 FROM character WHERE id = $1 FOR NO KEY UPDATE', [original.id]],
+        first: async () => (await uploadAvatar(newPng)).body as { avatar_url: string },
+        second: async () =>
+          (await t.http.post(`/api/characters/${original.id}/fork`).set(bob.auth)).body as {
+            avatar_url: string;
+          },
+      });
+      expect(outcome.first.status).toBe('fulfilled');
+      expect(outcome.second.status).toBe('fulfilled');
+      const replaced = (outcome.first as PromiseFulfilledResult<{ avatar_url: string }>).value;
+      const fork = (outcome.second as PromiseFulfilledResult<{ avatar_url: string }>).value;
+      expect(replaced.avatar_url).not.toBe(old);
+      expect(fork.avatar_url).toBe(replaced.avatar_url);
+      await t.http.get(fork.avatar_url).expect(200);
+      await t.http.get(old).expect(404);
     });
 
     it('keeps an avatar file while a fork or the original still shows it', async () => {

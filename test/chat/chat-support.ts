@@ -198,38 +198,3 @@ export async function eventually(check: () => Promise<boolean>, timeoutMs = 5000
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
-
-/**
- * Replays the interleaving in which two statements deadlock if they lock rows in opposite
- * orders: a transaction holds the rows `hold` locks, `first` starts and waits for them, then
- * `second` starts and waits too, then the rows are let go. Resolves with how each side ended
- * (PostgreSQL breaks a deadlock by failing one of them, after its deadlock_timeout).
- */
-export async function replayLockRace<A, B>(
-  t: TestApp,
-  steps: { hold: [string, unknown[]]; first: () => Promise<A>; second: () => Promise<B> },
-): Promise<{ first: PromiseSettledResult<A>; second: PromiseSettledResult<B> }> {
-  const holder = t.dataSource.createQueryRunner();
-  const waiting = async (count: number) =>
-    eventually(async () => {
-      const [row] = await t.dataSource.query<Array<{ n: number }>>(
-        `SELECT count(*)::int AS n FROM pg_stat_activity
-         WHERE datname = current_database() AND wait_event_type = 'Lock'`,
-      );
-      return row.n === count;
-    });
-  try {
-    await holder.startTransaction();
-    await holder.query(...steps.hold);
-    const first = steps.first();
-    await waiting(1);
-    const second = steps.second();
-    await waiting(2);
-    await holder.commitTransaction();
-    const [firstEnded, secondEnded] = await Promise.allSettled([first, second]);
-    return { first: firstEnded, second: secondEnded };
-  } finally {
-    if (holder.isTransactionActive) await holder.rollbackTransaction();
-    await holder.release();
-  }
-}

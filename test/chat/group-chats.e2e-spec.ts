@@ -2,6 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/glo
 import { randomUUID } from 'node:crypto';
 import { GroupChatRepository } from '../../src/chat/group/group-chat.repository.js';
 import { startFakeLlm, type FakeLlm, type RecordedRequest } from '../support/fake-llm.js';
+import { replayLockRace } from '../support/locks.js';
 import { documentedPaths } from '../support/openapi.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 import { createUser, type TestUser } from '../support/users.js';
@@ -11,7 +12,6 @@ import {
   llmEnv,
   maxTokensOf,
   publicCharacter,
-  replayLockRace,
   stream,
 } from './chat-support.js';
 

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { GenerationRepository } from '../../src/chat/generation.repository.js';
 import { startFakeLlm, type FakeLlm } from '../support/fake-llm.js';
+import { replayLockRace } from '../support/locks.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 import { createUser, type TestUser } from '../support/users.js';
 import {
@@ -13,7 +14,6 @@ import {
   messagesOf,
   openChat,
   publicCharacter,
-  replayLockRace,
   replyOf,
   send,
   stream,
