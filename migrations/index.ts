@@ -15,6 +15,7 @@ import { GroupChats1763803000000 } from './1763803000000-GroupChats.js';
 import { EmailVerified1763804000000 } from './1763804000000-EmailVerified.js';
 import { CharacterMaintenance1763804500000 } from './1763804500000-CharacterMaintenance.js';
 import { GroupRoundWriter1763805000000 } from './1763805000000-GroupRoundWriter.js';
+import { OneResetTokenPerUser1763805500000 } from './1763805500000-OneResetTokenPerUser.js';
 
 export const migrations: Function[] = [
   Foundation1763800000000,
@@ -31,4 +32,5 @@ export const migrations: Function[] = [
   EmailVerified1763804000000,
   CharacterMaintenance1763804500000,
   GroupRoundWriter1763805000000,
+  OneResetTokenPerUser1763805500000,
 ];

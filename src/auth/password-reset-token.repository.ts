@@ -11,13 +11,16 @@ export class PasswordResetTokenRepository {
   ) {}
 
   /**
-   * Stores a user's new reset token and drops their older ones in one statement: only the
-   * latest link works, and the table never holds more than one row per user.
+   * Stores a user's new reset token in place of their older one: only the latest link works.
+   * An upsert on the one row per user, since two requests at once each delete only the rows
+   * their own snapshot sees and would both keep a link.
    */
   async replaceForUser(userId: string, tokenHash: string, expiresAt: Date): Promise<void> {
     await this.rows.query(
-      `WITH dropped AS (DELETE FROM password_reset_token WHERE user_id = $1)
-       INSERT INTO password_reset_token (user_id, token_hash, expires_at) VALUES ($1, $2, $3)`,
+      `INSERT INTO password_reset_token (user_id, token_hash, expires_at) VALUES ($1, $2, $3)
+       ON CONFLICT (user_id) DO UPDATE
+         SET token_hash = EXCLUDED.token_hash, expires_at = EXCLUDED.expires_at,
+             used_at = NULL, created_at = now()`,
       [userId, tokenHash, expiresAt],
     );
   }

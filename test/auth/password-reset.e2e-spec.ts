@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createHash, randomBytes } from 'node:crypto';
+import { PasswordResetTokenRepository } from '../../src/auth/password-reset-token.repository.js';
 import { MailService } from '../../src/common/mail/mail.service.js';
 import { BROWSER_HEADERS, RELAXED_AUTH_ENV, registerUser, uniqueEmail } from '../support/auth.js';
+import { replayLockRace } from '../support/locks.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
@@ -135,6 +137,33 @@ describe('password reset', () => {
     const second = await mailedToken(email);
     expect((await reset(first)).status).toBe(400);
     await reset(second).expect(200);
+  });
+
+  it('keeps only one link when two are requested at the same moment', async () => {
+    const { email } = await registerUser(t);
+    await mailedToken(email);
+    const [{ id: userId }] = await t.dataSource.query<Array<{ id: string }>>(
+      `SELECT id FROM app_user WHERE email = $1`,
+      [email],
+    );
+    const tokens = [randomBytes(32).toString('base64url'), randomBytes(32).toString('base64url')];
+    const tokensRepository = t.app.get(PasswordResetTokenRepository);
+    const expiresAt = new Date(Date.now() + 60 * 60_000);
+    // Both requests start while the user's current link is locked, so each statement's
+    // snapshot predates the other's new link.
+    const outcome = await replayLockRace(t, {
+      hold: ['SELECT 1 FROM password_reset_token WHERE user_id = $1 FOR UPDATE', [userId]],
+      first: () => tokensRepository.replaceForUser(userId, sha256(tokens[0]), expiresAt),
+      second: () => tokensRepository.replaceForUser(userId, sha256(tokens[1]), expiresAt),
+    });
+    expect([outcome.first.status, outcome.second.status]).toEqual(['fulfilled', 'fulfilled']);
+    const rows = await t.dataSource.query(
+      `SELECT token_hash FROM password_reset_token WHERE user_id = $1`,
+      [userId],
+    );
+    expect(rows).toEqual([{ token_hash: sha256(tokens[1]) }]);
+    expect((await reset(tokens[0])).status).toBe(400);
+    await reset(tokens[1]).expect(200);
   });
 
   it('validates the new password like registration does', async () => {

@@ -2,7 +2,6 @@ import {
   Column,
   CreateDateColumn,
   Entity,
-  Index,
   JoinColumn,
   ManyToOne,
   PrimaryGeneratedColumn,
@@ -12,7 +11,7 @@ import { UserEntity } from './user.entity.js';
 
 /** A password reset link. Only the SHA-256 of the token is kept, so a database leak is no key. */
 @Unique('uq_password_reset_token_hash', ['tokenHash'])
-@Index('ix_password_reset_token_user', ['userId'])
+@Unique('uq_password_reset_token_user', ['userId'])
 @Entity({ name: 'password_reset_token' })
 export class PasswordResetTokenEntity {
   @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'pk_password_reset_token' })
