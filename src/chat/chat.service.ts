@@ -55,9 +55,11 @@ function greetingOf(
     (language !== character.originalLanguage && character.translations[language]?.greeting) ||
     character.greeting;
   if (!text.trim()) return null;
+  // Replaced by functions: a name is taken literally, "$&" in it included.
+  const char = characterName(character, language);
   return text
-    .replace(/\{\{char\}\}/gi, characterName(character, language))
-    .replace(/\{\{user\}\}/gi, personaName ?? 'User');
+    .replace(/\{\{char\}\}/gi, () => char)
+    .replace(/\{\{user\}\}/gi, () => personaName ?? 'User');
 }
 
 /** Chats and their messages: opening, listing, reading, deleting; guests and their hand-over. */

@@ -74,7 +74,8 @@ export function characterPage(ctx: PageContext, data: CharacterPageData): string
   const name = c.name;
   const words = copy.character;
   const replacePlaceholders = (text: string) =>
-    text.replace(/\{\{char\}\}/gi, name).replace(/\{\{user\}\}/gi, copy.you);
+    // Functions, so "$&" and the like in a name are taken literally.
+    text.replace(/\{\{char\}\}/gi, () => name).replace(/\{\{user\}\}/gi, () => copy.you);
   const sections: Record<SectionKey, Markup | null> = {
     greeting: safeHtml`<blockquote>${paragraphs(replacePlaceholders(c.greeting))}</blockquote>`,
     personality: c.personality.trim() ? safeHtml`${paragraphs(c.personality)}` : null,

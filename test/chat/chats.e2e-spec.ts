@@ -130,6 +130,27 @@ describe('chats', () => {
       expect(results.map((res) => res.status).sort()).toEqual([200, 200, 200, 200, 201]);
     });
 
+    it('fills the greeting with names taken literally, "$&" and the like included', async () => {
+      const user = await createUser(t);
+      const persona = await t.http
+        .post('/api/personas')
+        .set(user.auth)
+        .send({ name: "Cash $& $' $1" })
+        .expect(201);
+      const chat = await t.http
+        .post('/api/chats')
+        .set(user.auth)
+        .send({ character_id: character.id, force_new: true, persona_id: persona.body.id })
+        .expect(201);
+      const messages = await t.http
+        .get(`/api/chats/${chat.body.id}/messages`)
+        .set(user.auth)
+        .expect(200);
+      expect(messages.body.messages[0].content).toBe(
+        `Mira looks up. "Storm coming, Cash $& $' $1."`,
+      );
+    });
+
     it('copies the persona into the chat: the chosen one, else the default', async () => {
       const user = await createUser(t);
       const persona = async (name: string, isDefault: boolean) =>

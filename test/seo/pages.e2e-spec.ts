@@ -200,6 +200,15 @@ describe('SEO pages (default mode)', () => {
       });
     });
 
+    it('fills {{char}} with the name taken literally, "$&" and the like included', async () => {
+      const seeded = await seedCharacter(t, writer.id, {
+        name: "Cash $& $' Vale",
+        scenario: 'Nobody crosses {{char}} twice.',
+      });
+      const page = (await get(`c/${seeded.slug}`).expect(200)).text;
+      expect(page).toContain('Nobody crosses Cash $&amp; $&#39; Vale twice.');
+    });
+
     it('answers 400 for an unknown ?lang= and ignores tracking parameters', async () => {
       const bad = await get('c/mira-keeper?lang=xx').expect(400);
       expect(bad.headers['content-type']).toMatch(/^text\/html/);

@@ -18,7 +18,8 @@ export const siteFrom = (config: AppConfig): Site => ({
 /** The brand the copy is written with; replaced by SITE_NAME at render time (spec: _brand()). */
 const COPY_BRAND = 'SweetSin';
 
-export const brand = (site: Site, text: string): string => text.replaceAll(COPY_BRAND, site.name);
+export const brand = (site: Site, text: string): string =>
+  text.replaceAll(COPY_BRAND, () => site.name);
 
 /**
  * Frontend paths of the pages SEO renders: the frontend serves these to browsers and hands
