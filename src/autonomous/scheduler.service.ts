@@ -140,18 +140,19 @@ export class SchedulerService implements OnApplicationBootstrap, BeforeApplicati
       this.logger.warn(`Task ${task.name} failed: ${outcome.error}`);
     }
     const finishedAt = Date.now();
+    const wait =
+      outcome.status === 'ok' ? task.intervalMs : Math.min(task.intervalMs, RETRY_AFTER_FAILURE_MS);
+    // Due again an interval after this run started, less half a check interval: the check
+    // that comes an interval after the one that started it must find it due. Counted from
+    // the end of the run, a daily task would wait for the next check, every 25 hours.
+    const slack = Math.min(this.config.autonomous.checkIntervalMs, wait) / 2;
     const state: TaskState = {
       lastStartedAt: startedAt.toISOString(),
       lastFinishedAt: new Date(finishedAt).toISOString(),
       lastStatus: outcome.status,
       lastResult: outcome.status === 'ok' ? outcome.result : null,
       lastError: outcome.status === 'failed' ? outcome.error : null,
-      nextDueAt: new Date(
-        finishedAt +
-          (outcome.status === 'ok'
-            ? task.intervalMs
-            : Math.min(task.intervalMs, RETRY_AFTER_FAILURE_MS)),
-      ).toISOString(),
+      nextDueAt: new Date(startedAt.getTime() + wait - slack).toISOString(),
       runCount: previous.runCount + 1,
     };
     await this.repository.saveState(task.name, state);
