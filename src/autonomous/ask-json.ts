@@ -11,21 +11,22 @@ export type Asked<T> = { value: T; model: string } | { problems: string };
 const logger = new Logger('AutonomousLlm');
 
 /**
- * Asks for a JSON object through the autonomous provider order (paid first, free fallback) and
- * checks it; an invalid reply is answered with its problems and asked once more, since models
- * usually fix what they are told. Upstream failures propagate; invalid output does not.
+ * Asks for a JSON object through `providerOrder` (by default the autonomous order: paid first,
+ * free fallback) and checks it; an invalid reply is answered with its problems and asked once
+ * more, since models usually fix what they are told. Upstream failures propagate; invalid
+ * output does not.
  */
 export async function askForJson<T>(
   llm: LlmService,
   messages: ChatMessage[],
   check: (json: Record<string, unknown>) => Checked<T> | Promise<Checked<T>>,
   config: GenerationConfig,
-  attempts = 2,
+  { attempts = 2, providerOrder }: { attempts?: number; providerOrder?: readonly string[] } = {},
 ): Promise<Asked<T>> {
   const conversation = [...messages];
   let problems = '';
   for (let attempt = 1; attempt <= attempts; attempt++) {
-    const reply = await llm.generateWithFallback(conversation, config);
+    const reply = await llm.generateWithFallback(conversation, config, providerOrder);
     const json = extractJsonObject(reply.content);
     const verdict: Checked<T> = json
       ? await check(json)

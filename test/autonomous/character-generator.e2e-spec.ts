@@ -4,6 +4,7 @@ import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { defaultAvatarPng } from '../../src/characters/lib/png-card.js';
+import { providerEnv, providerOf } from '../llm/llm-test-support.js';
 import { startFakeLlm, type FakeLlm } from '../support/fake-llm.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 import { createUser, type TestUser } from '../support/users.js';
@@ -305,5 +306,29 @@ describe('character generator', () => {
     expect(run.status).toBe('failed');
     expect(await generatedCount()).toBe(before);
     expect(t.errorLogs()).toEqual([]);
+  });
+
+  it('asks the paid NSFW-friendly providers first, not the general autonomous order', async () => {
+    const other = await createTestApp({
+      env: {
+        ...llmEnv(fake),
+        ...providerEnv(fake.baseURL, ['together', 'gemini', 'groq']),
+        OPENAI_BASE_URL: images.baseURL,
+        AUTONOMOUS_PROVIDER_ORDER: 'gemini,groq,openai',
+      },
+      databaseUrl: t.databaseUrl,
+    });
+    try {
+      fake.onRequest((request) =>
+        isGenerator(request) ? json(validGenerated({ name: 'Ordered Vale' })) : undefined,
+      );
+      const run = await runTask(other, admin, 'character_generator');
+      expect(run).toMatchObject({ status: 'ok', error: null });
+      expect(new Set(fake.requests.filter(isGenerator).map(providerOf))).toEqual(
+        new Set(['together']),
+      );
+    } finally {
+      await other.close();
+    }
   });
 });

@@ -32,6 +32,11 @@ import {
 export const PLATFORM_EMAIL = 'platform@system.local';
 /** How many of the newest characters the model is told not to repeat. */
 const RECENT_LIMIT = 40;
+/**
+ * Paid providers that write NSFW concepts (spec: character_generator.py), in this order; the
+ * free ones of the general autonomous order would refuse most of them.
+ */
+export const GENERATOR_PROVIDER_ORDER = ['together', 'openai', 'anthropic', 'deepseek'] as const;
 
 function instructions(mode: AppConfig['site']['mode']): string {
   return [
@@ -93,11 +98,13 @@ export class CharacterGeneratorTask implements AutonomousTask {
       { role: 'system', content: instructions(this.config.site.mode) },
       { role: 'user', content: brief(pick, recent) },
     ];
-    const asked = await askForJson(this.llm, messages, (json) => this.check(json, pick), {
-      temperature: 0.95,
-      maxTokens: 4000,
-      language: GENERATOR_LANGUAGE,
-    });
+    const asked = await askForJson(
+      this.llm,
+      messages,
+      (json) => this.check(json, pick),
+      { temperature: 0.95, maxTokens: 4000, language: GENERATOR_LANGUAGE },
+      { providerOrder: GENERATOR_PROVIDER_ORDER },
+    );
     if ('problems' in asked) {
       throw new TaskFailedError(`The model wrote no valid character: ${asked.problems}`);
     }
