@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { estimateTokens, isSafePattern, selectLorebookEntries } from './lorebook.js';
+import { estimateTokens, isSafePattern, safePattern, selectLorebookEntries } from './lorebook.js';
 
 const entry = (fields: Record<string, unknown>) => ({
   keys: [],
@@ -281,5 +281,42 @@ describe('isSafePattern', () => {
     '(a)\\1',
     'a)',
     'x'.repeat(201),
+    // Side by side, quantifiers backtrack polynomially: 50 spaces took seconds.
+    '\\s*\\s*\\s*\\s*\\s*\\s*x',
+    '.*.*.*!',
+    '[a-z]*[a-z]*[a-z]*$',
+    'a?'.repeat(40) + 'a'.repeat(40),
+    '\\w{1,1000}x',
   ])('rejects %s', (pattern) => expect(isSafePattern(pattern)).toBe(false));
+
+  it.each([
+    ['dragon\\w*', 'dragon\\w{0,30}'],
+    ['colou?rs+', 'colou?rs{1,30}'],
+    ['a{2,}?b', 'a{2,32}?b'],
+    ['(?:red|blue) (dragon)?', '(?:red|blue) (dragon)?'],
+  ])('bounds the quantifiers of %s', (pattern, bounded) =>
+    expect(safePattern(pattern)).toBe(bounded),
+  );
+
+  it('looks at the latest 20,000 characters only, and the first 50 keys of an entry', () => {
+    const book = {
+      entries: [
+        { keys: ['needle'], content: 'Found.' },
+        { keys: [...Array.from({ length: 50 }, (_, i) => `k${i}x`), 'late'], content: 'Late.' },
+      ],
+    };
+    const early = `needle ${'.'.repeat(20_000)}`;
+    expect(selectLorebookEntries(book, [early]).before).toEqual([]);
+    expect(selectLorebookEntries(book, [`${'.'.repeat(20_000)} needle`]).before).toEqual([
+      'Found.',
+    ]);
+    expect(selectLorebookEntries(book, ['late']).before).toEqual([]);
+  });
+
+  it('keeps a hostile key from stalling a message', () => {
+    const book = { entries: [{ keys: ['/\\s*\\s*x/', '/(\\s*y)/'], content: 'Lore.' }] };
+    // Unbounded, these keys ran for minutes on such a message (past the test's timeout).
+    expect(selectLorebookEntries(book, [' '.repeat(100_000)]).before).toEqual([]);
+    expect(selectLorebookEntries(book, [`${' '.repeat(20)}y`]).before).toEqual(['Lore.']);
+  });
 });

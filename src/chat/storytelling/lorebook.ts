@@ -12,6 +12,11 @@ export const LOREBOOK_DEFAULTS = {
   maxScanDepth: 100,
   /** Longer regex keys are refused rather than compiled (see isSafePattern). */
   maxPatternLength: 200,
+  /** The keys look at most this much of the latest text: it bounds their work per message. */
+  maxScanChars: 20_000,
+  /** Entries and keys past these are ignored, for the same reason. */
+  maxEntries: 1_000,
+  maxKeysPerEntry: 50,
 } as const;
 
 export interface LorebookOptions {
@@ -71,6 +76,9 @@ const nonEmptyString = (value: unknown): string | null =>
 const stringList = (value: unknown): string[] =>
   Array.isArray(value) ? value.flatMap((item) => nonEmptyString(item) ?? []) : [];
 
+const keyList = (value: unknown): string[] =>
+  stringList(value).slice(0, LOREBOOK_DEFAULTS.maxKeysPerEntry);
+
 /** Tokens as chars/4: close enough for budgeting without a tokenizer per model. */
 export const estimateTokens = (text: string): number => Math.ceil(text.length / 4);
 
@@ -94,12 +102,14 @@ export function selectLorebookEntries(
     let text = scanned.get(depth);
     if (text === undefined) {
       text = depth === 0 ? '' : recentMessages.slice(-depth).join('\n');
+      text = text.slice(-LOREBOOK_DEFAULTS.maxScanChars);
       scanned.set(depth, text);
     }
     return text;
   };
 
   const triggered = book.entries
+    .slice(0, LOREBOOK_DEFAULTS.maxEntries)
     .flatMap((raw, index) => parseEntry(raw, index) ?? [])
     .filter(
       (entry) => entry.constant || isTriggered(entry, textAt(entry.scanDepth ?? defaultDepth)),
@@ -148,7 +158,7 @@ function parseEntry(raw: unknown, index: number): Entry | null {
     wholeWords: extensions.match_whole_words === true,
     useRegex: raw.use_regex === true,
   };
-  const keys = stringList(raw.keys).map((key) => keyMatcher(key, matcherOptions));
+  const keys = keyList(raw.keys).map((key) => keyMatcher(key, matcherOptions));
   const constant = raw.constant === true;
   if (keys.length === 0 && !constant) return null;
 
@@ -162,7 +172,7 @@ function parseEntry(raw: unknown, index: number): Entry | null {
     index,
     content,
     keys,
-    secondaryKeys: stringList(raw.secondary_keys).map((key) => keyMatcher(key, matcherOptions)),
+    secondaryKeys: keyList(raw.secondary_keys).map((key) => keyMatcher(key, matcherOptions)),
     selective: raw.selective === true,
     logic: SELECTIVE_LOGIC[logicIndex ?? 0] ?? 'and_any',
     constant,
@@ -209,7 +219,19 @@ interface MatcherOptions {
   useRegex: boolean;
 }
 
+/** Unbounded quantifiers of users' regexes repeat at most this often (see safePattern). */
+const MAX_REPEATS = 30;
+/** The most ways a user's regex may try to match at one position of the text. */
+const MAX_TRIES = 64;
+
 const never: Matcher = () => false;
+
+/** The last text lower-cased: every case-insensitive key of a message looks at the same one. */
+let lastLowered = { text: '', lowered: '' };
+const lowerCase = (text: string): string => {
+  if (lastLowered.text !== text) lastLowered = { text, lowered: text.toLowerCase() };
+  return lastLowered.lowered;
+};
 const escapeRegex = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /**
@@ -234,13 +256,14 @@ function plainMatcher(key: string, options: MatcherOptions): Matcher {
   }
   if (options.caseSensitive) return (text) => text.includes(key);
   const lowered = key.toLowerCase();
-  return (text) => text.toLowerCase().includes(lowered);
+  return (text) => lowerCase(text).includes(lowered);
 }
 
 function compile(pattern: string, flags: string, checkSafety = true): Matcher | null {
-  if (checkSafety && !isSafePattern(pattern)) return null;
+  const source = checkSafety ? safePattern(pattern) : pattern;
+  if (source === null) return null;
   try {
-    const regex = new RegExp(pattern, flags);
+    const regex = new RegExp(source, flags);
     return (text) => regex.test(text);
   } catch {
     return null;
@@ -248,40 +271,76 @@ function compile(pattern: string, flags: string, checkSafety = true): Matcher | 
 }
 
 /**
- * Rejects patterns that can backtrack exponentially, since any user can publish a card and the
- * keys run on every message: back-references, and a quantified group that itself contains a
- * quantifier or an alternation, at any depth (`(a+)+`, `(a|aa)*`, `((ab)*c)+`).
+ * A user's regex made safe to run on every message, or null when it cannot be: any user can
+ * publish a card, and its keys run on the event loop. Refused: back-references, and a
+ * quantified group that itself holds a quantifier or an alternation, at any depth (`(a+)+`,
+ * `(a|aa)*`, `((ab)*c)+`): they backtrack exponentially. Side-by-side quantifiers backtrack
+ * polynomially (`\s*\s*\s*x`), so unbounded ones are bounded (`*` to `{0,30}`, `+` to
+ * `{1,30}`, `{n,}` to `{n,n+30}`; a key runs of over 30 repeats are rare) and the product of
+ * all quantifiers' ranges, the tries per text position, must stay under MAX_TRIES.
  */
-export function isSafePattern(pattern: string): boolean {
-  if (pattern.length > LOREBOOK_DEFAULTS.maxPatternLength) return false;
-  if (/\\[1-9]|\\k</.test(pattern)) return false;
+export function safePattern(pattern: string): string | null {
+  if (pattern.length > LOREBOOK_DEFAULTS.maxPatternLength) return null;
+  if (/\\[1-9]|\\k</.test(pattern)) return null;
   const risky: boolean[] = [false];
-  let lastClosedRisky = false;
+  let out = '';
+  let tries = 1;
+  /** What the last token was: a quantifier may follow an atom or a group, not another one. */
+  let last: 'atom' | 'group' | 'riskyGroup' | 'quantifier' | 'open' = 'open';
+  const quantify = (range: number, text: string): boolean => {
+    // A risky group may be optional ('?': it cannot repeat), never repeated.
+    if (last === 'riskyGroup' && text !== '?') return false;
+    risky[risky.length - 1] = true;
+    tries *= range;
+    out += text;
+    return tries <= MAX_TRIES;
+  };
   for (let i = 0; i < pattern.length; i++) {
     const ch = pattern[i];
     if (ch === '\\') {
+      out += pattern.slice(i, i + 2);
       i++;
-      lastClosedRisky = false;
+      last = 'atom';
     } else if (ch === '[') {
-      while (i < pattern.length && pattern[i] !== ']') i += pattern[i] === '\\' ? 2 : 1;
-      lastClosedRisky = false;
+      const start = i;
+      for (i++; i < pattern.length && pattern[i] !== ']'; i++) if (pattern[i] === '\\') i++;
+      out += pattern.slice(start, i + 1);
+      last = 'atom';
     } else if (ch === '(') {
       risky.push(false);
-      lastClosedRisky = false;
+      // (?: (?= (?! (?<= (?<! (?<name>: the '?' opens the group, it quantifies nothing.
+      const opener = pattern[i + 1] === '?' ? '(?' : '(';
+      out += opener;
+      i += opener.length - 1;
+      last = 'open';
     } else if (ch === ')') {
       const inner = risky.pop() ?? false;
-      if (risky.length === 0) return false;
+      if (risky.length === 0) return null;
       if (inner) risky[risky.length - 1] = true;
-      lastClosedRisky = inner;
-    } else if (ch === '+' || ch === '*' || ch === '{') {
-      if (lastClosedRisky) return false;
-      risky[risky.length - 1] = true;
-      lastClosedRisky = false;
-    } else if (ch === '|') {
-      risky[risky.length - 1] = true;
-    } else if (ch !== '?') {
-      lastClosedRisky = false;
+      out += ch;
+      last = inner ? 'riskyGroup' : 'group';
+    } else if ((ch === '*' || ch === '+' || ch === '?') && last !== 'quantifier') {
+      if (last === 'open') return null;
+      const bounded = ch === '*' ? `{0,${MAX_REPEATS}}` : ch === '+' ? `{1,${MAX_REPEATS}}` : '?';
+      if (!quantify(ch === '?' ? 2 : MAX_REPEATS + 1, bounded)) return null;
+      last = 'quantifier';
+    } else if (ch === '{' && /^\{\d+(,\d*)?\}/.test(pattern.slice(i))) {
+      const [text, min, max] = /^\{(\d+)(?:,(\d*))?\}/.exec(pattern.slice(i))!;
+      i += text.length - 1;
+      const low = Number(min);
+      const high = max === undefined ? low : max === '' ? low + MAX_REPEATS : Number(max);
+      if (!Number.isSafeInteger(high) || high < low) return null;
+      if (!quantify(high - low + 1, `{${low},${high}}`)) return null;
+      last = 'quantifier';
+    } else {
+      // '|' makes the enclosing group risky to quantify; a lazy '?' after a quantifier and
+      // any other character pass through.
+      if (ch === '|') risky[risky.length - 1] = true;
+      out += ch;
+      if (!(ch === '?' && last === 'quantifier')) last = ch === '|' ? 'open' : 'atom';
     }
   }
-  return true;
+  return out;
 }
+
+export const isSafePattern = (pattern: string): boolean => safePattern(pattern) !== null;
