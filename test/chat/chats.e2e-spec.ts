@@ -302,6 +302,13 @@ describe('chats', () => {
       expect(bad.status).toBe(400);
       expect(bad.body.message).toMatch(/limit must not be less than 1/);
       expect(bad.body.message).toMatch(/before_id must be an integer/);
+      for (const huge of ['1e20', '1e21', '9007199254740993']) {
+        const res = await t.http
+          .get(`/api/chats/${chatId}/messages?before_id=${huge}`)
+          .set(alice.auth);
+        expect(res.status).toBe(400);
+        expect(res.body.message).toMatch(/before_id must not be greater than/);
+      }
     });
 
     it('keeps chats with a deleted character readable, but closed to new messages', async () => {

@@ -153,6 +153,13 @@ describe('LLM providers against the fake upstream', () => {
   });
 
   describe('output hygiene', () => {
+    it('drops NUL characters, which PostgreSQL cannot store', async () => {
+      fake.script({ tokens: ['Of\u0000', ' cour\u0000se.'] });
+      const { deltas, text } = await drain(llm.stream({ provider: 'groq', messages }));
+      expect(text).toBe('Of course.');
+      expect(deltas.join('')).not.toContain('\u0000');
+    });
+
     it('removes think blocks split across chunks', async () => {
       fake.script({
         tokens: ['<thi', 'nk>Let me plan', ' this.</th', 'ink>\n\n', 'Of', ' course.'],

@@ -90,10 +90,15 @@ export class MessagesQueryDto {
   @IsInt()
   limit?: number;
 
-  @ApiPropertyOptional({ description: 'Only messages older than this one (the cursor)' })
+  @ApiPropertyOptional({
+    description: 'Only messages older than this one (the cursor)',
+    maximum: Number.MAX_SAFE_INTEGER,
+  })
   @IsOptional()
   @Type(() => Number)
   @Min(1)
+  // Message ids are bigints; past this a number is no longer exact (and 1e20 overflows).
+  @Max(Number.MAX_SAFE_INTEGER)
   @IsInt()
   before_id?: number;
 }

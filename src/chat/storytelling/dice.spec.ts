@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { LANGUAGES } from '../../common/languages.js';
 import {
   DICE_LIMITS,
+  MAX_STATE_CHARS,
   formatDiceInjection,
   parseEncounterState,
   parseRollTags,
@@ -66,6 +67,13 @@ describe('parseRollTags', () => {
   it('truncates a runaway description', () => {
     const [spec] = parseRollTags(`[ROLL 1d6 ${'x'.repeat(500)}]`);
     expect(spec.description).toHaveLength(DICE_LIMITS.descriptionChars);
+  });
+
+  it('keeps descriptions well-formed for jsonb, and reads past an unclosed tag', () => {
+    const [spec] = parseRollTags('[ROLL 1d6 sneak \ud800attack]');
+    expect(spec.description).toBe('sneak \ufffdattack');
+    // Unbounded, the description pattern backtracked quadratically over the spaces.
+    expect(parseRollTags(`[ROLL 1d6${' '.repeat(200_000)}x [ROLL 2d4]`)).toHaveLength(1);
   });
 });
 
@@ -151,6 +159,10 @@ describe('parseEncounterState', () => {
       '[STATE [1, 2]]',
       '[STATE "text"]',
       '[STATE {"a": "unterminated}]',
+      // jsonb refuses these: the whole reply would fail to save.
+      '[STATE {"name": "\\u0000"}]',
+      '[STATE {"name": "\\ud800"}]',
+      `[STATE {"log": "${'x'.repeat(MAX_STATE_CHARS)}"}]`,
     ]) {
       expect(parseEncounterState(text)).toBeNull();
     }
@@ -163,6 +175,7 @@ describe('stripGameTags', () => {
       'You hear steps.\n\n[STATE {"round": 1, "x": "]"}]\n\n\n[ROLL 1d20+2 Perception]\n';
     expect(stripGameTags(text)).toBe('You hear steps.');
     expect(stripGameTags('Keep [ROLL broken] the rest')).toBe('Keep  the rest');
+    expect(stripGameTags(`a${' '.repeat(200_000)}b \t\nc`)).toBe(`a${' '.repeat(200_000)}b\nc`);
   });
 });
 

@@ -34,8 +34,10 @@ export interface DiceResult {
 /** `(min, max)` → an integer in [min, max), as crypto.randomInt. */
 export type RandomInt = (min: number, max: number) => number;
 
-// [ROLL NdM+X description]: N optional (1), modifier optional, description optional.
-const ROLL_TAG = /\[ROLL\s+(\d*)d(\d+)(?:\s*([+-])\s*(\d+))?(?:\s+([^\]]*))?\]/gi;
+// [ROLL NdM+X description]: N optional (1), modifier optional, description optional (one line,
+// bounded: an unclosed tag followed by a long run of spaces would otherwise backtrack
+// quadratically).
+const ROLL_TAG = /\[ROLL\s+(\d*)d(\d+)(?:\s*([+-])\s*(\d+))?(?:\s([^\]\n]{0,1000}))?\]/gi;
 const ANY_ROLL_TAG = /\[ROLL\b[^\]]*\]/gi;
 const STATE_OPENING = /\[STATE\s*/gi;
 
@@ -55,7 +57,8 @@ export function parseRollTags(text: string): RollSpec[] {
       count,
       sides,
       modifier,
-      description: (description ?? '').trim().slice(0, DICE_LIMITS.descriptionChars),
+      // Well-formed: saved as jsonb, which refuses an unpaired surrogate.
+      description: (description ?? '').trim().slice(0, DICE_LIMITS.descriptionChars).toWellFormed(),
     });
     if (specs.length === DICE_LIMITS.tagsPerReply) break;
   }
@@ -121,15 +124,25 @@ function findStateTags(text: string): StateTag[] {
   return tags;
 }
 
+/** A [STATE] larger than this is not kept: it goes into every later prompt of the campaign. */
+export const MAX_STATE_CHARS = 8_000;
+
+/**
+ * Escapes JSON.stringify writes for what jsonb refuses: NUL, and an unpaired surrogate
+ * (a paired one is written as is).
+ */
+const JSONB_REFUSES = /\\u(?:0000|d[89a-f][0-9a-f]{2})/i;
+
 function parseObject(json: string): Record<string, unknown> | null {
+  if (json.length > MAX_STATE_CHARS) return null;
+  let value: unknown;
   try {
-    const value: unknown = JSON.parse(json);
-    return typeof value === 'object' && value !== null && !Array.isArray(value)
-      ? (value as Record<string, unknown>)
-      : null;
+    value = JSON.parse(json);
   } catch {
     return null;
   }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
+  return JSONB_REFUSES.test(JSON.stringify(value)) ? null : (value as Record<string, unknown>);
 }
 
 /** The encounter state of a reply: its last valid [STATE {json}] object, else null. */
@@ -146,9 +159,18 @@ export function stripGameTags(text: string): string {
   }
   return result
     .replace(ANY_ROLL_TAG, '')
-    .replace(/[ \t]+$/gm, '')
+    .split('\n')
+    .map(trimLineEnd)
+    .join('\n')
     .replace(/\n{3,}/g, '\n\n')
     .trim();
+}
+
+/** The line without trailing spaces and tabs; by hand, since /[ \t]+$/ backtracks quadratically. */
+function trimLineEnd(line: string): string {
+  let end = line.length;
+  while (end > 0 && (line[end - 1] === ' ' || line[end - 1] === '\t')) end--;
+  return line.slice(0, end);
 }
 
 const DICE_INJECTION: Readonly<Record<Language, { header: string; roll: string }>> = {

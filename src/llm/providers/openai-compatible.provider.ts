@@ -55,6 +55,10 @@ type DeltaWithReasoning = OpenAI.Chat.ChatCompletionChunk.Choice.Delta & {
  * first visible token moves on to the next model. The SDK never retries (`maxRetries: 0`):
  * retrying the same model is what fallback avoids.
  */
+/** PostgreSQL refuses NUL in text: a model that writes one would lose its whole reply. */
+const withoutNul = (text: string): string =>
+  text.includes('\u0000') ? text.replaceAll('\u0000', '') : text;
+
 export abstract class OpenAiCompatibleProvider implements LlmProvider {
   abstract readonly name: Exclude<ProviderName, 'offline'>;
   /** Used when the request names no model; `auto` backs it up. */
@@ -269,7 +273,7 @@ export abstract class OpenAiCompatibleProvider implements LlmProvider {
         const delta = chunk.choices[0]?.delta as DeltaWithReasoning | undefined;
         if (!delta?.content && !delta?.reasoning_content && !delta?.reasoning) continue;
         alive = active = true;
-        const text = delta.content ? filter.push(delta.content) : '';
+        const text = delta.content ? filter.push(withoutNul(delta.content)) : '';
         if (!text) continue;
         content += text;
         callerHolds = true;
