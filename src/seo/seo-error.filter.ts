@@ -15,8 +15,9 @@ export class SeoErrorFilter implements ExceptionFilter {
     const res = host.switchToHttp().getResponse<Response>();
     const body = toErrorBody(exception, currentRequestId());
     if (res.headersSent) {
-      // A streamed sitemap failed midway: the status line is gone, so just end it.
-      res.end();
+      // A streamed sitemap failed midway: the status line is gone. Cut the connection, so
+      // crawlers and caches see a broken transfer instead of a short but complete 200.
+      if (!res.writableEnded) res.destroy();
       return;
     }
     const title = `${body.status_code} ${body.error}`;

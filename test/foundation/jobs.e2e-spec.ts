@@ -105,6 +105,21 @@ describe('durable job queue', () => {
     expect(await jobs('test.orphan')).toEqual([{ status: 'done', attempts: 2, last_error: null }]);
   });
 
+  it('gives up on a job whose worker died during its last attempt', async () => {
+    const queue = first.app.get(JobQueue);
+    let ran = 0;
+    queue.register('test.killer', async () => void ran++);
+    await first.dataSource.query(
+      `INSERT INTO job (type, status, attempts, max_attempts, locked_until)
+       VALUES ('test.killer', 'running', 3, 3, now() - interval '1 second')`,
+    );
+    expect(await queue.runDue()).toBe(0);
+    expect(ran).toBe(0);
+    expect(await jobs('test.killer')).toEqual([
+      { status: 'failed', attempts: 3, last_error: 'its worker stopped during the last attempt' },
+    ]);
+  });
+
   /** A handler that runs until the test lets it end, and whether it was called. */
   const gate = () => {
     let release!: (error?: Error) => void;

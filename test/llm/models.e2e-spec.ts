@@ -76,6 +76,8 @@ describe('GET /api/models/:provider', () => {
 
   it('answers an unknown provider with a JSON 404', async () => {
     const res = await t.http.get('/api/models/anthropic').expect(404);
+    // The route's public max-age is for lists, not for this answer.
+    expect(res.headers['cache-control']).toBe('no-store');
     expect(res.body).toMatchObject({
       status_code: 404,
       error: 'Not Found',

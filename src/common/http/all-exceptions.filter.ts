@@ -6,10 +6,13 @@ import { toErrorBody } from './error-response.js';
 function send(res: Response, exception: unknown): void {
   const body = toErrorBody(exception, currentRequestId());
   if (res.headersSent) {
-    // A stream already started: the status line is gone, so just end it.
-    res.end();
+    // A stream already started: the status line is gone. Cut it off rather than end it,
+    // so no client or cache takes the part sent for a whole response.
+    if (!res.writableEnded) res.destroy();
     return;
   }
+  // A route's own cache header (a public listing's max-age) does not describe an error.
+  res.setHeader('Cache-Control', 'no-store');
   res.status(body.status_code).json(body);
 }
 

@@ -119,13 +119,23 @@ export class JobQueue implements OnApplicationBootstrap, OnApplicationShutdown {
   private async claim(limit: number): Promise<JobRow[]> {
     const types = [...this.handlers.keys()];
     if (types.length === 0) return [];
+    // A job whose worker died on its last attempt (it may be what killed it) ends here
+    // instead of being taken up forever.
+    await this.dataSource.query(
+      `UPDATE job SET status = 'failed', locked_until = NULL, updated_at = now(),
+              last_error = 'its worker stopped during the last attempt'
+       WHERE status = 'running' AND locked_until < now() AND attempts >= max_attempts
+         AND type = ANY($1)`,
+      [types],
+    );
     const [rows] = (await this.dataSource.query(
       `UPDATE job SET status = 'running', attempts = attempts + 1, updated_at = now(),
               locked_until = now() + make_interval(secs => $3::double precision / 1000)
        WHERE id IN (
          SELECT id FROM job
          WHERE type = ANY($1)
-           AND ((status = 'pending' AND run_at <= now()) OR (status = 'running' AND locked_until < now()))
+           AND ((status = 'pending' AND run_at <= now())
+                OR (status = 'running' AND locked_until < now() AND attempts < max_attempts))
          ORDER BY run_at, id
          LIMIT $2
          FOR UPDATE SKIP LOCKED)
