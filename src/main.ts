@@ -55,6 +55,7 @@ async function bootstrap(): Promise<void> {
     const deadline = app.get(ShutdownDeadline).start();
     logger.log(`${signal}: draining ${inFlight.size} in-flight request(s)`, 'Shutdown');
     const server = app.getHttpServer() as Server;
+    inFlight.stopKeepingAlive();
     server.close();
     server.closeIdleConnections();
     const drained = await inFlight.drain(deadline.remainingMs());

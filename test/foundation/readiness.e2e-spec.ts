@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { ShutdownDeadline } from '../../src/common/lifecycle/shutdown-deadline.js';
 import { withServerClient } from '../support/database.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 
@@ -44,5 +45,18 @@ describe('readiness', () => {
     expect(t.logs).toContainEqual(
       expect.objectContaining({ level: 'warn', message: expect.stringContaining(name) }),
     );
+  });
+
+  // Last: a second app takes over Nest's static loggers.
+  it('is not ready once shutdown has begun, so traffic moves to other instances', async () => {
+    const stopping = await createTestApp();
+    try {
+      stopping.app.get(ShutdownDeadline).start();
+      const res = await stopping.http.get('/api/readyz').expect(503);
+      expect(res.body).toMatchObject({ message: 'Not ready: shutting down' });
+      await stopping.http.get('/api/healthz').expect(200);
+    } finally {
+      await stopping.close();
+    }
   });
 });

@@ -13,6 +13,7 @@ import {
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { Public } from '../auth/access.decorators.js';
+import { ShutdownDeadline } from '../lifecycle/shutdown-deadline.js';
 import { ErrorResponseDto } from '../http/error-response.dto.js';
 import { HealthStatusDto } from './health-status.dto.js';
 
@@ -26,6 +27,7 @@ export class HealthController {
     private readonly indicators: HealthIndicatorService,
     private readonly typeOrm: TypeOrmHealthIndicator,
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly shutdown: ShutdownDeadline,
   ) {}
 
   @Get('healthz')
@@ -44,6 +46,7 @@ export class HealthController {
   @ApiOkResponse({ type: HealthStatusDto })
   @ApiServiceUnavailableResponse({ type: ErrorResponseDto })
   async readiness(): Promise<HealthStatusDto> {
+    if (this.shutdown.started) throw new ServiceUnavailableException('Not ready: shutting down');
     try {
       await this.health.check([
         () => this.typeOrm.pingCheck('database').withTimeout(2000),

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import express from 'express';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { Agent, request, type Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 import { InFlightRequests } from './in-flight.js';
 
 describe('InFlightRequests', () => {
@@ -42,5 +42,56 @@ describe('InFlightRequests', () => {
 
   it('drains at once when idle', async () => {
     expect(await new InFlightRequests().drain(10)).toBe(true);
+  });
+
+  it('closes every keep-alive connection after its response once draining', async () => {
+    const inFlight = new InFlightRequests();
+    const app = express();
+    app.use(inFlight.middleware);
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    app.get('/fast', (_req, res) => res.json({ ok: true }));
+    app.get('/slow', (_req, res) => void released.then(() => res.json({ done: true })));
+    app.get('/stream', (_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'text/plain' });
+      res.write('started');
+      void released.then(() => res.end(' ended'));
+    });
+    server = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    const port = (server.address() as AddressInfo).port;
+    const agent = new Agent({ keepAlive: true });
+    const get = (path: string) =>
+      new Promise<{ connection?: string; body: string; socket: Socket }>((resolve, reject) => {
+        const req = request({ port, host: '127.0.0.1', path, agent }, (res) => {
+          let body = '';
+          res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+          res.on('end', () =>
+            resolve({ connection: res.headers.connection, body, socket: req.socket! }),
+          );
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    try {
+      expect((await get('/fast')).connection).toBe('keep-alive');
+      const slow = get('/slow');
+      const stream = get('/stream');
+      while (inFlight.size < 2) await new Promise((resolve) => setTimeout(resolve, 5));
+
+      inFlight.stopKeepingAlive();
+      expect((await get('/fast')).connection).toBe('close');
+      release();
+      // Busy when the drain began: the one whose headers had not gone out says so, the
+      // stream's connection is closed once it is complete.
+      expect((await slow).connection).toBe('close');
+      const streamed = await stream;
+      expect(streamed.body).toBe('started ended');
+      await new Promise((resolve) =>
+        streamed.socket.destroyed ? resolve(undefined) : streamed.socket.once('close', resolve),
+      );
+    } finally {
+      agent.destroy();
+    }
   });
 });

@@ -15,6 +15,11 @@ export class ShutdownDeadline {
 
   constructor(@InjectConfig() private readonly config: AppConfig) {}
 
+  /** Whether shutdown has begun (readiness then fails, so traffic moves elsewhere). */
+  get started(): boolean {
+    return this.deadline !== undefined;
+  }
+
   /** Starts the grace period; later calls keep the first start. */
   start(): this {
     this.deadline ??= Date.now() + this.config.http.shutdownTimeoutMs;
