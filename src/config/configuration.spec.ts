@@ -40,13 +40,28 @@ describe('loadConfiguration', () => {
     ],
     [{ NODE_ENV: 'staging' }, 'NODE_ENV must be one of the following values'],
     [{ JWT_SECRET: 'short' }, 'JWT_SECRET must be at least 32 characters'],
-    [{ NODE_ENV: 'production' }, 'JWT_SECRET is required when NODE_ENV=production'],
     [
-      { NODE_ENV: 'production', JWT_SECRET: 'change-me-change-me-change-me-change-me' },
+      { NODE_ENV: 'production', FRONTEND_URL: 'https://example.com' },
+      'JWT_SECRET is required when NODE_ENV=production',
+    ],
+    [
+      { NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(40) },
+      'FRONTEND_URL is required when NODE_ENV=production',
+    ],
+    [
+      {
+        NODE_ENV: 'production',
+        FRONTEND_URL: 'https://example.com',
+        JWT_SECRET: 'change-me-change-me-change-me-change-me',
+      },
       'JWT_SECRET is a placeholder; set a random secret',
     ],
     [
-      { NODE_ENV: 'production', JWT_SECRET: `prefix-CHANGEME-${'x'.repeat(32)}` },
+      {
+        NODE_ENV: 'production',
+        FRONTEND_URL: 'https://example.com',
+        JWT_SECRET: `prefix-CHANGEME-${'x'.repeat(32)}`,
+      },
       'JWT_SECRET is a placeholder; set a random secret',
     ],
   ])('stops on %j with one line naming the variable', (env, message) => {
@@ -84,9 +99,13 @@ describe('loadConfiguration', () => {
       DATA_DIR: dataDir(),
       NODE_ENV: 'production',
       JWT_SECRET: 'x'.repeat(40),
+      FRONTEND_URL: 'https://example.com',
       ADMIN_EMAILS: ' Boss@Example.com, ops@example.com ,',
     });
     expect(config.log.format).toBe('json');
+    expect(config.warnings).toEqual([
+      expect.stringContaining('DATABASE_URL is unset in production'),
+    ]);
     expect(config.auth.adminEmails).toEqual(['boss@example.com', 'ops@example.com']);
   });
 });

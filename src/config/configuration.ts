@@ -160,9 +160,24 @@ export function loadConfiguration(
   const env = validateEnvironment(raw);
   const dataDir = resolve(env.DATA_DIR);
   const proxy = trustProxy(env.TRUST_PROXY);
+  const production = env.NODE_ENV === 'production';
+  // The default points at a developer's machine: in production every mailed link, canonical
+  // URL and sitemap entry would lead there while the site itself still seems to work.
+  if (production && !raw.FRONTEND_URL?.trim()) {
+    throw new ConfigError(
+      "Invalid environment: FRONTEND_URL is required when NODE_ENV=production (the site's public address)",
+    );
+  }
+  const warnings = proxy.deprecation ? [proxy.deprecation] : [];
+  if (production && !env.DATABASE_URL) {
+    warnings.push(
+      `DATABASE_URL is unset in production: the embedded PostgreSQL keeps its data in ${dataDir}, ` +
+        'which must be a persistent volume, and cannot be shared by several instances',
+    );
+  }
   return {
     env: env.NODE_ENV,
-    warnings: proxy.deprecation ? [proxy.deprecation] : [],
+    warnings,
     http: {
       port: env.PORT,
       bodyLimitBytes: env.BODY_LIMIT_BYTES,

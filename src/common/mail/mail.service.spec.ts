@@ -63,7 +63,11 @@ describe('MailService transport selection', () => {
       subject: 'Site: reset your password',
       text: 'Open http://frontend.test/reset-password?token=SECRET-TOKEN within 60 minutes',
     };
-    const PRODUCTION = { NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(40) };
+    const PRODUCTION = {
+      NODE_ENV: 'production',
+      JWT_SECRET: 'x'.repeat(40),
+      FRONTEND_URL: 'https://example.com',
+    };
 
     it('logs the whole mail in development, for the developer to follow the link', async () => {
       const log = jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
