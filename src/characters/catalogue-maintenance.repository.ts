@@ -67,12 +67,17 @@ export class CatalogueMaintenanceRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   /** Live public characters after `afterId` in id order (keyset pagination). */
-  async publicAudienceBatch(afterId: string | null, limit: number): Promise<AudienceRow[]> {
+  async publicAudienceBatch(
+    day: string,
+    afterId: string | null,
+    limit: number,
+  ): Promise<AudienceRow[]> {
     const rows = (await this.dataSource.query(
       `SELECT id, tags, structured_tags, content_rating FROM character
        WHERE ${LIVE_PUBLIC} AND ($1::uuid IS NULL OR id > $1)
+         AND (counters_grown_on IS NULL OR counters_grown_on < $3::date)
        ORDER BY id LIMIT $2`,
-      [afterId, limit],
+      [afterId, limit, day],
     )) as Array<{ id: string; tags: string[]; structured_tags: string[]; content_rating: string }>;
     return rows.map((row) => ({
       id: row.id,
@@ -82,8 +87,12 @@ export class CatalogueMaintenanceRepository {
     }));
   }
 
-  /** Adds per-language increments to base_chat_count/base_like_count with jsonb arithmetic. */
-  async addBaseCounts(increments: CounterIncrement[]): Promise<number> {
+  /**
+   * Adds per-language increments to base_chat_count/base_like_count with jsonb arithmetic,
+   * marking the characters grown on `day` (UTC, YYYY-MM-DD); one grown that day already is
+   * left alone.
+   */
+  async addBaseCounts(day: string, increments: CounterIncrement[]): Promise<number> {
     if (increments.length === 0) return 0;
     const merge = (column: string, source: string) =>
       `${column} = c.${column} || (
@@ -94,13 +103,16 @@ export class CatalogueMaintenanceRepository {
       `WITH locked AS (  -- in id order, as decayTrendingBatch locks them
          SELECT id FROM character WHERE id = ANY($2::uuid[]) ORDER BY id FOR NO KEY UPDATE)
        UPDATE character c
-       SET ${merge('base_chat_count', 'chat')}, ${merge('base_like_count', 'likes')}
+       SET ${merge('base_chat_count', 'chat')}, ${merge('base_like_count', 'likes')},
+           counters_grown_on = $3::date
        FROM jsonb_to_recordset($1::jsonb) AS d(id uuid, chat jsonb, likes jsonb)
        JOIN locked l ON l.id = d.id
-       WHERE c.id = d.id AND c.is_public AND c.deleted_at IS NULL`,
+       WHERE c.id = d.id AND c.is_public AND c.deleted_at IS NULL
+         AND (c.counters_grown_on IS NULL OR c.counters_grown_on < $3::date)`,
       [
         JSON.stringify(increments.map(({ id, chat, like }) => ({ id, chat, likes: like }))),
         increments.map(({ id }) => id),
+        day,
       ],
     )) as [unknown, number];
     return affected;

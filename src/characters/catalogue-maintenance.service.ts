@@ -41,15 +41,18 @@ export class CatalogueMaintenanceService {
 
   /**
    * Adds a day's growth to the base counters of every live public character, scaled by each
-   * language's preferences, one batch per statement. Returns how many characters grew.
+   * language's preferences, one batch per statement. Once per UTC day: a re-run (or a retry
+   * after a crash halfway) only grows the characters not grown yet. Returns how many grew.
    */
-  async growCounters(random: () => number = Math.random): Promise<number> {
+  async growCounters(random: () => number = Math.random, now = new Date()): Promise<number> {
+    const day = now.toISOString().slice(0, 10);
     let grown = 0;
     let after: string | null = null;
     for (;;) {
-      const batch = await this.repository.publicAudienceBatch(after, COUNTER_BATCH);
+      const batch = await this.repository.publicAudienceBatch(day, after, COUNTER_BATCH);
       if (batch.length === 0) return grown;
       grown += await this.repository.addBaseCounts(
+        day,
         batch.map((row) => {
           const growth = dailyGrowth(row, random);
           return { id: row.id, chat: growth.chat, like: growth.like };

@@ -83,6 +83,12 @@ describe('catalogue tasks', () => {
       for (const id of [privateId, deletedId]) {
         expect(await read(id)).toMatchObject({ chat: { en: 100, ru: 5 }, like: { en: 20 } });
       }
+
+      // A re-run (or a retry after a failure halfway) the same day grows nothing again.
+      const grownOnce = await read(publicIds[0]);
+      const again = await runTask(t, admin, 'counter_growth');
+      expect(again.result).toMatchObject({ characters: 0 });
+      expect((await read(publicIds[0])).chat).toEqual(grownOnce.chat);
     });
   });
 
