@@ -170,7 +170,12 @@ export class ReplyContextService {
    * one request field away from being bypassed.
    */
   async route(model: string | undefined, registered: boolean): Promise<ReplyRoute> {
-    const mode = await this.settings.get('cost_mode');
+    const [costMode, paidMode] = await Promise.all([
+      this.settings.get('cost_mode'),
+      this.settings.get('paid_mode'),
+    ]);
+    // paid_mode is the legacy switch for what cost mode quality does (spec: get_cost_mode).
+    const mode = paidMode ? 'quality' : costMode;
     const paidAllowed = mode === 'quality' || (mode === 'balanced' && registered);
     if (!model || model === 'auto') {
       const order = this.config.llm.providerOrder;

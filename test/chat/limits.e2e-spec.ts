@@ -200,6 +200,15 @@ describe('chat limits', () => {
     expect(await answeredBy(session, guestChat)).toBe('groq');
     expect(await answeredBy(user.auth, userChat, 'openai:gpt-4.1')).toBe(403);
 
+    // The legacy paid_mode switch means quality, whatever the cost mode says.
+    await settings.set('paid_mode', true);
+    try {
+      expect(await answeredBy(session, guestChat)).toBe('openai');
+    } finally {
+      await settings.set('paid_mode', false);
+    }
+    expect(await answeredBy(user.auth, userChat)).toBe('groq');
+
     // The model saved with the reply says who wrote it.
     const [saved] = await t.dataSource.query(
       `SELECT model_used FROM message WHERE chat_id = $1 AND role = 'assistant'

@@ -37,7 +37,7 @@ export const SETTINGS = {
   paid_mode: {
     type: 'boolean',
     default: false,
-    description: 'Legacy switch: paid providers for all',
+    description: 'Legacy switch: when on, paid providers for all (cost_mode quality)',
   },
   cost_mode: {
     type: 'enum',
