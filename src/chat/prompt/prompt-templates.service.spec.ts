@@ -130,6 +130,26 @@ describe('PromptTemplatesService', () => {
       expect(PROMPT_CACHE_TTL_MS).toBe(60_000);
     });
 
+    it('does not cache what a read that overlapped a change found', async () => {
+      const read = table.store.getByPrefix.bind(table.store);
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      let first = true;
+      table.store.getByPrefix = async (prefix: string) => {
+        const rows = await read(prefix);
+        if (first) {
+          first = false;
+          await held;
+        }
+        return rows;
+      };
+      const slow = templates.get('anti_ai', 'en');
+      await templates.setOverride('anti_ai', 'en', 'New rule, {{char}}.');
+      release();
+      await slow;
+      expect(await templates.get('anti_ai', 'en')).toBe('New rule, {{char}}.');
+    });
+
     it('serves the old text after a direct database write until the cache expires', async () => {
       expect(await templates.get('identity', 'it')).toBe(PROMPT_DEFAULTS.identity.it);
 

@@ -23,6 +23,8 @@ export interface PromptTemplateEntry {
 @Injectable()
 export class PromptTemplatesService {
   private cache?: { overrides: Map<string, string>; expiresAt: number };
+  /** Bumped by every change, so a read that overlapped one does not cache what it read. */
+  private version = 0;
 
   constructor(private readonly store: KeyValueRepository) {}
 
@@ -51,12 +53,21 @@ export class PromptTemplatesService {
   async setOverride(key: string, lang: string, text: string): Promise<void> {
     this.check(key, lang);
     await this.store.set(`${PREFIX}${key}.${lang}`, text);
-    this.cache = undefined;
+    this.invalidate();
   }
 
   async clearOverride(key: string, lang: string): Promise<void> {
     this.check(key, lang);
     await this.store.delete(`${PREFIX}${key}.${lang}`);
+    this.invalidate();
+  }
+
+  /**
+   * Drops the cache, and keeps a read that began before the change from caching what it
+   * read: the change would otherwise be undone here for the cache's lifetime.
+   */
+  private invalidate(): void {
+    this.version++;
     this.cache = undefined;
   }
 
@@ -68,9 +79,12 @@ export class PromptTemplatesService {
 
   private async overrides(): Promise<Map<string, string>> {
     if (this.cache && this.cache.expiresAt > Date.now()) return this.cache.overrides;
+    const version = this.version;
     const rows = await this.store.getByPrefix(PREFIX);
     const overrides = new Map([...rows].map(([key, value]) => [key.slice(PREFIX.length), value]));
-    this.cache = { overrides, expiresAt: Date.now() + PROMPT_CACHE_TTL_MS };
+    if (version === this.version) {
+      this.cache = { overrides, expiresAt: Date.now() + PROMPT_CACHE_TTL_MS };
+    }
     return overrides;
   }
 }
