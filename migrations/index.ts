@@ -17,6 +17,7 @@ import { CharacterMaintenance1763804500000 } from './1763804500000-CharacterMain
 import { GroupRoundWriter1763805000000 } from './1763805000000-GroupRoundWriter.js';
 import { OneResetTokenPerUser1763805500000 } from './1763805500000-OneResetTokenPerUser.js';
 import { CountersGrownOn1763806000000 } from './1763806000000-CountersGrownOn.js';
+import { ReportRecent1763806500000 } from './1763806500000-ReportRecent.js';
 
 export const migrations: Function[] = [
   Foundation1763800000000,
@@ -35,4 +36,5 @@ export const migrations: Function[] = [
   GroupRoundWriter1763805000000,
   OneResetTokenPerUser1763805500000,
   CountersGrownOn1763806000000,
+  ReportRecent1763806500000,
 ];

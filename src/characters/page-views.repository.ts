@@ -9,6 +9,9 @@ export interface PageView {
   viewedAt: Date;
 }
 
+/** Page views deleted per statement by the daily cleanup. */
+const DELETE_BATCH = 10_000;
+
 @Injectable()
 export class PageViewsRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
@@ -28,11 +31,20 @@ export class PageViewsRepository {
     );
   }
 
+  /**
+   * In batches: a day's views, or a backlog of months on a first run, in one statement would
+   * be one long transaction and a burst of WAL.
+   */
   async deleteBefore(cutoff: Date): Promise<number> {
-    const [, affected] = (await this.dataSource.query(
-      `DELETE FROM page_view WHERE viewed_at < $1`,
-      [cutoff],
-    )) as [unknown, number];
-    return affected;
+    let deleted = 0;
+    for (;;) {
+      const [, affected] = (await this.dataSource.query(
+        `DELETE FROM page_view WHERE ctid IN (
+           SELECT ctid FROM page_view WHERE viewed_at < $1 LIMIT ${DELETE_BATCH})`,
+        [cutoff],
+      )) as [unknown, number];
+      deleted += affected;
+      if (affected < DELETE_BATCH) return deleted;
+    }
   }
 }

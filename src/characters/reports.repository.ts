@@ -19,7 +19,10 @@ export class ReportsRepository {
     @InjectDataSource() private readonly dataSource: DataSource,
   ) {}
 
-  /** Newest first (ix_report_status_recent), plus one row so the caller knows whether more follow. */
+  /**
+   * Newest first (ix_report_status_recent, or ix_report_recent without a status), plus one row
+   * so the caller knows whether more follow.
+   */
   page(filter: ReportFilter): Promise<ReportEntity[]> {
     return this.reports.find({
       where: filter.status ? { status: filter.status } : {},

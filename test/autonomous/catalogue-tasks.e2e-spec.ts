@@ -349,10 +349,16 @@ describe('catalogue tasks', () => {
          VALUES ($1, now() - interval '91 days'), ($1, now() - interval '89 days')`,
         [id],
       );
+      // A backlog larger than one delete batch (10,000) goes too.
+      await t.dataSource.query(
+        `INSERT INTO page_view (character_id, viewed_at)
+         SELECT $1, now() - interval '120 days' FROM generate_series(1, 10000)`,
+        [id],
+      );
 
       const run = await runTask(t, admin, 'cleanup');
 
-      expect(run.result).toMatchObject({ page_views_deleted: 1 });
+      expect(run.result).toMatchObject({ page_views_deleted: 10_001 });
       const [{ count }] = await t.dataSource.query(`SELECT count(*)::int AS count FROM page_view`);
       expect(count).toBe(2);
     });
