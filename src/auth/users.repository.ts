@@ -129,18 +129,20 @@ export class UsersRepository {
     await this.rows.update({ id }, { role, tier });
   }
 
-  /** A disabled account keeps the instant it was first disabled. */
+  /** Sets the fields given; a disabled account keeps the instant it was first disabled. */
   async setAccess(
     id: string,
-    access: { role: Role; tier: Tier; disabled: boolean },
+    access: { role?: Role; tier?: Tier; disabled?: boolean },
   ): Promise<void> {
     await this.rows
       .createQueryBuilder()
       .update()
       .set({
-        role: access.role,
-        tier: access.tier,
-        disabledAt: () => (access.disabled ? 'COALESCE(disabled_at, now())' : 'NULL'),
+        ...(access.role !== undefined ? { role: access.role } : {}),
+        ...(access.tier !== undefined ? { tier: access.tier } : {}),
+        ...(access.disabled !== undefined
+          ? { disabledAt: () => (access.disabled ? 'COALESCE(disabled_at, now())' : 'NULL') }
+          : {}),
       })
       .where('id = :id', { id })
       .execute();

@@ -57,8 +57,13 @@ export class UsersService {
         `tier ${tier} does not go with role ${role}: the admin tier belongs to the admin role only`,
       );
     }
-    const disabled = change.disabled ?? user.disabledAt !== null;
-    await this.users.setAccess(user.id, { role, tier, disabled });
+    // Only what was asked is written: `user` may be stale, and writing back its other fields
+    // would undo another admin's change made meanwhile (re-enabling a disabled account).
+    const changesRank = change.role !== undefined || change.tier !== undefined;
+    await this.users.setAccess(user.id, {
+      ...(changesRank ? { role, tier } : {}),
+      ...(change.disabled !== undefined ? { disabled: change.disabled } : {}),
+    });
     const updated = await this.users.findById(user.id);
     if (!updated) throw new NotFoundException('User not found');
     return updated;

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
+import { UsersService } from '../../src/auth/users.service.js';
 import { MailService } from '../../src/common/mail/mail.service.js';
 import {
   BROWSER_HEADERS,
@@ -252,6 +253,16 @@ describe('admin user management', () => {
       await signIn(victim.email, victim.password).expect(200);
       // Tokens issued before are honoured again (they still expire as usual).
       await me(victim.token).expect(200);
+    });
+
+    it("does not undo another admin's change made meanwhile", async () => {
+      const target = await createUser(t);
+      const users = t.app.get(UsersService);
+      // Read before another admin disabled the account, written after.
+      const stale = (await users.findById(target.id))!;
+      await update(target.id, { disabled: true }).expect(200);
+      const updated = await users.changeAccess(stale, { tier: 'premium' });
+      expect(updated).toMatchObject({ tier: 'premium', disabledAt: expect.any(Date) });
     });
 
     it('does not let admins disable or demote themselves', async () => {
