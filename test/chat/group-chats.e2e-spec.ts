@@ -263,6 +263,11 @@ describe('group chats', () => {
       [[], 400, /character_ids must list at least one character/],
       [[mira.id, bram.id, cleo.id, randomUUID()], 400, /character_ids must list at most 3/],
       [[mira.id, mira.id], 400, /character_ids must not list the same character twice/],
+      [
+        [mira.id, mira.id.toUpperCase()],
+        400,
+        /character_ids must not list the same character twice/,
+      ],
       [[mira.id, 'not-a-uuid'], 400, /each value in character_ids must be a UUID/],
       ['abc', 400, /character_ids must be an array/],
       [undefined, 400, /character_ids/],

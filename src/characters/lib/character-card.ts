@@ -342,7 +342,11 @@ export function cardToCharacterData(
 ): CharacterCardFields {
   const { [options.platformKey]: ours, ...otherExtensions } = card.extensions;
   return {
-    name: card.name.trim(),
+    // One line, as the API's own name field requires: cards from elsewhere may hold breaks.
+    name: card.name
+      .replace(/[\p{Cc}\p{Zl}\p{Zp}]+/gu, ' ')
+      .replace(/\s+/g, ' ')
+      .trim(),
     description: card.description,
     personality: card.personality,
     scenario: card.scenario,

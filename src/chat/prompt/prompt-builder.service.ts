@@ -1,3 +1,4 @@
+import { speakerLabel } from '../storytelling/group-chat.js';
 import { Injectable } from '@nestjs/common';
 import type { Language } from '../../common/languages.js';
 import {
@@ -135,7 +136,7 @@ export class PromptBuilderService {
       ),
       await section('summary', input.summary ?? undefined),
       input.otherCharacters?.length
-        ? fill(await this.buildGroupContext(macros.char, input.otherCharacters, lang))
+        ? await this.buildGroupContext(macros, input.otherCharacters, lang)
         : null,
       await template(lengthKey(character.responseLength)),
       ...narrationRules,
@@ -150,14 +151,15 @@ export class PromptBuilderService {
 
   /** A group chat member's view of the scene (spec: group_chat/router.py, "group context"). */
   async buildGroupContext(
-    characterName: string,
+    macros: { char: string; user: string },
     otherNames: readonly string[],
     lang: Language,
   ): Promise<string> {
-    const others = otherNames.join(', ');
-    return (await this.templates.get('group_context', lang)).replace(
-      /\{\{(char|others)\}\}/gi,
-      (_match, name: string) => (name.toLowerCase() === 'char' ? characterName : others),
+    const others = otherNames.map(speakerLabel).join(', ');
+    // One pass with the others' names too, so a name holding a macro is not expanded again.
+    const template = (await this.templates.get('group_context', lang)).trim();
+    return template.replace(/\{\{others\}\}|\{\{(?:char|user)\}\}|<(?:bot|user)>/gi, (macro) =>
+      /others/i.test(macro) ? others : fillMacros(macro, macros),
     );
   }
 

@@ -4,11 +4,19 @@ import type { ChatMessage } from '../../llm/llm.types.js';
 export const GROUP_MAX_MEMBERS = 3;
 
 /**
+ * A character's name as other characters' prompts show it: on one line and without brackets,
+ * so a name cannot forge a turn or a `[Name]:` prefix of its own.
+ */
+export const speakerLabel = (name: string): string =>
+  name
+    .replace(/[[\]\p{Cc}\p{Zl}\p{Zp}]/gu, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+
+/**
  * Another character's line as the speaking character reads it: a user-role message prefixed
  * `[Name]:`, so the model answers it instead of continuing the other character's text.
- * Brackets are dropped from the name to keep the prefix unambiguous.
  */
 export function formatOtherCharacterMessage(name: string, content: string): ChatMessage {
-  const label = name.replace(/[[\]]/g, '').trim();
-  return { role: 'user', content: `[${label}]: ${content}` };
+  return { role: 'user', content: `[${speakerLabel(name)}]: ${content}` };
 }

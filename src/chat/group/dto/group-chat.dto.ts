@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
 import {
   ArrayMaxSize,
   ArrayMinSize,
@@ -27,6 +28,12 @@ export class CreateGroupChatDto {
     uniqueItems: true,
     description: 'The characters, by id, in the order they answer each message',
   })
+  // Lower-cased first: the same id in two cases is the same character.
+  @Transform(({ value }: { value: unknown }) =>
+    Array.isArray(value)
+      ? value.map((id: unknown) => (typeof id === 'string' ? id.toLowerCase() : id))
+      : value,
+  )
   @IsUUID('all', { each: true, message: 'each value in character_ids must be a UUID' })
   @ArrayUnique({ message: 'character_ids must not list the same character twice' })
   @ArrayMaxSize(GROUP_MAX_MEMBERS, {
