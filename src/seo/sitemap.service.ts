@@ -33,6 +33,13 @@ async function* single(text: string): AsyncGenerator<string> {
 @Injectable()
 export class SitemapService {
   private readonly site: Site;
+  /**
+   * The catalogue's checksum while it is being computed: it scans every gated character, so
+   * requests arriving meanwhile (crawlers fetch the index and its files together) share it
+   * instead of each holding a database connection for a scan of their own.
+   */
+  private checksumRunning?: ReturnType<PublicCatalogueService['sitemapChecksum']>;
+  private countsRunning?: ReturnType<PublicCatalogueService['counts']>;
 
   constructor(
     private readonly catalogue: PublicCatalogueService,
@@ -43,7 +50,7 @@ export class SitemapService {
 
   async sitemap(): Promise<SitemapBody> {
     const [{ count, checksum }, sitePages] = await Promise.all([
-      this.catalogue.sitemapChecksum(),
+      this.checksum(),
       this.sitePageUrls(),
     ]);
     if (sitePages.length + count <= MAX_SITEMAP_URLS) {
@@ -60,7 +67,7 @@ export class SitemapService {
 
   /** File n of the index (1-based); a number past the last file is a 404. */
   async sitemapFile(n: number): Promise<SitemapBody> {
-    const { count, checksum } = await this.catalogue.sitemapChecksum();
+    const { count, checksum } = await this.checksum();
     if (n === 1) {
       return {
         etag: this.etag('file-1', checksum),
@@ -90,7 +97,8 @@ export class SitemapService {
    * thin, and in fiction mode the campaigns page (when not thin either).
    */
   private async sitePageUrls(): Promise<string[]> {
-    const counts = await this.catalogue.counts();
+    this.countsRunning ??= this.catalogue.counts().finally(() => (this.countsRunning = undefined));
+    const counts = await this.countsRunning;
     const origin = this.site.origin;
     const paths: string[] = [PATHS.home, PATHS.faq, PATHS.about, PATHS.terms, PATHS.privacy];
     if (this.site.mode === 'fiction' && counts.campaigns >= MIN_LISTING_SIZE) {
@@ -100,6 +108,13 @@ export class SitemapService {
       if (isStructuredTagId(id) && count >= MIN_LISTING_SIZE) paths.push(PATHS.tag(id));
     }
     return paths.map((path) => sitemapUrl(`${origin}${path}`).value);
+  }
+
+  private checksum(): ReturnType<PublicCatalogueService['sitemapChecksum']> {
+    this.checksumRunning ??= this.catalogue
+      .sitemapChecksum()
+      .finally(() => (this.checksumRunning = undefined));
+    return this.checksumRunning;
   }
 
   /** Everything a sitemap body is built from: the catalogue's checksum and the site settings. */

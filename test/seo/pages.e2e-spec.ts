@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { UsersService } from '../../src/auth/users.service.js';
 import { MIN_DESCRIPTION_LENGTH } from '../../src/characters/public-catalogue.repository.js';
+import { PublicCatalogueService } from '../../src/characters/public-catalogue.service.js';
 import { copyFor, fill } from '../../src/seo/copy/copy.js';
 import { orderSections, pageVariant } from '../../src/seo/lib/variants.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
@@ -473,6 +474,29 @@ describe('SEO pages (default mode)', () => {
   });
 
   describe('feeds', () => {
+    it('scans the catalogue once for sitemap requests that arrive together', async () => {
+      const catalogue = t.app.get(PublicCatalogueService);
+      const scan = catalogue.sitemapChecksum.bind(catalogue);
+      let scans = 0;
+      catalogue.sitemapChecksum = async () => {
+        scans++;
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        return scan();
+      };
+      try {
+        const answers = await Promise.all(
+          Array.from({ length: 5 }, () => get('sitemap.xml').expect(200)),
+        );
+        expect(new Set(answers.map((res) => res.headers.etag)).size).toBe(1);
+        expect(scans).toBe(1);
+        // Later requests scan again: nothing is served stale.
+        await get('sitemap.xml').expect(200);
+        expect(scans).toBe(2);
+      } finally {
+        catalogue.sitemapChecksum = scan;
+      }
+    });
+
     it('lists gated characters with lastmod and the non-thin tag pages in the sitemap', async () => {
       const res = await get('sitemap.xml').expect(200);
       expect(res.headers['content-type']).toBe('application/xml; charset=utf-8');
