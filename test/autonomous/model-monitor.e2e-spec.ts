@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { MailService } from '../../src/common/mail/mail.service.js';
+import { KeyValueRepository } from '../../src/common/settings/key-value.repository.js';
 import { startFakeLlm, type FakeLlm, type FakeReply } from '../support/fake-llm.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 import { createUser, type TestUser } from '../support/users.js';
@@ -124,5 +125,31 @@ describe('model monitor', () => {
     expect(fake.requests.filter(isHealthCheck)).toHaveLength(0);
     expect(monitorMails()).toHaveLength(before + 1);
     expect(t.errorLogs()).toEqual([]);
+  });
+
+  it('keeps a change for the next run when a run fails at a later provider', async () => {
+    fake.setModels([{ id: 'fake-model' }, { id: 'fake-model-large' }]);
+    await runTask(t, admin, 'model_monitor');
+    fake.setModels([{ id: 'fake-model' }, { id: 'fake-model-xl' }]);
+    const store = t.app.get(KeyValueRepository);
+    const get = store.get.bind(store);
+    store.get = async (key: string) => {
+      if (key === 'models.groq') throw new Error('database hiccup');
+      return get(key);
+    };
+    const before = monitorMails().length;
+    try {
+      expect((await runTask(t, admin, 'model_monitor')).status).toBe('failed');
+    } finally {
+      store.get = get;
+    }
+    expect(monitorMails()).toHaveLength(before);
+
+    const retried = await runTask(t, admin, 'model_monitor');
+    expect(retried.result).toMatchObject({ notified: true });
+    expect(monitorMails()).toHaveLength(before + 1);
+    expect(monitorMails().at(-1)!.text).toContain(
+      'openai:\n  added: fake-model-xl\n  removed: fake-model-large',
+    );
   });
 });

@@ -80,6 +80,7 @@ export class ModelMonitorTask implements AutonomousTask {
   async run(): Promise<TaskResult> {
     const providers = (await this.llm.providerStatus()).filter((status) => status.configured);
     const report: string[] = [];
+    const snapshots: Array<[string, ProviderSnapshot]> = [];
     let added = 0;
     let removed = 0;
     let problems = 0;
@@ -134,7 +135,7 @@ export class ModelMonitorTask implements AutonomousTask {
         }
       }
 
-      await this.store.set(key, JSON.stringify(snapshot));
+      snapshots.push([key, snapshot]);
       if (lines.length > 0) report.push(`${status.provider}:`, ...lines);
     }
 
@@ -150,6 +151,9 @@ export class ModelMonitorTask implements AutonomousTask {
         ].join('\n'),
       );
     }
+    // The new baselines only once the whole run got this far: saved per provider inside the
+    // loop, a failure at a later provider lost the earlier ones' changes before they were told.
+    for (const [key, snapshot] of snapshots) await this.store.set(key, JSON.stringify(snapshot));
     return {
       providers: providers.length,
       added,
