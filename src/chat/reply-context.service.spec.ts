@@ -9,7 +9,9 @@ import { estimateTokens } from './storytelling/lorebook.js';
 const message = (chars: number, label = '') => ({ content: label.padEnd(chars, '.') });
 
 function service(costMode: string): ReplyContextService {
-  const settings = { get: async () => costMode } as unknown as SettingsService;
+  const settings = {
+    get: async (key: string) => (key === 'cost_mode' ? costMode : false),
+  } as unknown as SettingsService;
   const config = {
     llm: { providerOrder: ['groq', 'openai', 'cerebras', 'anthropic'] },
   } as unknown as AppConfig;
