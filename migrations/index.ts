@@ -16,7 +16,7 @@ import { EmailVerified1763804000000 } from './1763804000000-EmailVerified.js';
 import { CharacterMaintenance1763804500000 } from './1763804500000-CharacterMaintenance.js';
 import { GroupRoundWriter1763805000000 } from './1763805000000-GroupRoundWriter.js';
 import { OneResetTokenPerUser1763805500000 } from './1763805500000-OneResetTokenPerUser.js';
-import { CountersGrownOn1763806000000 } from './1763806000000-CountersGrownOn.js';
+import { CatalogueTaskDays1763806000000 } from './1763806000000-CatalogueTaskDays.js';
 import { ReportRecent1763806500000 } from './1763806500000-ReportRecent.js';
 
 export const migrations: Function[] = [
@@ -35,6 +35,6 @@ export const migrations: Function[] = [
   CharacterMaintenance1763804500000,
   GroupRoundWriter1763805000000,
   OneResetTokenPerUser1763805500000,
-  CountersGrownOn1763806000000,
+  CatalogueTaskDays1763806000000,
   ReportRecent1763806500000,
 ];

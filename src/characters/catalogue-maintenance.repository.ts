@@ -142,15 +142,28 @@ export class CatalogueMaintenanceRepository {
     return affected;
   }
 
-  /** Live public characters without highlights, most chatted first. */
+  /**
+   * Live public characters without highlights, most chatted first; those tried in vain come
+   * after the others, longest ago first, so a few that always fail cannot hold the queue.
+   */
   async withoutHighlights(limit: number): Promise<CharacterSummary[]> {
     const rows = (await this.dataSource.query(
       `SELECT id, name, description, tags, original_language FROM character
        WHERE ${LIVE_PUBLIC} AND highlights = '[]'::jsonb
-       ORDER BY real_chat_count DESC, created_at DESC, id LIMIT $1`,
+       ORDER BY highlights_tried_on NULLS FIRST, real_chat_count DESC, created_at DESC, id
+       LIMIT $1`,
       [limit],
     )) as Array<Record<string, unknown>>;
     return rows.map((row) => summary(row));
+  }
+
+  /** Records that no valid highlights came for these characters on `day` (UTC). */
+  async markHighlightsTried(ids: string[], day: string): Promise<void> {
+    if (ids.length === 0) return;
+    await this.dataSource.query(
+      `UPDATE character SET highlights_tried_on = $2::date WHERE id = ANY($1::uuid[])`,
+      [ids, day],
+    );
   }
 
   /** Sets highlights unless some were written meanwhile (another writer wins). */

@@ -81,6 +81,11 @@ export class CatalogueMaintenanceService {
     return this.repository.withoutHighlights(limit);
   }
 
+  /** These characters got no valid highlights today: they wait behind the others. */
+  markHighlightsTried(characterIds: string[], now = new Date()): Promise<void> {
+    return this.repository.markHighlightsTried(characterIds, now.toISOString().slice(0, 10));
+  }
+
   /** False when the character got highlights meanwhile (they are kept). */
   setHighlights(characterId: string, highlights: Highlight[]): Promise<boolean> {
     return this.repository.setHighlightsIfEmpty(characterId, highlights);

@@ -193,6 +193,17 @@ describe('catalogue tasks', () => {
       );
       expect(retry).toHaveLength(1);
       expect(lastMessage(retry[0])).toMatch(/reads like a user review/);
+
+      // Hero 3 failed: the next run takes the ones never tried first, Hero 3 last.
+      fake.reset();
+      fake.onRequest((request) =>
+        isHighlights(request) ? json(validHighlights('Hero')) : undefined,
+      );
+      const next = await runTask(t, admin, 'highlights');
+      expect(next.result).toEqual({ characters: 3, written: 3, skipped: [] });
+      const asked = fake.requests.filter(isHighlights).map(lastMessage);
+      expect(asked.at(-1)).toContain('Hero 3');
+      expect(asked[0]).toContain('Hero 10');
     });
   });
 

@@ -120,6 +120,7 @@ export class HighlightsTask implements AutonomousTask {
         written++;
       }
     }
+    await this.catalogue.markHighlightsTried(skipped);
     return { characters: characters.length, written, skipped };
   }
 }
