@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Language } from '../common/languages.js';
-import type { CharacterEntity } from './entities/character.entity.js';
+import type { CharacterEntity, TranslatedField } from './entities/character.entity.js';
 import { PublicCatalogueRepository, type SitemapCursor } from './public-catalogue.repository.js';
 
 /**
@@ -49,6 +49,7 @@ export interface CatalogueCounts {
 /** Rows per keyset page of the sitemap: bounded memory whatever the catalogue's size. */
 const SITEMAP_PAGE_SIZE = 1000;
 
+/** The translated fields a public page shows: speech patterns and examples are prompt material. */
 const TEXT_FIELDS = [
   'name',
   'description',
@@ -56,7 +57,7 @@ const TEXT_FIELDS = [
   'scenario',
   'greeting',
   'appearance',
-] as const;
+] as const satisfies readonly TranslatedField[];
 
 function toPublicCharacter(character: CharacterEntity, lang?: Language): PublicCharacter {
   const translation =
