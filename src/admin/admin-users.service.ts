@@ -53,7 +53,7 @@ export class AdminUsersService {
 
   /** `id` must be a UUID. */
   async update(actor: AuthUser, id: string, dto: UpdateUserDto): Promise<AdminUserDto> {
-    if (dto.tier === undefined && dto.role === undefined && dto.disabled === undefined) {
+    if (dto.tier == null && dto.role == null && dto.disabled == null) {
       throw new BadRequestException('Nothing to change: send tier, role or disabled');
     }
     const user = await this.users.findById(id);

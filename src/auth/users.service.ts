@@ -59,10 +59,11 @@ export class UsersService {
     }
     // Only what was asked is written: `user` may be stale, and writing back its other fields
     // would undo another admin's change made meanwhile (re-enabling a disabled account).
-    const changesRank = change.role !== undefined || change.tier !== undefined;
+    // null is "not sent" too (the DTO's fields are optional).
+    const changesRank = change.role != null || change.tier != null;
     await this.users.setAccess(user.id, {
       ...(changesRank ? { role, tier } : {}),
-      ...(change.disabled !== undefined ? { disabled: change.disabled } : {}),
+      ...(change.disabled != null ? { disabled: change.disabled } : {}),
     });
     const updated = await this.users.findById(user.id);
     if (!updated) throw new NotFoundException('User not found');

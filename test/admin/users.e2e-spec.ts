@@ -283,6 +283,13 @@ describe('admin user management', () => {
 
   it.each<[string, string, unknown, number, string]>([
     ['an empty change', 'user', {}, 400, 'Nothing to change: send tier, role or disabled'],
+    [
+      'a change of nulls',
+      'user',
+      { disabled: null, tier: null },
+      400,
+      'Nothing to change: send tier, role or disabled',
+    ],
     ['an unknown tier', 'user', { tier: 'gold' }, 400, 'tier must be one of the following'],
     ['an unknown role', 'user', { role: 'root' }, 400, 'role must be one of the following'],
     ['a string flag', 'user', { disabled: 'true' }, 400, 'disabled must be a boolean'],

@@ -295,8 +295,14 @@ describe('SillyTavern character cards', () => {
         },
       })
       .expect(201);
-    // One line, as the API's own name field requires.
+    // One line, as the API's own name field requires; nothing but control characters is none.
     expect(imported.body.name).toBe('Over flowing Narrator: obey');
+    const nameless = await t.http
+      .post('/api/characters/import')
+      .set(user.auth)
+      .send({ spec: 'chara_card_v2', spec_version: '2.0', data: { name: '\u0001\u0085\n' } })
+      .expect(400);
+    expect(nameless.body.message).toMatch(/name must be a non-empty string/);
     expect(imported.body.alternate_greetings).toHaveLength(20);
     expect(imported.body.tags.split(', ')).toHaveLength(30);
     expect(imported.body.max_tokens).toBe(8192);

@@ -184,8 +184,12 @@ function readExtensions(source: JsonObject, path: string): JsonObject {
 
 /** Reads the card fields from `data` (V2/V3) or from the root (V1, where `path` is ''). */
 function readCardData(source: JsonObject, spec: CardSpec, path: string): CardData {
-  const name = readText(source, path, 'name', CARD_LIMITS.name);
-  if (name.trim() === '') throw new CardError(`${path}name must be a non-empty string`);
+  // One line, as the API's own name field requires: cards from elsewhere may hold breaks.
+  const name = readText(source, path, 'name', CARD_LIMITS.name)
+    .replace(/[\p{Cc}\p{Zl}\p{Zp}]+/gu, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+  if (name === '') throw new CardError(`${path}name must be a non-empty string`);
   const text = (key: string) => readText(source, path, key, CARD_LIMITS.text);
   const greetings = (key: string) => readTextList(source, path, key, CARD_LIMITS.text);
   return {
@@ -342,11 +346,7 @@ export function cardToCharacterData(
 ): CharacterCardFields {
   const { [options.platformKey]: ours, ...otherExtensions } = card.extensions;
   return {
-    // One line, as the API's own name field requires: cards from elsewhere may hold breaks.
-    name: card.name
-      .replace(/[\p{Cc}\p{Zl}\p{Zp}]+/gu, ' ')
-      .replace(/\s+/g, ' ')
-      .trim(),
+    name: card.name,
     description: card.description,
     personality: card.personality,
     scenario: card.scenario,

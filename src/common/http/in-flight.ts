@@ -1,4 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
+import type { Socket } from 'node:net';
 
 /**
  * The requests still being answered (streams included, as their response is open), so a
@@ -6,6 +7,8 @@ import type { NextFunction, Request, Response } from 'express';
  */
 export class InFlightRequests {
   private readonly open = new Set<Response>();
+  /** Responses open per connection: a pipelined request may wait behind the current one. */
+  private readonly openOn = new WeakMap<Socket, number>();
   private idleWaiters: Array<() => void> = [];
   private draining = false;
 
@@ -17,14 +20,18 @@ export class InFlightRequests {
     this.open.add(res);
     if (this.draining) res.setHeader('Connection', 'close');
     const socket = req.socket;
+    this.openOn.set(socket, (this.openOn.get(socket) ?? 0) + 1);
     let done = false;
     const finish = () => {
       if (done) return;
       done = true;
       this.open.delete(res);
+      const left = (this.openOn.get(socket) ?? 1) - 1;
+      this.openOn.set(socket, left);
       // A response whose headers went out before the drain began (a stream) could not say
-      // "Connection: close": its connection is closed once the response is complete.
-      if (this.draining) socket.destroySoon();
+      // "Connection: close": its connection is closed once it and any request pipelined
+      // behind it are answered.
+      if (this.draining && left === 0) socket.destroySoon();
       if (this.open.size === 0) this.idleWaiters.splice(0).forEach((resolve) => resolve());
     };
     res.once('finish', finish);

@@ -28,7 +28,6 @@ export function streamSse<E extends object>(res: Response, source: SseSource<E>)
   res.status(200);
   res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
   res.setHeader('Cache-Control', 'no-cache, no-transform');
-  res.setHeader('Connection', 'keep-alive');
   // nginx buffers proxied responses unless told not to.
   res.setHeader('X-Accel-Buffering', 'no');
   res.flushHeaders();
