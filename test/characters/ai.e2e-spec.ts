@@ -315,6 +315,12 @@ describe('characters through the LLM layer', () => {
         .set(user.auth)
         .expect(200);
       expect(stale.body.speech_pattern).toBe('Never says "aye".');
+      // Nothing left queued for the next test.
+      await t.app.get(JobQueue).runDue();
+      expect(await translateJobs(created.body.id)).toEqual([
+        { status: 'done' },
+        { status: 'done' },
+      ]);
     });
 
     it('drops the translation of text edited meanwhile, and translates the new text', async () => {

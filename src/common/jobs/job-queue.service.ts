@@ -92,27 +92,29 @@ export class JobQueue implements OnApplicationBootstrap, OnApplicationShutdown {
     await this.running?.catch(() => undefined);
   }
 
-  /** Runs every due job (one batch at a time) and returns how many ran; tests call it directly. */
-  async runDue(batchSize = 10): Promise<number> {
+  /** Runs every due job and returns how many ran; tests call it directly. */
+  async runDue(): Promise<number> {
     if (this.running) return this.running;
-    this.running = this.runBatches(batchSize).finally(() => (this.running = undefined));
+    this.running = this.runAll().finally(() => (this.running = undefined));
     return this.running;
   }
 
-  private async runBatches(batchSize: number): Promise<number> {
+  /**
+   * One job at a time, each claimed just before it runs: background work must not crowd out
+   * requests on a 2-core box, and a job claimed ahead would sit with its lock running out
+   * (its renewal only starts when it runs) until another instance took it up as well.
+   */
+  private async runAll(): Promise<number> {
     let total = 0;
     for (;;) {
       if (this.stopped) return total;
-      const jobs = await this.claim(batchSize);
-      if (jobs.length === 0) return total;
-      // One at a time: background work must not crowd out requests on a 2-core box.
-      for (const job of jobs) {
-        await this.execute(job).catch((error: Error) => {
-          // The database out of reach: the job's lock expires and it runs again later.
-          this.logger.warn(`Job ${job.type}#${job.id} not recorded: ${error.message}`);
-        });
-      }
-      total += jobs.length;
+      const [job] = await this.claim(1);
+      if (!job) return total;
+      await this.execute(job).catch((error: Error) => {
+        // The database out of reach: the job's lock expires and it runs again later.
+        this.logger.warn(`Job ${job.type}#${job.id} not recorded: ${error.message}`);
+      });
+      total++;
     }
   }
 
