@@ -286,8 +286,29 @@ describe('isSafePattern', () => {
     '.*.*.*!',
     '[a-z]*[a-z]*[a-z]*$',
     'a?'.repeat(40) + 'a'.repeat(40),
-    '\\w{1,1000}x',
+    '\\w{1,2000}x',
+    // Alternatives multiply too: each group doubles the ways to try.
+    '(a|a)'.repeat(39) + 'b',
+    '(?:\\w|\\d)'.repeat(20) + '!',
   ])('rejects %s', (pattern) => expect(isSafePattern(pattern)).toBe(false));
+
+  it.each(['\\bmy\\s+name\\s+is\\b', '\\w+ \\w+', 'foo.*bar.*baz', '(red|blue|green) dragons?'])(
+    'still accepts the everyday key %s',
+    (pattern) => expect(isSafePattern(pattern)).toBe(true),
+  );
+
+  it("shares one budget between a book's regex keys: keys past it never match", () => {
+    // Each key may try 31 ways per position: 66 of them fit in the budget of 2048.
+    const book = {
+      entries: Array.from({ length: 100 }, (_, i) => ({
+        keys: [`/w${i}\\s*x/`],
+        content: `E${i}`,
+      })),
+    };
+    expect(selectLorebookEntries(book, ['w0 x']).before).toEqual(['E0']);
+    expect(selectLorebookEntries(book, ['w65 x']).before).toEqual(['E65']);
+    expect(selectLorebookEntries(book, ['w66 x']).before).toEqual([]);
+  });
 
   it.each([
     ['dragon\\w*', 'dragon\\w{0,30}'],

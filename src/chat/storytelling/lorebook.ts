@@ -12,9 +12,12 @@ export const LOREBOOK_DEFAULTS = {
   maxScanDepth: 100,
   /** Longer regex keys are refused rather than compiled (see isSafePattern). */
   maxPatternLength: 200,
-  /** The keys look at most this much of the latest text: it bounds their work per message. */
+  /**
+   * The keys look at most this much of the latest text: with the regex budget (REGEX_BUDGET)
+   * and the caps below it bounds their work per message.
+   */
   maxScanChars: 20_000,
-  /** Entries and keys past these are ignored, for the same reason. */
+  /** Entries and keys past these are ignored (plain keys cost a substring search each). */
   maxEntries: 1_000,
   maxKeysPerEntry: 50,
 } as const;
@@ -108,9 +111,10 @@ export function selectLorebookEntries(
     return text;
   };
 
+  const regexBudget = { tries: REGEX_BUDGET };
   const triggered = book.entries
     .slice(0, LOREBOOK_DEFAULTS.maxEntries)
-    .flatMap((raw, index) => parseEntry(raw, index) ?? [])
+    .flatMap((raw, index) => parseEntry(raw, index, regexBudget) ?? [])
     .filter(
       (entry) => entry.constant || isTriggered(entry, textAt(entry.scanDepth ?? defaultDepth)),
     );
@@ -146,7 +150,7 @@ function depthOf(value: unknown): number | null {
   return Math.min(Math.floor(depth), LOREBOOK_DEFAULTS.maxScanDepth);
 }
 
-function parseEntry(raw: unknown, index: number): Entry | null {
+function parseEntry(raw: unknown, index: number, budget: { tries: number }): Entry | null {
   if (!isObject(raw) || raw.enabled === false) return null;
   const content = stripDecorators(typeof raw.content === 'string' ? raw.content : '');
   if (content === '') return null;
@@ -157,6 +161,7 @@ function parseEntry(raw: unknown, index: number): Entry | null {
     caseSensitive,
     wholeWords: extensions.match_whole_words === true,
     useRegex: raw.use_regex === true,
+    budget,
   };
   const keys = keyList(raw.keys).map((key) => keyMatcher(key, matcherOptions));
   const constant = raw.constant === true;
@@ -217,12 +222,20 @@ interface MatcherOptions {
   caseSensitive: boolean;
   wholeWords: boolean;
   useRegex: boolean;
+  /** What is left of the book's regex budget (see REGEX_BUDGET), shared by all its keys. */
+  budget: { tries: number };
 }
 
 /** Unbounded quantifiers of users' regexes repeat at most this often (see safePattern). */
 const MAX_REPEATS = 30;
 /** The most ways a user's regex may try to match at one position of the text. */
-const MAX_TRIES = 64;
+const MAX_TRIES = 1024;
+/**
+ * The most ways all regex keys of one book together may try per position: with the 20,000
+ * characters scanned, a message's keys do at most ~4·10⁷ steps (~0.2 s) however hostile the
+ * card. Keys past it never match (or match literally, under use_regex).
+ */
+const REGEX_BUDGET = 2048;
 
 const never: Matcher = () => false;
 
@@ -242,26 +255,35 @@ const escapeRegex = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g
  */
 function keyMatcher(key: string, options: MatcherOptions): Matcher {
   const literal = /^\/(.+)\/([a-z]*)$/s.exec(key);
-  if (literal) return compile(literal[1], literal[2].replace(/[^imsu]/g, '')) ?? never;
+  if (literal) {
+    return userRegex(literal[1], literal[2].replace(/[^imsu]/g, ''), options.budget) ?? never;
+  }
   const plain = plainMatcher(key, options);
   if (!options.useRegex) return plain;
-  return compile(key, options.caseSensitive ? '' : 'i') ?? plain;
+  return userRegex(key, options.caseSensitive ? '' : 'i', options.budget) ?? plain;
+}
+
+/** A user's regex, bounded and paid for from the book's budget; null when it cannot be. */
+function userRegex(pattern: string, flags: string, budget: { tries: number }): Matcher | null {
+  const bounded = boundPattern(pattern);
+  if (!bounded || bounded.tries > budget.tries) return null;
+  const matcher = compile(bounded.source, flags);
+  if (matcher) budget.tries -= bounded.tries;
+  return matcher;
 }
 
 function plainMatcher(key: string, options: MatcherOptions): Matcher {
   if (options.wholeWords) {
     const flags = options.caseSensitive ? 'u' : 'iu';
     const bounded = `(?<![\\p{L}\\p{N}_])${escapeRegex(key)}(?![\\p{L}\\p{N}_])`;
-    return compile(bounded, flags, false) ?? never;
+    return compile(bounded, flags) ?? never;
   }
   if (options.caseSensitive) return (text) => text.includes(key);
   const lowered = key.toLowerCase();
   return (text) => lowerCase(text).includes(lowered);
 }
 
-function compile(pattern: string, flags: string, checkSafety = true): Matcher | null {
-  const source = checkSafety ? safePattern(pattern) : pattern;
-  if (source === null) return null;
+function compile(source: string, flags: string): Matcher | null {
   try {
     const regex = new RegExp(source, flags);
     return (text) => regex.test(text);
@@ -276,13 +298,16 @@ function compile(pattern: string, flags: string, checkSafety = true): Matcher | 
  * quantified group that itself holds a quantifier or an alternation, at any depth (`(a+)+`,
  * `(a|aa)*`, `((ab)*c)+`): they backtrack exponentially. Side-by-side quantifiers backtrack
  * polynomially (`\s*\s*\s*x`), so unbounded ones are bounded (`*` to `{0,30}`, `+` to
- * `{1,30}`, `{n,}` to `{n,n+30}`; a key runs of over 30 repeats are rare) and the product of
- * all quantifiers' ranges, the tries per text position, must stay under MAX_TRIES.
+ * `{1,30}`, `{n,}` to `{n,n+30}`; a key runs of over 30 repeats are rare), and the product
+ * of all quantifiers' ranges and all groups' alternatives (`(a|b)(a|b)…` doubles at each
+ * group), the tries per text position, must stay under MAX_TRIES.
  */
-export function safePattern(pattern: string): string | null {
+function boundPattern(pattern: string): { source: string; tries: number } | null {
   if (pattern.length > LOREBOOK_DEFAULTS.maxPatternLength) return null;
   if (/\\[1-9]|\\k</.test(pattern)) return null;
   const risky: boolean[] = [false];
+  /** Alternatives of each open group, the whole pattern first. */
+  const alternatives: number[] = [1];
   let out = '';
   let tries = 1;
   /** What the last token was: a quantifier may follow an atom or a group, not another one. */
@@ -308,6 +333,7 @@ export function safePattern(pattern: string): string | null {
       last = 'atom';
     } else if (ch === '(') {
       risky.push(false);
+      alternatives.push(1);
       // (?: (?= (?! (?<= (?<! (?<name>: the '?' opens the group, it quantifies nothing.
       const opener = pattern[i + 1] === '?' ? '(?' : '(';
       out += opener;
@@ -317,6 +343,8 @@ export function safePattern(pattern: string): string | null {
       const inner = risky.pop() ?? false;
       if (risky.length === 0) return null;
       if (inner) risky[risky.length - 1] = true;
+      tries *= alternatives.pop()!;
+      if (tries > MAX_TRIES) return null;
       out += ch;
       last = inner ? 'riskyGroup' : 'group';
     } else if ((ch === '*' || ch === '+' || ch === '?') && last !== 'quantifier') {
@@ -335,12 +363,20 @@ export function safePattern(pattern: string): string | null {
     } else {
       // '|' makes the enclosing group risky to quantify; a lazy '?' after a quantifier and
       // any other character pass through.
-      if (ch === '|') risky[risky.length - 1] = true;
+      if (ch === '|') {
+        risky[risky.length - 1] = true;
+        alternatives[alternatives.length - 1]++;
+      }
       out += ch;
       if (!(ch === '?' && last === 'quantifier')) last = ch === '|' ? 'open' : 'atom';
     }
   }
-  return out;
+  tries *= alternatives[0];
+  return tries <= MAX_TRIES ? { source: out, tries } : null;
 }
+
+/** The bounded form of a user's regex (see boundPattern), or null when it is refused. */
+export const safePattern = (pattern: string): string | null =>
+  boundPattern(pattern)?.source ?? null;
 
 export const isSafePattern = (pattern: string): boolean => safePattern(pattern) !== null;
