@@ -60,16 +60,23 @@ export class TranslationService implements OnModuleInit {
     const missing = LANGUAGES.filter(
       (lang) => lang !== character.originalLanguage && !character.translations[lang],
     );
+    // Example dialogues can be as long as the rest of the card together: asked for apart, so
+    // their length cannot cut the card's answer short, and the card is kept if they fail.
+    const { exampleDialogues, ...card } = source;
     const failed: Language[] = [];
     for (const lang of missing) {
-      const translation = await this.translateInto(source, character.originalLanguage, lang).catch(
-        (error: unknown) => {
+      const attempt = (part: CharacterTranslation) =>
+        this.translateInto(part, character.originalLanguage, lang).catch((error: unknown) => {
           this.logger.warn(
             `Translation of ${characterId} into ${lang} failed: ${(error as Error).message}`,
           );
           return null;
-        },
-      );
+        });
+      const translation = await attempt(card);
+      if (translation && exampleDialogues) {
+        const examples = await attempt({ exampleDialogues });
+        if (examples?.exampleDialogues) translation.exampleDialogues = examples.exampleDialogues;
+      }
       if (!translation) failed.push(lang);
       // Refused only when the text itself changed: that edit queued a job for the new text.
       else if (!(await this.characters.saveTranslation(character, lang, translation))) return;
@@ -102,6 +109,8 @@ export class TranslationService implements OnModuleInit {
       const value = parsed[field];
       if (typeof value === 'string' && value.length <= 20_000) translation[field] = value;
     }
-    return translation.name ? translation : null;
+    // Every field asked for need not come back, but the name must when it was asked for.
+    const complete = source.name === undefined || translation.name;
+    return complete && Object.keys(translation).length > 0 ? translation : null;
   }
 }

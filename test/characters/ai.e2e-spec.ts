@@ -284,11 +284,12 @@ describe('characters through the LLM layer', () => {
       echoTranslations();
       await t.app.get(JobQueue).runDue();
 
+      // Per language, the card and then its example dialogues, apart.
       const sent = fake.requests.map((request) =>
-        JSON.parse(String(request.body?.messages?.[1]?.content)),
+        Object.keys(JSON.parse(String(request.body?.messages?.[1]?.content))).sort(),
       );
-      expect(sent).toHaveLength(6);
-      expect(Object.keys(sent[0]).sort()).toEqual(['exampleDialogues', 'name', 'speechPattern']);
+      expect(sent).toHaveLength(12);
+      expect(sent.slice(0, 2)).toEqual([['name', 'speechPattern'], ['exampleDialogues']]);
       const german = await t.http
         .get(`/api/characters/${created.body.id}?lang=de`)
         .set(user.auth)
@@ -321,6 +322,31 @@ describe('characters through the LLM layer', () => {
         { status: 'done' },
         { status: 'done' },
       ]);
+    });
+
+    it('keeps the translated card when its example dialogues fail to translate', async () => {
+      const created = await t.http
+        .post('/api/characters')
+        .set(user.auth)
+        .send({ name: 'Ilse', example_dialogues: '{{user}}: Hi\n{{char}}: Hello.' })
+        .expect(201);
+      fake.onRequest((request) => {
+        const source = String(request.body?.messages?.[1]?.content ?? '');
+        const lang = /into (\w+)\./.exec(String(request.body?.messages?.[0]?.content))?.[1];
+        return source.includes('exampleDialogues')
+          ? { content: 'The dialogue is too long to translate, sorry.' }
+          : { content: JSON.stringify({ name: `Ilse [${lang}]` }) };
+      });
+      await t.app.get(JobQueue).runDue();
+      expect(await translateJobs(created.body.id)).toEqual([{ status: 'done' }]);
+      const german = await t.http
+        .get(`/api/characters/${created.body.id}?lang=de`)
+        .set(user.auth)
+        .expect(200);
+      expect(german.body).toMatchObject({
+        name: 'Ilse [German]',
+        example_dialogues: '{{user}}: Hi\n{{char}}: Hello.',
+      });
     });
 
     it('drops the translation of text edited meanwhile, and translates the new text', async () => {
