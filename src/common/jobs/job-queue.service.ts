@@ -108,7 +108,7 @@ export class JobQueue implements OnApplicationBootstrap, OnApplicationShutdown {
     let total = 0;
     for (;;) {
       if (this.stopped) return total;
-      const [job] = await this.claim(1);
+      const job = await this.claim();
       if (!job) return total;
       await this.execute(job).catch((error: Error) => {
         // The database out of reach: the job's lock expires and it runs again later.
@@ -118,9 +118,10 @@ export class JobQueue implements OnApplicationBootstrap, OnApplicationShutdown {
     }
   }
 
-  private async claim(limit: number): Promise<JobRow[]> {
+  /** The oldest due job, now running as this worker's attempt; undefined when none is due. */
+  private async claim(): Promise<JobRow | undefined> {
     const types = [...this.handlers.keys()];
-    if (types.length === 0) return [];
+    if (types.length === 0) return undefined;
     // A job whose worker died on its last attempt (it may be what killed it) ends here
     // instead of being taken up forever.
     await this.dataSource.query(
@@ -132,19 +133,19 @@ export class JobQueue implements OnApplicationBootstrap, OnApplicationShutdown {
     );
     const [rows] = (await this.dataSource.query(
       `UPDATE job SET status = 'running', attempts = attempts + 1, updated_at = now(),
-              locked_until = now() + make_interval(secs => $3::double precision / 1000)
+              locked_until = now() + make_interval(secs => $2::double precision / 1000)
        WHERE id IN (
          SELECT id FROM job
          WHERE type = ANY($1)
            AND ((status = 'pending' AND run_at <= now())
                 OR (status = 'running' AND locked_until < now() AND attempts < max_attempts))
          ORDER BY run_at, id
-         LIMIT $2
+         LIMIT 1
          FOR UPDATE SKIP LOCKED)
        RETURNING id, type, payload, attempts, max_attempts`,
-      [types, limit, this.config.jobs.lockMs],
+      [types, this.config.jobs.lockMs],
     )) as [JobRow[], number];
-    return rows;
+    return rows[0];
   }
 
   private async execute(row: JobRow): Promise<void> {
