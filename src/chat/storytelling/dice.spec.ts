@@ -176,6 +176,9 @@ describe('stripGameTags', () => {
     expect(stripGameTags(text)).toBe('You hear steps.');
     expect(stripGameTags('Keep [ROLL broken] the rest')).toBe('Keep  the rest');
     expect(stripGameTags(`a${' '.repeat(200_000)}b \t\nc`)).toBe(`a${' '.repeat(200_000)}b\nc`);
+    // Thousands of unclosed openings: only the last 50 are followed to the end of the text.
+    const unclosed = '[STATE {'.repeat(20_000);
+    expect(parseEncounterState(`${unclosed} [STATE {"round": 2}]`)).toEqual({ round: 2 });
   });
 });
 

@@ -107,9 +107,15 @@ function jsonEnd(text: string, start: number): number {
   return -1;
 }
 
+/**
+ * Openings looked at, the last ones: each unclosed one is scanned to the end of the text, so
+ * a text full of them would cost its length times their number.
+ */
+const MAX_STATE_OPENINGS = 50;
+
 function findStateTags(text: string): StateTag[] {
   const tags: StateTag[] = [];
-  for (const match of text.matchAll(STATE_OPENING)) {
+  for (const match of [...text.matchAll(STATE_OPENING)].slice(-MAX_STATE_OPENINGS)) {
     const jsonStart = match.index + match[0].length;
     if (text[jsonStart] !== '{') continue;
     const jsonStop = jsonEnd(text, jsonStart);
