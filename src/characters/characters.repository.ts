@@ -189,6 +189,28 @@ export class CharactersRepository {
   }
 
   /**
+   * Applies `changes` with the row locked, plus what `derive` computes from the row as it is
+   * then (the search text, built from name, description and tags): from an earlier read, two
+   * edits of different fields at once would leave it matching neither.
+   */
+  async updateDeriving(
+    id: string,
+    changes: Partial<CharacterEntity>,
+    derive: (row: CharacterEntity) => Partial<CharacterEntity>,
+  ): Promise<CharacterEntity> {
+    await this.dataSource.transaction(async (manager) => {
+      await manager.query(`SELECT 1 FROM character WHERE id = $1 FOR NO KEY UPDATE`, [id]);
+      const current = await manager.findOne(CharacterEntity, { where: { id }, withDeleted: true });
+      if (!current) return;
+      await manager.update(CharacterEntity, { id }, {
+        ...changes,
+        ...derive({ ...current, ...changes }),
+      } as QueryDeepPartialEntity<CharacterEntity>);
+    });
+    return (await this.findById(id))!;
+  }
+
+  /**
    * Adds one language's translation, unless the translated text (or the original language)
    * changed since it was read: that edit dropped the translations and queued a fresh job.
    * Edits of anything else (avatar, publishing, tags) do not stop it.

@@ -169,17 +169,20 @@ export class CharactersService {
     const textChanged = TRANSLATED_FIELDS.some(
       (field) => fields[field] !== undefined && fields[field] !== character[field],
     );
-    const updated = await this.characters.update(character.id, {
-      ...fields,
-      searchText: searchText({ ...character, ...fields }),
-      ...(slug ? { slug } : {}),
-      isPublic,
-      originalLanguage,
-      // Stale translations are dropped now and rebuilt by the translation job.
-      ...(textChanged || originalLanguage !== character.originalLanguage
-        ? { translations: {}, languages: [originalLanguage] }
-        : {}),
-    });
+    const updated = await this.characters.updateDeriving(
+      character.id,
+      {
+        ...fields,
+        ...(slug ? { slug } : {}),
+        isPublic,
+        originalLanguage,
+        // Stale translations are dropped now and rebuilt by the translation job.
+        ...(textChanged || originalLanguage !== character.originalLanguage
+          ? { translations: {}, languages: [originalLanguage] }
+          : {}),
+      },
+      (row) => ({ searchText: searchText(row) }),
+    );
     if (textChanged || originalLanguage !== character.originalLanguage) {
       await this.scheduleTranslation(character.id);
     }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { SettingsService } from '../../src/common/settings/settings.service.js';
-import { replayLockRace } from '../support/locks.js';
+import { lockWaiters, replayLockRace } from '../support/locks.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 import { createUser, type TestUser } from '../support/users.js';
 
@@ -145,6 +145,34 @@ describe('characters', () => {
         .send({ is_public: true });
       expect(update.status).toBe(400);
       expect(update.body.message).toMatch(/avatar/);
+    });
+
+    it('keeps the search text true to both of two edits made at the same moment', async () => {
+      const created = await create(alice, { name: 'Searchable', description: 'A quiet keeper.' });
+      const holder = t.dataSource.createQueryRunner();
+      await holder.startTransaction();
+      try {
+        // Another edit of the description, not committed yet when the rename reads the row.
+        await holder.query(`UPDATE character SET description = 'A zebra tamer.' WHERE id = $1`, [
+          created.id,
+        ]);
+        const rename = t.http
+          .put(`/api/characters/${created.id}`)
+          .set(alice.auth)
+          .send({ name: 'Renamed' })
+          .then((res) => res);
+        await lockWaiters(t, 1);
+        await holder.commitTransaction();
+        expect((await rename).status).toBe(200);
+      } finally {
+        if (holder.isTransactionActive) await holder.rollbackTransaction();
+        await holder.release();
+      }
+      const [row] = await t.dataSource.query(`SELECT search_text FROM character WHERE id = $1`, [
+        created.id,
+      ]);
+      expect(row.search_text).toContain('renamed');
+      expect(row.search_text).toContain('zebra');
     });
 
     it('schedules translation when translatable text changes', async () => {
