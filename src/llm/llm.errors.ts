@@ -57,9 +57,12 @@ export function toUpstreamError(
   };
   const text = typeof message === 'string' ? message : String(error);
   const httpStatus = typeof status === 'number' ? status : undefined;
+  // Providers echo the requested model in their errors ("The model `…` does not exist"), and
+  // a caller may name any model: "insufficient_balance" must not block a provider for all.
+  const ownWords = model ? text.split(model).join(' ') : text;
   // OpenAI reports an exhausted quota as 429 `insufficient_quota`, most others as 402.
   const balance =
-    httpStatus === 402 || BALANCE_PATTERN.test(`${String(code)} ${String(type)} ${text}`);
+    httpStatus === 402 || BALANCE_PATTERN.test(`${String(code)} ${String(type)} ${ownWords}`);
   const kind: FailureKind = balance
     ? 'balance'
     : httpStatus === undefined

@@ -153,6 +153,57 @@ describe('LLM providers against the fake upstream', () => {
   });
 
   describe('output hygiene', () => {
+    it('takes a finished reply whose upstream keeps the connection open', async () => {
+      fake.script({ content: 'Done here.', holdOpen: true });
+      const { text, usage } = await drain(llm.stream({ provider: 'groq', messages }));
+      expect(text).toBe('Done here.');
+      expect(usage).toMatchObject({ provider: 'groq' });
+    });
+
+    it('cools no model down for a reply its own max_tokens cut before any text', async () => {
+      const cooling = async () =>
+        (
+          await t.dataSource.query<Array<{ n: number }>>(
+            `SELECT count(*)::int AS n FROM llm_model_cooldown`,
+          )
+        )[0].n;
+      const before = await cooling();
+      fake.script(
+        { tokens: ['<think>', 'pondering'], finishReason: 'length' },
+        { content: 'Second model here.' },
+      );
+      const { text } = await drain(
+        llm.stream({ provider: 'groq', messages, config: { maxTokens: 2 } }),
+      );
+      expect(text).toBe('Second model here.');
+      expect(await cooling()).toBe(before);
+    });
+
+    it('cools no model down for a failure of a model the caller named', async () => {
+      const cooling = async () =>
+        (
+          await t.dataSource.query<Array<{ n: number }>>(
+            `SELECT count(*)::int AS n FROM llm_model_cooldown`,
+          )
+        )[0].n;
+      const before = await cooling();
+      fake.script({
+        fault: 'status',
+        status: 404,
+        body: { error: { message: 'The model `insufficient_balance` does not exist' } },
+      });
+      await expect(
+        drain(
+          llm.stream({ provider: 'groq', messages, config: { model: 'insufficient_balance' } }),
+        ),
+      ).rejects.toThrow();
+      expect(await cooling()).toBe(before);
+      const [blocked] = await t.dataSource.query(
+        `SELECT count(*)::int AS n FROM llm_provider_block WHERE provider = 'groq'`,
+      );
+      expect(blocked.n).toBe(0);
+    });
+
     it('drops NUL characters, which PostgreSQL cannot store', async () => {
       fake.script({ tokens: ['Of\u0000', ' cour\u0000se.'] });
       const { deltas, text } = await drain(llm.stream({ provider: 'groq', messages }));

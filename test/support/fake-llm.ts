@@ -19,6 +19,10 @@ export interface FakeReplyOptions {
   model?: string;
   firstTokenDelayMs?: number;
   tokenIntervalMs?: number;
+  /** The last chunk's finish_reason ('stop' by default). */
+  finishReason?: string;
+  /** Streamed: keep the connection open after the usage chunk, without `[DONE]`. */
+  holdOpen?: boolean;
 }
 
 /** `content` is split into word-ish tokens with leading spaces attached (`'Hi there'` -> `['Hi', ' there']`). */
@@ -350,6 +354,8 @@ class FakeLlmServer implements FakeLlm {
       firstTokenDelayMs: text.firstTokenDelayMs ?? this.options.firstTokenDelayMs ?? 0,
       tokenIntervalMs: text.tokenIntervalMs ?? this.options.tokenIntervalMs ?? 0,
       dropAfter,
+      finishReason: text.finishReason ?? 'stop',
+      holdOpen: text.holdOpen ?? false,
     };
     if (body.stream) {
       this.stream(res, completion, body.stream_options?.include_usage === true);
@@ -387,9 +393,9 @@ class FakeLlmServer implements FakeLlm {
         this.drop(res);
         return;
       }
-      chunk({}, 'stop');
+      chunk({}, c.finishReason);
       if (includeUsage) send({ ...base, choices: [], usage: c.usage });
-      res.end('data: [DONE]\n\n');
+      if (!c.holdOpen) res.end('data: [DONE]\n\n');
     };
 
     chunk({ role: 'assistant', content: '' });
@@ -464,6 +470,8 @@ interface Completion {
   firstTokenDelayMs: number;
   tokenIntervalMs: number;
   dropAfter: number | undefined;
+  finishReason: string;
+  holdOpen: boolean;
 }
 
 async function readBody(req: IncomingMessage): Promise<string> {

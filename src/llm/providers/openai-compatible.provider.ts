@@ -126,7 +126,12 @@ export abstract class OpenAiCompatibleProvider implements LlmProvider {
         this.logger.warn(
           `${this.name}/${failure.model} failed (${failure.kind}): ${failure.message}`,
         );
-        await this.availability.recordFailure(failure);
+        // A model the caller named (any name is accepted) cools down for nobody: one caller
+        // must not take a model away from everyone, nor fill the table with made-up names.
+        // A billing error still blocks the provider: its text cannot be forged by the name.
+        if (config.model === undefined || failure.kind === 'balance') {
+          await this.availability.recordFailure(failure);
+        }
         // A billing error blocks the whole provider: its other models would fail alike.
         return failure.kind !== 'balance';
       },
@@ -262,6 +267,7 @@ export abstract class OpenAiCompatibleProvider implements LlmProvider {
     // balancer) raises nothing in the SDK: only a finish_reason or the usage chunk says the
     // model got to the end, so without either the text is a fragment, not a reply.
     let completed = false;
+    let finishReason: string | null | undefined;
     try {
       const stream = await this.client.chat.completions.create(
         this.requestBody(model, messages, config),
@@ -269,21 +275,29 @@ export abstract class OpenAiCompatibleProvider implements LlmProvider {
       );
       for await (const chunk of stream) {
         if (chunk.usage) reported = chunk.usage;
-        if (chunk.usage || chunk.choices[0]?.finish_reason) completed = true;
+        finishReason = chunk.choices[0]?.finish_reason ?? finishReason;
+        if (chunk.usage || finishReason) completed = true;
         const delta = chunk.choices[0]?.delta as DeltaWithReasoning | undefined;
-        if (!delta?.content && !delta?.reasoning_content && !delta?.reasoning) continue;
-        alive = active = true;
-        const text = delta.content ? filter.push(withoutNul(delta.content)) : '';
-        if (!text) continue;
-        content += text;
-        callerHolds = true;
-        yield { type: 'delta', text };
-        callerHolds = false;
+        if (delta?.content || delta?.reasoning_content || delta?.reasoning) {
+          alive = active = true;
+          const text = delta.content ? filter.push(withoutNul(delta.content)) : '';
+          if (text) {
+            content += text;
+            callerHolds = true;
+            yield { type: 'delta', text };
+            callerHolds = false;
+          }
+        }
+        // Usage comes last: an upstream that then keeps the connection open is not waited for.
+        if (chunk.usage) break;
       }
       finished = true;
     } catch (error) {
       signal?.throwIfAborted();
-      throw silence ? timeoutError() : toUpstreamError(this.name, model, error);
+      // The watchdog cut a stream that had already finished (it just never closed): a reply.
+      if (!(silence && completed)) {
+        throw silence ? timeoutError() : toUpstreamError(this.name, model, error);
+      }
     } finally {
       clearTimeout(timer);
       signal?.removeEventListener('abort', cancel);
@@ -292,7 +306,7 @@ export abstract class OpenAiCompatibleProvider implements LlmProvider {
       if (!finished) attempt.abort();
     }
     signal?.throwIfAborted();
-    if (silence) throw timeoutError();
+    if (silence && !completed) throw timeoutError();
     if (!completed) {
       throw new UpstreamError(
         this.name,
@@ -307,7 +321,13 @@ export abstract class OpenAiCompatibleProvider implements LlmProvider {
       content += tail;
       yield { type: 'delta', text: tail };
     }
-    if (!content) throw new UpstreamError(this.name, model, 'empty', 'the reply was empty');
+    if (!content) {
+      // Our own token limit spent on hidden reasoning (a tiny max_tokens, the health check's
+      // 5): the request's fault, not the model's, so nobody else loses the model for it.
+      throw finishReason === 'length'
+        ? new UpstreamError(this.name, model, 'rejected', 'max_tokens ran out before any text')
+        : new UpstreamError(this.name, model, 'empty', 'the reply was empty');
+    }
     yield {
       type: 'usage',
       model,
