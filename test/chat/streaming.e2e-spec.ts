@@ -2,6 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/glo
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { GenerationRepository } from '../../src/chat/generation.repository.js';
+import { type ChatSignal, ChatSignals } from '../../src/chat/streaming/chat-signals.js';
 import { startFakeLlm, type FakeLlm } from '../support/fake-llm.js';
 import { replayLockRace } from '../support/locks.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
@@ -202,6 +203,40 @@ describe('chat replies', () => {
     // Nothing in flight any more: nothing to follow.
     await t.http.get(`/api/chats/${chatId}/stream`).set(alice.auth).expect(204);
     expect([...t.errorLogs(), ...second.errorLogs()]).toEqual([]);
+  });
+
+  it('tells a follower on another instance when part of the reply was lost on the way', async () => {
+    const chatId = await openChat(t, alice.auth, character.id);
+    const tokens = Array.from({ length: 20 }, (_, i) => ` w${i}`);
+    fake.script({ tokens, tokenIntervalMs: 40 });
+    const writer = await stream(t.url, `/api/chats/${chatId}/message`, {
+      headers: alice.auth,
+      body: { content: 'Tell me a story' },
+    });
+    await writer.next();
+    // The writer's signal connection drops one batch of text (a reconnect at that moment).
+    const signals = t.app.get(ChatSignals);
+    const sendSignal = signals.send.bind(signals);
+    let texts = 0;
+    signals.send = async (instanceId: string, signal: ChatSignal) => {
+      if (signal.t === 'text' && ++texts === 2) throw new Error('connection lost');
+      return sendSignal(instanceId, signal);
+    };
+    try {
+      const follower = await stream(second.url, `/api/chats/${chatId}/stream`, {
+        method: 'GET',
+        headers: alice.auth,
+      });
+      const { last } = replyOf(await follower.rest());
+      expect(last).toEqual({
+        type: 'error',
+        message: 'Lost track of the reply; reload the chat to see it',
+      });
+    } finally {
+      signals.send = sendSignal;
+    }
+    // The reply itself is whole, and saved.
+    expect(replyOf(await writer.rest()).text).toBe(tokens.slice(1).join(''));
   });
 
   it('ends a follower on another instance even when the campaign state is too big to signal', async () => {

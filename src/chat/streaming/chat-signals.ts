@@ -20,8 +20,10 @@ export type ChatSignal =
   | { t: 'attach'; chat: string; sub: string; from: string }
   | { t: 'detach'; chat: string; sub: string }
   | { t: 'stop'; chat: string; sub: string; from: string }
-  | { t: 'text'; sub: string; text: string }
-  | { t: 'end'; sub: string; outcome: ReplyOutcome | null }
+  /** `n` counts a follower's text signals from 0: a gap is text lost on the way. */
+  | { t: 'text'; sub: string; text: string; n: number }
+  /** `n`, to a follower: how many text signals came before it. */
+  | { t: 'end'; sub: string; outcome: ReplyOutcome | null; n?: number }
   | { t: 'group-stop'; group: string; sub: string; from: string }
   | { t: 'group-stopped'; sub: string; stopped: boolean };
 

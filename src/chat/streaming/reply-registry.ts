@@ -29,8 +29,8 @@ const ENDED_REPLY = 'The reply has just ended; reload the chat to see it';
  */
 const MAX_END_SIGNAL_BYTES = 7000;
 
-function endSignal(sub: string, outcome: ReplyOutcome | null): ChatSignal {
-  const signal: ChatSignal = { t: 'end', sub, outcome };
+function endSignal(sub: string, outcome: ReplyOutcome | null): Extract<ChatSignal, { t: 'end' }> {
+  const signal: Extract<ChatSignal, { t: 'end' }> = { t: 'end', sub, outcome };
   if (!outcome || Buffer.byteLength(JSON.stringify(signal)) <= MAX_END_SIGNAL_BYTES) return signal;
   if (outcome.type === 'error') {
     return { t: 'end', sub, outcome: { ...outcome, message: outcome.message.slice(0, 1000) } };
@@ -162,8 +162,16 @@ export class ReplyRegistry
             })
             .catch(() => undefined);
         }, LIVENESS_CHECK_MS);
+        // Signals from one instance arrive in order, but one the writer failed to send (its
+        // connection dropped for a moment) is gone: the follower says so instead of showing
+        // a reply with a hole in it.
+        let received = 0;
         this.subscriptions.set(sub, (signal) => {
+          if (signal.n !== undefined && signal.n !== received) {
+            return finish({ type: 'error', message: LOST_REPLY });
+          }
           if (signal.t === 'end') return finish(signal.outcome);
+          received++;
           acknowledged = true;
           if (signal.text) send({ type: 'token', content: signal.text });
         });
@@ -222,12 +230,15 @@ export class ReplyRegistry
     let timer: NodeJS.Timeout | undefined;
     // The first flush also tells the follower that this instance has the reply.
     let acknowledged = false;
+    let sent = 0;
     const flush = () => {
       clearTimeout(timer);
       timer = undefined;
       if (!pending && acknowledged) return;
       acknowledged = true;
-      for (const text of pending ? chunks(pending) : ['']) void send({ t: 'text', sub, text });
+      for (const text of pending ? chunks(pending) : ['']) {
+        void send({ t: 'text', sub, text, n: sent++ });
+      }
       pending = '';
     };
     let ended = false;
@@ -239,7 +250,7 @@ export class ReplyRegistry
           return;
         }
         flush();
-        void send(endSignal(sub, event));
+        void send({ ...endSignal(sub, event), n: sent });
       },
       () => {
         ended = true;
