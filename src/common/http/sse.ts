@@ -17,6 +17,9 @@ const KEEPALIVE_MS = 15_000;
  */
 const COALESCE_MS = 25;
 
+/** Bytes a client may leave unread before its stream is cut. */
+const MAX_UNREAD_BYTES = 1024 * 1024;
+
 /**
  * Answers a request with `text/event-stream`, one `data: <json>` event per source event. An
  * event goes out at once unless one was written less than COALESCE_MS ago; the last one
@@ -44,6 +47,9 @@ export function streamSse<E extends object>(res: Response, source: SseSource<E>)
     lastWrite = performance.now();
     res.write(pending);
     pending = '';
+    // A client that stops reading would have the whole reply buffered here: let it go (the
+    // reply goes on, and can be followed again).
+    if (res.writableLength > MAX_UNREAD_BYTES) res.destroy();
   };
   const keepalive = setInterval(() => res.write(': keepalive\n\n'), KEEPALIVE_MS);
   keepalive.unref();
