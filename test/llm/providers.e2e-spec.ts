@@ -204,6 +204,17 @@ describe('LLM providers against the fake upstream', () => {
       expect(blocked.n).toBe(0);
     });
 
+    it('cuts a reply from an upstream that ignores max_tokens', async () => {
+      fake.script({ tokens: Array.from({ length: 500 }, () => ' word') });
+      const { text, usage } = await drain(
+        llm.stream({ provider: 'groq', messages, config: { maxTokens: 4 } }),
+      );
+      // 16 characters per token of max_tokens, then the chunk that crossed the line.
+      expect(text.length).toBeGreaterThan(60);
+      expect(text.length).toBeLessThanOrEqual(4 * 16 + ' word'.length);
+      expect(usage).toMatchObject({ provider: 'groq' });
+    });
+
     it('drops NUL characters, which PostgreSQL cannot store', async () => {
       fake.script({ tokens: ['Of\u0000', ' cour\u0000se.'] });
       const { deltas, text } = await drain(llm.stream({ provider: 'groq', messages }));

@@ -59,6 +59,11 @@ type DeltaWithReasoning = OpenAI.Chat.ChatCompletionChunk.Choice.Delta & {
 const withoutNul = (text: string): string =>
   text.includes('\u0000') ? text.replaceAll('\u0000', '') : text;
 
+/** Characters a reply may have per token of its max_tokens: tokens average about four. */
+const MAX_CHARS_PER_TOKEN = 16;
+/** The ceiling of a reply whose request set no max_tokens. */
+const UNCAPPED_TOKENS = 16_384;
+
 export abstract class OpenAiCompatibleProvider implements LlmProvider {
   abstract readonly name: Exclude<ProviderName, 'offline'>;
   /** Used when the request names no model; `auto` backs it up. */
@@ -268,6 +273,10 @@ export abstract class OpenAiCompatibleProvider implements LlmProvider {
     // model got to the end, so without either the text is a fragment, not a reply.
     let completed = false;
     let finishReason: string | null | undefined;
+    // An upstream that ignores max_tokens would otherwise grow the reply (and every replay of
+    // it to followers) without end: past this it is cut and ends as if the limit was hit.
+    const maxChars = (config.maxTokens ?? UNCAPPED_TOKENS) * MAX_CHARS_PER_TOKEN;
+    let overflow = false;
     try {
       const stream = await this.client.chat.completions.create(
         this.requestBody(model, messages, config),
@@ -288,10 +297,16 @@ export abstract class OpenAiCompatibleProvider implements LlmProvider {
             callerHolds = false;
           }
         }
+        if (content.length > maxChars) {
+          overflow = completed = true;
+          finishReason = 'length';
+          break;
+        }
         // Usage comes last: an upstream that then keeps the connection open is not waited for.
         if (chunk.usage) break;
       }
-      finished = true;
+      // Cut short: the upstream request is aborted below, as when the caller stops.
+      finished = !overflow;
     } catch (error) {
       signal?.throwIfAborted();
       // The watchdog cut a stream that had already finished (it just never closed): a reply.
