@@ -160,13 +160,15 @@ describe('LLM providers against the fake upstream', () => {
       expect(usage).toMatchObject({ provider: 'groq' });
     });
 
+    /** Models on a cooldown, on every instance. */
+    const cooling = async () =>
+      (
+        await t.dataSource.query<Array<{ n: number }>>(
+          `SELECT count(*)::int AS n FROM llm_model_cooldown`,
+        )
+      )[0].n;
+
     it('cools no model down for a reply its own max_tokens cut before any text', async () => {
-      const cooling = async () =>
-        (
-          await t.dataSource.query<Array<{ n: number }>>(
-            `SELECT count(*)::int AS n FROM llm_model_cooldown`,
-          )
-        )[0].n;
       const before = await cooling();
       fake.script(
         { tokens: ['<think>', 'pondering'], finishReason: 'length' },
@@ -180,12 +182,6 @@ describe('LLM providers against the fake upstream', () => {
     });
 
     it('cools no model down for a failure of a model the caller named', async () => {
-      const cooling = async () =>
-        (
-          await t.dataSource.query<Array<{ n: number }>>(
-            `SELECT count(*)::int AS n FROM llm_model_cooldown`,
-          )
-        )[0].n;
       const before = await cooling();
       fake.script({
         fault: 'status',
