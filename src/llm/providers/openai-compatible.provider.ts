@@ -64,6 +64,9 @@ const MAX_CHARS_PER_TOKEN = 16;
 /** The ceiling of a reply whose request set no max_tokens. */
 const UNCAPPED_TOKENS = 16_384;
 
+/** How long a stream may stay open after its usage chunk before it is taken as finished. */
+const AFTER_USAGE_GRACE_MS = 1000;
+
 export abstract class OpenAiCompatibleProvider implements LlmProvider {
   abstract readonly name: Exclude<ProviderName, 'offline'>;
   /** Used when the request names no model; `auto` backs it up. */
@@ -302,8 +305,16 @@ export abstract class OpenAiCompatibleProvider implements LlmProvider {
           finishReason = 'length';
           break;
         }
-        // Usage comes last: an upstream that then keeps the connection open is not waited for.
-        if (chunk.usage) break;
+        if (chunk.usage) {
+          // Usage comes last, `[DONE]` right after: an upstream that then keeps the
+          // connection open is given a moment, not the idle timeout. Not cut at once, which
+          // would cost the keep-alive connection every reply reuses.
+          clearTimeout(timer);
+          timer = setTimeout(() => {
+            silence = 'idle';
+            attempt.abort();
+          }, AFTER_USAGE_GRACE_MS);
+        }
       }
       // Cut short: the upstream request is aborted below, as when the caller stops.
       finished = !overflow;
