@@ -1,4 +1,5 @@
 import { DEFAULT_LANGUAGE, LANGUAGES, type Language } from '../../common/languages.js';
+import { toSingleLine } from '../../common/validation/text-field.js';
 import { CHARACTER_LIMITS } from '../dto/character-limits.js';
 import {
   CONTENT_RATINGS,
@@ -185,10 +186,7 @@ function readExtensions(source: JsonObject, path: string): JsonObject {
 /** Reads the card fields from `data` (V2/V3) or from the root (V1, where `path` is ''). */
 function readCardData(source: JsonObject, spec: CardSpec, path: string): CardData {
   // One line, as the API's own name field requires: cards from elsewhere may hold breaks.
-  const name = readText(source, path, 'name', CARD_LIMITS.name)
-    .replace(/[\p{Cc}\p{Zl}\p{Zp}]+/gu, ' ')
-    .replace(/\s+/g, ' ')
-    .trim();
+  const name = toSingleLine(readText(source, path, 'name', CARD_LIMITS.name));
   if (name === '') throw new CardError(`${path}name must be a non-empty string`);
   const text = (key: string) => readText(source, path, key, CARD_LIMITS.text);
   const greetings = (key: string) => readTextList(source, path, key, CARD_LIMITS.text);

@@ -1,4 +1,5 @@
 import type { ChatMessage } from '../../llm/llm.types.js';
+import { toSingleLine } from '../../common/validation/text-field.js';
 
 /** Spec: group_chat/router.py — at most three characters share a scene. */
 export const GROUP_MAX_MEMBERS = 3;
@@ -7,11 +8,7 @@ export const GROUP_MAX_MEMBERS = 3;
  * A character's name as other characters' prompts show it: on one line and without brackets,
  * so a name cannot forge a turn or a `[Name]:` prefix of its own.
  */
-export const speakerLabel = (name: string): string =>
-  name
-    .replace(/[[\]\p{Cc}\p{Zl}\p{Zp}]/gu, ' ')
-    .replace(/\s+/g, ' ')
-    .trim();
+export const speakerLabel = (name: string): string => toSingleLine(name.replace(/[[\]]/g, ' '));
 
 /**
  * Another character's line as the speaking character reads it: a user-role message prefixed

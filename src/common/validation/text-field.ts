@@ -11,6 +11,17 @@ const MULTI_LINE = new RegExp(`^(?:[\\t\\n\\r]|[^${CONTROLS}])*$`, 'u');
 export const stripControlCharacters = (text: string): string =>
   text.replace(new RegExp(`[${CONTROLS}]`, 'gu'), '');
 
+/**
+ * Text from elsewhere (an imported card, a name shown in another prompt) made to pass the
+ * single-line rule: controls and line or paragraph separators become spaces, runs of
+ * whitespace one space.
+ */
+export const toSingleLine = (text: string): string =>
+  text
+    .replace(new RegExp(`[${CONTROLS}\\p{Zl}\\p{Zp}]+`, 'gu'), ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+
 export interface TextFieldOptions {
   /** Allow tabs and line breaks (long-form text). */
   multiline?: boolean;
