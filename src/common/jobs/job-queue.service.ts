@@ -122,17 +122,15 @@ export class JobQueue implements OnApplicationBootstrap, OnApplicationShutdown {
   private async claim(): Promise<JobRow | undefined> {
     const types = [...this.handlers.keys()];
     if (types.length === 0) return undefined;
-    // A job whose worker died on its last attempt (it may be what killed it) ends here
-    // instead of being taken up forever.
-    await this.dataSource.query(
-      `UPDATE job SET status = 'failed', locked_until = NULL, updated_at = now(),
-              last_error = 'its worker stopped during the last attempt'
-       WHERE status = 'running' AND locked_until < now() AND attempts >= max_attempts
-         AND type = ANY($1)`,
-      [types],
-    );
     const [rows] = (await this.dataSource.query(
-      `UPDATE job SET status = 'running', attempts = attempts + 1, updated_at = now(),
+      // In the same round trip, a job whose worker died on its last attempt (it may be what
+      // killed it) ends instead of being taken up forever; the two never touch the same row.
+      `WITH given_up AS (
+         UPDATE job SET status = 'failed', locked_until = NULL, updated_at = now(),
+                last_error = 'its worker stopped during the last attempt'
+         WHERE status = 'running' AND locked_until < now() AND attempts >= max_attempts
+           AND type = ANY($1))
+       UPDATE job SET status = 'running', attempts = attempts + 1, updated_at = now(),
               locked_until = now() + make_interval(secs => $2::double precision / 1000)
        WHERE id IN (
          SELECT id FROM job
