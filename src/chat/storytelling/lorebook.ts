@@ -10,7 +10,7 @@ export const LOREBOOK_DEFAULTS = {
   /** A book may ask for less, never more: it shares the context window with the history. */
   maxTokenBudget: 2048,
   maxScanDepth: 100,
-  /** Longer regex keys are refused rather than compiled (see isSafePattern). */
+  /** Longer regex keys are refused rather than compiled (see boundPattern). */
   maxPatternLength: 200,
   /**
    * The keys look at most this much of the latest text: with the regex budget (REGEX_BUDGET)
@@ -250,8 +250,9 @@ const escapeRegex = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g
 /**
  * A key is a regex when written `/pattern/flags` (SillyTavern) or when the entry sets
  * `use_regex` (card V3); otherwise a substring, or a whole word with `match_whole_words`.
- * A regex that does not compile or could backtrack catastrophically never matches, except under
- * `use_regex`, which SillyTavern exports set on every entry: there such a key is taken literally.
+ * A regex that does not compile, could backtrack catastrophically or is past the book's
+ * budget never matches, except under `use_regex`, which SillyTavern exports set on every
+ * entry: there such a key is taken literally.
  */
 function keyMatcher(key: string, options: MatcherOptions): Matcher {
   const literal = /^\/(.+)\/([a-z]*)$/s.exec(key);
