@@ -42,7 +42,9 @@ export class HealthController {
   @Get('readyz')
   @Public()
   @Header('Cache-Control', 'no-store')
-  @ApiOperation({ summary: 'Readiness: the database answers and every migration is applied' })
+  @ApiOperation({
+    summary: 'Readiness: not shutting down, the database answers and every migration is applied',
+  })
   @ApiOkResponse({ type: HealthStatusDto })
   @ApiServiceUnavailableResponse({ type: ErrorResponseDto })
   async readiness(): Promise<HealthStatusDto> {
