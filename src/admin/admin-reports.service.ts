@@ -14,6 +14,7 @@ const decision = (report: ModerationReportDto) => ({
   status: report.status,
   resolution_note: report.resolution_note,
   character_public: report.character?.is_public ?? null,
+  character_taken_down: report.character?.taken_down ?? null,
 });
 
 /** Moderation of reported characters (the reports themselves belong to CharactersModule). */
@@ -31,7 +32,12 @@ export class AdminReportsService {
   /** `id` must be a UUID. */
   async update(actor: AuthUser, id: string, dto: UpdateReportDto): Promise<ModerationReportDto> {
     const before = await this.reports.get(id);
-    const after = await this.reports.moderate(id, dto);
+    const after = await this.reports.moderate(id, {
+      status: dto.status,
+      note: dto.note,
+      unpublish: dto.unpublish,
+      takedownReason: dto.takedown_reason,
+    });
     await this.audit.record(
       actor,
       'report.update',

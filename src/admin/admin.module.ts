@@ -5,6 +5,8 @@ import { CharactersModule } from '../characters/characters.module.js';
 import { ChatModule } from '../chat/chat.module.js';
 import { LlmModule } from '../llm/llm.module.js';
 import { AdminAuditController } from './admin-audit.controller.js';
+import { AdminCharactersController } from './admin-characters.controller.js';
+import { AdminCharactersService } from './admin-characters.service.js';
 import { AdminPromptsController } from './admin-prompts.controller.js';
 import { AdminPromptsService } from './admin-prompts.service.js';
 import { AdminReportsController } from './admin-reports.controller.js';
@@ -35,6 +37,7 @@ import { AdminAuditEntity } from './entities/admin-audit.entity.js';
     AdminPromptsController,
     AdminSettingsController,
     AdminReportsController,
+    AdminCharactersController,
     AdminUsersController,
     AdminAuditController,
   ],
@@ -44,6 +47,7 @@ import { AdminAuditEntity } from './entities/admin-audit.entity.js';
     AdminPromptsService,
     AdminSettingsService,
     AdminReportsService,
+    AdminCharactersService,
     AdminUsersService,
   ],
 })

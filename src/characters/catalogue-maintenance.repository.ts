@@ -332,7 +332,8 @@ export class CatalogueMaintenanceRepository {
 
   async publish(id: string): Promise<void> {
     await this.dataSource.query(
-      `UPDATE character SET is_public = true WHERE id = $1 AND avatar_url IS NOT NULL`,
+      `UPDATE character SET is_public = true
+       WHERE id = $1 AND avatar_url IS NOT NULL AND taken_down_at IS NULL`,
       [id],
     );
   }

@@ -249,6 +249,37 @@ export class CharactersRepository {
     return row.used;
   }
 
+  /**
+   * One of the owner's taken-down characters (deleted ones too) whose translated text equals
+   * `fields` word for word (absent fields count as empty), or null.
+   */
+  async takenDownCopyOf(
+    ownerId: string,
+    fields: Partial<Pick<CharacterEntity, TranslatedField>>,
+  ): Promise<Pick<CharacterEntity, 'name' | 'takedownReason'> | null> {
+    const columns = this.dataSource.getMetadata(CharacterEntity);
+    const sameText = TRANSLATED_FIELDS.map(
+      (field, i) => `${columns.findColumnWithPropertyName(field)!.databaseName} = $${i + 2}`,
+    ).join(' AND ');
+    const [row] = (await this.dataSource.query(
+      `SELECT name, takedown_reason FROM character
+       WHERE owner_id = $1 AND taken_down_at IS NOT NULL AND ${sameText} LIMIT 1`,
+      [ownerId, ...TRANSLATED_FIELDS.map((field) => fields[field] ?? '')],
+    )) as Array<{ name: string; takedown_reason: string | null }>;
+    return row ? { name: row.name, takedownReason: row.takedown_reason } : null;
+  }
+
+  /** Lifts a takedown (and publishes, if asked and possible); false if none was in place. */
+  async reinstate(id: string, publish: boolean): Promise<boolean> {
+    const [, affected] = (await this.dataSource.query(
+      `UPDATE character SET taken_down_at = NULL, takedown_reason = NULL,
+              is_public = $2 AND avatar_url IS NOT NULL
+       WHERE id = $1 AND taken_down_at IS NOT NULL AND deleted_at IS NULL`,
+      [id, publish],
+    )) as [unknown, number];
+    return affected === 1;
+  }
+
   async softDelete(id: string): Promise<void> {
     await this.characters.softDelete({ id });
   }

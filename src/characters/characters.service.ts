@@ -1,5 +1,6 @@
 import {
   BadRequestException,
+  ConflictException,
   ForbiddenException,
   Injectable,
   NotFoundException,
@@ -37,6 +38,14 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** The lower-cased text the catalogue's trigram search looks through. */
 const searchText = (c: Pick<CharacterEntity, 'name' | 'description' | 'tags'>): string =>
   [c.name, c.description, c.tags.join(' ')].join(' ').toLowerCase().slice(0, 10_000);
+
+/** What the owner (or an admin) is told when publishing a character a moderator took down. */
+const takenDown = (character: Pick<CharacterEntity, 'takedownReason'>) =>
+  new ForbiddenException(
+    `This character was taken down by a moderator${
+      character.takedownReason ? ` (${character.takedownReason})` : ''
+    }: it stays private until a moderator reinstates it`,
+  );
 
 /** Free tags: comma-separated, trimmed, lower-cased, deduplicated. */
 export function parseTags(input: string | undefined): string[] {
@@ -127,6 +136,9 @@ export class CharactersService {
   ): Promise<CharacterResponseDto> {
     const id = randomUUID();
     const language = fields.originalLanguage ?? DEFAULT_LANGUAGE;
+    // A word-for-word copy of one of the owner's taken-down characters (its card exported and
+    // imported again) is taken down too: otherwise it would be a way round the takedown.
+    const original = await this.characters.takenDownCopyOf(owner.id, fields);
     const base = initialBaseCounts(
       {
         tags: fields.tags ?? [],
@@ -146,6 +158,14 @@ export class CharactersService {
       baseChatCount: base.chat,
       baseLikeCount: base.like,
       searchText: searchText({ description: '', tags: [], ...fields }),
+      ...(original
+        ? {
+            takenDownAt: new Date(),
+            takedownReason: `A copy of "${original.name}"${
+              original.takedownReason ? `: ${original.takedownReason}` : ''
+            }`,
+          }
+        : {}),
     });
     await this.scheduleTranslation(created.id);
     return toCharacterResponse(created, owner, language);
@@ -161,6 +181,8 @@ export class CharactersService {
     const slug =
       dto.slug && dto.slug !== character.slug ? await this.claimSlug(dto.slug) : undefined;
     const isPublic = dto.is_public ?? character.isPublic;
+    const publishing = dto.is_public === true;
+    if (publishing && character.takenDownAt) throw takenDown(character);
     if (isPublic && !character.avatarUrl) {
       throw new BadRequestException('A public character needs an avatar: upload one first');
     }
@@ -174,19 +196,41 @@ export class CharactersService {
       {
         ...fields,
         ...(slug ? { slug } : {}),
-        isPublic,
+        // Only when asked: writing back the value read above could undo a takedown since.
+        ...(dto.is_public !== undefined ? { isPublic: dto.is_public } : {}),
         originalLanguage,
         // Stale translations are dropped now and rebuilt by the translation job.
         ...(textChanged || originalLanguage !== character.originalLanguage
           ? { translations: {}, languages: [originalLanguage] }
           : {}),
       },
-      (row) => ({ searchText: searchText(row) }),
+      (row) => {
+        // Under the row lock: a takedown that landed since the read above wins.
+        if (publishing && row.takenDownAt) throw takenDown(row);
+        return { searchText: searchText(row) };
+      },
     );
     if (textChanged || originalLanguage !== character.originalLanguage) {
       await this.scheduleTranslation(character.id);
     }
     return toCharacterResponse(updated, editor, originalLanguage);
+  }
+
+  /**
+   * Lifts a moderator's takedown (admins; the caller checks) and, with `publish`, puts the
+   * character back in the catalogue when it has an avatar. Returns it as it was and is now.
+   */
+  async reinstate(
+    id: string,
+    admin: AuthUser,
+    publish: boolean,
+  ): Promise<{ before: CharacterEntity; after: CharacterResponseDto }> {
+    const before = await this.findEditable(id, admin);
+    if (!before.takenDownAt || !(await this.characters.reinstate(before.id, publish))) {
+      throw new ConflictException('This character is not taken down');
+    }
+    const after = (await this.characters.findById(before.id))!;
+    return { before, after: toCharacterResponse(after, admin, after.originalLanguage) };
   }
 
   async remove(id: string, editor: AuthUser): Promise<void> {

@@ -100,6 +100,9 @@ export class EngagementService {
         baseLikeCount: {},
         highlights: [],
         characterBook: mayReadLorebook(source, user) ? source.characterBook : null,
+        // Only its owner may fork a taken-down character (it is private); the copy stays down.
+        takenDownAt: source.takenDownAt,
+        takedownReason: source.takedownReason,
       },
       source.id,
     );

@@ -42,20 +42,26 @@ export class ReportsRepository {
     return this.characters.find({ where: { id: In(ids) }, withDeleted: true });
   }
 
-  /** Records the decision and, when asked, takes the character out of the catalogue, together. */
+  /**
+   * Records the decision and, when asked (`takedownReason` gives the owner's explanation),
+   * takes the character down, together. A second takedown keeps the first one's time.
+   */
   async moderate(
     id: string,
     changes: Pick<ReportEntity, 'status'> & Partial<Pick<ReportEntity, 'resolutionNote'>>,
-    unpublish: boolean,
+    takedownReason: ((report: ReportEntity) => string) | null,
   ): Promise<boolean> {
     return this.dataSource.transaction(async (manager) => {
       const report = await manager.findOneBy(ReportEntity, { id });
       if (!report) return false;
       await manager.update(ReportEntity, { id }, changes);
-      if (unpublish) {
-        await manager.query(`UPDATE character SET is_public = false WHERE id = $1`, [
-          report.characterId,
-        ]);
+      if (takedownReason) {
+        await manager.query(
+          `UPDATE character SET is_public = false, taken_down_at = COALESCE(taken_down_at, now()),
+                  takedown_reason = $2
+           WHERE id = $1`,
+          [report.characterId, takedownReason(report)],
+        );
       }
       return true;
     });

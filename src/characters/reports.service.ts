@@ -2,7 +2,7 @@ import { Injectable, NotFoundException } from '@nestjs/common';
 import { UsersService } from '../auth/users.service.js';
 import type { ModerationReportDto, ModerationReportPageDto } from './dto/moderation.dto.js';
 import type { CharacterEntity } from './entities/character.entity.js';
-import type { ReportEntity, ReportStatus } from './entities/report.entity.js';
+import type { ReportEntity, ReportReason, ReportStatus } from './entities/report.entity.js';
 import { ReportsRepository } from './reports.repository.js';
 
 export interface ReportQuery {
@@ -15,9 +15,15 @@ export interface ModerationDecision {
   status: ReportStatus;
   /** Replaces the moderator's note; an empty string clears it, undefined keeps it. */
   note?: string;
-  /** Also make the reported character private (out of the catalogue). */
+  /** Also take the reported character down: private until an admin reinstates it. */
   unpublish?: boolean;
+  /** What the owner is told; the report's reason without it. */
+  takedownReason?: string;
 }
+
+/** What the owner of a character taken down after a report is told when none was written. */
+export const defaultTakedownReason = (reason: ReportReason): string =>
+  `Unpublished by a moderator after a report (${reason})`;
 
 /** Moderation of reports, for the admin tools (CharactersModule exports this service). */
 @Injectable()
@@ -57,7 +63,9 @@ export class ReportsService {
         status: decision.status,
         ...(decision.note !== undefined ? { resolutionNote: decision.note || null } : {}),
       },
-      decision.unpublish === true,
+      decision.unpublish === true
+        ? (report) => decision.takedownReason || defaultTakedownReason(report.reason)
+        : null,
     );
     if (!found) throw new NotFoundException('Report not found');
     return this.get(id);
@@ -95,5 +103,6 @@ const summary = (character: CharacterEntity) => ({
   name: character.name,
   owner_id: character.ownerId,
   is_public: character.isPublic,
+  taken_down: character.takenDownAt !== null,
   deleted: character.deletedAt !== null,
 });

@@ -176,6 +176,7 @@ const ROUTES: Record<string, Entry> = {
   'GET /api/admin/provider-status':             { rule: 'admin' },
   'GET /api/admin/reports':                     { rule: 'admin' },
   'PUT /api/admin/reports/:id':                 { rule: 'admin' },
+  'POST /api/admin/characters/:id/reinstate':   { rule: 'admin' },
   'GET /api/admin/users':                       { rule: 'admin' },
   'PUT /api/admin/users/:id':                   { rule: 'admin' },
   'GET /api/admin/audit':                       { rule: 'admin' },

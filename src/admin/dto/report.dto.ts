@@ -23,8 +23,20 @@ export class UpdateReportDto {
   @TextField(2000, { multiline: true, optional: true })
   note?: string;
 
-  @ApiPropertyOptional({ description: 'Also make the character private (out of the catalogue)' })
+  @ApiPropertyOptional({
+    description:
+      'Also take the character down: private, and only an admin can publish it again ' +
+      '(POST /api/admin/characters/{id}/reinstate)',
+  })
   @IsOptional()
   @IsBoolean()
   unpublish?: boolean;
+
+  @ApiPropertyOptional({
+    maxLength: 500,
+    description:
+      "With unpublish: why, as the character's owner is told (default: the report's reason)",
+  })
+  @TextField(500, { multiline: true, optional: true, minLength: 1 })
+  takedown_reason?: string;
 }

@@ -19,6 +19,15 @@ export class HighlightDto {
   lang: Language;
 }
 
+/** Why a moderator took the character down; shown to its owner and admins only. */
+export class CharacterTakedownDto {
+  @ApiProperty({ type: String, format: 'date-time' })
+  taken_down_at: string;
+
+  @ApiProperty({ type: String, nullable: true })
+  reason: string | null;
+}
+
 /** A character as others see it; owner-only and admin-only fields are left out for them. */
 export class CharacterResponseDto {
   @ApiProperty({ format: 'uuid' })
@@ -108,6 +117,15 @@ export class CharacterResponseDto {
   @ApiPropertyOptional({ description: 'Owner and admins only', type: Object, nullable: true })
   character_book?: Record<string, unknown> | null;
 
+  @ApiPropertyOptional({
+    type: CharacterTakedownDto,
+    nullable: true,
+    description:
+      'Owner and admins only: set while a moderator has taken the character down; it stays ' +
+      'private until an admin reinstates it',
+  })
+  takedown?: CharacterTakedownDto | null;
+
   @ApiPropertyOptional({ description: 'Admins only' })
   real_chat_count?: number;
 
@@ -184,6 +202,7 @@ export function toCharacterResponse(
       highlights.length > 0 ? highlights : character.highlights.filter((h) => h.lang === 'en'),
     is_owner: isOwner,
     ...(mayReadLorebook(character, viewer) ? { character_book: character.characterBook } : {}),
+    ...(isOwner || isAdmin ? { takedown: takedownOf(character) } : {}),
     ...(isAdmin
       ? { real_chat_count: character.realChatCount, real_like_count: character.realLikeCount }
       : {}),
@@ -193,3 +212,8 @@ export function toCharacterResponse(
     updated_at: character.updatedAt.toISOString(),
   };
 }
+
+const takedownOf = (character: CharacterEntity): CharacterTakedownDto | null =>
+  character.takenDownAt
+    ? { taken_down_at: character.takenDownAt.toISOString(), reason: character.takedownReason }
+    : null;

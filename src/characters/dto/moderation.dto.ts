@@ -23,6 +23,9 @@ export class ReportedCharacterDto {
   @ApiProperty()
   is_public: boolean;
 
+  @ApiProperty({ description: 'Taken down by a moderator (only an admin can republish it)' })
+  taken_down: boolean;
+
   @ApiProperty({ description: 'Deleted by its owner or an admin since the report' })
   deleted: boolean;
 }

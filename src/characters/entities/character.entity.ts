@@ -47,6 +47,7 @@ export type LanguageCounts = Partial<Record<Language, number>>;
 )
 @Check('ck_character_content_rating', `content_rating IN ('sfw', 'nsfw')`)
 @Check('ck_character_public_avatar', `NOT is_public OR avatar_url IS NOT NULL`)
+@Check('ck_character_taken_down_private', `taken_down_at IS NULL OR NOT is_public`)
 @Entity({ name: 'character' })
 export class CharacterEntity {
   @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'pk_character' })
@@ -107,6 +108,16 @@ export class CharacterEntity {
 
   @Column({ type: 'text', nullable: true })
   avatarUrl: string | null;
+
+  /**
+   * Set when a moderator unpublished the character: it stays private until an admin reinstates
+   * it (its owner cannot publish it), and its owner is shown `takedownReason`.
+   */
+  @Column({ type: 'timestamptz', nullable: true })
+  takenDownAt: Date | null;
+
+  @Column({ type: 'text', nullable: true })
+  takedownReason: string | null;
 
   @Column({ type: 'text', default: 'en' })
   originalLanguage: Language;
