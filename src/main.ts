@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { existsSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { createApp } from './app.factory.js';
+import { describeError } from './common/lifecycle/describe-error.js';
 import { ShutdownDeadline } from './common/lifecycle/shutdown-deadline.js';
 import { AppLogger } from './common/logging/app-logger.js';
 import { ConfigError, loadConfiguration, type AppConfig } from './config/configuration.js';
@@ -81,8 +82,6 @@ async function bootstrap(): Promise<void> {
 }
 
 bootstrap().catch((error: unknown) => {
-  process.stderr.write(
-    `Start-up failed: ${error instanceof Error ? error.message : String(error)}\n`,
-  );
+  process.stderr.write(`Start-up failed: ${describeError(error)}\n`);
   process.exit(1);
 });

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import pg from 'pg';
 
@@ -48,8 +49,11 @@ export async function startEmbeddedPostgres(options: {
   log?: (message: string) => void;
 }): Promise<EmbeddedDatabase> {
   const databaseDir = join(options.dataDir, 'postgres');
+  // Before initdb's seconds of work, and with a reason: the package rejects with nothing.
+  await requirePortFree(options.port);
   await mkdir(options.dataDir, { recursive: true });
   const EmbeddedPostgres = await loadEmbeddedPostgres();
+  let serverLog = '';
   const server = new EmbeddedPostgres({
     databaseDir,
     port: options.port,
@@ -58,18 +62,55 @@ export async function startEmbeddedPostgres(options: {
     persistent: true,
     createPostgresUser: process.getuid?.() === 0,
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1'],
-    onLog: () => undefined,
+    onLog: (message) => {
+      serverLog = `${serverLog}${message}`.slice(-4000);
+    },
     onError: (error) => options.log?.(`embedded PostgreSQL: ${String(error)}`),
   });
   if (!existsSync(join(databaseDir, 'PG_VERSION'))) {
     await server.initialise();
   }
-  await server.start();
+  try {
+    await server.start();
+  } catch (error) {
+    // The server exited before it was ready (the package rejects with undefined): its own
+    // last FATAL/ERROR line says why (port taken since the check, data directory locked...).
+    const reason =
+      serverLog
+        .match(/^.*\b(?:FATAL|PANIC|ERROR):.*$/gm)
+        ?.at(-1)
+        ?.trim() ??
+      (error === undefined ? 'it exited before accepting connections' : String(error));
+    throw new Error(
+      `embedded PostgreSQL (port ${options.port}, data in ${databaseDir}) did not start: ${reason}`,
+      { cause: error },
+    );
+  }
   await ensureDatabase(server.getPgClient('postgres', '127.0.0.1'), options.database);
   return {
     url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}/${options.database}`,
     stop: () => server.stop(),
   };
+}
+
+/** Fails with the port's name when something already listens on 127.0.0.1:`port`. */
+async function requirePortFree(port: number): Promise<void> {
+  const probe = createServer();
+  await new Promise<void>((resolve, reject) => {
+    probe.once('error', (error: NodeJS.ErrnoException) => {
+      reject(
+        new Error(
+          error.code === 'EADDRINUSE'
+            ? `EMBEDDED_PG_PORT ${port} is already in use on 127.0.0.1: stop what listens ` +
+                'there, or set EMBEDDED_PG_PORT to a free port (or DATABASE_URL to a server)'
+            : `embedded PostgreSQL cannot listen on 127.0.0.1:${port} (EMBEDDED_PG_PORT): ` +
+                error.message,
+          { cause: error },
+        ),
+      );
+    });
+    probe.listen({ port, host: '127.0.0.1', exclusive: true }, () => probe.close(() => resolve()));
+  });
 }
 
 async function ensureDatabase(client: pg.Client, database: string): Promise<void> {
