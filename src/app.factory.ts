@@ -10,6 +10,7 @@ import { expressErrorHandler } from './common/http/all-exceptions.filter.js';
 import { InFlightRequests } from './common/http/in-flight.js';
 import { requestIdMiddleware } from './common/http/request-id.middleware.js';
 import { MetricsService } from './common/metrics/metrics.service.js';
+import { assertJsonTextDepth } from './common/validation/json-depth.js';
 import type { AppConfig } from './config/configuration.js';
 
 /**
@@ -23,6 +24,27 @@ function rejectUnstorableStrings(_key: string, value: unknown): unknown {
     if (value.includes('\u0000')) throw new SyntaxError('a string holds a NUL character');
   }
   return value;
+}
+
+/**
+ * Refuses a body nested deeper than MAX_JSON_DEPTH before it is parsed: the reviver above and
+ * class-transformer recurse, and a few thousand levels overflowed the stack (a 500). The text
+ * is scanned, so no depth is too much for the check itself.
+ */
+function checkJsonDepth(_req: unknown, _res: unknown, body: Buffer, charset: string): void {
+  let text: Buffer | string = body;
+  if (charset !== 'utf-8') {
+    try {
+      text = new TextDecoder(charset).decode(body);
+    } catch {
+      // UTF-7 or UTF-32: body-parser would read them, but nothing here can check them.
+      throw Object.assign(new Error(`"${charset}" (use UTF-8)`), {
+        status: 415,
+        type: 'charset.unsupported',
+      });
+    }
+  }
+  assertJsonTextDepth(text, 'The request body');
 }
 
 export interface CreatedApp {
@@ -75,6 +97,7 @@ export async function createApp(
       limit: config.http.bodyLimitBytes,
       strict: true,
       reviver: rejectUnstorableStrings,
+      verify: checkJsonDepth,
     }),
   );
   app.use(expressErrorHandler);

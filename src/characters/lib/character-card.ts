@@ -1,5 +1,6 @@
 import { DEFAULT_LANGUAGE, LANGUAGES, type Language } from '../../common/languages.js';
-import { toSingleLine } from '../../common/validation/text-field.js';
+import { assertJsonTextDepth } from '../../common/validation/json-depth.js';
+import { toMultiLine, toSingleLine } from '../../common/validation/text-field.js';
 import { CHARACTER_LIMITS } from '../dto/character-limits.js';
 import {
   CONTENT_RATINGS,
@@ -167,20 +168,35 @@ function readOneOf<T extends string>(
   return value as T;
 }
 
+/**
+ * Every string inside, at any depth, held to the multi-line text rule (toMultiLine): lorebook
+ * entries and other tools' extensions reach prompts and pages like the card's own fields.
+ */
+function cleanStrings<T>(value: T): T {
+  if (typeof value === 'string') return toMultiLine(value) as T;
+  if (Array.isArray(value)) return value.map(cleanStrings) as T;
+  if (isObject(value)) {
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [key, cleanStrings(item)]),
+    ) as T;
+  }
+  return value;
+}
+
 function readCharacterBook(source: JsonObject, path: string): JsonObject | null {
   const book = source.character_book;
   if (book === undefined || book === null) return null;
   if (!isObject(book) || !Array.isArray(book.entries)) {
     throw new CardError(`${path}character_book must be an object with an entries array`);
   }
-  return book;
+  return cleanStrings(book);
 }
 
 function readExtensions(source: JsonObject, path: string): JsonObject {
   const extensions = source.extensions;
   if (extensions === undefined || extensions === null) return {};
   if (!isObject(extensions)) throw new CardError(`${path}extensions must be an object`);
-  return extensions;
+  return cleanStrings(extensions);
 }
 
 /** Reads the card fields from `data` (V2/V3) or from the root (V1, where `path` is ''). */
@@ -188,8 +204,12 @@ function readCardData(source: JsonObject, spec: CardSpec, path: string): CardDat
   // One line, as the API's own name field requires: cards from elsewhere may hold breaks.
   const name = toSingleLine(readText(source, path, 'name', CARD_LIMITS.name));
   if (name === '') throw new CardError(`${path}name must be a non-empty string`);
-  const text = (key: string) => readText(source, path, key, CARD_LIMITS.text);
-  const greetings = (key: string) => readTextList(source, path, key, CARD_LIMITS.text);
+  // Held to the API's text rules: multi-line fields lose control characters and bidi
+  // overrides (keeping tabs and line breaks), one-line fields are made one line.
+  const text = (key: string) => toMultiLine(readText(source, path, key, CARD_LIMITS.text));
+  const greetings = (key: string) =>
+    readTextList(source, path, key, CARD_LIMITS.text).map(toMultiLine);
+  const line = (key: string) => toSingleLine(readText(source, path, key, CARD_LIMITS.name));
   return {
     spec,
     name,
@@ -203,9 +223,9 @@ function readCardData(source: JsonObject, spec: CardSpec, path: string): CardDat
     post_history_instructions: text('post_history_instructions'),
     alternate_greetings: greetings('alternate_greetings'),
     group_only_greetings: greetings('group_only_greetings'),
-    tags: readTextList(source, path, 'tags', CARD_LIMITS.tag),
-    creator: readText(source, path, 'creator', CARD_LIMITS.name),
-    character_version: readText(source, path, 'character_version', CARD_LIMITS.name),
+    tags: readTextList(source, path, 'tags', CARD_LIMITS.tag).map(toSingleLine),
+    creator: line('creator'),
+    character_version: line('character_version'),
     character_book: readCharacterBook(source, path),
     extensions: readExtensions(source, path),
   };
@@ -236,6 +256,7 @@ export function parseCard(json: unknown): CardData {
 export function parseCardJson(source: string | Buffer): CardData {
   const bytes = typeof source === 'string' ? Buffer.byteLength(source) : source.length;
   if (bytes > CARD_LIMITS.jsonBytes) throw new CardError('character card must be at most 1 MB');
+  assertJsonTextDepth(source, 'The character card');
   let json: unknown;
   try {
     // A byte order mark is legal at the start of a UTF-8 file but not in JSON.
@@ -302,8 +323,8 @@ function readPlatformFields(value: unknown, path: string): PlatformFields {
   const source: JsonObject = isObject(value) ? value : {};
   const prefix = `${path}.`;
   return {
-    appearance: readText(source, prefix, 'appearance', CARD_LIMITS.text),
-    speechPattern: readText(source, prefix, 'speech_pattern', CARD_LIMITS.text),
+    appearance: toMultiLine(readText(source, prefix, 'appearance', CARD_LIMITS.text)),
+    speechPattern: toMultiLine(readText(source, prefix, 'speech_pattern', CARD_LIMITS.text)),
     structuredTags: readStructuredTagIds(source, prefix),
     responseLength: readOneOf(source, prefix, 'response_length', RESPONSE_LENGTHS, 'medium'),
     maxTokens: readMaxTokens(source, prefix),
