@@ -1,6 +1,7 @@
-import { BadRequestException, Injectable } from '@nestjs/common';
+import { BadRequestException, Injectable, type OnModuleInit } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { sha256Hex } from '../common/hash.js';
+import { JobQueue } from '../common/jobs/job-queue.service.js';
 import { MailService } from '../common/mail/mail.service.js';
 import { InjectConfig, type AppConfig } from '../config/app-config.js';
 import type { ForgotPasswordDto } from './dto/forgot-password.dto.js';
@@ -12,35 +13,55 @@ import { UsersService } from './users.service.js';
 
 const RESET_TOKEN_TTL_MS = 60 * 60_000;
 
+/** Looks the address up, stores a token and mails the link, off the request's path. */
+export const RESET_MAIL_JOB = 'auth.password-reset-mail';
+
 @Injectable()
-export class PasswordResetService {
+export class PasswordResetService implements OnModuleInit {
   constructor(
     private readonly users: UsersService,
     private readonly tokens: PasswordResetTokenRepository,
     private readonly passwords: PasswordHasher,
     private readonly mail: MailService,
+    private readonly jobs: JobQueue,
     @InjectConfig() private readonly config: AppConfig,
   ) {}
 
+  onModuleInit(): void {
+    this.jobs.register<{ email: string }>(RESET_MAIL_JOB, ({ email }) => this.mailResetLink(email));
+  }
+
   /**
-   * Mails a reset link when the account exists. The answer is the same either way, and the
-   * mail goes out in the background, so neither the body nor the timing tells whether an
-   * address is registered.
+   * Queues the reset mail. The request does the same work (one job insert) whether or not the
+   * address has an account: the lookup, the token write and the mail all happen in the job, so
+   * neither the answer nor its timing tells whether an address is registered. One pending job
+   * per address: repeated requests before it runs send one mail.
    */
   async requestReset(dto: ForgotPasswordDto): Promise<MessageResponseDto> {
-    const user = await this.users.findByEmail(dto.email);
-    if (user) {
-      const token = randomBytes(32).toString('base64url');
-      await this.tokens.replaceForUser(
-        user.id,
-        sha256Hex(token),
-        new Date(Date.now() + RESET_TOKEN_TTL_MS),
-      );
-      this.mail.sendInBackground(this.resetMail(user.email, token));
-    }
+    await this.jobs.enqueue(
+      RESET_MAIL_JOB,
+      { email: dto.email },
+      { dedupeKey: dto.email.toLowerCase(), maxAttempts: 3 },
+    );
     return {
       message: 'If an account exists for this email, a link to reset the password is on its way.',
     };
+  }
+
+  /**
+   * The job: a fresh token (replacing the older link) and the mail, when the account exists.
+   * A failed send throws, so the queue retries with a new token; the unsent one is replaced.
+   */
+  async mailResetLink(email: string): Promise<void> {
+    const user = await this.users.findByEmail(email);
+    if (!user) return;
+    const token = randomBytes(32).toString('base64url');
+    await this.tokens.replaceForUser(
+      user.id,
+      sha256Hex(token),
+      new Date(Date.now() + RESET_TOKEN_TTL_MS),
+    );
+    await this.mail.send(this.resetMail(user.email, token));
   }
 
   /** Sets the new password; every token issued before stops working (see AuthTokenService). */

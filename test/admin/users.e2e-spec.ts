@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { UsersService } from '../../src/auth/users.service.js';
+import { JobQueue } from '../../src/common/jobs/job-queue.service.js';
 import { MailService } from '../../src/common/mail/mail.service.js';
 import {
   BROWSER_HEADERS,
@@ -50,6 +51,7 @@ describe('admin user management', () => {
     const { password, user } = await registerUser(t, { email });
     const outbox = t.app.get(MailService).outbox;
     await t.http.post('/api/auth/forgot-password').set(BROWSER_HEADERS).send({ email }).expect(202);
+    await t.app.get(JobQueue).runDue();
     const token = /reset-password\?token=([A-Za-z0-9_-]+)/.exec(outbox.at(-1)!.text)![1];
     await t.http.post('/api/auth/reset-password').send({ token, password }).expect(200);
     const access = await login(t, email, password);

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { JobQueue } from '../../src/common/jobs/job-queue.service.js';
 import { MailService } from '../../src/common/mail/mail.service.js';
 import { BROWSER_HEADERS, RELAXED_AUTH_ENV, registerUser } from '../support/auth.js';
 import {
@@ -132,6 +133,7 @@ describe('Google sign-in', () => {
   async function proveByReset(email: string, password: string): Promise<void> {
     const outbox = t.app.get(MailService).outbox;
     await t.http.post('/api/auth/forgot-password').set(BROWSER_HEADERS).send({ email }).expect(202);
+    await t.app.get(JobQueue).runDue();
     const token = /reset-password\?token=([A-Za-z0-9_-]+)/.exec(outbox.at(-1)!.text)![1];
     await t.http.post('/api/auth/reset-password').send({ token, password }).expect(200);
   }

@@ -3,6 +3,7 @@ import { JwtService } from '@nestjs/jwt';
 import { PasswordHasher } from '../../src/auth/password-hasher.js';
 import { CHALLENGE_STORE } from '../../src/auth/pow/pow.service.js';
 import type { ChallengeStore } from '../../src/auth/pow/challenge-store.js';
+import { JobQueue } from '../../src/common/jobs/job-queue.service.js';
 import { MailService } from '../../src/common/mail/mail.service.js';
 import {
   BROWSER_HEADERS,
@@ -34,6 +35,7 @@ async function proveEmail(t: TestApp, email: string, password = PASSWORD): Promi
   const outbox = t.app.get(MailService).outbox;
   const sent = outbox.length;
   await t.http.post('/api/auth/forgot-password').set(BROWSER_HEADERS).send({ email }).expect(202);
+  await t.app.get(JobQueue).runDue();
   expect(outbox).toHaveLength(sent + 1);
   const token = /reset-password\?token=([A-Za-z0-9_-]+)/.exec(outbox.at(-1)!.text)![1];
   await t.http.post('/api/auth/reset-password').send({ token, password }).expect(200);
