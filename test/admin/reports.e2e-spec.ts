@@ -82,6 +82,7 @@ describe('admin moderation of reports', () => {
         name: 'Reported Rogue',
         owner_id: owner.id,
         is_public: true,
+        taken_down: false,
         deleted: false,
       },
       reporter: { id: reporter.id, email: reporter.email },
@@ -135,7 +136,7 @@ describe('admin moderation of reports', () => {
     expect(res.body).toMatchObject({
       status: 'reviewed',
       resolution_note: 'Spam link removed from the catalogue',
-      character: { id: character.id, is_public: false, deleted: false },
+      character: { id: character.id, is_public: false, taken_down: true, deleted: false },
     });
     const [row] = await t.dataSource.query(`SELECT is_public FROM character WHERE id = $1`, [
       character.id,
