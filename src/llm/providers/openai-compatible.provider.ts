@@ -67,6 +67,18 @@ const UNCAPPED_TOKENS = 16_384;
 /** How long a stream may stay open after its usage chunk before it is taken as finished. */
 const AFTER_USAGE_GRACE_MS = 1000;
 
+/** Above any real request's token count, and far below what the integer columns hold. */
+const MAX_REPORTED_TOKENS = 10_000_000;
+
+/** A reported token count we can store: a non-negative safe integer in range. */
+const tokenCount = (value: unknown): number | undefined =>
+  typeof value === 'number' &&
+  Number.isSafeInteger(value) &&
+  value >= 0 &&
+  value <= MAX_REPORTED_TOKENS
+    ? value
+    : undefined;
+
 export abstract class OpenAiCompatibleProvider implements LlmProvider {
   abstract readonly name: Exclude<ProviderName, 'offline'>;
   /** Used when the request names no model; `auto` backs it up. */
@@ -358,26 +370,38 @@ export abstract class OpenAiCompatibleProvider implements LlmProvider {
       type: 'usage',
       model,
       provider: this.name,
-      ...(await this.usage(reported, messages, content)),
+      ...(await this.usage(model, reported, messages, content)),
     };
   }
 
+  /**
+   * The provider's counts when they are counts: a huge, negative or non-numeric one would fail
+   * to save (or to count) a reply the client already has, so it is estimated instead.
+   */
   private async usage(
+    model: string,
     reported: OpenAI.CompletionUsage | undefined,
     messages: ChatMessage[],
     content: string,
   ): Promise<TokenUsage & { estimated: boolean }> {
-    if (reported) {
-      return {
-        promptTokens: reported.prompt_tokens,
-        completionTokens: reported.completion_tokens,
-        estimated: false,
-      };
+    const fields = reported as Partial<Record<keyof OpenAI.CompletionUsage, unknown>> | undefined;
+    const prompt = tokenCount(fields?.prompt_tokens);
+    const completion = tokenCount(fields?.completion_tokens);
+    if (reported && (prompt === undefined || completion === undefined)) {
+      // Only numbers and strings are shown: an object's toString is the upstream's to break.
+      const shown = (value: unknown) =>
+        typeof value === 'number' || typeof value === 'string'
+          ? JSON.stringify(String(value).slice(0, 40))
+          : typeof value;
+      this.logger.warn(
+        `${this.name}/${model} reported unusable usage (prompt_tokens ${shown(fields?.prompt_tokens)}, ` +
+          `completion_tokens ${shown(fields?.completion_tokens)}): estimated instead`,
+      );
     }
     return {
-      promptTokens: await this.tokens.countMessages(messages),
-      completionTokens: await this.tokens.count(content),
-      estimated: true,
+      promptTokens: prompt ?? (await this.tokens.countMessages(messages)),
+      completionTokens: completion ?? (await this.tokens.count(content)),
+      estimated: prompt === undefined || completion === undefined,
     };
   }
 }
