@@ -42,6 +42,7 @@ describe('access rules', () => {
       '/api/auth/forgot-password',
       '/api/auth/google',
       '/api/auth/google/callback',
+      '/api/auth/google/start',
       '/api/auth/login',
       '/api/auth/me',
       '/api/auth/me/confirm-adult',

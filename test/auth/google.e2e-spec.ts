@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { randomUUID } from 'node:crypto';
 import { JobQueue } from '../../src/common/jobs/job-queue.service.js';
 import { MailService } from '../../src/common/mail/mail.service.js';
 import { BROWSER_HEADERS, RELAXED_AUTH_ENV, registerUser } from '../support/auth.js';
@@ -8,6 +9,8 @@ import {
   type FakeGoogleProfile,
 } from '../support/fake-google.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
+import { createUser } from '../support/users.js';
+import { guest, openChat, publicCharacter } from '../chat/chat-support.js';
 
 const FRONTEND_CALLBACK = 'http://frontend.test/auth/callback';
 
@@ -331,6 +334,95 @@ describe('Google sign-in', () => {
     expect(t.logs).toContainEqual(
       expect.objectContaining({ level: 'warn', message: expect.stringContaining('502') }),
     );
+  });
+});
+
+describe("Google sign-in moves only the signing-in browser's own guest chats", () => {
+  let google: FakeGoogle;
+  let t: TestApp;
+  let characterId: string;
+
+  beforeAll(async () => {
+    google = await startFakeGoogle();
+    t = await createTestApp({ env: { ...RELAXED_AUTH_ENV, ...google.env } });
+    characterId = (await publicCharacter(t, await createUser(t))).id;
+  }, 30_000);
+
+  afterAll(async () => {
+    await t?.close();
+    await google?.close();
+  });
+
+  const cookieOf = (res: { headers: Record<string, unknown> }) =>
+    ([] as string[]).concat(res.headers['set-cookie'] as string[])[0].split(';')[0];
+
+  /** From Google's consent page (as a fresh Google user) through the callback, in one browser. */
+  async function finish(googleUrl: string, cookie: string): Promise<string> {
+    google.profile = {
+      sub: `g-${randomUUID()}`,
+      email: `${randomUUID()}@gmail.com`,
+      email_verified: true,
+    };
+    const consent = await fetch(googleUrl, { redirect: 'manual' });
+    const callback = new URL(consent.headers.get('location')!);
+    const done = await t.http
+      .get(`${callback.pathname}${callback.search}`)
+      .set('Cookie', cookie)
+      .expect(302);
+    return new URLSearchParams(new URL(done.headers.location).hash.slice(1)).get('access_token')!;
+  }
+
+  const chatIds = async (who: Record<string, string>) =>
+    (await t.http.get('/api/chats').set(who).expect(200)).body.items.map(
+      (chat: { id: string }) => chat.id,
+    );
+  const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
+
+  it("ignores a link's anon_session: a forged link moves nobody's guest chats", async () => {
+    const victimSession = randomUUID();
+    const victimChats = [
+      await openChat(t, guest(victimSession), characterId),
+      await openChat(t, guest(victimSession), characterId),
+    ];
+    // The link names the victim's guest session; whoever follows it signs in without the
+    // session's header (a link cannot carry one).
+    const link = await t.http.get(`/api/auth/google?anon_session=${victimSession}`).expect(302);
+    const token = await finish(link.headers.location, cookieOf(link));
+
+    expect(await chatIds(bearer(token))).toEqual([]);
+    expect((await chatIds(guest(victimSession))).sort()).toEqual([...victimChats].sort());
+    // The cookie binds no session at all (only the HMAC of the state).
+    expect(cookieOf(link)).not.toContain(victimSession);
+  });
+
+  it('moves the chats of the session the frontend proves with its header', async () => {
+    const session = randomUUID();
+    const chatId = await openChat(t, guest(session), characterId);
+    const started = await t.http
+      .post('/api/auth/google/start')
+      .set(guest(session))
+      .expect(200)
+      .expect('Cache-Control', 'no-store');
+    expect(started.body).toEqual({
+      url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/auth\?/),
+    });
+    const token = await finish(started.body.url, cookieOf(started));
+
+    expect(await chatIds(bearer(token))).toEqual([chatId]);
+    expect(await chatIds(guest(session))).toEqual([]);
+  });
+
+  it('binds no session without the header, and refuses a malformed one', async () => {
+    const session = randomUUID();
+    await openChat(t, guest(session), characterId);
+    const started = await t.http.post('/api/auth/google/start').expect(200);
+    const token = await finish(started.body.url, cookieOf(started));
+    expect(await chatIds(bearer(token))).toEqual([]);
+    expect(await chatIds(guest(session))).toHaveLength(1);
+
+    const bad = await t.http.post('/api/auth/google/start').set('X-Anon-Session', 'nope');
+    expect(bad.status).toBe(400);
+    expect(bad.body.message).toBe('X-Anon-Session must be a UUID');
   });
 });
 

@@ -111,6 +111,7 @@ const ROUTES: Record<string, Entry> = {
   'GET /api/auth/me':                           { rule: 'user' },
   'POST /api/auth/me/confirm-adult':            { rule: 'user' },
   'GET /api/auth/google':                       { rule: 'public' },
+  'POST /api/auth/google/start':                { rule: 'public' },
   'GET /api/auth/google/callback':              { rule: 'public' },
 
   // models, tags, avatars, stats

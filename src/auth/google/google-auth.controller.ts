@@ -1,10 +1,21 @@
-import { Controller, Get, Query, Req, Res } from '@nestjs/common';
+import {
+  Controller,
+  Get,
+  Header,
+  HttpCode,
+  HttpStatus,
+  Post,
+  Query,
+  Req,
+  Res,
+} from '@nestjs/common';
 import {
   ApiBadGatewayResponse,
   ApiBadRequestResponse,
   ApiConflictResponse,
   ApiForbiddenResponse,
   ApiFoundResponse,
+  ApiOkResponse,
   ApiOperation,
   ApiQuery,
   ApiServiceUnavailableResponse,
@@ -12,8 +23,9 @@ import {
 } from '@nestjs/swagger';
 import type { CookieOptions, Request, Response } from 'express';
 import { Public } from '../../common/auth/access.decorators.js';
-import { parseAnonSession } from '../../common/auth/anon-session.js';
+import { AnonSession, ApiAnonSession, parseAnonSession } from '../../common/auth/anon-session.js';
 import { ErrorResponseDto } from '../../common/http/error-response.dto.js';
+import { GoogleSignInStartResponseDto } from '../dto/google-sign-in-start-response.dto.js';
 import { RateLimit } from '../rate-limit/rate-limits.js';
 import { GoogleAuthService } from './google-auth.service.js';
 
@@ -42,6 +54,10 @@ function readCookie(request: Request, name: string): string | undefined {
 /** With TRUST_PROXY, req.protocol follows X-Forwarded-Proto. */
 const originOf = (request: Request): string => `${request.protocol}://${request.get('host')}`;
 
+const GUEST_CHATS_MOVE =
+  "The browser's guest session (a UUID): its guest chats move to the account. Only a header " +
+  'counts: a link cannot set one, so a sign-in link can never name the session to move.';
+
 @ApiTags('auth')
 @ApiServiceUnavailableResponse({
   type: ErrorResponseDto,
@@ -51,25 +67,66 @@ const originOf = (request: Request): string => `${request.protocol}://${request.
 export class GoogleAuthController {
   constructor(private readonly google: GoogleAuthService) {}
 
+  /**
+   * The way to sign in with guest chats: the frontend calls this with the browser's own
+   * X-Anon-Session (a custom header, so no link or cross-site form can choose it), and sends
+   * the browser to the returned URL. The session is bound into the state cookie's HMAC.
+   */
+  @Post('start')
+  @HttpCode(HttpStatus.OK)
+  @Public()
+  @ApiAnonSession(GUEST_CHATS_MOVE)
+  @Header('Cache-Control', 'no-store')
+  @ApiOperation({
+    summary: "Start Google sign-in from the frontend: sets the state cookie, returns Google's URL",
+    description:
+      'Call with `credentials: "include"` and the `X-Anon-Session` header, then navigate to ' +
+      "`url`. After the callback, that guest session's chats belong to the account.",
+  })
+  @ApiOkResponse({ type: GoogleSignInStartResponseDto })
+  @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'X-Anon-Session is not a UUID' })
+  startFromFrontend(
+    @AnonSession() anonSession: string | undefined,
+    @Req() request: Request,
+    @Res({ passthrough: true }) response: Response,
+  ): GoogleSignInStartResponseDto {
+    const { url, stateCookie } = this.google.start(originOf(request), anonSession);
+    response.cookie(STATE_COOKIE, stateCookie, stateCookieOptions(request));
+    return { url };
+  }
+
   @Get()
   @Public()
-  @ApiOperation({ summary: 'Start Google sign-in: redirects to Google' })
+  @ApiAnonSession(GUEST_CHATS_MOVE)
+  @ApiOperation({
+    summary: 'Start Google sign-in: redirects to Google',
+    description:
+      'A plain link starts a sign-in that moves no guest chats; to move them, use ' +
+      '`POST /api/auth/google/start`.',
+  })
   @ApiFoundResponse({ description: 'Redirect to Google, with the state cookie set' })
   @ApiQuery({
     name: 'anon_session',
     required: false,
-    description: "The browser's guest session (a UUID): its guest chats move to the account",
+    deprecated: true,
+    description:
+      'Deprecated and ignored: a link is not proof of holding a guest session (anyone can ' +
+      "send a link carrying theirs and have their chats land in the victim's account). Only " +
+      'the X-Anon-Session header moves guest chats.',
   })
-  @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'anon_session is not a UUID' })
+  @ApiBadRequestResponse({
+    type: ErrorResponseDto,
+    description: 'anon_session or X-Anon-Session is not a UUID',
+  })
   start(
-    @Query('anon_session') anonSession: unknown,
+    @Query('anon_session') linkSession: unknown,
+    @AnonSession() anonSession: string | undefined,
     @Req() request: Request,
     @Res() response: Response,
   ): void {
-    const { url, stateCookie } = this.google.start(
-      originOf(request),
-      parseAnonSession(anonSession, 'anon_session'),
-    );
+    // Still validated, so old frontends see a malformed value as before; never used.
+    parseAnonSession(linkSession, 'anon_session');
+    const { url, stateCookie } = this.google.start(originOf(request), anonSession);
     response.cookie(STATE_COOKIE, stateCookie, stateCookieOptions(request)).redirect(url);
   }
 
