@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InjectConfig, type AppConfig } from '../config/app-config.js';
+import { ImageError, reencodeImage } from './lib/image-reencoder.js';
 
 export const AVATAR_MAX_BYTES = 5 * 1024 * 1024;
 export const AVATAR_URL_PREFIX = '/api/avatars/';
@@ -35,14 +36,28 @@ export class AvatarStorage {
     return this.config.storage.avatarDir;
   }
 
-  /** Stores an uploaded image and returns its public URL. */
-  async save(data: Buffer): Promise<string> {
-    const extension = imageExtension(data);
-    if (!extension) throw new BadRequestException('file must be a PNG, JPEG or WebP image');
-    if (data.length > AVATAR_MAX_BYTES) throw new BadRequestException('file must be at most 5 MB');
-    const name = `${randomUUID()}.${extension}`;
+  /**
+   * Stores an uploaded or imported image, re-encoded (see reencodeImage: nothing of the
+   * original file but its pixels is kept), and returns its public URL. Card imports pass
+   * their own size limit: card art may be larger than an avatar upload.
+   */
+  async save(data: Buffer, maxBytes = AVATAR_MAX_BYTES): Promise<string> {
+    const format = imageExtension(data);
+    if (!format) throw new BadRequestException('file must be a PNG, JPEG or WebP image');
+    if (data.length > maxBytes) {
+      throw new BadRequestException(`file must be at most ${maxBytes / 1024 / 1024} MB`);
+    }
+    let clean;
+    try {
+      clean = await reencodeImage(data, format);
+    } catch (error) {
+      if (error instanceof ImageError)
+        throw new BadRequestException(`Invalid image: ${error.message}`);
+      throw error;
+    }
+    const name = `${randomUUID()}.${clean.extension}`;
     await mkdir(this.directory, { recursive: true });
-    await writeFile(join(this.directory, name), data, { flag: 'wx' });
+    await writeFile(join(this.directory, name), clean.data, { flag: 'wx' });
     return AVATAR_URL_PREFIX + name;
   }
 

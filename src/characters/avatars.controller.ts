@@ -23,7 +23,11 @@ export class AvatarsController {
         root: this.avatars.directory,
         immutable: true,
         maxAge: '365d',
-        headers: { 'X-Content-Type-Options': 'nosniff' },
+        headers: {
+          'X-Content-Type-Options': 'nosniff',
+          // helmet's same-origin default would keep a frontend on another origin from showing them.
+          'Cross-Origin-Resource-Policy': 'cross-origin',
+        },
       },
       (error) => {
         if (error && !res.headersSent) {

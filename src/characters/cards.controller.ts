@@ -19,26 +19,33 @@ import {
   ApiOkResponse,
   ApiOperation,
   ApiProduces,
+  ApiServiceUnavailableResponse,
   ApiTags,
 } from '@nestjs/swagger';
 import type { Response } from 'express';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { RateLimit } from '../auth/rate-limit/rate-limits.js';
 import { Authenticated, Guest } from '../common/auth/access.decorators.js';
 import { type AuthUser, CurrentUser } from '../common/auth/auth-user.js';
 import { ErrorResponseDto } from '../common/http/error-response.dto.js';
-import { CardsService } from './cards.service.js';
+import { CardExportSlots } from './card-export-slots.js';
+import { CARD_FILE_MAX_BYTES, CardsService } from './cards.service.js';
 import { ExportQueryDto } from './dto/character-query.dto.js';
 import { CharacterResponseDto } from './dto/character-response.dto.js';
-
-const CARD_FILE_MAX_BYTES = 10 * 1024 * 1024;
 
 @ApiTags('characters')
 @ApiBadRequestResponse({ type: ErrorResponseDto })
 @Controller('characters')
 export class CardsController {
-  constructor(private readonly cards: CardsService) {}
+  constructor(
+    private readonly cards: CardsService,
+    private readonly exportSlots: CardExportSlots,
+  ) {}
 
   @Post('import')
   @Authenticated()
+  @RateLimit('cardImport')
   @UseInterceptors(FileInterceptor('file', { limits: { fileSize: CARD_FILE_MAX_BYTES, files: 1 } }))
   @ApiOperation({
     summary: 'Import a SillyTavern card (V1, V2 or V3) as a private draft',
@@ -66,22 +73,31 @@ export class CardsController {
 
   @Get(':id/export')
   @Guest()
-  @ApiOperation({ summary: 'Export as a SillyTavern card: JSON, or PNG with the card embedded' })
+  @RateLimit('cardExport')
+  @ApiOperation({
+    summary: 'Export as a SillyTavern card: JSON, or PNG with the card embedded',
+    description:
+      'Each instance writes a bounded number of exports at once; beyond it, 503 with Retry-After.',
+  })
   @ApiProduces('application/json', 'image/png')
   @ApiOkResponse({ description: 'The card file' })
   @ApiNotFoundResponse({ type: ErrorResponseDto })
+  @ApiServiceUnavailableResponse({ type: ErrorResponseDto, description: 'Too many exports' })
   async export(
     @Param('id') id: string,
     @Query() query: ExportQueryDto,
     @CurrentUser() viewer: AuthUser | null,
     @Res() res: Response,
   ): Promise<void> {
+    this.exportSlots.take(res);
     const card = await this.cards.export(id, viewer, query.format ?? 'json', query.spec ?? 'v2');
     res
       .status(200)
       .type(card.contentType)
       .attachment(card.fileName)
-      .setHeader('Cache-Control', 'private, no-cache');
-    res.end(card.body);
+      .setHeader('Cache-Control', 'private, no-cache')
+      .setHeader('Content-Length', card.byteLength);
+    // Written piece by piece as the client takes them; a client that leaves ends it.
+    await pipeline(Readable.from(card.parts), res).catch(() => undefined);
   }
 }

@@ -5,6 +5,7 @@ import { LlmModule } from '../llm/llm.module.js';
 import { AvatarStorage } from './avatar-storage.js';
 import { AvatarsController } from './avatars.controller.js';
 import { CardsController } from './cards.controller.js';
+import { CardExportSlots } from './card-export-slots.js';
 import { CardsService } from './cards.service.js';
 import { CatalogueMaintenanceRepository } from './catalogue-maintenance.repository.js';
 import { CatalogueMaintenanceService } from './catalogue-maintenance.service.js';
@@ -56,6 +57,7 @@ import { TranslationService } from './translation.service.js';
   ],
   providers: [
     AvatarStorage,
+    CardExportSlots,
     CardsService,
     CharactersRepository,
     CharactersService,

@@ -54,6 +54,8 @@ export interface AppConfig {
   /** Providers the chat summarizer tries, in order (SUMMARY_PROVIDER_ORDER). */
   chat: { summaryProviderOrder: LlmProviderName[] };
   storage: { avatarDir: string };
+  /** Card exports written at once by this instance (CARD_EXPORT_CONCURRENCY). */
+  cards: { exportConcurrency: number };
   dataDir: string;
   redisUrl?: string;
   redisKeyPrefix: string;
@@ -209,6 +211,7 @@ export function loadConfiguration(
       summaryProviderOrder: providerList('SUMMARY_PROVIDER_ORDER', env.SUMMARY_PROVIDER_ORDER),
     },
     storage: { avatarDir: resolve(env.AVATAR_DIR ?? join(dataDir, 'avatars')) },
+    cards: { exportConcurrency: env.CARD_EXPORT_CONCURRENCY },
     dataDir,
     redisUrl: env.REDIS_URL,
     redisKeyPrefix: env.REDIS_KEY_PREFIX,

@@ -138,6 +138,13 @@ export class Environment {
   @IsString()
   AVATAR_DIR?: string;
 
+  /** Card exports one instance writes at a time; more answer 503 with Retry-After. */
+  @Transform(toInt)
+  @Min(1)
+  @Max(1000)
+  @IsInt()
+  CARD_EXPORT_CONCURRENCY = 8;
+
   /** How often each instance looks for due background jobs; 0 turns the poller off. */
   @Transform(toInt)
   @Min(0)

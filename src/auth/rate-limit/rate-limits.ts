@@ -32,6 +32,10 @@ export const RATE_LIMITS = {
   messageInterval: { limit: 1, ttl: seconds(5), by: 'user' },
   report: { limit: 5, ttl: hours(1), by: 'user' },
   generate: { limit: 10, ttl: hours(1), by: 'user' },
+  // Card files: parsing and re-encoding an image, writing a card of up to megabytes.
+  // Guests (exports) count per address.
+  cardImport: { limit: 30, ttl: hours(1), by: 'user' },
+  cardExport: { limit: 30, ttl: minutes(1), by: 'user' },
 } as const satisfies Record<string, { limit: number; ttl: number; by: TrackBy }>;
 
 export type RateLimitName = keyof typeof RATE_LIMITS;

@@ -9,9 +9,11 @@ import {
   type CharacterCardFields,
 } from './character-card.js';
 import {
+  PNG_LIMITS,
   defaultAvatarPng,
   embedCardInPng,
   extractCardFromPng,
+  readPngDimensions,
   readPngTextChunks,
 } from './png-card.js';
 
@@ -178,9 +180,10 @@ describe('extractCardFromPng', () => {
       'data.name must be a non-empty string',
     ],
     [
+      // Refused by the chunk's size, before its text is decoded.
       'a card over 1 MB',
       handMadePng(tEXt('chara', base64Json({ name: 'x', description: 'y'.repeat(1_100_000) }))),
-      'character card must be at most 1 MB',
+      `PNG tEXt chunk is larger than ${PNG_LIMITS.textChunkBytes} bytes`,
     ],
   ])('rejects a PNG with %s', (_case, png, message) => {
     expect(() => extractCardFromPng(png)).toThrow(new CardError(message));
@@ -256,5 +259,58 @@ describe('defaultAvatarPng', () => {
     const pixels = inflateSync(png.subarray(41, 41 + png.readUInt32BE(33)));
     const row = Buffer.concat([Buffer.from([0]), ...Array(64).fill(pixels.subarray(1, 4))]);
     expect(pixels).toEqual(Buffer.concat(Array(64).fill(row)));
+  });
+});
+
+describe('chunk limits', () => {
+  /** `count` empty chunks of a private ancillary type, as in the reported 436,000-chunk file. */
+  const emptyChunks = (count: number): Buffer =>
+    Buffer.concat(Array(count).fill(chunk('ruBb', Buffer.alloc(0))));
+
+  it('stops at the chunk cap without walking the rest of a 436,000-chunk file', () => {
+    const hostile = handMadePng(emptyChunks(436_000));
+    expect(hostile.length).toBeGreaterThan(5_000_000);
+    // Past the cap the file is garbage: a walk that went on would report a CRC error or a
+    // truncation instead of the cap, so the message proves where it stopped.
+    const capped = Buffer.concat([
+      handMadePng(emptyChunks(PNG_LIMITS.chunks)).subarray(0, -12),
+      Buffer.alloc(64, 0xff),
+    ]);
+    for (const png of [hostile, capped]) {
+      expect(() => extractCardFromPng(png)).toThrow(
+        new CardError(`PNG file has more than ${PNG_LIMITS.chunks} chunks`),
+      );
+    }
+    const started = performance.now();
+    expect(() => readPngTextChunks(hostile)).toThrow(CardError);
+    expect(performance.now() - started).toBeLessThan(50);
+  });
+
+  it('reads a file with as many chunks as the cap allows', () => {
+    const card = base64Json({ name: 'Many' });
+    // IHDR, IDAT, the card and IEND are four of them.
+    const png = handMadePng(emptyChunks(PNG_LIMITS.chunks - 4), tEXt('chara', card));
+    expect(extractCardFromPng(png).name).toBe('Many');
+  });
+
+  it('refuses an oversized text chunk from its length field, before its CRC or its end', () => {
+    const head = Buffer.alloc(8);
+    head.writeUInt32BE(PNG_LIMITS.textChunkBytes + 1, 0);
+    head.write('zTXt', 4, 'latin1');
+    // The declared length runs past the end of the file: only the length was looked at.
+    const png = Buffer.concat([handMadePng().subarray(0, -12), head, Buffer.alloc(16)]);
+    expect(() => readPngTextChunks(png)).toThrow(
+      new CardError(`PNG zTXt chunk is larger than ${PNG_LIMITS.textChunkBytes} bytes`),
+    );
+  });
+
+  it('reads the dimensions from IHDR alone', () => {
+    const header = Buffer.alloc(13);
+    header.writeUInt32BE(100_000, 0);
+    header.writeUInt32BE(90_000, 4);
+    header.set([8, 6, 0, 0, 0], 8);
+    const bomb = Buffer.concat([Buffer.from('\x89PNG\r\n\x1a\n', 'latin1'), chunk('IHDR', header)]);
+    expect(readPngDimensions(bomb)).toEqual({ width: 100_000, height: 90_000 });
+    expect(() => readPngDimensions(Buffer.from('\x89PNG\r\n\x1a\n', 'latin1'))).toThrow(CardError);
   });
 });

@@ -1,5 +1,6 @@
 import { crc32, deflateSync } from 'node:zlib';
 import {
+  CARD_LIMITS,
   CardError,
   parseCardJson,
   toV2Card,
@@ -14,6 +15,18 @@ import {
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 const CARD_KEYWORDS = ['chara', 'ccv3'];
+const TEXT_CHUNK_TYPES = new Set(['tEXt', 'zTXt', 'iTXt']);
+
+/**
+ * Bounds of the chunk walk, so a hostile file costs a bounded number of steps: a file of
+ * 400,000 empty chunks stops at the chunk cap instead of checking every CRC. Real cards hold
+ * fewer than 20 chunks besides IDAT, and libpng writes IDAT in 8 KiB pieces, so a 10 MB card
+ * has about 1,300; text chunks need room for a 1 MB card in base64 (4/3 of it).
+ */
+export const PNG_LIMITS = {
+  chunks: 2048,
+  textChunkBytes: Math.ceil((CARD_LIMITS.jsonBytes * 4) / 3) + 64,
+} as const;
 
 interface PngChunk {
   type: string;
@@ -25,22 +38,37 @@ export interface PngTextChunk {
   text: string;
 }
 
-/** Splits a PNG into chunks, checking the signature, every CRC and that it ends with IEND. */
-function readChunks(png: Buffer): PngChunk[] {
+function checkSignature(png: Buffer): void {
   if (png.length < PNG_SIGNATURE.length || !png.subarray(0, 8).equals(PNG_SIGNATURE)) {
     throw new CardError('not a PNG file');
   }
+}
+
+/**
+ * Splits a PNG into chunks, checking the signature, every CRC and that it ends with IEND;
+ * refuses more than PNG_LIMITS.chunks chunks or an oversized text chunk as soon as it meets
+ * one, before reading on.
+ */
+function readChunks(png: Buffer): PngChunk[] {
+  checkSignature(png);
   const chunks: PngChunk[] = [];
   let offset = PNG_SIGNATURE.length;
   while (offset + 12 <= png.length) {
+    if (chunks.length === PNG_LIMITS.chunks) {
+      throw new CardError(`PNG file has more than ${PNG_LIMITS.chunks} chunks`);
+    }
     const length = png.readUInt32BE(offset);
+    const type = png.toString('latin1', offset + 4, offset + 8);
+    if (TEXT_CHUNK_TYPES.has(type) && length > PNG_LIMITS.textChunkBytes) {
+      throw new CardError(`PNG ${type} chunk is larger than ${PNG_LIMITS.textChunkBytes} bytes`);
+    }
     const end = offset + 12 + length;
     if (end > png.length) break;
     const typeAndData = png.subarray(offset + 4, offset + 8 + length);
     if (crc32(typeAndData) !== png.readUInt32BE(offset + 8 + length)) {
       throw new CardError('PNG chunk CRC mismatch');
     }
-    const chunk = { type: typeAndData.toString('latin1', 0, 4), data: typeAndData.subarray(4) };
+    const chunk = { type, data: typeAndData.subarray(4) };
     chunks.push(chunk);
     // Anything after IEND is not part of the image.
     if (chunk.type === 'IEND') return chunks;
@@ -49,17 +77,35 @@ function readChunks(png: Buffer): PngChunk[] {
   throw new CardError('PNG file is truncated');
 }
 
-function encodeChunk({ type, data }: PngChunk): Buffer {
-  const chunk = Buffer.alloc(12 + data.length);
-  chunk.writeUInt32BE(data.length, 0);
-  chunk.write(type, 4, 'latin1');
-  data.copy(chunk, 8);
-  chunk.writeUInt32BE(crc32(chunk.subarray(4, 8 + data.length)), 8 + data.length);
-  return chunk;
+/**
+ * Width and height from the IHDR chunk, which the PNG spec puts first: read before any
+ * decoder sees the file, so a pixel bomb is refused for the price of 33 bytes.
+ */
+export function readPngDimensions(png: Buffer): { width: number; height: number } {
+  checkSignature(png);
+  if (png.length < 33 || png.toString('latin1', 12, 16) !== 'IHDR') {
+    throw new CardError('PNG file does not start with an IHDR chunk');
+  }
+  return { width: png.readUInt32BE(16), height: png.readUInt32BE(20) };
 }
 
-const encodePng = (chunks: readonly PngChunk[]): Buffer =>
-  Buffer.concat([PNG_SIGNATURE, ...chunks.map(encodeChunk)]);
+/** A chunk as length+type, data (a view, not a copy) and CRC. */
+function encodeChunk({ type, data }: PngChunk): Buffer[] {
+  const head = Buffer.alloc(8);
+  head.writeUInt32BE(data.length, 0);
+  head.write(type, 4, 'latin1');
+  const checksum = Buffer.alloc(4);
+  checksum.writeUInt32BE(crc32(data, crc32(head.subarray(4))), 0);
+  return [head, data, checksum];
+}
+
+const encodePng = (chunks: readonly PngChunk[]): Buffer => Buffer.concat(encodePngParts(chunks));
+
+/** The file as a list of pieces, to be written one after another without joining them. */
+const encodePngParts = (chunks: readonly PngChunk[]): Buffer[] => [
+  PNG_SIGNATURE,
+  ...chunks.flatMap(encodeChunk),
+];
 
 function decodeText(chunk: PngChunk): PngTextChunk {
   const separator = chunk.data.indexOf(0);
@@ -106,13 +152,21 @@ const toBase64Json = (card: object): string => Buffer.from(JSON.stringify(card))
  * SillyTavern writes them. The new chunks go just before IEND.
  */
 export function embedCardInPng(png: Buffer, card: CharacterCardV2 | CharacterCardV3): Buffer {
+  return Buffer.concat(embedCardInPngParts(png, card));
+}
+
+/** embedCardInPng as pieces to stream: the image's chunks are views of `png`, not copies. */
+export function embedCardInPngParts(
+  png: Buffer,
+  card: CharacterCardV2 | CharacterCardV3,
+): Buffer[] {
   const chunks = readChunks(png).filter((chunk) => !isCardChunk(chunk));
   const cardChunks =
     card.spec === 'chara_card_v3'
       ? [textChunk('chara', toBase64Json(toV2Card(card))), textChunk('ccv3', toBase64Json(card))]
       : [textChunk('chara', toBase64Json(card))];
   chunks.splice(chunks.length - 1, 0, ...cardChunks);
-  return encodePng(chunks);
+  return encodePngParts(chunks);
 }
 
 const AVATAR_SIZE = 64;

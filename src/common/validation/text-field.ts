@@ -22,6 +22,13 @@ export const toSingleLine = (text: string): string =>
     .replace(/\s+/g, ' ')
     .trim();
 
+/**
+ * Text from elsewhere (an imported card) made to pass the multi-line rule: controls and bidi
+ * overrides are removed, tab, line feed and carriage return kept.
+ */
+export const toMultiLine = (text: string): string =>
+  text.replace(new RegExp(`(?![\\t\\n\\r])[${CONTROLS}]`, 'gu'), '');
+
 export interface TextFieldOptions {
   /** Allow tabs and line breaks (long-form text). */
   multiline?: boolean;

@@ -1,0 +1,35 @@
+import { Injectable, ServiceUnavailableException } from '@nestjs/common';
+import type { Response } from 'express';
+import { InjectConfig, type AppConfig } from '../config/app-config.js';
+
+/** What a refused export is told to wait, in seconds: exports take moments, unless stalled. */
+export const EXPORT_RETRY_AFTER_SECONDS = 5;
+
+/**
+ * The card exports this instance writes at once (CARD_EXPORT_CONCURRENCY). A slot is held
+ * until its response is finished or its connection gone, so clients that never read hold at
+ * most this many bodies in memory; beyond it an export answers 503 with Retry-After.
+ */
+@Injectable()
+export class CardExportSlots {
+  private inUse = 0;
+
+  constructor(@InjectConfig() private readonly config: AppConfig) {}
+
+  get capacity(): number {
+    return this.config.cards.exportConcurrency;
+  }
+
+  /** Takes a slot for this response, released when it closes; 503 when none is free. */
+  take(res: Response): void {
+    if (this.inUse >= this.capacity) {
+      res.setHeader('Retry-After', EXPORT_RETRY_AFTER_SECONDS);
+      throw new ServiceUnavailableException('Too many card exports in progress, retry shortly');
+    }
+    this.inUse += 1;
+    // 'close' comes once, after the last byte was handed over or when the client went away.
+    res.once('close', () => {
+      this.inUse -= 1;
+    });
+  }
+}
