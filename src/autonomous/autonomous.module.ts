@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module.js';
 import { CharactersModule } from '../characters/characters.module.js';
+import { ChatModule } from '../chat/chat.module.js';
 import { LlmModule } from '../llm/llm.module.js';
 import { AUTONOMOUS_TASKS, type AutonomousTask } from './autonomous-task.js';
 import { AutonomousController } from './autonomous.controller.js';
@@ -27,11 +28,11 @@ const TASKS = [
 
 /**
  * Scheduled daily and weekly jobs that keep the catalogue alive, their admin endpoints
- * (/api/admin/tasks), and the error digest mailed to admins. Works on the catalogue only
- * through the characters module's exported services.
+ * (/api/admin/tasks), and the error digest mailed to admins. Works on the catalogue and on
+ * chats only through the characters and chat modules' exported services.
  */
 @Module({
-  imports: [AuthModule, LlmModule, CharactersModule],
+  imports: [AuthModule, LlmModule, CharactersModule, ChatModule],
   controllers: [AutonomousController],
   providers: [
     ...TASKS,

@@ -60,6 +60,9 @@ export const TRENDING_BUMP = { vote: 1, favorite: 2, fork: 3, chat: 1 } as const
 
 type CreditKind = 'vote' | 'favorite' | 'fork';
 
+/** Who opened a chat: an account, or a guest session. */
+export type ChatStarter = { userId: string } | { anonSession: string };
+
 /** The translated text; a translation is only saved while the row still has this text. */
 export type TranslationSource = Pick<CharacterEntity, 'id' | 'originalLanguage' | TranslatedField>;
 
@@ -158,19 +161,27 @@ export class CharactersRepository {
 
   /**
    * Counts a new chat; trending moves only for a signed-in user's first chat with the
-   * character (guests, who can mint sessions at will, and repeat chats only count).
+   * character (repeat chats only count). A guest session, which costs nothing to mint, counts
+   * once per character: its first chat inserts the credit, later ones find it and count
+   * nothing.
    */
-  async recordChatStarted(id: string, userId: string | null): Promise<void> {
+  async recordChatStarted(id: string, starter: ChatStarter): Promise<void> {
+    const userId = 'userId' in starter ? starter.userId : null;
+    const anonSession = 'anonSession' in starter ? starter.anonSession : null;
     await this.dataSource.query(
       `WITH credited AS (
          INSERT INTO trending_credit (user_id, character_id, kind)
          SELECT $3::uuid, $1, 'chat' WHERE $3::uuid IS NOT NULL
+         ON CONFLICT DO NOTHING RETURNING 1),
+       guest AS (
+         INSERT INTO guest_chat_credit (anon_session_id, character_id)
+         SELECT $4::uuid, $1 WHERE $4::uuid IS NOT NULL
          ON CONFLICT DO NOTHING RETURNING 1)
        UPDATE character SET real_chat_count = real_chat_count + 1,
               trending_score = trending_score + CASE WHEN EXISTS (SELECT 1 FROM credited)
                                                      THEN $2 ELSE 0 END
-       WHERE id = $1`,
-      [id, TRENDING_BUMP.chat, userId],
+       WHERE id = $1 AND ($4::uuid IS NULL OR EXISTS (SELECT 1 FROM guest))`,
+      [id, TRENDING_BUMP.chat, userId, anonSession],
     );
   }
 

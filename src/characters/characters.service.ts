@@ -24,7 +24,7 @@ import {
   TRANSLATED_FIELDS,
 } from './entities/character.entity.js';
 import { AvatarStorage } from './avatar-storage.js';
-import { CharactersRepository } from './characters.repository.js';
+import { type ChatStarter, CharactersRepository } from './characters.repository.js';
 import { initialBaseCounts } from './lib/language-preferences.js';
 import { PageViewsService } from './page-views.service.js';
 import { generateSlug } from './lib/slug.js';
@@ -292,9 +292,12 @@ export class CharactersService {
     return this.characters.findByIdsWithDeleted(ids);
   }
 
-  /** Counts a new chat with the character (real_chat_count; trending for a user's first). */
-  recordChatStarted(id: string, userId: string | null): Promise<void> {
-    return this.characters.recordChatStarted(id, userId);
+  /**
+   * Counts a new chat with the character (real_chat_count, once per guest session; trending
+   * for a user's first).
+   */
+  recordChatStarted(id: string, starter: ChatStarter): Promise<void> {
+    return this.characters.recordChatStarted(id, starter);
   }
 
   async isAdult(viewer: AuthUser | null): Promise<boolean> {

@@ -27,7 +27,7 @@ import {
   ApiTooManyRequestsResponse,
 } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { MessageThrottle } from '../auth/rate-limit/rate-limits.js';
+import { MessageThrottle, RateLimit } from '../auth/rate-limit/rate-limits.js';
 import { AnonSession, ApiAnonSession } from '../common/auth/anon-session.js';
 import { AdminOnly, Authenticated, Guest } from '../common/auth/access.decorators.js';
 import { type AuthUser, CurrentUser } from '../common/auth/auth-user.js';
@@ -101,8 +101,12 @@ export class ChatController {
 
   @Post()
   @Guest()
+  @RateLimit('guestChat', 'guestChatSession')
   @ApiOperation({
     summary: 'Open a chat with a character: the latest existing one (200) or a new one (201)',
+    description:
+      'Guests: at most 10 a minute per guest session and 30 a minute per address (429 with ' +
+      'Retry-After beyond).',
   })
   @ApiOkResponse({ type: ChatResponseDto, description: 'The existing chat' })
   @ApiCreatedResponse({ type: ChatResponseDto, description: 'A new chat' })

@@ -7,6 +7,7 @@ import { ChatSummarizer } from './chat-summarizer.service.js';
 import { ChatController } from './chat.controller.js';
 import { ChatRepository } from './chat.repository.js';
 import { ChatService } from './chat.service.js';
+import { GuestChatRetentionService } from './guest-chat-retention.service.js';
 import { ChatGenerationEntity } from './entities/chat-generation.entity.js';
 import { ChatEntity } from './entities/chat.entity.js';
 import { MessageEntity } from './entities/message.entity.js';
@@ -59,7 +60,8 @@ import { ReplyRegistry } from './streaming/reply-registry.js';
     GroupRounds,
     GroupChatService,
     GroupReplyService,
+    GuestChatRetentionService,
   ],
-  exports: [PromptTemplatesService, PromptBuilderService, ChatService],
+  exports: [PromptTemplatesService, PromptBuilderService, ChatService, GuestChatRetentionService],
 })
 export class ChatModule {}

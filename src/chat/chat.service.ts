@@ -112,7 +112,7 @@ export class ChatService implements OnModuleInit {
       greetingOf(character, language, personaName),
       dto.force_new ?? false,
     );
-    if (created) await this.characters.recordChatStarted(character.id, viewer?.id ?? null);
+    if (created) await this.characters.recordChatStarted(character.id, ownerOf(caller));
     return { chat: toChatResponse(chat, character, false), created };
   }
 

@@ -10,13 +10,16 @@ import {
   type ThrottlerModuleOptions,
   type ThrottlerStorage,
 } from '@nestjs/throttler';
+import { isUUID } from 'class-validator';
+import type { Request } from 'express';
+import { ANON_SESSION_HEADER } from '../../common/auth/anon-session.js';
 import type { AuthenticatedRequest } from '../../common/auth/auth-user.js';
 import { sha256Hex } from '../../common/hash.js';
 import { ErrorResponseDto } from '../../common/http/error-response.dto.js';
 import { normalizeEmail } from '../dto/fields.js';
 import { RateLimitGuard } from './rate-limit.guard.js';
 
-type TrackBy = 'ip' | 'email' | 'user';
+type TrackBy = 'ip' | 'email' | 'user' | 'guestSession';
 
 /**
  * Every rate limit of the platform (spec: auth/rate_limit.py), each a sliding window shared
@@ -36,7 +39,14 @@ export const RATE_LIMITS = {
   // Guests (exports) count per address.
   cardImport: { limit: 30, ttl: hours(1), by: 'user' },
   cardExport: { limit: 30, ttl: minutes(1), by: 'user' },
-} as const satisfies Record<string, { limit: number; ttl: number; by: TrackBy }>;
+  // Chats a guest opens (POST /api/chats), per address and per guest session; signed-in
+  // users skip both. 300 new chats in seconds once pushed a character up "popular".
+  guestChat: { limit: 30, ttl: minutes(1), by: 'ip', guestsOnly: true },
+  guestChatSession: { limit: 10, ttl: minutes(1), by: 'guestSession', guestsOnly: true },
+} as const satisfies Record<
+  string,
+  { limit: number; ttl: number; by: TrackBy; guestsOnly?: boolean }
+>;
 
 export type RateLimitName = keyof typeof RATE_LIMITS;
 
@@ -64,7 +74,22 @@ const TRACKERS: Record<TrackBy, ThrottlerGetTrackerFunction | undefined> = {
     const { user, ip } = req as AuthenticatedRequest;
     return user ? `user:${user.id}` : `ip:${normalizeIp(ip ?? '', IPV6_SUBNET_PREFIX)}`;
   },
+  // The X-Anon-Session header as the route will read it; without a valid one the route
+  // answers 400 anyway, so the address stands in.
+  guestSession: (req) => {
+    const session = (req as Request).headers[ANON_SESSION_HEADER.toLowerCase()];
+    return typeof session === 'string' && isUUID(session)
+      ? `anon:${session.toLowerCase()}`
+      : `ip:${normalizeIp(req.ip ?? '', IPV6_SUBNET_PREFIX)}`;
+  },
 };
+
+const isGuestsOnly = (name: RateLimitName): boolean =>
+  (RATE_LIMITS[name] as { guestsOnly?: boolean }).guestsOnly === true;
+
+/** A signed-in caller (the global access guard, which runs first, has set req.user). */
+const signedIn = (context: ExecutionContext): boolean =>
+  Boolean(context.switchToHttp().getRequest<AuthenticatedRequest>().user);
 
 const routeLimits = (context: ExecutionContext): RateLimitName[] =>
   reflector.getAllAndOverride<RateLimitName[] | undefined>(RATE_LIMITS_KEY, [
@@ -90,7 +115,10 @@ export function throttlerOptions(
       // counted one leaves the window. The Redis storage implements the same.
       blockDuration: 0,
       getTracker: TRACKERS[RATE_LIMITS[name].by],
-      skipIf: (context: ExecutionContext) => scale === 0 || !routeLimits(context).includes(name),
+      skipIf: (context: ExecutionContext) =>
+        scale === 0 ||
+        !routeLimits(context).includes(name) ||
+        (isGuestsOnly(name) && signedIn(context)),
     })),
   };
 }

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { MessageQuotaService } from '../../auth/usage/message-quota.service.js';
 import { CatalogueMaintenanceService } from '../../characters/catalogue-maintenance.service.js';
 import { PageViewsService } from '../../characters/page-views.service.js';
+import { GuestChatRetentionService } from '../../chat/guest-chat-retention.service.js';
 import { DAY_MS, type AutonomousTask, type TaskResult } from '../autonomous-task.js';
 
 export const PAGE_VIEW_RETENTION_DAYS = 90;
@@ -11,26 +12,34 @@ export const GUEST_QUOTA_IDLE_DAYS = 30;
 export const ORPHAN_AVATAR_MIN_AGE_MS = 60 * 60_000;
 
 /**
- * Daily: old page views and avatar files nothing refers to (spec: cleanup.py), and message
- * counts of past days and idle guest sessions.
+ * Daily: old page views and avatar files nothing refers to (spec: cleanup.py), message
+ * counts of past days and idle guest sessions, and guest chats idle past the retention period
+ * (setting guest_chat_retention_days).
  */
 @Injectable()
 export class CleanupTask implements AutonomousTask {
   readonly name = 'cleanup';
-  readonly description = `Deletes page views older than ${PAGE_VIEW_RETENTION_DAYS} days, orphaned avatar files, and message counts of past days and of guests idle for ${GUEST_QUOTA_IDLE_DAYS} days`;
+  readonly description = `Deletes page views older than ${PAGE_VIEW_RETENTION_DAYS} days, orphaned avatar files, message counts of past days and of guests idle for ${GUEST_QUOTA_IDLE_DAYS} days, and guest chats idle past guest_chat_retention_days`;
   readonly intervalMs = DAY_MS;
 
   constructor(
     private readonly pageViews: PageViewsService,
     private readonly catalogue: CatalogueMaintenanceService,
     private readonly quota: MessageQuotaService,
+    private readonly guestChats: GuestChatRetentionService,
   ) {}
 
   async run(): Promise<TaskResult> {
-    return {
+    const result = {
       page_views_deleted: await this.pageViews.deleteOlderThan(PAGE_VIEW_RETENTION_DAYS),
       avatars_deleted: await this.catalogue.removeOrphanAvatars(ORPHAN_AVATAR_MIN_AGE_MS),
       message_counts_deleted: await this.quota.deleteStale(GUEST_QUOTA_IDLE_DAYS),
+    };
+    const guest = await this.guestChats.deleteIdle();
+    return {
+      ...result,
+      guest_chats_deleted: guest.chats,
+      guest_chat_credits_deleted: guest.credits,
     };
   }
 }

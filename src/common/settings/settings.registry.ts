@@ -67,6 +67,13 @@ export const SETTINGS = {
     max: 1_000_000,
     description: 'Messages per guest session; 0 disables guest chat',
   },
+  guest_chat_retention_days: {
+    type: 'integer',
+    default: 30,
+    min: 1,
+    max: 3650,
+    description: 'Guest chats idle this many days are deleted by the daily cleanup task',
+  },
   stats_users_offset: {
     type: 'integer',
     default: 1200,
