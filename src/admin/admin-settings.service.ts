@@ -58,6 +58,9 @@ function describe(key: SettingKey, value: unknown): SettingDto {
     default: definition.default,
     ...('min' in definition ? { min: definition.min, max: definition.max } : {}),
     ...('values' in definition ? { values: [...definition.values] } : {}),
+    ...('maxItems' in definition
+      ? { max_items: definition.maxItems, max_length: definition.maxLength }
+      : {}),
     description: definition.description,
   };
 }

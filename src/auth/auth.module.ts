@@ -22,6 +22,7 @@ import { MemoryChallengeStore, RedisChallengeStore } from './pow/challenge-store
 import { CHALLENGE_STORE, PowService } from './pow/pow.service.js';
 import { throttlerOptions } from './rate-limit/rate-limits.js';
 import { RedisThrottlerStorage } from './rate-limit/redis-throttler.storage.js';
+import { ModelAllowlistService } from './model-allowlist.service.js';
 import { MessageQuotaService } from './usage/message-quota.service.js';
 import { UsersRepository } from './users.repository.js';
 import { UsersService } from './users.service.js';
@@ -77,8 +78,9 @@ const jwtExpiresIn = (value: string) =>
     GoogleOAuthClient,
     GoogleAuthService,
     MessageQuotaService,
+    ModelAllowlistService,
     { provide: APP_GUARD, useClass: AccessGuard },
   ],
-  exports: [UsersService, MessageQuotaService],
+  exports: [UsersService, MessageQuotaService, ModelAllowlistService],
 })
 export class AuthModule {}

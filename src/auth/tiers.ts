@@ -1,5 +1,6 @@
 import type { Tier } from '../common/auth/access.decorators.js';
 import type { Role } from '../common/auth/auth-user.js';
+import type { SettingKey } from '../common/settings/settings.registry.js';
 
 /** Guests chat without an account; they get the anon limits. */
 export type LimitTier = 'anon' | Tier;
@@ -19,6 +20,19 @@ export const TIER_LIMITS: Readonly<Record<LimitTier, Readonly<TierLimits>>> = {
   free: { dailyMessages: 200, maxTokens: 2048, contextMessages: 30 },
   premium: { dailyMessages: null, maxTokens: 4096, contextMessages: 50 },
   admin: { dailyMessages: null, maxTokens: 4096, contextMessages: 50 },
+};
+
+/**
+ * The admin setting listing the models each tier may name (see model-allowlist.ts); null: any
+ * model. `auto` is always allowed: what it picks is ours, bounded by the cost mode.
+ */
+export const MODEL_ALLOWLIST_SETTING: Readonly<
+  Record<LimitTier, Extract<SettingKey, `allowed_models.${string}`> | null>
+> = {
+  anon: 'allowed_models.guest',
+  free: 'allowed_models.free',
+  premium: 'allowed_models.premium',
+  admin: null,
 };
 
 const TIER_RANK: Record<Tier, number> = { free: 0, premium: 1, admin: 2 };

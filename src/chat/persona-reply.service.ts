@@ -41,7 +41,7 @@ export class PersonaReplyService {
     const { chat } = await this.chats.requireOwned(chatId, { user });
     const [character, route, latest] = await Promise.all([
       this.characters.findVisible(chat.characterId, user),
-      this.context.route(options.model, true),
+      this.context.route(options.model, user.tier),
       this.messages.messages(chat.id, TIER_LIMITS[user.tier].contextMessages),
     ]);
     const boundary = chat.summarizedThroughId === null ? 0 : Number(chat.summarizedThroughId);

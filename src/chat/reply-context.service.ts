@@ -1,5 +1,6 @@
 import { estimateTokens } from './storytelling/lorebook.js';
 import { BadRequestException, ForbiddenException, Injectable } from '@nestjs/common';
+import { ModelAllowlistService } from '../auth/model-allowlist.service.js';
 import { capMaxTokens, type LimitTier } from '../auth/tiers.js';
 import type { CharacterEntity } from '../characters/entities/character.entity.js';
 import { SettingsService } from '../common/settings/settings.service.js';
@@ -85,6 +86,7 @@ export class ReplyContextService {
     private readonly prompts: PromptBuilderService,
     private readonly settings: SettingsService,
     @InjectConfig() private readonly config: AppConfig,
+    private readonly allowlist: ModelAllowlistService,
   ) {}
 
   async messages(input: ContextInput): Promise<ChatMessage[]> {
@@ -101,6 +103,13 @@ export class ReplyContextService {
     const lorebook = selectLorebookEntries(
       character.characterBook,
       history.map((message) => message.content),
+      // Every edit moves updated_at: the compiled book is reused until then.
+      {
+        cacheKey:
+          character.updatedAt instanceof Date
+            ? `${character.id}@${character.updatedAt.getTime()}`
+            : undefined,
+      },
     );
     const [system, postHistory] = await Promise.all([
       this.prompts.systemPrompt({
@@ -167,9 +176,11 @@ export class ReplyContextService {
    * `auto`: the providers of LLM_PROVIDER_ORDER the cost mode allows (quality: paid first for
    * everyone; balanced: paid first for users, free only for guests; economy: free only), with
    * fallback across them. A named provider must be allowed too, or the cost mode would be
-   * one request field away from being bypassed.
+   * one request field away from being bypassed; a named model must also be on the tier's
+   * allowlist (400 naming the allowed ones).
    */
-  async route(model: string | undefined, registered: boolean): Promise<ReplyRoute> {
+  async route(model: string | undefined, tier: LimitTier): Promise<ReplyRoute> {
+    const registered = tier !== 'anon';
     const [costMode, paidMode] = await Promise.all([
       this.settings.get('cost_mode'),
       this.settings.get('paid_mode'),
@@ -191,11 +202,13 @@ export class ReplyContextService {
       );
     }
     const provider = name as LlmProviderName;
+    const modelId = separator < 0 ? undefined : model.slice(separator + 1);
+    await this.allowlist.assertAllowed(tier, provider, modelId);
     if (PAID_PROVIDERS.has(provider) && !paidAllowed) {
       throw new ForbiddenException(
         `The ${provider} provider is not available ${registered ? 'now' : 'to guests'}: use auto`,
       );
     }
-    return { provider, model: separator < 0 ? undefined : model.slice(separator + 1) };
+    return { provider, model: modelId };
   }
 }

@@ -25,6 +25,7 @@ import { isDndChat } from './storytelling/dnd.js';
 import { estimateTokens } from './storytelling/lorebook.js';
 import { SUMMARY_TRIGGER_MESSAGES } from './storytelling/summarizer.js';
 import { replyErrorMessage } from './reply-errors.js';
+import { FollowerSlots } from './streaming/follower-slots.js';
 import type { LiveReply } from './streaming/live-reply.js';
 import type { ReplyEvent, ReplyOutcome } from './streaming/reply-event.js';
 import { ReplyRegistry } from './streaming/reply-registry.js';
@@ -106,6 +107,7 @@ export class ReplyService {
     private readonly context: ReplyContextService,
     private readonly registry: ReplyRegistry,
     private readonly summarizer: ChatSummarizer,
+    private readonly followerSlots: FollowerSlots,
   ) {}
 
   /**
@@ -246,15 +248,18 @@ export class ReplyService {
     });
   }
 
-  /** The reply being written in the chat (on any instance), or null when there is none. */
+  /**
+   * The reply being written in the chat (on any instance), or null when there is none; 429
+   * when the chat or the caller already has all the followers it may (FollowerSlots).
+   */
   async follow(chatId: string, caller: ChatCaller): Promise<SseSource<ReplyEvent> | null> {
     const { chat } = await this.chats.requireOwned(chatId, caller);
     const local = this.registry.local(chat.id);
-    if (local) return local;
-    const writer = await this.generations.writerOf(chat.id);
-    return writer && writer !== this.registry.instanceId
-      ? this.registry.follow(writer, chat.id)
-      : null;
+    const writer = local ? undefined : await this.generations.writerOf(chat.id);
+    const source =
+      local ??
+      (writer && writer !== this.registry.instanceId ? this.registry.follow(writer, chat.id) : null);
+    return source && this.followerSlots.hold(chat.id, caller, source);
   }
 
   /** Stops the reply being written (on any instance); the part written so far is kept. */
@@ -300,7 +305,7 @@ export class ReplyService {
     const viewer = caller.user;
     const [character, route] = await Promise.all([
       this.characters.findVisible(characterId, viewer),
-      this.context.route(options.model, viewer !== null),
+      this.context.route(options.model, tierOf(caller)),
     ]);
     // Only the NSFW rules depend on it: no lookup for other characters.
     const userIsAdult =

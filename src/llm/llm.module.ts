@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuthModule } from '../auth/auth.module.js';
 import { LlmAvailabilityRepository } from './availability/llm-availability.repository.js';
 import { ProviderAvailabilityService } from './availability/provider-availability.service.js';
 import { Clock } from './clock.js';
@@ -13,10 +14,11 @@ import { TokenEstimator } from './usage/token-estimator.js';
 
 /**
  * LLM providers behind one facade, LlmService (stream, generate, background fallback, provider
- * status), plus the public model lists. Depends only on config and common (settings, mail).
+ * status), plus the model lists (filtered by the caller's tier: auth's model allowlist).
+ * Depends on config, common (settings, mail) and auth (tiers).
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([LlmProviderBlockEntity, LlmModelCooldownEntity])],
+  imports: [AuthModule, TypeOrmModule.forFeature([LlmProviderBlockEntity, LlmModelCooldownEntity])],
   controllers: [ModelsController],
   providers: [
     Clock,

@@ -12,11 +12,13 @@ import { createUser, type TestUser } from '../support/users.js';
 interface Setting {
   key: string;
   value: unknown;
-  type: 'boolean' | 'integer' | 'enum';
+  type: 'boolean' | 'integer' | 'enum' | 'list';
   default: unknown;
   min?: number;
   max?: number;
   values?: string[];
+  max_items?: number;
+  max_length?: number;
   description: string;
 }
 
@@ -42,6 +44,22 @@ function cases(setting: Setting): { valid: unknown[]; invalid: unknown[]; rule: 
         valid: setting.values!,
         invalid: ['nope', setting.values![0].toUpperCase(), 1, false],
         rule: `${setting.key} must be one of: ${setting.values!.join(', ')}`,
+      };
+    case 'list':
+      return {
+        valid: [[], setting.default, Array(setting.max_items).fill('groq')],
+        invalid: [
+          'groq',
+          [1],
+          [''],
+          ['x'.repeat(setting.max_length! + 1)],
+          Array(setting.max_items! + 1).fill('groq'),
+          {},
+          true,
+        ],
+        rule:
+          `${setting.key} must be a list of at most ${setting.max_items} strings ` +
+          `of 1 to ${setting.max_length} characters`,
       };
   }
 }
@@ -89,6 +107,15 @@ describe('admin settings', () => {
       max: 1_000_000,
       description: expect.any(String),
     });
+    expect(byKey.get('allowed_models.guest')).toEqual({
+      key: 'allowed_models.guest',
+      value: ['groq', 'cerebras', 'openrouter:*:free'],
+      type: 'list',
+      default: ['groq', 'cerebras', 'openrouter:*:free'],
+      max_items: 100,
+      max_length: 200,
+      description: expect.stringContaining('auto'),
+    });
     expect(byKey.get('provider_enabled.groq')).toEqual({
       key: 'provider_enabled.groq',
       value: true,
@@ -122,7 +149,7 @@ describe('admin settings', () => {
       }
       await put(setting.key, { value: setting.default }).expect(200);
     }
-    expect((await list()).every((setting) => setting.value === setting.default)).toBe(true);
+    for (const setting of await list()) expect(setting.value).toEqual(setting.default);
     expect(t.errorLogs()).toEqual([]);
   });
 
@@ -133,8 +160,16 @@ describe('admin settings', () => {
     expect(proto.body.message).toBe('Unknown setting: __proto__');
     for (const body of [{}, { value: null }]) {
       const res = await put('cost_mode', body).expect(400);
-      expect(res.body.message).toBe('value is required (a boolean, integer or string)');
+      expect(res.body.message).toBe(
+        'value is required (a boolean, integer, string or list of strings)',
+      );
     }
+    const provider = await put('allowed_models.free', { value: ['groq', 'acme:x'] }).expect(400);
+    expect(provider.body.message).toMatch(/^allowed_models.free: 'acme' is not a provider/);
+    const shape = await put('allowed_models.free', { value: ['groq llama'] }).expect(400);
+    expect(shape.body.message).toBe(
+      "allowed_models.free: 'groq llama' is not *, a provider or provider:model",
+    );
     const extra = await put('cost_mode', { value: 'economy', scope: 'all' }).expect(400);
     expect(extra.body.message).toBe('property scope should not exist');
     expect((await list()).find((s) => s.key === 'cost_mode')!.value).toBe('balanced');

@@ -115,7 +115,8 @@ const ROUTES: Record<string, Entry> = {
   'GET /api/auth/google/callback':              { rule: 'public' },
 
   // models, tags, avatars, stats
-  'GET /api/models/:provider':                  { rule: 'public', params: { provider: 'groq' } },
+  'GET /api/models':                            { rule: 'guest' },
+  'GET /api/models/:provider':                  { rule: 'guest', params: { provider: 'groq' } },
   'GET /api/tags':                              { rule: 'public' },
   'GET /api/avatars/:file':                     { rule: 'public', params: { file: 'nope.png' } },
   'GET /api/stats':                             { rule: 'public' },

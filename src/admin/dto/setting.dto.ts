@@ -1,7 +1,12 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsDefined } from 'class-validator';
 
-const SETTING_VALUE = [{ type: 'boolean' }, { type: 'integer' }, { type: 'string' }];
+const SETTING_VALUE = [
+  { type: 'boolean' },
+  { type: 'integer' },
+  { type: 'string' },
+  { type: 'array', items: { type: 'string' } },
+];
 
 export class SettingDto {
   @ApiProperty({ example: 'cost_mode' })
@@ -10,8 +15,8 @@ export class SettingDto {
   @ApiProperty({ oneOf: SETTING_VALUE, description: 'The value in effect' })
   value: unknown;
 
-  @ApiProperty({ enum: ['boolean', 'integer', 'enum'] })
-  type: 'boolean' | 'integer' | 'enum';
+  @ApiProperty({ enum: ['boolean', 'integer', 'enum', 'list'] })
+  type: 'boolean' | 'integer' | 'enum' | 'list';
 
   @ApiProperty({ oneOf: SETTING_VALUE })
   default: unknown;
@@ -25,6 +30,12 @@ export class SettingDto {
   @ApiPropertyOptional({ type: [String], description: 'Allowed values (enums)' })
   values?: string[];
 
+  @ApiPropertyOptional({ description: 'Most entries (lists)' })
+  max_items?: number;
+
+  @ApiPropertyOptional({ description: 'Most characters per entry (lists)' })
+  max_length?: number;
+
   @ApiProperty()
   description: string;
 }
@@ -32,7 +43,7 @@ export class SettingDto {
 export class UpdateSettingDto {
   /** Any JSON type gets through here: the setting's own rule is checked by SettingsService. */
   @ApiProperty({ oneOf: SETTING_VALUE, description: "Of the setting's type, within its range" })
-  @IsDefined({ message: 'value is required (a boolean, integer or string)' })
+  @IsDefined({ message: 'value is required (a boolean, integer, string or list of strings)' })
   value: unknown;
 }
 

@@ -108,7 +108,7 @@ export class GroupReplyService {
           }),
         ),
       ),
-      this.context.route(undefined, true),
+      this.context.route(undefined, user.tier),
     ]);
     const present = visible.filter((character): character is CharacterEntity => !!character);
     if (present.length === 0) {

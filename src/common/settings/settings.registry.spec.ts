@@ -16,6 +16,53 @@ describe('settings registry', () => {
     ['anon_message_limit', -1, 'anon_message_limit must be an integer from 0 to 1000000'],
     ['daily_message_limit', 1.5, 'daily_message_limit must be an integer from 1 to 1000000'],
     ['daily_message_limit', 1e300, 'daily_message_limit must be an integer from 1 to 1000000'],
+    ['allowed_models.free', [], null],
+    ['allowed_models.free', ['*', 'groq', 'openrouter:*:free', 'together:a/b-1.5@x'], null],
+    [
+      'allowed_models.guest',
+      ['acme'],
+      "allowed_models.guest: 'acme' is not a provider (openai, anthropic, gemini, deepseek, qwen, together, groq, cerebras, openrouter)",
+    ],
+    [
+      'allowed_models.guest',
+      ['groq:'],
+      "allowed_models.guest: 'groq:' is not *, a provider or provider:model",
+    ],
+    [
+      'allowed_models.guest',
+      ['Groq'],
+      "allowed_models.guest: 'Groq' is not *, a provider or provider:model",
+    ],
+    [
+      'allowed_models.guest',
+      ['groq llama'],
+      "allowed_models.guest: 'groq llama' is not *, a provider or provider:model",
+    ],
+    [
+      'allowed_models.guest',
+      'groq',
+      'allowed_models.guest must be a list of at most 100 strings of 1 to 200 characters',
+    ],
+    [
+      'allowed_models.guest',
+      [''],
+      'allowed_models.guest must be a list of at most 100 strings of 1 to 200 characters',
+    ],
+    [
+      'allowed_models.guest',
+      [1],
+      'allowed_models.guest must be a list of at most 100 strings of 1 to 200 characters',
+    ],
+    [
+      'allowed_models.guest',
+      [`groq:${'m'.repeat(200)}`],
+      'allowed_models.guest must be a list of at most 100 strings of 1 to 200 characters',
+    ],
+    [
+      'allowed_models.guest',
+      Array(101).fill('groq'),
+      'allowed_models.guest must be a list of at most 100 strings of 1 to 200 characters',
+    ],
   ] as const)('%s = %p → %p', (key, value, problem) => {
     expect(settingProblem(key, value)).toBe(problem);
   });

@@ -9,7 +9,45 @@ export type CostMode = (typeof COST_MODES)[number];
 type SettingDefinition =
   | { type: 'boolean'; default: boolean; description: string }
   | { type: 'integer'; default: number; min: number; max: number; description: string }
-  | { type: 'enum'; default: string; values: readonly string[]; description: string };
+  | { type: 'enum'; default: string; values: readonly string[]; description: string }
+  | {
+      type: 'list';
+      default: readonly string[];
+      /** Most entries, and most characters per entry. */
+      maxItems: number;
+      maxLength: number;
+      /** What each entry must be, or why it is not; null when it is fine. */
+      itemProblem: (item: string) => string | null;
+      description: string;
+    };
+
+/** A model allowlist entry: `*`, a provider (any of its models), or `provider:model`. */
+const MODEL_ENTRY = /^(\*|([a-z]+)(:[\w.:/@*-]+)?)$/;
+
+function modelEntryProblem(entry: string): string | null {
+  const match = MODEL_ENTRY.exec(entry);
+  if (!match) return `'${entry}' is not *, a provider or provider:model`;
+  const provider = match[2];
+  if (provider !== undefined && !(PROVIDER_NAMES as readonly string[]).includes(provider)) {
+    return `'${provider}' is not a provider (${PROVIDER_NAMES.join(', ')})`;
+  }
+  return null;
+}
+
+const modelList = (defaults: readonly string[], who: string) =>
+  ({
+    type: 'list',
+    default: defaults,
+    maxItems: 100,
+    maxLength: 200,
+    itemProblem: modelEntryProblem,
+    description:
+      `Models ${who} may name (\`auto\` is always allowed): \`*\` for any, a provider for ` +
+      'any of its models, or provider:model, where * in the model matches any text',
+  }) as const;
+
+/** Free providers only; OpenRouter passes any model id on (and bills it), so only `:free`. */
+const FREE_MODELS = ['groq', 'cerebras', 'openrouter:*:free'] as const;
 
 const providerToggles = Object.fromEntries(
   PROVIDER_NAMES.map((name) => [
@@ -88,6 +126,47 @@ export const SETTINGS = {
     max: 1_000_000_000,
     description: 'Added to the public message count',
   },
+  translations_per_owner_daily: {
+    type: 'integer',
+    default: 10,
+    min: 0,
+    max: 100_000,
+    description:
+      'Character translations run per owner and UTC day; more wait for the next day (0: none)',
+  },
+  ai_drafts_per_user_daily: {
+    type: 'integer',
+    default: 20,
+    min: 0,
+    max: 100_000,
+    description: 'AI character drafts per user and UTC day, admins excepted (0: none)',
+  },
+  background_llm_daily_tokens: {
+    type: 'integer',
+    default: 5_000_000,
+    min: 0,
+    max: 1_000_000_000,
+    description:
+      'LLM tokens per UTC day for work besides chat replies (translations, drafts, summaries, ' +
+      'scheduled jobs); once spent that work waits for the next day and the admins get one mail',
+  },
+  'allowed_models.guest': modelList(FREE_MODELS, 'guests'),
+  'allowed_models.free': modelList(
+    [
+      ...FREE_MODELS,
+      'openai:gpt-4.1-mini',
+      'anthropic:claude-haiku-4-5',
+      'gemini:gemini-2.5-flash',
+      'gemini:gemini-2.5-flash-lite',
+      'deepseek:deepseek-chat',
+      'qwen:qwen3-32b',
+      'qwen:qwen-plus',
+      'together:meta-llama/Llama-3.3-70B-Instruct-Turbo',
+      'together:mistralai/Mistral-Small-24B-Instruct-2501',
+    ],
+    'free users',
+  ),
+  'allowed_models.premium': modelList(['*'], 'premium users'),
   ...providerToggles,
 } satisfies Record<string, SettingDefinition>;
 
@@ -96,7 +175,9 @@ export type SettingValue<K extends SettingKey> = (typeof SETTINGS)[K]['default']
   ? boolean
   : (typeof SETTINGS)[K]['default'] extends number
     ? number
-    : string;
+    : (typeof SETTINGS)[K]['default'] extends readonly string[]
+      ? readonly string[]
+      : string;
 
 export const isSettingKey = (key: string): key is SettingKey => Object.hasOwn(SETTINGS, key);
 
@@ -116,5 +197,19 @@ export function settingProblem(key: SettingKey, value: unknown): string | null {
       return definition.values.includes(value as string)
         ? null
         : `${key} must be one of: ${definition.values.join(', ')}`;
+    case 'list': {
+      const rule =
+        `${key} must be a list of at most ${definition.maxItems} strings ` +
+        `of 1 to ${definition.maxLength} characters`;
+      if (!Array.isArray(value) || value.length > definition.maxItems) return rule;
+      for (const item of value as unknown[]) {
+        if (typeof item !== 'string' || item.length === 0 || item.length > definition.maxLength) {
+          return rule;
+        }
+        const problem = definition.itemProblem(item);
+        if (problem) return `${key}: ${problem}`;
+      }
+      return null;
+    }
   }
 }

@@ -28,3 +28,21 @@ export class ModelListResponseDto {
   @ApiProperty({ type: [ModelDto], description: 'Best first' })
   models: ModelDto[];
 }
+
+/** Every model list the caller may pick from, with the allowlist behind it. */
+export class AllowedModelsResponseDto {
+  @ApiProperty({
+    type: [String],
+    example: ['auto', 'groq', 'cerebras', 'openrouter:*:free'],
+    description:
+      "What the caller's tier may name as `model`: `auto`, `*` (anything), a provider (any of " +
+      'its models) or `provider:model` (`*` in the model matches any text)',
+  })
+  allowed: string[];
+
+  @ApiProperty({
+    type: [ModelListResponseDto],
+    description: 'The listed providers with the models the caller may name, best first',
+  })
+  providers: ModelListResponseDto[];
+}
