@@ -13,7 +13,7 @@ import {
   MIN_TIER_KEY,
   type Tier,
 } from '../common/auth/access.decorators.js';
-import type { AuthenticatedRequest } from '../common/auth/auth-user.js';
+import type { AuthenticatedRequest, AuthUser } from '../common/auth/auth-user.js';
 import { AuthTokenService } from './auth-token.service.js';
 import { tierAtLeast } from './tiers.js';
 
@@ -26,8 +26,10 @@ function bearerToken(header: string | undefined): string | null | undefined {
 
 /**
  * The one global guard (registered as APP_GUARD by AuthModule), default-deny: a route that
- * declares no access level is refused, so a forgotten decorator fails closed. A token that is
- * sent must be valid even on guest routes, so a client never silently acts as anonymous.
+ * declares no access level is refused, so a forgotten decorator fails closed. On guest routes
+ * authentication is optional: a stale credential (expired, revoked, malformed) is served as
+ * anonymous, as the spec's optional auth does, rather than locking the guest out with a 401
+ * until the client drops it. Routes that need a user still answer 401.
  */
 @Injectable()
 export class AccessGuard implements CanActivate {
@@ -50,14 +52,12 @@ export class AccessGuard implements CanActivate {
 
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const token = bearerToken(request.headers.authorization);
-    if (token === null) throw new UnauthorizedException('Expected a Bearer token');
-    if (token === undefined) {
-      if (level === 'guest') {
-        request.user = null;
-        return true;
-      }
-      throw new UnauthorizedException('Authentication required');
+    if (level === 'guest') {
+      request.user = token ? await this.optionalUser(token) : null;
+      return true;
     }
+    if (token === null) throw new UnauthorizedException('Expected a Bearer token');
+    if (token === undefined) throw new UnauthorizedException('Authentication required');
 
     const user = await this.tokens.authenticate(token);
     request.user = user;
@@ -69,5 +69,15 @@ export class AccessGuard implements CanActivate {
       throw new ForbiddenException(`This needs the ${minTier} tier`);
     }
     return true;
+  }
+
+  /** The token's user, or null when the token is refused; other failures (database) still fail. */
+  private async optionalUser(token: string): Promise<AuthUser | null> {
+    try {
+      return await this.tokens.authenticate(token);
+    } catch (error) {
+      if (error instanceof UnauthorizedException) return null;
+      throw error;
+    }
   }
 }
