@@ -9,6 +9,7 @@ import { ErrorResponseDto } from './common/http/error-response.dto.js';
 import { expressErrorHandler } from './common/http/all-exceptions.filter.js';
 import { InFlightRequests } from './common/http/in-flight.js';
 import { requestIdMiddleware } from './common/http/request-id.middleware.js';
+import { SendIdleTimeout } from './common/http/send-idle-timeout.js';
 import { MetricsService } from './common/metrics/metrics.service.js';
 import { assertJsonTextDepth } from './common/validation/json-depth.js';
 import type { AppConfig } from './config/configuration.js';
@@ -74,6 +75,7 @@ export async function createApp(
   app.set('trust proxy', config.http.trustProxy);
   app.disable('x-powered-by');
   app.use(inFlight.middleware);
+  app.use(new SendIdleTimeout(config.http.sendIdleTimeoutMs).middleware);
   app.use(requestIdMiddleware);
   app.use(app.get(MetricsService).middleware);
   app.use(

@@ -235,6 +235,10 @@ export class ChatController {
   @ApiOkResponse({ type: ReplyEventDto, description: 'A stream of ReplyEventDto events' })
   @ApiNoContentResponse({ description: 'No reply is being written' })
   @ApiChatNotFound()
+  @ApiTooManyRequestsResponse({
+    type: ErrorResponseDto,
+    description: 'The chat or the caller already has all the re-attached streams it may',
+  })
   async follow(
     @ChatId() id: string,
     @Caller() caller: ChatCaller,

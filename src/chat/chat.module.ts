@@ -26,6 +26,7 @@ import { PromptTemplatesService } from './prompt/prompt-templates.service.js';
 import { ReplyContextService } from './reply-context.service.js';
 import { ReplyService } from './reply.service.js';
 import { ChatSignals } from './streaming/chat-signals.js';
+import { FollowerSlots } from './streaming/follower-slots.js';
 import { ReplyRegistry } from './streaming/reply-registry.js';
 
 /** Chats, messages, streaming replies and the prompts behind them. */
@@ -51,6 +52,7 @@ import { ReplyRegistry } from './streaming/reply-registry.js';
     GenerationRepository,
     ChatSignals,
     ReplyRegistry,
+    FollowerSlots,
     ReplyContextService,
     ChatService,
     ReplyService,

@@ -24,6 +24,8 @@ export interface AppConfig {
   http: {
     port: number;
     bodyLimitBytes: number;
+    /** A response whose client reads nothing of it for this long is cut; 0: never. */
+    sendIdleTimeoutMs: number;
     corsOrigins: string[];
     /** Express's `trust proxy`: off, a hop count or the proxies' addresses (TRUST_PROXY). */
     trustProxy: TrustProxy;
@@ -51,8 +53,13 @@ export interface AppConfig {
     checkIntervalMs: number;
     imageModel: string;
   };
-  /** Providers the chat summarizer tries, in order (SUMMARY_PROVIDER_ORDER). */
-  chat: { summaryProviderOrder: LlmProviderName[] };
+  chat: {
+    /** Providers the chat summarizer tries, in order (SUMMARY_PROVIDER_ORDER). */
+    summaryProviderOrder: LlmProviderName[];
+    /** Re-attached reply streams at once on this instance: per chat, per user or guest. */
+    followersPerChat: number;
+    followersPerCaller: number;
+  };
   storage: { avatarDir: string };
   /** Card exports written at once by this instance (CARD_EXPORT_CONCURRENCY). */
   cards: { exportConcurrency: number };
@@ -183,6 +190,7 @@ export function loadConfiguration(
     http: {
       port: env.PORT,
       bodyLimitBytes: env.BODY_LIMIT_BYTES,
+      sendIdleTimeoutMs: env.HTTP_SEND_IDLE_TIMEOUT_MS,
       corsOrigins: env.CORS_ORIGINS ? splitList(env.CORS_ORIGINS) : [env.FRONTEND_URL],
       trustProxy: proxy.value,
       shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
@@ -209,6 +217,8 @@ export function loadConfiguration(
     },
     chat: {
       summaryProviderOrder: providerList('SUMMARY_PROVIDER_ORDER', env.SUMMARY_PROVIDER_ORDER),
+      followersPerChat: env.SSE_FOLLOWERS_PER_CHAT,
+      followersPerCaller: env.SSE_FOLLOWERS_PER_CALLER,
     },
     storage: { avatarDir: resolve(env.AVATAR_DIR ?? join(dataDir, 'avatars')) },
     cards: { exportConcurrency: env.CARD_EXPORT_CONCURRENCY },

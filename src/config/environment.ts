@@ -132,6 +132,30 @@ export class Environment {
   @IsInt()
   BODY_LIMIT_BYTES = 1024 * 1024;
 
+  /**
+   * A response whose client takes none of the bytes waiting for it for this long is cut
+   * (a slow or stalled reader would hold them in memory); 0 turns the check off.
+   */
+  @Transform(toInt)
+  @Min(0)
+  @Max(3_600_000)
+  @IsInt()
+  HTTP_SEND_IDLE_TIMEOUT_MS = 30_000;
+
+  /** Streams re-attached to one chat's reply (GET /api/chats/{id}/stream) at once, per instance. */
+  @Transform(toInt)
+  @Min(1)
+  @Max(1000)
+  @IsInt()
+  SSE_FOLLOWERS_PER_CHAT = 5;
+
+  /** Re-attached streams one user or guest session may hold open at once, per instance. */
+  @Transform(toInt)
+  @Min(1)
+  @Max(10000)
+  @IsInt()
+  SSE_FOLLOWERS_PER_CALLER = 20;
+
   /** Where uploaded avatars are stored; defaults to DATA_DIR/avatars. */
   @Transform(emptyToUndefined)
   @IsOptional()

@@ -7,6 +7,11 @@ export interface SseSource<E extends object> {
    * source is finished; returns a function that stops the calls (the client went away).
    */
   subscribe(send: (event: E) => void, end: () => void): () => void;
+  /**
+   * Called once when the response is over, also when the client left before `subscribe`
+   * was: gives back what the source holds for this one client (a follower slot).
+   */
+  close?(): void;
 }
 
 /** Proxies and browsers drop a silent connection; a comment line every 15 s keeps it open. */
@@ -35,7 +40,8 @@ export function streamSse<E extends object>(res: Response, source: SseSource<E>)
   res.setHeader('X-Accel-Buffering', 'no');
   res.flushHeaders();
   // The client may have gone while the handler was still working: nobody to stream to.
-  if (res.destroyed) return;
+  if (res.destroyed) return source.close?.();
+  if (source.close) res.once('close', () => source.close!());
 
   let open = true;
   let subscribed = false;
