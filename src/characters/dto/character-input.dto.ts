@@ -11,6 +11,7 @@ import {
   Max,
   MaxLength,
   Min,
+  ValidateBy,
 } from 'class-validator';
 import { LANGUAGES, type Language } from '../../common/languages.js';
 import { TextField } from '../../common/validation/text-field.js';
@@ -20,11 +21,22 @@ import {
   type ContentRating,
   type ResponseLength,
 } from '../entities/character.entity.js';
+import { lorebookLimitProblem } from '../lib/lorebook-limits.js';
 import { CHARACTER_LIMITS } from './character-limits.js';
 
 const TEXT_LIMIT = CHARACTER_LIMITS.text;
 const { name: NAME_LIMIT, alternateGreetings: GREETINGS_LIMIT } = CHARACTER_LIMITS;
 const { maxTokensMin, maxTokensMax, maxTokensDefault } = CHARACTER_LIMITS;
+
+/** A lorebook within LOREBOOK_LIMITS; the message names the limit it is over. */
+const WithinLorebookLimits = () =>
+  ValidateBy({
+    name: 'withinLorebookLimits',
+    validator: {
+      validate: (value: unknown) => lorebookLimitProblem(value) === null,
+      defaultMessage: (args) => `$property ${lorebookLimitProblem(args?.value)}`,
+    },
+  });
 
 /** Body of POST /api/characters; also the shape AI drafts and card imports are checked against. */
 export class CreateCharacterDto {
@@ -119,9 +131,15 @@ export class CreateCharacterDto {
   @IsIn(LANGUAGES)
   original_language?: Language;
 
-  @ApiPropertyOptional({ description: "Lorebook in the card spec's character_book shape" })
+  @ApiPropertyOptional({
+    description:
+      "Lorebook in the card spec's character_book shape; at most 1,000 entries, 50 keys per " +
+      'list, 5,000 keys and 50,000 key characters in all, keys of 200 characters, 400,000 ' +
+      'content characters',
+  })
   @IsOptional()
   @IsObject()
+  @WithinLorebookLimits()
   character_book?: Record<string, unknown> | null;
 }
 

@@ -8,6 +8,7 @@ import {
   type CharacterEntity,
   type Highlight,
 } from '../entities/character.entity.js';
+import { lorebookLimitProblem } from './lorebook-limits.js';
 import { parseStructuredTags } from './structured-tags.js';
 
 // SillyTavern character cards: V1, V2 (github.com/malfoyslastname/character-card-spec-v2) and
@@ -189,6 +190,8 @@ function readCharacterBook(source: JsonObject, path: string): JsonObject | null 
   if (!isObject(book) || !Array.isArray(book.entries)) {
     throw new CardError(`${path}character_book must be an object with an entries array`);
   }
+  const problem = lorebookLimitProblem(book);
+  if (problem) throw new CardError(`${path}character_book ${problem}`);
   return cleanStrings(book);
 }
 

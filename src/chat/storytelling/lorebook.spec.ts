@@ -1,7 +1,14 @@
 import { describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { estimateTokens, isSafePattern, safePattern, selectLorebookEntries } from './lorebook.js';
+import { LOREBOOK_LIMITS } from '../../characters/lib/lorebook-limits.js';
+import {
+  BOOK_STEP_BUDGET,
+  estimateTokens,
+  isSafePattern,
+  safePattern,
+  selectLorebookEntries,
+} from './lorebook.js';
 
 const entry = (fields: Record<string, unknown>) => ({
   keys: [],
@@ -26,7 +33,11 @@ describe('selectLorebookEntries', () => {
       entry({ id: 2, keys: ['Kessler'], content: 'The station.' }),
     ]);
     const selection = selectLorebookEntries(lore, ['We board the MERIDIAN tonight.']);
-    expect(selection).toEqual({ before: ['The ship.'], after: [], fired: [{ id: 1, name: null }] });
+    expect(selection).toMatchObject({
+      before: ['The ship.'],
+      after: [],
+      fired: [{ id: 1, name: null }],
+    });
   });
 
   it('honours case_sensitive', () => {
@@ -204,7 +215,7 @@ describe('selectLorebookEntries', () => {
   });
 
   it('returns nothing for malformed books and skips malformed entries, never throwing', () => {
-    const none = { before: [], after: [], fired: [] };
+    const none = { before: [], after: [], fired: [], steps: 0, cached: false };
     for (const malformed of [
       null,
       undefined,
@@ -236,7 +247,7 @@ describe('selectLorebookEntries', () => {
       ],
       { scan_depth: 'deep', token_budget: -5 },
     );
-    expect(selectLorebookEntries(lore, ['x'])).toEqual({
+    expect(selectLorebookEntries(lore, ['x'])).toMatchObject({
       before: ['ok'],
       after: [],
       fired: [{ id: 7, name: null }],
@@ -298,16 +309,22 @@ describe('isSafePattern', () => {
   );
 
   it("shares one budget between a book's regex keys: keys past it never match", () => {
-    // Each key may try 31 ways per position: 66 of them fit in the budget of 2048.
+    // Each key may try 31 ways per position: over 20,000 characters, 66 of them fit in the
+    // budget of 2,048 × 20,000 steps.
     const book = {
       entries: Array.from({ length: 100 }, (_, i) => ({
         keys: [`/w${i}\\s*x/`],
         content: `E${i}`,
       })),
     };
-    expect(selectLorebookEntries(book, ['w0 x']).before).toEqual(['E0']);
-    expect(selectLorebookEntries(book, ['w65 x']).before).toEqual(['E65']);
-    expect(selectLorebookEntries(book, ['w66 x']).before).toEqual([]);
+    const longMessage = (tail: string) => `${'.'.repeat(20_000 - tail.length)}${tail}`;
+    expect(selectLorebookEntries(book, [longMessage('w0 x')]).before).toEqual(['E0']);
+    expect(selectLorebookEntries(book, [longMessage('w65 x')]).before).toEqual(['E65']);
+    const past = selectLorebookEntries(book, [longMessage('w66 x')]);
+    expect(past.before).toEqual([]);
+    expect(past.steps).toBe(66 * 31 * 20_001);
+    // A short message costs little: every key fits.
+    expect(selectLorebookEntries(book, ['w99 x']).before).toEqual(['E99']);
   });
 
   it.each([
@@ -339,5 +356,113 @@ describe('isSafePattern', () => {
     // Unbounded, these keys ran for minutes on such a message (past the test's timeout).
     expect(selectLorebookEntries(book, [' '.repeat(100_000)]).before).toEqual([]);
     expect(selectLorebookEntries(book, [`${' '.repeat(20)}y`]).before).toEqual(['Lore.']);
+  });
+});
+
+describe('lorebook bounds (issue #24)', () => {
+  /** A whole-word book of about 600 KB: 1,000 entries of 50 ten-letter keys each. */
+  const wholeWordBook = () => ({
+    entries: Array.from({ length: 1_000 }, (_, i) => ({
+      id: i,
+      keys: Array.from({ length: 50 }, (_, j) => `k${String(i * 50 + j).padStart(6, '0')}zzz`),
+      content: `Lore ${i}.`,
+      extensions: { match_whole_words: true },
+    })),
+  });
+
+  it('keeps a 600 KB whole-word book within the step budget, matching only the first 5,000 keys', () => {
+    const book = wholeWordBook();
+    expect(JSON.stringify(book).length).toBeGreaterThan(600_000);
+    // One key of every entry, and words that almost are keys, up to the 20,000 characters scanned.
+    const keysOfAll = book.entries.map((entry, i) => entry.keys[i % 50]).join(' ');
+    const message = `${keysOfAll} ${'k000000zz k000000zzzz '.repeat(1_000)}`.slice(0, 20_000);
+    const selection = selectLorebookEntries(book, [message], { maxTokenBudget: 1_000_000 });
+    expect(selection.steps).toBeGreaterThan(0);
+    expect(selection.steps).toBeLessThanOrEqual(BOOK_STEP_BUDGET);
+    // One pass over the text: a step per character, failure link and occurrence.
+    expect(selection.steps).toBeLessThanOrEqual(3 * message.length);
+    // Keys past the book's 5,000th (entries from 100 on) are ignored.
+    expect(fired(selection)).toEqual(
+      Array.from({ length: LOREBOOK_LIMITS.keys / 50 }, (_, i) => i),
+    );
+  });
+
+  it('stops every key kind at the one budget, however many scan depths and nested keys', () => {
+    // Keys a, aa, … (200 nested keys: 200 occurrences at each position) at 100 scan depths,
+    // plus the costliest regex keys: unbounded, ~10⁹ steps.
+    const nested = Array.from({ length: 200 }, (_, n) => 'a'.repeat(n + 1));
+    const book = {
+      entries: [
+        ...Array.from({ length: 100 }, (_, depth) => ({
+          keys: nested.slice(0, 25),
+          content: `Depth ${depth}.`,
+          extensions: { match_whole_words: true, scan_depth: depth + 1 },
+        })),
+        { keys: nested.slice(25), content: 'Nested.', extensions: { scan_depth: 100 } },
+        ...Array.from({ length: 20 }, (_, i) => ({
+          keys: [`/\\s{0,31}\\s{0,31}${i}x/`],
+          content: `Regex ${i}.`,
+        })),
+      ],
+    };
+    const messages = Array.from({ length: 100 }, () => 'a'.repeat(200));
+    const started = performance.now();
+    const selection = selectLorebookEntries(book, messages);
+    const elapsed = performance.now() - started;
+    expect(selection.steps).toBeLessThanOrEqual(BOOK_STEP_BUDGET);
+    expect(selection.steps).toBeGreaterThan(BOOK_STEP_BUDGET / 2);
+    // The same work every time: the bound is in steps, not in time.
+    expect(selectLorebookEntries(book, messages).steps).toBe(selection.steps);
+    // Generous (the budget is ~0.2 s at worst); unbounded, this took minutes.
+    expect(elapsed).toBeLessThan(5_000);
+  });
+
+  it('compiles a book once per version: the second message hits the cache', () => {
+    const book = wholeWordBook();
+    const cacheKey = `character-${Math.random()}:1`;
+    const first = selectLorebookEntries(book, ['k000000zzz'], { cacheKey });
+    const second = selectLorebookEntries(book, ['k000000zzz'], { cacheKey });
+    expect([first.cached, second.cached]).toEqual([false, true]);
+    expect(second.fired).toEqual(first.fired);
+    expect(second.fired).toEqual([{ id: 0, name: null }]);
+    // Another version (an edit) is compiled anew.
+    const edited = { entries: [{ keys: ['k000000zzz'], content: 'Edited.' }] };
+    const third = selectLorebookEntries(edited, ['k000000zzz'], { cacheKey: `${cacheKey}:2` });
+    expect([third.cached, third.before]).toEqual([false, ['Edited.']]);
+    // Without a key, nothing is cached.
+    expect(selectLorebookEntries(book, ['x']).cached).toBe(false);
+  });
+
+  it('matches whole words at Unicode letter, digit and underscore boundaries', () => {
+    const lore = book([
+      entry({ id: 'café', keys: ['Café'], extensions: { match_whole_words: true } }),
+      entry({ id: 'cat', keys: ['cat'], extensions: { match_whole_words: true } }),
+      entry({ id: 'dragon', keys: ['龍'], extensions: { match_whole_words: true } }),
+      entry({
+        id: 'exact',
+        keys: ['Bob'],
+        case_sensitive: true,
+        extensions: { match_whole_words: true },
+      }),
+    ]);
+    const hits = (text: string) => fired(selectLorebookEntries(lore, [text]));
+    expect(hits('un CAFÉ, merci')).toEqual(['café']);
+    expect(hits('des cafés')).toEqual([]);
+    expect(hits('cat_1 2cat écat caté')).toEqual([]);
+    expect(hits('🐈cat🐈 (龍)')).toEqual(['cat', 'dragon']);
+    expect(hits('bob BOB')).toEqual([]);
+    expect(hits('catcat cat bob Bob')).toEqual(['cat', 'exact']);
+  });
+
+  it('ignores keys past the limits in books stored before them', () => {
+    const long = 'x'.repeat(LOREBOOK_LIMITS.keyLength + 1);
+    const lore = book([
+      entry({ id: 'long', keys: [long] }),
+      ...Array.from({ length: LOREBOOK_LIMITS.keys / 50 }, (_, i) =>
+        entry({ id: i, keys: Array.from({ length: 50 }, (_, j) => `key${i}-${j}`) }),
+      ),
+      entry({ id: 'late', keys: ['late'] }),
+    ]);
+    expect(fired(selectLorebookEntries(lore, [`${long} late key0-0`]))).toEqual([0]);
   });
 });

@@ -1,7 +1,27 @@
+import { LRUCache } from 'lru-cache';
+import { LOREBOOK_LIMITS } from '../../characters/lib/lorebook-limits.js';
+import {
+  compileRegexKey,
+  KeyAutomaton,
+  KeyScan,
+  type RegexKey,
+  StepBudget,
+} from './lorebook-keys.js';
+
+export { BOOK_STEP_BUDGET, isSafePattern, safePattern } from './lorebook-keys.js';
+
 /**
  * Lorebook (SillyTavern `character_book`, card spec V2/V3) entry selection: which entries the
  * recent messages trigger, within the book's token budget. Books come from imported cards of any
  * origin, so every field is checked and anything malformed is skipped, never thrown.
+ *
+ * Bounds, since any user's book runs on the event loop for every message (lorebook-keys.ts):
+ * a book is read up to LOREBOOK_LIMITS (1,000 entries, 50 keys per list, 5,000 keys and 50,000
+ * key characters in all, keys of 200 characters, 400,000 content characters; what lies past
+ * them in an older row is ignored), its keys look at the latest 20,000 characters only, and all
+ * of them, plain, whole-word and regex alike, share one budget of BOOK_STEP_BUDGET steps per
+ * message, tried in entry order: a key whose work no longer fits does not match. The parsed
+ * book and its compiled matchers are cached per book version (`cacheKey`).
  */
 
 export const LOREBOOK_DEFAULTS = {
@@ -10,21 +30,18 @@ export const LOREBOOK_DEFAULTS = {
   /** A book may ask for less, never more: it shares the context window with the history. */
   maxTokenBudget: 2048,
   maxScanDepth: 100,
-  /** Longer regex keys are refused rather than compiled (see boundPattern). */
-  maxPatternLength: 200,
-  /**
-   * The keys look at most this much of the latest text: with the regex budget (REGEX_BUDGET)
-   * and the caps below it bounds their work per message.
-   */
+  /** The keys look at most this much of the latest text (see BOOK_STEP_BUDGET). */
   maxScanChars: 20_000,
-  /** Entries and keys past these are ignored (plain keys cost a substring search each). */
-  maxEntries: 1_000,
-  maxKeysPerEntry: 50,
 } as const;
 
 export interface LorebookOptions {
   defaultScanDepth?: number;
   maxTokenBudget?: number;
+  /**
+   * Names this version of the book (e.g. the character's id and updated_at): its parsed
+   * entries and compiled keys are then kept for the next message (see compiledBooks).
+   */
+  cacheKey?: string;
 }
 
 /** An inserted entry, as recorded on the assistant message. */
@@ -41,14 +58,19 @@ export interface LorebookSelection {
   /** Contents for after the character definitions, in insertion order. */
   after: string[];
   fired: LorebookEntryRef[];
+  /** Steps the keys took, at most BOOK_STEP_BUDGET. */
+  steps: number;
+  /** Whether the compiled book came from the cache. */
+  cached: boolean;
 }
 
 /** SillyTavern `extensions.selectiveLogic`: how secondary keys combine with a primary match. */
 const SELECTIVE_LOGIC = ['and_any', 'not_all', 'not_any', 'and_all'] as const;
 type SelectiveLogic = (typeof SELECTIVE_LOGIC)[number];
 
-type Matcher = (text: string) => boolean;
+type Matcher = (scan: KeyScan) => boolean;
 
+/** A parsed entry; shared by every message of the cached book version, so never mutated. */
 interface Entry {
   ref: LorebookEntryRef;
   index: number;
@@ -65,6 +87,12 @@ interface Entry {
   tokens: number;
 }
 
+interface CompiledBook {
+  entries: Entry[];
+  /** Rough bytes held, for the cache's bound. */
+  size: number;
+}
+
 type JsonObject = Record<string, unknown>;
 
 const isObject = (value: unknown): value is JsonObject =>
@@ -79,18 +107,32 @@ const nonEmptyString = (value: unknown): string | null =>
 const stringList = (value: unknown): string[] =>
   Array.isArray(value) ? value.flatMap((item) => nonEmptyString(item) ?? []) : [];
 
-const keyList = (value: unknown): string[] =>
-  stringList(value).slice(0, LOREBOOK_DEFAULTS.maxKeysPerEntry);
-
 /** Tokens as chars/4: close enough for budgeting without a tokenizer per model. */
 export const estimateTokens = (text: string): number => Math.ceil(text.length / 4);
+
+/**
+ * Compiled books by version. Bounded in count and in memory (a book at the limits holds a few
+ * MB: ~50,000 automaton states and its contents); a book edited gets a new key, and its old
+ * version ages out.
+ */
+const compiledBooks = new LRUCache<string, CompiledBook>({
+  max: 256,
+  maxSize: 64 * 1024 * 1024,
+  sizeCalculation: (book) => book.size,
+});
 
 export function selectLorebookEntries(
   book: unknown,
   recentMessages: readonly string[],
   options: LorebookOptions = {},
 ): LorebookSelection {
-  const selection: LorebookSelection = { before: [], after: [], fired: [] };
+  const selection: LorebookSelection = {
+    before: [],
+    after: [],
+    fired: [],
+    steps: 0,
+    cached: false,
+  };
   if (!isObject(book) || !Array.isArray(book.entries)) return selection;
 
   const maxBudget = options.maxTokenBudget ?? LOREBOOK_DEFAULTS.maxTokenBudget;
@@ -100,24 +142,30 @@ export function selectLorebookEntries(
   const defaultDepth =
     depthOf(book.scan_depth) ?? options.defaultScanDepth ?? LOREBOOK_DEFAULTS.scanDepth;
 
-  const scanned = new Map<number, string>();
-  const textAt = (depth: number): string => {
-    let text = scanned.get(depth);
-    if (text === undefined) {
-      text = depth === 0 ? '' : recentMessages.slice(-depth).join('\n');
-      text = text.slice(-LOREBOOK_DEFAULTS.maxScanChars);
-      scanned.set(depth, text);
+  const { cacheKey } = options;
+  let compiled = cacheKey === undefined ? undefined : compiledBooks.get(cacheKey);
+  selection.cached = compiled !== undefined;
+  if (compiled === undefined) {
+    compiled = compileBook(book.entries);
+    if (cacheKey !== undefined) compiledBooks.set(cacheKey, compiled);
+  }
+
+  const steps = new StepBudget();
+  const scans = new Map<number, KeyScan>();
+  const scanAt = (depth: number): KeyScan => {
+    let scan = scans.get(depth);
+    if (scan === undefined) {
+      const text = depth === 0 ? '' : recentMessages.slice(-depth).join('\n');
+      scan = new KeyScan(text.slice(-LOREBOOK_DEFAULTS.maxScanChars), steps);
+      scans.set(depth, scan);
     }
-    return text;
+    return scan;
   };
 
-  const regexBudget = { tries: REGEX_BUDGET };
-  const triggered = book.entries
-    .slice(0, LOREBOOK_DEFAULTS.maxEntries)
-    .flatMap((raw, index) => parseEntry(raw, index, regexBudget) ?? [])
-    .filter(
-      (entry) => entry.constant || isTriggered(entry, textAt(entry.scanDepth ?? defaultDepth)),
-    );
+  const triggered = compiled.entries.filter(
+    (entry) => entry.constant || isTriggered(entry, scanAt(entry.scanDepth ?? defaultDepth)),
+  );
+  selection.steps = steps.used;
 
   // Constants first ("always inserted"), then higher priority: lower priority is dropped first.
   const byImportance = [...triggered].sort(
@@ -150,10 +198,33 @@ function depthOf(value: unknown): number | null {
   return Math.min(Math.floor(depth), LOREBOOK_DEFAULTS.maxScanDepth);
 }
 
-function parseEntry(raw: unknown, index: number, budget: { tries: number }): Entry | null {
+/** Parses the entries within LOREBOOK_LIMITS and compiles their keys. */
+function compileBook(rawEntries: readonly unknown[]): CompiledBook {
+  const keys = new BookKeys();
+  let contentLeft = LOREBOOK_LIMITS.contentChars;
+  const entries: Entry[] = [];
+  rawEntries.slice(0, LOREBOOK_LIMITS.entries).forEach((raw, index) => {
+    const entry = parseEntry(raw, index, keys, contentLeft);
+    if (!entry) return;
+    contentLeft -= entry.content.length;
+    entries.push(entry);
+  });
+  keys.build();
+  const keyChars = LOREBOOK_LIMITS.keyChars - keys.charsLeft;
+  const contentChars = LOREBOOK_LIMITS.contentChars - contentLeft;
+  // ~64 bytes per automaton state and regex character, 2 per content character.
+  return { entries, size: 1024 + keyChars * 64 + contentChars * 2 };
+}
+
+function parseEntry(
+  raw: unknown,
+  index: number,
+  keys: BookKeys,
+  contentLeft: number,
+): Entry | null {
   if (!isObject(raw) || raw.enabled === false) return null;
   const content = stripDecorators(typeof raw.content === 'string' ? raw.content : '');
-  if (content === '') return null;
+  if (content === '' || content.length > contentLeft) return null;
   const extensions = isObject(raw.extensions) ? raw.extensions : {};
 
   const caseSensitive = raw.case_sensitive === true || extensions.case_sensitive === true;
@@ -161,11 +232,14 @@ function parseEntry(raw: unknown, index: number, budget: { tries: number }): Ent
     caseSensitive,
     wholeWords: extensions.match_whole_words === true,
     useRegex: raw.use_regex === true,
-    budget,
   };
-  const keys = keyList(raw.keys).map((key) => keyMatcher(key, matcherOptions));
+  const matchers = (value: unknown) =>
+    stringList(value)
+      .slice(0, LOREBOOK_LIMITS.keysPerEntry)
+      .flatMap((key) => (keys.admit(key) ? [keys.matcher(key, matcherOptions)] : []));
   const constant = raw.constant === true;
-  if (keys.length === 0 && !constant) return null;
+  const primary = matchers(raw.keys);
+  if (primary.length === 0 && !constant) return null;
 
   const order = finite(raw.insertion_order) ?? 100;
   const logicIndex = finite(extensions.selectiveLogic);
@@ -176,8 +250,8 @@ function parseEntry(raw: unknown, index: number, budget: { tries: number }): Ent
     },
     index,
     content,
-    keys,
-    secondaryKeys: keyList(raw.secondary_keys).map((key) => keyMatcher(key, matcherOptions)),
+    keys: primary,
+    secondaryKeys: matchers(raw.secondary_keys),
     selective: raw.selective === true,
     logic: SELECTIVE_LOGIC[logicIndex ?? 0] ?? 'and_any',
     constant,
@@ -201,11 +275,11 @@ function stripDecorators(content: string): string {
   return lines.slice(first).join('\n').trim();
 }
 
-function isTriggered(entry: Entry, text: string): boolean {
-  if (text === '' || !entry.keys.some((match) => match(text))) return false;
+function isTriggered(entry: Entry, scan: KeyScan): boolean {
+  if (scan.text === '' || !entry.keys.some((match) => match(scan))) return false;
   // An empty secondary list makes a "selective" entry plain, as in SillyTavern.
   if (!entry.selective || entry.secondaryKeys.length === 0) return true;
-  const hits = entry.secondaryKeys.filter((match) => match(text)).length;
+  const hits = entry.secondaryKeys.filter((match) => match(scan)).length;
   switch (entry.logic) {
     case 'and_any':
       return hits > 0;
@@ -222,162 +296,64 @@ interface MatcherOptions {
   caseSensitive: boolean;
   wholeWords: boolean;
   useRegex: boolean;
-  /** What is left of the book's regex budget (see REGEX_BUDGET), shared by all its keys. */
-  budget: { tries: number };
 }
-
-/** Unbounded quantifiers of users' regexes repeat at most this often (see safePattern). */
-const MAX_REPEATS = 30;
-/** The most ways a user's regex may try to match at one position of the text. */
-const MAX_TRIES = 1024;
-/**
- * The most ways all regex keys of one book together may try per position: with the 20,000
- * characters scanned, a message's keys do at most ~4·10⁷ steps (~0.2 s) however hostile the
- * card. Keys past it never match (or match literally, under use_regex).
- */
-const REGEX_BUDGET = 2048;
 
 const never: Matcher = () => false;
 
-/** The last text lower-cased: every case-insensitive key of a message looks at the same one. */
-let lastLowered = { text: '', lowered: '' };
-const lowerCase = (text: string): string => {
-  if (lastLowered.text !== text) lastLowered = { text, lowered: text.toLowerCase() };
-  return lastLowered.lowered;
-};
-const escapeRegex = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-
 /**
- * A key is a regex when written `/pattern/flags` (SillyTavern) or when the entry sets
- * `use_regex` (card V3); otherwise a substring, or a whole word with `match_whole_words`.
- * A regex that does not compile, could backtrack catastrophically or is past the book's
- * budget never matches, except under `use_regex`, which SillyTavern exports set on every
- * entry: there such a key is taken literally.
+ * A book's keys as they are compiled: plain and whole-word keys join the automaton of their
+ * case mode (no regex per key), the same regex twice is compiled once.
  */
-function keyMatcher(key: string, options: MatcherOptions): Matcher {
-  const literal = /^\/(.+)\/([a-z]*)$/s.exec(key);
-  if (literal) {
-    return userRegex(literal[1], literal[2].replace(/[^imsu]/g, ''), options.budget) ?? never;
+class BookKeys {
+  private readonly sensitive = new KeyAutomaton();
+  private readonly insensitive = new KeyAutomaton();
+  private readonly regexes = new Map<string, RegexKey | null>();
+  private keysLeft: number = LOREBOOK_LIMITS.keys;
+  charsLeft: number = LOREBOOK_LIMITS.keyChars;
+
+  /** Whether the key is within the book's limits (counting it), else it is ignored. */
+  admit(key: string): boolean {
+    if (key.length > LOREBOOK_LIMITS.keyLength) return false;
+    if (this.keysLeft === 0 || key.length > this.charsLeft) return false;
+    this.keysLeft--;
+    this.charsLeft -= key.length;
+    return true;
   }
-  const plain = plainMatcher(key, options);
-  if (!options.useRegex) return plain;
-  return userRegex(key, options.caseSensitive ? '' : 'i', options.budget) ?? plain;
-}
 
-/** A user's regex, bounded and paid for from the book's budget; null when it cannot be. */
-function userRegex(pattern: string, flags: string, budget: { tries: number }): Matcher | null {
-  const bounded = boundPattern(pattern);
-  if (!bounded || bounded.tries > budget.tries) return null;
-  const matcher = compile(bounded.source, flags);
-  if (matcher) budget.tries -= bounded.tries;
-  return matcher;
-}
-
-function plainMatcher(key: string, options: MatcherOptions): Matcher {
-  if (options.wholeWords) {
-    const flags = options.caseSensitive ? 'u' : 'iu';
-    const bounded = `(?<![\\p{L}\\p{N}_])${escapeRegex(key)}(?![\\p{L}\\p{N}_])`;
-    return compile(bounded, flags) ?? never;
+  /**
+   * A key is a regex when written `/pattern/flags` (SillyTavern) or when the entry sets
+   * `use_regex` (card V3); otherwise a substring, or a whole word with `match_whole_words`.
+   * A regex that does not compile or could backtrack catastrophically never matches, except
+   * under `use_regex`, which SillyTavern exports set on every entry: there such a key is
+   * taken literally.
+   */
+  matcher(key: string, options: MatcherOptions): Matcher {
+    const literal = /^\/(.+)\/([a-z]*)$/s.exec(key);
+    if (literal) return this.regex(literal[1], literal[2].replace(/[^imsu]/g, '')) ?? never;
+    const plain = this.plain(key, options);
+    if (!options.useRegex) return plain;
+    return this.regex(key, options.caseSensitive ? '' : 'i') ?? plain;
   }
-  if (options.caseSensitive) return (text) => text.includes(key);
-  const lowered = key.toLowerCase();
-  return (text) => lowerCase(text).includes(lowered);
-}
 
-function compile(source: string, flags: string): Matcher | null {
-  try {
-    const regex = new RegExp(source, flags);
-    return (text) => regex.test(text);
-  } catch {
-    return null;
+  build(): void {
+    this.sensitive.build();
+    this.insensitive.build();
   }
-}
 
-/**
- * A user's regex made safe to run on every message, or null when it cannot be: any user can
- * publish a card, and its keys run on the event loop. Refused: back-references, and a
- * quantified group that itself holds a quantifier or an alternation, at any depth (`(a+)+`,
- * `(a|aa)*`, `((ab)*c)+`): they backtrack exponentially. Side-by-side quantifiers backtrack
- * polynomially (`\s*\s*\s*x`), so unbounded ones are bounded (`*` to `{0,30}`, `+` to
- * `{1,30}`, `{n,}` to `{n,n+30}`; a key runs of over 30 repeats are rare), and the product
- * of all quantifiers' ranges and all groups' alternatives (`(a|b)(a|b)…` doubles at each
- * group), the tries per text position, must stay under MAX_TRIES.
- */
-function boundPattern(pattern: string): { source: string; tries: number } | null {
-  if (pattern.length > LOREBOOK_DEFAULTS.maxPatternLength) return null;
-  if (/\\[1-9]|\\k</.test(pattern)) return null;
-  const risky: boolean[] = [false];
-  /** Alternatives of each open group, the whole pattern first. */
-  const alternatives: number[] = [1];
-  let out = '';
-  let tries = 1;
-  /** What the last token was: a quantifier may follow an atom or a group, not another one. */
-  let last: 'atom' | 'group' | 'riskyGroup' | 'quantifier' | 'open' = 'open';
-  const quantify = (range: number, text: string): boolean => {
-    // A risky group may be optional ('?': it cannot repeat), never repeated.
-    if (last === 'riskyGroup' && text !== '?') return false;
-    risky[risky.length - 1] = true;
-    tries *= range;
-    out += text;
-    return tries <= MAX_TRIES;
-  };
-  for (let i = 0; i < pattern.length; i++) {
-    const ch = pattern[i];
-    if (ch === '\\') {
-      out += pattern.slice(i, i + 2);
-      i++;
-      last = 'atom';
-    } else if (ch === '[') {
-      const start = i;
-      for (i++; i < pattern.length && pattern[i] !== ']'; i++) if (pattern[i] === '\\') i++;
-      out += pattern.slice(start, i + 1);
-      last = 'atom';
-    } else if (ch === '(') {
-      risky.push(false);
-      alternatives.push(1);
-      // (?: (?= (?! (?<= (?<! (?<name>: the '?' opens the group, it quantifies nothing.
-      const opener = pattern[i + 1] === '?' ? '(?' : '(';
-      out += opener;
-      i += opener.length - 1;
-      last = 'open';
-    } else if (ch === ')') {
-      const inner = risky.pop() ?? false;
-      if (risky.length === 0) return null;
-      if (inner) risky[risky.length - 1] = true;
-      tries *= alternatives.pop()!;
-      if (tries > MAX_TRIES) return null;
-      out += ch;
-      last = inner ? 'riskyGroup' : 'group';
-    } else if ((ch === '*' || ch === '+' || ch === '?') && last !== 'quantifier') {
-      if (last === 'open') return null;
-      const bounded = ch === '*' ? `{0,${MAX_REPEATS}}` : ch === '+' ? `{1,${MAX_REPEATS}}` : '?';
-      if (!quantify(ch === '?' ? 2 : MAX_REPEATS + 1, bounded)) return null;
-      last = 'quantifier';
-    } else if (ch === '{' && /^\{\d+(,\d*)?\}/.test(pattern.slice(i))) {
-      const [text, min, max] = /^\{(\d+)(?:,(\d*))?\}/.exec(pattern.slice(i))!;
-      i += text.length - 1;
-      const low = Number(min);
-      const high = max === undefined ? low : max === '' ? low + MAX_REPEATS : Number(max);
-      if (!Number.isSafeInteger(high) || high < low) return null;
-      if (!quantify(high - low + 1, `{${low},${high}}`)) return null;
-      last = 'quantifier';
-    } else {
-      // '|' makes the enclosing group risky to quantify; a lazy '?' after a quantifier and
-      // any other character pass through.
-      if (ch === '|') {
-        risky[risky.length - 1] = true;
-        alternatives[alternatives.length - 1]++;
-      }
-      out += ch;
-      if (!(ch === '?' && last === 'quantifier')) last = ch === '|' ? 'open' : 'atom';
+  private regex(pattern: string, flags: string): Matcher | null {
+    const id = `${flags}/${pattern}`;
+    let compiled = this.regexes.get(id);
+    if (compiled === undefined) {
+      compiled = compileRegexKey(pattern, flags);
+      this.regexes.set(id, compiled);
     }
+    const key = compiled;
+    return key ? (scan) => scan.regex(key) : null;
   }
-  tries *= alternatives[0];
-  return tries <= MAX_TRIES ? { source: out, tries } : null;
+
+  private plain(key: string, { caseSensitive, wholeWords }: MatcherOptions): Matcher {
+    const automaton = caseSensitive ? this.sensitive : this.insensitive;
+    const id = automaton.add(caseSensitive ? key : key.toLowerCase());
+    return (scan) => scan.plain(automaton, caseSensitive, id, wholeWords);
+  }
 }
-
-/** The bounded form of a user's regex (see boundPattern), or null when it is refused. */
-export const safePattern = (pattern: string): string | null =>
-  boundPattern(pattern)?.source ?? null;
-
-export const isSafePattern = (pattern: string): boolean => safePattern(pattern) !== null;
