@@ -1,0 +1,456 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { once } from 'node:events';
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
+import sharp from 'sharp';
+import { createTestApp, type TestApp } from '../support/test-app.js';
+import { createUser, type TestUser } from '../support/users.js';
+
+// Issue #24 item 3 (hostile PNGs, card import/export cost) and item 14 (imported text).
+// Hostile files are made here; chunks are read back without the app's own PNG code.
+
+const SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+const HEALTHZ_BOUND_MS = 1000;
+const EXPORT_CONCURRENCY = 2;
+
+function chunk(type: string, data: Buffer): Buffer {
+  const head = Buffer.alloc(8);
+  head.writeUInt32BE(data.length, 0);
+  head.write(type, 4, 'latin1');
+  const sum = Buffer.alloc(4);
+  sum.writeUInt32BE(crc32(data, crc32(head.subarray(4))), 0);
+  return Buffer.concat([head, data, sum]);
+}
+
+/** Inserts chunks right after IHDR of a PNG (the signature and IHDR are its first 33 bytes). */
+const withChunks = (png: Buffer, ...extra: Buffer[]): Buffer =>
+  Buffer.concat([png.subarray(0, 33), ...extra, png.subarray(33)]);
+
+const cardChunk = (card: object) =>
+  chunk('tEXt', Buffer.from(`chara\0${Buffer.from(JSON.stringify(card)).toString('base64')}`));
+
+/** Every chunk type in file order, and how many bytes follow IEND. */
+function chunkList(png: Buffer): { types: string[]; trailing: number } {
+  expect(png.subarray(0, 8).equals(SIGNATURE)).toBe(true);
+  const types: string[] = [];
+  let offset = 8;
+  while (offset + 12 <= png.length) {
+    const length = png.readUInt32BE(offset);
+    const type = png.toString('latin1', offset + 4, offset + 8);
+    types.push(type);
+    offset += 12 + length;
+    if (type === 'IEND') break;
+  }
+  return { types, trailing: png.length - offset };
+}
+
+/** `count` empty chunks of a private ancillary type: the reported 5 MB, 436,000-chunk file. */
+const emptyChunks = (count: number) =>
+  Buffer.concat(Array<Buffer>(count).fill(chunk('ruBb', Buffer.alloc(0))));
+
+/** A PNG whose IHDR declares width × height; the pixel data is a token few bytes. */
+function declaredPng(width: number, height: number, ...extra: Buffer[]): Buffer {
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr.set([8, 6, 0, 0, 0], 8);
+  return Buffer.concat([
+    SIGNATURE,
+    chunk('IHDR', ihdr),
+    ...extra,
+    chunk('IDAT', Buffer.from([0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01])),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+/** C0/C1 controls (but tab, line feed, carriage return) and bidi overrides. */
+const FORBIDDEN = /(?![\t\n\r])[\p{Cc}\u202a-\u202e\u2066-\u2069]/u;
+
+/** Polls /api/healthz one request after another until `work` settles. */
+async function whileHealthzPolled<T>(
+  t: TestApp,
+  work: Promise<T>,
+): Promise<{ result: T; answersMs: number[] }> {
+  let done = false;
+  const answersMs: number[] = [];
+  const polling = (async () => {
+    while (!done) {
+      const started = performance.now();
+      const res = await fetch(`${t.url}/api/healthz`);
+      await res.arrayBuffer();
+      if (res.status !== 200) throw new Error(`healthz answered ${res.status}`);
+      answersMs.push(performance.now() - started);
+    }
+  })();
+  try {
+    return { result: await work, answersMs };
+  } finally {
+    done = true;
+    await polling;
+  }
+}
+
+describe('card files and avatars under hostile input', () => {
+  let t: TestApp;
+  let owner: TestUser;
+  let plainPng: Buffer;
+
+  beforeAll(async () => {
+    t = await createTestApp({ env: { CARD_EXPORT_CONCURRENCY: String(EXPORT_CONCURRENCY) } });
+    owner = await createUser(t);
+    plainPng = await sharp({
+      create: { width: 64, height: 48, channels: 3, background: '#b07a8c' },
+    })
+      .png()
+      .toBuffer();
+  });
+
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  const asBuffer = (request: ReturnType<TestApp['http']['get']>) =>
+    request.buffer(true).parse((res, done) => {
+      const parts: Buffer[] = [];
+      res.on('data', (part: Buffer) => parts.push(part));
+      res.on('end', () => done(null, Buffer.concat(parts)));
+    });
+
+  const draft = async (user: TestUser, name: string): Promise<string> =>
+    (await t.http.post('/api/characters').set(user.auth).send({ name }).expect(201)).body.id;
+
+  const uploadAvatar = (user: TestUser, id: string, file: Buffer, name = 'a.png') =>
+    t.http.post(`/api/characters/${id}/avatar`).set(user.auth).attach('file', file, name);
+
+  const storedFile = (url: string) =>
+    readFileSync(join(t.config.storage.avatarDir, url.slice('/api/avatars/'.length)));
+
+  describe('avatars are re-encoded once, at upload', () => {
+    it('serves a card PNG uploaded as an avatar without any text chunk, EXIF or trailing data', async () => {
+      const big = await sharp({
+        create: { width: 2400, height: 1200, channels: 3, background: '#336699' },
+      })
+        .png()
+        .toBuffer();
+      const hostile = Buffer.concat([
+        withChunks(
+          big,
+          cardChunk({ name: 'Secret card', description: 'hidden definition' }),
+          chunk('zTXt', Buffer.from('Comment\0\0x')),
+          chunk('iTXt', Buffer.from('ccv3\0\0\0\0\0secret')),
+          chunk('eXIf', Buffer.from('MM\0*\0\0\0\x08GPS 52.5N 13.4E', 'latin1')),
+        ),
+        Buffer.from('trailing data after IEND'),
+      ]);
+      const id = await draft(owner, 'Card As Avatar');
+      const res = await uploadAvatar(owner, id, hostile).expect(200);
+      const served = await asBuffer(t.http.get(res.body.avatar_url)).expect(200);
+      expect(served.headers['cross-origin-resource-policy']).toBe('cross-origin');
+      const png = served.body as Buffer;
+      const { types, trailing } = chunkList(png);
+      expect(types).not.toEqual(expect.arrayContaining(['tEXt']));
+      for (const type of ['tEXt', 'zTXt', 'iTXt', 'eXIf']) expect(types).not.toContain(type);
+      expect(trailing).toBe(0);
+      expect(png.includes('chara')).toBe(false);
+      expect(png.includes('GPS')).toBe(false);
+      // Shrunk to fit 1024×1024, aspect kept.
+      expect(await sharp(png).metadata()).toMatchObject({ width: 1024, height: 512 });
+    });
+
+    it('strips EXIF (GPS included) from a JPEG', async () => {
+      const jpeg = await sharp({
+        create: { width: 80, height: 60, channels: 3, background: '#224422' },
+      })
+        .jpeg()
+        .withExif({ IFD0: { ImageDescription: 'home-at-52.52N-13.40E', Artist: 'Someone' } })
+        .toBuffer();
+      expect(jpeg.includes('home-at-52.52N')).toBe(true);
+      const id = await draft(owner, 'Photo');
+      const res = await uploadAvatar(owner, id, jpeg, 'p.jpg').expect(200);
+      expect(res.body.avatar_url).toMatch(/\.jpg$/);
+      const stored = storedFile(res.body.avatar_url);
+      expect(stored.includes('home-at-52.52N')).toBe(false);
+      expect((await sharp(stored).metadata()).exif).toBeUndefined();
+    });
+
+    it('stores a 436,000-chunk PNG as a clean file of a few chunks, which exports read cheaply', async () => {
+      const hostile = withChunks(plainPng, emptyChunks(436_000));
+      expect(hostile.length).toBeGreaterThan(5_000_000);
+      const id = await draft(owner, 'Many Chunks');
+      const { result: res, answersMs } = await whileHealthzPolled(
+        t,
+        uploadAvatar(owner, id, hostile).then((r) => r),
+      );
+      expect(res.status).toBe(200);
+      expect(Math.max(...answersMs)).toBeLessThan(HEALTHZ_BOUND_MS);
+      const stored = chunkList(storedFile(res.body.avatar_url));
+      expect(stored.types.length).toBeLessThan(10);
+      expect(stored.types).not.toContain('ruBb');
+
+      const exported = await asBuffer(
+        t.http.get(`/api/characters/${id}/export?format=png&spec=v3`).set(owner.auth),
+      ).expect(200);
+      const out = chunkList(exported.body as Buffer);
+      // The stored image's chunks and the two card chunks, nothing else.
+      expect(out.types.length).toBe(stored.types.length + 2);
+      expect(out.types.filter((type) => type === 'tEXt')).toHaveLength(2);
+    });
+
+    it.each([
+      ['a PNG declaring 100000×100000 pixels', declaredPng(100_000, 100_000), /100000×100000/],
+      ['a PNG declaring 6000×5000 pixels', declaredPng(6000, 5000), /6000×5000/],
+      ['a PNG cut inside IHDR', declaredPng(64, 64).subarray(0, 20), /IHDR/],
+    ])('refuses %s with a 400 before decoding', async (_label, file, message) => {
+      const id = await draft(owner, 'Bomb');
+      const started = performance.now();
+      const res = await uploadAvatar(owner, id, file);
+      expect(res.status).toBe(400);
+      expect(res.body.message).toMatch(message);
+      expect(performance.now() - started).toBeLessThan(HEALTHZ_BOUND_MS);
+    });
+
+    it('refuses a JPEG over the pixel limit from its header (a decompression bomb)', async () => {
+      // 6000×4500 of one colour compresses to a small file: the size limit cannot catch it.
+      const bomb = await sharp({
+        create: { width: 6000, height: 4500, channels: 3, background: '#000' },
+      })
+        .jpeg({ quality: 10 })
+        .toBuffer();
+      expect(bomb.length).toBeLessThan(1024 * 1024);
+      const id = await draft(owner, 'Jpeg Bomb');
+      const res = await uploadAvatar(owner, id, bomb, 'b.jpg');
+      expect(res.status).toBe(400);
+      expect(res.body.message).toMatch(/more than 25,000,000 pixels/);
+    });
+
+    it('still serves avatar files stored before re-encoding, as they are', async () => {
+      const old = withChunks(plainPng, emptyChunks(1000), cardChunk({ name: 'Legacy' }));
+      const name = '00000000-0000-4000-8000-000000000001.png';
+      mkdirSync(t.config.storage.avatarDir, { recursive: true });
+      writeFileSync(join(t.config.storage.avatarDir, name), old);
+      const served = await asBuffer(t.http.get(`/api/avatars/${name}`)).expect(200);
+      expect((served.body as Buffer).equals(old)).toBe(true);
+      expect(served.headers['cross-origin-resource-policy']).toBe('cross-origin');
+      // CORP is the avatars' alone; other routes keep helmet's same-origin.
+      const other = await t.http.get('/api/healthz').expect(200);
+      expect(other.headers['cross-origin-resource-policy']).toBe('same-origin');
+    });
+  });
+
+  describe('card import', () => {
+    const import_ = (user: TestUser, file: Buffer, name = 'card.png') =>
+      t.http.post('/api/characters/import').set(user.auth).attach('file', file, name);
+
+    it('stops a 436,000-chunk card at the chunk cap (400 naming it) while healthz answers', async () => {
+      const user = await createUser(t);
+      const hostile = withChunks(plainPng, emptyChunks(436_000), cardChunk({ name: 'Chunky' }));
+      const { result: res, answersMs } = await whileHealthzPolled(
+        t,
+        import_(user, hostile).then((r) => r),
+      );
+      expect(res.status).toBe(400);
+      expect(res.body.message).toBe('Invalid character card: PNG file has more than 2048 chunks');
+      expect(answersMs.length).toBeGreaterThan(0);
+      expect(Math.max(...answersMs)).toBeLessThan(HEALTHZ_BOUND_MS);
+    });
+
+    it('refuses a card whose image is a pixel bomb, and keeps a real card picture, clean', async () => {
+      const user = await createUser(t);
+      const bomb = declaredPng(100_000, 100_000, cardChunk({ name: 'Bomb' }));
+      const refused = await import_(user, bomb);
+      expect(refused.status).toBe(400);
+      expect(refused.body.message).toMatch(/100000×100000/);
+
+      const card = withChunks(plainPng, cardChunk({ name: 'Pictured', description: 'd' }));
+      const imported = await import_(user, card).expect(201);
+      expect(imported.body.avatar_url).toMatch(/^\/api\/avatars\/[0-9a-f-]{36}\.png$/);
+      const served = await asBuffer(t.http.get(imported.body.avatar_url)).expect(200);
+      expect(chunkList(served.body as Buffer).types).not.toContain('tEXt');
+      expect(await sharp(served.body as Buffer).metadata()).toMatchObject({
+        width: 64,
+        height: 48,
+      });
+    });
+
+    it('strips control characters and bidi overrides from every imported field', async () => {
+      const user = await createUser(t);
+      const dirty = (label: string) =>
+        `${label}\u202Egnp.exe\u0000\u0007\u001b[31m\u2066x\u2069\n\tend\u0085`;
+      // As a .json file: a JSON body holding U+0000 is refused before any card code runs.
+      const card = {
+        spec: 'chara_card_v3',
+        spec_version: '3.0',
+        data: {
+          name: dirty('Name'),
+          description: dirty('description'),
+          personality: dirty('personality'),
+          scenario: dirty('scenario'),
+          first_mes: dirty('first_mes'),
+          mes_example: dirty('mes_example'),
+          creator_notes: dirty('notes'),
+          system_prompt: dirty('system'),
+          post_history_instructions: dirty('post'),
+          alternate_greetings: [dirty('alt1'), dirty('alt2')],
+          group_only_greetings: [dirty('group')],
+          tags: [dirty('tag'), 'plain'],
+          creator: dirty('creator'),
+          character_version: dirty('v1'),
+          character_book: {
+            name: dirty('book'),
+            entries: [
+              {
+                keys: [dirty('key')],
+                content: dirty('entry'),
+                comment: dirty('c'),
+                extensions: {},
+              },
+            ],
+          },
+          extensions: {
+            sweetsin: { appearance: dirty('appearance'), speech_pattern: dirty('speech') },
+            depth_prompt: { prompt: dirty('depth'), depth: 4 },
+          },
+        },
+      };
+      const res = await t.http
+        .post('/api/characters/import')
+        .set(user.auth)
+        .attach('file', Buffer.from(JSON.stringify(card)), 'dirty.json')
+        .expect(201);
+      const body = res.body as Record<string, unknown>;
+      const strings = (value: unknown): string[] =>
+        typeof value === 'string'
+          ? [value]
+          : Array.isArray(value)
+            ? value.flatMap(strings)
+            : value && typeof value === 'object'
+              ? Object.values(value).flatMap(strings)
+              : [];
+      for (const text of strings(body)) expect(text).not.toMatch(FORBIDDEN);
+      // Multi-line fields keep their line breaks and tabs; one-line fields are one line.
+      expect(body.description).toBe('descriptiongnp.exe[31mx\n\tend');
+      expect(body.name).toBe('Name gnp.exe [31m x end');
+      expect(body.tags).toBe('tag gnp.exe [31m x end, plain');
+      expect(body.alternate_greetings).toEqual([
+        'alt1gnp.exe[31mx\n\tend',
+        'alt2gnp.exe[31mx\n\tend',
+      ]);
+      expect(body.character_book).toMatchObject({
+        entries: [{ keys: ['keygnp.exe[31mx\n\tend'], content: 'entrygnp.exe[31mx\n\tend' }],
+      });
+
+      const exported = await asBuffer(
+        t.http
+          .get(`/api/characters/${body.id as string}/export?format=json&spec=v3`)
+          .set(user.auth),
+      ).expect(200);
+      const again = JSON.parse((exported.body as Buffer).toString('utf8'));
+      const all = strings(again);
+      expect(all.length).toBeGreaterThan(10);
+      for (const text of all) expect(text).not.toMatch(FORBIDDEN);
+      expect(again.data.extensions.depth_prompt).toEqual({
+        prompt: 'depthgnp.exe[31mx\n\tend',
+        depth: 4,
+      });
+    });
+  });
+
+  describe('card export', () => {
+    it('answers from the placeholder for a hostile avatar stored before re-encoding, while healthz answers', async () => {
+      const user = await createUser(t);
+      const id = await draft(user, 'Legacy Hostile');
+      const name = '00000000-0000-4000-8000-000000000002.png';
+      mkdirSync(t.config.storage.avatarDir, { recursive: true });
+      writeFileSync(
+        join(t.config.storage.avatarDir, name),
+        withChunks(plainPng, emptyChunks(436_000)),
+      );
+      await t.dataSource.query(`UPDATE character SET avatar_url = $2 WHERE id = $1`, [
+        id,
+        `/api/avatars/${name}`,
+      ]);
+      const exportOnce = () =>
+        asBuffer(t.http.get(`/api/characters/${id}/export?format=png`).set(user.auth));
+      const { result, answersMs } = await whileHealthzPolled(
+        t,
+        (async () => {
+          const results = [];
+          for (let i = 0; i < 5; i++) results.push(await exportOnce());
+          return results;
+        })(),
+      );
+      for (const res of result) {
+        expect(res.status).toBe(200);
+        // The walk stopped at the cap; the card went into the 64×64 placeholder instead.
+        const { types } = chunkList(res.body as Buffer);
+        expect(types).toEqual(['IHDR', 'IDAT', 'tEXt', 'IEND']);
+      }
+      expect(Math.max(...answersMs)).toBeLessThan(HEALTHZ_BOUND_MS);
+    });
+
+    it(`writes at most ${EXPORT_CONCURRENCY} exports at once; beyond, 503 with Retry-After`, async () => {
+      const user = await createUser(t);
+      const id = await draft(user, 'Huge Book');
+      // A lorebook far larger than socket buffers: a client that reads nothing stalls its export.
+      const entries = Array.from({ length: 16 }, (_, i) => ({
+        keys: [`k${i}`],
+        content: `${i}`.padEnd(512 * 1024, 'x'),
+      }));
+      await t.dataSource.query(`UPDATE character SET character_book = $2 WHERE id = $1`, [
+        id,
+        JSON.stringify({ entries }),
+      ]);
+      const { port } = new URL(t.url);
+      const stalled = await Promise.all(
+        Array.from({ length: EXPORT_CONCURRENCY }, async () => {
+          const socket = connect(Number(port), '127.0.0.1');
+          socket.write(
+            `GET /api/characters/${id}/export?format=png&spec=v3 HTTP/1.1\r\n` +
+              `Host: 127.0.0.1\r\nAuthorization: ${user.auth.Authorization}\r\n\r\n`,
+          );
+          const [first] = (await once(socket, 'data')) as [Buffer];
+          socket.pause();
+          expect(first.toString('latin1')).toMatch(/^HTTP\/1\.1 200/);
+          return socket;
+        }),
+      );
+      const refused = await t.http.get(`/api/characters/${id}/export`).set(user.auth);
+      expect(refused.status).toBe(503);
+      expect(refused.headers['retry-after']).toBe('5');
+      expect(refused.body.message).toMatch(/Too many card exports/);
+
+      // A client that goes away gives its slot back.
+      stalled[0].destroy();
+      let status = 503;
+      for (let attempt = 0; attempt < 200 && status === 503; attempt++) {
+        status = (await t.http.get(`/api/characters/${id}/export`).set(user.auth)).status;
+      }
+      expect(status).toBe(200);
+      for (const socket of stalled) socket.destroy();
+    });
+
+    it('rate limits exports per address for guests (429 with Retry-After)', async () => {
+      const id = await draft(owner, 'Popular');
+      await t.dataSource.query(
+        `UPDATE character SET is_public = true, avatar_url = '/api/avatars/x.png' WHERE id = $1`,
+        [id],
+      );
+      const statuses: number[] = [];
+      let limited;
+      for (let i = 0; i < 31; i++) {
+        const res = await t.http.get(`/api/characters/${id}/export?format=json`);
+        statuses.push(res.status);
+        if (res.status === 429) limited = res;
+      }
+      expect(statuses.slice(0, 30)).toEqual(Array(30).fill(200));
+      expect(statuses[30]).toBe(429);
+      expect(Number(limited!.headers['retry-after'])).toBeGreaterThan(0);
+    });
+  });
+
+  it('logged nothing at error level', () => {
+    expect(t.errorLogs()).toEqual([]);
+  });
+});
