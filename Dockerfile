@@ -15,6 +15,10 @@ COPY --from=build /app/dist ./dist
 COPY package.json ./
 USER node
 EXPOSE 3000
+# Liveness (slim images have no curl): Node's fetch on /api/healthz, which answers while the
+# process serves HTTP. Orchestrators that route traffic should also check /api/readyz.
+HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/api/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # main.ts drains in-flight requests on SIGTERM (SHUTDOWN_TIMEOUT_MS) before exiting.
 STOPSIGNAL SIGTERM
 CMD ["node", "dist/src/main.js"]

@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfiguration } from './configuration.js';
+import { Environment } from './environment.js';
 
 const dataDir = () => mkdtempSync(join(tmpdir(), 'config-spec-'));
 
@@ -107,5 +108,12 @@ describe('loadConfiguration', () => {
       expect.stringContaining('DATABASE_URL is unset in production'),
     ]);
     expect(config.auth.adminEmails).toEqual(['boss@example.com', 'ops@example.com']);
+  });
+
+  it("treats every empty variable as unset (`VAR=` in .env, Compose's `${VAR:-}`)", () => {
+    const empty = Object.fromEntries(
+      Object.keys(new Environment()).map((name) => [name, name === 'DATA_DIR' ? dataDir() : '']),
+    );
+    expect(loadConfiguration(empty)).toEqual(loadConfiguration({ DATA_DIR: empty.DATA_DIR }));
   });
 });

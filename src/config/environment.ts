@@ -427,7 +427,10 @@ function firstMessage(error: ValidationError): string {
 }
 
 export function validateEnvironment(raw: Record<string, string | undefined>): Environment {
-  const env = plainToInstance(Environment, raw, { exposeDefaultValues: true });
+  // An empty value means "not set" for every variable, as `VAR=` in .env files and Compose's
+  // `${VAR:-}` pass-through write it, so the default applies instead of a validation error.
+  const set = Object.fromEntries(Object.entries(raw).filter(([, value]) => value !== ''));
+  const env = plainToInstance(Environment, set, { exposeDefaultValues: true });
   // Unknown variables are ignored: the process environment holds far more than ours.
   const errors = validateSync(env, { forbidUnknownValues: false, stopAtFirstError: true });
   if (errors.length > 0) {
