@@ -99,6 +99,8 @@ export async function startApp(env: Record<string, string>): Promise<RunningApp>
       JWT_SECRET: 'bench-secret-bench-secret-bench-secret-0123',
       DATA_DIR: mkdtempSync(join(tmpdir(), 'bench-')),
       LOG_LEVEL: 'warn',
+      // Production refuses to start without the site's public address.
+      FRONTEND_URL: 'http://localhost:5173',
       ...env,
       PORT: String(port),
     },

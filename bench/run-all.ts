@@ -27,6 +27,7 @@ const BENCHES: Bench[] = [
   { name: 'characters', file: 'bench/characters.ts', title: 'Catalogue at 1k vs 100k' },
   { name: 'seo', file: 'bench/seo.ts', title: 'SEO: sitemap memory, page throughput' },
   { name: 'chat', file: 'bench/chat.ts', title: 'Chat streaming overhead, context build' },
+  { name: 'event-loop', file: 'bench/event-loop.ts', title: 'Event loop under hostile requests' },
 ];
 
 const RESULTS_FILE = process.env.BENCH_RESULTS_FILE ?? 'bench/RESULTS.md';
