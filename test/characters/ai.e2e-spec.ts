@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { defaultAvatarPng } from '../../src/characters/lib/png-card.js';
 import { JobQueue } from '../../src/common/jobs/job-queue.service.js';
 import { SettingsService } from '../../src/common/settings/settings.service.js';
 import { startFakeLlm, type FakeLlm } from '../support/fake-llm.js';
@@ -137,6 +138,29 @@ describe('characters through the LLM layer', () => {
   });
 
   describe('translation in the background', () => {
+    // Uploads are decoded and re-encoded: a real image.
+    const png = defaultAvatarPng();
+
+    /** Publishes a character (only public ones are translated): an avatar, then is_public. */
+    const publish = async (id: string) => {
+      await t.http
+        .post(`/api/characters/${id}/avatar`)
+        .set(user.auth)
+        .attach('file', png, 'a.png')
+        .expect(200);
+      await t.http
+        .put(`/api/characters/${id}`)
+        .set(user.auth)
+        .send({ is_public: true })
+        .expect(200);
+    };
+
+    /** Runs the queued jobs now, without waiting out the translation's debounce delay. */
+    const runJobs = async () => {
+      await t.dataSource.query(`UPDATE job SET run_at = now() WHERE status = 'pending'`);
+      return t.app.get(JobQueue).runDue();
+    };
+
     const translated = (lang: string) => ({
       name: `Mira (${lang})`,
       description: `Beschreibung ${lang}`,
@@ -152,6 +176,7 @@ describe('characters through the LLM layer', () => {
         .set(user.auth)
         .send({ name: 'Mira', original_language: 'en' });
       expect(created.status).toBe(201);
+      await publish(created.body.id);
       expect(fake.requests).toHaveLength(0); // the request did not wait for the model
 
       fake.onRequest((request) => {
@@ -161,7 +186,7 @@ describe('characters through the LLM layer', () => {
           ? { content: 'Entschuldigung, das kann ich nicht.' }
           : { content: JSON.stringify(translated(lang)) };
       });
-      await t.app.get(JobQueue).runDue();
+      await runJobs();
       let job = (
         await t.dataSource.query(
           `SELECT status, attempts, last_error FROM job WHERE type = 'characters.translate'`,
@@ -205,11 +230,6 @@ describe('characters through the LLM layer', () => {
       ]);
     });
 
-    const png = Buffer.concat([
-      Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-      Buffer.alloc(64, 1),
-    ]);
-
     /** Translates whatever it is sent, slowly enough for the test to act while it works. */
     const echoTranslations = () =>
       fake.onRequest((request) => {
@@ -232,31 +252,32 @@ describe('characters through the LLM layer', () => {
         [id],
       ) as Promise<Array<{ status: string }>>;
 
-    /** A new character whose translation job has read it and waits on the model. */
+    /** A new public character whose translation job has read it and waits on the model. */
     const translating = async (name: string, description: string) => {
       const created = await t.http
         .post('/api/characters')
         .set(user.auth)
         .send({ name, description, original_language: 'en' })
         .expect(201);
+      await publish(created.body.id);
       echoTranslations();
-      const running = t.app.get(JobQueue).runDue();
+      const running = runJobs();
       await fake.waitForRequests(1);
       return { id: created.body.id as string, running };
     };
 
-    it('finishes a translation while the owner uploads the avatar and publishes', async () => {
+    it('finishes a translation while the owner changes what is not translated', async () => {
       // The job is waiting on the model when the owner goes on.
       const { id, running } = await translating('Nadia', 'A lighthouse keeper.');
       await t.http
         .post(`/api/characters/${id}/avatar`)
         .set(user.auth)
-        .attach('file', png, 'a.png')
+        .attach('file', png, 'b.png')
         .expect(200);
       await t.http
         .put(`/api/characters/${id}`)
         .set(user.auth)
-        .send({ is_public: true, tags: 'sea, light', max_tokens: 1024 })
+        .send({ tags: 'sea, light', max_tokens: 1024 })
         .expect(200);
       await running;
 
@@ -281,8 +302,9 @@ describe('characters through the LLM layer', () => {
           original_language: 'en',
         })
         .expect(201);
+      await publish(created.body.id);
       echoTranslations();
-      await t.app.get(JobQueue).runDue();
+      await runJobs();
 
       // Per language, the card and then its example dialogues, apart.
       const sent = fake.requests.map((request) =>
@@ -317,7 +339,7 @@ describe('characters through the LLM layer', () => {
         .expect(200);
       expect(stale.body.speech_pattern).toBe('Never says "aye".');
       // Nothing left queued for the next test.
-      await t.app.get(JobQueue).runDue();
+      await runJobs();
       expect(await translateJobs(created.body.id)).toEqual([
         { status: 'done' },
         { status: 'done' },
@@ -330,6 +352,7 @@ describe('characters through the LLM layer', () => {
         .set(user.auth)
         .send({ name: 'Ilse', example_dialogues: '{{user}}: Hi\n{{char}}: Hello.' })
         .expect(201);
+      await publish(created.body.id);
       fake.onRequest((request) => {
         const source = String(request.body?.messages?.[1]?.content ?? '');
         const lang = /into (\w+)\./.exec(String(request.body?.messages?.[0]?.content))?.[1];
@@ -337,7 +360,7 @@ describe('characters through the LLM layer', () => {
           ? { content: 'The dialogue is too long to translate, sorry.' }
           : { content: JSON.stringify({ name: `Ilse [${lang}]` }) };
       });
-      await t.app.get(JobQueue).runDue();
+      await runJobs();
       expect(await translateJobs(created.body.id)).toEqual([{ status: 'done' }]);
       const german = await t.http
         .get(`/api/characters/${created.body.id}?lang=de`)
@@ -357,6 +380,7 @@ describe('characters through the LLM layer', () => {
         .send({ description: 'New text.' })
         .expect(200);
       await running;
+      await runJobs();
 
       // The first job stopped at its first answer; the edit queued a second one, which ran next.
       expect(await translateJobs(id)).toEqual([{ status: 'done' }, { status: 'done' }]);

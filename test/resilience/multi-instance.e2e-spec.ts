@@ -13,6 +13,7 @@
  * (runDue on both), test/admin/settings (the 60 s default TTL).
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import sharp from 'sharp';
 import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -21,6 +22,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { migrations } from '../../migrations/index.js';
 import { RATE_LIMITS } from '../../src/auth/rate-limit/rate-limits.js';
+import { defaultAvatarPng } from '../../src/characters/lib/png-card.js';
 import { EMPTY_TASK_STATE, type TaskState } from '../../src/autonomous/scheduler.repository.js';
 import { SchedulerService } from '../../src/autonomous/scheduler.service.js';
 import { JobQueue } from '../../src/common/jobs/job-queue.service.js';
@@ -579,11 +581,8 @@ describe('several API instances sharing PostgreSQL and Redis', () => {
   });
 
   describe('uploaded files (AVATAR_DIR on shared storage)', () => {
-    const png = Buffer.concat([
-      Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-      Buffer.alloc(64, 7),
-    ]);
-    const jpeg = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(32, 7)]);
+    // Uploads are decoded and re-encoded: real images.
+    const png = defaultAvatarPng();
 
     it('serves from b an avatar uploaded through a, and a replacement through b removes it on both', async () => {
       const portrait = await publicCharacter(a, owner, { name: 'Portrait' });
@@ -594,10 +593,9 @@ describe('several API instances sharing PostgreSQL and Redis', () => {
           .attach('file', file, name)
           .expect(200);
       const first = (await upload(a, png, 'a.png')).body.avatar_url as string;
-      for (const t of [a, b]) {
-        const served = await t.http.get(first).expect(200);
-        expect(Buffer.compare(served.body as Buffer, png)).toBe(0);
-      }
+      const [fromA, fromB] = await Promise.all([a, b].map((t) => t.http.get(first).expect(200)));
+      expect(Buffer.compare(fromA.body as Buffer, fromB.body as Buffer)).toBe(0);
+      const jpeg = await sharp(png).jpeg().toBuffer();
       const second = (await upload(b, jpeg, 'b.jpg')).body.avatar_url as string;
       for (const t of [a, b]) {
         await t.http.get(second).expect(200);
