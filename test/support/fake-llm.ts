@@ -14,7 +14,11 @@ export interface FakeUsage {
 
 /** Pacing and metadata overrides shared by text replies. */
 export interface FakeReplyOptions {
-  usage?: Partial<FakeUsage>;
+  /**
+   * Overrides the reported counts, with values of any type (hostile upstreams); `null` sends
+   * no usage at all, as upstreams that ignore `include_usage` do.
+   */
+  usage?: { [K in keyof FakeUsage]?: unknown } | null;
   /** Overrides the echoed request model. */
   model?: string;
   firstTokenDelayMs?: number;
@@ -339,12 +343,15 @@ class FakeLlmServer implements FakeLlm {
     const text: FakeTextReply = 'fault' in reply ? { tokens: this.defaultTokens } : reply;
     const tokens = text.tokens ?? tokenize(text.content);
     const promptTokens = countPromptTokens(body.messages);
-    const usage = {
-      prompt_tokens: promptTokens,
-      completion_tokens: tokens.length,
-      total_tokens: promptTokens + tokens.length,
-      ...text.usage,
-    };
+    const usage =
+      text.usage === null
+        ? null
+        : {
+            prompt_tokens: promptTokens,
+            completion_tokens: tokens.length,
+            total_tokens: promptTokens + tokens.length,
+            ...text.usage,
+          };
     const completion: Completion = {
       id: `chatcmpl-fake-${++this.completionSeq}`,
       created: Math.floor(Date.now() / 1000),
@@ -394,7 +401,7 @@ class FakeLlmServer implements FakeLlm {
         return;
       }
       chunk({}, c.finishReason);
-      if (includeUsage) send({ ...base, choices: [], usage: c.usage });
+      if (includeUsage && c.usage) send({ ...base, choices: [], usage: c.usage });
       if (!c.holdOpen) res.end('data: [DONE]\n\n');
     };
 
@@ -424,7 +431,7 @@ class FakeLlmServer implements FakeLlm {
             finish_reason: 'stop',
           },
         ],
-        usage: c.usage,
+        ...(c.usage ? { usage: c.usage } : {}),
       });
     }, delay);
     res.on('close', () => clearTimeout(timer));
@@ -466,7 +473,7 @@ interface Completion {
   created: number;
   model: string;
   tokens: string[];
-  usage: FakeUsage;
+  usage: { [K in keyof FakeUsage]?: unknown } | null;
   firstTokenDelayMs: number;
   tokenIntervalMs: number;
   dropAfter: number | undefined;

@@ -1,0 +1,228 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { LlmService } from '../../src/llm/llm.service.js';
+import { TokenEstimator } from '../../src/llm/usage/token-estimator.js';
+import {
+  eventually,
+  guest,
+  llmEnv,
+  messagesOf,
+  openChat,
+  publicCharacter,
+  replyOf,
+  send,
+  stream,
+} from '../chat/chat-support.js';
+import { drain } from '../llm/llm-test-support.js';
+import { startFakeLlm, type FakeLlm } from '../support/fake-llm.js';
+import { createTestApp, type TestApp } from '../support/test-app.js';
+import { createUser, type TestUser } from '../support/users.js';
+
+// Issue #24 items 1 and 8: token counting that cannot stall the event loop, and provider usage
+// numbers that cannot lose a reply.
+
+/** `n` distinct CJK ideographs without a space: the tokenizer's worst case. */
+const cjk = (n: number): string =>
+  Array.from({ length: n }, (_, i) => String.fromCharCode(0x4e00 + ((i * 7919) % 20000))).join('');
+
+/** Ten times what any counted answer took here; today's stalls were 13 s and over a minute. */
+const HEALTHZ_BOUND_MS = 1000;
+
+/**
+ * Polls /api/healthz one request after another until `work` settles; resolves with work's
+ * result and every answer's time (ms), so a test can show the event loop stayed free.
+ */
+async function whileHealthzPolled<T>(
+  t: TestApp,
+  work: Promise<T>,
+): Promise<{ result: T; answersMs: number[] }> {
+  let done = false;
+  const answersMs: number[] = [];
+  const polling = (async () => {
+    while (!done) {
+      const started = performance.now();
+      const res = await fetch(`${t.url}/api/healthz`);
+      await res.arrayBuffer();
+      if (res.status !== 200) throw new Error(`healthz answered ${res.status}`);
+      answersMs.push(performance.now() - started);
+    }
+  })();
+  try {
+    return { result: await work, answersMs };
+  } finally {
+    done = true;
+    await polling;
+  }
+}
+
+describe('token counting and provider usage', () => {
+  let fake: FakeLlm;
+  let t: TestApp;
+  let owner: TestUser;
+  let character: { id: string };
+  const estimator = new TokenEstimator();
+
+  beforeAll(async () => {
+    fake = await startFakeLlm();
+    t = await createTestApp({ env: { ...llmEnv(fake), RATE_LIMIT_SCALE: '0' } });
+    owner = await createUser(t);
+    character = await publicCharacter(t, owner);
+    // Loading the rank table is a one-time cost of about 0.8 s per process, not per input.
+    await t.app.get(TokenEstimator).count('warm');
+  });
+
+  beforeEach(() => fake.reset());
+
+  afterAll(async () => {
+    await t?.close();
+    await fake?.close();
+  });
+
+  it('counts a guest message of 10,000 CJK characters without stalling the server', async () => {
+    const anon = guest();
+    const chatId = await openChat(t, anon, character.id);
+    const content = cjk(10_000);
+    // No usage from the upstream: the whole prompt, the message included, is counted here.
+    fake.script({ content: 'Mira squints at the page.', usage: null });
+    const { result, answersMs } = await whileHealthzPolled(t, send(t, anon, chatId, { content }));
+
+    expect(result.status).toBe(200);
+    expect(replyOf(result.events).last).toMatchObject({
+      type: 'done',
+      message_id: expect.any(Number),
+    });
+    expect(answersMs.length).toBeGreaterThan(0);
+    expect(Math.max(...answersMs)).toBeLessThan(HEALTHZ_BOUND_MS);
+    const [, user, reply] = await messagesOf(t, chatId);
+    expect(user).toMatchObject({ role: 'user', content });
+    expect(reply).toMatchObject({
+      role: 'assistant',
+      content: 'Mira squints at the page.',
+      completion_tokens: await estimator.count('Mira squints at the page.'),
+    });
+    // Every ideograph is one token or more, the estimate past the budget included.
+    expect(reply.prompt_tokens).toBeGreaterThan(10_000);
+    expect(reply.prompt_tokens).toBeLessThan(40_000);
+  });
+
+  it('counts a 3 MB upstream chunk without spaces without stalling the server', async () => {
+    const anon = guest();
+    const chatId = await openChat(t, anon, character.id);
+    const chunk = 'x'.repeat(3_000_000);
+    fake.script({ tokens: [chunk], usage: null });
+    const res = await stream(t.url, `/api/chats/${chatId}/message`, {
+      headers: anon,
+      body: { content: 'Read me the letter.' },
+    });
+    expect(res.status).toBe(200);
+    // The client may be let go (more than 1 MiB unread at once): the reply is saved anyway.
+    const { answersMs } = await whileHealthzPolled(
+      t,
+      (async () => {
+        await res.rest();
+        await eventually(async () => (await messagesOf(t, chatId)).length === 3, 30_000);
+      })(),
+    );
+
+    expect(answersMs.length).toBeGreaterThan(0);
+    expect(Math.max(...answersMs)).toBeLessThan(HEALTHZ_BOUND_MS);
+    const [, , reply] = await messagesOf(t, chatId);
+    expect(reply).toMatchObject({ role: 'assistant', status: 'complete' });
+    expect(reply.content).toBe(chunk);
+    // o200k_base takes 8 x's a token: 375,000, estimated from the part counted.
+    expect(reply.completion_tokens).toBeGreaterThanOrEqual(3_000_000 / 16);
+    expect(reply.completion_tokens).toBeLessThanOrEqual(3_000_000 / 4);
+  });
+
+  describe('usage numbers a provider reports', () => {
+    const hostile: [string, Record<string, unknown>][] = [
+      ['huge', { prompt_tokens: 1e308, completion_tokens: 2 ** 53 }],
+      ['non-numeric', { prompt_tokens: 'abc', completion_tokens: { valueOf: 1, toString: 1 } }],
+      ['negative and fractional', { prompt_tokens: -5, completion_tokens: 1.5 }],
+      ['past the range', { prompt_tokens: 10_000_001, completion_tokens: null }],
+    ];
+
+    it.each(hostile)('are estimated when %s', async (_, usage) => {
+      fake.script({ content: 'The tide turns.', usage });
+      const { text, usage: counted } = await drain(
+        t.app.get(LlmService).stream({ messages: [{ role: 'user', content: 'Tide?' }] }),
+      );
+      expect(text).toBe('The tide turns.');
+      expect(counted).toMatchObject({
+        estimated: true,
+        // Three tokens for the reply, three for the message, and "Tide?".
+        promptTokens: 6 + (await estimator.count('Tide?')),
+        completionTokens: await estimator.count('The tide turns.'),
+      });
+    });
+
+    it('are kept when they are counts, one field estimated when only it is not', async () => {
+      const llm = t.app.get(LlmService);
+      const messages = [{ role: 'user' as const, content: 'Tide?' }];
+      fake.script({ content: 'Low.', usage: { prompt_tokens: 0, completion_tokens: 10_000_000 } });
+      expect((await drain(llm.stream({ messages }))).usage).toMatchObject({
+        estimated: false,
+        promptTokens: 0,
+        completionTokens: 10_000_000,
+      });
+      fake.script({ content: 'Low.', usage: { prompt_tokens: 42, completion_tokens: 'many' } });
+      expect((await drain(llm.stream({ messages }))).usage).toMatchObject({
+        estimated: true,
+        promptTokens: 42,
+        completionTokens: await estimator.count('Low.'),
+      });
+    });
+
+    it.each(hostile)(
+      'when %s, still save the reply the client got and count sane tokens',
+      async (_, usage) => {
+        const user = await createUser(t);
+        const chatId = await openChat(t, user.auth, character.id);
+        fake.script({ content: 'The tide turns.', usage });
+        const { status, events } = await send(t, user.auth, chatId, { content: 'Tide?' });
+
+        expect(status).toBe(200);
+        const { text, last } = replyOf(events);
+        expect(text).toBe('The tide turns.');
+        expect(last).toMatchObject({ type: 'done', message_id: expect.any(Number) });
+        const [, , reply] = await messagesOf(t, chatId);
+        expect(reply).toMatchObject({
+          id: last!.message_id,
+          content: 'The tide turns.',
+          status: 'complete',
+          completion_tokens: await estimator.count('The tide turns.'),
+        });
+        const promptTokens = reply.prompt_tokens as number;
+        expect(promptTokens).toBeGreaterThan(0);
+        expect(promptTokens).toBeLessThan(10_000);
+        // The user's counters grow by exactly what the reply cost (after `done`: nobody waits).
+        const counters = async () =>
+          (
+            await t.dataSource.query<{ today: number; month: number }[]>(
+              `SELECT tokens_used_today AS today, tokens_used_month AS month
+               FROM app_user WHERE id = $1`,
+              [user.id],
+            )
+          )[0];
+        await eventually(async () => (await counters()).today > 0);
+        const cost = promptTokens + (reply.completion_tokens as number);
+        expect(await counters()).toEqual({ today: cost, month: cost });
+      },
+    );
+
+    it('when hostile to a guest, still save the reply and count the message', async () => {
+      const anon = guest();
+      const chatId = await openChat(t, anon, character.id);
+      fake.script({ content: 'The tide turns.', usage: { prompt_tokens: 1e308 } });
+      const { events } = await send(t, anon, chatId, { content: 'Tide?' });
+      const { last } = replyOf(events);
+      expect(last).toMatchObject({
+        type: 'done',
+        message_id: expect.any(Number),
+        anon_messages_left: expect.any(Number),
+      });
+      const [, , reply] = await messagesOf(t, chatId);
+      expect(reply).toMatchObject({ id: last!.message_id, content: 'The tide turns.' });
+      expect(reply.prompt_tokens).toBeLessThan(10_000);
+    });
+  });
+});
