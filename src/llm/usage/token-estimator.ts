@@ -17,9 +17,9 @@ export const MAX_RUN_CHARS = 32;
 export const MAX_SLICE_CHARS = 2048;
 /**
  * Encoder work one count may spend, in units of UTF-8 bytes² summed over runs (what the merge
- * costs) plus ENCODE_CALL_WORK per call: about 5,000 tokens of prose, or 700 characters of the
- * worst space-less script, some 30 ms of CPU. Past it the rest is estimated at the rate
- * counted so far.
+ * costs) plus ENCODE_CALL_WORK per call: 30,000 characters of prose, or 700 of the worst
+ * space-less script, about 15 ms of CPU. Past it the rest is estimated at the rate counted so
+ * far.
  */
 export const WORK_BUDGET = 200_000;
 /** Work per slice, and between two yields to the event loop: a millisecond or two. */
