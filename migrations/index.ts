@@ -18,8 +18,10 @@ import { GroupRoundWriter1763805000000 } from './1763805000000-GroupRoundWriter.
 import { OneResetTokenPerUser1763805500000 } from './1763805500000-OneResetTokenPerUser.js';
 import { CatalogueTaskDays1763806000000 } from './1763806000000-CatalogueTaskDays.js';
 import { ReportRecent1763806500000 } from './1763806500000-ReportRecent.js';
+import { BackgroundLlmSpend1763807100000 } from './1763807100000-BackgroundLlmSpend.js';
 import { CharacterTakedown1763807200000 } from './1763807200000-CharacterTakedown.js';
 import { GuestChatLimits1763807200001 } from './1763807200001-GuestChatLimits.js';
+import { ReleasedAccounts1763807300000 } from './1763807300000-ReleasedAccounts.js';
 
 export const migrations: Function[] = [
   Foundation1763800000000,
@@ -39,6 +41,8 @@ export const migrations: Function[] = [
   OneResetTokenPerUser1763805500000,
   CatalogueTaskDays1763806000000,
   ReportRecent1763806500000,
+  BackgroundLlmSpend1763807100000,
   CharacterTakedown1763807200000,
   GuestChatLimits1763807200001,
+  ReleasedAccounts1763807300000,
 ];

@@ -23,6 +23,7 @@ import { ForgotPasswordDto } from './dto/forgot-password.dto.js';
 import { LoginDto } from './dto/login.dto.js';
 import { MessageResponseDto } from './dto/message-response.dto.js';
 import { RegisterDto } from './dto/register.dto.js';
+import { ResetPasswordResponseDto } from './dto/reset-password-response.dto.js';
 import { ResetPasswordDto } from './dto/reset-password.dto.js';
 import { UserResponseDto } from './dto/user-response.dto.js';
 import { PasswordResetService } from './password-reset.service.js';
@@ -126,14 +127,16 @@ export class AuthController {
   @ApiOperation({
     summary: 'Set a new password with a mailed reset token',
     description:
-      'The token works once, for 60 minutes; every access token issued before stops working.',
+      'The token works once, for 60 minutes; every access token issued before stops working. ' +
+      'On an account that never proved its email, the owner starts on a fresh account ' +
+      '(`fresh_account`): what was made on the old one stays with it, disabled.',
   })
-  @ApiOkResponse({ type: MessageResponseDto })
+  @ApiOkResponse({ type: ResetPasswordResponseDto })
   @ApiBadRequestResponse({
     type: ErrorResponseDto,
     description: 'Invalid body, or a wrong, used or expired token',
   })
-  resetPassword(@Body() dto: ResetPasswordDto): Promise<MessageResponseDto> {
+  resetPassword(@Body() dto: ResetPasswordDto): Promise<ResetPasswordResponseDto> {
     return this.passwordReset.resetPassword(dto);
   }
 

@@ -26,26 +26,16 @@ export class PasswordResetTokenRepository {
   }
 
   /**
-   * Burns a live token and sets its user's password in one statement, so a token can never be
-   * redeemed twice, even by concurrent requests; the email counts as proven from then on.
-   * Returns the user id, or null for a wrong, used or expired token.
+   * Burns a live token in one statement, so a token can never be redeemed twice, even by
+   * concurrent requests. Returns its user's id, or null for a wrong, used or expired token.
    */
-  async redeem(tokenHash: string, passwordHash: string, changedAt: Date): Promise<string | null> {
+  async burn(tokenHash: string): Promise<string | null> {
     const [rows] = (await this.rows.query(
-      `WITH redeemed AS (
-         UPDATE password_reset_token SET used_at = now()
-         WHERE token_hash = $1 AND used_at IS NULL AND expires_at > now()
-         RETURNING user_id
-       )
-       UPDATE app_user
-       SET password_hash = $2, password_changed_at = $3, updated_at = now(),
-         -- The link was mailed to the account's address: whoever opened it owns the address.
-         email_verified_at = COALESCE(app_user.email_verified_at, now())
-       FROM redeemed
-       WHERE app_user.id = redeemed.user_id
-       RETURNING app_user.id`,
-      [tokenHash, passwordHash, changedAt],
-    )) as [Array<{ id: string }>, number];
-    return rows[0]?.id ?? null;
+      `UPDATE password_reset_token SET used_at = now()
+       WHERE token_hash = $1 AND used_at IS NULL AND expires_at > now()
+       RETURNING user_id`,
+      [tokenHash],
+    )) as [Array<{ user_id: string }>, number];
+    return rows[0]?.user_id ?? null;
   }
 }

@@ -6,6 +6,7 @@ import { MailService } from '../common/mail/mail.service.js';
 import { InjectConfig, type AppConfig } from '../config/app-config.js';
 import type { ForgotPasswordDto } from './dto/forgot-password.dto.js';
 import type { MessageResponseDto } from './dto/message-response.dto.js';
+import type { ResetPasswordResponseDto } from './dto/reset-password-response.dto.js';
 import type { ResetPasswordDto } from './dto/reset-password.dto.js';
 import { PasswordHasher } from './password-hasher.js';
 import { PasswordResetTokenRepository } from './password-reset-token.repository.js';
@@ -61,18 +62,31 @@ export class PasswordResetService implements OnModuleInit {
       sha256Hex(token),
       new Date(Date.now() + RESET_TOKEN_TTL_MS),
     );
-    await this.mail.send(this.resetMail(user.email, token));
+    await this.mail.send(this.resetMail(user.email, token, !user.emailVerifiedAt));
   }
 
-  /** Sets the new password; every token issued before stops working (see AuthTokenService). */
-  async resetPassword(dto: ResetPasswordDto): Promise<MessageResponseDto> {
+  /**
+   * Sets the new password; every token issued before stops working (see AuthTokenService).
+   * The link went to the address, so whoever opened it owns it: an account that had never
+   * proven it is left behind and the owner starts fresh (UsersService.setProvenPassword).
+   */
+  async resetPassword(dto: ResetPasswordDto): Promise<ResetPasswordResponseDto> {
     const passwordHash = await this.passwords.hash(dto.password);
-    const userId = await this.tokens.redeem(sha256Hex(dto.token), passwordHash, new Date());
-    if (!userId) throw new BadRequestException('The reset link is invalid, used or expired');
-    return { message: 'Your password has been changed. Sign in with the new password.' };
+    const userId = await this.tokens.burn(sha256Hex(dto.token));
+    const proven = userId && (await this.users.setProvenPassword(userId, passwordHash, new Date()));
+    if (!proven) throw new BadRequestException('The reset link is invalid, used or expired');
+    return {
+      message: proven.fresh
+        ? 'Your password has been set on a fresh account: this address had never been ' +
+          'confirmed, so what was made on the account registered with it stays behind. Sign ' +
+          'in with the new password.'
+        : 'Your password has been changed. Sign in with the new password.',
+      fresh_account: proven.fresh,
+    };
   }
 
-  private resetMail(to: string, token: string) {
+  /** `unproven`: the account never confirmed the address, so a reset starts a fresh one. */
+  private resetMail(to: string, token: string, unproven: boolean) {
     const link = `${this.config.frontendUrl}/reset-password?token=${token}`;
     const site = this.config.site.name;
     return {
@@ -81,6 +95,11 @@ export class PasswordResetService implements OnModuleInit {
       text:
         `Someone asked to reset the password of your ${site} account.\n\n` +
         `To choose a new password, open this link within 60 minutes:\n${link}\n\n` +
+        (unproven
+          ? 'This address was never confirmed on that account, so anyone could have ' +
+            'registered it. Choosing a password gives you a fresh, empty account with this ' +
+            'address; what was made on the old one stays with it.\n\n'
+          : '') +
         `If it was not you, ignore this email: your password stays as it is.`,
     };
   }

@@ -149,31 +149,70 @@ export class UsersRepository {
   }
 
   /**
-   * Links an OAuth identity that proved the account's email to an account that has none yet;
-   * false when it already had one. An account whose email was never proven may have been
-   * registered by someone else before the owner (pre-hijacking): its password goes and every
-   * token issued so far is revoked (`revokedAt` becomes the password version), all in the same
-   * statement as the link.
+   * Links an OAuth identity that proved the account's email to an account that had proven it
+   * already and has no identity yet; false otherwise (see releaseToOwner for unproven ones).
    */
-  async linkOAuth(
-    id: string,
-    provider: OAuthProvider,
-    oauthId: string,
-    revokedAt: Date,
-  ): Promise<boolean> {
+  async linkOAuth(id: string, provider: OAuthProvider, oauthId: string): Promise<boolean> {
     const [, linked] = (await this.rows.query(
-      `UPDATE app_user SET
-         oauth_provider = $2,
-         oauth_id = $3,
-         password_hash = CASE WHEN email_verified_at IS NULL THEN NULL ELSE password_hash END,
-         password_changed_at =
-           CASE WHEN email_verified_at IS NULL THEN $4 ELSE password_changed_at END,
-         email_verified_at = COALESCE(email_verified_at, now()),
-         updated_at = now()
-       WHERE id = $1 AND oauth_id IS NULL`,
-      [id, provider, oauthId, revokedAt],
+      `UPDATE app_user SET oauth_provider = $2, oauth_id = $3, updated_at = now()
+       WHERE id = $1 AND oauth_id IS NULL AND email_verified_at IS NOT NULL`,
+      [id, provider, oauthId],
     )) as [unknown[], number];
     return linked === 1;
+  }
+
+  /** Sets a password on an account that has proven its email; false when it has not. */
+  async setPasswordIfProven(id: string, passwordHash: string, changedAt: Date): Promise<boolean> {
+    const [, updated] = (await this.rows.query(
+      `UPDATE app_user SET password_hash = $2, password_changed_at = $3, updated_at = now()
+       WHERE id = $1 AND email_verified_at IS NOT NULL`,
+      [id, passwordHash, changedAt],
+    )) as [unknown[], number];
+    return updated === 1;
+  }
+
+  /**
+   * Someone just proved they own the email of account `id`, which never proved it: whoever
+   * registered it may not be them (pre-registration). In one statement the account gives the
+   * address up (a random placeholder, `released_email` keeps it), is disabled, loses its
+   * password and every token (`password_changed_at`), and keeps all it made; the owner gets a
+   * fresh account with the address, proven. The fresh account's id, or null when `id` is gone
+   * or proved its address meanwhile (the UPDATE runs first: the INSERT reads its output).
+   */
+  async releaseToOwner(
+    id: string,
+    owner: Omit<NewUser, 'email' | 'emailVerifiedAt'> & { passwordChangedAt: Date | null },
+  ): Promise<string | null> {
+    const rows = (await this.rows.query(
+      `WITH released AS (
+         UPDATE app_user SET
+           released_email = email,
+           released_at = now(),
+           email = 'released-' || gen_random_uuid() || '@released.invalid',
+           password_hash = NULL,
+           password_changed_at = $10,
+           disabled_at = COALESCE(disabled_at, now()),
+           updated_at = now()
+         WHERE id = $1 AND email_verified_at IS NULL AND oauth_id IS NULL AND released_at IS NULL
+         RETURNING released_email)
+       INSERT INTO app_user (email, password_hash, role, tier, display_name, preferred_language,
+                             oauth_provider, oauth_id, email_verified_at, password_changed_at)
+       SELECT released_email, $2, $3, $4, $5, $6, $7, $8, now(), $9 FROM released
+       RETURNING id`,
+      [
+        id,
+        owner.passwordHash,
+        owner.role,
+        owner.tier,
+        owner.displayName,
+        owner.preferredLanguage,
+        owner.oauthProvider ?? null,
+        owner.oauthId ?? null,
+        owner.passwordChangedAt,
+        new Date(),
+      ],
+    )) as Array<{ id: string }>;
+    return rows[0]?.id ?? null;
   }
 
   /**

@@ -1,6 +1,7 @@
 import { BadRequestException, Injectable, Logger, NotFoundException } from '@nestjs/common';
 import type { Tier } from '../common/auth/access.decorators.js';
 import type { Role } from '../common/auth/auth-user.js';
+import { DEFAULT_LANGUAGE } from '../common/languages.js';
 import { InjectConfig, type AppConfig } from '../config/app-config.js';
 import { UserResponseDto } from './dto/user-response.dto.js';
 import type { OAuthProvider, UserEntity } from './entities/user.entity.js';
@@ -12,6 +13,12 @@ import {
   type UserSearch,
   UsersRepository,
 } from './users.repository.js';
+
+/** The account that now holds a proven address; `fresh` when it was made just now. */
+export interface ProvenAccount {
+  user: UserEntity;
+  fresh: boolean;
+}
 
 /** What an admin may change about an account; unset fields stay as they are. */
 export interface AccessChange {
@@ -149,23 +156,83 @@ export class UsersService {
   }
 
   /**
-   * Links an OAuth identity that proved the account's email (see UsersRepository.linkOAuth:
-   * an unproven account loses its password and tokens). The account as it is now; null when
-   * it was already linked to another identity.
+   * Links an OAuth identity that proved the account's email. An account that had proven the
+   * address already is linked as it is; one that never had may have been registered by someone
+   * else, so it is released (UsersRepository.releaseToOwner) and the owner starts on a fresh
+   * account made from `profile` (`fresh`). Null when the account is linked to another
+   * identity (or changed meanwhile).
    */
   async linkOAuth(
     user: UserEntity,
     provider: OAuthProvider,
     oauthId: string,
-  ): Promise<UserEntity | null> {
-    if (!(await this.users.linkOAuth(user.id, provider, oauthId, new Date()))) return null;
-    if (!user.emailVerifiedAt) {
-      this.logger.log(
-        `User ${user.id}: ${provider} proved the email; the password and sessions set up ` +
-          'before it was proven were revoked',
-      );
+    profile: Pick<NewUser, 'displayName' | 'preferredLanguage'>,
+  ): Promise<ProvenAccount | null> {
+    if (user.emailVerifiedAt) {
+      if (!(await this.users.linkOAuth(user.id, provider, oauthId))) return null;
+      const linked = await this.users.findById(user.id);
+      return linked && { user: linked, fresh: false };
     }
-    return this.users.findById(user.id);
+    const fresh = await this.release(user, {
+      ...profile,
+      passwordHash: null,
+      oauthProvider: provider,
+      oauthId,
+      passwordChangedAt: null,
+    });
+    return fresh && { user: fresh, fresh: true };
+  }
+
+  /**
+   * Sets the password chosen through a mailed reset link, which proved the address. An
+   * account that never proved it is released like on a Google link, and the fresh account
+   * gets the password (`fresh`).
+   */
+  async setProvenPassword(
+    userId: string,
+    passwordHash: string,
+    changedAt: Date,
+  ): Promise<ProvenAccount | null> {
+    // Twice at most: an account released by nobody but proven meanwhile (a Google sign-in
+    // between the two statements) takes the password as any proven account does.
+    for (let attempt = 0; attempt < 2; attempt++) {
+      if (await this.users.setPasswordIfProven(userId, passwordHash, changedAt)) {
+        const user = await this.users.findById(userId);
+        return user && { user, fresh: false };
+      }
+      const user = await this.users.findById(userId);
+      // A released account's old links open nothing: its address belongs to another account.
+      if (!user || user.releasedAt) return null;
+      const fresh = await this.release(user, {
+        passwordHash,
+        displayName: null,
+        preferredLanguage: DEFAULT_LANGUAGE,
+        passwordChangedAt: changedAt,
+      });
+      if (fresh) return { user: fresh, fresh: true };
+    }
+    return null;
+  }
+
+  /** See UsersRepository.releaseToOwner; the fresh account, or null if `user` changed. */
+  private async release(
+    user: UserEntity,
+    owner: Omit<NewUser, 'email' | 'emailVerifiedAt' | 'role' | 'tier'> & {
+      passwordChangedAt: Date | null;
+    },
+  ): Promise<UserEntity | null> {
+    const role = this.roleFor({ email: user.email, emailVerifiedAt: new Date() });
+    const freshId = await this.users.releaseToOwner(user.id, {
+      ...owner,
+      role,
+      tier: tierForRole(role, 'free'),
+    });
+    if (!freshId) return null;
+    this.logger.log(
+      `User ${user.id} never proved its email; its owner proved it: the account was released ` +
+        `(disabled, content kept) and the owner starts on account ${freshId}`,
+    );
+    return this.users.findById(freshId);
   }
 
   /**

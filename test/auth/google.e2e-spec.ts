@@ -10,6 +10,7 @@ import {
 } from '../support/fake-google.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 import { createUser } from '../support/users.js';
+import { expectLeftBehind, plantSquatterContent } from './squatter-support.js';
 import { guest, openChat, publicCharacter } from '../chat/chat-support.js';
 
 const FRONTEND_CALLBACK = 'http://frontend.test/auth/callback';
@@ -141,22 +142,29 @@ describe('Google sign-in', () => {
     await t.http.post('/api/auth/reset-password').send({ token, password }).expect(200);
   }
 
-  it('links to a password account whose email was never proven, dropping its password and tokens', async () => {
-    // Whoever registered the address first (perhaps not its owner) must not keep a way in
-    // once the owner signs in with Google.
-    const account = await registerUser(t, { email: 'linked@gmail.com' });
+  it('starts the owner on a fresh account when someone registered the address without proving it, leaving all they made behind', async () => {
+    // Whoever registered the address first (perhaps not its owner) keeps no way in, and
+    // nothing they made (persona, characters, chats, name) follows the owner.
+    const squatter = await registerUser(t, { email: 'linked@gmail.com' });
+    const content = await plantSquatterContent(t, squatter);
     const res = await signIn({
       sub: 'google-linked',
       email: 'Linked@Gmail.com',
       email_verified: true,
+      name: 'Real Owner',
     });
     expect(res.status).toBe(302);
+    expect(
+      new URLSearchParams(new URL(res.headers.location).hash.slice(1)).get('fresh_account'),
+    ).toBe('true');
     const token = tokenFrom(res.headers.location);
-    expect((await me(token)).id).toBe(account.user.id);
+    await expectLeftBehind(t, token, squatter, content);
+    const owner = await me(token);
+    expect(owner).toMatchObject({ display_name: 'Real Owner', email: 'linked@gmail.com' });
     const [row] = await t.dataSource.query(
       `SELECT oauth_provider, oauth_id, password_hash, email_verified_at
        FROM app_user WHERE id = $1`,
-      [account.user.id],
+      [owner.id],
     );
     expect(row).toEqual({
       oauth_provider: 'google',
@@ -164,42 +172,38 @@ describe('Google sign-in', () => {
       password_hash: null,
       email_verified_at: expect.any(Date),
     });
-
-    const login = await passwordLogin(account.email, account.password);
-    expect(login.status).toBe(401);
-    expect(login.body.message).toBe('Invalid email or password');
-    const old = await t.http.get('/api/auth/me').auth(account.token, { type: 'bearer' });
-    expect(old.status).toBe(401);
+    const old = await t.http.get('/api/auth/me').auth(squatter.token, { type: 'bearer' });
     expect(old.body.message).toBe('The token was revoked by a password change');
 
-    // Later Google sign-ins find the account by its Google id and leave it as it is.
+    // Later Google sign-ins find the fresh account by its Google id and leave it as it is.
     const again = await signIn({
       sub: 'google-linked',
       email: 'linked@gmail.com',
       email_verified: true,
     });
-    await me(tokenFrom(again.headers.location));
+    expect(again.headers.location).not.toContain('fresh_account');
+    expect((await me(tokenFrom(again.headers.location))).id).toBe(owner.id);
     await me(token);
   });
 
   it('links to a password account whose email was proven by a reset, keeping the password', async () => {
-    const account = await registerUser(t, { email: 'proven@gmail.com' });
-    await proveByReset(account.email, account.password);
-    const before = (await passwordLogin(account.email, account.password).expect(200)).body
+    const registered = await registerUser(t, { email: 'proven@gmail.com' });
+    await proveByReset(registered.email, registered.password);
+    const before = (await passwordLogin(registered.email, registered.password).expect(200)).body
       .access_token as string;
+    const { id } = await me(before);
 
     const res = await signIn({
       sub: 'google-proven',
       email: 'proven@gmail.com',
       email_verified: true,
     });
-    expect((await me(tokenFrom(res.headers.location))).id).toBe(account.user.id);
-    const [row] = await t.dataSource.query(`SELECT oauth_id FROM app_user WHERE id = $1`, [
-      account.user.id,
-    ]);
+    expect(res.headers.location).not.toContain('fresh_account');
+    expect((await me(tokenFrom(res.headers.location))).id).toBe(id);
+    const [row] = await t.dataSource.query(`SELECT oauth_id FROM app_user WHERE id = $1`, [id]);
     expect(row.oauth_id).toBe('google-proven');
     // The password keeps working, and so do the sessions signed in with it.
-    await passwordLogin(account.email, account.password).expect(200);
+    await passwordLogin(registered.email, registered.password).expect(200);
     await me(before);
   });
 
@@ -208,11 +212,13 @@ describe('Google sign-in', () => {
     expect(squatter.user).toMatchObject({ role: 'user', tier: 'free' });
 
     const res = await signIn({ sub: 'google-ops', email: 'ops@gmail.com', email_verified: true });
-    expect(await me(tokenFrom(res.headers.location))).toMatchObject({
-      id: squatter.user.id,
-      role: 'admin',
-      tier: 'admin',
-    });
+    const owner = await me(tokenFrom(res.headers.location));
+    expect(owner).toMatchObject({ role: 'admin', tier: 'admin' });
+    expect(owner.id).not.toBe(squatter.user.id);
+    const [released] = await t.dataSource.query(`SELECT role FROM app_user WHERE id = $1`, [
+      squatter.user.id,
+    ]);
+    expect(released.role).toBe('user');
     await passwordLogin(squatter.email, squatter.password).expect(401);
     await t.http.get('/api/auth/me').auth(squatter.token, { type: 'bearer' }).expect(401);
   });

@@ -1,11 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { createHash, randomBytes } from 'node:crypto';
 import { PasswordResetTokenRepository } from '../../src/auth/password-reset-token.repository.js';
+import { UsersService } from '../../src/auth/users.service.js';
 import { JobQueue } from '../../src/common/jobs/job-queue.service.js';
 import { MailService } from '../../src/common/mail/mail.service.js';
 import { BROWSER_HEADERS, RELAXED_AUTH_ENV, registerUser, uniqueEmail } from '../support/auth.js';
 import { replayLockRace } from '../support/locks.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
+import { expectLeftBehind, plantSquatterContent } from './squatter-support.js';
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 const NEW_PASSWORD = 'a brand new passphrase';
@@ -133,7 +135,8 @@ describe('password reset', () => {
 
     const resetToken = await mailedToken(email);
     const res = await reset(resetToken).expect(200);
-    expect(res.body).toEqual({ message: expect.stringContaining('password has been changed') });
+    // A registered account that never proved its address: the owner starts fresh (see below).
+    expect(res.body).toEqual({ message: expect.any(String), fresh_account: true });
 
     const revoked = await me(oldToken);
     expect(revoked.status).toBe(401);
@@ -219,6 +222,61 @@ describe('password reset', () => {
     const token = await mailedToken(email);
     expect((await reset(token, 'short')).status).toBe(400);
     await reset(token).expect(200);
+  });
+
+  it('starts the owner on a fresh account when someone registered the address without proving it', async () => {
+    const squatter = await registerUser(t);
+    const content = await plantSquatterContent(t, squatter);
+    // The reset mail, read by the address's owner, warns what a reset will do.
+    const token = await mailedToken(squatter.email);
+    expect(mail.outbox.at(-1)!.text).toContain('gives you a fresh, empty account');
+
+    const res = await reset(token).expect(200);
+    expect(res.body).toEqual({
+      message: expect.stringContaining('fresh account'),
+      fresh_account: true,
+    });
+    const owner = await t.http
+      .post('/api/auth/login')
+      .set(BROWSER_HEADERS)
+      .send({ email: squatter.email, password: NEW_PASSWORD })
+      .expect(200);
+    await expectLeftBehind(t, owner.body.access_token, squatter, content);
+
+    // Proven now: a later reset keeps the account and what is on it.
+    const persona = await t.http
+      .post('/api/personas')
+      .auth(owner.body.access_token, { type: 'bearer' })
+      .send({ name: 'Mine' })
+      .expect(201);
+    const again = await reset(await mailedToken(squatter.email), 'another new passphrase');
+    expect(again.body).toEqual({
+      message: expect.stringContaining('password has been changed'),
+      fresh_account: false,
+    });
+    expect(mail.outbox.at(-1)!.text).not.toContain('fresh, empty account');
+    const later = await t.http
+      .post('/api/auth/login')
+      .set(BROWSER_HEADERS)
+      .send({ email: squatter.email, password: 'another new passphrase' })
+      .expect(200);
+    expect(later.body.user.id).toBe(owner.body.user.id);
+    const personas = await t.http
+      .get('/api/personas')
+      .auth(later.body.access_token, { type: 'bearer' })
+      .expect(200);
+    expect(personas.body.map((p: { id: string }) => p.id)).toEqual([persona.body.id]);
+  });
+
+  it('refuses a link mailed to an account that was released since', async () => {
+    const squatter = await registerUser(t);
+    const first = await mailedToken(squatter.email);
+    const [{ id }] = await t.dataSource.query(`SELECT id FROM app_user WHERE email = $1`, [
+      squatter.email,
+    ]);
+    await t.app.get(UsersService).setProvenPassword(id, 'x', new Date());
+    const res = await reset(first);
+    expect(res.status).toBe(400);
   });
 
   it('logs nothing at error level', () => {

@@ -222,9 +222,11 @@ describe('registration and sign-in', () => {
         .get('/api/admin/settings')
         .auth(proven.body.access_token, { type: 'bearer' })
         .expect(200);
+      // The registered account never proved the address, so the owner got a fresh one.
+      expect(proven.body.user.id).not.toBe(user.id);
       const [row] = await t.dataSource.query(
         `SELECT email_verified_at FROM app_user WHERE id = $1`,
-        [user.id],
+        [proven.body.user.id],
       );
       expect(row.email_verified_at).toBeInstanceOf(Date);
     });

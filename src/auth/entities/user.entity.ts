@@ -79,6 +79,17 @@ export class UserEntity {
   @Column({ type: 'timestamptz', nullable: true })
   disabledAt: Date | null;
 
+  /**
+   * When this account, its email never proven, gave the address up to the person who proved
+   * it: it is disabled under a placeholder address, and the owner started on a fresh account.
+   */
+  @Column({ type: 'timestamptz', nullable: true })
+  releasedAt: Date | null;
+
+  /** The address it held until then (for support: its content may have been the owner's). */
+  @Column({ type: 'citext', nullable: true })
+  releasedEmail: string | null;
+
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt: Date;
 

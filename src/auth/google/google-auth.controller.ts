@@ -136,7 +136,9 @@ export class GoogleAuthController {
   @ApiOperation({
     summary: 'Google redirects here; redirects on to the frontend with the token',
     description:
-      'Success: `FRONTEND_URL/auth/callback#access_token=...&token_type=bearer`. ' +
+      'Success: `FRONTEND_URL/auth/callback#access_token=...&token_type=bearer`, plus ' +
+      '`&fresh_account=true` when an account registered with the address had never proven ' +
+      'it: the user starts on a fresh account, and nothing made on that one came along. ' +
       'Declined at Google: `FRONTEND_URL/auth/callback#error=access_denied`.',
   })
   @ApiQuery({ name: 'code', required: false })

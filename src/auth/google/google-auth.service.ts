@@ -12,8 +12,7 @@ import { InjectConfig, type AppConfig } from '../../config/app-config.js';
 import { AuthTokenService } from '../auth-token.service.js';
 import { stripControlCharacters } from '../../common/validation/text-field.js';
 import { DISPLAY_NAME_MAX_LENGTH, normalizeEmail } from '../dto/fields.js';
-import type { UserEntity } from '../entities/user.entity.js';
-import { UsersService } from '../users.service.js';
+import { type ProvenAccount, UsersService } from '../users.service.js';
 import { GoogleOAuthClient, type GoogleProfile } from './google-oauth.client.js';
 
 export interface GoogleCallbackQuery {
@@ -73,46 +72,55 @@ export class GoogleAuthService {
       throw new BadRequestException('Google sent no authorization code');
     }
     const profile = await this.google.fetchProfile(query.code, this.redirectUri(origin));
-    const user = await this.users.syncAdminRole(await this.findOrCreateUser(profile));
+    const account = await this.findOrCreateUser(profile);
+    const user = await this.users.syncAdminRole(account.user);
     const { access_token } = await this.tokens.issue(user);
     await this.signIns.emit({ userId: user.id, anonSession });
-    return `${callback}#access_token=${encodeURIComponent(access_token)}&token_type=bearer`;
+    // fresh_account: the address had an account that never proved it; it was left behind.
+    return (
+      `${callback}#access_token=${encodeURIComponent(access_token)}&token_type=bearer` +
+      (account.fresh ? '&fresh_account=true' : '')
+    );
   }
 
   /**
    * The account already linked to this Google identity; else the account with the same email,
-   * linked now, but only when Google verified the address (otherwise anyone could take over an
-   * account by naming its email); else a new account. Linking proves the email: an account
-   * whose email was unproven loses the password and tokens someone may have set up with it.
+   * but only when Google verified the address (otherwise anyone could take over an account by
+   * naming its email): linked as it is when it had proven the address, else left behind with
+   * all that was made on it (someone may have registered the owner's address first) while the
+   * owner starts on a fresh account (UsersService.linkOAuth); else a new account.
    */
-  private async findOrCreateUser(profile: GoogleProfile): Promise<UserEntity> {
+  private async findOrCreateUser(profile: GoogleProfile): Promise<ProvenAccount> {
     const linked = await this.users.findByOAuth('google', profile.sub);
-    if (linked) return linked;
+    if (linked) return { user: linked, fresh: false };
     if (!profile.emailVerified) {
       throw new ForbiddenException('Your Google account email is not verified');
     }
     const email = String(normalizeEmail(profile.email));
+    const fields = {
+      displayName: this.displayName(profile.name),
+      preferredLanguage: this.language(profile.locale),
+    };
     const existing = await this.users.findByEmail(email);
     if (existing) {
-      const linkedNow = await this.users.linkOAuth(existing, 'google', profile.sub);
-      if (!linkedNow) {
+      const proven = await this.users.linkOAuth(existing, 'google', profile.sub, fields);
+      if (!proven) {
         throw new ConflictException(
           'This email belongs to an account linked to another Google account',
         );
       }
-      return linkedNow;
+      return proven;
     }
     const created = await this.users.create({
       email,
       passwordHash: null,
-      displayName: this.displayName(profile.name),
-      preferredLanguage: this.language(profile.locale),
+      ...fields,
       oauthProvider: 'google',
       oauthId: profile.sub,
       emailVerified: true,
     });
     if (!created) throw new ConflictException('The account was just created; please sign in again');
-    return created;
+    return { user: created, fresh: false };
   }
 
   private requireConfigured(): void {
