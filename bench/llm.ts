@@ -28,6 +28,8 @@ import { LlmProviderBlockEntity } from '../src/llm/entities/llm-provider-block.e
 import { LlmService } from '../src/llm/llm.service.js';
 import { nodeHttpFetch } from '../src/llm/providers/node-http-fetch.js';
 import { LlmProviderRegistry } from '../src/llm/providers/provider-registry.js';
+import { BackgroundBudget } from '../src/llm/usage/background-budget.service.js';
+import { BackgroundSpendRepository } from '../src/llm/usage/background-spend.repository.js';
 import { TokenEstimator } from '../src/llm/usage/token-estimator.js';
 import { createBenchDatabase, fmt, printTable, rssMiB, summarize } from './lib.js';
 
@@ -81,7 +83,13 @@ try {
     config,
   );
   const registry = new LlmProviderRegistry(config, availability, new TokenEstimator());
-  const llm = new LlmService(config, registry, availability);
+  const budget = new BackgroundBudget(
+    new BackgroundSpendRepository(dataSource),
+    settings,
+    new MailService(config),
+    config,
+  );
+  const llm = new LlmService(config, registry, availability, budget);
   // The transport the providers use, so the difference is the layer's own work.
   const sdk = new OpenAI({ apiKey: 'bench', baseURL, maxRetries: 0, fetch: nodeHttpFetch });
 

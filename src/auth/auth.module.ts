@@ -23,6 +23,7 @@ import { CHALLENGE_STORE, PowService } from './pow/pow.service.js';
 import { throttlerOptions } from './rate-limit/rate-limits.js';
 import { RedisThrottlerStorage } from './rate-limit/redis-throttler.storage.js';
 import { ModelAllowlistService } from './model-allowlist.service.js';
+import { DailyAllowanceService } from './usage/daily-allowance.service.js';
 import { MessageQuotaService } from './usage/message-quota.service.js';
 import { UsersRepository } from './users.repository.js';
 import { UsersService } from './users.service.js';
@@ -79,8 +80,9 @@ const jwtExpiresIn = (value: string) =>
     GoogleAuthService,
     MessageQuotaService,
     ModelAllowlistService,
+    DailyAllowanceService,
     { provide: APP_GUARD, useClass: AccessGuard },
   ],
-  exports: [UsersService, MessageQuotaService, ModelAllowlistService],
+  exports: [UsersService, MessageQuotaService, ModelAllowlistService, DailyAllowanceService],
 })
 export class AuthModule {}

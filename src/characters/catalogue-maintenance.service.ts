@@ -126,7 +126,7 @@ export class CatalogueMaintenanceService {
 
   /**
    * Saves a validated character as public with this avatar, owned by `owner`; its
-   * translation into the other languages is queued like any new character's.
+   * translation into the other languages is queued, as for any character that is published.
    */
   async createPublic(
     dto: CreateCharacterDto,
@@ -142,6 +142,7 @@ export class CatalogueMaintenanceService {
       throw error;
     }
     await this.repository.publish(created.id);
+    await this.characters.scheduleTranslation(created.id);
     return { ...created, is_public: true };
   }
 

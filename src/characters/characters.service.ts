@@ -32,6 +32,13 @@ import { slugFromInput } from './slug-input.js';
 import { parseStructuredTags } from './lib/structured-tags.js';
 
 export const TRANSLATE_JOB = 'characters.translate';
+/**
+ * A translation waits this long after the edit that queued it: further edits meanwhile join
+ * the same pending job (one per character, by dedupe key), which reads the latest text.
+ */
+export const TRANSLATION_DEBOUNCE_MS = 30_000;
+/** Upstream failures retry (with backoff) up to here; unusable answers once at most. */
+const TRANSLATION_ATTEMPTS = 3;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -128,7 +135,10 @@ export class CharactersService {
     );
   }
 
-  /** Saves a private draft (from the API, a card import or an AI draft) and queues its translation. */
+  /**
+   * Saves a private draft (from the API, a card import or an AI draft). Drafts are not
+   * translated: translations cost money and only the catalogue shows them (see update).
+   */
   async createDraft(
     fields: Partial<CharacterEntity> & { name: string },
     owner: AuthUser,
@@ -167,7 +177,6 @@ export class CharactersService {
           }
         : {}),
     });
-    await this.scheduleTranslation(created.id);
     return toCharacterResponse(created, owner, language);
   }
 
@@ -210,7 +219,9 @@ export class CharactersService {
         return { searchText: searchText(row) };
       },
     );
-    if (textChanged || originalLanguage !== character.originalLanguage) {
+    // Only public characters are translated: when their text changes, and when published.
+    const stale = textChanged || originalLanguage !== character.originalLanguage;
+    if (updated.isPublic && (stale || !character.isPublic)) {
       await this.scheduleTranslation(character.id);
     }
     return toCharacterResponse(updated, editor, originalLanguage);
@@ -230,6 +241,7 @@ export class CharactersService {
       throw new ConflictException('This character is not taken down');
     }
     const after = (await this.characters.findById(before.id))!;
+    if (after.isPublic) await this.scheduleTranslation(after.id);
     return { before, after: toCharacterResponse(after, admin, after.originalLanguage) };
   }
 
@@ -310,8 +322,17 @@ export class CharactersService {
     return (await this.users.findById(viewer.id))?.preferredLanguage ?? DEFAULT_LANGUAGE;
   }
 
+  /** Queues the translation of a public character, unless one is pending already. */
   scheduleTranslation(characterId: string): Promise<void> {
-    return this.jobs.enqueue(TRANSLATE_JOB, { characterId }, { dedupeKey: characterId });
+    return this.jobs.enqueue(
+      TRANSLATE_JOB,
+      { characterId },
+      {
+        dedupeKey: characterId,
+        delayMs: TRANSLATION_DEBOUNCE_MS,
+        maxAttempts: TRANSLATION_ATTEMPTS,
+      },
+    );
   }
 
   /** Generates a unique slug from a name (the short id makes collisions practically nil). */

@@ -1,9 +1,11 @@
-import { BadGatewayException, Injectable, Logger } from '@nestjs/common';
+import { BadGatewayException, HttpException, HttpStatus, Injectable, Logger } from '@nestjs/common';
+import { DailyAllowanceService } from '../auth/usage/daily-allowance.service.js';
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import { MessageQuotaService } from '../auth/usage/message-quota.service.js';
 import type { AuthUser } from '../common/auth/auth-user.js';
 import type { Language } from '../common/languages.js';
+import { SettingsService } from '../common/settings/settings.service.js';
 import type { ChatMessage } from '../llm/llm.types.js';
 import { LlmService } from '../llm/llm.service.js';
 import { CharactersService } from './characters.service.js';
@@ -60,15 +62,36 @@ export class DraftService {
     private readonly llm: LlmService,
     private readonly characters: CharactersService,
     private readonly quota: MessageQuotaService,
+    private readonly allowance: DailyAllowanceService,
+    private readonly settings: SettingsService,
   ) {}
 
-  /** Counts as one message of the user's daily limit; given back when no draft came out. */
+  /**
+   * Counts as one message of the user's daily limit and one of `ai_drafts_per_user_daily`
+   * (admins excepted), both given back when no draft came out; its tokens count toward the
+   * platform's background budget (503 once that is spent).
+   */
   async generate(dto: GenerateDraftDto, user: AuthUser): Promise<CharacterDraftDto> {
-    const ticket = await this.quota.consume({ user });
+    const capped = user.role !== 'admin';
+    if (capped) {
+      const limit = await this.settings.get('ai_drafts_per_user_daily');
+      if (!(await this.allowance.take('draft', user.id, limit))) {
+        throw new HttpException(
+          `Daily AI draft limit reached (${limit} per day); it resets at midnight UTC`,
+          HttpStatus.TOO_MANY_REQUESTS,
+        );
+      }
+    }
     try {
-      return await this.write(dto, user);
+      const ticket = await this.quota.consume({ user });
+      try {
+        return await this.write(dto, user);
+      } catch (error) {
+        await this.quota.refund(ticket);
+        throw error;
+      }
     } catch (error) {
-      await this.quota.refund(ticket);
+      if (capped) await this.allowance.giveBack('draft', user.id);
       throw error;
     }
   }
@@ -84,6 +107,7 @@ export class DraftService {
       const result = await this.llm.generate({
         messages,
         config: { temperature: 0.9, maxTokens: 3000, language },
+        background: true,
       });
       const { draft, problems } = await this.check(result.content, language);
       if (draft) return { ...draft, model: result.model };

@@ -1,10 +1,15 @@
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
-import { JobQueue } from '../common/jobs/job-queue.service.js';
+import { DailyAllowanceService } from '../auth/usage/daily-allowance.service.js';
+import { DeferJobError, JobQueue, PermanentJobError } from '../common/jobs/job-queue.service.js';
 import { LANGUAGES, type Language } from '../common/languages.js';
+import { SettingsService } from '../common/settings/settings.service.js';
+import { BackgroundBudgetSpentError } from '../llm/llm.errors.js';
 import { LlmService } from '../llm/llm.service.js';
+import { nextUtcDay } from '../llm/usage/background-budget.service.js';
 import { CharactersRepository } from './characters.repository.js';
 import { TRANSLATE_JOB } from './characters.service.js';
 import {
+  type CharacterEntity,
   type CharacterTranslation,
   TRANSLATED_FIELDS,
   type TranslatedField,
@@ -22,9 +27,12 @@ const LANGUAGE_NAMES: Record<Language, string> = {
 };
 
 /**
- * Translates a character's card into the six other languages (spec: translation.py), as a
- * durable job: it survives restarts and retries with backoff. Each language is saved as soon
- * as it is done, so a retry only does what is missing.
+ * Translates a public character's card into the six other languages (spec: translation.py),
+ * as a durable job: it survives restarts and retries with backoff. Each language is saved as
+ * soon as it is done, so a retry only does what is missing. What it may spend is bounded: one
+ * job per owner's daily allowance (`translations_per_owner_daily`), one retry at most when
+ * the model's answers are unusable, and the platform's daily background budget; a job over
+ * a cap waits for the next UTC day.
  */
 @Injectable()
 export class TranslationService implements OnModuleInit {
@@ -34,17 +42,22 @@ export class TranslationService implements OnModuleInit {
     private readonly jobs: JobQueue,
     private readonly llm: LlmService,
     private readonly characters: CharactersRepository,
+    private readonly allowance: DailyAllowanceService,
+    private readonly settings: SettingsService,
   ) {}
 
   onModuleInit(): void {
-    this.jobs.register<{ characterId: string }>(TRANSLATE_JOB, ({ characterId }) =>
-      this.translate(characterId),
+    this.jobs.register<{ characterId: string }>(TRANSLATE_JOB, ({ characterId }, job) =>
+      this.translate(characterId, job.attempts),
     );
   }
 
-  async translate(characterId: string): Promise<void> {
+  /** `attempt`: the job's attempt number (a retry neither takes an allowance nor retries twice). */
+  async translate(characterId: string, attempt = 1): Promise<void> {
     const character = await this.characters.findById(characterId);
     if (!character) return; // deleted meanwhile
+    // Made private since it was queued: publishing it again queues a new job.
+    if (!character.isPublic) return;
     if ((await this.llm.availableProviders()).length === 0) {
       // Offline mode: there is nothing to translate with, and template text must not be stored.
       this.logger.log(`No LLM provider available: character ${characterId} stays untranslated`);
@@ -60,13 +73,44 @@ export class TranslationService implements OnModuleInit {
     const missing = LANGUAGES.filter(
       (lang) => lang !== character.originalLanguage && !character.translations[lang],
     );
+    if (missing.length === 0) return;
+    if (attempt === 1) {
+      const limit = await this.settings.get('translations_per_owner_daily');
+      if (!(await this.allowance.take('translation', character.ownerId, limit))) {
+        throw new DeferJobError(
+          `the owner's ${limit} translations of the day are used`,
+          nextUtcDay(),
+        );
+      }
+    }
+    try {
+      await this.translateMissing(character, source, missing, attempt);
+    } catch (error) {
+      // What was done is saved; the rest waits for tomorrow's budget.
+      if (error instanceof BackgroundBudgetSpentError) {
+        throw new DeferJobError(error.message, error.resumesAt);
+      }
+      throw error;
+    }
+  }
+
+  private async translateMissing(
+    character: CharacterEntity,
+    source: CharacterTranslation,
+    missing: Language[],
+    jobAttempt: number,
+  ): Promise<void> {
+    const characterId = character.id;
     // Example dialogues can be as long as the rest of the card together: asked for apart, so
     // their length cannot cut the card's answer short, and the card is kept if they fail.
     const { exampleDialogues, ...card } = source;
     const failed: Language[] = [];
+    let upstreamFailed = false;
     for (const lang of missing) {
       const attempt = (part: CharacterTranslation) =>
         this.translateInto(part, character.originalLanguage, lang).catch((error: unknown) => {
+          if (error instanceof BackgroundBudgetSpentError) throw error;
+          upstreamFailed = true;
           this.logger.warn(
             `Translation of ${characterId} into ${lang} failed: ${(error as Error).message}`,
           );
@@ -81,7 +125,13 @@ export class TranslationService implements OnModuleInit {
       // Refused only when the text itself changed: that edit queued a job for the new text.
       else if (!(await this.characters.saveTranslation(character, lang, translation))) return;
     }
-    if (failed.length > 0) throw new Error(`not translated into ${failed.join(', ')}`);
+    if (failed.length === 0) return;
+    const message = `not translated into ${failed.join(', ')}`;
+    // Unusable answers get one more try: asking on and on pays again for the same mistake.
+    if (!upstreamFailed && jobAttempt >= 2) {
+      throw new PermanentJobError(`${message}: the model's answers were unusable`);
+    }
+    throw new Error(message);
   }
 
   private async translateInto(

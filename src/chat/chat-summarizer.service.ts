@@ -97,6 +97,8 @@ export class ChatSummarizer implements BeforeApplicationShutdown {
         providers,
         config: { temperature: 0.3, maxTokens: 1024, language: claim.language },
         signal: AbortSignal.any([AbortSignal.timeout(SUMMARY_TIMEOUT_MS), this.closing.signal]),
+        // Work besides the reply: it stops when the day's background budget is spent.
+        background: true,
       });
       const summary = result.content.trim();
       if (!summary) throw new Error(`${result.provider}/${result.model} wrote an empty summary`);

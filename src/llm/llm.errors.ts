@@ -127,3 +127,16 @@ export const failureOf = (error: UpstreamError): AttemptFailure => ({
   kind: error.kind,
   message: error.message,
 });
+
+/**
+ * The day's budget of background LLM tokens (setting `background_llm_daily_tokens`) is spent:
+ * work besides chat replies waits for the next UTC day, `resumesAt`. 503 where a user asked.
+ */
+export class BackgroundBudgetSpentError extends ServiceUnavailableException {
+  constructor(readonly resumesAt: Date) {
+    super(
+      `The platform's daily budget for background AI work is spent; it resumes at ` +
+        `${resumesAt.toISOString()}`,
+    );
+  }
+}

@@ -10,6 +10,8 @@ import { LlmService } from './llm.service.js';
 import { ModelsController } from './models.controller.js';
 import { ModelsService } from './models.service.js';
 import { LlmProviderRegistry } from './providers/provider-registry.js';
+import { BackgroundBudget } from './usage/background-budget.service.js';
+import { BackgroundSpendRepository } from './usage/background-spend.repository.js';
 import { TokenEstimator } from './usage/token-estimator.js';
 
 /**
@@ -28,6 +30,8 @@ import { TokenEstimator } from './usage/token-estimator.js';
     LlmProviderRegistry,
     LlmService,
     ModelsService,
+    BackgroundSpendRepository,
+    BackgroundBudget,
   ],
   exports: [LlmService],
 })

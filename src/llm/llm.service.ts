@@ -21,6 +21,7 @@ import type {
   ProviderName,
 } from './llm.types.js';
 import { LlmProviderRegistry } from './providers/provider-registry.js';
+import { BackgroundBudget } from './usage/background-budget.service.js';
 
 export type { ProviderStatus };
 
@@ -39,6 +40,11 @@ export interface LlmRequest {
   config?: GenerationConfig;
   /** Aborting it (client gone) cancels the upstream request; the stream then throws its reason. */
   signal?: AbortSignal;
+  /**
+   * Work besides a chat reply (drafts, summaries): refused with BackgroundBudgetSpentError once
+   * the day's background budget is spent, and its tokens count toward it. generate() only.
+   */
+  background?: boolean;
 }
 
 /**
@@ -57,6 +63,7 @@ export class LlmService {
     @InjectConfig() private readonly config: AppConfig,
     private readonly registry: LlmProviderRegistry,
     private readonly availability: ProviderAvailabilityService,
+    private readonly budget: BackgroundBudget,
   ) {}
 
   /** Text deltas as they arrive, then one `usage` event naming provider and model. */
@@ -84,6 +91,14 @@ export class LlmService {
 
   /** The whole reply at once (providers prone to garbled output retry it once). */
   async generate(request: LlmRequest): Promise<LlmResult> {
+    if (!request.background) return this.generateNow(request);
+    await this.budget.assertAvailable();
+    const result = await this.generateNow(request);
+    await this.budget.record(result);
+    return result;
+  }
+
+  private async generateNow(request: LlmRequest): Promise<LlmResult> {
     const { messages, config, signal } = request;
     if (request.provider && request.provider !== 'auto') {
       const provider = this.registry.find(request.provider);
@@ -96,7 +111,8 @@ export class LlmService {
   /**
    * For background jobs: the available providers in `order` (default AUTONOMOUS_PROVIDER_ORDER:
    * paid first, free as fallback), each with model `auto`. Never the offline provider — a job
-   * must not store template text.
+   * must not store template text. Counted against the daily background budget (refused with
+   * BackgroundBudgetSpentError once it is spent).
    */
   async generateWithFallback(
     messages: ChatMessage[],
@@ -105,7 +121,10 @@ export class LlmService {
   ): Promise<LlmResult> {
     const providers = await this.registry.available(order);
     if (providers.length === 0) throw new ProviderUnavailableError('auto', 'none_available');
-    return this.generateFrom(providers, messages, config);
+    await this.budget.assertAvailable();
+    const result = await this.generateFrom(providers, messages, config);
+    await this.budget.record(result);
+    return result;
   }
 
   /** Names of the providers of `order` (default AUTONOMOUS_PROVIDER_ORDER) that may serve now. */

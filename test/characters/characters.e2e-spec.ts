@@ -177,20 +177,21 @@ describe('characters', () => {
       expect(row.search_text).toContain('zebra');
     });
 
-    it('schedules translation when translatable text changes', async () => {
+    it('schedules no translation of a private draft, created or edited', async () => {
+      // Only public characters are translated (test/resilience/translation-spend.e2e-spec.ts).
       const created = await create(alice, { name: 'Polyglot', description: 'One' });
       const jobs = () =>
         t.dataSource.query(
           `SELECT status FROM job WHERE type = 'characters.translate' AND payload->>'characterId' = $1`,
           [created.id],
         );
-      expect(await jobs()).toHaveLength(1);
+      expect(await jobs()).toHaveLength(0);
       await t.http
         .put(`/api/characters/${created.id}`)
         .set(alice.auth)
-        .send({ max_tokens: 1024 })
+        .send({ description: 'Two', max_tokens: 1024 })
         .expect(200);
-      expect(await jobs()).toHaveLength(1);
+      expect(await jobs()).toHaveLength(0);
     });
 
     it.each([

@@ -18,6 +18,22 @@ export interface Job<P = unknown> {
 
 export type JobHandler<P = unknown> = (payload: P, job: Job<P>) => Promise<void>;
 
+/** Thrown by a handler whose job cannot succeed by retrying: it fails at once. */
+export class PermanentJobError extends Error {}
+
+/**
+ * Thrown by a handler that may not run now (a daily cap or budget is spent): the job waits
+ * until `runAt` without using up an attempt.
+ */
+export class DeferJobError extends Error {
+  constructor(
+    message: string,
+    readonly runAt: Date,
+  ) {
+    super(message);
+  }
+}
+
 export interface EnqueueOptions {
   /** At most one pending job per (type, dedupeKey); a second enqueue is a no-op. */
   dedupeKey?: string;
@@ -169,10 +185,14 @@ export class JobQueue implements OnApplicationBootstrap, OnApplicationShutdown {
     }, lockMs / 3);
     renewal.unref();
     let failure: string | null = null;
+    let permanent = false;
+    let deferUntil: Date | undefined;
     try {
       await handler(job.payload, job);
     } catch (error) {
       failure = error instanceof Error ? error.message : String(error);
+      permanent = error instanceof PermanentJobError;
+      if (error instanceof DeferJobError) deferUntil = error.runAt;
     } finally {
       clearInterval(renewal);
     }
@@ -180,7 +200,16 @@ export class JobQueue implements OnApplicationBootstrap, OnApplicationShutdown {
       await this.report(row, `status = 'done', last_error = NULL`, []);
       return;
     }
-    const final = row.attempts >= row.max_attempts;
+    if (deferUntil) {
+      this.logger.log(
+        `Job ${row.type}#${row.id} deferred to ${deferUntil.toISOString()}: ${failure}`,
+      );
+      await this.requeue(row, failure.slice(0, 2000), `attempts = attempts - 1, run_at = $4`, [
+        deferUntil,
+      ]);
+      return;
+    }
+    const final = permanent || row.attempts >= row.max_attempts;
     const backoffMs = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** (row.attempts - 1));
     this.logger.warn(
       `Job ${row.type}#${row.id} attempt ${row.attempts}/${row.max_attempts} failed: ${failure}` +
@@ -191,13 +220,26 @@ export class JobQueue implements OnApplicationBootstrap, OnApplicationShutdown {
       await this.report(row, `status = 'failed', last_error = $3`, [lastError]);
       return;
     }
+    await this.requeue(
+      row,
+      lastError,
+      `run_at = now() + make_interval(secs => $4::double precision / 1000)`,
+      [backoffMs],
+    );
+  }
+
+  /** Puts the job back in the queue with `changes` ($4…), unless a newer one took its place. */
+  private async requeue(
+    row: JobRow,
+    lastError: string,
+    changes: string,
+    params: unknown[],
+  ): Promise<void> {
     try {
-      await this.report(
-        row,
-        `status = 'pending', last_error = $3,
-         run_at = now() + make_interval(secs => $4::double precision / 1000)`,
-        [lastError, backoffMs],
-      );
+      await this.report(row, `status = 'pending', last_error = $3, ${changes}`, [
+        lastError,
+        ...params,
+      ]);
     } catch (error) {
       if ((error as { driverError?: { code?: string } }).driverError?.code !== UNIQUE_VIOLATION) {
         throw error;
