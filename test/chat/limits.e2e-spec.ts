@@ -192,13 +192,15 @@ describe('chat limits', () => {
     await settings.set('cost_mode', 'balanced');
     expect(await answeredBy(user.auth, userChat)).toBe('openai');
     expect(await answeredBy(session, guestChat)).toBe('groq');
-    expect(await answeredBy(session, guestChat, 'openai')).toBe(403);
+    // Refused before the cost mode is asked: no paid provider is on the guests' allowlist.
+    expect(await answeredBy(session, guestChat, 'openai')).toBe(400);
     expect(await answeredBy(user.auth, userChat, 'groq')).toBe('groq');
 
     await settings.set('cost_mode', 'economy');
     expect(await answeredBy(user.auth, userChat)).toBe('groq');
     expect(await answeredBy(session, guestChat)).toBe('groq');
-    expect(await answeredBy(user.auth, userChat, 'openai:gpt-4.1')).toBe(403);
+    // On the free allowlist, but the cost mode allows no paid provider.
+    expect(await answeredBy(user.auth, userChat, 'openai:gpt-4.1-mini')).toBe(403);
 
     // The legacy paid_mode switch means quality, whatever the cost mode says.
     await settings.set('paid_mode', true);
