@@ -22,6 +22,7 @@ import { BackgroundLlmSpend1763807100000 } from './1763807100000-BackgroundLlmSp
 import { CharacterTakedown1763807200000 } from './1763807200000-CharacterTakedown.js';
 import { GuestChatLimits1763807200001 } from './1763807200001-GuestChatLimits.js';
 import { ReleasedAccounts1763807300000 } from './1763807300000-ReleasedAccounts.js';
+import { JobRetention1763808000000 } from './1763808000000-JobRetention.js';
 
 export const migrations: Function[] = [
   Foundation1763800000000,
@@ -45,4 +46,5 @@ export const migrations: Function[] = [
   CharacterTakedown1763807200000,
   GuestChatLimits1763807200001,
   ReleasedAccounts1763807300000,
+  JobRetention1763808000000,
 ];

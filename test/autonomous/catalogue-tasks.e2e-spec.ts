@@ -405,6 +405,32 @@ describe('catalogue tasks', () => {
       ]);
     });
 
+    it('deletes background jobs finished over 14 days ago with their payloads, never pending or running ones', async () => {
+      const job = (status: string, daysAgo: number) =>
+        t.dataSource.query(
+          `INSERT INTO job (type, payload, status, updated_at)
+           VALUES ('test.retention', '{"email":"someone@example.com"}', $1,
+                   now() - make_interval(days => $2)) RETURNING id`,
+          [status, daysAgo],
+        );
+      await job('done', 15);
+      await job('failed', 30);
+      const kept = [
+        await job('done', 13),
+        await job('failed', 1),
+        await job('pending', 40),
+        await job('running', 40),
+      ].map(([row]: Array<{ id: string }>) => row.id);
+
+      const run = await runTask(t, admin, 'cleanup');
+
+      expect(run.result).toMatchObject({ finished_jobs_deleted: 2 });
+      const left = await t.dataSource.query(
+        `SELECT id FROM job WHERE type = 'test.retention' ORDER BY id`,
+      );
+      expect(left.map((row: { id: string }) => row.id)).toEqual(kept);
+    });
+
     it('deletes avatar files no character uses, but never young ones or foreign files', async () => {
       const dir = t.config.storage.avatarDir;
       mkdirSync(dir, { recursive: true });

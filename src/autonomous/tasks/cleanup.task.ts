@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { MessageQuotaService } from '../../auth/usage/message-quota.service.js';
+import { JobQueue } from '../../common/jobs/job-queue.service.js';
 import { CatalogueMaintenanceService } from '../../characters/catalogue-maintenance.service.js';
 import { PageViewsService } from '../../characters/page-views.service.js';
 import { GuestChatRetentionService } from '../../chat/guest-chat-retention.service.js';
@@ -10,16 +11,19 @@ export const PAGE_VIEW_RETENTION_DAYS = 90;
 export const GUEST_QUOTA_IDLE_DAYS = 30;
 /** Younger avatar files may belong to an upload whose character row is not written yet. */
 export const ORPHAN_AVATAR_MIN_AGE_MS = 60 * 60_000;
+/** Finished background jobs stay this long for the admins to inspect, then go with their payloads. */
+export const FINISHED_JOB_RETENTION_DAYS = 14;
 
 /**
  * Daily: old page views and avatar files nothing refers to (spec: cleanup.py), message
  * counts of past days and idle guest sessions, and guest chats idle past the retention period
- * (setting guest_chat_retention_days).
+ * (setting guest_chat_retention_days), and background jobs finished over
+ * FINISHED_JOB_RETENTION_DAYS ago.
  */
 @Injectable()
 export class CleanupTask implements AutonomousTask {
   readonly name = 'cleanup';
-  readonly description = `Deletes page views older than ${PAGE_VIEW_RETENTION_DAYS} days, orphaned avatar files, message counts of past days and of guests idle for ${GUEST_QUOTA_IDLE_DAYS} days, and guest chats idle past guest_chat_retention_days`;
+  readonly description = `Deletes page views older than ${PAGE_VIEW_RETENTION_DAYS} days, orphaned avatar files, message counts of past days and of guests idle for ${GUEST_QUOTA_IDLE_DAYS} days, guest chats idle past guest_chat_retention_days, and background jobs finished over ${FINISHED_JOB_RETENTION_DAYS} days ago`;
   readonly intervalMs = DAY_MS;
 
   constructor(
@@ -27,6 +31,7 @@ export class CleanupTask implements AutonomousTask {
     private readonly catalogue: CatalogueMaintenanceService,
     private readonly quota: MessageQuotaService,
     private readonly guestChats: GuestChatRetentionService,
+    private readonly jobs: JobQueue,
   ) {}
 
   async run(): Promise<TaskResult> {
@@ -40,6 +45,7 @@ export class CleanupTask implements AutonomousTask {
       ...result,
       guest_chats_deleted: guest.chats,
       guest_chat_credits_deleted: guest.credits,
+      finished_jobs_deleted: await this.jobs.deleteFinishedOlderThan(FINISHED_JOB_RETENTION_DAYS),
     };
   }
 }

@@ -94,6 +94,25 @@ export class JobQueue implements OnApplicationBootstrap, OnApplicationShutdown {
     );
   }
 
+  /**
+   * Deletes jobs finished (done or failed) over `days` ago, 10,000 per statement so no single
+   * delete holds its locks long; returns how many went.
+   */
+  async deleteFinishedOlderThan(days: number): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const [, deleted] = (await this.dataSource.query(
+        `DELETE FROM job WHERE id IN (
+           SELECT id FROM job
+           WHERE status IN ('done', 'failed') AND updated_at < now() - make_interval(days => $1)
+           LIMIT 10000)`,
+        [days],
+      )) as [unknown, number];
+      total += deleted;
+      if (deleted < 10_000) return total;
+    }
+  }
+
   onApplicationBootstrap(): void {
     const interval = this.config.jobs.pollIntervalMs;
     if (interval > 0) {
