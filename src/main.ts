@@ -7,6 +7,7 @@ import { ShutdownDeadline } from './common/lifecycle/shutdown-deadline.js';
 import { AppLogger } from './common/logging/app-logger.js';
 import { ConfigError, loadConfiguration, type AppConfig } from './config/configuration.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './database/embedded-postgres.js';
+import { TokenEstimator } from './llm/usage/token-estimator.js';
 
 /**
  * After the grace period, how long stopped replies get to be saved and end their streams
@@ -42,6 +43,7 @@ async function bootstrap(): Promise<void> {
   }
 
   const { app, inFlight } = await createApp(config, { logger });
+  await app.get(TokenEstimator).warm();
   await app.listen(config.http.port);
   logger.log(
     `Listening on http://localhost:${config.http.port}/api (docs at /api/docs)`,

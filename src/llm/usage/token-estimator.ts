@@ -92,8 +92,8 @@ export function* encoderSlices(text: string): Generator<EncoderSlice> {
  *
  * Uses js-tiktoken (pure JS, no native build) with o200k_base, the GPT-4o/GPT-5 encoding: exact
  * for OpenAI models and within roughly 10-20% for Llama, Qwen or DeepSeek tokenizers, which is
- * good enough for quotas. Its rank table costs ~0.8 s of CPU to load, so it is loaded on first
- * use rather than at start-up.
+ * good enough for quotas. Its rank table costs ~0.8 s of CPU to load: `main.ts` loads it before
+ * the server listens (`warm`); elsewhere it is loaded on first use.
  *
  * Counting is bounded whatever the input (see `encoderSlices` and `WORK_BUDGET`) and yields to
  * the event loop every WORK_PER_TURN, so a hostile message or chunk cannot stall the process.
@@ -101,6 +101,14 @@ export function* encoderSlices(text: string): Generator<EncoderSlice> {
 @Injectable()
 export class TokenEstimator {
   private encoder?: Promise<Tiktoken>;
+
+  /**
+   * Loads the rank table now. The process entry calls it before listening, so the ~0.8 s load
+   * never stalls a request; tests and benchmarks that build the app leave it lazy.
+   */
+  async warm(): Promise<void> {
+    await this.load();
+  }
 
   async count(text: string): Promise<number> {
     return text ? this.tally([text]) : 0;
