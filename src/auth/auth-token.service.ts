@@ -11,6 +11,8 @@ interface AccessTokenClaims {
   sub: string;
   /** Password version: password_changed_at in ms (0 before any change). */
   pwv: number;
+  /** Never set on access tokens: other tokens signed with the same key carry one. */
+  aud?: unknown;
 }
 
 const passwordVersion = (user: UserEntity): number => user.passwordChangedAt?.getTime() ?? 0;
@@ -53,8 +55,9 @@ export class AuthTokenService {
     } catch {
       throw new UnauthorizedException('Invalid or expired token');
     }
+    // An email confirmation token (aud) is no session, whatever its other claims say.
     const user =
-      typeof claims.sub === 'string' && isUUID(claims.sub)
+      claims.aud === undefined && typeof claims.sub === 'string' && isUUID(claims.sub)
         ? await this.users.findById(claims.sub)
         : null;
     if (!user) throw new UnauthorizedException('Invalid or expired token');

@@ -5,6 +5,7 @@ import {
   ApiConflictResponse,
   ApiCreatedResponse,
   ApiForbiddenResponse,
+  ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
   ApiServiceUnavailableResponse,
@@ -19,6 +20,7 @@ import { AuthService } from './auth.service.js';
 import { BotDelay } from './bot-delay.interceptor.js';
 import { AuthTokenResponseDto } from './dto/auth-token-response.dto.js';
 import { ChallengeResponseDto } from './dto/challenge-response.dto.js';
+import { EmailVerificationService } from './email-verification.service.js';
 import { ForgotPasswordDto } from './dto/forgot-password.dto.js';
 import { LoginDto } from './dto/login.dto.js';
 import { MessageResponseDto } from './dto/message-response.dto.js';
@@ -26,6 +28,7 @@ import { RegisterDto } from './dto/register.dto.js';
 import { ResetPasswordResponseDto } from './dto/reset-password-response.dto.js';
 import { ResetPasswordDto } from './dto/reset-password.dto.js';
 import { UserResponseDto } from './dto/user-response.dto.js';
+import { VerifyEmailDto } from './dto/verify-email.dto.js';
 import { PasswordResetService } from './password-reset.service.js';
 import { PowService } from './pow/pow.service.js';
 import { RateLimit } from './rate-limit/rate-limits.js';
@@ -45,6 +48,7 @@ export class AuthController {
     private readonly pow: PowService,
     private readonly passwordReset: PasswordResetService,
     private readonly users: UsersService,
+    private readonly emailVerification: EmailVerificationService,
   ) {}
 
   @Get('challenge')
@@ -138,6 +142,49 @@ export class AuthController {
   })
   resetPassword(@Body() dto: ResetPasswordDto): Promise<ResetPasswordResponseDto> {
     return this.passwordReset.resetPassword(dto);
+  }
+
+  @Post('verify-email')
+  @HttpCode(HttpStatus.OK)
+  @Authenticated()
+  @RateLimit('auth')
+  @ApiOperation({
+    summary: 'Confirm the email address with the mailed token',
+    description:
+      'Send the `token` of the link mailed at registration (or by `verify-email/resend`) ' +
+      'with the access token of the same account: only someone holding both the password ' +
+      'and the mailbox can confirm. Then a password reset or a Google sign-in with the ' +
+      'address keeps this account and its content. Confirming again changes nothing.',
+  })
+  @ApiOkResponse({ type: UserResponseDto })
+  @ApiBadRequestResponse({
+    type: ErrorResponseDto,
+    description:
+      'Invalid body, or a token that is malformed, expired, for another account or for ' +
+      "another address than the account's",
+  })
+  @ApiUnauthorizedResponse({ type: ErrorResponseDto, description: 'Not signed in' })
+  verifyEmail(
+    @CurrentUser() user: AuthUser,
+    @Body() dto: VerifyEmailDto,
+  ): Promise<UserResponseDto> {
+    return this.emailVerification.verify(user.id, dto.token);
+  }
+
+  @Post('verify-email/resend')
+  @HttpCode(HttpStatus.ACCEPTED)
+  @Authenticated()
+  @RateLimit('verifyEmailResend')
+  @ApiOperation({
+    summary: 'Mail the email confirmation link again',
+    description: "To the account's address, good for 7 days; 3 an hour per account.",
+  })
+  @ApiAcceptedResponse({ type: MessageResponseDto })
+  @ApiUnauthorizedResponse({ type: ErrorResponseDto, description: 'Not signed in' })
+  @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'The account is gone' })
+  @ApiConflictResponse({ type: ErrorResponseDto, description: 'The address is already confirmed' })
+  resendVerification(@CurrentUser() user: AuthUser): Promise<MessageResponseDto> {
+    return this.emailVerification.resend(user.id);
   }
 
   @Get('me')

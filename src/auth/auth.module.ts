@@ -10,6 +10,7 @@ import { AccessGuard } from './access.guard.js';
 import { AuthTokenService } from './auth-token.service.js';
 import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
+import { EmailVerificationService } from './email-verification.service.js';
 import { PasswordResetTokenEntity } from './entities/password-reset-token.entity.js';
 import { UserEntity } from './entities/user.entity.js';
 import { GoogleAuthController } from './google/google-auth.controller.js';
@@ -69,6 +70,7 @@ const jwtExpiresIn = (value: string) =>
     AuthService,
     PasswordResetTokenRepository,
     PasswordResetService,
+    EmailVerificationService,
     PowService,
     {
       provide: CHALLENGE_STORE,

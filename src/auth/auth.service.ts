@@ -12,6 +12,7 @@ import { AuthTokenService } from './auth-token.service.js';
 import type { AuthTokenResponseDto } from './dto/auth-token-response.dto.js';
 import type { LoginDto } from './dto/login.dto.js';
 import type { RegisterDto } from './dto/register.dto.js';
+import { EmailVerificationService } from './email-verification.service.js';
 import type { UserEntity } from './entities/user.entity.js';
 import { PasswordHasher } from './password-hasher.js';
 import { PowService } from './pow/pow.service.js';
@@ -28,6 +29,7 @@ export class AuthService {
     private readonly settings: SettingsService,
     private readonly mail: MailService,
     private readonly signIns: SignInEvents,
+    private readonly emailVerification: EmailVerificationService,
   ) {}
 
   /** `anonSession`: the guest session the browser used so far; its chats move to the account. */
@@ -42,6 +44,8 @@ export class AuthService {
       preferredLanguage: dto.preferred_language ?? DEFAULT_LANGUAGE,
     });
     if (!user) throw new ConflictException('An account with this email already exists');
+    // Registration proves nothing about the address; the mailed link lets its owner prove it.
+    await this.emailVerification.queueConfirmation(user.id);
     await this.notifyAdmins(user);
     return this.signedIn(await this.tokens.issue(user), anonSession);
   }

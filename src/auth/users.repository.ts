@@ -161,6 +161,20 @@ export class UsersRepository {
     return linked === 1;
   }
 
+  /**
+   * Marks the address proven while the account still holds `email` and was not released
+   * (both checked in the same statement); keeps the first instant. False otherwise.
+   */
+  async markEmailVerified(id: string, email: string): Promise<boolean> {
+    const [, updated] = (await this.rows.query(
+      `UPDATE app_user SET email_verified_at = COALESCE(email_verified_at, now()),
+         updated_at = now()
+       WHERE id = $1 AND email = $2 AND released_at IS NULL`,
+      [id, email],
+    )) as [unknown[], number];
+    return updated === 1;
+  }
+
   /** Sets a password on an account that has proven its email; false when it has not. */
   async setPasswordIfProven(id: string, passwordHash: string, changedAt: Date): Promise<boolean> {
     const [, updated] = (await this.rows.query(

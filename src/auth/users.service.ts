@@ -184,6 +184,18 @@ export class UsersService {
   }
 
   /**
+   * The account proved `email` (a confirmation link sent back with its own session): from now
+   * on a reset or a Google sign-in keeps it and its content. ADMIN_EMAILS counts at once.
+   * False when the account no longer holds that address.
+   */
+  async markEmailVerified(id: string, email: string): Promise<boolean> {
+    if (!(await this.users.markEmailVerified(id, email))) return false;
+    const user = await this.users.findById(id);
+    if (user) await this.syncAdminRole(user);
+    return true;
+  }
+
+  /**
    * Sets the password chosen through a mailed reset link, which proved the address. An
    * account that never proved it is released like on a Google link, and the fresh account
    * gets the password (`fresh`).
@@ -268,7 +280,8 @@ export class UsersService {
     if (user.emailVerifiedAt) return 'admin';
     this.logger.warn(
       `${user.email} is in ADMIN_EMAILS but has not proven it owns the address yet: signed in ` +
-        'as a plain user until it completes a password reset or signs in with Google',
+        'as a plain user until it confirms the address (the link mailed at registration), ' +
+        'completes a password reset or signs in with Google',
     );
     return 'user';
   }

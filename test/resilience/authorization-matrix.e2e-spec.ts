@@ -110,6 +110,8 @@ const ROUTES: Record<string, Entry> = {
   'POST /api/auth/reset-password':              { rule: 'public' },
   'GET /api/auth/me':                           { rule: 'user' },
   'POST /api/auth/me/confirm-adult':            { rule: 'user' },
+  'POST /api/auth/verify-email':                { rule: 'user' },
+  'POST /api/auth/verify-email/resend':         { rule: 'user' },
   'GET /api/auth/google':                       { rule: 'public' },
   'POST /api/auth/google/start':                { rule: 'public' },
   'GET /api/auth/google/callback':              { rule: 'public' },
@@ -123,7 +125,7 @@ const ROUTES: Record<string, Entry> = {
 
   // characters (private drafts are hidden from others; editing someone else's is refused)
   'GET /api/characters':                        { rule: 'guest' },
-  'GET /api/characters/:idOrSlug':              { rule: 'guest', owned: 'character', params: { idOrSlug: OWN } },
+  'GET /api/characters/:id':                    { rule: 'guest', owned: 'character' },
   'GET /api/characters/:id/export':             { rule: 'guest', owned: 'character' },
   'GET /api/characters/:id/relations':          { rule: 'guest', owned: 'character' },
   'POST /api/characters':                       { rule: 'user', body: { name: 'Matrix draft' } },

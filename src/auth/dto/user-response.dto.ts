@@ -27,6 +27,14 @@ export class UserResponseDto {
   @ApiProperty({ description: 'Whether the user confirmed being an adult (NSFW content)' })
   adult_confirmed: boolean;
 
+  @ApiProperty({
+    description:
+      'Whether the account proved it owns its email (the confirmation link, a reset or Google). ' +
+      'Until then a password reset or Google sign-in with the address starts a fresh account ' +
+      'and leaves this one behind',
+  })
+  email_verified: boolean;
+
   @ApiProperty({ type: String, format: 'date-time' })
   created_at: string;
 
@@ -39,6 +47,7 @@ export class UserResponseDto {
       tier: user.tier,
       preferred_language: user.preferredLanguage,
       adult_confirmed: user.adultConfirmedAt !== null,
+      email_verified: user.emailVerifiedAt !== null,
       created_at: user.createdAt.toISOString(),
     };
   }

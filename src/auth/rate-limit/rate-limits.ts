@@ -31,6 +31,8 @@ export const RATE_LIMITS = {
   reset: { limit: 3, ttl: minutes(5), by: 'ip' },
   resetHourly: { limit: 10, ttl: hours(1), by: 'ip' },
   resetEmail: { limit: 1, ttl: minutes(2), by: 'email' },
+  // Confirmation mails go to an address the account may not own: bounded per account.
+  verifyEmailResend: { limit: 3, ttl: hours(1), by: 'user' },
   message: { limit: 20, ttl: minutes(1), by: 'user' },
   messageInterval: { limit: 1, ttl: seconds(5), by: 'user' },
   report: { limit: 5, ttl: hours(1), by: 'user' },
