@@ -23,6 +23,7 @@ import {
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
+  ApiParam,
   ApiTags,
 } from '@nestjs/swagger';
 import { Authenticated, Guest } from '../common/auth/access.decorators.js';
@@ -67,13 +68,16 @@ export class CharactersController {
     return this.characters.list(query, viewer);
   }
 
-  @Get(':idOrSlug')
+  // `:id` like its sibling routes (which also take a slug): OpenAPI treats /{idOrSlug} and
+  // /{id} as one path, so two names for it break generated clients.
+  @Get(':id')
   @Guest()
   @ApiOperation({ summary: 'One character by id or slug' })
+  @ApiParam({ name: 'id', description: "The character's id or its slug" })
   @ApiOkResponse({ type: CharacterResponseDto })
   @ApiNotFoundResponse({ type: ErrorResponseDto })
   get(
-    @Param('idOrSlug') idOrSlug: string,
+    @Param('id') idOrSlug: string,
     @Query() query: LangQueryDto,
     @CurrentUser() viewer: AuthUser | null,
   ): Promise<CharacterResponseDto> {

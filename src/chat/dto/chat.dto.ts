@@ -18,7 +18,7 @@ import {
 } from '../../characters/entities/character.entity.js';
 import { LANGUAGES, type Language } from '../../common/languages.js';
 import type { ChatEntity } from '../entities/chat.entity.js';
-import { MessageResponseDto } from './message.dto.js';
+import { ChatMessageDto } from './message.dto.js';
 
 export const MAX_CHAT_PAGE_SIZE = 100;
 
@@ -133,8 +133,8 @@ export class ChatResponseDto {
 }
 
 export class ChatListItemDto extends ChatResponseDto {
-  @ApiProperty({ type: MessageResponseDto, nullable: true })
-  last_message: MessageResponseDto | null;
+  @ApiProperty({ type: ChatMessageDto, nullable: true })
+  last_message: ChatMessageDto | null;
 }
 
 export class ChatPageDto {

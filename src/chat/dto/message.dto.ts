@@ -115,7 +115,8 @@ export class LorebookEntryRefDto {
   name: string | null;
 }
 
-export class MessageResponseDto {
+/** One message of a 1:1 chat (group chats have GroupMessageDto). */
+export class ChatMessageDto {
   @ApiProperty()
   id: number;
 
@@ -158,8 +159,8 @@ export class MessageResponseDto {
 }
 
 export class MessagePageDto {
-  @ApiProperty({ type: [MessageResponseDto], description: 'Oldest first' })
-  messages: MessageResponseDto[];
+  @ApiProperty({ type: [ChatMessageDto], description: 'Oldest first' })
+  messages: ChatMessageDto[];
 
   @ApiProperty({ description: 'Older messages exist: ask again with before_id' })
   has_more: boolean;
@@ -232,7 +233,7 @@ export class ReplyEventDto {
   message?: string;
 }
 
-export const toMessageResponse = (message: MessageEntity): MessageResponseDto => ({
+export const toMessageResponse = (message: MessageEntity): ChatMessageDto => ({
   id: Number(message.id),
   role: message.role,
   content: message.content,
