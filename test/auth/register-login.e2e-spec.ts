@@ -98,6 +98,8 @@ describe('registration and sign-in', () => {
           tier: 'free',
           preferred_language: 'fr',
           adult_confirmed: false,
+          // Registration proves nothing: the mailed confirmation link does.
+          email_verified: false,
           created_at: expect.any(String),
         },
       });
