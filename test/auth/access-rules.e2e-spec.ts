@@ -48,6 +48,8 @@ describe('access rules', () => {
       '/api/auth/me/confirm-adult',
       '/api/auth/register',
       '/api/auth/reset-password',
+      '/api/auth/verify-email',
+      '/api/auth/verify-email/resend',
     ]);
     expect(body.components.schemas.UserResponseDto.properties).not.toHaveProperty('password_hash');
   });
