@@ -27,6 +27,11 @@ export interface FakeReplyOptions {
   finishReason?: string;
   /** Streamed: keep the connection open after the usage chunk, without `[DONE]`. */
   holdOpen?: boolean;
+  /**
+   * Streamed: the response goes out in writes of this many bytes, one per event-loop turn (a
+   * slow network cutting a big event into many reads), instead of one write per event.
+   */
+  writeBytes?: number;
 }
 
 /** `content` is split into word-ish tokens with leading spaces attached (`'Hi there'` -> `['Hi', ' there']`). */
@@ -363,6 +368,7 @@ class FakeLlmServer implements FakeLlm {
       dropAfter,
       finishReason: text.finishReason ?? 'stop',
       holdOpen: text.holdOpen ?? false,
+      writeBytes: text.writeBytes,
     };
     if (body.stream) {
       this.stream(res, completion, body.stream_options?.include_usage === true);
@@ -374,8 +380,9 @@ class FakeLlmServer implements FakeLlm {
   private stream(res: ServerResponse, c: Completion, includeUsage: boolean): void {
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
     const base = { id: c.id, object: 'chat.completion.chunk', created: c.created, model: c.model };
+    const out = c.writeBytes ? dripping(res, c.writeBytes) : res;
     const send = (payload: object): void => {
-      res.write(`data: ${JSON.stringify(payload)}\n\n`);
+      out.write(`data: ${JSON.stringify(payload)}\n\n`);
     };
     const chunk = (delta: object, finishReason: string | null = null): void =>
       send({
@@ -402,7 +409,7 @@ class FakeLlmServer implements FakeLlm {
       }
       chunk({}, c.finishReason);
       if (includeUsage && c.usage) send({ ...base, choices: [], usage: c.usage });
-      if (!c.holdOpen) res.end('data: [DONE]\n\n');
+      if (!c.holdOpen) out.end('data: [DONE]\n\n');
     };
 
     chunk({ role: 'assistant', content: '' });
@@ -468,6 +475,42 @@ class FakeLlmServer implements FakeLlm {
   }
 }
 
+/** Writes to `res` in pieces of `bytes`, one per event-loop turn, in order; then ends it. */
+function dripping(res: ServerResponse, bytes: number): Pick<ServerResponse, 'write' | 'end'> {
+  const queue: Buffer[] = [];
+  let ending = false;
+  let pumping = false;
+  const pump = (): void => {
+    const next = queue[0];
+    if (res.destroyed) return;
+    if (!next) {
+      pumping = false;
+      if (ending) res.end();
+      return;
+    }
+    res.write(next.subarray(0, bytes));
+    if (next.length > bytes) queue[0] = next.subarray(bytes);
+    else queue.shift();
+    setImmediate(pump);
+  };
+  const write = (text: string): boolean => {
+    queue.push(Buffer.from(text));
+    if (!pumping) {
+      pumping = true;
+      setImmediate(pump);
+    }
+    return true;
+  };
+  return {
+    write: write as ServerResponse['write'],
+    end: ((text?: string) => {
+      ending = true;
+      write(text ?? '');
+      return res;
+    }) as ServerResponse['end'],
+  };
+}
+
 interface Completion {
   id: string;
   created: number;
@@ -479,6 +522,7 @@ interface Completion {
   dropAfter: number | undefined;
   finishReason: string;
   holdOpen: boolean;
+  writeBytes: number | undefined;
 }
 
 async function readBody(req: IncomingMessage): Promise<string> {

@@ -1,4 +1,5 @@
 import type { SseSource } from '../../common/http/sse.js';
+import { MAX_DELTA_CHARS, textPieces } from '../../llm/output/text-pieces.js';
 import type { ReplyEvent, ReplyOutcome } from './reply-event.js';
 
 export type StopReason = 'user' | 'shutdown';
@@ -44,7 +45,8 @@ export class LiveReply implements SseSource<ReplyEvent> {
   }
 
   subscribe(send: (event: ReplyEvent) => void, end: () => void): () => void {
-    if (this.text) send({ type: 'token', content: this.text });
+    // The text so far in pieces no bigger than a live token: one SSE event each.
+    for (const content of textPieces(this.text, MAX_DELTA_CHARS)) send({ type: 'token', content });
     if (this.outcome) {
       send(this.outcome);
       end();

@@ -1,5 +1,7 @@
 const OPEN = '<think>';
 const CLOSE = '</think>';
+/** The most a push holds back for the next one: a tag's start, never a whole tag. */
+export const MAX_HELD_CHARS = Math.max(OPEN.length, CLOSE.length) - 1;
 
 /** Length of the longest suffix of `text` that is a proper prefix of `tag` (a tag cut in two). */
 function partialTagLength(text: string, tag: string): number {

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { Readable } from 'node:stream';
+import { boundedSseBody } from './sse-body.js';
 
 /**
  * Connections to the providers stay open between requests (one pool per protocol); an idle
@@ -23,7 +24,8 @@ const abortError = (signal: AbortSignal): unknown =>
  * more and adds ~0.5 ms to the first token (bench/README.md), on the path every chat reply
  * takes. It covers what the SDK asks of fetch: a method, headers, a string or byte body, an
  * abort signal, and a streamed body. Redirects are not followed and nothing is decompressed
- * (no Accept-Encoding is sent); other bodies go to the built-in fetch.
+ * (no Accept-Encoding is sent); other bodies go to the built-in fetch. An event stream's body
+ * is regrouped into whole, bounded events for the SDK (`boundedSseBody`).
  */
 export function nodeHttpFetch(input: string | URL | Request, init: RequestInit = {}) {
   const body = init.body;
@@ -79,7 +81,11 @@ export function nodeHttpFetch(input: string | URL | Request, init: RequestInit =
         try {
           resolve(
             new Response(
-              bodyless ? null : (Readable.toWeb(response) as ReadableStream<Uint8Array>),
+              bodyless
+                ? null
+                : response.headers['content-type']?.startsWith('text/event-stream')
+                  ? boundedSseBody(response)
+                  : (Readable.toWeb(response) as ReadableStream<Uint8Array>),
               { status, statusText: response.statusMessage, headers: responseHeaders },
             ),
           );

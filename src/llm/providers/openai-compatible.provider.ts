@@ -22,6 +22,7 @@ import type {
 import { MODEL_REGISTRY } from '../models/model-registry.js';
 import { AUTO_FALLBACK_SIZE, pickFallbackModels } from '../models/model-selection.js';
 import { isGarbledReply } from '../output/language-check.js';
+import { headOf, textPieces } from '../output/text-pieces.js';
 import { ThinkingFilter } from '../output/thinking-filter.js';
 import type { TokenEstimator } from '../usage/token-estimator.js';
 
@@ -289,7 +290,7 @@ export abstract class OpenAiCompatibleProvider implements LlmProvider {
     let completed = false;
     let finishReason: string | null | undefined;
     // An upstream that ignores max_tokens would otherwise grow the reply (and every replay of
-    // it to followers) without end: past this it is cut and ends as if the limit was hit.
+    // it to followers) without end: it is cut here and ends as if the limit was hit.
     const maxChars = (config.maxTokens ?? UNCAPPED_TOKENS) * MAX_CHARS_PER_TOKEN;
     let overflow = false;
     try {
@@ -304,16 +305,25 @@ export abstract class OpenAiCompatibleProvider implements LlmProvider {
         const delta = chunk.choices[0]?.delta as DeltaWithReasoning | undefined;
         if (delta?.content || delta?.reasoning_content || delta?.reasoning) {
           alive = active = true;
-          const text = delta.content ? filter.push(withoutNul(delta.content)) : '';
-          if (text) {
-            content += text;
-            callerHolds = true;
-            yield { type: 'delta', text };
-            callerHolds = false;
+          // In bounded pieces, each checked against the ceiling before any work on the next:
+          // an oversized delta costs what fits, and nothing past here sees a bigger string.
+          for (const piece of textPieces(delta.content ?? '')) {
+            let text = filter.push(withoutNul(piece));
+            if (content.length + text.length > maxChars) {
+              text = headOf(text, maxChars - content.length);
+              overflow = true;
+            }
+            if (text) {
+              content += text;
+              callerHolds = true;
+              yield { type: 'delta', text };
+              callerHolds = false;
+            }
+            if (overflow) break;
           }
         }
-        if (content.length > maxChars) {
-          overflow = completed = true;
+        if (overflow) {
+          completed = true;
           finishReason = 'length';
           break;
         }
@@ -354,7 +364,8 @@ export abstract class OpenAiCompatibleProvider implements LlmProvider {
       );
     }
 
-    const tail = filter.flush();
+    // What the filter held back (a possible tag's start: a few characters) is the reply's end.
+    const tail = overflow ? '' : headOf(filter.flush(), maxChars - content.length);
     if (tail) {
       content += tail;
       yield { type: 'delta', text: tail };
