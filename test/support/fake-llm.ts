@@ -446,8 +446,9 @@ class FakeLlmServer implements FakeLlm {
 
   private drop(res: ServerResponse): void {
     this.droppedResponses.add(res);
-    // destroySoon flushes the chunks already written, so the client really sees `afterTokens`.
-    res.socket?.destroySoon();
+    // Node 24 holds back what this tick wrote until the tick ends; after it, destroySoon
+    // flushes the chunks already written, so the client really sees `afterTokens`.
+    setImmediate(() => res.socket?.destroySoon());
   }
 
   private waitUntil(done: () => boolean, timeoutMs: number, describe: () => string): Promise<void> {
