@@ -21,7 +21,6 @@ import {
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
-  ApiProduces,
   ApiServiceUnavailableResponse,
   ApiTags,
   ApiTooManyRequestsResponse,
@@ -31,6 +30,7 @@ import { MessageThrottle, RateLimit } from '../auth/rate-limit/rate-limits.js';
 import { AnonSession, ApiAnonSession } from '../common/auth/anon-session.js';
 import { AdminOnly, Authenticated, Guest } from '../common/auth/access.decorators.js';
 import { type AuthUser, CurrentUser } from '../common/auth/auth-user.js';
+import { ApiEventStream } from '../common/http/api-event-stream.js';
 import { ErrorResponseDto } from '../common/http/error-response.dto.js';
 import { streamSse } from '../common/http/sse.js';
 import { Caller, type ChatCaller } from './chat-caller.js';
@@ -42,7 +42,7 @@ import {
   MessagePageDto,
   MessagesQueryDto,
   PersonaReplyResponseDto,
-  ReplyEventDto,
+  REPLY_EVENTS,
   SendMessageDto,
   StopResponseDto,
 } from './dto/message.dto.js';
@@ -66,8 +66,7 @@ const ApiReplyStream = (summary: string) =>
         'is saved even if the client disconnects; GET /api/chats/{id}/stream re-attaches. ' +
         '429 also when the daily message limit is reached (it resets at midnight UTC).',
     }),
-    ApiProduces('text/event-stream'),
-    ApiOkResponse({ type: ReplyEventDto, description: 'A stream of ReplyEventDto events' }),
+    ApiEventStream('A stream of reply events', REPLY_EVENTS),
     ApiChatNotFound(),
     ApiForbiddenResponse({
       type: ErrorResponseDto,
@@ -231,8 +230,7 @@ export class ChatController {
       'Replays the reply so far as one token event, then follows it live like the send ' +
       'stream. 204 when no reply is being written.',
   })
-  @ApiProduces('text/event-stream')
-  @ApiOkResponse({ type: ReplyEventDto, description: 'A stream of ReplyEventDto events' })
+  @ApiEventStream('A stream of reply events', REPLY_EVENTS)
   @ApiNoContentResponse({ description: 'No reply is being written' })
   @ApiChatNotFound()
   @ApiTooManyRequestsResponse({

@@ -189,32 +189,38 @@ export class StopResponseDto {
   message_id: number | null;
 }
 
-/** One server-sent event of a reply (`data: <json>`), for the OpenAPI document. */
-export class ReplyEventDto {
-  @ApiProperty({ enum: ['token', 'done', 'error'] })
-  type: 'token' | 'done' | 'error';
+/** `data: {"type":"token",…}`: the next piece of the reply. */
+export class ReplyTokenEventDto {
+  @ApiProperty({ enum: ['token'] })
+  type: 'token';
 
-  @ApiPropertyOptional({ description: 'token: the next piece of the reply' })
-  content?: string;
+  @ApiProperty({ description: 'The next piece of the reply' })
+  content: string;
+}
 
-  @ApiPropertyOptional({
+/** `data: {"type":"done",…}`: the reply is complete and saved (or was stopped). */
+export class ReplyDoneEventDto {
+  @ApiProperty({ enum: ['done'] })
+  type: 'done';
+
+  @ApiProperty({
     nullable: true,
     type: Number,
-    description: 'done: the saved reply (null when stopped before any text)',
+    description: 'The saved reply (null when stopped before any text)',
   })
-  message_id?: number | null;
+  message_id: number | null;
 
-  @ApiPropertyOptional({ description: 'done: the user message answered' })
-  user_message_id?: number;
+  @ApiProperty({ description: 'The user message answered' })
+  user_message_id: number;
 
-  @ApiPropertyOptional({ description: 'done, guests: messages left in the session' })
+  @ApiPropertyOptional({ description: 'Guests: messages left in the session' })
   anon_messages_left?: number;
 
   @ApiPropertyOptional({
     type: 'array',
     items: { type: 'object' },
     description:
-      "done, campaigns: the server's rolls for the [ROLL] tags of the reply " +
+      "Campaigns: the server's rolls for the [ROLL] tags of the reply " +
       '(notation, description, rolls, modifier, total)',
   })
   dice_rolls?: Array<Record<string, unknown>>;
@@ -222,16 +228,29 @@ export class ReplyEventDto {
   @ApiPropertyOptional({
     type: 'object',
     additionalProperties: true,
-    description: 'done, campaigns: the [STATE {…}] the reply reported',
+    description: 'Campaigns: the [STATE {…}] the reply reported',
   })
   encounter_state?: Record<string, unknown>;
 
-  @ApiPropertyOptional({ description: 'done: the reply was stopped; the part so far was kept' })
+  @ApiPropertyOptional({ description: 'The reply was stopped; the part so far was kept' })
   stopped?: boolean;
-
-  @ApiPropertyOptional({ description: 'error: what went wrong (details for admins only)' })
-  message?: string;
 }
+
+/** `data: {"type":"error",…}`: the reply failed; nothing more follows. */
+export class ReplyErrorEventDto {
+  @ApiProperty({ enum: ['error'] })
+  type: 'error';
+
+  @ApiProperty({ description: 'What went wrong (details for admins only)' })
+  message: string;
+}
+
+/** The events of a reply stream, by `type` (see streaming/reply-event.ts). */
+export const REPLY_EVENTS = {
+  token: ReplyTokenEventDto,
+  done: ReplyDoneEventDto,
+  error: ReplyErrorEventDto,
+};
 
 export const toMessageResponse = (message: MessageEntity): ChatMessageDto => ({
   id: Number(message.id),

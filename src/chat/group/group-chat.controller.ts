@@ -18,13 +18,13 @@ import {
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
-  ApiProduces,
   ApiTags,
 } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { MessageThrottle } from '../../auth/rate-limit/rate-limits.js';
 import { Authenticated } from '../../common/auth/access.decorators.js';
 import { type AuthUser, CurrentUser } from '../../common/auth/auth-user.js';
+import { ApiEventStream } from '../../common/http/api-event-stream.js';
 import { ErrorResponseDto } from '../../common/http/error-response.dto.js';
 import { streamSse } from '../../common/http/sse.js';
 import { ChatListQueryDto } from '../dto/chat.dto.js';
@@ -35,7 +35,7 @@ import {
   GroupChatPageDto,
   GroupChatResponseDto,
   GroupMessagePageDto,
-  GroupReplyEventDto,
+  GROUP_REPLY_EVENTS,
   GroupStopResponseDto,
   SendGroupMessageDto,
 } from './dto/group-chat.dto.js';
@@ -132,8 +132,7 @@ export class GroupChatController {
       '(user_message_id null) and does not count toward the daily limit. Replies are saved ' +
       'even if the client disconnects. 429 also when the daily message limit is reached.',
   })
-  @ApiProduces('text/event-stream')
-  @ApiOkResponse({ type: GroupReplyEventDto, description: 'A stream of GroupReplyEventDto events' })
+  @ApiEventStream('A stream of group reply events', GROUP_REPLY_EVENTS)
   @ApiGroupChatNotFound()
   @ApiConflictResponse({
     type: ErrorResponseDto,

@@ -1,4 +1,4 @@
-/** The server-sent events of a group reply round (documented as GroupReplyEventDto). */
+/** The server-sent events of a group reply round (documented by GROUP_REPLY_EVENTS). */
 export type GroupReplyEvent =
   | { type: 'token'; character_id: string; content: string }
   | { type: 'done'; character_id: string; message_id: number; stopped?: true }

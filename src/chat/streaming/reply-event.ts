@@ -1,4 +1,4 @@
-/** The server-sent events of a reply (documented as ReplyEventDto). */
+/** The server-sent events of a reply (documented by REPLY_EVENTS in dto/message.dto.ts). */
 export interface ReplyTokenEvent {
   type: 'token';
   content: string;

@@ -157,7 +157,6 @@ export class GroupChatDetailDto extends GroupChatResponseDto {
   has_more_messages: boolean;
 }
 
-/** One server-sent event of a group reply round (`data: <json>`), for the OpenAPI document. */
 export class GroupStopResponseDto {
   @ApiProperty({
     description:
@@ -166,34 +165,64 @@ export class GroupStopResponseDto {
   stopped: boolean;
 }
 
-export class GroupReplyEventDto {
-  @ApiProperty({ enum: ['token', 'done', 'error', 'end'] })
-  type: 'token' | 'done' | 'error' | 'end';
+/** `data: {"type":"token",…}`: the next piece of one character's reply. */
+export class GroupReplyTokenEventDto {
+  @ApiProperty({ enum: ['token'] })
+  type: 'token';
+
+  @ApiProperty({ format: 'uuid', description: 'The character speaking' })
+  character_id: string;
+
+  @ApiProperty({ description: 'The next piece of that character’s reply' })
+  content: string;
+}
+
+/** `data: {"type":"done",…}`: one character's reply is complete and saved. */
+export class GroupReplyDoneEventDto {
+  @ApiProperty({ enum: ['done'] })
+  type: 'done';
+
+  @ApiProperty({ format: 'uuid' })
+  character_id: string;
+
+  @ApiProperty({ description: 'The saved reply of that character' })
+  message_id: number;
 
   @ApiPropertyOptional({
-    format: 'uuid',
-    description: 'token, done, error: the character this event is about',
-  })
-  character_id?: string;
-
-  @ApiPropertyOptional({ description: 'token: the next piece of that character’s reply' })
-  content?: string;
-
-  @ApiPropertyOptional({ description: 'done: the saved reply of that character' })
-  message_id?: number;
-
-  @ApiPropertyOptional({
-    description: 'done: cut short by a server shutdown; the part so far was kept',
+    description: 'Cut short by a server shutdown; the part so far was kept',
   })
   stopped?: boolean;
+}
 
-  @ApiPropertyOptional({ description: 'error: what went wrong (details for admins only)' })
-  message?: string;
+/** `data: {"type":"error",…}`: a character's reply failed, which ends the round. */
+export class GroupReplyErrorEventDto {
+  @ApiProperty({ enum: ['error'] })
+  type: 'error';
 
-  @ApiPropertyOptional({
+  @ApiProperty({ format: 'uuid' })
+  character_id: string;
+
+  @ApiProperty({ description: 'What went wrong (details for admins only)' })
+  message: string;
+}
+
+/** `data: {"type":"end",…}`: the last event of every round. */
+export class GroupReplyEndEventDto {
+  @ApiProperty({ enum: ['end'] })
+  type: 'end';
+
+  @ApiProperty({
     nullable: true,
     type: Number,
-    description: "end: the user's message; null when no character answered and it was dropped",
+    description: "The user's message; null when no character answered and it was dropped",
   })
-  user_message_id?: number | null;
+  user_message_id: number | null;
 }
+
+/** The events of a group round's stream, by `type` (see group-reply-event.ts). */
+export const GROUP_REPLY_EVENTS = {
+  token: GroupReplyTokenEventDto,
+  done: GroupReplyDoneEventDto,
+  error: GroupReplyErrorEventDto,
+  end: GroupReplyEndEventDto,
+};
