@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { MAX_DELTA_CHARS } from '../../llm/output/text-pieces.js';
 import { LiveReply } from './live-reply.js';
 import type { ReplyEvent } from './reply-event.js';
 
@@ -24,6 +25,20 @@ describe('LiveReply', () => {
       { type: 'token', content: '!' },
     ]);
     expect(reply.content).toBe('Hello!');
+  });
+
+  it('replays long text in events of MAX_DELTA_CHARS at most', () => {
+    const reply = new LiveReply('chat');
+    const text = 'é'.repeat(MAX_DELTA_CHARS * 2 + 5);
+    reply.append(text);
+    const late = follow(reply);
+    const contents = late.events.map((event) => (event.type === 'token' ? event.content : ''));
+    expect(contents.map((content) => content.length)).toEqual([
+      MAX_DELTA_CHARS,
+      MAX_DELTA_CHARS,
+      5,
+    ]);
+    expect(contents.join('')).toBe(text);
   });
 
   it('ends every follower with the outcome, and answers later ones at once', async () => {
