@@ -5,6 +5,7 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import sharp from 'sharp';
+import { whileHealthzPolled } from '../support/healthz.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 import { createUser, type TestUser } from '../support/users.js';
 
@@ -67,30 +68,6 @@ function declaredPng(width: number, height: number, ...extra: Buffer[]): Buffer 
 
 /** C0/C1 controls (but tab, line feed, carriage return) and bidi overrides. */
 const FORBIDDEN = /(?![\t\n\r])[\p{Cc}\u202a-\u202e\u2066-\u2069]/u;
-
-/** Polls /api/healthz one request after another until `work` settles. */
-async function whileHealthzPolled<T>(
-  t: TestApp,
-  work: Promise<T>,
-): Promise<{ result: T; answersMs: number[] }> {
-  let done = false;
-  const answersMs: number[] = [];
-  const polling = (async () => {
-    while (!done) {
-      const started = performance.now();
-      const res = await fetch(`${t.url}/api/healthz`);
-      await res.arrayBuffer();
-      if (res.status !== 200) throw new Error(`healthz answered ${res.status}`);
-      answersMs.push(performance.now() - started);
-    }
-  })();
-  try {
-    return { result: await work, answersMs };
-  } finally {
-    done = true;
-    await polling;
-  }
-}
 
 describe('card files and avatars under hostile input', () => {
   let t: TestApp;

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { MAX_JSON_DEPTH } from '../../src/common/validation/json-depth.js';
 import { guest, llmEnv, openChat, publicCharacter, stream } from '../chat/chat-support.js';
 import { startFakeLlm, type FakeLlm } from '../support/fake-llm.js';
+import { whileHealthzPolled } from '../support/healthz.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 import { createUser, type TestUser } from '../support/users.js';
 
@@ -20,35 +21,6 @@ const DEPTH_MESSAGE = `nests arrays and objects deeper than ${MAX_JSON_DEPTH} le
 const deepObject = (depth: number, key = 'a') =>
   `{"${key}":`.repeat(depth - 1) + `{"${key}":1}` + '}'.repeat(depth - 1);
 const deepArray = (depth: number) => '['.repeat(depth) + ']'.repeat(depth);
-
-/**
- * Polls /api/healthz one request after another until `work` settles; resolves with work's
- * result and the slowest answer (ms), so a test can show the event loop stayed free.
- */
-async function whileHealthzPolled<T>(
-  t: TestApp,
-  work: Promise<T>,
-): Promise<{ result: T; slowestMs: number; polls: number }> {
-  let done = false;
-  let slowestMs = 0;
-  let polls = 0;
-  const polling = (async () => {
-    while (!done) {
-      const started = performance.now();
-      const res = await fetch(`${t.url}/api/healthz`);
-      await res.arrayBuffer();
-      expect(res.status).toBe(200);
-      slowestMs = Math.max(slowestMs, performance.now() - started);
-      polls++;
-    }
-  })();
-  try {
-    return { result: await work, slowestMs, polls };
-  } finally {
-    done = true;
-    await polling;
-  }
-}
 
 describe('deep JSON', () => {
   let t: TestApp;
@@ -84,7 +56,7 @@ describe('deep JSON', () => {
       // Deep enough that even JSON.parse's reviver would have overflowed the stack.
       postJson('/api/chats', deepArray(200_000), session),
     ];
-    const { result, polls, slowestMs } = await whileHealthzPolled(t, Promise.all(hostile));
+    const { result, answersMs } = await whileHealthzPolled(t, Promise.all(hostile));
     for (const answer of result) {
       expect(answer).toEqual({
         status: 400,
@@ -96,8 +68,8 @@ describe('deep JSON', () => {
         },
       });
     }
-    expect(polls).toBeGreaterThan(0);
-    expect(slowestMs).toBeLessThan(1000);
+    expect(answersMs.length).toBeGreaterThan(0);
+    expect(Math.max(...answersMs)).toBeLessThan(1000);
     expect(t.errorLogs()).toEqual([]);
   });
 
@@ -210,13 +182,13 @@ describe('slow readers and followers', () => {
     const { client, server } = await rawClient(
       `GET /api/avatars/${name} HTTP/1.1\r\nHost: t\r\n\r\n`,
     );
-    const { result: lifetime, slowestMs } = await whileHealthzPolled(
+    const { result: lifetime, answersMs } = await whileHealthzPolled(
       t,
       closedAfter(server, started),
     );
     expect(lifetime).toBeGreaterThanOrEqual(IDLE_MS);
     expect(lifetime).toBeLessThan(IDLE_MS * 2 + 2000);
-    expect(slowestMs).toBeLessThan(1000);
+    expect(Math.max(...answersMs)).toBeLessThan(1000);
     // What reached the client before the cut is all it gets: a part of the file.
     let received = 0;
     client.on('data', (chunk: Buffer) => (received += chunk.length));

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/glo
 import { LOREBOOK_LIMITS } from '../../src/characters/lib/lorebook-limits.js';
 import { llmEnv, openChat, publicCharacter, replyOf, send } from '../chat/chat-support.js';
 import { startFakeLlm, type FakeLlm } from '../support/fake-llm.js';
+import { whileHealthzPolled } from '../support/healthz.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 import { createUser, type TestUser } from '../support/users.js';
 
@@ -25,30 +26,6 @@ const wholeWordBook = (entries: number, keysPerEntry: number, contentChars: numb
     enabled: true,
   })),
 });
-
-/** Polls /api/healthz one request after another until `work` settles, timing each answer. */
-async function whileHealthzPolled<T>(
-  t: TestApp,
-  work: Promise<T>,
-): Promise<{ result: T; answersMs: number[] }> {
-  let done = false;
-  const answersMs: number[] = [];
-  const polling = (async () => {
-    while (!done) {
-      const started = performance.now();
-      const res = await fetch(`${t.url}/api/healthz`);
-      await res.arrayBuffer();
-      if (res.status !== 200) throw new Error(`healthz answered ${res.status}`);
-      answersMs.push(performance.now() - started);
-    }
-  })();
-  try {
-    return { result: await work, answersMs };
-  } finally {
-    done = true;
-    await polling;
-  }
-}
 
 describe('lorebook matching bounds', () => {
   let fake: FakeLlm;

@@ -17,6 +17,7 @@ import {
 } from '../chat/chat-support.js';
 import { drain } from '../llm/llm-test-support.js';
 import { startFakeLlm, type FakeLlm } from '../support/fake-llm.js';
+import { whileHealthzPolled } from '../support/healthz.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 import { createUser, type TestUser } from '../support/users.js';
 
@@ -31,33 +32,6 @@ const cjk = (n: number): string =>
 const HEALTHZ_BOUND_MS = 1000;
 /** Event-loop time for 3 MB of upstream text in 4 KB reads: ~7x what it takes here. */
 const LINEAR_BOUND_MS = 3000;
-
-/**
- * Polls /api/healthz one request after another until `work` settles; resolves with work's
- * result and every answer's time (ms), so a test can show the event loop stayed free.
- */
-async function whileHealthzPolled<T>(
-  t: TestApp,
-  work: Promise<T>,
-): Promise<{ result: T; answersMs: number[] }> {
-  let done = false;
-  const answersMs: number[] = [];
-  const polling = (async () => {
-    while (!done) {
-      const started = performance.now();
-      const res = await fetch(`${t.url}/api/healthz`);
-      await res.arrayBuffer();
-      if (res.status !== 200) throw new Error(`healthz answered ${res.status}`);
-      answersMs.push(performance.now() - started);
-    }
-  })();
-  try {
-    return { result: await work, answersMs };
-  } finally {
-    done = true;
-    await polling;
-  }
-}
 
 describe('token counting and provider usage', () => {
   let fake: FakeLlm;
