@@ -226,9 +226,9 @@ describe('slow readers and followers', () => {
     // It stops reading: cut within the timeout (and a sweep's lateness).
     const stopped = performance.now();
     client.pause();
+    // No lower bound: the server's last sign of progress may precede `stopped` by a read step,
+    // a sweep and the kernel's window update; the steady phase above shows reading keeps it.
     const lifetime = await closedAfter(server, stopped);
-    // (Its last read was up to a step before `stopped`.)
-    expect(lifetime).toBeGreaterThanOrEqual(IDLE_MS - IDLE_MS / 3 - 50);
     expect(lifetime).toBeLessThan(IDLE_MS * 2 + 2000);
   });
 
