@@ -1,5 +1,6 @@
 import { Injectable, ServiceUnavailableException } from '@nestjs/common';
 import type { Response } from 'express';
+import { ConcurrencyLimit } from '../common/concurrency-limit.js';
 import { InjectConfig, type AppConfig } from '../config/app-config.js';
 
 /** What a refused export is told to wait, in seconds: exports take moments, unless stalled. */
@@ -12,24 +13,20 @@ export const EXPORT_RETRY_AFTER_SECONDS = 5;
  */
 @Injectable()
 export class CardExportSlots {
-  private inUse = 0;
+  private readonly limit: ConcurrencyLimit;
 
-  constructor(@InjectConfig() private readonly config: AppConfig) {}
-
-  get capacity(): number {
-    return this.config.cards.exportConcurrency;
+  constructor(@InjectConfig() config: AppConfig) {
+    this.limit = new ConcurrencyLimit(config.cards.exportConcurrency);
   }
 
   /** Takes a slot for this response, released when it closes; 503 when none is free. */
   take(res: Response): void {
-    if (this.inUse >= this.capacity) {
+    const release = this.limit.tryAcquire();
+    if (!release) {
       res.setHeader('Retry-After', EXPORT_RETRY_AFTER_SECONDS);
       throw new ServiceUnavailableException('Too many card exports in progress, retry shortly');
     }
-    this.inUse += 1;
     // 'close' comes once, after the last byte was handed over or when the client went away.
-    res.once('close', () => {
-      this.inUse -= 1;
-    });
+    res.once('close', release);
   }
 }

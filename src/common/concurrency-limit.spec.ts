@@ -50,4 +50,21 @@ describe('ConcurrencyLimit', () => {
   it('refuses a limit below 1', () => {
     expect(() => new ConcurrencyLimit(0)).toThrow(RangeError);
   });
+
+  it('gives a slot at once or refuses, and a release hands the slot to a waiter once', async () => {
+    const limit = new ConcurrencyLimit(1);
+    const release = limit.tryAcquire();
+    expect(release).toBeDefined();
+    expect(limit.tryAcquire()).toBeUndefined();
+    const gate = deferred();
+    const waiting = limit.run(() => gate.promise);
+    expect(limit.queued).toBe(1);
+    release!();
+    release!();
+    expect(limit.queued).toBe(0);
+    expect(limit.tryAcquire()).toBeUndefined();
+    gate.resolve();
+    await waiting;
+    expect(limit.tryAcquire()).toBeDefined();
+  });
 });

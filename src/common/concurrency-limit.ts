@@ -21,9 +21,28 @@ export class ConcurrencyLimit {
     try {
       return await task();
     } finally {
-      const next = this.waiting.shift();
-      if (next) next();
-      else this.running--;
+      this.release();
     }
+  }
+
+  /**
+   * A slot now, without waiting: its release function (idempotent), or undefined when all are
+   * taken. For work that must be refused rather than queued (a held response).
+   */
+  tryAcquire(): (() => void) | undefined {
+    if (this.running >= this.max) return undefined;
+    this.running++;
+    let held = true;
+    return () => {
+      if (!held) return;
+      held = false;
+      this.release();
+    };
+  }
+
+  private release(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.running--;
   }
 }
