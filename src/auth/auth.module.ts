@@ -26,6 +26,7 @@ import { RedisThrottlerStorage } from './rate-limit/redis-throttler.storage.js';
 import { ModelAllowlistService } from './model-allowlist.service.js';
 import { DailyAllowanceService } from './usage/daily-allowance.service.js';
 import { MessageQuotaService } from './usage/message-quota.service.js';
+import { QuotaCounterRepository } from './usage/quota-counter.repository.js';
 import { UsersRepository } from './users.repository.js';
 import { UsersService } from './users.service.js';
 
@@ -81,6 +82,7 @@ const jwtExpiresIn = (value: string) =>
     GoogleOAuthClient,
     GoogleAuthService,
     MessageQuotaService,
+    QuotaCounterRepository,
     ModelAllowlistService,
     DailyAllowanceService,
     { provide: APP_GUARD, useClass: AccessGuard },

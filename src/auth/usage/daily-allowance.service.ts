@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource } from 'typeorm';
+import { QuotaCounterRepository } from './quota-counter.repository.js';
 
 /** What is counted per subject and UTC day besides messages. */
 export type AllowanceKind = 'translation' | 'draft';
@@ -10,33 +9,21 @@ const today = () => new Date().toISOString().slice(0, 10);
 /**
  * Daily caps on LLM work a user can trigger besides chatting (translations of their
  * characters, AI drafts), kept beside the message counts in `message_quota` (subjects
- * `translation:<user id>`, `draft:<user id>`; the quota cleanup removes old days). One atomic
- * statement each, so parallel requests never overshoot.
+ * `translation:<user id>`, `draft:<user id>`; the quota cleanup removes old days), through
+ * the same counters.
  */
 @Injectable()
 export class DailyAllowanceService {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(private readonly counters: QuotaCounterRepository) {}
 
   /** Takes one of today's `limit` for this user; false when none is left. */
   async take(kind: AllowanceKind, userId: string, limit: number): Promise<boolean> {
     if (limit <= 0) return false;
-    const rows = await this.dataSource.query<unknown[]>(
-      `INSERT INTO message_quota (subject, period, used) VALUES ($1, $2, 1)
-       ON CONFLICT (subject, period) DO UPDATE
-         SET used = message_quota.used + 1, updated_at = now()
-         WHERE message_quota.used < $3
-       RETURNING used`,
-      [`${kind}:${userId}`, today(), limit],
-    );
-    return rows.length > 0;
+    return (await this.counters.take(`${kind}:${userId}`, today(), limit)) !== null;
   }
 
   /** Gives back one taken today (the work produced nothing). */
   async giveBack(kind: AllowanceKind, userId: string): Promise<void> {
-    await this.dataSource.query(
-      `UPDATE message_quota SET used = used - 1, updated_at = now()
-       WHERE subject = $1 AND period = $2 AND used > 0`,
-      [`${kind}:${userId}`, today()],
-    );
+    await this.counters.giveBack(`${kind}:${userId}`, today());
   }
 }

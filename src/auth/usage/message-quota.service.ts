@@ -3,8 +3,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import type { AuthUser } from '../../common/auth/auth-user.js';
 import { SettingsService } from '../../common/settings/settings.service.js';
-import { PreparedStatement } from '../../database/prepared-statement.js';
 import { TIER_LIMITS } from '../tiers.js';
+import { QuotaCounterRepository } from './quota-counter.repository.js';
 
 /** Whose messages are counted: a signed-in user (per UTC day) or a guest session (in total). */
 export type QuotaSubject = { user: AuthUser } | { guestSession: string };
@@ -24,21 +24,8 @@ export interface GuestQuotaStatus {
 
 const utcDay = (now = new Date()) => now.toISOString().slice(0, 10);
 
-// Committed without waiting for the WAL flush (~3 ms on every send): a database crash
-// could forget the last few counts, which only lets a message or two more through.
-const TAKE = `WITH async_commit AS (SELECT set_config('synchronous_commit', 'off', true))
-  INSERT INTO message_quota (subject, period, used)
-  SELECT $1::text, $2::text, 1 FROM async_commit
-  ON CONFLICT (subject, period) DO UPDATE
-    SET used = message_quota.used + 1, updated_at = now()
-    WHERE message_quota.used < $3
-  RETURNING used`;
-
 /** Rows the daily cleanup deletes per statement: short statements, little lock time. */
 const CLEANUP_BATCH = 10_000;
-
-const GIVE_BACK = `UPDATE message_quota SET used = used - 1, updated_at = now()
-  WHERE subject = $1 AND period = $2 AND used > 0`;
 
 /**
  * Message limits (spec: chat/daily_limit.py and chat/anon.py), enforced in one SQL statement
@@ -47,24 +34,19 @@ const GIVE_BACK = `UPDATE message_quota SET used = used - 1, updated_at = now()
  */
 @Injectable()
 export class MessageQuotaService {
-  private readonly take: PreparedStatement<{ used: number }>;
-  private readonly giveBack: PreparedStatement;
-
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly settings: SettingsService,
-  ) {
-    this.take = new PreparedStatement(dataSource, 'quota_take', TAKE);
-    this.giveBack = new PreparedStatement(dataSource, 'quota_give_back', GIVE_BACK);
-  }
+    private readonly counters: QuotaCounterRepository,
+  ) {}
 
   /** Counts one message, or refuses: 429 for a user over the daily limit, 403 for guests. */
   async consume(subject: QuotaSubject): Promise<QuotaTicket> {
     const { key, period, limit } = await this.limitFor(subject);
     if (limit === 0) throw new ForbiddenException('Guest chat is disabled: please sign up to chat');
     if (limit === null) return { subject: key, period, remaining: null };
-    const rows = await this.take.rows([key, period, limit]);
-    if (rows.length === 0) {
+    const used = await this.counters.take(key, period, limit);
+    if (used === null) {
       if ('guestSession' in subject) {
         throw new ForbiddenException(`Guests can send ${limit} messages: sign up to keep chatting`);
       }
@@ -73,13 +55,13 @@ export class MessageQuotaService {
         HttpStatus.TOO_MANY_REQUESTS,
       );
     }
-    return { subject: key, period, remaining: limit - rows[0].used };
+    return { subject: key, period, remaining: limit - used };
   }
 
   /** Gives a ticket back when the message produced no reply (provider error, nothing saved). */
   async refund(ticket: QuotaTicket): Promise<void> {
     if (ticket.remaining === null) return;
-    await this.giveBack.rows([ticket.subject, ticket.period]);
+    await this.counters.giveBack(ticket.subject, ticket.period);
   }
 
   async guestStatus(session: string | undefined): Promise<GuestQuotaStatus> {
