@@ -23,6 +23,7 @@ import { CharacterTakedown1763807200000 } from './1763807200000-CharacterTakedow
 import { GuestChatLimits1763807200001 } from './1763807200001-GuestChatLimits.js';
 import { ReleasedAccounts1763807300000 } from './1763807300000-ReleasedAccounts.js';
 import { JobRetention1763808000000 } from './1763808000000-JobRetention.js';
+import { ConfirmExistingAccounts1763808100000 } from './1763808100000-ConfirmExistingAccounts.js';
 
 export const migrations: Function[] = [
   Foundation1763800000000,
@@ -47,4 +48,5 @@ export const migrations: Function[] = [
   GuestChatLimits1763807200001,
   ReleasedAccounts1763807300000,
   JobRetention1763808000000,
+  ConfirmExistingAccounts1763808100000,
 ];
