@@ -72,6 +72,8 @@ export class ChatSummarizer implements BeforeApplicationShutdown {
     // Checked before claiming: without a summary provider there is nothing to try.
     const providers = await this.llm.availableProviders(order);
     if (providers.length === 0) return false;
+    // Nor, with the day's background budget spent, anything to pay for it.
+    if (!(await this.llm.backgroundBudgetAvailable())) return false;
     const claim = await this.chats.claimSummary(chatId, SUMMARY_TRIGGER_MESSAGES, LEASE_SECONDS);
     if (!claim) return false;
     let saved = false;

@@ -127,6 +127,11 @@ export class LlmService {
     return result;
   }
 
+  /** False once the day's background budget is spent: background work can skip its set-up. */
+  backgroundBudgetAvailable(): Promise<boolean> {
+    return this.budget.available();
+  }
+
   /** Names of the providers of `order` (default AUTONOMOUS_PROVIDER_ORDER) that may serve now. */
   async availableProviders(
     order: readonly string[] = this.config.llm.autonomousProviderOrder,

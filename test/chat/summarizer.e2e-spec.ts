@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { ChatSummarizer } from '../../src/chat/chat-summarizer.service.js';
+import { SETTINGS } from '../../src/common/settings/settings.registry.js';
+import { SettingsService } from '../../src/common/settings/settings.service.js';
 import { providerEnv, providerOf } from '../llm/llm-test-support.js';
 import { startFakeLlm, type FakeLlm, type RecordedRequest } from '../support/fake-llm.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
@@ -186,6 +188,36 @@ describe('chat summaries', () => {
     expect(results.filter(Boolean)).toHaveLength(1);
     expect(completions(summaryLlm)).toHaveLength(1);
     expect((await chatRow(chatId)).summarized_through_id).toBe((await messageIds(chatId))[14]);
+  });
+
+  it("makes no summary, and claims nothing, once the day's background budget is spent", async () => {
+    const settings = t.app.get(SettingsService);
+    const chatId = await chatWith(30);
+    const summarizer = t.app.get(ChatSummarizer);
+    const names = { character: 'Mira', user: 'Alex' };
+    await settings.set('background_llm_daily_tokens', 1);
+    await t.dataSource.query(
+      `INSERT INTO llm_background_spend (day, tokens) VALUES ((now() AT TIME ZONE 'UTC')::date, 1)
+       ON CONFLICT (day) DO UPDATE SET tokens = GREATEST(llm_background_spend.tokens, 1)`,
+    );
+    try {
+      expect(await summarizer.summarize(chatId, names)).toBe(false);
+      expect(await summarizer.summarize(chatId, names)).toBe(false);
+      expect(completions(summaryLlm)).toHaveLength(0);
+      expect(await chatRow(chatId)).toEqual({
+        summary: null,
+        summarized_through_id: null,
+        summarizing_until: null,
+      });
+    } finally {
+      await settings.set(
+        'background_llm_daily_tokens',
+        SETTINGS.background_llm_daily_tokens.default,
+      );
+    }
+    // A raised budget applies at once: the next trigger summarizes.
+    summaryLlm.script({ content: SUMMARY });
+    expect(await summarizer.summarize(chatId, names)).toBe(true);
   });
 
   it('keeps the chat working without a summary when every provider fails', async () => {

@@ -21,6 +21,12 @@ export function nextUtcDay(now = new Date()): Date {
 @Injectable()
 export class BackgroundBudget {
   private readonly logger = new Logger(BackgroundBudget.name);
+  /**
+   * The budget this instance last found spent, and until when: later checks against the same
+   * budget are refused without a query (summaries would otherwise ask on every reply of a long
+   * chat for the rest of the day); a changed setting is looked at anew.
+   */
+  private spentBudget?: { budget: number; until: number };
 
   constructor(
     private readonly spend: BackgroundSpendRepository,
@@ -31,13 +37,28 @@ export class BackgroundBudget {
 
   /** Throws BackgroundBudgetSpentError once today's tokens reach the budget. */
   async assertAvailable(): Promise<void> {
-    const [budget, spent] = await Promise.all([
-      this.settings.get('background_llm_daily_tokens'),
-      this.spend.spentToday(),
-    ]);
+    const budget = await this.settings.get('background_llm_daily_tokens');
+    const known = this.spentBudget;
+    if (known && known.budget === budget && Date.now() < known.until) {
+      throw new BackgroundBudgetSpentError(new Date(known.until));
+    }
+    const spent = await this.spend.spentToday();
     if (spent < budget) return;
+    const until = nextUtcDay();
+    this.spentBudget = { budget, until: until.getTime() };
     await this.alertOnce(spent, budget);
-    throw new BackgroundBudgetSpentError(nextUtcDay());
+    throw new BackgroundBudgetSpentError(until);
+  }
+
+  /** False once today's tokens reach the budget (for callers with work to skip before a call). */
+  async available(): Promise<boolean> {
+    try {
+      await this.assertAvailable();
+      return true;
+    } catch (error) {
+      if (error instanceof BackgroundBudgetSpentError) return false;
+      throw error;
+    }
   }
 
   async record(usage: TokenUsage): Promise<void> {
