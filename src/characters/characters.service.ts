@@ -10,6 +10,7 @@ import { UsersService } from '../auth/users.service.js';
 import type { AuthUser } from '../common/auth/auth-user.js';
 import { JobQueue } from '../common/jobs/job-queue.service.js';
 import { DEFAULT_LANGUAGE, type Language } from '../common/languages.js';
+import { toMultiLineDeep } from '../common/validation/text-field.js';
 import type { CreateCharacterDto, UpdateCharacterDto } from './dto/character-input.dto.js';
 import { CHARACTER_LIMITS } from './dto/character-limits.js';
 import { MAX_PAGE_SIZE, type CatalogueQueryDto } from './dto/character-query.dto.js';
@@ -388,7 +389,10 @@ export class CharactersService {
     if (dto.response_length !== undefined) fields.responseLength = dto.response_length;
     if (dto.max_tokens !== undefined) fields.maxTokens = dto.max_tokens;
     if (dto.content_rating !== undefined) fields.contentRating = dto.content_rating;
-    if (dto.character_book !== undefined) fields.characterBook = dto.character_book;
+    // The lorebook's strings reach prompts: held to the multi-line text rule, as on import.
+    if (dto.character_book !== undefined) {
+      fields.characterBook = dto.character_book && toMultiLineDeep(dto.character_book);
+    }
     return fields;
   }
 }

@@ -332,6 +332,54 @@ describe('card files and avatars under hostile input', () => {
         depth: 4,
       });
     });
+
+    it('strips control characters and bidi overrides from a lorebook sent to the API (create and edit)', async () => {
+      const user = await createUser(t);
+      // No U+0000: a JSON body holding it is refused before the DTO is read.
+      const dirty = (label: string) => `${label}\u202Egnp.exe\u0007\u001b[31m\u2066x\u2069\n\tend`;
+      const book = (label: string) => ({
+        name: dirty(`${label}-book`),
+        entries: [
+          { keys: [dirty(`${label}-key`)], content: dirty(`${label}-entry`), extensions: {} },
+        ],
+      });
+      const created = await t.http
+        .post('/api/characters')
+        .set(user.auth)
+        .send({ name: 'Lorekeeper', character_book: book('create') })
+        .expect(201);
+      expect(created.body.character_book).toEqual({
+        name: 'create-bookgnp.exe[31mx\n\tend',
+        entries: [
+          {
+            keys: ['create-keygnp.exe[31mx\n\tend'],
+            content: 'create-entrygnp.exe[31mx\n\tend',
+            extensions: {},
+          },
+        ],
+      });
+
+      const id = created.body.id as string;
+      await t.http
+        .put(`/api/characters/${id}`)
+        .set(user.auth)
+        .send({ character_book: book('edit') })
+        .expect(200);
+      const [stored] = await t.dataSource.query<{ character_book: unknown }[]>(
+        'SELECT character_book FROM character WHERE id = $1',
+        [id],
+      );
+      expect(stored!.character_book).toEqual({
+        name: 'edit-bookgnp.exe[31mx\n\tend',
+        entries: [
+          {
+            keys: ['edit-keygnp.exe[31mx\n\tend'],
+            content: 'edit-entrygnp.exe[31mx\n\tend',
+            extensions: {},
+          },
+        ],
+      });
+    });
   });
 
   describe('card export', () => {

@@ -1,6 +1,6 @@
 import { DEFAULT_LANGUAGE, LANGUAGES, type Language } from '../../common/languages.js';
 import { assertJsonTextDepth } from '../../common/validation/json-depth.js';
-import { toMultiLine, toSingleLine } from '../../common/validation/text-field.js';
+import { toMultiLine, toMultiLineDeep, toSingleLine } from '../../common/validation/text-field.js';
 import { CHARACTER_LIMITS } from '../dto/character-limits.js';
 import {
   CONTENT_RATINGS,
@@ -169,21 +169,6 @@ function readOneOf<T extends string>(
   return value as T;
 }
 
-/**
- * Every string inside, at any depth, held to the multi-line text rule (toMultiLine): lorebook
- * entries and other tools' extensions reach prompts and pages like the card's own fields.
- */
-function cleanStrings<T>(value: T): T {
-  if (typeof value === 'string') return toMultiLine(value) as T;
-  if (Array.isArray(value)) return value.map(cleanStrings) as T;
-  if (isObject(value)) {
-    return Object.fromEntries(
-      Object.entries(value).map(([key, item]) => [key, cleanStrings(item)]),
-    ) as T;
-  }
-  return value;
-}
-
 function readCharacterBook(source: JsonObject, path: string): JsonObject | null {
   const book = source.character_book;
   if (book === undefined || book === null) return null;
@@ -192,14 +177,14 @@ function readCharacterBook(source: JsonObject, path: string): JsonObject | null 
   }
   const problem = lorebookLimitProblem(book);
   if (problem) throw new CardError(`${path}character_book ${problem}`);
-  return cleanStrings(book);
+  return toMultiLineDeep(book);
 }
 
 function readExtensions(source: JsonObject, path: string): JsonObject {
   const extensions = source.extensions;
   if (extensions === undefined || extensions === null) return {};
   if (!isObject(extensions)) throw new CardError(`${path}extensions must be an object`);
-  return cleanStrings(extensions);
+  return toMultiLineDeep(extensions);
 }
 
 /** Reads the card fields from `data` (V2/V3) or from the root (V1, where `path` is ''). */

@@ -29,6 +29,21 @@ export const toSingleLine = (text: string): string =>
 export const toMultiLine = (text: string): string =>
   text.replace(new RegExp(`(?![\\t\\n\\r])[${CONTROLS}]`, 'gu'), '');
 
+/**
+ * Every string inside a JSON value, at any depth, held to the multi-line rule (toMultiLine):
+ * lorebook entries and card extensions reach prompts and pages like a character's own fields.
+ */
+export function toMultiLineDeep<T>(value: T): T {
+  if (typeof value === 'string') return toMultiLine(value) as T;
+  if (Array.isArray(value)) return value.map(toMultiLineDeep) as T;
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [key, toMultiLineDeep(item)]),
+    ) as T;
+  }
+  return value;
+}
+
 export interface TextFieldOptions {
   /** Allow tabs and line breaks (long-form text). */
   multiline?: boolean;
