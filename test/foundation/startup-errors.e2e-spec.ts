@@ -3,6 +3,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join, resolve } from 'node:path';
+import { WITHOUT_EMBEDDED_POSTGRES } from '../support/without-embedded-postgres.js';
 
 // The compiled app as its own process (the `npm start` path), as in process.e2e-spec.ts.
 const buildDir = resolve('.data', `test-build-startup-${process.pid}`);
@@ -10,13 +11,20 @@ const dataDir = resolve('.data', `test-startup-${process.pid}`);
 const pgPort = 21000 + (process.pid % 20000);
 
 /** Runs main until it exits; its exit code and everything it wrote to stderr. */
-function run(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
+function run(
+  env: Record<string, string>,
+  nodeArgs: string[] = [],
+): Promise<{ code: number | null; stderr: string }> {
   const withoutDatabase = { ...process.env };
   delete withoutDatabase.DATABASE_URL;
-  const child: ChildProcess = spawn(process.execPath, [join(buildDir, 'src/main.js')], {
-    env: { ...withoutDatabase, NODE_ENV: 'development', LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [...nodeArgs, join(buildDir, 'src/main.js')],
+    {
+      env: { ...withoutDatabase, NODE_ENV: 'development', LOG_LEVEL: 'warn', ...env },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
   let stderr = '';
   child.stderr!.on('data', (chunk) => (stderr += chunk));
   return new Promise((done) => child.once('exit', (code) => done({ code, stderr })));
@@ -54,5 +62,18 @@ describe('start-up errors', () => {
     const line = stderr.split('\n').find((text) => text.startsWith('Start-up failed:'));
     expect(line).toContain(`EMBEDDED_PG_PORT ${pgPort} is already in use`);
     expect(stderr).not.toContain('undefined');
+  }, 60_000);
+
+  it('says embedded PostgreSQL needs the dev dependency when it is not installed', async () => {
+    const { code, stderr } = await run({ PORT: String(pgPort + 1), DATA_DIR: dataDir }, [
+      '--import',
+      WITHOUT_EMBEDDED_POSTGRES,
+    ]);
+    expect(code).toBe(1);
+    const line = stderr.split('\n').find((text) => text.startsWith('Start-up failed:'));
+    // The cause first, the loader's own message (kept as `cause`) after it.
+    expect(line).toMatch(
+      /^Start-up failed: embedded PostgreSQL is a development dependency .*: set DATABASE_URL: Cannot find package 'embedded-postgres'/,
+    );
   }, 60_000);
 });
