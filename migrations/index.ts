@@ -24,6 +24,7 @@ import { GuestChatLimits1763807200001 } from './1763807200001-GuestChatLimits.js
 import { ReleasedAccounts1763807300000 } from './1763807300000-ReleasedAccounts.js';
 import { JobRetention1763808000000 } from './1763808000000-JobRetention.js';
 import { ConfirmExistingAccounts1763808100000 } from './1763808100000-ConfirmExistingAccounts.js';
+import { ReleasedEmailSearch1763808100001 } from './1763808100001-ReleasedEmailSearch.js';
 
 export const migrations: Function[] = [
   Foundation1763800000000,
@@ -49,4 +50,5 @@ export const migrations: Function[] = [
   ReleasedAccounts1763807300000,
   JobRetention1763808000000,
   ConfirmExistingAccounts1763808100000,
+  ReleasedEmailSearch1763808100001,
 ];

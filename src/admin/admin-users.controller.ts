@@ -21,7 +21,9 @@ export class AdminUsersController {
   constructor(private readonly users: AdminUsersService) {}
 
   @Get()
-  @ApiOperation({ summary: 'Accounts, newest first; q searches email and display name' })
+  @ApiOperation({
+    summary: 'Accounts, newest first; q searches email, display name and released email',
+  })
   @ApiOkResponse({ type: AdminUserPageDto })
   list(@Query() query: UserQueryDto): Promise<AdminUserPageDto> {
     return this.users.list(query);

@@ -63,10 +63,13 @@ export class UsersRepository {
   search(filter: UserSearch): Promise<UserEntity[]> {
     const query = this.rows.createQueryBuilder('u');
     if (filter.term) {
-      // The expression of ix_app_user_search, so its trigram index serves the LIKE.
-      query.where(`lower(u.email::text || ' ' || coalesce(u.display_name, '')) LIKE :pattern`, {
-        pattern: `%${filter.term.toLowerCase().replace(/[\\%_]/g, '\\$&')}%`,
-      });
+      // The expressions of ix_app_user_search and ix_app_user_released_email, so their trigram
+      // indexes serve the LIKE; a released account is found by the address it gave up too.
+      query.where(
+        `(lower(u.email::text || ' ' || coalesce(u.display_name, '')) LIKE :pattern
+          OR lower(u.released_email::text) LIKE :pattern)`,
+        { pattern: `%${filter.term.toLowerCase().replace(/[\\%_]/g, '\\$&')}%` },
+      );
     }
     return query
       .orderBy('u.createdAt', 'DESC')

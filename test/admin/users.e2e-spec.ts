@@ -99,6 +99,8 @@ describe('admin user management', () => {
         has_password: false,
         preferred_language: 'en',
         adult_confirmed: false,
+        released_at: null,
+        released_email: null,
         created_at: expect.any(String),
       });
       const paged = await t.http.get('/api/admin/users?page_size=2').set(admin.auth).expect(200);
@@ -125,6 +127,30 @@ describe('admin user management', () => {
         .get(`/api/admin/users?q=${'x'.repeat(101)}`)
         .set(admin.auth)
         .expect(400);
+    });
+
+    it('finds a released account by the address it gave up, and shows it', async () => {
+      const address = `Link.${randomUUID().slice(0, 8)}@Example.test`;
+      const released = await createUser(t, { email: address });
+      // As UsersRepository.releaseToOwner leaves it; the owner's fresh account has the address.
+      await t.dataSource.query(
+        `UPDATE app_user SET released_email = email, released_at = now(), disabled_at = now(),
+           email = 'released-' || gen_random_uuid() || '@released.invalid' WHERE id = $1`,
+        [released.id],
+      );
+      const owner = await createUser(t, { email: address });
+      const { body } = await t.http
+        .get(`/api/admin/users?q=${encodeURIComponent(address.toUpperCase())}`)
+        .set(admin.auth)
+        .expect(200);
+      expect(body.items.map((user: { id: string }) => user.id)).toEqual([owner.id, released.id]);
+      expect(body.items[1]).toMatchObject({
+        email: expect.stringMatching(/^released-.*@released\.invalid$/),
+        disabled: true,
+        released_email: address,
+        released_at: expect.any(String),
+      });
+      expect(body.items[0]).toMatchObject({ released_email: null, released_at: null });
     });
   });
 

@@ -10,7 +10,9 @@ const ROLES = ['user', 'admin'] as const;
 const TIERS = ['free', 'premium', 'admin'] as const;
 
 export class UserQueryDto extends AdminPageQueryDto {
-  @ApiPropertyOptional({ description: 'Part of the email or display name, any case' })
+  @ApiPropertyOptional({
+    description: 'Part of the email, display name or released email, any case',
+  })
   @IsOptional()
   @MaxLength(100)
   @IsString()
@@ -76,6 +78,23 @@ export class AdminUserDto {
   @ApiProperty()
   adult_confirmed: boolean;
 
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description:
+      "When the account was released: its address's owner proved the address it never had, " +
+      'and started on a fresh account; this one is kept disabled under a placeholder email',
+  })
+  released_at: string | null;
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'The address a released account held (null for any other account)',
+  })
+  released_email: string | null;
+
   @ApiProperty({ type: String, format: 'date-time' })
   created_at: string;
 
@@ -92,6 +111,8 @@ export class AdminUserDto {
       has_password: user.passwordHash !== null,
       preferred_language: user.preferredLanguage,
       adult_confirmed: user.adultConfirmedAt !== null,
+      released_at: user.releasedAt?.toISOString() ?? null,
+      released_email: user.releasedEmail,
       created_at: user.createdAt.toISOString(),
     };
   }
