@@ -20,7 +20,7 @@ import { ChatRepository } from '../src/chat/chat.repository.js';
 import type { ChatEntity } from '../src/chat/entities/chat.entity.js';
 import { PromptBuilderService } from '../src/chat/prompt/prompt-builder.service.js';
 import { PromptTemplatesService } from '../src/chat/prompt/prompt-templates.service.js';
-import { ModelAllowlistService } from '../src/auth/model-allowlist.service.js';
+import { ModelAllowlistService } from '../src/llm/models/model-allowlist.service.js';
 import { ReplyContextService } from '../src/chat/reply-context.service.js';
 import { KeyValueEntity } from '../src/common/settings/key-value.entity.js';
 import { KeyValueRepository } from '../src/common/settings/key-value.repository.js';

@@ -23,7 +23,6 @@ import { MemoryChallengeStore, RedisChallengeStore } from './pow/challenge-store
 import { CHALLENGE_STORE, PowService } from './pow/pow.service.js';
 import { throttlerOptions } from './rate-limit/rate-limits.js';
 import { RedisThrottlerStorage } from './rate-limit/redis-throttler.storage.js';
-import { ModelAllowlistService } from './model-allowlist.service.js';
 import { DailyAllowanceService } from './usage/daily-allowance.service.js';
 import { MessageQuotaService } from './usage/message-quota.service.js';
 import { QuotaCounterRepository } from './usage/quota-counter.repository.js';
@@ -83,10 +82,9 @@ const jwtExpiresIn = (value: string) =>
     GoogleAuthService,
     MessageQuotaService,
     QuotaCounterRepository,
-    ModelAllowlistService,
     DailyAllowanceService,
     { provide: APP_GUARD, useClass: AccessGuard },
   ],
-  exports: [UsersService, MessageQuotaService, ModelAllowlistService, DailyAllowanceService],
+  exports: [UsersService, MessageQuotaService, DailyAllowanceService],
 })
 export class AuthModule {}

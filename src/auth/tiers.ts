@@ -23,7 +23,7 @@ export const TIER_LIMITS: Readonly<Record<LimitTier, Readonly<TierLimits>>> = {
 };
 
 /**
- * The admin setting listing the models each tier may name (see model-allowlist.service.ts); null: any
+ * The admin setting listing the models each tier may name (see llm/models/model-allowlist.service.ts); null: any
  * model. `auto` is always allowed: what it picks is ours, bounded by the cost mode.
  */
 export const MODEL_ALLOWLIST_SETTING: Readonly<

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import type { CharacterEntity } from '../characters/entities/character.entity.js';
-import { ModelAllowlistService } from '../auth/model-allowlist.service.js';
+import { ModelAllowlistService } from '../llm/models/model-allowlist.service.js';
 import { SETTINGS, type SettingKey } from '../common/settings/settings.registry.js';
 import type { SettingsService } from '../common/settings/settings.service.js';
 import type { AppConfig } from '../config/app-config.js';

@@ -1,6 +1,6 @@
 import { estimateTokens } from './storytelling/lorebook.js';
 import { BadRequestException, ForbiddenException, Injectable } from '@nestjs/common';
-import { ModelAllowlistService } from '../auth/model-allowlist.service.js';
+import { ModelAllowlistService } from '../llm/models/model-allowlist.service.js';
 import { capMaxTokens, type LimitTier } from '../auth/tiers.js';
 import type { CharacterEntity } from '../characters/entities/character.entity.js';
 import { SettingsService } from '../common/settings/settings.service.js';

@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { AuthModule } from '../auth/auth.module.js';
 import { LlmAvailabilityRepository } from './availability/llm-availability.repository.js';
 import { ProviderAvailabilityService } from './availability/provider-availability.service.js';
 import { Clock } from './clock.js';
@@ -8,6 +7,7 @@ import { LlmModelCooldownEntity } from './entities/llm-model-cooldown.entity.js'
 import { LlmProviderBlockEntity } from './entities/llm-provider-block.entity.js';
 import { LlmService } from './llm.service.js';
 import { ModelsController } from './models.controller.js';
+import { ModelAllowlistService } from './models/model-allowlist.service.js';
 import { ModelsService } from './models.service.js';
 import { LlmProviderRegistry } from './providers/provider-registry.js';
 import { BackgroundBudget } from './usage/background-budget.service.js';
@@ -16,11 +16,11 @@ import { TokenEstimator } from './usage/token-estimator.js';
 
 /**
  * LLM providers behind one facade, LlmService (stream, generate, background fallback, provider
- * status), plus the model lists (filtered by the caller's tier: auth's model allowlist).
- * Depends on config, common (settings, mail) and auth (tiers).
+ * status), plus the models each tier may name (ModelAllowlistService, fed by the settings and
+ * auth's tier table) and the model lists filtered by it. Depends on config and common.
  */
 @Module({
-  imports: [AuthModule, TypeOrmModule.forFeature([LlmProviderBlockEntity, LlmModelCooldownEntity])],
+  imports: [TypeOrmModule.forFeature([LlmProviderBlockEntity, LlmModelCooldownEntity])],
   controllers: [ModelsController],
   providers: [
     Clock,
@@ -30,9 +30,10 @@ import { TokenEstimator } from './usage/token-estimator.js';
     LlmProviderRegistry,
     LlmService,
     ModelsService,
+    ModelAllowlistService,
     BackgroundSpendRepository,
     BackgroundBudget,
   ],
-  exports: [LlmService],
+  exports: [LlmService, ModelAllowlistService],
 })
 export class LlmModule {}

@@ -3,7 +3,7 @@ import {
   type ModelAllowlist,
   modelAllowed,
   ModelAllowlistService,
-} from '../auth/model-allowlist.service.js';
+} from './models/model-allowlist.service.js';
 import type { LimitTier } from '../auth/tiers.js';
 import type {
   AllowedModelsResponseDto,

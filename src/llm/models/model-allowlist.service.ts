@@ -1,6 +1,6 @@
 import { BadRequestException, Injectable } from '@nestjs/common';
-import { SettingsService } from '../common/settings/settings.service.js';
-import { type LimitTier, MODEL_ALLOWLIST_SETTING } from './tiers.js';
+import { SettingsService } from '../../common/settings/settings.service.js';
+import { type LimitTier, MODEL_ALLOWLIST_SETTING } from '../../auth/tiers.js';
 
 /** What a tier may name: every model, or these allowlist entries (`*`, provider, provider:model). */
 export type ModelAllowlist = { any: true } | { any: false; entries: readonly string[] };
