@@ -1,5 +1,7 @@
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { isSystemEmail } from '../auth/system-accounts.js';
 import { DailyAllowanceService } from '../auth/usage/daily-allowance.service.js';
+import { UsersService } from '../auth/users.service.js';
 import { DeferJobError, JobQueue, PermanentJobError } from '../common/jobs/job-queue.service.js';
 import { LANGUAGES, type Language } from '../common/languages.js';
 import { SettingsService } from '../common/settings/settings.service.js';
@@ -30,7 +32,8 @@ const LANGUAGE_NAMES: Record<Language, string> = {
  * Translates a public character's card into the six other languages (spec: translation.py),
  * as a durable job: it survives restarts and retries with backoff. Each language is saved as
  * soon as it is done, so a retry only does what is missing. What it may spend is bounded: one
- * job per owner's daily allowance (`translations_per_owner_daily`), one retry at most when
+ * job per owner's daily allowance (`translations_per_owner_daily`; admins and the platform's
+ * own accounts excepted, as for drafts), one retry at most when
  * the model's answers are unusable, and the platform's daily background budget; a job over
  * a cap waits for the next UTC day.
  */
@@ -44,6 +47,7 @@ export class TranslationService implements OnModuleInit {
     private readonly characters: CharactersRepository,
     private readonly allowance: DailyAllowanceService,
     private readonly settings: SettingsService,
+    private readonly users: UsersService,
   ) {}
 
   onModuleInit(): void {
@@ -74,7 +78,8 @@ export class TranslationService implements OnModuleInit {
       (lang) => lang !== character.originalLanguage && !character.translations[lang],
     );
     if (missing.length === 0) return;
-    if (attempt === 1) {
+    const capped = attempt === 1 && (await this.ownerIsCapped(character.ownerId));
+    if (capped) {
       const limit = await this.settings.get('translations_per_owner_daily');
       if (!(await this.allowance.take('translation', character.ownerId, limit))) {
         throw new DeferJobError(
@@ -86,12 +91,20 @@ export class TranslationService implements OnModuleInit {
     try {
       await this.translateMissing(character, source, missing, attempt);
     } catch (error) {
-      // What was done is saved; the rest waits for tomorrow's budget.
+      // What was done is saved; the rest waits for tomorrow's budget. The deferred run is
+      // attempt 1 again and takes tomorrow's allowance, so today's goes back.
       if (error instanceof BackgroundBudgetSpentError) {
+        if (capped) await this.allowance.giveBack('translation', character.ownerId);
         throw new DeferJobError(error.message, error.resumesAt);
       }
       throw error;
     }
+  }
+
+  /** Admins and the platform's own accounts (generated characters) have no daily cap. */
+  private async ownerIsCapped(ownerId: string): Promise<boolean> {
+    const owner = await this.users.findById(ownerId);
+    return !owner || (owner.role !== 'admin' && !isSystemEmail(owner.email));
   }
 
   private async translateMissing(

@@ -83,6 +83,17 @@ describe('background LLM spend', () => {
       [id],
     );
 
+  /** The owner's translation allowance used today. */
+  const allowanceUsed = async (owner: TestUser) =>
+    Number(
+      (
+        await t.dataSource.query<Array<{ used: number }>>(
+          `SELECT used FROM message_quota WHERE subject = $1 AND period = $2`,
+          [`translation:${owner.id}`, new Date().toISOString().slice(0, 10)],
+        )
+      )[0]?.used ?? 0,
+    );
+
   const create = async (owner: TestUser, name: string, description = 'A lighthouse keeper.') =>
     (
       await t.http
@@ -171,6 +182,24 @@ describe('background LLM spend', () => {
     expect(german.body.available_languages).toEqual(['en']);
   });
 
+  it("exempts admins' and the platform's own characters from the per-owner cap", async () => {
+    await settings.set('translations_per_owner_daily', 1);
+    const admin = await createUser(t, { role: 'admin' });
+    const platform = await createUser(t, { email: `generator-${Date.now()}@system.local` });
+    const ids: string[] = [];
+    for (const owner of [admin, admin, platform, platform]) {
+      const id = await create(owner, `Exempt ${ids.length}`);
+      await publish(owner, id);
+      ids.push(id);
+    }
+    echoTranslations();
+    await runJobs();
+    expect(translationRequests()).toHaveLength(24);
+    for (const id of ids)
+      expect(await jobsOf(id)).toEqual([expect.objectContaining({ status: 'done' })]);
+    expect(await allowanceUsed(admin)).toBe(0);
+  });
+
   it('gives unusable model answers one retry, then fails the job for good', async () => {
     const owner = await createUser(t);
     const id = await create(owner, 'Garbled');
@@ -240,6 +269,8 @@ describe('background LLM spend', () => {
       expect(job).toMatchObject({ status: 'pending', attempts: 0 });
       expect(job.run_at.getTime()).toBe(nextUtcDay().getTime());
     }
+    // Both runs gave their allowance back: each takes one when it runs tomorrow.
+    expect(await allowanceUsed(owner)).toBe(0);
     expect(await spent()).toBeGreaterThan(0);
 
     // AI drafts are background work too: refused, nothing asked upstream.
