@@ -1,4 +1,4 @@
-import { Injectable, NotFoundException } from '@nestjs/common';
+import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
 import { UsersService } from '../auth/users.service.js';
 import type { ModerationReportDto, ModerationReportPageDto } from './dto/moderation.dto.js';
 import type { CharacterEntity } from './entities/character.entity.js';
@@ -57,6 +57,10 @@ export class ReportsService {
 
   /** `id` must be a UUID. */
   async moderate(id: string, decision: ModerationDecision): Promise<ModerationReportDto> {
+    // A reason without a takedown would be dropped: the moderator meant something else.
+    if (decision.takedownReason !== undefined && decision.unpublish !== true) {
+      throw new BadRequestException('takedown_reason requires unpublish: true');
+    }
     const found = await this.reports.moderate(
       id,
       {

@@ -92,6 +92,29 @@ describe('takedowns', () => {
     expect(res.body.message).toContain(reason);
   };
 
+  it('refuses a takedown_reason without unpublish: true (400), leaving report and character as they were', async () => {
+    const target = await publishedCharacter(`Quiet Quinn ${randomUUID().slice(0, 6)}`);
+    const report = await t.http
+      .post(`/api/characters/${target.id}/report`)
+      .set(reporter.auth)
+      .send({ reason: 'spam' })
+      .expect(201);
+    for (const unpublish of [undefined, false]) {
+      const res = await t.http
+        .put(`/api/admin/reports/${report.body.id}`)
+        .set(admin.auth)
+        .send({ status: 'reviewed', unpublish, takedown_reason: 'Meant to take it down' });
+      expect(res.status).toBe(400);
+      expect(res.body.message).toBe('takedown_reason requires unpublish: true');
+    }
+    const [after] = await t.dataSource.query<{ status: string }[]>(
+      'SELECT status FROM report WHERE id = $1',
+      [report.body.id],
+    );
+    expect(after!.status).toBe('pending');
+    expect(await row(target.id)).toMatchObject({ is_public: true, taken_down_at: null });
+  });
+
   it('shows the owner (and admins) the state and the reason, and nobody else', async () => {
     const mine = await t.http.get(`/api/characters/${character.id}`).set(owner.auth).expect(200);
     expect(mine.body).toMatchObject({

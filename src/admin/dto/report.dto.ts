@@ -35,7 +35,8 @@ export class UpdateReportDto {
   @ApiPropertyOptional({
     maxLength: 500,
     description:
-      "With unpublish: why, as the character's owner is told (default: the report's reason)",
+      "With unpublish: why, as the character's owner is told (default: the report's reason); " +
+      'without unpublish: true it is a 400',
   })
   @TextField(500, { multiline: true, optional: true, minLength: 1 })
   takedown_reason?: string;
