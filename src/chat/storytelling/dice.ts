@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import type { Language } from '../../common/languages.js';
-import { jsonTextDepth, MAX_JSON_DEPTH } from '../../common/validation/json-depth.js';
+import { parseJsonBounded } from '../../common/validation/json-depth.js';
 
 /**
  * Bounds on what a model-written [ROLL] tag may ask for: the text is untrusted, and a tag like
@@ -141,13 +141,11 @@ export const MAX_STATE_CHARS = 8_000;
 const JSONB_REFUSES = /\\u(?:0000|d[89a-f][0-9a-f]{2})/i;
 
 function parseObject(json: string): Record<string, unknown> | null {
-  // Kept state is parsed and stringified again in every later turn: deep nesting is refused.
-  if (json.length > MAX_STATE_CHARS || jsonTextDepth(json, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) {
-    return null;
-  }
+  if (json.length > MAX_STATE_CHARS) return null;
   let value: unknown;
   try {
-    value = JSON.parse(json);
+    // Kept state is parsed and stringified again in every later turn: deep nesting is refused.
+    value = parseJsonBounded(json, 'A [STATE] tag');
   } catch {
     return null;
   }

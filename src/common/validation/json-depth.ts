@@ -68,31 +68,10 @@ export function assertJsonTextDepth(
 }
 
 /**
- * Throws JsonTooDeepError when a parsed value nests deeper than `maxDepth`. Walks with its own
- * stack, never recursing, so any depth is safe to check; a value seen twice (an object graph
- * built in code) is walked each time, which JSON text cannot produce.
- */
-export function assertJsonDepth(value: unknown, what = 'JSON', maxDepth = MAX_JSON_DEPTH): void {
-  if (typeof value !== 'object' || value === null) return;
-  const stack: Array<[object, number]> = [[value, 1]];
-  for (let entry = stack.pop(); entry; entry = stack.pop()) {
-    const [node, depth] = entry;
-    if (depth > maxDepth) throw new JsonTooDeepError(what, maxDepth);
-    for (const child of Array.isArray(node) ? node : Object.values(node)) {
-      if (typeof child === 'object' && child !== null) stack.push([child as object, depth + 1]);
-    }
-  }
-}
-
-/**
- * JSON.parse for text from outside (a card file): the depth is checked on the text first,
+ * JSON.parse for text from outside (a card file, a model's [STATE] tag): the depth is checked on the text first,
  * so nothing deeper than `maxDepth` is ever built. JSON.parse's own errors pass through.
  */
-export function parseJsonBounded(
-  text: string,
-  what = 'JSON',
-  maxDepth = MAX_JSON_DEPTH,
-): unknown {
+export function parseJsonBounded(text: string, what = 'JSON', maxDepth = MAX_JSON_DEPTH): unknown {
   assertJsonTextDepth(text, what, maxDepth);
   return JSON.parse(text);
 }
