@@ -141,6 +141,12 @@ describe('parseEncounterState', () => {
     });
   });
 
+  it('keeps a state nested 64 levels, not one nested 65', () => {
+    const state = (depth: number) => '{"a":'.repeat(depth - 1) + '{"a":1}' + '}'.repeat(depth - 1);
+    expect(parseEncounterState(`[STATE ${state(64)}]`)).not.toBeNull();
+    expect(parseEncounterState(`[STATE {"round": 1}] [STATE ${state(65)}]`)).toEqual({ round: 1 });
+  });
+
   it('takes the last valid state when there are several', () => {
     expect(parseEncounterState('[STATE {"round": 1}] then [STATE {"round": 2}]')).toEqual({
       round: 2,
