@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import type { Repository } from 'typeorm';
+import type { EntityManager, Repository } from 'typeorm';
 import { PasswordResetTokenEntity } from './entities/password-reset-token.entity.js';
 
 @Injectable()
@@ -28,9 +28,13 @@ export class PasswordResetTokenRepository {
   /**
    * Burns a live token in one statement, so a token can never be redeemed twice, even by
    * concurrent requests. Returns its user's id, or null for a wrong, used or expired token.
+   * With `manager`, the burn only counts if its transaction commits.
    */
-  async burn(tokenHash: string): Promise<string | null> {
-    const [rows] = (await this.rows.query(
+  async burn(
+    tokenHash: string,
+    manager: EntityManager = this.rows.manager,
+  ): Promise<string | null> {
+    const [rows] = (await manager.query(
       `UPDATE password_reset_token SET used_at = now()
        WHERE token_hash = $1 AND used_at IS NULL AND expires_at > now()
        RETURNING user_id`,

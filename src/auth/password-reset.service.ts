@@ -1,5 +1,7 @@
 import { BadRequestException, Injectable, type OnModuleInit } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
 import { randomBytes } from 'node:crypto';
+import type { DataSource } from 'typeorm';
 import { sha256Hex } from '../common/hash.js';
 import { JobQueue } from '../common/jobs/job-queue.service.js';
 import { MailService } from '../common/mail/mail.service.js';
@@ -26,6 +28,7 @@ export class PasswordResetService implements OnModuleInit {
     private readonly mail: MailService,
     private readonly jobs: JobQueue,
     @InjectConfig() private readonly config: AppConfig,
+    @InjectDataSource() private readonly dataSource: DataSource,
   ) {}
 
   onModuleInit(): void {
@@ -69,12 +72,17 @@ export class PasswordResetService implements OnModuleInit {
    * Sets the new password; every token issued before stops working (see AuthTokenService).
    * The link went to the address, so whoever opened it owns it: an account that had never
    * proven it is left behind and the owner starts fresh (UsersService.setProvenPassword).
+   * The link is burned in the password's transaction: a failure in between leaves it working.
    */
   async resetPassword(dto: ResetPasswordDto): Promise<ResetPasswordResponseDto> {
     const passwordHash = await this.passwords.hash(dto.password);
-    const userId = await this.tokens.burn(sha256Hex(dto.token));
-    const proven = userId && (await this.users.setProvenPassword(userId, passwordHash, new Date()));
-    if (!proven) throw new BadRequestException('The reset link is invalid, used or expired');
+    const proven = await this.dataSource.transaction(async (manager) => {
+      const userId = await this.tokens.burn(sha256Hex(dto.token), manager);
+      const account =
+        userId && (await this.users.setProvenPassword(userId, passwordHash, new Date(), manager));
+      if (!account) throw new BadRequestException('The reset link is invalid, used or expired');
+      return account;
+    });
     return {
       message: proven.fresh
         ? 'Your password has been set on a fresh account: this address had never been ' +

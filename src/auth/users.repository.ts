@@ -2,7 +2,7 @@ import { EntityReader } from '../database/entity-reader.js';
 import { PreparedStatements } from '../database/prepared-statement.js';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { In, type Repository } from 'typeorm';
+import { In, type EntityManager, type Repository } from 'typeorm';
 import type { Tier } from '../common/auth/access.decorators.js';
 import type { Role } from '../common/auth/auth-user.js';
 import type { Language } from '../common/languages.js';
@@ -51,8 +51,9 @@ export class UsersRepository {
     this.prepared = new PreparedStatements(rows.manager.dataSource);
   }
 
-  findById(id: string): Promise<UserEntity | null> {
-    return this.reader.findOneBy('id', id);
+  /** With `manager`, inside its transaction (it sees the transaction's own writes). */
+  findById(id: string, manager?: EntityManager): Promise<UserEntity | null> {
+    return manager ? manager.findOneBy(UserEntity, { id }) : this.reader.findOneBy('id', id);
   }
 
   findByIds(ids: string[]): Promise<UserEntity[]> {
@@ -179,8 +180,13 @@ export class UsersRepository {
   }
 
   /** Sets a password on an account that has proven its email; false when it has not. */
-  async setPasswordIfProven(id: string, passwordHash: string, changedAt: Date): Promise<boolean> {
-    const [, updated] = (await this.rows.query(
+  async setPasswordIfProven(
+    id: string,
+    passwordHash: string,
+    changedAt: Date,
+    manager: EntityManager = this.rows.manager,
+  ): Promise<boolean> {
+    const [, updated] = (await manager.query(
       `UPDATE app_user SET password_hash = $2, password_changed_at = $3, updated_at = now()
        WHERE id = $1 AND email_verified_at IS NOT NULL`,
       [id, passwordHash, changedAt],
@@ -199,8 +205,9 @@ export class UsersRepository {
   async releaseToOwner(
     id: string,
     owner: Omit<NewUser, 'email' | 'emailVerifiedAt'> & { passwordChangedAt: Date | null },
+    manager: EntityManager = this.rows.manager,
   ): Promise<string | null> {
-    const rows = (await this.rows.query(
+    const rows = (await manager.query(
       `WITH released AS (
          UPDATE app_user SET
            released_email = email,

@@ -1,6 +1,7 @@
 import { BadRequestException, Injectable, Logger, NotFoundException } from '@nestjs/common';
 import type { Tier } from '../common/auth/access.decorators.js';
 import type { Role } from '../common/auth/auth-user.js';
+import type { EntityManager } from 'typeorm';
 import { DEFAULT_LANGUAGE } from '../common/languages.js';
 import { InjectConfig, type AppConfig } from '../config/app-config.js';
 import { UserResponseDto } from './dto/user-response.dto.js';
@@ -204,23 +205,29 @@ export class UsersService {
     userId: string,
     passwordHash: string,
     changedAt: Date,
+    /** The caller's transaction (the reset link's burn commits with the password). */
+    manager?: EntityManager,
   ): Promise<ProvenAccount | null> {
     // Twice at most: an account released by nobody but proven meanwhile (a Google sign-in
     // between the two statements) takes the password as any proven account does.
     for (let attempt = 0; attempt < 2; attempt++) {
-      if (await this.users.setPasswordIfProven(userId, passwordHash, changedAt)) {
-        const user = await this.users.findById(userId);
+      if (await this.users.setPasswordIfProven(userId, passwordHash, changedAt, manager)) {
+        const user = await this.users.findById(userId, manager);
         return user && { user, fresh: false };
       }
-      const user = await this.users.findById(userId);
+      const user = await this.users.findById(userId, manager);
       // A released account's old links open nothing: its address belongs to another account.
       if (!user || user.releasedAt) return null;
-      const fresh = await this.release(user, {
-        passwordHash,
-        displayName: null,
-        preferredLanguage: DEFAULT_LANGUAGE,
-        passwordChangedAt: changedAt,
-      });
+      const fresh = await this.release(
+        user,
+        {
+          passwordHash,
+          displayName: null,
+          preferredLanguage: DEFAULT_LANGUAGE,
+          passwordChangedAt: changedAt,
+        },
+        manager,
+      );
       if (fresh) return { user: fresh, fresh: true };
     }
     return null;
@@ -232,19 +239,20 @@ export class UsersService {
     owner: Omit<NewUser, 'email' | 'emailVerifiedAt' | 'role' | 'tier'> & {
       passwordChangedAt: Date | null;
     },
+    manager?: EntityManager,
   ): Promise<UserEntity | null> {
     const role = this.roleFor({ email: user.email, emailVerifiedAt: new Date() });
-    const freshId = await this.users.releaseToOwner(user.id, {
-      ...owner,
-      role,
-      tier: tierForRole(role, 'free'),
-    });
+    const freshId = await this.users.releaseToOwner(
+      user.id,
+      { ...owner, role, tier: tierForRole(role, 'free') },
+      manager,
+    );
     if (!freshId) return null;
     this.logger.log(
       `User ${user.id} never proved its email; its owner proved it: the account was released ` +
         `(disabled, content kept) and the owner starts on account ${freshId}`,
     );
-    return this.users.findById(freshId);
+    return this.users.findById(freshId, manager);
   }
 
   /**

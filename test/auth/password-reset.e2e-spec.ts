@@ -286,4 +286,37 @@ describe('password reset', () => {
   it('logs nothing at error level', () => {
     expect(t.errorLogs()).toEqual([]);
   });
+
+  // After the check above: the failure it injects is logged as an error.
+  it('keeps the link working when setting the password fails after the link was checked', async () => {
+    const { email, user } = await registerUser(t);
+    const token = await mailedToken(email);
+    expect(user.id).toMatch(/^[0-9a-f-]{36}$/);
+    // The release's UPDATE of this account fails, after the link's burn in the same request.
+    await t.dataSource.query(`CREATE OR REPLACE FUNCTION test_fail_reset() RETURNS trigger
+      LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'injected failure'; END $$`);
+    await t.dataSource.query(`CREATE TRIGGER test_fail_reset BEFORE UPDATE ON app_user
+      FOR EACH ROW WHEN (OLD.id = '${user.id}') EXECUTE FUNCTION test_fail_reset()`);
+    try {
+      const failed = await reset(token);
+      expect(failed.status).toBe(500);
+      expect(failed.body.message).not.toContain('injected');
+    } finally {
+      await t.dataSource.query(`DROP TRIGGER test_fail_reset ON app_user`);
+    }
+    const [{ used_at }] = await t.dataSource.query(
+      `SELECT used_at FROM password_reset_token WHERE user_id = $1`,
+      [user.id],
+    );
+    expect(used_at).toBeNull();
+
+    const res = await reset(token).expect(200);
+    expect(res.body).toMatchObject({ fresh_account: true });
+    await t.http
+      .post('/api/auth/login')
+      .set(BROWSER_HEADERS)
+      .send({ email, password: NEW_PASSWORD })
+      .expect(200);
+    await reset(token).expect(400);
+  });
 });
