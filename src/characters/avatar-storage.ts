@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InjectConfig, type AppConfig } from '../config/app-config.js';
-import { ImageError, reencodeImage } from './lib/image-reencoder.js';
+import { ImageError, reencodeImage, UndecodableImageError } from './lib/image-reencoder.js';
 
 export const AVATAR_MAX_BYTES = 5 * 1024 * 1024;
 export const AVATAR_URL_PREFIX = '/api/avatars/';
@@ -39,9 +39,17 @@ export class AvatarStorage {
   /**
    * Stores an uploaded or imported image, re-encoded (see reencodeImage: nothing of the
    * original file but its pixels is kept), and returns its public URL. Card imports pass
-   * their own size limit: card art may be larger than an avatar upload.
+   * their own size limit: card art may be larger than an avatar upload, and is optional: with
+   * `undecodable: 'skip'` a picture libvips cannot decode gives null instead of a 400 (one over
+   * the pixel limit is still refused).
    */
-  async save(data: Buffer, maxBytes = AVATAR_MAX_BYTES): Promise<string> {
+  async save(data: Buffer, maxBytes?: number): Promise<string>;
+  async save(data: Buffer, maxBytes: number, undecodable: 'skip'): Promise<string | null>;
+  async save(
+    data: Buffer,
+    maxBytes = AVATAR_MAX_BYTES,
+    undecodable: 'refuse' | 'skip' = 'refuse',
+  ): Promise<string | null> {
     const format = imageExtension(data);
     if (!format) throw new BadRequestException('file must be a PNG, JPEG or WebP image');
     if (data.length > maxBytes) {
@@ -51,6 +59,10 @@ export class AvatarStorage {
     try {
       clean = await reencodeImage(data, format);
     } catch (error) {
+      if (error instanceof UndecodableImageError && undecodable === 'skip') {
+        this.logger.debug(`Image not stored: ${String((error.cause as Error)?.message)}`);
+        return null;
+      }
       if (error instanceof ImageError)
         throw new BadRequestException(`Invalid image: ${error.message}`);
       throw error;

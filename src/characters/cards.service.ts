@@ -76,7 +76,8 @@ export class CardsService {
 
   /**
    * Imports a card file (PNG or JSON) or a card sent as the JSON body into a private draft.
-   * A PNG card's picture becomes the draft's avatar, re-encoded like any upload.
+   * A PNG card's picture becomes the draft's avatar, re-encoded like any upload; a picture
+   * that cannot be decoded is left out (the text is what a card is for), a pixel bomb refused.
    */
   async import(
     file: Buffer | undefined,
@@ -98,7 +99,8 @@ export class CardsService {
       throw error;
     }
     if (!isPng) return this.characters.createDraft(fields, owner);
-    const avatarUrl = await this.avatars.save(file, CARD_FILE_MAX_BYTES);
+    const avatarUrl = await this.avatars.save(file, CARD_FILE_MAX_BYTES, 'skip');
+    if (!avatarUrl) return this.characters.createDraft(fields, owner);
     try {
       return await this.characters.createDraft({ ...fields, avatarUrl }, owner);
     } catch (error) {

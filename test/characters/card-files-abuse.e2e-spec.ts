@@ -251,6 +251,18 @@ describe('card files and avatars under hostile input', () => {
       });
     });
 
+    it('imports a card whose picture cannot be decoded without an avatar', async () => {
+      const user = await createUser(t);
+      // A 64×48 IHDR whose image data holds no pixel rows: within the pixel limit, undecodable.
+      const broken = declaredPng(64, 48, cardChunk({ name: 'Faded', description: 'Still here' }));
+      const imported = await import_(user, broken).expect(201);
+      expect(imported.body).toMatchObject({
+        name: 'Faded',
+        description: 'Still here',
+        avatar_url: null,
+      });
+    });
+
     it('strips control characters and bidi overrides from every imported field', async () => {
       const user = await createUser(t);
       const dirty = (label: string) =>

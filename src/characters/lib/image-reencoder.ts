@@ -24,6 +24,9 @@ export class ImageError extends Error {
   override readonly name = 'ImageError';
 }
 
+/** Pixel data libvips cannot decode (a broken file rather than a hostile size). */
+export class UndecodableImageError extends ImageError {}
+
 // One libvips thread per image: decoding runs on libuv's pool, which file access and password
 // hashing share; on a small machine one upload should not occupy every thread.
 sharp.concurrency(1);
@@ -83,6 +86,6 @@ export async function reencodeImage(
         `image has more than ${IMAGE_LIMITS.inputPixels.toLocaleString('en')} pixels`,
       );
     }
-    throw new ImageError('image could not be decoded');
+    throw new UndecodableImageError('image could not be decoded', { cause: error });
   }
 }
