@@ -81,7 +81,11 @@ export class GoogleAuthController {
     summary: "Start Google sign-in from the frontend: sets the state cookie, returns Google's URL",
     description:
       'Call with `credentials: "include"` and the `X-Anon-Session` header, then navigate to ' +
-      "`url`. After the callback, that guest session's chats belong to the account.",
+      "`url`. After the callback, that guest session's chats belong to the account. The " +
+      'state cookie is `SameSite=Lax`, so browsers store it only when the frontend and the ' +
+      'API are same-site (one registrable domain, e.g. app.example.com and api.example.com); ' +
+      'from another site the fetch gets its answer but the cookie is dropped, and the ' +
+      'callback fails. Serve both under one site.',
   })
   @ApiOkResponse({ type: GoogleSignInStartResponseDto })
   @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'X-Anon-Session is not a UUID' })
