@@ -36,6 +36,8 @@ export class SendIdleTimeout {
   private readonly logger = new Logger(SendIdleTimeout.name);
   private readonly watched = new Map<Socket, Watch>();
   private sweeper?: NodeJS.Timeout;
+  /** Set when this Node keeps no count to read (see bytesSent): nothing is cut then. */
+  private unsupported = false;
 
   constructor(private readonly idleMs: number) {}
 
@@ -44,13 +46,14 @@ export class SendIdleTimeout {
     next();
   };
 
-  /** Connections being watched (those that served a request and are still open). */
-  get size(): number {
-    return this.watched.size;
-  }
-
   private watch(socket: Socket): void {
-    if (this.watched.has(socket) || socket.destroyed) return;
+    if (this.unsupported || this.watched.has(socket) || socket.destroyed) return;
+    if (typeof (socket as SocketInternals)._bytesDispatched !== 'number') {
+      // Without it every slow reader would look idle and be cut: better to cut none.
+      this.unsupported = true;
+      this.logger.warn('This Node.js keeps no sent-bytes count: HTTP_SEND_IDLE_TIMEOUT_MS is off');
+      return;
+    }
     this.watched.set(socket, { sent: bytesSent(socket), since: performance.now() });
     socket.once('close', () => {
       this.watched.delete(socket);
