@@ -74,10 +74,6 @@ export class KeyAutomaton {
   private outputLink = new Int32Array(1);
   private keyLength = new Int32Array(0);
 
-  get keyCount(): number {
-    return this.ids.size;
-  }
-
   /** The key's id in this automaton; the same key twice gets the same id. */
   add(key: string): number {
     if (this.built) throw new Error('KeyAutomaton: add() after build()');
