@@ -10,9 +10,8 @@ import {
   type ThrottlerModuleOptions,
   type ThrottlerStorage,
 } from '@nestjs/throttler';
-import { isUUID } from 'class-validator';
 import type { Request } from 'express';
-import { ANON_SESSION_HEADER } from '../../common/auth/anon-session.js';
+import { readAnonSession } from '../../common/auth/anon-session.js';
 import type { AuthenticatedRequest } from '../../common/auth/auth-user.js';
 import { sha256Hex } from '../../common/hash.js';
 import { ErrorResponseDto } from '../../common/http/error-response.dto.js';
@@ -79,10 +78,8 @@ const TRACKERS: Record<TrackBy, ThrottlerGetTrackerFunction | undefined> = {
   // The X-Anon-Session header as the route will read it; without a valid one the route
   // answers 400 anyway, so the address stands in.
   guestSession: (req) => {
-    const session = (req as Request).headers[ANON_SESSION_HEADER.toLowerCase()];
-    return typeof session === 'string' && isUUID(session)
-      ? `anon:${session.toLowerCase()}`
-      : `ip:${normalizeIp(req.ip ?? '', IPV6_SUBNET_PREFIX)}`;
+    const session = readAnonSession(req as Request);
+    return session ? `anon:${session}` : `ip:${normalizeIp(req.ip ?? '', IPV6_SUBNET_PREFIX)}`;
   },
 };
 
