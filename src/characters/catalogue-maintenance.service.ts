@@ -9,6 +9,7 @@ import {
   type RelationCandidate,
   type RelationLabels,
 } from './catalogue-maintenance.repository.js';
+import { CharactersRepository } from './characters.repository.js';
 import { CharactersService, parseTags } from './characters.service.js';
 import type { CreateCharacterDto } from './dto/character-input.dto.js';
 import { CHARACTER_LIMITS } from './dto/character-limits.js';
@@ -37,7 +38,16 @@ export class CatalogueMaintenanceService {
     private readonly repository: CatalogueMaintenanceRepository,
     private readonly characters: CharactersService,
     private readonly avatars: AvatarStorage,
+    private readonly characterRows: CharactersRepository,
   ) {}
+
+  /**
+   * Deletes guest sessions' popularity credits older than `days` whose chats with the
+   * character are gone (the guest chat cleanup deletes those chats first), `batch` a statement.
+   */
+  deleteStaleGuestChatCredits(days: number, batch: number): Promise<number> {
+    return this.characterRows.deleteStaleGuestChatCredits(days, batch);
+  }
 
   /**
    * Adds a day's growth to the base counters of every live public character, scaled by each

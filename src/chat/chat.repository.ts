@@ -321,27 +321,6 @@ export class ChatRepository {
     }
   }
 
-  /**
-   * Popularity credits of guest sessions (guest_chat_credit) older than `days` whose chats
-   * with the character are gone: the session has left, and its credit with it.
-   */
-  async deleteStaleGuestChatCredits(days: number, batch: number): Promise<number> {
-    let deleted = 0;
-    for (;;) {
-      const [, affected] = (await this.dataSource.query(
-        `DELETE FROM guest_chat_credit WHERE (anon_session_id, character_id) IN (
-           SELECT g.anon_session_id, g.character_id FROM guest_chat_credit g
-           WHERE g.created_at < now() - make_interval(days => $1)
-             AND NOT EXISTS (SELECT 1 FROM chat c WHERE c.anon_session_id = g.anon_session_id
-                                                    AND c.character_id = g.character_id)
-           LIMIT $2)`,
-        [days, batch],
-      )) as [unknown, number];
-      deleted += affected;
-      if (affected < batch) return deleted;
-    }
-  }
-
   /** Hands a guest session's chats over to the account it signed in to. */
   async adoptGuestChats(anonSession: string, userId: string): Promise<number> {
     const [, moved] = (await this.dataSource.query(

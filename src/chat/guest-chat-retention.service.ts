@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { CatalogueMaintenanceService } from '../characters/catalogue-maintenance.service.js';
 import { SettingsService } from '../common/settings/settings.service.js';
 import { ChatRepository } from './chat.repository.js';
 
@@ -14,12 +15,13 @@ export class GuestChatRetentionService {
   constructor(
     private readonly chats: ChatRepository,
     private readonly settings: SettingsService,
+    private readonly catalogue: CatalogueMaintenanceService,
   ) {}
 
   async deleteIdle(): Promise<{ chats: number; credits: number }> {
     const days = await this.settings.get('guest_chat_retention_days');
     const chats = await this.chats.deleteIdleGuestChats(days, DELETE_BATCH);
-    const credits = await this.chats.deleteStaleGuestChatCredits(days, DELETE_BATCH);
+    const credits = await this.catalogue.deleteStaleGuestChatCredits(days, DELETE_BATCH);
     return { chats, credits };
   }
 }

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { RATE_LIMITS } from '../../src/auth/rate-limit/rate-limits.js';
 import { runTask } from '../autonomous/autonomous-support.js';
+import { BROWSER_HEADERS, solvedChallenge, uniqueEmail } from '../support/auth.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 import { createUser, type TestUser } from '../support/users.js';
 
@@ -171,9 +172,24 @@ describe('guest chats', () => {
         .set(user.auth)
         .send({ character_id: characterId, force_new: true })
         .expect(201);
+      // Registering with the guest session adopts its chat (it leaves the guest's hands).
+      const session = randomUUID();
+      const adopted = await openChat(session, freshAddress()).expect(201);
+      await t.http
+        .post('/api/auth/register')
+        .set(BROWSER_HEADERS)
+        .set('X-Anon-Session', session)
+        .set('X-Forwarded-For', freshAddress())
+        .send({
+          email: uniqueEmail('adopter'),
+          password: 'correct horse battery staple',
+          ...(await solvedChallenge(t)),
+        })
+        .expect(201);
+      expect(await exists('chat', 'anon_session_id', session)).toBe(false);
       await t.dataSource.query(
-        `UPDATE chat SET updated_at = now() - interval '400 days' WHERE id = $1`,
-        [mine.body.id],
+        `UPDATE chat SET updated_at = now() - interval '400 days' WHERE id = ANY($1)`,
+        [[mine.body.id, adopted.body.id]],
       );
       // A backlog bigger than one delete batch (500), straight into the table.
       const anonymousOwner = (
@@ -196,7 +212,7 @@ describe('guest chats', () => {
       expect(await exists('chat', 'id', abandoned.id)).toBe(false);
       expect(await exists('message', 'chat_id', abandoned.id)).toBe(false);
       expect(await exists('guest_chat_credit', 'anon_session_id', abandoned.session)).toBe(false);
-      for (const kept of [recent.id, active.id, mine.body.id]) {
+      for (const kept of [recent.id, active.id, mine.body.id, adopted.body.id]) {
         expect(await exists('chat', 'id', kept)).toBe(true);
       }
       // The credit of a session whose chat is still there stays, old as it is.
