@@ -253,10 +253,7 @@ export class CharactersRepository {
     lang: Language,
     translation: CharacterTranslation,
   ): Promise<boolean> {
-    const columns = this.dataSource.getMetadata(CharacterEntity);
-    const textUnchanged = TRANSLATED_FIELDS.map(
-      (field, i) => `${columns.findColumnWithPropertyName(field)!.databaseName} = $${i + 5}`,
-    ).join(' AND ');
+    const textUnchanged = this.translatedTextEquals(5);
     const [, affected] = (await this.dataSource.query(
       `UPDATE character
        SET translations = translations || jsonb_build_object($2::text, $3::jsonb),
@@ -290,16 +287,24 @@ export class CharactersRepository {
     ownerId: string,
     fields: Partial<Pick<CharacterEntity, TranslatedField>>,
   ): Promise<Pick<CharacterEntity, 'name' | 'takedownReason'> | null> {
-    const columns = this.dataSource.getMetadata(CharacterEntity);
-    const sameText = TRANSLATED_FIELDS.map(
-      (field, i) => `${columns.findColumnWithPropertyName(field)!.databaseName} = $${i + 2}`,
-    ).join(' AND ');
+    const sameText = this.translatedTextEquals(2);
     const [row] = (await this.dataSource.query(
       `SELECT name, takedown_reason FROM character
        WHERE owner_id = $1 AND taken_down_at IS NOT NULL AND ${sameText} LIMIT 1`,
       [ownerId, ...TRANSLATED_FIELDS.map((field) => fields[field] ?? '')],
     )) as Array<{ name: string; takedown_reason: string | null }>;
     return row ? { name: row.name, takedownReason: row.takedown_reason } : null;
+  }
+
+  /**
+   * "Every translated column equals its parameter", the parameters numbered from `first` in
+   * TRANSLATED_FIELDS order (column names from the entity, so a renamed field follows).
+   */
+  private translatedTextEquals(first: number): string {
+    const columns = this.dataSource.getMetadata(CharacterEntity);
+    return TRANSLATED_FIELDS.map(
+      (field, i) => `${columns.findColumnWithPropertyName(field)!.databaseName} = $${first + i}`,
+    ).join(' AND ');
   }
 
   /** Lifts a takedown (and publishes, if asked and possible); false if none was in place. */
