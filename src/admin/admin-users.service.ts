@@ -4,7 +4,6 @@ import {
   Injectable,
   NotFoundException,
 } from '@nestjs/common';
-import type { UserEntity } from '../auth/entities/user.entity.js';
 import { UsersService } from '../auth/users.service.js';
 import type { AuthUser } from '../common/auth/auth-user.js';
 import { AuditService } from './audit.service.js';
@@ -15,13 +14,7 @@ import {
   type UpdateUserDto,
   type UserQueryDto,
 } from './dto/user.dto.js';
-
-/** What the audit trail keeps of an account change. */
-const access = (user: UserEntity) => ({
-  role: user.role,
-  tier: user.tier,
-  disabled: user.disabledAt !== null,
-});
+import { accessStateOf } from './user-access-state.js';
 
 /**
  * Accounts: search, tier and role changes, disabling. A role set here lasts until the user's
@@ -73,7 +66,13 @@ export class AdminUsersService {
       );
     }
     const updated = await this.users.changeAccess(user, dto);
-    await this.audit.record(actor, 'user.update', `user:${id}`, access(user), access(updated));
+    await this.audit.record(
+      actor,
+      'user.update',
+      `user:${id}`,
+      accessStateOf(user),
+      accessStateOf(updated),
+    );
     return AdminUserDto.from(updated);
   }
 

@@ -4,29 +4,17 @@ import { AdminAuditEntity } from '../admin/entities/admin-audit.entity.js';
 import { UserEntity } from '../auth/entities/user.entity.js';
 import { isSystemEmail } from '../auth/system-accounts.js';
 import { tierForRole } from '../auth/tiers.js';
+import { accessStateOf, type AccessState } from '../admin/user-access-state.js';
+
+export type { AccessState };
 
 /** Who the audit trail names for changes made with the operator CLI (no account behind it). */
 export const CLI_ACTOR_EMAIL = 'admin-cli@system.local';
-
-/** What the audit trail keeps of the account, as the admin tools record it. */
-export interface AccessState {
-  role: UserEntity['role'];
-  tier: UserEntity['tier'];
-  disabled: boolean;
-  email_verified: boolean;
-}
 
 export type RoleChange =
   | { outcome: 'changed' | 'unchanged'; userId: string; before: AccessState; after: AccessState }
   | { outcome: 'unknown' }
   | { outcome: 'system' };
-
-const stateOf = (user: UserEntity): AccessState => ({
-  role: user.role,
-  tier: user.tier,
-  disabled: user.disabledAt !== null,
-  email_verified: user.emailVerifiedAt !== null,
-});
 
 /** The operator CLI's writes: an account's admin role and its audit row, in one transaction. */
 export class AdminRoleRepository {
@@ -53,8 +41,8 @@ export class AdminRoleRepository {
         tier: tierForRole(role, user.tier),
         emailVerifiedAt: admin ? (user.emailVerifiedAt ?? new Date()) : user.emailVerifiedAt,
       };
-      const before = stateOf(user);
-      const after = stateOf(updated);
+      const before = accessStateOf(user);
+      const after = accessStateOf(updated);
       await users.update(
         { id: user.id },
         { role: updated.role, tier: updated.tier, emailVerifiedAt: updated.emailVerifiedAt },

@@ -361,13 +361,14 @@ describe('admin user management', () => {
         actor_id: admin.id,
         actor_email: admin.email,
         target: `user:${user.id}`,
-        before: { role: 'user', tier: 'premium', disabled: false },
-        after: { role: 'user', tier: 'premium', disabled: true },
+        // The shape the operator CLI records too (test/foundation/admin-cli.e2e-spec.ts).
+        before: { role: 'user', tier: 'premium', disabled: false, email_verified: false },
+        after: { role: 'user', tier: 'premium', disabled: true, email_verified: false },
       }),
       expect.objectContaining({
         target: `user:${user.id}`,
-        before: { role: 'user', tier: 'free', disabled: false },
-        after: { role: 'user', tier: 'premium', disabled: false },
+        before: { role: 'user', tier: 'free', disabled: false, email_verified: false },
+        after: { role: 'user', tier: 'premium', disabled: false, email_verified: false },
       }),
     ]);
     expect(t.errorLogs()).toEqual([]);
