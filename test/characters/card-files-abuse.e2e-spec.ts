@@ -251,6 +251,23 @@ describe('card files and avatars under hostile input', () => {
       });
     });
 
+    it('rate limits imports per user: the 31st in an hour gets 429 with Retry-After', async () => {
+      const [user, other] = [await createUser(t), await createUser(t)];
+      const card = (i: number) => Buffer.from(JSON.stringify({ name: `Import ${i}` }));
+      const statuses: number[] = [];
+      let limited;
+      for (let i = 0; i < 31; i++) {
+        const res = await import_(user, card(i), 'card.json');
+        statuses.push(res.status);
+        if (res.status === 429) limited = res;
+      }
+      expect(statuses.slice(0, 30)).toEqual(Array(30).fill(201));
+      expect(statuses[30]).toBe(429);
+      expect(Number(limited!.headers['retry-after'])).toBeGreaterThan(0);
+      // Per user, not per address: another account on the same address still imports.
+      await import_(other, card(31), 'card.json').expect(201);
+    });
+
     it('imports a card whose picture cannot be decoded without an avatar', async () => {
       const user = await createUser(t);
       // A 64×48 IHDR whose image data holds no pixel rows: within the pixel limit, undecodable.
@@ -466,6 +483,23 @@ describe('card files and avatars under hostile input', () => {
       }
       expect(status).toBe(200);
       for (const socket of stalled) socket.destroy();
+    });
+
+    it('rate limits exports per signed-in user (429 with Retry-After), not per address', async () => {
+      const [user, other] = [await createUser(t), await createUser(t)];
+      const id = await draft(user, 'Exported Often');
+      const statuses: number[] = [];
+      let limited;
+      for (let i = 0; i < 31; i++) {
+        const res = await t.http.get(`/api/characters/${id}/export?format=json`).set(user.auth);
+        statuses.push(res.status);
+        if (res.status === 429) limited = res;
+      }
+      expect(statuses.slice(0, 30)).toEqual(Array(30).fill(200));
+      expect(statuses[30]).toBe(429);
+      expect(Number(limited!.headers['retry-after'])).toBeGreaterThan(0);
+      const otherId = await draft(other, 'Exported Once');
+      await t.http.get(`/api/characters/${otherId}/export?format=json`).set(other.auth).expect(200);
     });
 
     it('rate limits exports per address for guests (429 with Retry-After)', async () => {
