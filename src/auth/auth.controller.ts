@@ -5,7 +5,6 @@ import {
   ApiConflictResponse,
   ApiCreatedResponse,
   ApiForbiddenResponse,
-  ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
   ApiServiceUnavailableResponse,
@@ -181,7 +180,6 @@ export class AuthController {
   })
   @ApiAcceptedResponse({ type: MessageResponseDto })
   @ApiUnauthorizedResponse({ type: ErrorResponseDto, description: 'Not signed in' })
-  @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'The account is gone' })
   @ApiConflictResponse({ type: ErrorResponseDto, description: 'The address is already confirmed' })
   resendVerification(@CurrentUser() user: AuthUser): Promise<MessageResponseDto> {
     return this.emailVerification.resend(user.id);

@@ -111,17 +111,13 @@ export class EmailVerificationService implements OnModuleInit {
     }
     const user = await this.users.findById(userId);
     if (!user) throw new NotFoundException('User not found');
-    if (claims.eml !== emailHash(user.email)) {
-      throw new BadRequestException(
+    const otherAddress = () =>
+      new BadRequestException(
         "This confirmation link was sent to another address than the account's current one",
       );
-    }
+    if (claims.eml !== emailHash(user.email)) throw otherAddress();
     // The address is checked again in the UPDATE: a release in between moves it away.
-    if (!(await this.users.markEmailVerified(user.id, user.email))) {
-      throw new BadRequestException(
-        "This confirmation link was sent to another address than the account's current one",
-      );
-    }
+    if (!(await this.users.markEmailVerified(user.id, user.email))) throw otherAddress();
     return this.users.getProfile(user.id);
   }
 
