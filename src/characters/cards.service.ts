@@ -12,7 +12,7 @@ import {
   parseCard,
   parseCardJson,
 } from './lib/character-card.js';
-import { defaultAvatarPng, embedCardInPngParts, extractCardFromPng } from './lib/png-card.js';
+import { defaultAvatarPng, embedCardInPng, extractCardFromPng } from './lib/png-card.js';
 import { mayReadLorebook } from './lib/lorebook-access.js';
 
 /** Our own fields travel in `data.extensions.<PLATFORM_KEY>` of SillyTavern cards. */
@@ -21,24 +21,15 @@ export const CARD_PLATFORM_KEY = 'sweetsin';
 /** Largest card file accepted for import (a PNG's picture included). */
 export const CARD_FILE_MAX_BYTES = 10 * 1024 * 1024;
 
-/** JSON exports are handed to the response in pieces of this size, so it can pace them. */
-const JSON_PIECE_BYTES = 64 * 1024;
-
+/**
+ * An export, built in memory: a few MB at most (the card text is capped and stored avatars
+ * are at most 1024 px), with CardExportSlots bounding how many are held at once.
+ */
 export interface ExportedCard {
   fileName: string;
   contentType: string;
-  /** The file in pieces, written in order; nothing joins them into one buffer. */
-  parts: Buffer[];
-  byteLength: number;
+  body: Buffer;
 }
-
-const splitIntoPieces = (data: Buffer): Buffer[] =>
-  Array.from({ length: Math.ceil(data.length / JSON_PIECE_BYTES) }, (_, i) =>
-    data.subarray(i * JSON_PIECE_BYTES, (i + 1) * JSON_PIECE_BYTES),
-  );
-
-const totalLength = (parts: readonly Buffer[]): number =>
-  parts.reduce((sum, part) => sum + part.length, 0);
 
 /** SillyTavern character cards (V1/V2/V3, JSON and PNG) in and out. */
 @Injectable()
@@ -62,15 +53,13 @@ export class CardsService {
         platformKey: CARD_PLATFORM_KEY,
       },
     );
-    const parts =
-      format === 'json'
-        ? splitIntoPieces(Buffer.from(JSON.stringify(card, null, 2)))
-        : await this.pngWithCard(character.avatarUrl, card);
     return {
       fileName: `${character.slug}.${format}`,
       contentType: format === 'json' ? 'application/json; charset=utf-8' : 'image/png',
-      parts,
-      byteLength: totalLength(parts),
+      body:
+        format === 'json'
+          ? Buffer.from(JSON.stringify(card, null, 2))
+          : await this.pngWithCard(character.avatarUrl, card),
     };
   }
 
@@ -116,18 +105,18 @@ export class CardsService {
    */
   private async pngWithCard(
     avatarUrl: string | null,
-    card: Parameters<typeof embedCardInPngParts>[1],
-  ): Promise<Buffer[]> {
+    card: Parameters<typeof embedCardInPng>[1],
+  ): Promise<Buffer> {
     if (avatarUrl?.startsWith(AVATAR_URL_PREFIX) && avatarUrl.endsWith('.png')) {
       const data = await readFile(
         join(this.avatars.directory, avatarUrl.slice(AVATAR_URL_PREFIX.length)),
       ).catch(() => undefined);
       try {
-        if (data) return embedCardInPngParts(data, card);
+        if (data) return embedCardInPng(data, card);
       } catch (error) {
         if (!(error instanceof CardError)) throw error;
       }
     }
-    return embedCardInPngParts(defaultAvatarPng(), card);
+    return embedCardInPng(defaultAvatarPng(), card);
   }
 }

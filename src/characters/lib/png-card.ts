@@ -89,7 +89,7 @@ export function readPngDimensions(png: Buffer): { width: number; height: number 
   return { width: png.readUInt32BE(16), height: png.readUInt32BE(20) };
 }
 
-/** A chunk as length+type, data (a view, not a copy) and CRC. */
+/** A chunk as length+type, data and CRC. */
 function encodeChunk({ type, data }: PngChunk): Buffer[] {
   const head = Buffer.alloc(8);
   head.writeUInt32BE(data.length, 0);
@@ -99,13 +99,8 @@ function encodeChunk({ type, data }: PngChunk): Buffer[] {
   return [head, data, checksum];
 }
 
-const encodePng = (chunks: readonly PngChunk[]): Buffer => Buffer.concat(encodePngParts(chunks));
-
-/** The file as a list of pieces, to be written one after another without joining them. */
-const encodePngParts = (chunks: readonly PngChunk[]): Buffer[] => [
-  PNG_SIGNATURE,
-  ...chunks.flatMap(encodeChunk),
-];
+const encodePng = (chunks: readonly PngChunk[]): Buffer =>
+  Buffer.concat([PNG_SIGNATURE, ...chunks.flatMap(encodeChunk)]);
 
 function decodeText(chunk: PngChunk): PngTextChunk {
   const separator = chunk.data.indexOf(0);
@@ -152,21 +147,13 @@ const toBase64Json = (card: object): string => Buffer.from(JSON.stringify(card))
  * SillyTavern writes them. The new chunks go just before IEND.
  */
 export function embedCardInPng(png: Buffer, card: CharacterCardV2 | CharacterCardV3): Buffer {
-  return Buffer.concat(embedCardInPngParts(png, card));
-}
-
-/** embedCardInPng as pieces to stream: the image's chunks are views of `png`, not copies. */
-export function embedCardInPngParts(
-  png: Buffer,
-  card: CharacterCardV2 | CharacterCardV3,
-): Buffer[] {
   const chunks = readChunks(png).filter((chunk) => !isCardChunk(chunk));
   const cardChunks =
     card.spec === 'chara_card_v3'
       ? [textChunk('chara', toBase64Json(toV2Card(card))), textChunk('ccv3', toBase64Json(card))]
       : [textChunk('chara', toBase64Json(card))];
   chunks.splice(chunks.length - 1, 0, ...cardChunks);
-  return encodePngParts(chunks);
+  return encodePng(chunks);
 }
 
 const AVATAR_SIZE = 64;
