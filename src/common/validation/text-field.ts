@@ -7,9 +7,12 @@ const CONTROLS = '\\p{Cc}\\u202A-\\u202E\\u2066-\\u2069';
 const SINGLE_LINE = new RegExp(`^[^${CONTROLS}]*$`, 'u');
 // Multi-line text (cards, dialogues) keeps tab, line feed and carriage return.
 const MULTI_LINE = new RegExp(`^(?:[\\t\\n\\r]|[^${CONTROLS}])*$`, 'u');
+// Compiled once: the strippers run for every string of an imported card.
+const ANY_CONTROL = new RegExp(`[${CONTROLS}]`, 'gu');
+const CONTROL_OR_SEPARATOR_RUN = new RegExp(`[${CONTROLS}\\p{Zl}\\p{Zp}]+`, 'gu');
+const CONTROL_BUT_LINE_BREAKS = new RegExp(`(?![\\t\\n\\r])[${CONTROLS}]`, 'gu');
 
-export const stripControlCharacters = (text: string): string =>
-  text.replace(new RegExp(`[${CONTROLS}]`, 'gu'), '');
+export const stripControlCharacters = (text: string): string => text.replace(ANY_CONTROL, '');
 
 /**
  * Text from elsewhere (an imported card, a name shown in another prompt) made to pass the
@@ -17,17 +20,13 @@ export const stripControlCharacters = (text: string): string =>
  * whitespace one space.
  */
 export const toSingleLine = (text: string): string =>
-  text
-    .replace(new RegExp(`[${CONTROLS}\\p{Zl}\\p{Zp}]+`, 'gu'), ' ')
-    .replace(/\s+/g, ' ')
-    .trim();
+  text.replace(CONTROL_OR_SEPARATOR_RUN, ' ').replace(/\s+/g, ' ').trim();
 
 /**
  * Text from elsewhere (an imported card) made to pass the multi-line rule: controls and bidi
  * overrides are removed, tab, line feed and carriage return kept.
  */
-export const toMultiLine = (text: string): string =>
-  text.replace(new RegExp(`(?![\\t\\n\\r])[${CONTROLS}]`, 'gu'), '');
+export const toMultiLine = (text: string): string => text.replace(CONTROL_BUT_LINE_BREAKS, '');
 
 /**
  * Every string inside a JSON value, at any depth, held to the multi-line rule (toMultiLine):
