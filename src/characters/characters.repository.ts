@@ -22,6 +22,7 @@ import { FavoriteEntity } from './entities/favorite.entity.js';
 import { CharacterRelationEntity } from './entities/relation.entity.js';
 import { ReportEntity, type ReportReason } from './entities/report.entity.js';
 import { VoteEntity } from './entities/vote.entity.js';
+import { deleteInBatches } from '../database/delete-in-batches.js';
 
 export interface CatalogueFilter {
   search?: string;
@@ -191,20 +192,17 @@ export class CharactersRepository {
    * with the character are gone: the session has left, and its credit with it.
    */
   async deleteStaleGuestChatCredits(days: number, batch: number): Promise<number> {
-    let deleted = 0;
-    for (;;) {
-      const [, affected] = (await this.dataSource.query(
-        `DELETE FROM guest_chat_credit WHERE (anon_session_id, character_id) IN (
-           SELECT g.anon_session_id, g.character_id FROM guest_chat_credit g
-           WHERE g.created_at < now() - make_interval(days => $1)
-             AND NOT EXISTS (SELECT 1 FROM chat c WHERE c.anon_session_id = g.anon_session_id
-                                                    AND c.character_id = g.character_id)
-           LIMIT $2)`,
-        [days, batch],
-      )) as [unknown, number];
-      deleted += affected;
-      if (affected < batch) return deleted;
-    }
+    return deleteInBatches(
+      this.dataSource,
+      `DELETE FROM guest_chat_credit WHERE (anon_session_id, character_id) IN (
+         SELECT g.anon_session_id, g.character_id FROM guest_chat_credit g
+         WHERE g.created_at < now() - make_interval(days => $1)
+           AND NOT EXISTS (SELECT 1 FROM chat c WHERE c.anon_session_id = g.anon_session_id
+                                                  AND c.character_id = g.character_id)
+         LIMIT $2)`,
+      [days],
+      batch,
+    );
   }
 
   async slugExists(slug: string): Promise<boolean> {

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import type { Language } from '../common/languages.js';
+import { deleteInBatches } from '../database/delete-in-batches.js';
 
 export interface PageView {
   characterId: string;
@@ -36,15 +37,12 @@ export class PageViewsRepository {
    * be one long transaction and a burst of WAL.
    */
   async deleteBefore(cutoff: Date): Promise<number> {
-    let deleted = 0;
-    for (;;) {
-      const [, affected] = (await this.dataSource.query(
-        `DELETE FROM page_view WHERE ctid IN (
-           SELECT ctid FROM page_view WHERE viewed_at < $1 LIMIT ${DELETE_BATCH})`,
-        [cutoff],
-      )) as [unknown, number];
-      deleted += affected;
-      if (affected < DELETE_BATCH) return deleted;
-    }
+    return deleteInBatches(
+      this.dataSource,
+      `DELETE FROM page_view WHERE ctid IN (
+         SELECT ctid FROM page_view WHERE viewed_at < $1 LIMIT $2)`,
+      [cutoff],
+      DELETE_BATCH,
+    );
   }
 }

@@ -7,6 +7,7 @@ import type { ChatEntity } from './entities/chat.entity.js';
 import type { MessageEntity, MessageRole } from './entities/message.entity.js';
 import { CHAT_COLUMNS, type ChatOwner, toChat } from './chat-rows.js';
 import { LIVE_GENERATION } from './generation.repository.js';
+import { deleteInBatches } from '../database/delete-in-batches.js';
 
 export type { ChatOwner };
 
@@ -307,18 +308,15 @@ export class ChatRepository {
    * statement (ix_chat_guest_idle) so a backlog is never one long transaction.
    */
   async deleteIdleGuestChats(days: number, batch: number): Promise<number> {
-    let deleted = 0;
-    for (;;) {
-      const [, affected] = (await this.dataSource.query(
-        `DELETE FROM chat WHERE id IN (
-           SELECT id FROM chat
-           WHERE anon_session_id IS NOT NULL AND updated_at < now() - make_interval(days => $1)
-           LIMIT $2)`,
-        [days, batch],
-      )) as [unknown, number];
-      deleted += affected;
-      if (affected < batch) return deleted;
-    }
+    return deleteInBatches(
+      this.dataSource,
+      `DELETE FROM chat WHERE id IN (
+         SELECT id FROM chat
+         WHERE anon_session_id IS NOT NULL AND updated_at < now() - make_interval(days => $1)
+         LIMIT $2)`,
+      [days],
+      batch,
+    );
   }
 
   /** Hands a guest session's chats over to the account it signed in to. */

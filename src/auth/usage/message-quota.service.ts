@@ -5,6 +5,7 @@ import type { AuthUser } from '../../common/auth/auth-user.js';
 import { SettingsService } from '../../common/settings/settings.service.js';
 import { TIER_LIMITS } from '../tiers.js';
 import { QuotaCounterRepository } from './quota-counter.repository.js';
+import { deleteInBatches } from '../../database/delete-in-batches.js';
 
 /** Whose messages are counted: a signed-in user (per UTC day) or a guest session (in total). */
 export type QuotaSubject = { user: AuthUser } | { guestSession: string };
@@ -100,18 +101,15 @@ export class MessageQuotaService {
    */
   async deleteStale(guestIdleDays: number, now = new Date()): Promise<number> {
     const startOfYesterday = new Date(`${utcDay(new Date(now.getTime() - 86_400_000))}T00:00:00Z`);
-    let deleted = 0;
-    for (;;) {
-      const [, count] = (await this.dataSource.query(
-        `DELETE FROM message_quota WHERE ctid IN (
-           SELECT ctid FROM message_quota
-           WHERE updated_at < $1
-             AND (period <> 'all' OR updated_at < $2::timestamptz - make_interval(days => $3))
-           LIMIT ${CLEANUP_BATCH})`,
-        [startOfYesterday, now, guestIdleDays],
-      )) as [unknown, number];
-      deleted += count;
-      if (count < CLEANUP_BATCH) return deleted;
-    }
+    return deleteInBatches(
+      this.dataSource,
+      `DELETE FROM message_quota WHERE ctid IN (
+         SELECT ctid FROM message_quota
+         WHERE updated_at < $1
+           AND (period <> 'all' OR updated_at < $2::timestamptz - make_interval(days => $3))
+         LIMIT $4)`,
+      [startOfYesterday, now, guestIdleDays],
+      CLEANUP_BATCH,
+    );
   }
 }

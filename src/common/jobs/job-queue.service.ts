@@ -7,6 +7,7 @@ import {
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { InjectConfig, type AppConfig } from '../../config/app-config.js';
+import { deleteInBatches } from '../../database/delete-in-batches.js';
 
 export interface Job<P = unknown> {
   id: string;
@@ -99,18 +100,15 @@ export class JobQueue implements OnApplicationBootstrap, OnApplicationShutdown {
    * delete holds its locks long; returns how many went.
    */
   async deleteFinishedOlderThan(days: number): Promise<number> {
-    let total = 0;
-    for (;;) {
-      const [, deleted] = (await this.dataSource.query(
-        `DELETE FROM job WHERE id IN (
-           SELECT id FROM job
-           WHERE status IN ('done', 'failed') AND updated_at < now() - make_interval(days => $1)
-           LIMIT 10000)`,
-        [days],
-      )) as [unknown, number];
-      total += deleted;
-      if (deleted < 10_000) return total;
-    }
+    return deleteInBatches(
+      this.dataSource,
+      `DELETE FROM job WHERE id IN (
+         SELECT id FROM job
+         WHERE status IN ('done', 'failed') AND updated_at < now() - make_interval(days => $1)
+         LIMIT $2)`,
+      [days],
+      10_000,
+    );
   }
 
   onApplicationBootstrap(): void {
