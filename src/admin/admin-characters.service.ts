@@ -19,12 +19,6 @@ const stateOf = (character: CharacterEntity): ModerationState => ({
   takedown_reason: character.takedownReason,
 });
 
-const shownStateOf = (character: CharacterResponseDto): ModerationState => ({
-  is_public: character.is_public,
-  taken_down_at: character.takedown?.taken_down_at ?? null,
-  takedown_reason: character.takedown?.reason ?? null,
-});
-
 /** Moderation of characters themselves (the reports that lead to takedowns: AdminReports). */
 @Injectable()
 export class AdminCharactersService {
@@ -39,14 +33,18 @@ export class AdminCharactersService {
     id: string,
     dto: ReinstateCharacterDto,
   ): Promise<CharacterResponseDto> {
-    const { before, after } = await this.characters.reinstate(id, actor, dto.publish ?? true);
+    const { before, after, response } = await this.characters.reinstate(
+      id,
+      actor,
+      dto.publish ?? true,
+    );
     await this.audit.record(
       actor,
       'character.reinstate',
       `character:${id}`,
       stateOf(before),
-      shownStateOf(after),
+      stateOf(after),
     );
-    return after;
+    return response;
   }
 }

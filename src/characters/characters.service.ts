@@ -236,14 +236,14 @@ export class CharactersService {
     id: string,
     admin: AuthUser,
     publish: boolean,
-  ): Promise<{ before: CharacterEntity; after: CharacterResponseDto }> {
+  ): Promise<{ before: CharacterEntity; after: CharacterEntity; response: CharacterResponseDto }> {
     const before = await this.findEditable(id, admin);
     if (!before.takenDownAt || !(await this.characters.reinstate(before.id, publish))) {
       throw new ConflictException('This character is not taken down');
     }
     const after = (await this.characters.findById(before.id))!;
     if (after.isPublic) await this.scheduleTranslation(after.id);
-    return { before, after: toCharacterResponse(after, admin, after.originalLanguage) };
+    return { before, after, response: toCharacterResponse(after, admin, after.originalLanguage) };
   }
 
   async remove(id: string, editor: AuthUser): Promise<void> {
