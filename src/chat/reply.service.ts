@@ -258,7 +258,9 @@ export class ReplyService {
     const writer = local ? undefined : await this.generations.writerOf(chat.id);
     const source =
       local ??
-      (writer && writer !== this.registry.instanceId ? this.registry.follow(writer, chat.id) : null);
+      (writer && writer !== this.registry.instanceId
+        ? this.registry.follow(writer, chat.id)
+        : null);
     return source && this.followerSlots.hold(chat.id, caller, source);
   }
 
