@@ -15,7 +15,7 @@ import { PasswordResetTokenEntity } from './entities/password-reset-token.entity
 import { UserEntity } from './entities/user.entity.js';
 import { GoogleAuthController } from './google/google-auth.controller.js';
 import { GoogleAuthService } from './google/google-auth.service.js';
-import { GoogleOAuthClient } from './google/google-oauth.client.js';
+import { GoogleOAuthStrategy } from './google/google-oauth.strategy.js';
 import { PasswordHasher } from './password-hasher.js';
 import { PasswordResetTokenRepository } from './password-reset-token.repository.js';
 import { PasswordResetService } from './password-reset.service.js';
@@ -78,13 +78,14 @@ const jwtExpiresIn = (value: string) =>
       useFactory: (config: AppConfig, redis: RedisClient) =>
         redis ? new RedisChallengeStore(redis, config.redisKeyPrefix) : new MemoryChallengeStore(),
     },
-    GoogleOAuthClient,
+    GoogleOAuthStrategy,
     GoogleAuthService,
     MessageQuotaService,
     QuotaCounterRepository,
     DailyAllowanceService,
     { provide: APP_GUARD, useClass: AccessGuard },
   ],
-  exports: [UsersService, MessageQuotaService, DailyAllowanceService],
+  // JwtModule: other modules sign their own short-lived tokens (each under its own audience).
+  exports: [UsersService, MessageQuotaService, DailyAllowanceService, JwtModule],
 })
 export class AuthModule {}

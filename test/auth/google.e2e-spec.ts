@@ -64,6 +64,15 @@ describe('Google sign-in', () => {
     return fragment.get('access_token')!;
   };
 
+  /** A failed sign-in: back to the frontend with the machine code, no token, cookie spent. */
+  const expectFrontendError = (
+    res: { status: number; headers: Record<string, string> },
+    code: string,
+  ): void => {
+    expect(res.status).toBe(302);
+    expect(res.headers.location).toBe(`${FRONTEND_CALLBACK}#error=${code}`);
+  };
+
   const me = (token: string) =>
     t.http
       .get('/api/auth/me')
@@ -230,8 +239,7 @@ describe('Google sign-in', () => {
       email: 'victim@gmail.com',
       email_verified: false,
     });
-    expect(res.status).toBe(403);
-    expect(res.body.message).toBe('Your Google account email is not verified');
+    expectFrontendError(res, 'email_not_verified');
     const [row] = await t.dataSource.query(`SELECT oauth_id FROM app_user WHERE id = $1`, [
       account.user.id,
     ]);
@@ -245,7 +253,7 @@ describe('Google sign-in', () => {
       email: 'taken@gmail.com',
       email_verified: true,
     });
-    expect(res.status).toBe(409);
+    expectFrontendError(res, 'account_conflict');
   });
 
   it('gives ADMIN_EMAILS the admin role', async () => {
@@ -267,8 +275,7 @@ describe('Google sign-in', () => {
       profile.email,
     ]);
     const res = await signIn(profile);
-    expect(res.status).toBe(403);
-    expect(res.body.message).toBe('This account is disabled');
+    expectFrontendError(res, 'account_disabled');
   });
 
   describe('refuses a callback whose state is not bound to this browser', () => {
@@ -281,8 +288,7 @@ describe('Google sign-in', () => {
         email_verified: true,
       });
       const res = await t.http.get(callback).set('Cookie', victim.cookie);
-      expect(res.status).toBe(400);
-      expect(res.body.message).toContain('did not start here');
+      expectFrontendError(res, 'invalid_state');
     });
 
     it('without the cookie, or with a tampered one', async () => {
@@ -292,8 +298,8 @@ describe('Google sign-in', () => {
         email: 'y@gmail.com',
         email_verified: true,
       });
-      expect((await t.http.get(callback)).status).toBe(400);
-      expect((await t.http.get(callback).set('Cookie', `${cookie}x`)).status).toBe(400);
+      expectFrontendError(await t.http.get(callback), 'invalid_state');
+      expectFrontendError(await t.http.get(callback).set('Cookie', `${cookie}x`), 'invalid_state');
     });
 
     it('with a state that was altered on the way', async () => {
@@ -304,7 +310,7 @@ describe('Google sign-in', () => {
       );
       callback.searchParams.set('state', 'A'.repeat(43));
       const res = await t.http.get(`${callback.pathname}${callback.search}`).set('Cookie', cookie);
-      expect(res.status).toBe(400);
+      expectFrontendError(res, 'invalid_state');
       expect(google.tokenRequests.at(-1)?.code).not.toBe(callback.searchParams.get('code'));
     });
   });
@@ -318,27 +324,84 @@ describe('Google sign-in', () => {
     expect(odd.headers.location).toBe(`${FRONTEND_CALLBACK}#error=oauth_failed`);
   });
 
-  it('answers 502 when Google fails, and 400 without a code', async () => {
+  it('sends the browser back with provider_error when Google fails, and invalid_request without a code', async () => {
     google.failNextToken(500);
     const res = await signIn({ sub: 'g-down', email: 'down@gmail.com', email_verified: true });
-    expect(res.status).toBe(502);
-    expect(res.body).toMatchObject({
-      status_code: 502,
-      message: 'Google sign-in failed, please try again',
-    });
+    expectFrontendError(res, 'provider_error');
 
     const { location, cookie } = await start();
     const state = location.searchParams.get('state')!;
     const noCode = await t.http
       .get(`/api/auth/google/callback?state=${state}`)
       .set('Cookie', cookie);
-    expect(noCode.status).toBe(400);
+    expectFrontendError(noCode, 'invalid_request');
+  });
+
+  describe('sends every failure back to the frontend, never a JSON page on the API', () => {
+    /** A started sign-in whose consent came back: its cookie and the callback's query. */
+    async function consented(profile: FakeGoogleProfile) {
+      const { location, cookie } = await start();
+      const callback = new URL(await consent(location, profile), t.url);
+      return { cookie, state: callback.searchParams.get('state')!, callback };
+    }
+
+    it('hostile state or code: refused before Google is asked, the cookie spent', async () => {
+      const profile = { sub: 'g-hostile', email: 'hostile@gmail.com', email_verified: true };
+      const { cookie, state } = await consented(profile);
+      const before = google.tokenRequests.length;
+      const hostile: Array<[string, string]> = [
+        [`state=${'A'.repeat(10_000)}&code=x`, 'invalid_state'],
+        [`state=${state}&state=${state}&code=x`, 'invalid_state'],
+        ['code=x', 'invalid_state'],
+        [`state=${state}`, 'invalid_request'],
+        [`state=${state}&code=${'c'.repeat(2049)}`, 'invalid_request'],
+        [`state=${state}&code=a&code=b`, 'invalid_request'],
+        [`error=${'a'.repeat(65)}`, 'oauth_failed'],
+        ['error=consent_required', 'consent_required'],
+      ];
+      for (const [query, code] of hostile) {
+        const res = await t.http.get(`/api/auth/google/callback?${query}`).set('Cookie', cookie);
+        expectFrontendError(res, code);
+        if (!query.startsWith('error=')) {
+          expect(res.headers['set-cookie']?.[0]).toMatch(/^google_oauth_state=;/);
+        }
+      }
+      expect(google.tokenRequests).toHaveLength(before);
+    });
+
+    it('a profile without the fields we rely on is a provider_error, and creates nobody', async () => {
+      const { cookie, callback } = await consented({
+        sub: '',
+        email: 'nosub@gmail.com',
+        email_verified: true,
+      });
+      const res = await t.http.get(`${callback.pathname}${callback.search}`).set('Cookie', cookie);
+      expectFrontendError(res, 'provider_error');
+      const rows = await t.dataSource.query(`SELECT 1 FROM app_user WHERE email = $1`, [
+        'nosub@gmail.com',
+      ]);
+      expect(rows).toEqual([]);
+    });
+
+    it('a code Google does not know (already used) is a provider_error', async () => {
+      const { cookie, callback } = await consented({
+        sub: 'g-reuse',
+        email: 'reuse@gmail.com',
+        email_verified: true,
+      });
+      const path = `${callback.pathname}${callback.search}`;
+      tokenFrom((await t.http.get(path).set('Cookie', cookie)).headers.location);
+      expectFrontendError(await t.http.get(path).set('Cookie', cookie), 'provider_error');
+    });
   });
 
   it("logs Google's own failure as a warning and nothing at error level", () => {
     expect(t.errorLogs()).toEqual([]);
     expect(t.logs).toContainEqual(
-      expect.objectContaining({ level: 'warn', message: expect.stringContaining('502') }),
+      expect.objectContaining({
+        level: 'warn',
+        message: expect.stringContaining('Google sign-in refused (provider_error)'),
+      }),
     );
   });
 });

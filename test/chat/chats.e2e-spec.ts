@@ -445,10 +445,11 @@ describe('chats', () => {
         .replace(/\.[0-9a-f-]+$/, `.${session}`);
       const consent2 = await fetch(again.body.url, { redirect: 'manual' });
       const callback2 = new URL(consent2.headers.get('location')!);
-      await t.http
+      const refused = await t.http
         .get(`${callback2.pathname}${callback2.search}`)
         .set('Cookie', forged)
-        .expect(400);
+        .expect(302);
+      expect(refused.headers.location).toMatch(/\/auth\/callback#error=invalid_state$/);
       await t.http.get('/api/auth/google?anon_session=nope').expect(400);
     });
 

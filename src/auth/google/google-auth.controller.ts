@@ -10,10 +10,7 @@ import {
   Res,
 } from '@nestjs/common';
 import {
-  ApiBadGatewayResponse,
   ApiBadRequestResponse,
-  ApiConflictResponse,
-  ApiForbiddenResponse,
   ApiFoundResponse,
   ApiOkResponse,
   ApiOperation,
@@ -89,12 +86,12 @@ export class GoogleAuthController {
   })
   @ApiOkResponse({ type: GoogleSignInStartResponseDto })
   @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'X-Anon-Session is not a UUID' })
-  startFromFrontend(
+  async startFromFrontend(
     @AnonSession() anonSession: string | undefined,
     @Req() request: Request,
     @Res({ passthrough: true }) response: Response,
-  ): GoogleSignInStartResponseDto {
-    const { url, stateCookie } = this.google.start(originOf(request), anonSession);
+  ): Promise<GoogleSignInStartResponseDto> {
+    const { url, stateCookie } = await this.google.start(originOf(request), anonSession);
     response.cookie(STATE_COOKIE, stateCookie, stateCookieOptions(request));
     return { url };
   }
@@ -122,15 +119,15 @@ export class GoogleAuthController {
     type: ErrorResponseDto,
     description: 'anon_session or X-Anon-Session is not a UUID',
   })
-  start(
+  async start(
     @Query('anon_session') linkSession: unknown,
     @AnonSession() anonSession: string | undefined,
     @Req() request: Request,
     @Res() response: Response,
-  ): void {
+  ): Promise<void> {
     // Still validated, so old frontends see a malformed value as before; never used.
     parseAnonSession(linkSession, 'anon_session');
-    const { url, stateCookie } = this.google.start(originOf(request), anonSession);
+    const { url, stateCookie } = await this.google.start(originOf(request), anonSession);
     response.cookie(STATE_COOKIE, stateCookie, stateCookieOptions(request)).redirect(url);
   }
 
@@ -143,22 +140,17 @@ export class GoogleAuthController {
       'Success: `FRONTEND_URL/auth/callback#access_token=...&token_type=bearer`, plus ' +
       '`&fresh_account=true` when an account registered with the address had never proven ' +
       'it: the user starts on a fresh account, and nothing made on that one came along. ' +
-      'Declined at Google: `FRONTEND_URL/auth/callback#error=access_denied`.',
+      'Every failure also redirects there, as `FRONTEND_URL/auth/callback#error=<code>`: ' +
+      "`access_denied` (declined at Google; Google's other codes pass through, or " +
+      '`oauth_failed`), `invalid_state` (the sign-in expired or did not start in this ' +
+      'browser), `invalid_request` (no authorization code), `provider_error` (Google did ' +
+      'not answer properly), `email_not_verified`, `account_conflict` (the address belongs ' +
+      'to an account linked to another Google account), `account_disabled`.',
   })
   @ApiQuery({ name: 'code', required: false })
   @ApiQuery({ name: 'state', required: false })
   @ApiQuery({ name: 'error', required: false })
-  @ApiFoundResponse({ description: 'Redirect to the frontend' })
-  @ApiBadRequestResponse({
-    type: ErrorResponseDto,
-    description: 'State missing or not this browser',
-  })
-  @ApiForbiddenResponse({ type: ErrorResponseDto, description: 'Google email not verified' })
-  @ApiConflictResponse({
-    type: ErrorResponseDto,
-    description: 'Email linked to another Google account',
-  })
-  @ApiBadGatewayResponse({ type: ErrorResponseDto, description: 'Google did not answer properly' })
+  @ApiFoundResponse({ description: 'Redirect to the frontend, with a token or an error code' })
   async callback(
     @Query('code') code: unknown,
     @Query('state') state: unknown,

@@ -23,17 +23,19 @@ export function parseAnonSession(value: unknown, source: string): string | undef
   return session;
 }
 
-const headerOf = (request: Request): unknown => request.headers[ANON_SESSION_HEADER.toLowerCase()];
+/** Only the headers: callers hold a Request or an AuthenticatedRequest (whose `user` differs). */
+const headerOf = (request: Pick<Request, 'headers'>): unknown =>
+  request.headers[ANON_SESSION_HEADER.toLowerCase()];
 
 /** The X-Anon-Session header's value; undefined when absent, 400 when it is not a UUID. */
-export const anonSessionOf = (request: Request): string | undefined =>
+export const anonSessionOf = (request: Pick<Request, 'headers'>): string | undefined =>
   parseAnonSession(headerOf(request), ANON_SESSION_HEADER);
 
 /**
  * The X-Anon-Session header's value as `anonSessionOf` reads it, or undefined when absent or
  * not a UUID, for code that must not throw (rate-limit trackers run before the route).
  */
-export const readAnonSession = (request: Request): string | undefined =>
+export const readAnonSession = (request: Pick<Request, 'headers'>): string | undefined =>
   sessionFrom(headerOf(request));
 
 /** The guest session a request carries (`X-Anon-Session`), or undefined. */

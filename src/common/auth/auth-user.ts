@@ -13,7 +13,7 @@ export interface AuthUser {
 }
 
 /** Set by the access guard: the user, null for an anonymous guest, absent on public routes. */
-export type AuthenticatedRequest = Request & { user?: AuthUser | null };
+export type AuthenticatedRequest = Omit<Request, 'user'> & { user?: AuthUser | null };
 
 /**
  * The caller on `@Authenticated()`/`@AdminOnly()`/`@MinTier()` routes, or `AuthUser | null`
