@@ -6,5 +6,8 @@
  */
 export const SYSTEM_EMAIL_DOMAIN = 'system.local';
 
+/** The account that owns the platform's own characters (generated ones and the starters). */
+export const PLATFORM_EMAIL = `platform@${SYSTEM_EMAIL_DOMAIN}`;
+
 export const isSystemEmail = (email: string): boolean =>
   email.toLowerCase().endsWith(`@${SYSTEM_EMAIL_DOMAIN}`);

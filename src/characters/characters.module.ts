@@ -31,6 +31,8 @@ import { PublicCatalogueRepository } from './public-catalogue.repository.js';
 import { PublicCatalogueService } from './public-catalogue.service.js';
 import { ReportsRepository } from './reports.repository.js';
 import { ReportsService } from './reports.service.js';
+import { StarterCharactersRepository } from './starter-characters.repository.js';
+import { StarterCharactersService } from './starter-characters.service.js';
 import { TranslationService } from './translation.service.js';
 
 /** The catalogue and everything users do with characters and personas. */
@@ -74,6 +76,8 @@ import { TranslationService } from './translation.service.js';
     PageViewsService,
     CatalogueMaintenanceRepository,
     CatalogueMaintenanceService,
+    StarterCharactersRepository,
+    StarterCharactersService,
   ],
   exports: [
     CharactersService,

@@ -44,7 +44,7 @@ const TRANSLATION_ATTEMPTS = 3;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The lower-cased text the catalogue's trigram search looks through. */
-const searchText = (c: Pick<CharacterEntity, 'name' | 'description' | 'tags'>): string =>
+export const searchText = (c: Pick<CharacterEntity, 'name' | 'description' | 'tags'>): string =>
   [c.name, c.description, c.tags.join(' ')].join(' ').toLowerCase().slice(0, 10_000);
 
 /** What the owner (or an admin) is told when publishing a character a moderator took down. */

@@ -63,6 +63,8 @@ export interface AppConfig {
   storage: { avatarDir: string };
   /** Card exports written at once by this instance (CARD_EXPORT_CONCURRENCY). */
   cards: { exportConcurrency: number };
+  /** Starter characters are added at start-up to a catalogue that never had any. */
+  starters: { seed: boolean };
   dataDir: string;
   redisUrl?: string;
   redisKeyPrefix: string;
@@ -222,6 +224,8 @@ export function loadConfiguration(
     },
     storage: { avatarDir: resolve(env.AVATAR_DIR ?? join(dataDir, 'avatars')) },
     cards: { exportConcurrency: env.CARD_EXPORT_CONCURRENCY },
+    // Off by default under test, so other suites start with an empty catalogue.
+    starters: { seed: env.SEED_STARTER_CHARACTERS ?? env.NODE_ENV !== 'test' },
     dataDir,
     redisUrl: env.REDIS_URL,
     redisKeyPrefix: env.REDIS_KEY_PREFIX,

@@ -252,6 +252,12 @@ export class Environment {
   @IsBoolean()
   AUTONOMOUS_ENABLED?: boolean;
 
+  /** Starter characters on an empty catalogue at start-up; unset: on, except under NODE_ENV=test. */
+  @Transform(({ value }: { value: unknown }) => (value === '' ? undefined : toBoolean({ value })))
+  @IsOptional()
+  @IsBoolean()
+  SEED_STARTER_CHARACTERS?: boolean;
+
   /** The first look for due jobs happens this long after start-up. */
   @Transform(toInt)
   @Min(0)

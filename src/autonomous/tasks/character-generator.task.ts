@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { PLATFORM_EMAIL } from '../../auth/system-accounts.js';
 import { UsersService } from '../../auth/users.service.js';
 import {
   CatalogueMaintenanceService,
@@ -28,8 +29,6 @@ import {
   pickConcept,
 } from './generator-categories.js';
 
-/** The account generated characters belong to (spec: saved under the platform's own user). */
-export const PLATFORM_EMAIL = 'platform@system.local';
 /** How many of the newest characters the model is told not to repeat. */
 const RECENT_LIMIT = 40;
 /**
