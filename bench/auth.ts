@@ -3,9 +3,17 @@
 // same run. Needs `npm run build` first (npm run bench:auth does it).
 import { availableParallelism } from 'node:os';
 import { BROWSER_HEADERS, solveChallenge } from '../test/support/auth.js';
-import { createBenchDatabase, fmt, load, printTable, startApp, type LoadResult } from './lib.js';
+import {
+  createBenchDatabase,
+  fmt,
+  load,
+  printTable,
+  smokeOr,
+  startApp,
+  type LoadResult,
+} from './lib.js';
 
-const DURATION_S = 10;
+const DURATION_S = smokeOr(10, 1);
 const LOGIN_CONNECTIONS = 16;
 const HEALTHZ_CONNECTIONS = 10;
 const credentials = { email: 'bench@example.com', password: 'correct horse battery staple' };

@@ -20,14 +20,18 @@ import { crc32 } from 'node:zlib';
 import pg from 'pg';
 import { LLM_PROVIDER_NAMES } from '../src/config/configuration.js';
 import { startFakeLlm } from '../test/support/fake-llm.js';
-import { createBenchDatabase, fmt, printTable, startApp, summarize } from './lib.js';
+import { createBenchDatabase, fmt, printTable, smokeOr, startApp, summarize } from './lib.js';
 
-const ROUNDS = 3;
-const IDLE_MS = 3_000;
+// BENCH_SMOKE=1 keeps every case hostile in kind (still past each limit) but small.
+const ROUNDS = smokeOr(3, 1);
+const IDLE_MS = smokeOr(3_000, 200);
+const WARM_UP = smokeOr(50, 2);
+const PNG_CHUNKS = smokeOr(436_000, 3_000);
+const LOREBOOK_BYTES = smokeOr(600 * 1024, 16 * 1024);
 /** No hostile request may take longer than this (a bounded run, even when a fix regresses). */
 const HOSTILE_TIMEOUT_MS = 20_000;
 const JWT_SECRET = 'bench-secret-bench-secret-bench-secret-0123';
-const BIG_CHUNK_BYTES = 3 * 1024 * 1024;
+const BIG_CHUNK_BYTES = smokeOr(3 * 1024 * 1024, 64 * 1024);
 
 // ---- The fake upstream, in its own process. ----
 
@@ -100,9 +104,9 @@ async function outcome(res: Response): Promise<string> {
   const text = await res.text();
   if (res.headers.get('content-type')?.startsWith('text/event-stream')) {
     const last = text.trim().split('\n\n').at(-1) ?? '';
-    const event = last.startsWith('data: ')
-      ? (JSON.parse(last.slice(6)) as { type: string })
-      : { type: '?' };
+    // The data line, after the event's `id:` line when it has one.
+    const data = last.split('\n').find((line) => line.startsWith('data: '));
+    const event = data ? (JSON.parse(data.slice(6)) as { type: string }) : { type: '?' };
     return `${res.status} ${event.type}`;
   }
   if (res.headers.get('content-type')?.startsWith('application/json')) {
@@ -193,7 +197,7 @@ try {
     `INSERT INTO app_user (email, tier) VALUES ('owner@bench.test', 'premium') RETURNING id`,
   );
   const auth = { authorization: `Bearer ${token(owner.id)}` };
-  const hostilePng = manyChunkPng(436_000);
+  const hostilePng = manyChunkPng(PNG_CHUNKS);
   const avatarName = `${randomUUID()}.png`;
   writeFileSync(join(avatarDir, avatarName), hostilePng);
   const insertCharacter = async (slug: string, book: object | null) =>
@@ -207,7 +211,7 @@ try {
       )
     ).rows[0].id;
   const plain = await insertCharacter('luna', null);
-  const book = wholeWordBook(600 * 1024);
+  const book = wholeWordBook(LOREBOOK_BYTES);
   const lorebook = await insertCharacter('luna-lore', book);
 
   const json = (headers: Record<string, string> = {}) => ({
@@ -256,7 +260,7 @@ try {
       async () => sendMessage(await openChat(lorebook, auth), auth, lorebookMessage),
     ],
     [
-      `import of a PNG of 436k empty chunks (${fmt(hostilePng.length / 1024 / 1024, 1)} MB)`,
+      `import of a PNG of ${Math.round(PNG_CHUNKS / 1000)}k empty chunks (${fmt(hostilePng.length / 1024 / 1024, 1)} MB)`,
       async () => {
         const form = new FormData();
         form.append('file', new Blob([hostilePng], { type: 'image/png' }), 'card.png');
@@ -282,7 +286,7 @@ try {
         ),
     ],
     [
-      'reply whose upstream sends one 3 MB chunk',
+      `reply whose upstream sends one ${fmt(BIG_CHUNK_BYTES / 1024 / 1024, BIG_CHUNK_BYTES < 1024 * 1024 ? 2 : 0)} MB chunk`,
       async () => {
         const chatId = await openChat(plain, auth);
         upstream.send('big-chunk');
@@ -293,7 +297,7 @@ try {
   ];
 
   // Warm-up: connections, prepared statements, the JIT; then the idle baseline.
-  for (let i = 0; i < 50; i++) await healthz(url);
+  for (let i = 0; i < WARM_UP; i++) await healthz(url);
   const idle: number[] = [];
   await pollUntil(url, new Promise((resolve) => setTimeout(resolve, IDLE_MS)), idle);
   const idleStats = summarize(idle);

@@ -13,6 +13,19 @@ export const BENCH_DATABASE_SERVER =
   process.env.DATABASE_URL ??
   'postgres://postgres@127.0.0.1:5432/test';
 
+/**
+ * BENCH_SMOKE=1: every benchmark runs its whole path (start-up, seeding, each measurement,
+ * its tables) with tiny sizes and one short round, in seconds: a check that the benchmarks
+ * still run (test/foundation/bench-smoke.e2e-spec.ts), not a measurement.
+ */
+export const SMOKE = process.env.BENCH_SMOKE === '1';
+
+/** `full` for a measurement, `small` under BENCH_SMOKE=1. */
+export const smokeOr = <T>(full: T, small: T): T => (SMOKE ? small : full);
+
+/** The compiled app's entry (`npm run build`); the smoke test builds into its own folder. */
+const APP_ENTRY = process.env.BENCH_APP_ENTRY ?? 'dist/src/main.js';
+
 export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
   const index = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
@@ -92,7 +105,7 @@ export async function startApp(env: Record<string, string>): Promise<RunningApp>
   const started = performance.now();
   // BENCH_APP_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the app under load.
   const nodeArgs = process.env.BENCH_APP_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-  const child = spawn(process.execPath, [...nodeArgs, 'dist/src/main.js'], {
+  const child = spawn(process.execPath, [...nodeArgs, APP_ENTRY], {
     env: {
       ...process.env,
       NODE_ENV: 'production',
@@ -140,7 +153,11 @@ export interface LoadResult {
 }
 
 export async function load(options: autocannon.Options & { url: string }): Promise<LoadResult> {
-  const result = await autocannon({ connections: 10, duration: 5, ...options });
+  const result = await autocannon({
+    connections: 10,
+    ...options,
+    duration: SMOKE ? 1 : (options.duration ?? 5),
+  });
   return {
     requestsPerSecond: result.requests.average,
     latencyP50: result.latency.p50,

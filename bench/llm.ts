@@ -31,13 +31,16 @@ import { LlmProviderRegistry } from '../src/llm/providers/provider-registry.js';
 import { BackgroundBudget } from '../src/llm/usage/background-budget.service.js';
 import { BackgroundSpendRepository } from '../src/llm/usage/background-spend.repository.js';
 import { TokenEstimator } from '../src/llm/usage/token-estimator.js';
-import { createBenchDatabase, fmt, printTable, rssMiB, summarize } from './lib.js';
+import { createBenchDatabase, fmt, printTable, rssMiB, smokeOr, summarize } from './lib.js';
 
-const LEVELS = [
-  { streams: 1, rounds: 100 },
-  { streams: 10, rounds: 30 },
-  { streams: 100, rounds: 40 },
-];
+const LEVELS = smokeOr(
+  [
+    { streams: 1, rounds: 100 },
+    { streams: 10, rounds: 30 },
+    { streams: 100, rounds: 40 },
+  ],
+  [{ streams: 1, rounds: 2 }],
+);
 const MODEL = 'llama-3.3-70b-versatile';
 const messages = [
   { role: 'system' as const, content: 'You are Luna, a witty innkeeper.' },
@@ -121,7 +124,7 @@ try {
     Promise.all(Array.from({ length: streams }, run));
 
   // Warm-up: JIT, keep-alive connections, the availability snapshot.
-  for (let i = 0; i < 20; i++) await Promise.all([direct(), throughLayer()]);
+  for (let i = 0; i < smokeOr(20, 1); i++) await Promise.all([direct(), throughLayer()]);
 
   const rows: Array<Array<string | number>> = [];
   const summary: Array<Array<string | number>> = [];

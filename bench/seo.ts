@@ -5,11 +5,11 @@
 // - loads a character page with autocannon next to /api/healthz (the baseline).
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
-import { createBenchDatabase, fmt, load, printTable, startApp, summarize } from './lib.js';
+import { createBenchDatabase, fmt, load, printTable, smokeOr, startApp, summarize } from './lib.js';
 
-const CHARACTERS = 100_000;
+const CHARACTERS = smokeOr(100_000, 200);
 const RSS_LIMIT_MIB = 50;
-const SITEMAP_RUNS = Number(process.env.BENCH_SITEMAP_RUNS ?? 3);
+const SITEMAP_RUNS = Number(process.env.BENCH_SITEMAP_RUNS ?? smokeOr(3, 1));
 
 /** Quality-gated characters (public, sfw, avatar, long description, greeting), in batches. */
 async function seed(client: pg.Client, total: number): Promise<void> {
@@ -105,7 +105,7 @@ try {
   const growth = peak - baseline;
   const sitemapTimes = summarize(runs);
 
-  const slug = 'seed-4242';
+  const slug = `seed-${Math.min(4242, CHARACTERS - 1)}`;
   const health = await load({ url: `${app.url}/api/healthz` });
   const api = await load({ url: `${app.url}/api/characters/${slug}` });
   const page = await load({ url: `${app.url}/api/seo/c/${slug}` });
