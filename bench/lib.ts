@@ -114,6 +114,8 @@ export async function startApp(env: Record<string, string>): Promise<RunningApp>
       LOG_LEVEL: 'warn',
       // Production refuses to start without the site's public address.
       FRONTEND_URL: 'http://localhost:5173',
+      // Benchmarks measure their own catalogues, and start-up without seeding.
+      SEED_STARTER_CHARACTERS: 'false',
       ...env,
       PORT: String(port),
     },
