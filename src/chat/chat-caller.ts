@@ -7,22 +7,33 @@ import type { ChatOwner } from './chat-rows.js';
 export type ChatCaller =
   { user: AuthUser; guestSession?: undefined } | { user: null; guestSession: string };
 
+/** The caller of a request: its user, else its guest session (400 when not a UUID), else null. */
+function callerOf(context: ExecutionContext): ChatCaller | null {
+  const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+  if (request.user) return { user: request.user };
+  const guestSession = anonSessionOf(request);
+  return guestSession ? { user: null, guestSession } : null;
+}
+
+/** The caller `callerOf` found, or the 400 telling a guest to send its session. */
+export function requireCaller(caller: ChatCaller | null): ChatCaller {
+  if (caller) return caller;
+  throw new BadRequestException(
+    `Sign in, or send the ${ANON_SESSION_HEADER} header (a UUID) to chat as a guest`,
+  );
+}
+
 /**
  * The caller of a `@Guest()` chat route. A guest must send X-Anon-Session (400 otherwise, and
  * when it is not a UUID); a signed-in user's header is ignored.
  */
 export const Caller = createParamDecorator(
-  (_data: unknown, context: ExecutionContext): ChatCaller => {
-    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    if (request.user) return { user: request.user };
-    const guestSession = anonSessionOf(request);
-    if (!guestSession) {
-      throw new BadRequestException(
-        `Sign in, or send the ${ANON_SESSION_HEADER} header (a UUID) to chat as a guest`,
-      );
-    }
-    return { user: null, guestSession };
-  },
+  (_data: unknown, context: ExecutionContext): ChatCaller => requireCaller(callerOf(context)),
+);
+
+/** Like Caller, but null without a user or a guest session: for routes with other credentials. */
+export const OptionalCaller = createParamDecorator(
+  (_data: unknown, context: ExecutionContext): ChatCaller | null => callerOf(context),
 );
 
 /** Whose chats the caller's are. */

@@ -4,6 +4,7 @@ import {
   Controller,
   Delete,
   Get,
+  Headers,
   HttpCode,
   Param,
   ParseUUIDPipe,
@@ -17,6 +18,7 @@ import {
   ApiConflictResponse,
   ApiCreatedResponse,
   ApiForbiddenResponse,
+  ApiHeader,
   ApiNoContentResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
@@ -24,6 +26,7 @@ import {
   ApiServiceUnavailableResponse,
   ApiTags,
   ApiTooManyRequestsResponse,
+  ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { MessageThrottle, RateLimit } from '../auth/rate-limit/rate-limits.js';
@@ -33,7 +36,7 @@ import { type AuthUser, CurrentUser } from '../common/auth/auth-user.js';
 import { ApiEventStream } from '../common/http/api-event-stream.js';
 import { ErrorResponseDto } from '../common/http/error-response.dto.js';
 import { streamSse } from '../common/http/sse.js';
-import { Caller, type ChatCaller } from './chat-caller.js';
+import { Caller, type ChatCaller, OptionalCaller } from './chat-caller.js';
 import { ChatService } from './chat.service.js';
 import { ChatListQueryDto, ChatPageDto, ChatResponseDto, CreateChatDto } from './dto/chat.dto.js';
 import {
@@ -46,8 +49,10 @@ import {
   SendMessageDto,
   StopResponseDto,
 } from './dto/message.dto.js';
+import { FollowStreamQueryDto, StreamTicketDto } from './dto/stream.dto.js';
 import { PersonaReplyService } from './persona-reply.service.js';
 import { ReplyService } from './reply.service.js';
+import { resumePoint } from './streaming/reply-cursor.js';
 
 const ChatId = () => Param('id', new ParseUUIDPipe());
 
@@ -222,27 +227,62 @@ export class ChatController {
     return this.personaReplies.write(id, dto, user);
   }
 
+  @Post(':id/stream-ticket')
+  @Guest()
+  @ApiOperation({
+    summary: 'A one-minute ticket to re-attach to this chat with EventSource (no headers)',
+    description:
+      'For GET /api/chats/{id}/stream?ticket=…: a browser EventSource cannot send ' +
+      'Authorization or X-Anon-Session. The ticket opens this chat only, for its owner, for ' +
+      'one minute; ask for a new one before each (re)connection.',
+  })
+  @ApiCreatedResponse({ type: StreamTicketDto })
+  @ApiChatNotFound()
+  streamTicket(@ChatId() id: string, @Caller() caller: ChatCaller): Promise<StreamTicketDto> {
+    return this.replies.streamTicket(id, caller);
+  }
+
   @Get(':id/stream')
   @Guest()
   @ApiOperation({
     summary: 'Re-attach to the reply being written (from any instance)',
     description:
-      'Replays the reply so far as one token event, then follows it live like the send ' +
-      'stream. 204 when no reply is being written.',
+      'Replays the reply so far, then follows it live like the send stream. 204 when no ' +
+      'reply is being written. Every event carries an `id:`: the characters of the reply ' +
+      'text the client has once it has that event. With `Last-Event-ID` (sent by EventSource ' +
+      'when it reconnects) or `last_event_id`, only the text after that point is sent. ' +
+      'Authenticated as the other chat routes, or with `ticket` (POST ' +
+      '/api/chats/{id}/stream-ticket) instead of headers, for EventSource.',
+  })
+  @ApiHeader({
+    name: 'Last-Event-ID',
+    required: false,
+    description: 'Resume after this event id (a character count)',
   })
   @ApiEventStream('A stream of reply events', REPLY_EVENTS)
   @ApiNoContentResponse({ description: 'No reply is being written' })
   @ApiChatNotFound()
+  @ApiUnauthorizedResponse({
+    type: ErrorResponseDto,
+    description: 'The ticket is forged, expired or not a stream ticket',
+  })
+  @ApiForbiddenResponse({
+    type: ErrorResponseDto,
+    description: 'The ticket is for another chat, or its guest session no longer owns the chat',
+  })
   @ApiTooManyRequestsResponse({
     type: ErrorResponseDto,
     description: 'The chat or the caller already has all the re-attached streams it may',
   })
   async follow(
     @ChatId() id: string,
-    @Caller() caller: ChatCaller,
+    @Query() query: FollowStreamQueryDto,
+    @Headers('last-event-id') lastEventId: string | undefined,
+    @OptionalCaller() caller: ChatCaller | null,
     @Res() res: Response,
   ): Promise<void> {
-    const source = await this.replies.follow(id, caller);
+    const after = resumePoint(lastEventId, query.last_event_id);
+    const source = await this.replies.follow(id, { ticket: query.ticket, caller }, after);
     if (source) streamSse(res, source);
     else res.status(204).end();
   }

@@ -28,6 +28,7 @@ import { ReplyService } from './reply.service.js';
 import { ChatSignals } from './streaming/chat-signals.js';
 import { FollowerSlots } from './streaming/follower-slots.js';
 import { ReplyRegistry } from './streaming/reply-registry.js';
+import { StreamTicketService } from './streaming/stream-tickets.js';
 
 /** Chats, messages, streaming replies and the prompts behind them. */
 @Module({
@@ -53,6 +54,7 @@ import { ReplyRegistry } from './streaming/reply-registry.js';
     ChatSignals,
     ReplyRegistry,
     FollowerSlots,
+    StreamTicketService,
     ReplyContextService,
     ChatService,
     ReplyService,

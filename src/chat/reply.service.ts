@@ -7,12 +7,13 @@ import type { CharacterEntity } from '../characters/entities/character.entity.js
 import type { SseSource } from '../common/http/sse.js';
 import { LlmService } from '../llm/llm.service.js';
 import type { GenerationConfig, LlmStreamEvent } from '../llm/llm.types.js';
-import { type ChatCaller, ownerOf } from './chat-caller.js';
+import { type ChatCaller, ownerOf, requireCaller } from './chat-caller.js';
 import { ChatSummarizer } from './chat-summarizer.service.js';
 import { ChatRepository, type ContextMessage } from './chat.repository.js';
 import { ChatService, chatNotFound } from './chat.service.js';
 import { characterName } from './dto/chat.dto.js';
 import type { GenerationOptionsDto, SendMessageDto, StopResponseDto } from './dto/message.dto.js';
+import type { StreamTicketDto } from './dto/stream.dto.js';
 import type { ChatEntity } from './entities/chat.entity.js';
 import { type FinishedReply, GenerationRepository } from './generation.repository.js';
 import {
@@ -27,8 +28,10 @@ import { SUMMARY_TRIGGER_MESSAGES } from './storytelling/summarizer.js';
 import { replyErrorMessage } from './reply-errors.js';
 import { FollowerSlots } from './streaming/follower-slots.js';
 import type { LiveReply } from './streaming/live-reply.js';
+import { numberedReply } from './streaming/reply-cursor.js';
 import type { ReplyEvent, ReplyOutcome } from './streaming/reply-event.js';
 import { ReplyRegistry } from './streaming/reply-registry.js';
+import { StreamTicketService } from './streaming/stream-tickets.js';
 
 /** Everything a reply needs once the chat is claimed. */
 interface ReplyJob {
@@ -108,6 +111,7 @@ export class ReplyService {
     private readonly registry: ReplyRegistry,
     private readonly summarizer: ChatSummarizer,
     private readonly followerSlots: FollowerSlots,
+    private readonly tickets: StreamTicketService,
   ) {}
 
   /**
@@ -248,11 +252,25 @@ export class ReplyService {
     });
   }
 
+  /** A stream ticket for the caller's chat, for an EventSource that cannot send headers. */
+  async streamTicket(chatId: string, caller: ChatCaller): Promise<StreamTicketDto> {
+    const { chat } = await this.chats.requireOwned(chatId, caller);
+    return this.tickets.issue(chat.id, caller);
+  }
+
   /**
-   * The reply being written in the chat (on any instance), or null when there is none; 429
-   * when the chat or the caller already has all the followers it may (FollowerSlots).
+   * The reply being written in the chat (on any instance) from the character `after` on (0:
+   * all of it), or null when there is none; 429 when the chat or the caller already has all
+   * the followers it may (FollowerSlots). A `ticket` stands for its owner, headers or not.
    */
-  async follow(chatId: string, caller: ChatCaller): Promise<SseSource<ReplyEvent> | null> {
+  async follow(
+    chatId: string,
+    access: { ticket?: string; caller: ChatCaller | null },
+    after = 0,
+  ): Promise<SseSource<ReplyEvent> | null> {
+    const caller = access.ticket
+      ? await this.tickets.redeem(chatId, access.ticket)
+      : requireCaller(access.caller);
     const { chat } = await this.chats.requireOwned(chatId, caller);
     const local = this.registry.local(chat.id);
     const writer = local ? undefined : await this.generations.writerOf(chat.id);
@@ -261,7 +279,7 @@ export class ReplyService {
       (writer && writer !== this.registry.instanceId
         ? this.registry.follow(writer, chat.id)
         : null);
-    return source && this.followerSlots.hold(chat.id, caller, source);
+    return source && numberedReply(this.followerSlots.hold(chat.id, caller, source), after);
   }
 
   /** Stops the reply being written (on any instance); the part written so far is kept. */
@@ -381,7 +399,10 @@ export class ReplyService {
    * Builds the prompt (reading the history unless the caller has it) and starts streaming;
    * the chat is claimed.
    */
-  private async generate(job: ReplyJob, history?: ContextMessage[] | null): Promise<LiveReply> {
+  private async generate(
+    job: ReplyJob,
+    history?: ContextMessage[] | null,
+  ): Promise<SseSource<ReplyEvent>> {
     let context: ReplyContext;
     // Messages past the summary once the reply is saved; unknown when the tier's limit cut
     // the history short. Lets short tails skip the summarizer's look at the database.
@@ -401,7 +422,9 @@ export class ReplyService {
       await this.generations.release(job.chat.id, this.registry.instanceId);
       throw error;
     }
-    return this.registry.start(job.chat.id, (reply) => this.run(reply, job, context, unsummarized));
+    return numberedReply(
+      this.registry.start(job.chat.id, (reply) => this.run(reply, job, context, unsummarized)),
+    );
   }
 
   /**

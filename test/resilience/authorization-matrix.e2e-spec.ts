@@ -158,6 +158,7 @@ const ROUTES: Record<string, Entry> = {
   'POST /api/chats/:id/regenerate':             { rule: 'guest', owned: 'chat' },
   'PUT /api/chats/:id/messages/last':           { rule: 'guest', owned: 'chat', body: { content: 'Hello again' } },
   'GET /api/chats/:id/stream':                  { rule: 'guest', owned: 'chat' },
+  'POST /api/chats/:id/stream-ticket':          { rule: 'guest', owned: 'chat' },
   'POST /api/chats/:id/stop':                   { rule: 'guest', owned: 'chat' },
   'DELETE /api/chats/:id':                      { rule: 'user', owned: 'chat' },
   'POST /api/chats/:id/generate-persona-reply': { rule: 'admin', owned: 'chat' },

@@ -15,6 +15,25 @@ describe('streamSse', () => {
       }),
   );
 
+  it("writes an event's id before its data, and none for an event without one", async () => {
+    const app = express();
+    app.get('/stream', (_req, res) =>
+      streamSse<{ n: number }>(res, {
+        subscribe: (send, end) => {
+          send({ n: 1 }, '3');
+          send({ n: 2 });
+          end();
+          return () => undefined;
+        },
+      }),
+    );
+    server = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    const port = (server.address() as AddressInfo).port;
+    const body = await (await fetch(`http://127.0.0.1:${port}/stream`)).text();
+    expect(body).toBe('id: 3\ndata: {"n":1}\n\ndata: {"n":2}\n\n');
+  });
+
   it('cuts a client that stops reading instead of buffering the whole stream for it', async () => {
     let emit!: (event: { content: string }) => void;
     let unsubscribed = false;

@@ -5,8 +5,10 @@ export interface SseSource<E extends object> {
   /**
    * Calls `send` with every event (the ones already produced first) and `end` once the
    * source is finished; returns a function that stops the calls (the client went away).
+   * An event sent with an `id` goes out with an `id:` line, which a browser's EventSource
+   * sends back as `Last-Event-ID` when it reconnects.
    */
-  subscribe(send: (event: E) => void, end: () => void): () => void;
+  subscribe(send: (event: E, id?: string) => void, end: () => void): () => void;
   /**
    * Called once when the response is over, also when the client left before `subscribe`
    * was: gives back what the source holds for this one client (a follower slot).
@@ -26,7 +28,8 @@ const COALESCE_MS = 25;
 const MAX_UNREAD_BYTES = 1024 * 1024;
 
 /**
- * Answers a request with `text/event-stream`, one `data: <json>` event per source event. An
+ * Answers a request with `text/event-stream`, one `data: <json>` event per source event
+ * (after an `id:` line when the source gives the event an id). An
  * event goes out at once unless one was written less than COALESCE_MS ago; the last one
  * always goes out at once. For POST routes too (Nest's `@Sse()` is GET-only), so the handler
  * takes `@Res()` and hands the response over here once it has validated everything: errors
@@ -68,8 +71,10 @@ export function streamSse<E extends object>(res: Response, source: SseSource<E>)
   };
   res.once('close', close);
   const unsubscribe = source.subscribe(
-    (event) => {
+    (event, id) => {
       if (!open) return;
+      // An id is the source's own (digits, no line breaks): written as it is.
+      if (id !== undefined) pending += `id: ${id}\n`;
       pending += `data: ${JSON.stringify(event)}\n\n`;
       if (flushTimer) return;
       const wait = lastWrite + COALESCE_MS - performance.now();
