@@ -259,6 +259,20 @@ describe('re-attaching with EventSource: stream tickets and Last-Event-ID', () =
     }
   });
 
+  it('numbers the events of the send stream too, so a dropped send can resume', async () => {
+    const chatId = await openChat(t, alice.auth, character.id);
+    fake.script({ tokens: ['Storm', ' is', ' close.'] });
+    const res = await fetch(`${t.url}/api/chats/${chatId}/message`, {
+      method: 'POST',
+      headers: { ...alice.auth, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ content: 'Storm?' }),
+    });
+    const blocks = (await res.text()).split('\n\n').filter(Boolean);
+    const ids = blocks.map((block) => /^id: (\d+)\ndata: /.exec(block)?.[1]);
+    expect(ids.at(-1)).toBe(String('Storm is close.'.length));
+    expect(ids.every((id) => id !== undefined)).toBe(true);
+  });
+
   it('refuses a Last-Event-ID this API never gave with a 400 naming it', async () => {
     const { chatId, first } = await replyInFlight(alice.auth);
     for (const bad of ['-1', 'abc', '9'.repeat(40)]) {
