@@ -118,6 +118,8 @@ describe('the app process', () => {
       OPENAI_API_KEY: 'test',
       OPENAI_BASE_URL: fake.baseURL,
       LLM_PROVIDER_ORDER: 'openai',
+      // No DATA_DIR here: starters would leave their avatars in the repository's .data.
+      SEED_STARTER_CHARACTERS: 'false',
     });
     const db = new pg.Client({ connectionString: database.url });
     try {
