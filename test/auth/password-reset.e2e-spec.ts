@@ -51,6 +51,8 @@ describe('password reset', () => {
       message.text,
     );
     expect(link).not.toBeNull();
+    // The HTML part carries the same link, clickable.
+    expect(message.html).toContain(`<a href="${link![0]}">${link![0]}</a>`);
     return link![1];
   }
 

@@ -58,7 +58,10 @@ describe('email confirmation', () => {
     await t.app.get(JobQueue).runDue();
     const mails = confirmationMails(to);
     expect(mails).toHaveLength(1);
-    return LINK.exec(mails[0].text)![1];
+    const [link, token] = LINK.exec(mails[0].text)!;
+    // The HTML part carries the same link, clickable.
+    expect(mails[0].html).toContain(`<a href="${link}">${link}</a>`);
+    return token;
   }
 
   const forgotAndReset = async (email: string, password = NEW_PASSWORD) => {

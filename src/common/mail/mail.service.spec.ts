@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import { Logger } from '@nestjs/common';
+import nodemailer from 'nodemailer';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +12,18 @@ const config = (env: Record<string, string> = {}) =>
 
 const RESEND = { RESEND_API_KEY: 're_test', RESEND_API_URL: 'http://resend.test' };
 const SMTP = { SMTP_HOST: 'smtp.test', SMTP_PORT: '2525' };
+
+/** Text a mail might carry from user input or configuration (a site name, a link). */
+const HOSTILE_TEXT = 'Hello <b>Bob</b> & co\n\nOpen https://site.test/a?b=1&c=2 now.';
+
+function expectEscapedHtml(html: string): void {
+  expect(html).toContain('Hello &lt;b&gt;Bob&lt;/b&gt; &amp; co');
+  expect(html).not.toContain('<b>');
+  expect(html).toContain(
+    '<a href="https://site.test/a?b=1&amp;c=2">https://site.test/a?b=1&amp;c=2</a> now.',
+  );
+  expect(html.match(/<p>/g)).toHaveLength(2);
+}
 
 describe('MailService transport selection', () => {
   afterEach(() => {
@@ -29,19 +42,43 @@ describe('MailService transport selection', () => {
       .mockResolvedValue(new Response('{"id":"1"}', { status: 200 }));
     const mail = new MailService(config({ ...RESEND, MAIL_FROM: 'Site <no-reply@site.test>' }));
 
-    await mail.send({ to: 'alice@example.com', subject: 'Hi', text: 'Hello' });
+    await mail.send({ to: 'alice@example.com', subject: 'Hi', text: HOSTILE_TEXT });
 
     const [url, init] = fetch.mock.calls[0] as [string, RequestInit];
     expect(url).toBe('http://resend.test/emails');
     expect((init.headers as Record<string, string>).Authorization).toBe('Bearer re_test');
-    expect(JSON.parse(init.body as string)).toMatchObject({
+    const sent = JSON.parse(init.body as string);
+    expect(sent).toMatchObject({
       from: 'Site <no-reply@site.test>',
       to: ['alice@example.com'],
       subject: 'Hi',
+      text: HOSTILE_TEXT,
     });
+    expectEscapedHtml(sent.html);
     expect(mail.outbox).toEqual([
-      expect.objectContaining({ to: 'alice@example.com', transport: 'resend' }),
+      expect.objectContaining({ to: 'alice@example.com', transport: 'resend', html: sent.html }),
     ]);
+  });
+
+  it('sends text and HTML over SMTP as one multipart/alternative message', async () => {
+    // The real nodemailer, writing the MIME message to a buffer instead of a server.
+    const createTransport = nodemailer.createTransport.bind(nodemailer);
+    let sent: Promise<{ message: unknown }> | undefined;
+    jest.spyOn(nodemailer, 'createTransport').mockImplementation((() => {
+      const transporter = createTransport({ streamTransport: true, buffer: true });
+      const sendMail = transporter.sendMail.bind(transporter);
+      transporter.sendMail = ((message: object) => (sent = sendMail(message))) as never;
+      return transporter;
+    }) as never);
+    const mail = new MailService(config(SMTP));
+
+    await mail.send({ to: 'alice@example.com', subject: 'Hi', text: HOSTILE_TEXT });
+
+    const mime = String((await sent!).message); // a Buffer, with `buffer: true`
+    expect(mime).toMatch(/Content-Type: multipart\/alternative/);
+    expect(mime).toMatch(/Content-Type: text\/plain/);
+    expect(mime).toMatch(/Content-Type: text\/html/);
+    expectEscapedHtml(mail.outbox[0].html);
   });
 
   it('surfaces a Resend failure to send() and only logs it in the background', async () => {

@@ -1,26 +1,31 @@
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import nodemailer, { type Transporter } from 'nodemailer';
 import { InjectConfig, type AppConfig } from '../../config/app-config.js';
+import { htmlFromText } from './mail-html.js';
 
 export interface MailMessage {
   to: string | string[];
   subject: string;
   text: string;
+  /** Default: the text, escaped, with clickable links and paragraphs (htmlFromText). */
   html?: string;
 }
+
+/** What the transports send: a sender, and always both parts. */
+type OutgoingMail = MailMessage & { from: string; html: string };
 
 export type MailTransportName = 'resend' | 'smtp' | 'console';
 
 interface MailTransport {
   readonly name: MailTransportName;
-  send(message: MailMessage & { from: string }): Promise<void>;
+  send(message: OutgoingMail): Promise<void>;
 }
 
 class ResendTransport implements MailTransport {
   readonly name = 'resend';
   constructor(private readonly options: { apiKey: string; apiUrl: string }) {}
 
-  async send(message: MailMessage & { from: string }): Promise<void> {
+  async send(message: OutgoingMail): Promise<void> {
     const response = await fetch(`${this.options.apiUrl}/emails`, {
       method: 'POST',
       headers: {
@@ -52,7 +57,7 @@ class SmtpTransport implements MailTransport {
     });
   }
 
-  async send(message: MailMessage & { from: string }): Promise<void> {
+  async send(message: OutgoingMail): Promise<void> {
     await this.transporter.sendMail(message);
   }
 }
@@ -68,7 +73,7 @@ class ConsoleTransport implements MailTransport {
 
   constructor(private readonly withBody: boolean) {}
 
-  async send(message: MailMessage & { from: string }): Promise<void> {
+  async send(message: OutgoingMail): Promise<void> {
     const head = `To: ${String(message.to)} | Subject: ${message.subject}`;
     this.logger.log(
       this.withBody ? `${head}\n${message.text}` : `${head} (not sent; body not logged)`,
@@ -78,14 +83,15 @@ class ConsoleTransport implements MailTransport {
 
 /**
  * Sends mail through the first configured transport: Resend's HTTP API, then SMTP, then the
- * console (development default; warned about in production). Every message is also kept in
- * `outbox`, newest last, so tests and the admin UI can see what was sent.
+ * console (development default; warned about in production), as text and HTML (made from the
+ * text unless given). Every message is also kept in `outbox`, newest last, so tests and the
+ * admin UI can see what was sent.
  */
 @Injectable()
 export class MailService implements OnModuleInit {
   private readonly transport: MailTransport;
   private readonly logger = new Logger(MailService.name);
-  readonly outbox: Array<MailMessage & { from: string; transport: MailTransportName }> = [];
+  readonly outbox: Array<OutgoingMail & { transport: MailTransportName }> = [];
 
   constructor(@InjectConfig() private readonly config: AppConfig) {
     const { resend, smtp } = config.mail;
@@ -110,7 +116,11 @@ export class MailService implements OnModuleInit {
   }
 
   async send(message: MailMessage): Promise<void> {
-    const full = { ...message, from: this.config.mail.from };
+    const full: OutgoingMail = {
+      ...message,
+      html: message.html ?? htmlFromText(message.text),
+      from: this.config.mail.from,
+    };
     this.outbox.push({ ...full, transport: this.transport.name });
     if (this.outbox.length > 100) this.outbox.shift();
     await this.transport.send(full);
