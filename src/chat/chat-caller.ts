@@ -1,18 +1,23 @@
 import { BadRequestException, createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import { ANON_SESSION_HEADER, anonSessionOf } from '../common/auth/anon-session.js';
 import type { AuthenticatedRequest, AuthUser } from '../common/auth/auth-user.js';
+import type { QuotaSubject } from '../auth/usage/message-quota.service.js';
 import type { ChatOwner } from './chat-rows.js';
 
-/** Who is chatting: a signed-in user, or a guest known by its X-Anon-Session. */
+/**
+ * Who is chatting: a signed-in user, or a guest known by its X-Anon-Session and, when the
+ * request came with one, its client address (the guest allowance is also counted per address).
+ */
 export type ChatCaller =
-  { user: AuthUser; guestSession?: undefined } | { user: null; guestSession: string };
+  | { user: AuthUser; guestSession?: undefined }
+  | { user: null; guestSession: string; address?: string };
 
 /** The caller of a request: its user, else its guest session (400 when not a UUID), else null. */
 function callerOf(context: ExecutionContext): ChatCaller | null {
   const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
   if (request.user) return { user: request.user };
   const guestSession = anonSessionOf(request);
-  return guestSession ? { user: null, guestSession } : null;
+  return guestSession ? { user: null, guestSession, address: request.ip } : null;
 }
 
 /** The caller `callerOf` found, or the 400 telling a guest to send its session. */
@@ -35,6 +40,12 @@ export const Caller = createParamDecorator(
 export const OptionalCaller = createParamDecorator(
   (_data: unknown, context: ExecutionContext): ChatCaller | null => callerOf(context),
 );
+
+/** Whose messages a send counts: the user, else the guest session and its address. */
+export const quotaSubjectOf = (caller: ChatCaller): QuotaSubject =>
+  caller.user
+    ? { user: caller.user }
+    : { guestSession: caller.guestSession, address: caller.address };
 
 /** Whose chats the caller's are. */
 export const ownerOf = (caller: ChatCaller): ChatOwner =>

@@ -6,6 +6,7 @@ import {
   Get,
   Headers,
   HttpCode,
+  Ip,
   Param,
   ParseUUIDPipe,
   Post,
@@ -99,8 +100,11 @@ export class ChatController {
   @Guest()
   @ApiOperation({ summary: "The guest message limit and what is left of this session's" })
   @ApiOkResponse({ type: AnonLimitDto })
-  anonLimit(@AnonSession() session: string | undefined): Promise<AnonLimitDto> {
-    return this.chats.anonLimit(session);
+  anonLimit(
+    @AnonSession() session: string | undefined,
+    @Ip() address: string,
+  ): Promise<AnonLimitDto> {
+    return this.chats.anonLimit(session, address);
   }
 
   @Post()

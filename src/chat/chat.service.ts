@@ -156,8 +156,8 @@ export class ChatService implements OnModuleInit {
     await this.replies.removeStopping(id, () => this.chats.delete(id));
   }
 
-  anonLimit(session: string | undefined): Promise<AnonLimitDto> {
-    return this.quota.guestStatus(session);
+  anonLimit(session: string | undefined, address: string): Promise<AnonLimitDto> {
+    return this.quota.guestStatus(session, address);
   }
 
   /** The chat if the caller owns it; someone else's chat is indistinguishable from none. */

@@ -7,7 +7,7 @@ import type { CharacterEntity } from '../characters/entities/character.entity.js
 import type { SseSource } from '../common/http/sse.js';
 import { LlmService } from '../llm/llm.service.js';
 import type { GenerationConfig, LlmStreamEvent } from '../llm/llm.types.js';
-import { type ChatCaller, ownerOf, requireCaller } from './chat-caller.js';
+import { type ChatCaller, ownerOf, quotaSubjectOf, requireCaller } from './chat-caller.js';
 import { ChatSummarizer } from './chat-summarizer.service.js';
 import { ChatRepository, type ContextMessage } from './chat.repository.js';
 import { ChatService, chatNotFound } from './chat.service.js';
@@ -128,9 +128,7 @@ export class ReplyService {
   ): Promise<SseSource<ReplyEvent>> {
     const knownCharacterId = this.knownCharacters.get(chatId);
     const [ticket, started, knownCharacter] = await Promise.allSettled([
-      this.quota.consume(
-        caller.user ? { user: caller.user } : { guestSession: caller.guestSession },
-      ),
+      this.quota.consume(quotaSubjectOf(caller)),
       this.generations.startWithUserMessage(
         chatId,
         ownerOf(caller),
@@ -378,9 +376,7 @@ export class ReplyService {
   ): Promise<T> {
     const [prepared, ticket] = await Promise.allSettled([
       preparing,
-      this.quota.consume(
-        caller.user ? { user: caller.user } : { guestSession: caller.guestSession },
-      ),
+      this.quota.consume(quotaSubjectOf(caller)),
     ]);
     if (prepared.status === 'rejected') {
       if (ticket.status === 'fulfilled') await this.quota.refund(ticket.value);

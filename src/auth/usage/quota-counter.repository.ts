@@ -13,6 +13,8 @@ const TAKE = `WITH async_commit AS (SELECT set_config('synchronous_commit', 'off
     WHERE message_quota.used < $3
   RETURNING used`;
 
+const USED = `SELECT used FROM message_quota WHERE subject = $1 AND period = $2`;
+
 const GIVE_BACK = `UPDATE message_quota SET used = used - 1, updated_at = now()
   WHERE subject = $1 AND period = $2 AND used > 0`;
 
@@ -24,16 +26,24 @@ const GIVE_BACK = `UPDATE message_quota SET used = used - 1, updated_at = now()
 export class QuotaCounterRepository {
   private readonly takeStatement: PreparedStatement<{ used: number }>;
   private readonly giveBackStatement: PreparedStatement;
+  private readonly usedStatement: PreparedStatement<{ used: number }>;
 
   constructor(@InjectDataSource() dataSource: DataSource) {
     this.takeStatement = new PreparedStatement(dataSource, 'quota_take', TAKE);
     this.giveBackStatement = new PreparedStatement(dataSource, 'quota_give_back', GIVE_BACK);
+    this.usedStatement = new PreparedStatement(dataSource, 'quota_used', USED);
   }
 
   /** Counts one for `subject` in `period` unless `limit` are counted: the new count, or null. */
   async take(subject: string, period: string, limit: number): Promise<number | null> {
     const rows = await this.takeStatement.rows([subject, period, limit]);
     return rows[0]?.used ?? null;
+  }
+
+  /** How many are counted for `subject` in `period` (0 when nothing is). */
+  async used(subject: string, period: string): Promise<number> {
+    const rows = await this.usedStatement.rows([subject, period]);
+    return rows[0]?.used ?? 0;
   }
 
   /** Gives one back (the work it paid for produced nothing). */

@@ -170,7 +170,10 @@ export class AnonLimitDto {
   @ApiProperty({ description: 'Messages a guest session may send (0: guest chat is off)' })
   limit: number;
 
-  @ApiProperty()
+  @ApiProperty({
+    description:
+      "What this session may still send: less when its address's daily guest allowance has less left",
+  })
   remaining: number;
 
   @ApiProperty()

@@ -105,6 +105,14 @@ export const SETTINGS = {
     max: 1_000_000,
     description: 'Messages per guest session; 0 disables guest chat',
   },
+  anon_daily_messages_per_address: {
+    type: 'integer',
+    default: 100,
+    min: 0,
+    max: 1_000_000,
+    description:
+      'Guest messages per client address per UTC day, over all its guest sessions; 0 = no address limit',
+  },
   guest_chat_retention_days: {
     type: 'integer',
     default: 30,
