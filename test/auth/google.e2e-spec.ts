@@ -517,3 +517,33 @@ describe('Google sign-in, not configured', () => {
     }
   });
 });
+
+describe('Google sign-in, rate limited', () => {
+  let google: FakeGoogle;
+  let t: TestApp;
+
+  beforeAll(async () => {
+    google = await startFakeGoogle();
+    // Rate limits at their defaults: 10 auth requests a minute per address.
+    t = await createTestApp({ env: { AUTH_BOT_DELAY_MS: '0', ...google.env } });
+  }, 30_000);
+
+  afterAll(async () => {
+    await t?.close();
+    await google?.close();
+  });
+
+  it('sends the callback past the limit back to the frontend too, with Retry-After', async () => {
+    const answers = [];
+    for (let i = 0; i < 11; i++) {
+      answers.push(await t.http.get('/api/auth/google/callback?error=access_denied'));
+    }
+    for (const res of answers.slice(0, 10)) {
+      expect(res.headers.location).toBe(`${FRONTEND_CALLBACK}#error=access_denied`);
+    }
+    const limited = answers[10];
+    expect(limited.status).toBe(302);
+    expect(limited.headers.location).toBe(`${FRONTEND_CALLBACK}#error=rate_limited`);
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+  });
+});

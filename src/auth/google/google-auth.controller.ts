@@ -8,6 +8,7 @@ import {
   Query,
   Req,
   Res,
+  UseFilters,
 } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
@@ -25,6 +26,7 @@ import { ErrorResponseDto } from '../../common/http/error-response.dto.js';
 import { GoogleSignInStartResponseDto } from '../dto/google-sign-in-start-response.dto.js';
 import { RateLimit } from '../rate-limit/rate-limits.js';
 import { GoogleAuthService } from './google-auth.service.js';
+import { GoogleCallbackRateLimitFilter } from './google-callback.filter.js';
 
 const STATE_COOKIE = 'google_oauth_state';
 
@@ -134,6 +136,7 @@ export class GoogleAuthController {
   @Get('callback')
   @Public()
   @RateLimit('auth')
+  @UseFilters(GoogleCallbackRateLimitFilter)
   @ApiOperation({
     summary: 'Google redirects here; redirects on to the frontend with the token',
     description:
@@ -145,7 +148,8 @@ export class GoogleAuthController {
       '`oauth_failed`), `invalid_state` (the sign-in expired or did not start in this ' +
       'browser), `invalid_request` (no authorization code), `provider_error` (Google did ' +
       'not answer properly), `email_not_verified`, `account_conflict` (the address belongs ' +
-      'to an account linked to another Google account), `account_disabled`.',
+      'to an account linked to another Google account), `account_disabled`, `rate_limited` ' +
+      '(too many sign-ins from this address; `Retry-After` says when to try again).',
   })
   @ApiQuery({ name: 'code', required: false })
   @ApiQuery({ name: 'state', required: false })
