@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { escapeHtml, htmlFromText } from './mail-html.js';
+import { escapeHtml } from '../escape.js';
+import { htmlFromText } from './mail-html.js';
 
 const body = (html: string) => /<body>\n([\s\S]*)\n<\/body>/.exec(html)![1];
 

@@ -1,19 +1,11 @@
+import { escapeHtml } from '../escape.js';
+
 /**
  * The HTML part of a mail, made from its text: every character escaped, links made
  * clickable, blank lines turned into paragraphs and line breaks kept. Mails are short plain
  * prose with a link or two, so this is all the markup they need; a template engine would
  * add a second copy of every mail to keep in step with its text.
  */
-
-const ESCAPES: Record<string, string> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-};
-
-export const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (c) => ESCAPES[c]);
 
 /** http(s) URLs up to whitespace or a character no URL in our mails holds. */
 const URL_PATTERN = /\bhttps?:\/\/[^\s<>"']+/g;

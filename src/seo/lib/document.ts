@@ -1,6 +1,6 @@
 import type { Language } from '../../common/languages.js';
 import type { Copy } from '../copy/copy.js';
-import { jsonForScript } from './escape.js';
+import { jsonForScript } from '../../common/escape.js';
 import type { Crumb, JsonLd } from './jsonld.js';
 import { type Markup, safeHtml, trusted } from './markup.js';
 import { type Alternate, apiUrl, OG_LOCALES, PATHS, pageUrl, type Site } from './site.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import { escapeHtml, escapeXml, jsonForScript, stripInvalidChars } from './escape.js';
+import { escapeHtml, escapeXml, jsonForScript, stripInvalidChars } from '../../common/escape.js';
 import { safeHtml, safeXml, trusted } from './markup.js';
 
 const HOSTILE = `<script>alert(1)</script> "quoted" 'single' & ampersand </SCRIPT><!-- \u2028\u2029`;

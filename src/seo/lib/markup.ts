@@ -1,4 +1,4 @@
-import { escapeHtml, escapeXml } from './escape.js';
+import { escapeHtml, escapeXml } from '../../common/escape.js';
 
 /**
  * Markup built by the `safeHtml` and `safeXml` template tags below. Every interpolated value
