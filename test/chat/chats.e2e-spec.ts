@@ -491,6 +491,7 @@ describe('chats', () => {
       '/api/chats/{id}/regenerate',
       '/api/chats/{id}/stop',
       '/api/chats/{id}/stream',
+      '/api/chats/{id}/stream-ticket',
     ]);
     const send = body.paths['/api/chats/{id}/message'].post;
     expect(Object.keys(send.responses['200'].content)).toEqual(['text/event-stream']);
