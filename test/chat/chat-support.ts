@@ -28,6 +28,11 @@ export interface StreamResponse {
   close(): void;
 }
 
+const eventIds = new WeakMap<ReplyEvent, string>();
+
+/** The `id:` line an event of `stream` came with, if any. */
+export const eventIdOf = (event: ReplyEvent): string | undefined => eventIds.get(event);
+
 /** Requests `path` on `baseUrl` and reads the answer as server-sent events as they arrive. */
 export async function stream(
   baseUrl: string,
@@ -35,9 +40,14 @@ export async function stream(
   options: { method?: string; headers?: Record<string, string>; body?: unknown } = {},
 ): Promise<StreamResponse> {
   const controller = new AbortController();
+  const method = options.method ?? 'POST';
   const res = await fetch(`${baseUrl}${path}`, {
-    method: options.method ?? 'POST',
-    headers: { 'Content-Type': 'application/json', ...options.headers },
+    method,
+    // A GET sends only what it is given, as a browser's EventSource does.
+    headers: {
+      ...(method === 'GET' ? {} : { 'Content-Type': 'application/json' }),
+      ...options.headers,
+    },
     body: options.body === undefined ? undefined : JSON.stringify(options.body),
     signal: controller.signal,
   });
@@ -69,8 +79,13 @@ export async function stream(
       while ((end = buffer.indexOf('\n\n')) >= 0) {
         const block = buffer.slice(0, end);
         buffer = buffer.slice(end + 2);
+        let id: string | undefined;
         for (const line of block.split('\n')) {
-          if (line.startsWith('data: ')) queue.push(JSON.parse(line.slice(6)) as ReplyEvent);
+          if (line.startsWith('id: ')) id = line.slice(4);
+          if (!line.startsWith('data: ')) continue;
+          const event = JSON.parse(line.slice(6)) as ReplyEvent;
+          if (id !== undefined) eventIds.set(event, id);
+          queue.push(event);
         }
       }
     }

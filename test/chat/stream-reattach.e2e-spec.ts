@@ -10,6 +10,7 @@ import {
   messagesOf,
   openChat,
   publicCharacter,
+  eventIdOf,
   type ReplyEvent,
   stream,
 } from './chat-support.js';
@@ -34,53 +35,21 @@ async function eventSource(
   path: string,
   extra: Record<string, string> = {},
 ): Promise<SseReader> {
-  const controller = new AbortController();
-  const res = await fetch(`${baseUrl}${path}`, {
+  const res = await stream(baseUrl, path, {
+    method: 'GET',
     headers: { Accept: 'text/event-stream', ...extra },
-    signal: controller.signal,
   });
-  const close = () => controller.abort();
-  if (!res.headers.get('content-type')?.startsWith('text/event-stream')) {
-    const text = await res.text();
-    return {
-      status: res.status,
-      body: text ? JSON.parse(text) : undefined,
-      next: async () => undefined,
-      rest: async () => [],
-      close,
-    };
-  }
-  const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
-  const queue: Numbered[] = [];
-  let buffer = '';
-  let ended = false;
-  const next = async () => {
-    while (queue.length === 0 && !ended) {
-      const chunk = await reader.read().catch(() => ({ done: true, value: undefined }));
-      if (chunk.done) {
-        ended = true;
-        break;
-      }
-      buffer += chunk.value;
-      let end: number;
-      while ((end = buffer.indexOf('\n\n')) >= 0) {
-        const block = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        let id: string | undefined;
-        for (const line of block.split('\n')) {
-          if (line.startsWith('id: ')) id = line.slice(4);
-          if (line.startsWith('data: ')) queue.push({ id, event: JSON.parse(line.slice(6)) });
-        }
-      }
-    }
-    return queue.shift();
+  const numbered = (event: ReplyEvent): Numbered => ({ id: eventIdOf(event), event });
+  return {
+    status: res.status,
+    body: res.body,
+    next: async () => {
+      const event = await res.next();
+      return event && numbered(event);
+    },
+    rest: async () => (await res.rest()).map(numbered),
+    close: res.close,
   };
-  const rest = async () => {
-    const events: Numbered[] = [];
-    for (let e = await next(); e; e = await next()) events.push(e);
-    return events;
-  };
-  return { status: res.status, next, rest, close };
 }
 
 const textOf = (events: Numbered[]) =>
