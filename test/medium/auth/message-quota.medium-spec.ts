@@ -1,22 +1,23 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
-import { MessageQuotaService } from '../../src/auth/usage/message-quota.service.js';
-import { SettingsService } from '../../src/common/settings/settings.service.js';
-import { createTestApp, type TestApp } from '../support/test-app.js';
+import { AuthModule } from '../../../src/auth/auth.module.js';
+import { MessageQuotaService } from '../../../src/auth/usage/message-quota.service.js';
+import { SettingsService } from '../../../src/common/settings/settings.service.js';
+import { createMediumModule, type MediumModule } from '../../support/medium.js';
 
 describe('message quota', () => {
-  let t: TestApp;
+  let m: MediumModule;
   let quota: MessageQuotaService;
   let settings: SettingsService;
 
   beforeAll(async () => {
-    t = await createTestApp();
-    quota = t.app.get(MessageQuotaService);
-    settings = t.app.get(SettingsService);
+    m = await createMediumModule({ imports: [AuthModule] });
+    quota = m.module.get(MessageQuotaService);
+    settings = m.module.get(SettingsService);
   });
 
   afterAll(async () => {
-    await t?.close();
+    await m?.close();
   });
 
   const user = (tier: 'free' | 'premium' = 'free') => ({
