@@ -16,8 +16,11 @@ import { createTestDatabase, dropTestDatabase } from './database.js';
 import { capturedLogs, testConfiguration, type LogRecord } from './test-app.js';
 
 export interface MediumModule {
-  /** The compiled, initialised module: `get(SomeService)` gives the real instance. */
-  module: TestingModule;
+  /**
+   * The compiled, initialised module: `app.get(SomeService)` gives the real instance. Named as
+   * TestApp's `app`, so helpers that only `get()` from it (createUser) serve both tiers.
+   */
+  app: TestingModule;
   config: AppConfig;
   dataSource: DataSource;
   databaseUrl: string;
@@ -78,7 +81,7 @@ export async function createMediumModule(options: MediumModuleOptions = {}): Pro
   const started = module;
   let closed = false;
   return {
-    module: started,
+    app: started,
     config,
     dataSource: started.get<DataSource>(getDataSourceToken()),
     databaseUrl,

@@ -6,18 +6,18 @@ import { SettingsService } from '../../../src/common/settings/settings.service.j
 import { createMediumModule, type MediumModule } from '../../support/medium.js';
 
 describe('message quota', () => {
-  let m: MediumModule;
+  let t: MediumModule;
   let quota: MessageQuotaService;
   let settings: SettingsService;
 
   beforeAll(async () => {
-    m = await createMediumModule({ imports: [AuthModule] });
-    quota = m.module.get(MessageQuotaService);
-    settings = m.module.get(SettingsService);
+    t = await createMediumModule({ imports: [AuthModule] });
+    quota = t.app.get(MessageQuotaService);
+    settings = t.app.get(SettingsService);
   });
 
   afterAll(async () => {
-    await m?.close();
+    await t?.close();
   });
 
   const user = (tier: 'free' | 'premium' = 'free') => ({
