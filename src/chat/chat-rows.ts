@@ -9,7 +9,7 @@ type Row = Record<string, unknown>;
 /** The columns `toChat` reads, from `c` (chat). */
 export const CHAT_COLUMNS = `c.id, c.user_id, c.character_id, c.persona_name, c.persona_description,
   c.anon_session_id, c.campaign_id, c.title, c.language, c.summary, c.summarized_through_id,
-  c.summarizing_until, c.message_count, c.created_at, c.updated_at`;
+  c.message_count, c.created_at, c.updated_at`;
 
 /**
  * SQL condition on `c` (chat) for a fixed statement text: owned by the user in `userParam`, or,
@@ -38,7 +38,6 @@ export const toChat = (row: Row): ChatEntity => ({
   language: row.language as Language,
   summary: row.summary as string | null,
   summarizedThroughId: row.summarized_through_id as string | null,
-  summarizingUntil: row.summarizing_until as Date | null,
   messageCount: row.message_count as number,
   createdAt: row.created_at as Date,
   updatedAt: row.updated_at as Date,
