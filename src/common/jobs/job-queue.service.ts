@@ -4,7 +4,9 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
+import { setTimeout as delay } from 'node:timers/promises';
 import { InjectConfig, type AppConfig } from '../../config/app-config.js';
+import { ShutdownDeadline } from '../lifecycle/shutdown-deadline.js';
 import {
   type ClaimedJobRow,
   isUniqueViolation,
@@ -85,6 +87,7 @@ export class JobQueue implements OnApplicationBootstrap, OnApplicationShutdown {
 
   constructor(
     private readonly jobs: JobRepository,
+    private readonly shutdown: ShutdownDeadline,
     @InjectConfig() private readonly config: AppConfig,
   ) {}
 
@@ -149,10 +152,18 @@ export class JobQueue implements OnApplicationBootstrap, OnApplicationShutdown {
     }
   }
 
+  /**
+   * Lets the job in progress finish within the shutdown grace period; past it the job is let
+   * go, its lock runs out and an instance runs it again.
+   */
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
-    await this.running?.catch(() => undefined);
+    if (!this.running) return;
+    await Promise.race([
+      this.running.catch(() => undefined),
+      delay(this.shutdown.remainingMs(), undefined, { ref: false }),
+    ]);
   }
 
   /** Runs every due job and returns how many ran; tests call it directly. */
