@@ -27,6 +27,7 @@ import { ConfirmExistingAccounts1763808100000 } from './1763808100000-ConfirmExi
 import { ReleasedEmailSearch1763808100001 } from './1763808100001-ReleasedEmailSearch.js';
 import { SummaryJobs1763808400000 } from './1763808400000-SummaryJobs.js';
 import { JobAdmin1763808400001 } from './1763808400001-JobAdmin.js';
+import { CardFidelity1763808600000 } from './1763808600000-CardFidelity.js';
 
 export const migrations: Function[] = [
   Foundation1763800000000,
@@ -55,4 +56,5 @@ export const migrations: Function[] = [
   ReleasedEmailSearch1763808100001,
   SummaryJobs1763808400000,
   JobAdmin1763808400001,
+  CardFidelity1763808600000,
 ];
