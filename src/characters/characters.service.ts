@@ -378,6 +378,10 @@ export class CharactersService {
     if (dto.example_dialogues !== undefined) fields.exampleDialogues = dto.example_dialogues;
     if (dto.appearance !== undefined) fields.appearance = dto.appearance;
     if (dto.speech_pattern !== undefined) fields.speechPattern = dto.speech_pattern;
+    if (dto.system_prompt !== undefined) fields.systemPrompt = dto.system_prompt;
+    if (dto.post_history_instructions !== undefined) {
+      fields.postHistoryInstructions = dto.post_history_instructions;
+    }
     if (dto.tags !== undefined) fields.tags = parseTags(dto.tags);
     if (dto.structured_tags !== undefined) {
       const parsed = parseStructuredTags(dto.structured_tags);

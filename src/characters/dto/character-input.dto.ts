@@ -89,6 +89,24 @@ export class CreateCharacterDto {
   speech_pattern?: string;
 
   @ApiPropertyOptional({
+    maxLength: TEXT_LIMIT,
+    description:
+      "The card's own system prompt (card spec V2 `system_prompt`): replaces the platform's " +
+      'character instructions, `{{original}}` standing for them; the safety rules stay',
+  })
+  @TextField(TEXT_LIMIT, { multiline: true, optional: true })
+  system_prompt?: string;
+
+  @ApiPropertyOptional({
+    maxLength: TEXT_LIMIT,
+    description:
+      "The card's post-history instructions (card spec V2 `post_history_instructions`), read " +
+      "after the chat history; `{{original}}` stands for the platform's own",
+  })
+  @TextField(TEXT_LIMIT, { multiline: true, optional: true })
+  post_history_instructions?: string;
+
+  @ApiPropertyOptional({
     description: `Comma-separated free tags (the first ${CHARACTER_LIMITS.tags} are kept)`,
     example: 'pirate, space, captain',
   })
