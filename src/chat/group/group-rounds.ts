@@ -7,6 +7,7 @@ import {
 } from '@nestjs/common';
 import type { SseSource } from '../../common/http/sse.js';
 import { ShutdownDeadline } from '../../common/lifecycle/shutdown-deadline.js';
+import { MetricsService } from '../../common/metrics/metrics.service.js';
 import { GROUP_HEARTBEAT_INTERVAL_MS, GroupChatRepository } from './group-chat.repository.js';
 import { ChatSignals } from '../streaming/chat-signals.js';
 import type { GroupReplyEvent } from './group-reply-event.js';
@@ -100,7 +101,10 @@ export class GroupRounds implements OnModuleInit, BeforeApplicationShutdown, OnA
     private readonly repository: GroupChatRepository,
     private readonly signals: ChatSignals,
     private readonly shutdown: ShutdownDeadline,
-  ) {}
+    metrics: MetricsService,
+  ) {
+    metrics.streams.countReplies('group', () => this.rounds.size);
+  }
 
   get instanceId(): string {
     return this.signals.instanceId;

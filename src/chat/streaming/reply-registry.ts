@@ -8,6 +8,7 @@ import {
 import { randomUUID } from 'node:crypto';
 import type { SseSource } from '../../common/http/sse.js';
 import { ShutdownDeadline } from '../../common/lifecycle/shutdown-deadline.js';
+import { MetricsService } from '../../common/metrics/metrics.service.js';
 import { GenerationRepository, HEARTBEAT_INTERVAL_MS } from '../generation.repository.js';
 import { ANSWER_TIMEOUT_MS, type ChatSignal, ChatSignals } from './chat-signals.js';
 import { LiveReply } from './live-reply.js';
@@ -71,7 +72,10 @@ export class ReplyRegistry
     private readonly signals: ChatSignals,
     private readonly generations: GenerationRepository,
     private readonly shutdown: ShutdownDeadline,
-  ) {}
+    metrics: MetricsService,
+  ) {
+    metrics.streams.countReplies('chat', () => this.replies.size);
+  }
 
   get instanceId(): string {
     return this.signals.instanceId;
