@@ -7,8 +7,8 @@ import type { CharacterEntity } from './entities/character.entity.js';
 import { readCardFile } from './lib/card-file.js';
 import { characterToCard, type CharacterCardV2, type CharacterCardV3 } from './lib/card-export.js';
 import { CardError, cardToCharacterData, parseCardJson } from './lib/character-card.js';
-import { writeCharx } from './lib/charx-card.js';
-import { convertToPng, ImageError } from './lib/image-reencoder.js';
+import { charxIconTarget, writeCharx } from './lib/charx-card.js';
+import { convertImage, convertToPng, ImageError } from './lib/image-reencoder.js';
 import { mayReadLorebook } from './lib/lorebook-access.js';
 import { defaultAvatarPng, embedCardInPng } from './lib/png-card.js';
 
@@ -138,9 +138,21 @@ export class CardsService {
     return embedCardInPng(defaultAvatarPng(), card);
   }
 
-  /** A CharX archive: the V3 card, with the character's avatar as its main icon. */
+  /**
+   * A CharX archive: the V3 card, with the character's avatar as its main icon file (in the
+   * format the card's icon asset names); without it when the avatar cannot be decoded.
+   */
   private async charx(character: CharacterEntity, card: CharacterCardV3): Promise<Buffer> {
     const avatar = await this.avatars.read(character.avatarUrl);
-    return writeCharx(card, avatar && { data: avatar.data, ext: avatar.extension });
+    if (!avatar) return writeCharx(card, null);
+    const { path, format } = charxIconTarget(card, avatar.extension);
+    try {
+      const data =
+        format === avatar.extension ? avatar.data : await convertImage(avatar.data, format);
+      return writeCharx(card, { path, data });
+    } catch (error) {
+      if (!(error instanceof ImageError)) throw error;
+      return writeCharx(card, null);
+    }
   }
 }

@@ -384,8 +384,12 @@ describe('card files and avatars under hostile input', () => {
             keys: ['create-keygnp.exe[31mx\n\tend'],
             content: 'create-entrygnp.exe[31mx\n\tend',
             extensions: {},
+            enabled: true,
+            insertion_order: 100,
+            use_regex: false,
           },
         ],
+        extensions: {},
       });
 
       const id = created.body.id as string;
@@ -405,14 +409,18 @@ describe('card files and avatars under hostile input', () => {
             keys: ['edit-keygnp.exe[31mx\n\tend'],
             content: 'edit-entrygnp.exe[31mx\n\tend',
             extensions: {},
+            enabled: true,
+            insertion_order: 100,
+            use_regex: false,
           },
         ],
+        extensions: {},
       });
     });
   });
 
   describe('card export', () => {
-    it('answers from the placeholder for a hostile avatar stored before re-encoding, while healthz answers', async () => {
+    it('answers from a clean copy of a hostile avatar stored before re-encoding, while healthz answers', async () => {
       const user = await createUser(t);
       const id = await draft(user, 'Legacy Hostile');
       const name = '00000000-0000-4000-8000-000000000002.png';
@@ -437,9 +445,10 @@ describe('card files and avatars under hostile input', () => {
       );
       for (const res of result) {
         expect(res.status).toBe(200);
-        // The walk stopped at the cap; the card went into the 64×64 placeholder instead.
+        // The walk stopped at the cap; the card went into a re-encoded copy of the picture.
         const { types } = chunkList(res.body as Buffer);
         expect(types).toEqual(['IHDR', 'IDAT', 'tEXt', 'IEND']);
+        expect(await sharp(res.body as Buffer).metadata()).toMatchObject({ width: 64, height: 48 });
       }
       expect(Math.max(...answersMs)).toBeLessThan(HEALTHZ_BOUND_MS);
     });

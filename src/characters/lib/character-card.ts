@@ -420,6 +420,9 @@ export const hasNsfwTag = (tags: readonly string[]): boolean =>
 const laterRating = (a: ContentRating, b: ContentRating): ContentRating =>
   a === 'nsfw' || b === 'nsfw' ? 'nsfw' : 'sfw';
 
+/** Fields of `data` an export always writes ('' or [] when the character has none). */
+const ALWAYS_WRITTEN = ['creator_notes', 'creator', 'character_version', 'group_only_greetings'];
+
 /**
  * Maps a parsed card to character columns, clamped to the API's limits. Our own fields come
  * from `extensions[platformKey]`; every other extension is kept in `cardExtensions`, the
@@ -455,10 +458,12 @@ export function cardToCharacterData(
     root,
     ...kept
   } = card;
-  // An empty field is what an export writes for an absent one: not worth a key.
+  // An empty one of the fields every card has is what an export writes anyway: not worth a key.
   const known = kept as JsonObject;
-  const isEmpty = (value: unknown) => value === '' || (Array.isArray(value) && value.length === 0);
-  const data: JsonObject = { ...pick(known, (key) => !isEmpty(known[key])), ...unknown };
+  const isDefault = (key: string) =>
+    ALWAYS_WRITTEN.includes(key) &&
+    (known[key] === '' || (Array.isArray(known[key]) && known[key].length === 0));
+  const data: JsonObject = { ...pick(known, (key) => !isDefault(key)), ...unknown };
   if (card.tags.join('\n') !== tags.join('\n')) data.tags = card.tags;
   if (alternateGreetings.length !== card.alternate_greetings.length) {
     data.alternate_greetings = card.alternate_greetings;

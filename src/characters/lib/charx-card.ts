@@ -20,10 +20,14 @@ export const CHARX_ICON_MAX_BYTES = 10 * 1024 * 1024;
 const EMBEDDED = 'embeded://';
 
 /** The asset shown as the character: the icon named `main`, else the first icon. */
-function mainIconIndex(assets: readonly CardAsset[]): number {
-  const main = assets.findIndex((asset) => asset.type === 'icon' && asset.name === 'main');
-  return main >= 0 ? main : assets.findIndex((asset) => asset.type === 'icon');
+function mainIcon(assets: readonly CardAsset[] | undefined): CardAsset | undefined {
+  const icons = (assets ?? []).filter((asset) => asset.type === 'icon');
+  return icons.find((asset) => asset.name === 'main') ?? icons[0];
 }
+
+/** Where the spec suggests an icon goes; also where a `ccdefault:` icon is looked for. */
+const conventionalIconPath = (ext: string) => `assets/icon/images/main.${ext}`;
+const ICON_EXTENSIONS = ['png', 'jpg', 'jpeg', 'webp'];
 
 export interface CharxContents {
   card: CardData;
@@ -31,58 +35,59 @@ export interface CharxContents {
   picture: Buffer | null;
 }
 
-/** Reads a CharX archive, on its own or appended to a JPEG. */
+/**
+ * Reads a CharX archive, on its own or appended to a JPEG. The picture is the main icon's
+ * embedded file; for an icon that is `ccdefault:` (or absent, or missing from the archive), the
+ * file at the spec's suggested icon path; else the JPEG in front of the archive.
+ */
 export function readCharx(data: Buffer): CharxContents {
   const archive = ZipArchive.open(data);
   const json = archive.read('card.json', CARD_LIMITS.jsonBytes);
   if (!json) throw new CardError('CharX archive has no card.json at its root');
   const card = parseCardJson(json);
-  const assets = card.assets ?? [];
-  const icon = assets[mainIconIndex(assets)];
-  const iconPath = icon?.uri.startsWith(EMBEDDED) ? icon.uri.slice(EMBEDDED.length) : undefined;
-  const picture = iconPath ? archive.read(iconPath, CHARX_ICON_MAX_BYTES) : undefined;
+  const icon = mainIcon(card.assets);
+  const paths = [
+    ...(icon?.uri.startsWith(EMBEDDED) ? [icon.uri.slice(EMBEDDED.length)] : []),
+    ...ICON_EXTENSIONS.map(conventionalIconPath),
+  ];
+  const path = paths.find((candidate) => archive.has(candidate));
+  const picture = path ? archive.read(path, CHARX_ICON_MAX_BYTES) : undefined;
   return {
     card,
     picture: picture ?? (archive.prefixLength > 0 ? data.subarray(0, archive.prefixLength) : null),
   };
 }
 
-const sameExtension = (a: string, b: string): boolean =>
-  a.toLowerCase().replace('jpeg', 'jpg') === b.toLowerCase().replace('jpeg', 'jpg');
-
 /**
- * A CharX archive of the card with `icon` as its main icon: written where the card's main icon
- * asset points when that is an embedded file of the same type, else at the spec's suggested
- * `assets/icon/images/main.<ext>`, the asset entry updated (or added) to point there.
+ * Where a CharX export puts the character's picture, and in which format: where the card's
+ * main icon points when that is an embedded PNG, JPEG or WebP, else at the spec's suggested
+ * path in the avatar's own format. The card's asset list is never changed, so an archive
+ * imported again gives the same card.
  */
+export function charxIconTarget(
+  card: CharacterCardV3,
+  avatarExt: 'png' | 'jpg' | 'webp',
+): { path: string; format: 'png' | 'jpg' | 'webp' } {
+  const icon = mainIcon(card.data.assets);
+  const ext = icon?.ext.toLowerCase();
+  if (icon?.uri.startsWith(EMBEDDED) && ext && ICON_EXTENSIONS.includes(ext)) {
+    return {
+      path: icon.uri.slice(EMBEDDED.length),
+      format: ext === 'jpeg' ? 'jpg' : (ext as 'png' | 'jpg' | 'webp'),
+    };
+  }
+  return { path: conventionalIconPath(avatarExt), format: avatarExt };
+}
+
+/** A CharX archive: `card.json` at the root, and the icon file where charxIconTarget says. */
 export function writeCharx(
   card: CharacterCardV3,
-  icon: { data: Buffer; ext: string } | null,
+  icon: { path: string; data: Buffer } | null,
 ): Buffer {
-  let written = card;
-  let iconFile: Zippable = {};
-  if (icon) {
-    const assets = [...(card.data.assets ?? [])];
-    const index = mainIconIndex(assets);
-    const current = assets[index];
-    let path: string;
-    if (current?.uri.startsWith(EMBEDDED) && sameExtension(current.ext, icon.ext)) {
-      path = current.uri.slice(EMBEDDED.length);
-    } else {
-      path = `assets/icon/images/main.${icon.ext}`;
-      const asset: CardAsset = current
-        ? { ...current, uri: EMBEDDED + path, ext: icon.ext }
-        : { type: 'icon', uri: EMBEDDED + path, name: 'main', ext: icon.ext };
-      if (index >= 0) assets[index] = asset;
-      else assets.unshift(asset);
-    }
-    written = { ...card, data: { ...card.data, assets } };
-    // Images are compressed already: stored as they are.
-    iconFile = { [path]: [icon.data, { level: 0 }] };
-  }
   const files: Zippable = {
-    'card.json': new TextEncoder().encode(JSON.stringify(written)),
-    ...iconFile,
+    'card.json': new TextEncoder().encode(JSON.stringify(card)),
+    // Images are compressed already: stored as they are.
+    ...(icon ? { [icon.path]: [icon.data, { level: 0 }] } : {}),
   };
   return Buffer.from(zipSync(files, { level: 6 }));
 }

@@ -95,6 +95,11 @@ export async function reencodeImage(
  * (or an old PNG too unwieldy to add chunks to). Within the same pixel bound as an upload.
  */
 export async function convertToPng(data: Buffer): Promise<Buffer> {
+  return convertImage(data, 'png');
+}
+
+/** A stored avatar in another of the stored formats (a CharX icon of a given type, a PNG card). */
+export async function convertImage(data: Buffer, format: ImageExtension): Promise<Buffer> {
   try {
     return await sharp(data, {
       limitInputPixels: IMAGE_LIMITS.inputPixels,
@@ -107,7 +112,7 @@ export async function convertToPng(data: Buffer): Promise<Buffer> {
         fit: 'inside',
         withoutEnlargement: true,
       })
-      .png()
+      .toFormat(format === 'jpg' ? 'jpeg' : format)
       .toBuffer();
   } catch (error) {
     throw new UndecodableImageError('image could not be decoded', { cause: error });
