@@ -28,6 +28,7 @@ import { ReleasedEmailSearch1763808100001 } from './1763808100001-ReleasedEmailS
 import { SummaryJobs1763808400000 } from './1763808400000-SummaryJobs.js';
 import { JobAdmin1763808400001 } from './1763808400001-JobAdmin.js';
 import { CardFidelity1763808600000 } from './1763808600000-CardFidelity.js';
+import { AdminAlerts1763808700000 } from './1763808700000-AdminAlerts.js';
 
 export const migrations: Function[] = [
   Foundation1763800000000,
@@ -57,4 +58,5 @@ export const migrations: Function[] = [
   SummaryJobs1763808400000,
   JobAdmin1763808400001,
   CardFidelity1763808600000,
+  AdminAlerts1763808700000,
 ];
