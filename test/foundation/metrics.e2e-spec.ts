@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AuthUser } from '../../src/common/auth/auth-user.js';
 import { MessageQuotaService } from '../../src/auth/usage/message-quota.service.js';
 import { JobQueue, PermanentJobError } from '../../src/common/jobs/job-queue.service.js';
@@ -54,6 +57,34 @@ function valueOf(
 }
 
 const promtoolInstalled = spawnSync('promtool', ['--version']).status === 0;
+
+/** The PromQL of every panel of the shipped Grafana dashboard, Grafana's variables filled in. */
+const dashboardQueries = (): string[] => {
+  const dashboard = JSON.parse(readFileSync('deploy/grafana-dashboard.json', 'utf8')) as {
+    panels: Array<{ targets?: Array<{ expr: string }> }>;
+  };
+  return dashboard.panels
+    .flatMap((panel) => panel.targets ?? [])
+    .map((target) => target.expr.replaceAll('$__rate_interval', '5m'));
+};
+
+/** What this service adds to /metrics, each charted by the dashboard. */
+const SERVICE_FAMILIES = [
+  'llm_requests_total',
+  'llm_request_failures_total',
+  'llm_fallbacks_total',
+  'llm_first_token_seconds',
+  'llm_request_duration_seconds',
+  'llm_tokens_total',
+  'sse_streams_open',
+  'chat_replies_in_flight',
+  'job_queue_depth',
+  'job_queue_oldest_age_seconds',
+  'job_runs_total',
+  'job_run_duration_seconds',
+  'rate_limit_refusals_total',
+  'quota_refusals_total',
+];
 
 describe('service metrics at /api/metrics', () => {
   let fake: FakeLlm;
@@ -199,6 +230,46 @@ describe('service metrics at /api/metrics', () => {
     expect(misnamed).toEqual([]);
   });
 
+  it('has a Grafana dashboard charting every service metric, and only metrics it exposes', async () => {
+    const text = (await t.http.get('/api/metrics').expect(200)).text;
+    const exposed = new Set([...text.matchAll(/^# TYPE (\S+) /gm)].map(([, family]) => family));
+    const charted = new Set(
+      dashboardQueries()
+        .flatMap((query) => query.match(/\b[a-z][a-z0-9_]*_[a-z0-9_]+\b/g) ?? [])
+        .filter((name) => /^(llm|job|sse|chat|rate_limit|quota|http|db|nodejs|process)_/.test(name))
+        .map((name) => name.replace(/_(bucket|sum|count)$/, '')),
+    );
+    expect([...charted].filter((family) => !exposed.has(family))).toEqual([]);
+    expect(SERVICE_FAMILIES.filter((family) => !charted.has(family))).toEqual([]);
+    expect(SERVICE_FAMILIES.filter((family) => !exposed.has(family))).toEqual([]);
+  });
+
+  (promtoolInstalled ? it : it.skip)(
+    promtoolInstalled
+      ? "parses the dashboard's queries with `promtool check rules`"
+      : "parses the dashboard's queries with `promtool check rules` (SKIPPED: promtool is not " +
+          'installed; apt-get install prometheus)',
+    () => {
+      const dir = mkdtempSync(join(tmpdir(), 'dashboard-rules-'));
+      try {
+        // JSON is YAML: each query as a recording rule, which promtool parses.
+        const file = join(dir, 'rules.yml');
+        const rules = dashboardQueries().map((expr, index) => ({
+          record: `dashboard:query_${index}`,
+          expr,
+        }));
+        writeFileSync(file, JSON.stringify({ groups: [{ name: 'dashboard', rules }] }));
+        const check = spawnSync('promtool', ['check', 'rules', file], { encoding: 'utf8' });
+        expect({ status: check.status, output: check.stderr.trim() }).toEqual({
+          status: 0,
+          output: '',
+        });
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
+
   (promtoolInstalled ? it : it.skip)(
     promtoolInstalled
       ? 'passes `promtool check metrics` with every family above in it'
@@ -206,15 +277,7 @@ describe('service metrics at /api/metrics', () => {
           'apt-get install prometheus)',
     async () => {
       const text = (await t.http.get('/api/metrics').expect(200)).text;
-      for (const family of [
-        'llm_requests_total',
-        'llm_first_token_seconds',
-        'job_queue_depth',
-        'sse_streams_open',
-        'rate_limit_refusals_total',
-      ]) {
-        expect(text).toContain(`# TYPE ${family} `);
-      }
+      for (const family of SERVICE_FAMILIES) expect(text).toContain(`# TYPE ${family} `);
       const check = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
       expect({ status: check.status, problems: `${check.stdout}${check.stderr}`.trim() }).toEqual({
         status: 0,
