@@ -85,10 +85,11 @@ describe('readCardFile', () => {
   });
 
   it('refuses a card.json that inflates past its declared size, stopping right there', () => {
-    const bomb = Buffer.alloc(200 * 1024 * 1024, 0x20);
+    const bomb = Buffer.alloc(100 * 1024 * 1024, 0x20);
     bomb.write(JSON.stringify(card('Boom')));
+    const file = lyingZip('card.json', bomb, 1000);
     const started = performance.now();
-    expect(() => readCardFile(lyingZip('card.json', bomb, 1000))).toThrow(
+    expect(() => readCardFile(file)).toThrow(
       new CardError('card.json in the archive inflates to more than the 1000 bytes it declares'),
     );
     expect(performance.now() - started).toBeLessThan(1000);
