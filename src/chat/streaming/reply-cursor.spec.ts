@@ -4,7 +4,8 @@ import { numberedReply, resumePoint } from './reply-cursor.js';
 import type { ReplyEvent } from './reply-event.js';
 
 const CHARACTER = 'c1';
-const token = (content: string) => ({ type: 'token' as const, content, character_id: CHARACTER });
+/** A direct chat's token as the client gets it: without the character (there is one). */
+const token = (content: string) => ({ type: 'token' as const, content });
 
 /** A direct chat's round, its one character speaking. */
 const direct = (): LiveRound => {
@@ -25,6 +26,8 @@ const done: ReplyEvent = {
   user_message_id: 6,
   character_id: CHARACTER,
 };
+/** `done` as a direct chat's client gets it. */
+const shown: ReplyEvent = { type: 'done', message_id: 7, user_message_id: 6 } as ReplyEvent;
 
 /** Every event a fresh subscriber of `reply` resumed at `after` gets, with its id. */
 function collect(reply: LiveRound, after?: number): Array<[ReplyEvent, string | undefined]> {
@@ -48,7 +51,7 @@ describe('numberedReply', () => {
       [token('Hel'), '3'],
       [token('lo, '), '7'],
       [token('you'), '10'],
-      [done, '10'],
+      [shown, '10'],
     ]);
   });
 
@@ -62,11 +65,11 @@ describe('numberedReply', () => {
     expect(fromReplay).toEqual([
       [token('lo, '), '7'],
       [token('world'), '12'],
-      [done, '12'],
+      [shown, '12'],
     ]);
     expect(fromLive).toEqual([
       [token('rld'), '12'],
-      [done, '12'],
+      [shown, '12'],
     ]);
   });
 
@@ -91,8 +94,8 @@ describe('numberedReply', () => {
     const reply = direct();
     reply.append('abc');
     finish(reply, done);
-    expect(collect(reply, 3)).toEqual([[done, '3']]);
-    expect(collect(reply, 999)).toEqual([[done, '3']]);
+    expect(collect(reply, 3)).toEqual([[shown, '3']]);
+    expect(collect(reply, 999)).toEqual([[shown, '3']]);
   });
 });
 

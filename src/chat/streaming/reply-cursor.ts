@@ -14,9 +14,20 @@ const EVENT_ID = /^\d{1,9}$/;
  * group round's `end`, ends the stream and takes the id of the text before it. Counting
  * characters rather than events keeps ids true whatever the pieces: a replay cuts the text so
  * far differently from the live tokens, and a follower on another instance gets it in batches.
- * `after` (a resume point) drops what the client already has. Every round source replays from
+ * `after` (a resume point) drops what the client already has. A direct chat's events do not
+ * name the character (there is one), as before group chats shared the engine. Every round source replays from
  * the first character, so counting what passes through is enough.
  */
+/**
+ * A direct chat's events as they have always been: one character speaks, so none of them
+ * names it.
+ */
+function directShape(event: ReplyEvent): ReplyEvent {
+  if (event.type !== 'done' && event.type !== 'error') return event;
+  const { character_id: _speaker, ...rest } = event;
+  return rest as ReplyEvent;
+}
+
 export function numberedReply(
   source: SseSource<ReplyEvent>,
   after = 0,
@@ -31,9 +42,15 @@ export function numberedReply(
           offset += event.content.length;
           if (offset <= after) return;
           const content = start < after ? event.content.slice(after - start) : event.content;
-          return send({ ...event, content }, String(offset));
+          return send(
+            kind === 'direct'
+              ? ({ type: 'token', content } as ReplyEvent)
+              : { ...event, content },
+            String(offset),
+          );
         }
-        if (kind === 'group' && event.type !== 'end') {
+        if (kind === 'direct') return send(directShape(event), String(offset));
+        if (event.type !== 'end') {
           offset++;
           if (offset <= after) return;
         }
