@@ -25,6 +25,8 @@ import { ReleasedAccounts1763807300000 } from './1763807300000-ReleasedAccounts.
 import { JobRetention1763808000000 } from './1763808000000-JobRetention.js';
 import { ConfirmExistingAccounts1763808100000 } from './1763808100000-ConfirmExistingAccounts.js';
 import { ReleasedEmailSearch1763808100001 } from './1763808100001-ReleasedEmailSearch.js';
+import { SummaryJobs1763808400000 } from './1763808400000-SummaryJobs.js';
+import { JobAdmin1763808400001 } from './1763808400001-JobAdmin.js';
 import { OneConversationEngine1763808500000 } from './1763808500000-OneConversationEngine.js';
 
 export const migrations: Function[] = [
@@ -52,5 +54,7 @@ export const migrations: Function[] = [
   JobRetention1763808000000,
   ConfirmExistingAccounts1763808100000,
   ReleasedEmailSearch1763808100001,
+  SummaryJobs1763808400000,
+  JobAdmin1763808400001,
   OneConversationEngine1763808500000,
 ];

@@ -6,8 +6,10 @@ import {
   Logger,
   NotFoundException,
   type OnApplicationBootstrap,
+  type OnModuleInit,
 } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
+import { type Job, JobQueue } from '../common/jobs/job-queue.service.js';
 import { InjectConfig, type AppConfig } from '../config/app-config.js';
 import { AUTONOMOUS_TASKS, type AutonomousTask, type TaskResult } from './autonomous-task.js';
 import { type TaskDto, type TaskRunDto, toTaskDto, toTaskRunDto } from './dto/task.dto.js';
@@ -15,26 +17,36 @@ import { SchedulerRepository, type TaskState } from './scheduler.repository.js';
 
 /** A failed run is tried again this much later instead of a whole interval later. */
 export const RETRY_AFTER_FAILURE_MS = 6 * 60 * 60_000;
-/** Shutdown waits this long for a run in progress before letting it go. */
-const SHUTDOWN_WAIT_MS = 30_000;
+/** A failing run's job is tried this often (with backoff) before the task waits for its retry. */
+const TASK_ATTEMPTS = 3;
 const MAX_ERROR_LENGTH = 2_000;
 
-export type RunOutcome =
-  | { status: 'ok'; result: TaskResult; state: TaskState }
-  | { status: 'failed'; error: string; state: TaskState };
+/** The job that runs a task: `autonomous.<task name>`, one pending per task. */
+export const taskJobType = (name: string) => `autonomous.${name}`;
+
+/** `manual`: asked for by an admin, so it runs due or not. */
+interface TaskJob {
+  manual?: boolean;
+}
+
+type RunOutcome = { status: 'ok'; result: TaskResult } | { status: 'failed'; error: string };
 
 const isDue = (state: TaskState, now: number) =>
   state.nextDueAt === null || Date.parse(state.nextDueAt) <= now;
 
 /**
- * Runs the autonomous tasks (spec: scheduler.py): AUTONOMOUS_STARTUP_DELAY_MS after start-up
- * and then every AUTONOMOUS_CHECK_INTERVAL_MS (hourly) each instance looks for due tasks and
- * runs them one after another. Every instance looks, exactly one runs each due task: a run
- * holds the task's database lock and re-reads the state under it. A task that throws is
- * logged and recorded, and never stops the loop or the app.
+ * Schedules the autonomous tasks (spec: scheduler.py) on the job queue. AUTONOMOUS_STARTUP_DELAY_MS
+ * after start-up and then every AUTONOMOUS_CHECK_INTERVAL_MS (hourly) each instance looks for
+ * due tasks and only queues them, as `autonomous.<task>` jobs; the queue's workers run them.
+ * Every instance looks, exactly one runs each due task: a task has at most one pending job,
+ * none is queued while one runs, and a job that finds its task already run since it was
+ * queued does nothing. No lock, transaction or pooled connection is held across a run. A task
+ * that throws is recorded and retried by the queue with backoff; it never stops the app.
  */
 @Injectable()
-export class SchedulerService implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class SchedulerService
+  implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown
+{
   private readonly logger = new Logger('Scheduler');
   private readonly tasks: ReadonlyMap<string, AutonomousTask>;
   private checking?: Promise<void>;
@@ -43,10 +55,20 @@ export class SchedulerService implements OnApplicationBootstrap, BeforeApplicati
   constructor(
     @Inject(AUTONOMOUS_TASKS) tasks: AutonomousTask[],
     private readonly repository: SchedulerRepository,
+    private readonly jobs: JobQueue,
     private readonly timers: SchedulerRegistry,
     @InjectConfig() private readonly config: AppConfig,
   ) {
     this.tasks = new Map(tasks.map((task) => [task.name, task]));
+  }
+
+  onModuleInit(): void {
+    // Registered on every instance, scheduler on or off: any instance's workers may run them.
+    for (const task of this.tasks.values()) {
+      this.jobs.register<TaskJob>(taskJobType(task.name), (payload, job) =>
+        this.runJob(task, payload, job),
+      );
+    }
   }
 
   onApplicationBootstrap(): void {
@@ -71,34 +93,33 @@ export class SchedulerService implements OnApplicationBootstrap, BeforeApplicati
 
   async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
-    if (!this.checking) return;
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      this.checking,
-      new Promise((resolve) => (timer = setTimeout(resolve, SHUTDOWN_WAIT_MS))),
-    ]);
-    clearTimeout(timer);
+    await this.checking;
   }
 
-  /** Runs every due task once, in order; a check already under way is joined, not repeated. */
+  /** Queues every due task, in run order; a check already under way is joined, not repeated. */
   checkDue(): Promise<void> {
-    this.checking ??= this.runDueTasks().finally(() => (this.checking = undefined));
+    this.checking ??= this.enqueueDue().finally(() => (this.checking = undefined));
     return this.checking;
   }
 
   /** Every task with its state, in run order (admins). */
   async list(): Promise<TaskDto[]> {
-    const running = await this.repository.running([...this.tasks.keys()]);
+    const running = await this.jobs.runningTypes([...this.tasks.keys()].map(taskJobType));
     return Promise.all(
       [...this.tasks.values()].map(async (task) =>
-        toTaskDto(task, await this.repository.state(task.name), running.has(task.name)),
+        toTaskDto(
+          task,
+          await this.repository.state(task.name),
+          running.has(taskJobType(task.name)),
+        ),
       ),
     );
   }
 
   /**
-   * Runs a task now, due or not (admins), under the same lock as scheduled runs: 404 for an
-   * unknown task, 409 while an instance runs it. A failed run is an answer, not an error.
+   * Runs a task now, due or not (admins), as its job and in this request: 404 for an unknown
+   * task, 409 while an instance runs it. A failed run is an answer, not an error (its job is
+   * retried with backoff like a scheduled one).
    */
   async runNow(name: string): Promise<TaskRunDto> {
     const task = this.tasks.get(name);
@@ -107,31 +128,46 @@ export class SchedulerService implements OnApplicationBootstrap, BeforeApplicati
         `Unknown task "${name}"; tasks: ${[...this.tasks.keys()].join(', ')}`,
       );
     }
-    const outcome = await this.repository.withLock(task.name, () => this.execute(task));
-    if (!outcome) throw new ConflictException(`Task "${name}" is running already`);
-    return toTaskRunDto(task, outcome);
+    const manual: TaskJob = { manual: true };
+    const ran = await this.jobs.runNow(taskJobType(name), manual, {
+      dedupeKey: name,
+      maxAttempts: TASK_ATTEMPTS,
+    });
+    if (!ran) throw new ConflictException(`Task "${name}" is running already`);
+    return toTaskRunDto(task, await this.repository.state(name));
   }
 
-  private async runDueTasks(): Promise<void> {
+  private async enqueueDue(): Promise<void> {
     for (const task of this.tasks.values()) {
       if (this.stopping) return;
       try {
         if (!isDue(await this.repository.state(task.name), Date.now())) continue;
-        // Another instance may have run it since the look above: decide again under the lock.
-        await this.repository.withLock(task.name, async () => {
-          if (isDue(await this.repository.state(task.name), Date.now())) await this.execute(task);
-        });
+        await this.jobs.enqueue(
+          taskJobType(task.name),
+          {},
+          { dedupeKey: task.name, maxAttempts: TASK_ATTEMPTS, whenIdle: true },
+        );
       } catch (error) {
-        this.logger.warn(`Could not run task ${task.name}: ${messageOf(error)}`);
+        this.logger.warn(`Could not queue task ${task.name}: ${messageOf(error)}`);
       }
     }
   }
 
-  /** Runs the task (its lock held) and records the outcome; a failure is an outcome too. */
+  /** The job: runs the task and records the outcome; a failed run throws, so it is retried. */
+  private async runJob(task: AutonomousTask, payload: TaskJob, job: Job): Promise<void> {
+    // Another instance's job may have run it between this one's check and its queueing. A
+    // retry (attempt 2 and on) follows its own failed run, which made the task not due.
+    const first = job.attempts === 1 && !payload.manual;
+    if (first && !isDue(await this.repository.state(task.name), Date.now())) return;
+    const outcome = await this.execute(task);
+    if (outcome.status === 'failed') throw new Error(outcome.error);
+  }
+
+  /** Runs the task and records the outcome; a failure is an outcome too. */
   private async execute(task: AutonomousTask): Promise<RunOutcome> {
     const previous = await this.repository.state(task.name);
     const startedAt = new Date();
-    let outcome: { status: 'ok'; result: TaskResult } | { status: 'failed'; error: string };
+    let outcome: RunOutcome;
     try {
       outcome = { status: 'ok', result: await task.run() };
       this.logger.log(`Task ${task.name} done: ${JSON.stringify(outcome.result)}`);
@@ -156,7 +192,7 @@ export class SchedulerService implements OnApplicationBootstrap, BeforeApplicati
       runCount: previous.runCount + 1,
     };
     await this.repository.saveState(task.name, state);
-    return { ...outcome, state };
+    return outcome;
   }
 }
 

@@ -14,7 +14,7 @@ export interface ChatWithMembers extends ChatEntity {
 /** The columns `toChat` reads, from `c` (chat): its members come along (pk_chat_member). */
 export const CHAT_COLUMNS = `c.id, c.user_id, c.character_id, c.kind, c.persona_name,
   c.persona_description, c.anon_session_id, c.campaign_id, c.title, c.language, c.summary,
-  c.summarized_through_id, c.summarizing_until, c.message_count, c.created_at, c.updated_at,
+  c.summarized_through_id, c.message_count, c.created_at, c.updated_at,
   ARRAY(SELECT cm.character_id FROM chat_member cm WHERE cm.chat_id = c.id
         ORDER BY cm.position) AS member_ids`;
 
@@ -47,7 +47,6 @@ export const toChat = (row: Row): ChatWithMembers => ({
   language: row.language as Language,
   summary: row.summary as string | null,
   summarizedThroughId: row.summarized_through_id as string | null,
-  summarizingUntil: row.summarizing_until as Date | null,
   messageCount: row.message_count as number,
   createdAt: row.created_at as Date,
   updatedAt: row.updated_at as Date,

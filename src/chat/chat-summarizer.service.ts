@@ -1,5 +1,12 @@
-import { type BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
+import {
+  type BeforeApplicationShutdown,
+  Injectable,
+  Logger,
+  type OnModuleInit,
+} from '@nestjs/common';
+import { DeferJobError, JobQueue } from '../common/jobs/job-queue.service.js';
 import { InjectConfig, type AppConfig } from '../config/app-config.js';
+import { BackgroundBudgetSpentError } from '../llm/llm.errors.js';
 import { LlmService } from '../llm/llm.service.js';
 import { ChatRepository } from './chat.repository.js';
 import { estimateTokens } from './storytelling/lorebook.js';
@@ -7,11 +14,13 @@ import {
   buildSummaryPrompt,
   foldableCount,
   SUMMARY_TIMEOUT_MS,
-  SUMMARY_TRIGGER_MESSAGES,
 } from './storytelling/summarizer.js';
 
-/** A claim outlives the request's timeout, so it only lapses when its holder died. */
-const LEASE_SECONDS = Math.ceil((SUMMARY_TIMEOUT_MS * 4) / 1000);
+export const SUMMARY_JOB = 'chat.summarize';
+/** A failed summary is tried again with backoff, then left for the next reply's trigger. */
+const SUMMARY_ATTEMPTS = 3;
+/** With no summary provider available, the job waits this long without using an attempt. */
+const NO_PROVIDER_WAIT_MS = 5 * 60_000;
 /**
  * One summary request folds in at most this much text: a chat that grew long before it was
  * summarized (or while the providers were down) catches up over the next replies instead of
@@ -20,8 +29,6 @@ const LEASE_SECONDS = Math.ceil((SUMMARY_TIMEOUT_MS * 4) / 1000);
 const MAX_FOLD_TOKENS = 12_000;
 /** Messages read for one summary: a long unsummarized tail is not read whole every reply. */
 const MAX_FOLD_MESSAGES = 500;
-/** Summaries one instance writes at once; more triggers wait for a later reply. */
-const MAX_CONCURRENT = 3;
 
 export interface SummaryNames {
   /** The character's name in the chat's language. */
@@ -30,90 +37,108 @@ export interface SummaryNames {
   user: string;
 }
 
+interface SummaryJob {
+  chatId: string;
+  names: SummaryNames;
+}
+
 /**
  * Folds the older messages of long chats into `chat.summary` (spec: summarizer.py), after a
- * reply has been sent: nobody waits for it and a failure only means no new summary this time
- * (the next reply tries again). A claim on the chat row makes concurrent triggers, on any
- * instance, produce one summary.
+ * reply has been sent: nobody waits for it. Each trigger queues a `chat.summarize` job, at
+ * most one pending per chat however many replies trigger it, and the job queue runs it (one
+ * job at a time per instance, retried with backoff when the providers fail). Should two
+ * instances summarize a chat at once, the save's boundary check keeps only the first.
  */
 @Injectable()
-export class ChatSummarizer implements BeforeApplicationShutdown {
+export class ChatSummarizer implements OnModuleInit, BeforeApplicationShutdown {
   private readonly logger = new Logger(ChatSummarizer.name);
-  private readonly running = new Set<Promise<unknown>>();
   private readonly closing = new AbortController();
 
   constructor(
     private readonly chats: ChatRepository,
     private readonly llm: LlmService,
+    private readonly jobs: JobQueue,
     @InjectConfig() private readonly config: AppConfig,
   ) {}
 
-  /** Summarizes in the background when the chat needs it; never throws. */
+  onModuleInit(): void {
+    this.jobs.register<SummaryJob>(SUMMARY_JOB, ({ chatId, names }) =>
+      this.summarize(chatId, names).then(() => undefined),
+    );
+  }
+
+  /** Queues a summary of the chat, when it needs one by the time it runs; never throws. */
   trigger(chatId: string, names: SummaryNames): void {
-    // A burst (a deploy meeting many long chats) must not flood the free providers' limits.
-    if (this.closing.signal.aborted || this.running.size >= MAX_CONCURRENT) return;
-    const task = this.summarize(chatId, names)
-      .catch((error: unknown) => {
-        this.logger.warn(`Chat ${chatId} not summarized: ${(error as Error)?.message ?? error}`);
-      })
-      .finally(() => this.running.delete(task));
-    this.running.add(task);
+    const job: SummaryJob = { chatId, names };
+    this.jobs
+      .enqueue(SUMMARY_JOB, job, { dedupeKey: chatId, maxAttempts: SUMMARY_ATTEMPTS })
+      .catch((error: Error) => {
+        this.logger.warn(`Chat ${chatId}: summary not queued: ${error.message}`);
+      });
   }
 
-  /** Lets summaries in flight end (aborted) while the database is still there. */
-  async beforeApplicationShutdown(): Promise<void> {
+  /** Ends a summary in flight (aborted, so its job is retried later) at shutdown. */
+  beforeApplicationShutdown(): void {
     this.closing.abort(new Error('the server is shutting down'));
-    await Promise.allSettled([...this.running]);
   }
 
-  /** True when a new summary was saved. */
+  /**
+   * The job: true when a new summary was saved; false when there was nothing to do (the chat
+   * is gone or short enough, the day's background budget is spent, or another run saved
+   * first). Throws when the providers fail, so the queue retries.
+   */
   async summarize(chatId: string, names: SummaryNames): Promise<boolean> {
     const order = this.config.chat.summaryProviderOrder;
-    // Checked before claiming: without a summary provider there is nothing to try.
     const providers = await this.llm.availableProviders(order);
-    if (providers.length === 0) return false;
-    // Nor, with the day's background budget spent, anything to pay for it.
-    if (!(await this.llm.backgroundBudgetAvailable())) return false;
-    const claim = await this.chats.claimSummary(chatId, SUMMARY_TRIGGER_MESSAGES, LEASE_SECONDS);
-    if (!claim) return false;
-    let saved = false;
-    try {
-      const { total, oldest } = await this.chats.unsummarizedMessages(
-        chatId,
-        claim.summarizedThroughId,
-        MAX_FOLD_MESSAGES,
+    if (providers.length === 0) {
+      throw new DeferJobError(
+        'no summary provider is available',
+        new Date(Date.now() + NO_PROVIDER_WAIT_MS),
       );
-      const older = withinBudget(oldest.slice(0, foldableCount(total)));
-      if (older.length === 0) return false;
+    }
+    // With the day's background budget spent, summaries are skipped, not saved up: the first
+    // reply of the next day triggers again.
+    if (!(await this.llm.backgroundBudgetAvailable())) return false;
+    const state = await this.chats.summaryState(chatId);
+    if (!state) return false;
+    const { total, oldest } = await this.chats.unsummarizedMessages(
+      chatId,
+      state.summarizedThroughId,
+      MAX_FOLD_MESSAGES,
+    );
+    const older = withinBudget(oldest.slice(0, foldableCount(total)));
+    if (older.length === 0) return false;
+    let summary: string;
+    try {
       const result = await this.llm.generate({
         messages: buildSummaryPrompt(
-          claim.summary,
+          state.summary,
           older.map((message) => ({
             speaker: message.role === 'user' ? names.user : names.character,
             content: message.content,
           })),
-          claim.language,
+          state.language,
         ),
         // Only providers that are available now: `auto` alone could end at the offline one.
         provider: 'auto',
         providers,
-        config: { temperature: 0.3, maxTokens: 1024, language: claim.language },
+        config: { temperature: 0.3, maxTokens: 1024, language: state.language },
         signal: AbortSignal.any([AbortSignal.timeout(SUMMARY_TIMEOUT_MS), this.closing.signal]),
         // Work besides the reply: it stops when the day's background budget is spent.
         background: true,
       });
-      const summary = result.content.trim();
+      summary = result.content.trim();
       if (!summary) throw new Error(`${result.provider}/${result.model} wrote an empty summary`);
-      saved = await this.chats.saveSummary(
-        chatId,
-        summary,
-        older[older.length - 1].id,
-        claim.summarizedThroughId,
-      );
-      return saved;
-    } finally {
-      if (!saved) await this.chats.releaseSummaryClaim(chatId, claim.until);
+    } catch (error) {
+      if (error instanceof BackgroundBudgetSpentError) return false;
+      throw error;
     }
+    return this.chats.saveSummary(
+      chatId,
+      summary,
+      older[older.length - 1].id,
+      state.summarizedThroughId,
+    );
   }
 }
 

@@ -57,13 +57,11 @@ export interface ContextMessage {
   diceRolls?: unknown;
 }
 
-/** A chat claimed for summarizing, as it stood when claimed. */
-export interface SummaryClaim {
+/** Where a chat's summary stands: what it says, and the last message it covers. */
+export interface SummaryState {
   summary: string | null;
   summarizedThroughId: number | null;
   language: Language;
-  /** The lease's end, as the database wrote it: identifies this claim when giving it back. */
-  until: string;
 }
 
 type Row = Record<string, unknown>;
@@ -283,35 +281,17 @@ export class ChatRepository {
     }));
   }
 
-  /**
-   * Claims the chat for summarizing when more than `trigger` of its messages are not yet
-   * summarized and no other summarizer holds it; null otherwise. One statement: of concurrent
-   * claims, the row lock lets one through and the others see its lease.
-   */
-  async claimSummary(
-    chatId: string,
-    trigger: number,
-    leaseSeconds: number,
-  ): Promise<SummaryClaim | null> {
-    const [rows] = (await this.dataSource.query(
-      `UPDATE chat c SET summarizing_until = now() + make_interval(secs => $3)
-       WHERE c.id = $1
-         AND (c.summarizing_until IS NULL OR c.summarizing_until < now())
-         AND (SELECT count(*) FROM (
-                SELECT 1 FROM message m
-                WHERE m.chat_id = c.id AND m.id > COALESCE(c.summarized_through_id, 0)
-                LIMIT $2::int + 1) pending) > $2::int
-       RETURNING c.summary, c.summarized_through_id, c.language, c.summarizing_until::text AS until`,
-      [chatId, trigger, leaseSeconds],
-    )) as [Row[], number];
-    const [row] = rows;
+  /** The chat's summary and where it ends; null once the chat is gone. */
+  async summaryState(chatId: string): Promise<SummaryState | null> {
+    const [row] = await this.dataSource.query<
+      Array<{ summary: string | null; summarized_through_id: string | null; language: Language }>
+    >(`SELECT summary, summarized_through_id, language FROM chat WHERE id = $1`, [chatId]);
     if (!row) return null;
     return {
-      summary: row.summary as string | null,
+      summary: row.summary,
       summarizedThroughId:
         row.summarized_through_id === null ? null : Number(row.summarized_through_id),
-      language: row.language as Language,
-      until: row.until as string,
+      language: row.language,
     };
   }
 
@@ -339,8 +319,8 @@ export class ChatRepository {
   }
 
   /**
-   * Stores the new summary and gives the claim back; a no-op (false) when the boundary moved
-   * meanwhile, which only a summarizer whose lease ran out could see.
+   * Stores the new summary; a no-op (false) when the boundary moved meanwhile: of two
+   * summaries of the same messages written at once (two instances), only the first is kept.
    */
   async saveSummary(
     chatId: string,
@@ -349,19 +329,11 @@ export class ChatRepository {
     previousThroughId: number | null,
   ): Promise<boolean> {
     const [, updated] = (await this.dataSource.query(
-      `UPDATE chat SET summary = $2, summarized_through_id = $3, summarizing_until = NULL
+      `UPDATE chat SET summary = $2, summarized_through_id = $3
        WHERE id = $1 AND summarized_through_id IS NOT DISTINCT FROM $4::bigint`,
       [chatId, summary, throughId, previousThroughId],
     )) as [unknown, number];
     return updated > 0;
-  }
-
-  /** Gives back our claim (`until`, as claimSummary returned it), not a newer one. */
-  async releaseSummaryClaim(chatId: string, until: string): Promise<void> {
-    await this.dataSource.query(
-      `UPDATE chat SET summarizing_until = NULL WHERE id = $1 AND summarizing_until = $2::timestamptz`,
-      [chatId, until],
-    );
   }
 
   async delete(id: string): Promise<void> {

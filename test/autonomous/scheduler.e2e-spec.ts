@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { SchedulerRepository } from '../../src/autonomous/scheduler.repository.js';
+import { SchedulerService } from '../../src/autonomous/scheduler.service.js';
+import { JobQueue } from '../../src/common/jobs/job-queue.service.js';
 import { createTestDatabase, dropTestDatabase } from '../support/database.js';
 import { startFakeLlm, type FakeLlm } from '../support/fake-llm.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
@@ -34,7 +35,31 @@ const SCHEDULER_ON = {
   AUTONOMOUS_STARTUP_DELAY_MS: '0',
   // Several checks happen while the test waits: a task that ran must not be due again.
   AUTONOMOUS_CHECK_INTERVAL_MS: '1000',
+  // The checks only queue the tasks: the job queue's poller runs them.
+  JOBS_POLL_INTERVAL_MS: '100',
 };
+
+/** One check at start-up, and none again while the test looks. */
+const ONE_CHECK = { ...SCHEDULER_ON, AUTONOMOUS_CHECK_INTERVAL_MS: '3600000' };
+
+interface PgPoolStats {
+  totalCount: number;
+  idleCount: number;
+  waitingCount: number;
+}
+
+interface TaskJobRow {
+  type: string;
+  dedupe_key: string;
+  status: string;
+  attempts: number;
+}
+
+const taskJobs = (t: TestApp) =>
+  t.dataSource.query<TaskJobRow[]>(
+    `SELECT type, dedupe_key, status, attempts FROM job
+     WHERE type LIKE 'autonomous.%' ORDER BY id`,
+  );
 
 describe('autonomous scheduler', () => {
   let fake: FakeLlm;
@@ -134,6 +159,87 @@ describe('autonomous scheduler', () => {
     }
   });
 
+  it('only queues the due tasks at a check; the job queue runs them', async () => {
+    // The poller off: what a check does shows before any job runs.
+    const t = await createTestApp({
+      env: llmEnv(fake, { ...ONE_CHECK, JOBS_POLL_INTERVAL_MS: '0' }),
+    });
+    try {
+      fake.onRequest((request) => {
+        if (isGenerator(request)) return json(validGenerated());
+        if (isHighlights(request)) return json(validHighlights());
+        if (isRelation(request)) return json(validRelation());
+        if (isHealthCheck(request)) return { content: 'OK' };
+        return undefined;
+      });
+      const queued = await waitFor(async () => {
+        const jobs = await taskJobs(t);
+        return jobs.length === TASKS.length && jobs;
+      });
+      expect(queued).toEqual(
+        TASKS.map((name) => ({
+          type: `autonomous.${name}`,
+          dedupe_key: name,
+          status: 'pending',
+          attempts: 0,
+        })),
+      );
+      // Queued, not run: no model was asked, no state was written.
+      expect(fake.requests).toEqual([]);
+      for (const task of TASKS) expect(await taskState(t, task)).toBeUndefined();
+      // Another check (this instance's or another's) adds nothing while they wait.
+      await t.app.get(SchedulerService).checkDue();
+      expect(await taskJobs(t)).toHaveLength(TASKS.length);
+
+      const queue = t.app.get(JobQueue);
+      expect(await queue.runDue()).toBe(TASKS.length);
+      for (const task of TASKS) {
+        expect(await taskState(t, task)).toMatchObject({ lastStatus: 'ok', runCount: 1 });
+      }
+      expect((await taskJobs(t)).map((job) => job.status)).toEqual(TASKS.map(() => 'done'));
+      // Run since: the next check finds nothing due.
+      await t.app.get(SchedulerService).checkDue();
+      expect(await taskJobs(t)).toHaveLength(TASKS.length);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('holds no pooled connection, and no transaction, while a task waits for its model', async () => {
+    const t = await createTestApp({ env: llmEnv(fake, ONE_CHECK) });
+    try {
+      fake.onRequest((request) =>
+        isGenerator(request) ? { ...json(validGenerated()), firstTokenDelayMs: 3000 } : undefined,
+      );
+      await waitFor(async () => fake.requests.some(isGenerator));
+      const pool = (t.dataSource.driver as unknown as { master: PgPoolStats }).master;
+      const samples: Array<{ checkedOut: number; waiting: number; idleInTransaction: number }> = [];
+      for (let i = 0; i < 10; i++) {
+        // Read before the probe's own query takes a connection.
+        const checkedOut = pool.totalCount - pool.idleCount;
+        const waiting = pool.waitingCount;
+        const [{ count }] = await t.dataSource.query<Array<{ count: number }>>(
+          `SELECT count(*)::int AS count FROM pg_stat_activity
+           WHERE datname = current_database() AND state LIKE 'idle in transaction%'`,
+        );
+        samples.push({ checkedOut, waiting, idleInTransaction: count });
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      // The model has not answered yet: the task is still in its call.
+      expect(await taskState(t, 'character_generator')).toBeUndefined();
+      expect(samples).toEqual(
+        samples.map(() => ({ checkedOut: 0, waiting: 0, idleInTransaction: 0 })),
+      );
+      const state = await waitFor(async () => {
+        const current = await taskState(t, 'character_generator');
+        return current?.lastStatus ? current : undefined;
+      });
+      expect(state).toMatchObject({ lastStatus: 'ok', runCount: 1 });
+    } finally {
+      await t.close();
+    }
+  });
+
   describe('admin endpoints', () => {
     let t: TestApp;
     let admin: TestUser;
@@ -196,26 +302,28 @@ describe('autonomous scheduler', () => {
     });
 
     it('answers 409 while an instance runs the task, and shows it running', async () => {
-      let release!: () => void;
-      let held!: () => void;
-      const holding = new Promise<void>((resolve) => (held = resolve));
-      const lock = t.app.get(SchedulerRepository).withLock('cleanup', async () => {
-        held();
-        await new Promise<void>((resolve) => (release = resolve));
+      fake.onRequest((request) =>
+        isGenerator(request) ? { ...json(validGenerated()), firstTokenDelayMs: 1500 } : undefined,
+      );
+      const first = runTask(t, admin, 'character_generator');
+      await waitFor(async () => fake.requests.some(isGenerator));
+      const busy = await t.http.post('/api/admin/tasks/character_generator/run').set(admin.auth);
+      expect(busy.status).toBe(409);
+      expect(busy.body.message).toMatch(/running already/);
+      const listed = await t.http.get('/api/admin/tasks').set(admin.auth).expect(200);
+      const running = listed.body.filter((task: { running: boolean }) => task.running);
+      expect(running.map((task: { name: string }) => task.name)).toEqual(['character_generator']);
+
+      expect(await first).toMatchObject({ status: 'ok', task: { running: false, run_count: 1 } });
+      expect(fake.requests.filter(isGenerator)).toHaveLength(1);
+      const after = await t.http.get('/api/admin/tasks').set(admin.auth).expect(200);
+      expect(after.body.every((task: { running: boolean }) => !task.running)).toBe(true);
+      expect(await taskJobs(t)).toContainEqual({
+        type: 'autonomous.character_generator',
+        dedupe_key: 'character_generator',
+        status: 'done',
+        attempts: 1,
       });
-      await holding;
-      try {
-        const busy = await t.http.post('/api/admin/tasks/cleanup/run').set(admin.auth);
-        expect(busy.status).toBe(409);
-        expect(busy.body.message).toMatch(/running already/);
-        const listed = await t.http.get('/api/admin/tasks').set(admin.auth).expect(200);
-        const running = listed.body.filter((task: { running: boolean }) => task.running);
-        expect(running.map((task: { name: string }) => task.name)).toEqual(['cleanup']);
-      } finally {
-        release();
-        await lock;
-      }
-      expect((await runTask(t, admin, 'cleanup')).status).toBe('ok');
     });
 
     it('returns a failed run as a result with its error', async () => {

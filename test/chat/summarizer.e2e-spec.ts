@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { ChatSummarizer } from '../../src/chat/chat-summarizer.service.js';
+import { JobQueue } from '../../src/common/jobs/job-queue.service.js';
 import { SETTINGS } from '../../src/common/settings/settings.registry.js';
 import { SettingsService } from '../../src/common/settings/settings.service.js';
 import { providerEnv, providerOf } from '../llm/llm-test-support.js';
@@ -70,15 +71,22 @@ describe('chat summaries', () => {
   const chatRow = async (chatId: string) =>
     (
       await t.dataSource.query<
-        Array<{
-          summary: string | null;
-          summarized_through_id: number | null;
-          summarizing_until: Date | null;
-        }>
-      >(`SELECT summary, summarized_through_id::int, summarizing_until FROM chat WHERE id = $1`, [
-        chatId,
-      ])
+        Array<{ summary: string | null; summarized_through_id: number | null }>
+      >(`SELECT summary, summarized_through_id::int FROM chat WHERE id = $1`, [chatId])
     )[0];
+
+  /** The chat's summary jobs, oldest first. */
+  const summaryJobs = (chatId: string) =>
+    t.dataSource.query<Array<{ status: string; attempts: number; last_error: string | null }>>(
+      `SELECT status, attempts, last_error FROM job
+       WHERE type = 'chat.summarize' AND dedupe_key = $1 ORDER BY id`,
+      [chatId],
+    );
+
+  /** Runs the queue until the summary job a reply queued (after its answer) has run. */
+  const runQueuedSummary = () => eventually(async () => (await t.app.get(JobQueue).runDue()) > 0);
+
+  const names = { character: 'Mira', user: 'Alex' };
 
   const messageIds = async (chatId: string): Promise<number[]> =>
     (
@@ -88,7 +96,7 @@ describe('chat summaries', () => {
       )
     ).map((row) => row.id);
 
-  it('summarizes a chat past 25 messages after the reply, keeping the 15 latest out of it', async () => {
+  it('summarizes a chat past 25 messages in a job after the reply, keeping the 15 latest out of it', async () => {
     const chatId = await chatWith(24);
     summaryLlm.script({ content: SUMMARY });
 
@@ -96,14 +104,11 @@ describe('chat summaries', () => {
     const res = await send(t, alice.auth, chatId, { content: 'line 25' });
     expect(replyOf(res.events).last).toMatchObject({ type: 'done' });
 
-    await eventually(async () => (await chatRow(chatId)).summary !== null);
+    await runQueuedSummary();
     const ids = await messageIds(chatId);
     expect(ids).toHaveLength(26);
-    expect(await chatRow(chatId)).toEqual({
-      summary: SUMMARY,
-      summarized_through_id: ids[10],
-      summarizing_until: null,
-    });
+    expect(await chatRow(chatId)).toEqual({ summary: SUMMARY, summarized_through_id: ids[10] });
+    expect(await summaryJobs(chatId)).toEqual([{ status: 'done', attempts: 1, last_error: null }]);
 
     const [request] = completions(summaryLlm);
     expect(completions(summaryLlm)).toHaveLength(1);
@@ -137,6 +142,7 @@ describe('chat summaries', () => {
     expect(history.at(-1)!.content).toBe('line 27');
     // 27 + 1 messages, 17 unsummarized: no new summary yet.
     await new Promise((resolve) => setTimeout(resolve, 200));
+    await t.app.get(JobQueue).runDue();
     expect(completions(summaryLlm)).toHaveLength(1);
   });
 
@@ -146,69 +152,77 @@ describe('chat summaries', () => {
       providerOf(request) === 'groq' ? { fault: 'status', status: 400 } : { content: SUMMARY },
     );
     await send(t, alice.auth, chatId, { content: 'line 25' });
-    await eventually(async () => (await chatRow(chatId)).summary === SUMMARY);
+    await runQueuedSummary();
+    expect((await chatRow(chatId)).summary).toBe(SUMMARY);
     const providers = completions(summaryLlm).map(providerOf);
     expect(providers[0]).toBe('groq');
     expect(providers.at(-1)).toBe('cerebras');
     expect(providers).not.toContain('openrouter');
   });
 
-  it('never delays the reply, and concurrent triggers make one summary', async () => {
+  it('never delays the reply, and triggers while a summary is queued or written make one', async () => {
     const chatId = await chatWith(24);
     summaryLlm.script({ content: SUMMARY, firstTokenDelayMs: 2000 });
-    const started = Date.now();
     const res = await send(t, alice.auth, chatId, { content: 'line 25' });
     expect(replyOf(res.events).last).toMatchObject({ type: 'done' });
-    expect(Date.now() - started).toBeLessThan(2000);
-    await summaryLlm.waitForRequests(1);
+    const summarizer = t.app.get(ChatSummarizer);
+    // Triggers while the job is queued (other replies, other instances) join it.
+    await eventually(async () => (await summaryJobs(chatId)).length === 1);
+    for (let i = 0; i < 5; i++) summarizer.trigger(chatId, names);
 
-    // More triggers while that summary is being written, on this "instance" and through the
-    // service directly, as other instances would.
+    const queue = t.app.get(JobQueue);
+    const run = queue.runDue();
+    await summaryLlm.waitForRequests(1);
+    // While it is written, the next reply and more triggers queue one more job, which finds
+    // nothing left to fold once the first is saved.
     chatLlm.script({ content: 'Mira waits.' });
     await send(t, alice.auth, chatId, { content: 'line 27' });
-    const summarizer = t.app.get(ChatSummarizer);
-    const names = { character: 'Mira', user: 'Alex' };
-    const results = await Promise.all(
-      Array.from({ length: 5 }, () => summarizer.summarize(chatId, names)),
+    for (let i = 0; i < 5; i++) summarizer.trigger(chatId, names);
+    await eventually(async () =>
+      (await summaryJobs(chatId)).some((job) => job.status === 'pending'),
     );
-    expect(results).toEqual([false, false, false, false, false]);
+    expect((await summaryJobs(chatId)).map((job) => job.status)).toEqual(['running', 'pending']);
+    expect(await run).toBe(2);
 
-    await eventually(async () => (await chatRow(chatId)).summary === SUMMARY);
+    expect((await chatRow(chatId)).summary).toBe(SUMMARY);
     expect(completions(summaryLlm)).toHaveLength(1);
+    expect(await summaryJobs(chatId)).toEqual([
+      { status: 'done', attempts: 1, last_error: null },
+      { status: 'done', attempts: 1, last_error: null },
+    ]);
   });
 
-  it('lets exactly one of simultaneous triggers summarize', async () => {
+  it('queues one summary of a chat however many triggers come at once', async () => {
     const chatId = await chatWith(30);
     summaryLlm.script({ content: SUMMARY });
     const summarizer = t.app.get(ChatSummarizer);
-    const names = { character: 'Mira', user: 'Alex' };
-    const results = await Promise.all(
-      Array.from({ length: 8 }, () => summarizer.summarize(chatId, names)),
-    );
-    expect(results.filter(Boolean)).toHaveLength(1);
+    for (let i = 0; i < 8; i++) summarizer.trigger(chatId, names);
+    await runQueuedSummary();
+    await t.app.get(JobQueue).runDue();
     expect(completions(summaryLlm)).toHaveLength(1);
     expect((await chatRow(chatId)).summarized_through_id).toBe((await messageIds(chatId))[14]);
+    const jobs = await summaryJobs(chatId);
+    expect(jobs.every((job) => job.status === 'done')).toBe(true);
   });
 
-  it("makes no summary, and claims nothing, once the day's background budget is spent", async () => {
+  it("makes no summary once the day's background budget is spent", async () => {
     const settings = t.app.get(SettingsService);
     const chatId = await chatWith(30);
     const summarizer = t.app.get(ChatSummarizer);
-    const names = { character: 'Mira', user: 'Alex' };
     await settings.set('background_llm_daily_tokens', 1);
     await t.dataSource.query(
       `INSERT INTO llm_background_spend (day, tokens) VALUES ((now() AT TIME ZONE 'UTC')::date, 1)
        ON CONFLICT (day) DO UPDATE SET tokens = GREATEST(llm_background_spend.tokens, 1)`,
     );
     try {
-      expect(await summarizer.summarize(chatId, names)).toBe(false);
-      expect(await summarizer.summarize(chatId, names)).toBe(false);
+      summarizer.trigger(chatId, names);
+      await runQueuedSummary();
       expect(completions(summaryLlm)).toHaveLength(0);
-      expect(await chatRow(chatId)).toEqual({
-        summary: null,
-        summarized_through_id: null,
-        summarizing_until: null,
-      });
+      expect(await chatRow(chatId)).toEqual({ summary: null, summarized_through_id: null });
+      // Skipped, not saved up for later: the next trigger asks again.
+      expect(await summaryJobs(chatId)).toEqual([
+        { status: 'done', attempts: 1, last_error: null },
+      ]);
     } finally {
       await settings.set(
         'background_llm_daily_tokens',
@@ -217,10 +231,12 @@ describe('chat summaries', () => {
     }
     // A raised budget applies at once: the next trigger summarizes.
     summaryLlm.script({ content: SUMMARY });
-    expect(await summarizer.summarize(chatId, names)).toBe(true);
+    summarizer.trigger(chatId, names);
+    await runQueuedSummary();
+    expect((await chatRow(chatId)).summary).toBe(SUMMARY);
   });
 
-  it('keeps the chat working without a summary when every provider fails', async () => {
+  it('keeps the chat working without a summary when every provider fails, and retries the job', async () => {
     const chatId = await chatWith(24);
     summaryLlm.onRequest(() => ({ fault: 'status', status: 400 }));
     chatLlm.script({ content: 'Mira lights the lamp.' });
@@ -229,31 +245,37 @@ describe('chat summaries', () => {
     expect(text).toBe('Mira lights the lamp.');
     expect(last).toMatchObject({ type: 'done', message_id: expect.any(Number) });
 
-    await eventually(async () =>
-      t.logs.some((record) => String(record.message).includes(`Chat ${chatId} not summarized`)),
-    );
-    const warning = t.logs.find((record) =>
-      String(record.message).includes(`Chat ${chatId} not summarized`),
-    );
-    expect(warning!.level).toBe('warn');
-    expect(t.errorLogs()).toEqual([]);
+    await runQueuedSummary();
     expect(new Set(completions(summaryLlm).map(providerOf))).toEqual(
       new Set(['groq', 'cerebras', 'openrouter']),
     );
-    // No summary, and the claim is given back so the next reply can try again.
-    expect(await chatRow(chatId)).toEqual({
-      summary: null,
-      summarized_through_id: null,
-      summarizing_until: null,
-    });
+    expect(await chatRow(chatId)).toEqual({ summary: null, summarized_through_id: null });
+    // Back in the queue, due after a backoff, with what went wrong.
+    const [failed] = await summaryJobs(chatId);
+    expect(failed).toEqual({ status: 'pending', attempts: 1, last_error: expect.any(String) });
+    expect(await t.app.get(JobQueue).runDue()).toBe(0);
+    expect(t.logs).toContainEqual(
+      expect.objectContaining({
+        level: 'warn',
+        message: expect.stringMatching(
+          /^Job chat\.summarize#\d+ attempt 1\/3 failed: .* \(retry in \d+ s\)$/,
+        ),
+      }),
+    );
+    expect(t.errorLogs()).toEqual([]);
 
+    // The retry, once due, writes the summary: 26 messages, all but the latest 15 folded in.
     summaryLlm.reset();
     summaryLlm.script({ content: SUMMARY });
-    chatLlm.script({ content: 'Mira smiles.' });
-    const next = await send(t, alice.auth, chatId, { content: 'line 27' });
-    expect(replyOf(next.events).last).toMatchObject({ type: 'done' });
-    await eventually(async () => (await chatRow(chatId)).summary === SUMMARY);
-    // 28 messages: all but the latest 15 are folded in.
-    expect((await chatRow(chatId)).summarized_through_id).toBe((await messageIds(chatId))[12]);
+    await t.dataSource.query(
+      `UPDATE job SET run_at = now() WHERE type = 'chat.summarize' AND dedupe_key = $1`,
+      [chatId],
+    );
+    expect(await t.app.get(JobQueue).runDue()).toBe(1);
+    expect(await chatRow(chatId)).toEqual({
+      summary: SUMMARY,
+      summarized_through_id: (await messageIds(chatId))[10],
+    });
+    expect(await summaryJobs(chatId)).toEqual([{ status: 'done', attempts: 2, last_error: null }]);
   });
 });

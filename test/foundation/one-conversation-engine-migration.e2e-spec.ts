@@ -446,7 +446,6 @@ describe('OneConversationEngine1763808500000', () => {
         language: g.language,
         summary: null,
         summarized_through_id: null,
-        summarizing_until: null,
         message_count: g.message_count,
         created_at: g.created_at,
         updated_at: g.updated_at,

@@ -443,8 +443,10 @@ describe('several API instances sharing PostgreSQL and Redis', () => {
         'scheduler.counter_growth',
         JSON.stringify({ ...EMPTY_TASK_STATE, nextDueAt: new Date(Date.now() - 1000) }),
       ]);
-      // Both instances look at the same moment (besides their own checks every second).
+      // Both instances look at the same moment (besides their own checks every second) and
+      // queue it; their job pollers run it.
       await Promise.all([a, b].map((t) => t.app.get(SchedulerService).checkDue()));
+      await eventually(async () => (await taskState('counter_growth')).runCount > 0);
       const state = await taskState('counter_growth');
       expect(state).toMatchObject({ runCount: 1, lastStatus: 'ok', lastError: null });
       expect(Date.parse(state.nextDueAt!) - Date.now()).toBeGreaterThan(23 * 60 * 60_000);

@@ -41,11 +41,12 @@ export interface TestAppOptions {
   databaseUrl?: string;
 }
 
-/** Starts the real application on a random port against a real PostgreSQL database. */
-export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
-  const ownDatabase = options.databaseUrl ? undefined : await createTestDatabase();
-  const databaseUrl = options.databaseUrl ?? ownDatabase!.url;
-  const config = loadConfiguration({
+/** The configuration every test app (e2e and medium) starts with: `env` on top of these. */
+export function testConfiguration(
+  databaseUrl: string,
+  env: Record<string, string | undefined> = {},
+): AppConfig {
+  return loadConfiguration({
     NODE_ENV: 'test',
     DATA_DIR: mkdtempSync(join(tmpdir(), 'app-test-')),
     JWT_SECRET: 'test-secret-test-secret-test-secret-0123456789',
@@ -53,13 +54,26 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     FRONTEND_URL: 'http://frontend.test',
     // Tests run background jobs explicitly (JobQueue.runDue) unless they opt in to polling.
     JOBS_POLL_INTERVAL_MS: '0',
-    ...options.env,
+    ...env,
     DATABASE_URL: databaseUrl,
   });
+}
+
+/** A silent logger that keeps every record at warn level or above. */
+export function capturedLogs(): { logger: AppLogger; logs: LogRecord[] } {
   const logs: LogRecord[] = [];
   const logger = new AppLogger({ level: 'warn', json: false, silent: true }, (record) =>
     logs.push(record),
   );
+  return { logger, logs };
+}
+
+/** Starts the real application on a random port against a real PostgreSQL database. */
+export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
+  const ownDatabase = options.databaseUrl ? undefined : await createTestDatabase();
+  const databaseUrl = options.databaseUrl ?? ownDatabase!.url;
+  const config = testConfiguration(databaseUrl, options.env);
+  const { logger, logs } = capturedLogs();
   const { app } = await createApp(config, { logger });
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;

@@ -1,3 +1,4 @@
+import type { INestApplicationContext } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { AuthTokenService } from '../../src/auth/auth-token.service.js';
 import { UsersService } from '../../src/auth/users.service.js';
@@ -13,10 +14,11 @@ export interface TestUser {
 
 /**
  * A user inserted straight into the database with a valid token, for tests of modules other
- * than auth (which tests sign-up itself, proof of work and all).
+ * than auth (which tests sign-up itself, proof of work and all). Takes an e2e TestApp or a
+ * medium module that imports AuthModule.
  */
 export async function createUser(
-  t: TestApp,
+  t: Pick<TestApp, 'dataSource'> & { app: INestApplicationContext },
   options: {
     role?: 'user' | 'admin';
     tier?: 'free' | 'premium' | 'admin';

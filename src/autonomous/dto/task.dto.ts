@@ -1,7 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import type { AutonomousTask } from '../autonomous-task.js';
 import type { TaskState } from '../scheduler.repository.js';
-import type { RunOutcome } from '../scheduler.service.js';
 
 export class TaskDto {
   @ApiProperty({ example: 'counter_growth' })
@@ -78,11 +77,13 @@ export function toTaskDto(task: AutonomousTask, state: TaskState, running: boole
   };
 }
 
-export function toTaskRunDto(task: AutonomousTask, outcome: RunOutcome): TaskRunDto {
+/** The outcome of a run just made, from the state it recorded. */
+export function toTaskRunDto(task: AutonomousTask, state: TaskState): TaskRunDto {
+  const ok = state.lastStatus === 'ok';
   return {
-    status: outcome.status,
-    result: outcome.status === 'ok' ? outcome.result : null,
-    error: outcome.status === 'failed' ? outcome.error : null,
-    task: toTaskDto(task, outcome.state, false),
+    status: ok ? 'ok' : 'failed',
+    result: ok ? state.lastResult : null,
+    error: ok ? null : state.lastError,
+    task: toTaskDto(task, state, false),
   };
 }

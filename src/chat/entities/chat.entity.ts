@@ -66,10 +66,6 @@ export class ChatEntity {
   @Column({ type: 'bigint', nullable: true })
   summarizedThroughId: string | null;
 
-  /** A summarizer's claim on the chat (one at a time, across instances) runs until then. */
-  @Column({ type: 'timestamptz', nullable: true })
-  summarizingUntil: Date | null;
-
   /** Kept with every insert and delete, so nothing has to count a chat's messages. */
   @Column({ type: 'integer', default: 0 })
   messageCount: number;

@@ -4,10 +4,17 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource } from 'typeorm';
+import { setTimeout as delay } from 'node:timers/promises';
 import { InjectConfig, type AppConfig } from '../../config/app-config.js';
-import { deleteInBatches } from '../../database/delete-in-batches.js';
+import { ShutdownDeadline } from '../lifecycle/shutdown-deadline.js';
+import {
+  type ClaimedJobRow,
+  isUniqueViolation,
+  JobRepository,
+  type JobRow,
+  type JobState,
+  type RetryResult,
+} from './job.repository.js';
 
 export interface Job<P = unknown> {
   id: string;
@@ -40,27 +47,35 @@ export interface EnqueueOptions {
   dedupeKey?: string;
   delayMs?: number;
   maxAttempts?: number;
+  /**
+   * With a dedupe key: also a no-op while a job of that key is running, so work that must
+   * not overlap itself (a scheduled task) is not queued behind its own run.
+   */
+  whenIdle?: boolean;
 }
 
-interface JobRow {
-  id: string;
-  type: string;
-  payload: unknown;
-  attempts: number;
-  max_attempts: number;
-}
-
-/** SQLSTATE of a unique violation. */
-const UNIQUE_VIOLATION = '23505';
 const BACKOFF_BASE_MS = 5_000;
 const BACKOFF_MAX_MS = 60 * 60_000;
+const MAX_ERROR_LENGTH = 2_000;
 
 /**
- * Durable background work in PostgreSQL (spec 004's job queue): jobs survive restarts, are
- * claimed with FOR UPDATE SKIP LOCKED so several instances share the work without doing any
- * twice, and failures retry with exponential backoff until `max_attempts`. A running job's
- * lock is renewed while it works; one whose lock expired (its worker died) is claimed again,
- * and its claim is then the attempt number: the old worker's late report changes nothing.
+ * How long attempt `attempt` (1, 2, …) waits before the next one: exponential from 5 s up to
+ * an hour, jittered over its upper half so jobs that failed together (a provider outage) do
+ * not all come back at the same moment, yet never sooner than half the step.
+ */
+export function retryDelayMs(attempt: number, random: () => number = Math.random): number {
+  const step = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** Math.max(0, attempt - 1));
+  return Math.round(step / 2 + (random() * step) / 2);
+}
+
+/**
+ * Durable background work in PostgreSQL (spec 004's job queue), the one mechanism for all of
+ * it: mails, translations, chat summaries, the scheduled tasks and the error digest. Jobs
+ * survive restarts, are claimed with FOR UPDATE SKIP LOCKED so several instances share the
+ * work without doing any twice, and failures retry with jittered exponential backoff until
+ * `max_attempts`. A running job's lock is renewed while it works; one whose lock expired (its
+ * worker died) is claimed again, and its claim is then the attempt number: the old worker's
+ * late report changes nothing. Its SQL is in JobRepository.
  */
 @Injectable()
 export class JobQueue implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -71,7 +86,8 @@ export class JobQueue implements OnApplicationBootstrap, OnApplicationShutdown {
   private stopped = false;
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly jobs: JobRepository,
+    private readonly shutdown: ShutdownDeadline,
     @InjectConfig() private readonly config: AppConfig,
   ) {}
 
@@ -80,35 +96,52 @@ export class JobQueue implements OnApplicationBootstrap, OnApplicationShutdown {
   }
 
   async enqueue(type: string, payload: unknown, options: EnqueueOptions = {}): Promise<void> {
-    await this.dataSource.query(
-      `INSERT INTO job (type, payload, dedupe_key, max_attempts, run_at)
-       VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5::double precision / 1000))
-       ON CONFLICT (type, dedupe_key) WHERE status = 'pending' AND dedupe_key IS NOT NULL
-       DO NOTHING`,
-      [
-        type,
-        JSON.stringify(payload),
-        options.dedupeKey ?? null,
-        options.maxAttempts ?? 5,
-        options.delayMs ?? 0,
-      ],
-    );
+    await this.jobs.insert({
+      type,
+      payload,
+      dedupeKey: options.dedupeKey ?? null,
+      maxAttempts: options.maxAttempts ?? 5,
+      delayMs: options.delayMs ?? 0,
+      whenIdle: options.whenIdle ?? false,
+    });
   }
 
   /**
-   * Deletes jobs finished (done or failed) over `days` ago, 10,000 per statement so no single
-   * delete holds its locks long; returns how many went.
+   * Runs the job of (`type`, `dedupeKey`) now, in this call, due or not: the pending one if
+   * there is one, else a new one, with `payload` either way. False, running nothing, while a
+   * job of that key is running on any instance (or another caller claimed it first).
    */
-  async deleteFinishedOlderThan(days: number): Promise<number> {
-    return deleteInBatches(
-      this.dataSource,
-      `DELETE FROM job WHERE id IN (
-         SELECT id FROM job
-         WHERE status IN ('done', 'failed') AND updated_at < now() - make_interval(days => $1)
-         LIMIT $2)`,
-      [days],
-      10_000,
-    );
+  async runNow(
+    type: string,
+    payload: unknown,
+    options: { dedupeKey: string; maxAttempts?: number },
+  ): Promise<boolean> {
+    if ((await this.jobs.runningTypes([type])).size > 0) return false;
+    await this.enqueue(type, payload, options);
+    const job = await this.jobs.claimPending(type, options.dedupeKey, payload, this.lockMs);
+    if (!job) return false;
+    await this.execute(job);
+    return true;
+  }
+
+  /** Which of `types` have a job running now on some instance. */
+  runningTypes(types: string[]): Promise<Set<string>> {
+    return this.jobs.runningTypes(types);
+  }
+
+  /** Jobs newest first, without their payloads (admins). */
+  page(filter: { status?: JobState; type?: string; offset: number; limit: number }) {
+    return this.jobs.page(filter);
+  }
+
+  /** A failed job back in the queue, due now, with all its attempts again (admins). */
+  retry(id: string): Promise<RetryResult> {
+    return this.jobs.retryFailed(id);
+  }
+
+  /** Deletes jobs finished over `days` ago; returns how many went. */
+  deleteFinishedOlderThan(days: number): Promise<number> {
+    return this.jobs.deleteFinishedOlderThan(days);
   }
 
   onApplicationBootstrap(): void {
@@ -119,10 +152,18 @@ export class JobQueue implements OnApplicationBootstrap, OnApplicationShutdown {
     }
   }
 
+  /**
+   * Lets the job in progress finish within the shutdown grace period; past it the job is let
+   * go, its lock runs out and an instance runs it again.
+   */
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
-    await this.running?.catch(() => undefined);
+    if (!this.running) return;
+    await Promise.race([
+      this.running.catch(() => undefined),
+      delay(this.shutdown.remainingMs(), undefined, { ref: false }),
+    ]);
   }
 
   /** Runs every due job and returns how many ran; tests call it directly. */
@@ -133,53 +174,39 @@ export class JobQueue implements OnApplicationBootstrap, OnApplicationShutdown {
   }
 
   /**
+   * Starts a run of the due jobs without waiting for the next poll (a fatal error's digest);
+   * nothing where the poller is off, as on instances kept free of background work.
+   */
+  runSoon(): void {
+    if (this.config.jobs.pollIntervalMs > 0 && !this.stopped) {
+      void this.runDue().catch(() => undefined);
+    }
+  }
+
+  private get lockMs(): number {
+    return this.config.jobs.lockMs;
+  }
+
+  /**
    * One job at a time, each claimed just before it runs: background work must not crowd out
    * requests on a 2-core box, and a job claimed ahead would sit with its lock running out
    * (its renewal only starts when it runs) until another instance took it up as well.
    */
   private async runAll(): Promise<number> {
     let total = 0;
+    const types = [...this.handlers.keys()];
+    if (types.length === 0) return 0;
     for (;;) {
       if (this.stopped) return total;
-      const job = await this.claim();
+      const job = await this.jobs.claimDue(types, this.lockMs);
       if (!job) return total;
-      await this.execute(job).catch((error: Error) => {
-        // The database out of reach: the job's lock expires and it runs again later.
-        this.logger.warn(`Job ${job.type}#${job.id} not recorded: ${error.message}`);
-      });
+      await this.execute(job);
       total++;
     }
   }
 
-  /** The oldest due job, now running as this worker's attempt; undefined when none is due. */
-  private async claim(): Promise<JobRow | undefined> {
-    const types = [...this.handlers.keys()];
-    if (types.length === 0) return undefined;
-    const [rows] = (await this.dataSource.query(
-      // In the same round trip, a job whose worker died on its last attempt (it may be what
-      // killed it) ends instead of being taken up forever; the two never touch the same row.
-      `WITH given_up AS (
-         UPDATE job SET status = 'failed', locked_until = NULL, updated_at = now(),
-                last_error = 'its worker stopped during the last attempt'
-         WHERE status = 'running' AND locked_until < now() AND attempts >= max_attempts
-           AND type = ANY($1))
-       UPDATE job SET status = 'running', attempts = attempts + 1, updated_at = now(),
-              locked_until = now() + make_interval(secs => $2::double precision / 1000)
-       WHERE id IN (
-         SELECT id FROM job
-         WHERE type = ANY($1)
-           AND ((status = 'pending' AND run_at <= now())
-                OR (status = 'running' AND locked_until < now() AND attempts < max_attempts))
-         ORDER BY run_at, id
-         LIMIT 1
-         FOR UPDATE SKIP LOCKED)
-       RETURNING id, type, payload, attempts, max_attempts`,
-      [types, this.config.jobs.lockMs],
-    )) as [JobRow[], number];
-    return rows[0];
-  }
-
-  private async execute(row: JobRow): Promise<void> {
+  /** Runs the claimed attempt and records how it ended; never throws. */
+  private async execute(row: ClaimedJobRow): Promise<void> {
     const handler = this.handlers.get(row.type)!;
     const job: Job = {
       id: row.id,
@@ -188,93 +215,59 @@ export class JobQueue implements OnApplicationBootstrap, OnApplicationShutdown {
       attempts: row.attempts,
       maxAttempts: row.max_attempts,
     };
-    const lockMs = this.config.jobs.lockMs;
     const renewal = setInterval(() => {
-      this.dataSource
-        .query(
-          `UPDATE job SET locked_until = now() + make_interval(secs => $3::double precision / 1000)
-           WHERE id = $1 AND status = 'running' AND attempts = $2`,
-          [row.id, row.attempts, lockMs],
-        )
-        .catch((error: Error) => {
-          this.logger.warn(`Job ${row.type}#${row.id} lock not renewed: ${error.message}`);
-        });
-    }, lockMs / 3);
+      this.jobs.renewLock(row, this.lockMs).catch((error: Error) => {
+        this.logger.warn(`Job ${row.type}#${row.id} lock not renewed: ${error.message}`);
+      });
+    }, this.lockMs / 3);
     renewal.unref();
-    let failure: string | null = null;
-    let permanent = false;
-    let deferUntil: Date | undefined;
+    let failure: unknown;
+    let failed = false;
     try {
       await handler(job.payload, job);
     } catch (error) {
-      failure = error instanceof Error ? error.message : String(error);
-      permanent = error instanceof PermanentJobError;
-      if (error instanceof DeferJobError) deferUntil = error.runAt;
+      failure = error;
+      failed = true;
     } finally {
       clearInterval(renewal);
     }
-    if (failure === null) {
-      await this.report(row, `status = 'done', last_error = NULL`, []);
-      return;
+    try {
+      if (!failed) await this.jobs.markDone(row);
+      else await this.recordFailure(row, failure);
+    } catch (error) {
+      // The database out of reach: the job's lock expires and it runs again later.
+      this.logger.warn(`Job ${row.type}#${row.id} not recorded: ${(error as Error).message}`);
     }
-    if (deferUntil) {
-      this.logger.log(
-        `Job ${row.type}#${row.id} deferred to ${deferUntil.toISOString()}: ${failure}`,
-      );
-      await this.requeue(row, failure.slice(0, 2000), `attempts = attempts - 1, run_at = $4`, [
-        deferUntil,
-      ]);
-      return;
-    }
-    const final = permanent || row.attempts >= row.max_attempts;
-    const backoffMs = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** (row.attempts - 1));
-    this.logger.warn(
-      `Job ${row.type}#${row.id} attempt ${row.attempts}/${row.max_attempts} failed: ${failure}` +
-        (final ? ' (giving up)' : ` (retry in ${Math.round(backoffMs / 1000)} s)`),
-    );
-    const lastError = failure.slice(0, 2000);
-    if (final) {
-      await this.report(row, `status = 'failed', last_error = $3`, [lastError]);
-      return;
-    }
-    await this.requeue(
-      row,
-      lastError,
-      `run_at = now() + make_interval(secs => $4::double precision / 1000)`,
-      [backoffMs],
-    );
   }
 
-  /** Puts the job back in the queue with `changes` ($4…), unless a newer one took its place. */
-  private async requeue(
-    row: JobRow,
-    lastError: string,
-    changes: string,
-    params: unknown[],
-  ): Promise<void> {
+  private async recordFailure(row: ClaimedJobRow, failure: unknown): Promise<void> {
+    const message = (failure instanceof Error ? failure.message : String(failure)).slice(
+      0,
+      MAX_ERROR_LENGTH,
+    );
+    const label = `Job ${row.type}#${row.id}`;
     try {
-      await this.report(row, `status = 'pending', last_error = $3, ${changes}`, [
-        lastError,
-        ...params,
-      ]);
-    } catch (error) {
-      if ((error as { driverError?: { code?: string } }).driverError?.code !== UNIQUE_VIOLATION) {
-        throw error;
+      if (failure instanceof DeferJobError) {
+        this.logger.log(`${label} deferred to ${failure.runAt.toISOString()}: ${message}`);
+        await this.jobs.defer(row, message, failure.runAt);
+        return;
       }
+      const final = failure instanceof PermanentJobError || row.attempts >= row.max_attempts;
+      const delayMs = retryDelayMs(row.attempts);
+      this.logger.warn(
+        `${label} attempt ${row.attempts}/${row.max_attempts} failed: ${message}` +
+          (final ? ' (giving up)' : ` (retry in ${Math.round(delayMs / 1000)} s)`),
+      );
+      if (final) await this.jobs.markFailed(row, message);
+      else await this.jobs.retryLater(row, message, delayMs);
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
       // A newer job of the same dedupe key was queued meanwhile (the text was edited again):
       // it does this work, so this one ends here.
-      await this.report(row, `status = 'failed', last_error = $3`, [
-        `${lastError} (superseded by a newer job)`.slice(0, 2000),
-      ]);
+      await this.jobs.markFailed(
+        row,
+        `${message} (superseded by a newer job)`.slice(0, MAX_ERROR_LENGTH),
+      );
     }
-  }
-
-  /** Records how the claimed attempt `row` ended, unless the job was claimed again since. */
-  private async report(row: JobRow, changes: string, params: unknown[]): Promise<void> {
-    await this.dataSource.query(
-      `UPDATE job SET ${changes}, locked_until = NULL, updated_at = now()
-       WHERE id = $1 AND status = 'running' AND attempts = $2`,
-      [row.id, row.attempts, ...params],
-    );
   }
 }

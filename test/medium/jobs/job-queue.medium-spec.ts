@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { JobQueue } from '../../src/common/jobs/job-queue.service.js';
-import { createTestApp, type TestApp } from '../support/test-app.js';
+import { JobQueue } from '../../../src/common/jobs/job-queue.service.js';
+import { createMediumModule, type MediumModule } from '../../support/medium.js';
 
 interface JobState {
   status: string;
@@ -9,16 +9,16 @@ interface JobState {
 }
 
 describe('durable job queue', () => {
-  let first: TestApp;
-  let second: TestApp;
+  let first: MediumModule;
+  let second: MediumModule;
 
   /** A running job's lock lasts a second here, renewed every third of it. */
   const LOCK_MS = 1000;
 
   beforeAll(async () => {
     const env = { JOBS_LOCK_MS: String(LOCK_MS) };
-    first = await createTestApp({ env });
-    second = await createTestApp({ env, databaseUrl: first.databaseUrl });
+    first = await createMediumModule({ env });
+    second = await createMediumModule({ env, databaseUrl: first.databaseUrl });
   });
 
   afterAll(async () => {

@@ -1,9 +1,10 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { LLM_PROVIDER_NAMES } from '../../src/config/configuration.js';
-import { LlmService } from '../../src/llm/llm.service.js';
-import { startFakeLlm, type FakeLlm } from '../support/fake-llm.js';
-import { createTestApp, type TestApp } from '../support/test-app.js';
-import { drain, messages, providerEnv, providerOf } from './llm-test-support.js';
+import { LLM_PROVIDER_NAMES } from '../../../src/config/configuration.js';
+import { LlmModule } from '../../../src/llm/llm.module.js';
+import { LlmService } from '../../../src/llm/llm.service.js';
+import { startFakeLlm, type FakeLlm } from '../../support/fake-llm.js';
+import { createMediumModule, type MediumModule } from '../../support/medium.js';
+import { drain, messages, providerEnv, providerOf } from '../../llm/llm-test-support.js';
 
 const DEFAULT_MODELS = {
   openai: 'gpt-4.1-mini',
@@ -19,12 +20,15 @@ const DEFAULT_MODELS = {
 
 describe('LLM providers against the fake upstream', () => {
   let fake: FakeLlm;
-  let t: TestApp;
+  let t: MediumModule;
   let llm: LlmService;
 
   beforeAll(async () => {
     fake = await startFakeLlm();
-    t = await createTestApp({ env: providerEnv(fake.baseURL, LLM_PROVIDER_NAMES) });
+    t = await createMediumModule({
+      imports: [LlmModule],
+      env: providerEnv(fake.baseURL, LLM_PROVIDER_NAMES),
+    });
     llm = t.app.get(LlmService);
   });
 

@@ -1,8 +1,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { LlmRequestFailedError } from '../../src/llm/llm.errors.js';
-import { LlmService } from '../../src/llm/llm.service.js';
-import { startFakeLlm, type FakeLlm, type FakeReply } from '../support/fake-llm.js';
-import { createTestApp, type TestApp } from '../support/test-app.js';
+import { LlmRequestFailedError } from '../../../src/llm/llm.errors.js';
+import { LlmModule } from '../../../src/llm/llm.module.js';
+import { LlmService } from '../../../src/llm/llm.service.js';
+import { startFakeLlm, type FakeLlm, type FakeReply } from '../../support/fake-llm.js';
+import { createMediumModule, type MediumModule } from '../../support/medium.js';
 import {
   controlClock,
   drain,
@@ -10,7 +11,7 @@ import {
   MINUTE,
   providerEnv,
   providerOf,
-} from './llm-test-support.js';
+} from '../../llm/llm-test-support.js';
 
 // groq with model unset: its default, then the best of the other vendors (see the registry).
 const GROQ_FIRST = 'llama-3.3-70b-versatile';
@@ -20,13 +21,14 @@ const IDLE_TIMEOUT_MS = 300;
 
 describe('LLM fallback, cooldown and cancellation', () => {
   let fake: FakeLlm;
-  let t: TestApp;
+  let t: MediumModule;
   let llm: LlmService;
   let clock: { advance(ms: number): void };
 
   beforeAll(async () => {
     fake = await startFakeLlm();
-    t = await createTestApp({
+    t = await createMediumModule({
+      imports: [LlmModule],
       env: {
         ...providerEnv(fake.baseURL, ['groq', 'cerebras']),
         LLM_PROVIDER_ORDER: 'groq,cerebras',

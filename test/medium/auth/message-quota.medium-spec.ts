@@ -1,16 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
-import { MessageQuotaService } from '../../src/auth/usage/message-quota.service.js';
-import { SettingsService } from '../../src/common/settings/settings.service.js';
-import { createTestApp, type TestApp } from '../support/test-app.js';
+import { AuthModule } from '../../../src/auth/auth.module.js';
+import { MessageQuotaService } from '../../../src/auth/usage/message-quota.service.js';
+import { SettingsService } from '../../../src/common/settings/settings.service.js';
+import { createMediumModule, type MediumModule } from '../../support/medium.js';
 
 describe('message quota', () => {
-  let t: TestApp;
+  let t: MediumModule;
   let quota: MessageQuotaService;
   let settings: SettingsService;
 
   beforeAll(async () => {
-    t = await createTestApp();
+    t = await createMediumModule({ imports: [AuthModule] });
     quota = t.app.get(MessageQuotaService);
     settings = t.app.get(SettingsService);
   });

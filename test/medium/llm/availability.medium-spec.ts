@@ -1,10 +1,11 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { MailService } from '../../src/common/mail/mail.service.js';
-import { SettingsService } from '../../src/common/settings/settings.service.js';
-import { LlmService } from '../../src/llm/llm.service.js';
-import { ProviderUnavailableError } from '../../src/llm/llm.errors.js';
-import { startFakeLlm, type FakeLlm } from '../support/fake-llm.js';
-import { createTestApp, type TestApp } from '../support/test-app.js';
+import { MailService } from '../../../src/common/mail/mail.service.js';
+import { SettingsService } from '../../../src/common/settings/settings.service.js';
+import { LlmModule } from '../../../src/llm/llm.module.js';
+import { LlmService } from '../../../src/llm/llm.service.js';
+import { ProviderUnavailableError } from '../../../src/llm/llm.errors.js';
+import { startFakeLlm, type FakeLlm } from '../../support/fake-llm.js';
+import { createMediumModule, type MediumModule } from '../../support/medium.js';
 import {
   controlClock,
   drain,
@@ -12,13 +13,13 @@ import {
   MINUTE,
   providerEnv,
   providerOf,
-} from './llm-test-support.js';
+} from '../../llm/llm-test-support.js';
 
 const SIX_HOURS_S = 6 * 60 * 60;
 
 /** One API instance: the app and the services a test drives. */
 interface Instance {
-  t: TestApp;
+  t: MediumModule;
   llm: LlmService;
   mail: MailService;
   settings: SettingsService;
@@ -26,7 +27,7 @@ interface Instance {
 }
 
 async function startInstance(env: Record<string, string>, databaseUrl?: string): Promise<Instance> {
-  const t = await createTestApp({ env, databaseUrl });
+  const t = await createMediumModule({ imports: [LlmModule], env, databaseUrl });
   return {
     t,
     llm: t.app.get(LlmService),

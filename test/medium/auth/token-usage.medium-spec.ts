@@ -1,17 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { UsersService } from '../../src/auth/users.service.js';
-import { RELAXED_AUTH_ENV, registerUser } from '../support/auth.js';
-import { createTestApp, type TestApp } from '../support/test-app.js';
+import { AuthModule } from '../../../src/auth/auth.module.js';
+import { UsersService } from '../../../src/auth/users.service.js';
+import { createMediumModule, type MediumModule } from '../../support/medium.js';
+import { createUser } from '../../support/users.js';
 
 /** UsersService.addTokensUsed against the real database: resets and atomicity. */
 describe('token usage counters', () => {
-  let t: TestApp;
+  let t: MediumModule;
   let users: UsersService;
 
   beforeAll(async () => {
-    t = await createTestApp({ env: RELAXED_AUTH_ENV });
+    t = await createMediumModule({ imports: [AuthModule] });
     users = t.app.get(UsersService);
-  }, 30_000);
+  });
 
   afterAll(async () => {
     await t?.close();
@@ -26,7 +27,7 @@ describe('token usage counters', () => {
     );
 
   it('adds up within a day', async () => {
-    const { user } = await registerUser(t);
+    const user = await createUser(t);
     expect(await users.addTokensUsed(user.id, 100)).toEqual({ today: 100, month: 100 });
     expect(await users.addTokensUsed(user.id, 50)).toEqual({ today: 150, month: 150 });
     const [row] = await t.dataSource.query(
@@ -37,7 +38,7 @@ describe('token usage counters', () => {
   });
 
   it('starts the day again after UTC midnight, and the month on the 1st', async () => {
-    const { user } = await registerUser(t);
+    const user = await createUser(t);
     await users.addTokensUsed(user.id, 100);
     await lastUsed(user.id, 1);
     const [{ first_of_month: firstOfMonth }] = await t.dataSource.query(
@@ -54,7 +55,7 @@ describe('token usage counters', () => {
   });
 
   it('loses no update under concurrency', async () => {
-    const { user } = await registerUser(t);
+    const user = await createUser(t);
     await Promise.all(Array.from({ length: 25 }, () => users.addTokensUsed(user.id, 4)));
     expect(await users.addTokensUsed(user.id, 0)).toEqual({ today: 100, month: 100 });
   });
