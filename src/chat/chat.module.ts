@@ -19,6 +19,7 @@ import { PromptBuilderService } from './prompt/prompt-builder.service.js';
 import { PromptTemplatesService } from './prompt/prompt-templates.service.js';
 import { ReplyContextService } from './reply-context.service.js';
 import { ReplyService } from './reply.service.js';
+import { ReplyWriter } from './reply-writer.js';
 import { RoundRunner } from './round-runner.js';
 import { ChatSignals } from './streaming/chat-signals.js';
 import { FollowerSlots } from './streaming/follower-slots.js';
@@ -48,6 +49,7 @@ import { StreamTicketService } from './streaming/stream-tickets.js';
     StreamTicketService,
     ReplyContextService,
     ChatService,
+    ReplyWriter,
     RoundRunner,
     ReplyService,
     ChatSummarizer,

@@ -64,6 +64,14 @@ export interface SummaryState {
   language: Language;
 }
 
+/** A message the summary does not cover yet. */
+export interface UnsummarizedMessage {
+  id: number;
+  role: MessageRole;
+  characterId: string | null;
+  content: string;
+}
+
 type Row = Record<string, unknown>;
 
 const MESSAGE_COLUMNS = `id, chat_id, role, character_id, content, status, model_used,
@@ -300,15 +308,17 @@ export class ChatRepository {
     chatId: string,
     afterId: number | null,
     limit: number,
-  ): Promise<{ total: number; oldest: Array<{ id: number; role: MessageRole; content: string }> }> {
+  ): Promise<{ total: number; oldest: UnsummarizedMessage[] }> {
     const [row] = await this.dataSource.query<
-      Array<{ total: number; oldest: Array<{ id: string; role: MessageRole; content: string }> }>
+      Array<{ total: number; oldest: Array<UnsummarizedMessage & { id: string }> }>
     >(
       `SELECT (SELECT count(*)::int FROM message WHERE chat_id = $1 AND id > $2) AS total,
               (SELECT coalesce(json_agg(json_build_object('id', m.id, 'role', m.role,
+                                                          'characterId', m.character_id,
                                                           'content', m.content) ORDER BY m.id),
                                '[]')
-               FROM (SELECT id, role, content FROM message WHERE chat_id = $1 AND id > $2
+               FROM (SELECT id, role, character_id, content FROM message
+                     WHERE chat_id = $1 AND id > $2
                      ORDER BY id LIMIT $3) m) AS oldest`,
       [chatId, afterId ?? 0, limit],
     );

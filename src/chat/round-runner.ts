@@ -1,99 +1,19 @@
-import { HttpException, Injectable, Logger } from '@nestjs/common';
-import { TIER_LIMITS } from '../auth/tiers.js';
-import { MessageQuotaService, type QuotaTicket } from '../auth/usage/message-quota.service.js';
+import { Injectable, Logger } from '@nestjs/common';
+import { MessageQuotaService } from '../auth/usage/message-quota.service.js';
 import { UsersService } from '../auth/users.service.js';
-import type { CharacterEntity } from '../characters/entities/character.entity.js';
-import { LlmService } from '../llm/llm.service.js';
-import type { GenerationConfig, LlmStreamEvent } from '../llm/llm.types.js';
-import { type ChatCaller } from './chat-caller.js';
-import type { ChatWithMembers } from './chat-rows.js';
 import { ChatSummarizer } from './chat-summarizer.service.js';
 import { ChatRepository, type ContextMessage } from './chat.repository.js';
-import { type FinishedReply, GenerationRepository } from './generation.repository.js';
-import {
-  type ReplyContext,
-  ReplyContextService,
-  type ReplyRoute,
-} from './reply-context.service.js';
+import { GenerationRepository } from './generation.repository.js';
+import { type ReplyContext, ReplyContextService } from './reply-context.service.js';
 import { replyErrorMessage } from './reply-errors.js';
-import { parseEncounterState, parseRollTags, rollDice } from './storytelling/dice.js';
-import { isDndChat } from './storytelling/dnd.js';
-import { estimateTokens } from './storytelling/lorebook.js';
+import { ReplyWriter } from './reply-writer.js';
+import { contextLimit, type RoundJob, type Speaker } from './round-job.js';
 import { SUMMARY_TRIGGER_MESSAGES } from './storytelling/summarizer.js';
 import type { LiveRound } from './streaming/live-round.js';
-import type { ReplyOutcome } from './streaming/reply-event.js';
 import { ReplyRegistry } from './streaming/reply-registry.js';
-
-/** A character answering in the round, with the sampling it answers with. */
-export interface Speaker {
-  character: CharacterEntity;
-  config: GenerationConfig;
-}
-
-/** Everything a round needs once the chat is claimed. */
-export interface RoundJob {
-  chat: ChatWithMembers;
-  caller: ChatCaller;
-  /** The members who answer, in speaking order (a direct chat's one character). */
-  speakers: Speaker[];
-  /** Every member's name by id, absent ones too, for their earlier lines. */
-  names: ReadonlyMap<string, string>;
-  userIsAdult: boolean;
-  route: ReplyRoute;
-  ticket: QuotaTicket;
-  /** The user message the round answers. */
-  userMessageId: number;
-  /** Replies a regeneration supersedes, deleted when the new round saves its first. */
-  replaces: number[];
-  /** Messages in the chat once the user's is in. */
-  messageCount: number;
-  /** A group chat's new message nobody answered goes too (as the round never happened). */
-  dropUnanswered: boolean;
-}
-
-type Usage = Extract<LlmStreamEvent, { type: 'usage' }>;
-
-/** How one character's turn went. */
-interface Turn {
-  /** Null: nothing to tell (the group chat was deleted: nobody is there to read it). */
-  outcome: ReplyOutcome | null;
-  /** What the saved reply cost (prompt and completion), for the user's counters. */
-  tokens: number;
-  /** The saved reply, as the next speaker's history sees it. */
-  saved: ContextMessage | null;
-  /** The claim went with the save (the round's last reply). */
-  released: boolean;
-  /** Nothing more may be written: the chat is gone or another round holds it. */
-  lost: boolean;
-  /** The chat was deleted meanwhile. */
-  deleted?: boolean;
-}
 
 /** What the user is called in summaries when the chat has no persona. */
 const USER_SPEAKER = 'User';
-
-/** History messages the tier sends the model, the one answered included. */
-export const contextLimit = (caller: ChatCaller): number =>
-  TIER_LIMITS[caller.user?.tier ?? 'anon'].contextMessages;
-
-/**
- * The game of a campaign reply: the server rolls the dice its [ROLL] tags ask for and takes its
- * last [STATE {…}]. Malformed tags are skipped; other chats' replies are not read for tags.
- */
-function gameOf(
-  chat: ChatWithMembers,
-  character: CharacterEntity,
-  content: string,
-): Pick<FinishedReply, 'diceRolls' | 'encounterState'> {
-  if (!isDndChat({ campaignId: chat.campaignId, tags: character.tags })) {
-    return { diceRolls: null, encounterState: null };
-  }
-  const rolls = parseRollTags(content).map((spec) => ({ ...rollDice(spec) }));
-  return {
-    diceRolls: rolls.length > 0 ? rolls : null,
-    encounterState: parseEncounterState(content),
-  };
-}
 
 /**
  * The running round: every speaker in turn streams from the model into the LiveRound (which
@@ -111,9 +31,9 @@ export class RoundRunner {
     private readonly generations: GenerationRepository,
     private readonly users: UsersService,
     private readonly quota: MessageQuotaService,
-    private readonly llm: LlmService,
     private readonly context: ReplyContextService,
     private readonly registry: ReplyRegistry,
+    private readonly writer: ReplyWriter,
     private readonly summarizer: ChatSummarizer,
   ) {}
 
@@ -190,7 +110,14 @@ export class RoundRunner {
                 [...history, ...saved].slice(-contextLimit(job.caller)),
               );
         const last = index === job.speakers.length - 1;
-        const turn = await this.turn(round, job, speaker, context, saved.length === 0, last);
+        const turn = await this.writer.write(
+          round,
+          job,
+          speaker,
+          context,
+          saved.length === 0,
+          last,
+        );
         if (turn.outcome) round.conclude(turn.outcome);
         tokens += turn.tokens;
         released = turn.released;
@@ -201,7 +128,10 @@ export class RoundRunner {
       }
     } catch (error) {
       this.logger.error(`Round in chat ${job.chat.id} failed: ${(error as Error).stack ?? error}`);
-      round.conclude({ type: 'error', message: replyErrorMessage(error, this.isAdmin(job)) });
+      round.conclude({
+        type: 'error',
+        message: replyErrorMessage(error, job.caller.user?.role === 'admin'),
+      });
     }
     const answered = saved.length > 0;
     const dropped = !answered && (job.dropUnanswered || deleted);
@@ -236,156 +166,6 @@ export class RoundRunner {
     }
   }
 
-  /** One character's reply: streamed, then saved (or given up). */
-  private async turn(
-    round: LiveRound,
-    job: RoundJob,
-    speaker: Speaker,
-    context: ReplyContext,
-    first: boolean,
-    last: boolean,
-  ): Promise<Turn> {
-    let usage: Usage | undefined;
-    let failure: unknown;
-    try {
-      const events = this.llm.stream({
-        messages: context.messages,
-        provider: job.route.provider,
-        providers: job.route.providers,
-        config: { ...speaker.config, ...(job.route.model ? { model: job.route.model } : {}) },
-        signal: round.signal,
-      });
-      for await (const event of events) {
-        if (event.type === 'delta') round.append(event.text);
-        else usage = event;
-      }
-    } catch (error) {
-      failure = error;
-    }
-    try {
-      return await this.conclude(round, job, speaker, context, { usage, failure, first, last });
-    } catch (error) {
-      this.logger.error(
-        `Reply in chat ${job.chat.id} could not be saved: ${(error as Error).stack ?? error}`,
-      );
-      const message = replyErrorMessage(error, this.isAdmin(job));
-      return {
-        outcome: { type: 'error', message, character_id: speaker.character.id },
-        tokens: 0,
-        saved: null,
-        released: false,
-        lost: false,
-      };
-    }
-  }
-
-  /** Saves a finished (or stopped, non-empty) reply, or says why there is none. */
-  private async conclude(
-    round: LiveRound,
-    job: RoundJob,
-    speaker: Speaker,
-    context: ReplyContext,
-    {
-      usage,
-      failure,
-      first,
-      last,
-    }: { usage?: Usage; failure: unknown; first: boolean; last: boolean },
-  ): Promise<Turn> {
-    const characterId = speaker.character.id;
-    const content = round.content;
-    const stopped = usage === undefined && round.stopReason !== undefined;
-    const nothing = { tokens: 0, saved: null, released: false, lost: false };
-    if (stopped ? !content : usage === undefined || failure !== undefined) {
-      if (stopped) {
-        // The message is given back once the round ends with nothing saved.
-        const remaining = job.ticket.remaining === null ? null : job.ticket.remaining + 1;
-        return {
-          ...nothing,
-          outcome: {
-            type: 'done',
-            message_id: null,
-            user_message_id: job.userMessageId,
-            character_id: characterId,
-            ...(job.caller.user === null && remaining !== null
-              ? { anon_messages_left: remaining }
-              : {}),
-            stopped: true,
-          },
-        };
-      }
-      this.logFailure(job, speaker, failure);
-      const message = replyErrorMessage(failure, this.isAdmin(job));
-      return { ...nothing, outcome: { type: 'error', message, character_id: characterId } };
-    }
-    // A stopped stream reports no usage: its tokens are estimated.
-    const promptTokens = usage?.promptTokens ?? this.context.estimate(context.messages);
-    const completionTokens = usage?.completionTokens ?? estimateTokens(content);
-    const game = gameOf(job.chat, speaker.character, content);
-    const saved = await this.generations.saveReply(
-      job.chat.id,
-      this.registry.instanceId,
-      {
-        characterId,
-        content,
-        status: stopped ? 'stopped' : 'complete',
-        modelUsed: usage ? `${usage.provider}/${usage.model}` : null,
-        promptTokens,
-        completionTokens,
-        ...game,
-        lorebookEntries: context.lorebook.length > 0 ? context.lorebook : null,
-      },
-      first ? job.replaces : [],
-      last || stopped,
-    );
-    const tokens = promptTokens + completionTokens;
-    if (saved.status !== 'saved') {
-      const message =
-        saved.status === 'deleted'
-          ? 'This chat was deleted'
-          : 'Another reply took over this chat meanwhile: reload it to see where it stands';
-      if (saved.status === 'overtaken') {
-        this.logger.warn(`Reply in chat ${job.chat.id} not saved: its claim was taken over`);
-      }
-      const deleted = saved.status === 'deleted';
-      return {
-        outcome:
-          deleted && job.chat.kind === 'group'
-            ? null
-            : { type: 'error', message, character_id: characterId },
-        tokens,
-        saved: null,
-        released: false,
-        lost: true,
-        deleted,
-      };
-    }
-    return {
-      outcome: {
-        type: 'done',
-        message_id: saved.messageId,
-        user_message_id: job.userMessageId,
-        character_id: characterId,
-        ...(job.caller.user === null && job.ticket.remaining !== null
-          ? { anon_messages_left: job.ticket.remaining }
-          : {}),
-        ...(game.diceRolls ? { dice_rolls: game.diceRolls } : {}),
-        ...(game.encounterState ? { encounter_state: game.encounterState } : {}),
-        ...(stopped ? { stopped: true as const } : {}),
-      },
-      tokens,
-      saved: {
-        id: saved.messageId,
-        role: 'assistant',
-        characterId,
-        content,
-        diceRolls: game.diceRolls,
-      },
-      released: last || stopped,
-      lost: false,
-    };
-  }
-
   /** Only a chat whose tail past the summary may have outgrown it is looked at. */
   private summarizeIfLong(job: RoundJob, replies: number, unsummarized: number): void {
     const total = Math.min(job.messageCount, unsummarized) + replies;
@@ -393,6 +173,7 @@ export class RoundRunner {
     this.summarizer.trigger(job.chat.id, {
       character: job.names.get(job.chat.characterId) ?? '',
       user: job.chat.personaName?.trim() || USER_SPEAKER,
+      ...(job.chat.kind === 'group' ? { characters: Object.fromEntries(job.names) } : {}),
     });
   }
 
@@ -402,18 +183,5 @@ export class RoundRunner {
         `Message of a round in chat ${job.chat.id} not given back: ${error.message}`,
       );
     });
-  }
-
-  private logFailure(job: RoundJob, speaker: Speaker, failure: unknown): void {
-    const message =
-      `Reply of ${speaker.character.id} in chat ${job.chat.id} failed: ` +
-      replyErrorMessage(failure, true);
-    // Upstream trouble is an operational condition; anything else is a bug.
-    if (failure instanceof HttpException) this.logger.warn(message);
-    else this.logger.error(`${message}\n${(failure as Error)?.stack ?? ''}`);
-  }
-
-  private isAdmin(job: RoundJob): boolean {
-    return job.caller.user?.role === 'admin';
   }
 }
