@@ -260,9 +260,11 @@ export class ChatController {
   @ApiOperation({
     summary: 'Re-attach to the reply being written (from any instance)',
     description:
-      'Replays the reply so far, then follows it live like the send stream. 204 when no ' +
-      'reply is being written. Every event carries an `id:`: the characters of the reply ' +
-      'text the client has once it has that event. With `Last-Event-ID` (sent by EventSource ' +
+      'Replays the round so far (a group chat: every reply of it), then follows it live ' +
+      'like the send stream. 204 when no reply is being written. Every event carries an ' +
+      '`id:`: the characters of reply text the client has once it has that event (in a ' +
+      "group chat, plus one for each character's done/error before it). With " +
+      '`Last-Event-ID` (sent by EventSource ' +
       'when it reconnects) or `last_event_id`, only the text after that point is sent. ' +
       'Authenticated as the other chat routes, or with `ticket` (POST ' +
       '/api/chats/{id}/stream-ticket) instead of headers, for EventSource.',
