@@ -1,8 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
-import { GenerationRepository } from '../../src/chat/generation.repository.js';
 import { startFakeLlm, type FakeLlm, type RecordedRequest } from '../support/fake-llm.js';
-import { replayLockRace } from '../support/locks.js';
 import { documentedPaths } from '../support/openapi.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 import { createUser, type TestUser } from '../support/users.js';
@@ -471,30 +469,6 @@ describe('group chats', () => {
     expect(first).toMatchObject({ type: 'token', character_id: mira.id });
     return { other, group, res, first, close: () => (remote ? other.close() : undefined) };
   };
-
-  it('ends a round while its group chat is being deleted, without a deadlock', async () => {
-    const group = await createGroup(alice, [mira.id, bram.id]);
-    const generations = t.app.get(GenerationRepository);
-    const instanceId = randomUUID();
-    const started = await generations.startWithUserMessage(
-      group.id,
-      { userId: alice.id },
-      instanceId,
-      'Hello',
-      10,
-    );
-    if (started.status !== 'started') throw new Error(`not started: ${started.status}`);
-    const { userMessageId } = started;
-    const outcome = await replayLockRace(t, {
-      hold: ['SELECT 1 FROM message WHERE id = $1 FOR UPDATE', [userMessageId]],
-      // The round nobody answered: its message goes, the chat is free again.
-      first: () => generations.abandonStart(group.id, instanceId, userMessageId, new Date()),
-      second: () => t.dataSource.query('DELETE FROM chat WHERE id = $1', [group.id]),
-    });
-    expect(outcome.first.status).toBe('fulfilled');
-    expect(outcome.second.status).toBe('fulfilled');
-    expect(await savedMessages(group.id)).toEqual([]);
-  });
 
   it.each([
     ['on the instance writing it', false],
