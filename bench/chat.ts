@@ -161,20 +161,39 @@ function machineBusyMs(): number {
   return (user + nice + system + irq + softirq + steal) * 10;
 }
 
-/** CPU time (ms) of every PostgreSQL process (backends, WAL writer, checkpointer…). */
-function postgresCpuMs(): number {
-  let total = 0;
+/**
+ * CPU time (ms) of each PostgreSQL process serving `database` (its connections and autovacuum
+ * workers), by pid. They are found by their title (`postgres: [cluster:] user database host…`):
+ * the server is shared with other databases (test runs, other benches), whose backends, and
+ * the server's own WAL writer and checkpointer, would otherwise count as ours.
+ */
+function postgresCpuMsOf(database: string): Map<string, number> {
+  const byPid = new Map<string, number>();
   for (const pid of readdirSync('/proc')) {
     if (!/^\d+$/.test(pid)) continue;
     try {
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
       if (!stat.includes('(postgres)')) continue;
+      const title = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split(/[\s\0]+/);
+      if (!title.includes(database)) continue;
       const fields = stat.split(') ')[1].split(' ');
-      total += (Number(fields[11]) + Number(fields[12])) * 10;
+      byPid.set(pid, (Number(fields[11]) + Number(fields[12])) * 10);
     } catch {
       // The process ended meanwhile.
     }
   }
+  return byPid;
+}
+
+/**
+ * CPU used between two snapshots, per process: a backend started meanwhile counts whole, one
+ * that ended is left out (a pool connection closed after idling: ~0) rather than subtracted.
+ * NaN when none is seen (a server on another machine, or update_process_title off).
+ */
+function cpuSpentMs(before: Map<string, number>, after: Map<string, number>): number {
+  if (after.size === 0) return NaN;
+  let total = 0;
+  for (const [pid, ms] of after) total += ms - (before.get(pid) ?? 0);
   return total;
 }
 
@@ -207,6 +226,7 @@ async function inBatches<T>(items: T[], size: number, run: (item: T) => Promise<
 const upstream = fork(new URL('./llm-upstream.ts', import.meta.url));
 const [baseURL] = (await once(upstream, 'message')) as [string];
 const database = await createBenchDatabase();
+const databaseName = new URL(database.url).pathname.slice(1);
 const client = new pg.Client({ connectionString: database.url });
 let app: Awaited<ReturnType<typeof startApp>> | undefined;
 try {
@@ -314,12 +334,14 @@ try {
         agent = new http.Agent({ keepAlive: true });
         const cpuBefore = cpuMsOf(app.process.pid!);
         const machineBefore = machineBusyMs();
-        const postgresBefore = postgresCpuMs();
+        const postgresBefore = postgresCpuMsOf(databaseName);
         const batch = await concurrently(streams, Math.ceil(rounds / 2), (worker) =>
           path === 'direct' ? direct() : throughApi(chats[worker]),
         );
         machineMs[path] += machineBusyMs() - machineBefore;
-        if (path === 'api') postgresMs += postgresCpuMs() - postgresBefore;
+        if (path === 'api') {
+          postgresMs += cpuSpentMs(postgresBefore, postgresCpuMsOf(databaseName));
+        }
         samples[path].push(...batch);
         if (path === 'api') apiCpuMs += cpuMsOf(app.process.pid!) - cpuBefore;
       }
@@ -382,7 +404,7 @@ try {
       'total p99',
       'errors',
       'API CPU ms/reply',
-      'PostgreSQL CPU ms/reply',
+      'PostgreSQL CPU ms/reply, bench database',
       'machine CPU ms/stream, direct',
       'machine CPU ms/reply, API',
       'API RSS MiB',

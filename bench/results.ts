@@ -267,6 +267,12 @@ export function summarize(runs: BenchRun[]): SummaryRow[] {
     );
     add(
       'chat',
+      'PostgreSQL CPU per reply (bench database), 100 streams',
+      num(chat.cell(t, '100', /^PostgreSQL CPU ms\/reply/)),
+      ' ms',
+    );
+    add(
+      'chat',
       'whole-machine CPU per reply through the API, 100 streams',
       num(chat.cell(t, '100', /^machine CPU ms\/reply/)),
       ' ms',

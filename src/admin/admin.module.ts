@@ -7,6 +7,8 @@ import { LlmModule } from '../llm/llm.module.js';
 import { AdminAuditController } from './admin-audit.controller.js';
 import { AdminCharactersController } from './admin-characters.controller.js';
 import { AdminCharactersService } from './admin-characters.service.js';
+import { AdminJobsController } from './admin-jobs.controller.js';
+import { AdminJobsService } from './admin-jobs.service.js';
 import { AdminPromptsController } from './admin-prompts.controller.js';
 import { AdminPromptsService } from './admin-prompts.service.js';
 import { AdminReportsController } from './admin-reports.controller.js';
@@ -21,9 +23,9 @@ import { AdminAuditEntity } from './entities/admin-audit.entity.js';
 
 /**
  * The admin tools under /api/admin: prompt overrides, settings and provider switches,
- * moderation of reports, accounts, and the audit trail of all of it. Every route is
- * @AdminOnly (role read from the database on each request); the data stays with the modules
- * that own it and is reached through their exported services.
+ * moderation of reports, accounts, background jobs, and the audit trail of all of it. Every
+ * route is @AdminOnly (role read from the database on each request); the data stays with the
+ * modules that own it and is reached through their exported services.
  */
 @Module({
   imports: [
@@ -40,6 +42,7 @@ import { AdminAuditEntity } from './entities/admin-audit.entity.js';
     AdminCharactersController,
     AdminUsersController,
     AdminAuditController,
+    AdminJobsController,
   ],
   providers: [
     AuditRepository,
@@ -49,6 +52,7 @@ import { AdminAuditEntity } from './entities/admin-audit.entity.js';
     AdminReportsService,
     AdminCharactersService,
     AdminUsersService,
+    AdminJobsService,
   ],
 })
 export class AdminModule {}

@@ -1,8 +1,11 @@
 import {
   type BeforeApplicationShutdown,
   Injectable,
+  Logger,
   type OnApplicationBootstrap,
+  type OnModuleInit,
 } from '@nestjs/common';
+import { JobQueue } from '../common/jobs/job-queue.service.js';
 import { type LogSink, tapLogs } from '../common/logging/app-logger.js';
 import { MailService } from '../common/mail/mail.service.js';
 import { SettingsService } from '../common/settings/settings.service.js';
@@ -10,6 +13,9 @@ import { InjectConfig, type AppConfig } from '../config/app-config.js';
 
 /** Distinct records kept between digests; the oldest go first (spec: deque(maxlen=50)). */
 export const MAX_BUFFERED_ERRORS = 50;
+export const ERROR_DIGEST_JOB = 'admin.error_digest';
+/** A digest whose mail fails is tried again with backoff, for about half an hour. */
+const DIGEST_ATTEMPTS = 6;
 const NOTIFIER_CONTEXT = 'ErrorNotifier';
 /** Mail's own records: mailing about a failing mail would loop. */
 const IGNORED_CONTEXTS = new Set([NOTIFIER_CONTEXT, 'Mail', 'MailService']);
@@ -28,6 +34,12 @@ interface Entry {
   lastAt: Date;
 }
 
+/** One digest, as its job carries it. */
+interface Digest {
+  subject: string;
+  text: string;
+}
+
 function text(message: unknown): string {
   if (typeof message === 'string') return message;
   if (message instanceof Error) return message.message;
@@ -40,13 +52,18 @@ function text(message: unknown): string {
 
 /**
  * Mails admins what went wrong (spec: utils/error_notifier.py). Every error- and fatal-level
- * record any AppLogger prints is captured, identical ones counted once, up to 50 kept, and a
- * digest goes to ADMIN_EMAILS every ERROR_DIGEST_INTERVAL_MS; a fatal record sends at once.
- * The `notify_errors` setting switches it; its own and the mail service's records are ignored.
+ * record any AppLogger prints is captured in this instance's memory, identical ones counted
+ * once, up to 50 kept; every ERROR_DIGEST_INTERVAL_MS the timer turns them into a digest and
+ * queues it as an `admin.error_digest` job, which mails ADMIN_EMAILS (retried with backoff
+ * when the mail fails); a fatal record queues its digest at once. The `notify_errors` setting
+ * switches it; its own and the mail service's records are ignored.
  */
 @Injectable()
-export class ErrorNotifier implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private readonly entries = new Map<string, Entry>();
+export class ErrorNotifier
+  implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown
+{
+  private readonly logger = new Logger(NOTIFIER_CONTEXT);
+  private entries = new Map<string, Entry>();
   private dropped = 0;
   private untap?: () => void;
   private timer?: NodeJS.Timeout;
@@ -54,8 +71,13 @@ export class ErrorNotifier implements OnApplicationBootstrap, BeforeApplicationS
   constructor(
     private readonly mail: MailService,
     private readonly settings: SettingsService,
+    private readonly jobs: JobQueue,
     @InjectConfig() private readonly config: AppConfig,
   ) {}
+
+  onModuleInit(): void {
+    this.jobs.register<Digest>(ERROR_DIGEST_JOB, (digest) => this.send(digest));
+  }
 
   onApplicationBootstrap(): void {
     this.untap = tapLogs((record) => this.capture(record));
@@ -96,39 +118,86 @@ export class ErrorNotifier implements OnApplicationBootstrap, BeforeApplicationS
         lastAt: now,
       });
     }
-    if (record.level === 'fatal') void this.flush();
+    if (record.level === 'fatal') void this.flush().then(() => this.jobs.runSoon());
   }
 
-  /** Mails what was captured since the last digest (nothing when there is nothing). */
+  /**
+   * Queues a digest of what was captured since the last one (nothing when there is nothing);
+   * never throws. Should the queue be out of reach (the database down), the records stay for
+   * the next digest.
+   */
   async flush(): Promise<void> {
     if (this.entries.size === 0) return;
-    const entries = [...this.entries.values()];
+    const entries = this.entries;
     const dropped = this.dropped;
-    this.entries.clear();
+    this.entries = new Map();
     this.dropped = 0;
     if (this.config.auth.adminEmails.length === 0) return;
     // An unreadable setting must not hide errors: the default (on) applies.
     const enabled = await this.settings.get('notify_errors').catch(() => true);
     if (!enabled) return;
-    const total = entries.reduce((sum, entry) => sum + entry.count, 0) + dropped;
-    const fatal = entries.find((entry) => entry.level === 'fatal');
-    const site = this.config.site.name;
-    this.mail.notifyAdmins(
-      fatal
-        ? `[${site}] FATAL: ${fatal.message.slice(0, 120)}`
-        : `[${site}] ${total} error${total === 1 ? '' : 's'} logged`,
-      [
-        `${total} error-level record(s), ${entries.length} distinct, up to ${new Date().toISOString()}:`,
-        ...(dropped > 0 ? [`(${dropped} older distinct record(s) were dropped)`] : []),
-        '',
-        ...entries.flatMap((entry) => [
-          `[${entry.level.toUpperCase()}] ${entry.context || '-'} ×${entry.count} ` +
-            `(first ${entry.firstAt.toISOString()}, last ${entry.lastAt.toISOString()})`,
-          entry.message,
-          ...(entry.stack ? [entry.stack] : []),
-          '',
-        ]),
-      ].join('\n'),
-    );
+    try {
+      await this.jobs.enqueue(
+        ERROR_DIGEST_JOB,
+        digestOf([...entries.values()], dropped, this.config.site.name),
+        {
+          maxAttempts: DIGEST_ATTEMPTS,
+        },
+      );
+    } catch (error) {
+      this.logger.warn(
+        `Error digest not queued, kept for the next one: ${(error as Error).message}`,
+      );
+      this.keep(entries, dropped);
+    }
   }
+
+  /** The job: mails the digest to ADMIN_EMAILS; a failed send throws, so it is retried. */
+  private async send(digest: Digest): Promise<void> {
+    const to = this.config.auth.adminEmails;
+    if (to.length === 0) return;
+    await this.mail.send({ to, subject: digest.subject, text: digest.text });
+  }
+
+  /** Puts records a digest could not take back in front of those captured since. */
+  private keep(entries: Map<string, Entry>, dropped: number): void {
+    for (const [key, entry] of this.entries) {
+      const kept = entries.get(key);
+      if (kept) {
+        kept.count += entry.count;
+        kept.lastAt = entry.lastAt;
+      } else {
+        entries.set(key, entry);
+      }
+    }
+    this.dropped += dropped;
+    while (entries.size > MAX_BUFFERED_ERRORS) {
+      entries.delete(entries.keys().next().value!);
+      this.dropped++;
+    }
+    this.entries = entries;
+  }
+}
+
+/** The mail of a digest: a subject naming the first fatal record, or how many errors. */
+function digestOf(entries: Entry[], dropped: number, site: string): Digest {
+  const total = entries.reduce((sum, entry) => sum + entry.count, 0) + dropped;
+  const fatal = entries.find((entry) => entry.level === 'fatal');
+  return {
+    subject: fatal
+      ? `[${site}] FATAL: ${fatal.message.slice(0, 120)}`
+      : `[${site}] ${total} error${total === 1 ? '' : 's'} logged`,
+    text: [
+      `${total} error-level record(s), ${entries.length} distinct, up to ${new Date().toISOString()}:`,
+      ...(dropped > 0 ? [`(${dropped} older distinct record(s) were dropped)`] : []),
+      '',
+      ...entries.flatMap((entry) => [
+        `[${entry.level.toUpperCase()}] ${entry.context || '-'} ×${entry.count} ` +
+          `(first ${entry.firstAt.toISOString()}, last ${entry.lastAt.toISOString()})`,
+        entry.message,
+        ...(entry.stack ? [entry.stack] : []),
+        '',
+      ]),
+    ].join('\n'),
+  };
 }

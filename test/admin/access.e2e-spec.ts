@@ -51,6 +51,8 @@ describe('admin access', () => {
         'GET /api/admin/users',
         'PUT /api/admin/users/:id',
         'GET /api/admin/audit',
+        'GET /api/admin/jobs',
+        'POST /api/admin/jobs/:id/retry',
       ]),
     );
   });

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import { Logger } from '@nestjs/common';
 import { MailService } from '../../src/common/mail/mail.service.js';
 import { SettingsService } from '../../src/common/settings/settings.service.js';
@@ -17,6 +17,8 @@ describe('error notifier', () => {
         ADMIN_EMAILS: ADMIN_EMAIL,
         SITE_NAME: 'Velvet',
         ERROR_DIGEST_INTERVAL_MS: `${DIGEST_MS}`,
+        // A digest is a job: the poller sends it.
+        JOBS_POLL_INTERVAL_MS: '100',
       },
     });
     mail = t.app.get(MailService);
@@ -33,6 +35,10 @@ describe('error notifier', () => {
 
   const digests = () => mail.outbox.filter((sent) => sent.subject.startsWith('[Velvet]'));
   const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  const digestJobs = () =>
+    t.dataSource.query<Array<{ status: string; attempts: number; last_error: string | null }>>(
+      `SELECT status, attempts, last_error FROM job WHERE type = 'admin.error_digest' ORDER BY id`,
+    );
 
   it('batches and dedupes error records into one digest, ignoring its own and the mail service’s', async () => {
     const payments = new Logger('Payments');
@@ -79,6 +85,30 @@ describe('error notifier', () => {
     expect(digest.text).not.toContain('failure 9\n');
     expect(digest.text).toContain('failure 10\n');
     expect(digest.text).toContain('failure 59\n');
+  });
+
+  it('queues each digest as a job, retried with backoff when its mail fails', async () => {
+    const before = (await digestJobs()).length;
+    const send = jest.spyOn(mail, 'send').mockRejectedValueOnce(new Error('smtp down'));
+    try {
+      new Logger('Payments').error('gateway timeout');
+      const failed = await waitFor(async () => {
+        const jobs = (await digestJobs()).slice(before);
+        return jobs[0]?.last_error && jobs;
+      });
+      expect(failed).toEqual([{ status: 'pending', attempts: 1, last_error: 'smtp down' }]);
+      expect(digests()).toEqual([]);
+
+      const [digest] = await waitFor(async () => digests().length > 0 && digests());
+      expect(digest.subject).toBe('[Velvet] 1 error logged');
+      expect(digest.text).toContain('gateway timeout');
+      await waitFor(async () => (await digestJobs())[before]?.status === 'done');
+      expect((await digestJobs()).slice(before)).toEqual([
+        { status: 'done', attempts: 2, last_error: null },
+      ]);
+    } finally {
+      send.mockRestore();
+    }
   });
 
   it('sends nothing while notify_errors is off', async () => {

@@ -187,6 +187,8 @@ const ROUTES: Record<string, Entry> = {
   'GET /api/admin/audit':                       { rule: 'admin' },
   'GET /api/admin/tasks':                       { rule: 'admin' },
   'POST /api/admin/tasks/:name/run':            { rule: 'admin', params: { name: 'nope' } },
+  'GET /api/admin/jobs':                        { rule: 'admin' },
+  'POST /api/admin/jobs/:id/retry':             { rule: 'admin', params: { id: '999999999' } },
 
   // pages for crawlers
   'GET /api/seo/home':                          { rule: 'public' },

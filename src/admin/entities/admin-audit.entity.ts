@@ -7,13 +7,14 @@ export const AUDIT_ACTIONS = [
   'report.update',
   'user.update',
   'character.reinstate',
+  'job.retry',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
 /** One admin write: who did what to which target, the state before and after, and when. */
 @Check(
   'ck_admin_audit_action',
-  `action IN ('prompt.set', 'prompt.clear', 'setting.update', 'report.update', 'user.update', 'character.reinstate')`,
+  `action IN ('prompt.set', 'prompt.clear', 'setting.update', 'report.update', 'user.update', 'character.reinstate', 'job.retry')`,
 )
 @Entity({ name: 'admin_audit' })
 export class AdminAuditEntity {

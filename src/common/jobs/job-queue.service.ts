@@ -130,7 +130,12 @@ export class JobQueue implements OnApplicationBootstrap, OnApplicationShutdown {
   }
 
   /** Jobs newest first, without their payloads (admins). */
-  page(filter: { status?: JobState; type?: string; offset: number; limit: number }) {
+  page(filter: {
+    status?: JobState;
+    type?: string;
+    offset: number;
+    limit: number;
+  }): Promise<JobRow[]> {
     return this.jobs.page(filter);
   }
 

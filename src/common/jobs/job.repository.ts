@@ -39,7 +39,7 @@ export interface NewJob {
 }
 
 export type RetryResult =
-  | { outcome: 'retried'; job: JobRow }
+  | { outcome: 'retried'; job: JobRow; previousAttempts: number }
   | { outcome: 'not_found' }
   | { outcome: 'not_failed'; status: JobState }
   | { outcome: 'duplicate' };
@@ -215,13 +215,20 @@ export class JobRepository {
   async retryFailed(id: string): Promise<RetryResult> {
     try {
       const [rows] = (await this.dataSource.query(
-        `UPDATE job SET status = 'pending', attempts = 0, run_at = now(), locked_until = NULL,
+        `WITH previous AS (
+           SELECT id AS previous_id, attempts AS previous_attempts FROM job WHERE id = $1)
+         UPDATE job SET status = 'pending', attempts = 0, run_at = now(), locked_until = NULL,
                 updated_at = now()
-         WHERE id = $1 AND status = 'failed'
-         RETURNING ${LIST_COLUMNS}`,
+         FROM previous
+         WHERE id = previous_id AND status = 'failed'
+         RETURNING ${LIST_COLUMNS}, previous_attempts`,
         [id],
-      )) as [JobRow[], number];
-      if (rows[0]) return { outcome: 'retried', job: rows[0] };
+      )) as [Array<JobRow & { previous_attempts: number }>, number];
+      const [row] = rows;
+      if (row) {
+        const { previous_attempts: previousAttempts, ...job } = row;
+        return { outcome: 'retried', job, previousAttempts };
+      }
     } catch (error) {
       // Its dedupe key has a pending job already: that one does the work.
       if (isUniqueViolation(error)) return { outcome: 'duplicate' };

@@ -191,4 +191,46 @@ describe('durable job queue', () => {
     ]);
     expect(first.errorLogs()).toEqual([]);
   });
+
+  it('queues nothing for a key whose job is running when asked to wait for it (whenIdle)', async () => {
+    const queue = first.app.get(JobQueue);
+    const slow = gate();
+    queue.register('test.idle', slow.handler);
+    await queue.enqueue('test.idle', {}, { dedupeKey: 'k', whenIdle: true });
+    const run = queue.runDue();
+    await slow.running;
+    await queue.enqueue('test.idle', {}, { dedupeKey: 'k', whenIdle: true });
+    expect(await jobs('test.idle')).toEqual([{ status: 'running', attempts: 1, last_error: null }]);
+    // Without it, the next one waits behind the running one.
+    await queue.enqueue('test.idle', {}, { dedupeKey: 'k' });
+    expect((await jobs('test.idle')).map((job) => job.status)).toEqual(['running', 'pending']);
+    slow.release();
+    expect(await run).toBe(2);
+  });
+
+  it("runs a key's job now in the caller, due or not, and not while one of it runs", async () => {
+    const queue = first.app.get(JobQueue);
+    const seen: unknown[] = [];
+    queue.register('test.now', async (payload) => void seen.push(payload));
+    // Pending but not due for a minute: run now, with the caller's payload.
+    await queue.enqueue('test.now', { v: 1 }, { dedupeKey: 'k', delayMs: 60_000 });
+    expect(await queue.runNow('test.now', { v: 2 }, { dedupeKey: 'k' })).toBe(true);
+    expect(seen).toEqual([{ v: 2 }]);
+    expect(await jobs('test.now')).toEqual([{ status: 'done', attempts: 1, last_error: null }]);
+
+    const slow = gate();
+    first.app.get(JobQueue).register('test.now-busy', slow.handler);
+    second.app.get(JobQueue).register('test.now-busy', slow.handler);
+    const running = first.app.get(JobQueue).runNow('test.now-busy', {}, { dedupeKey: 'k' });
+    await slow.running;
+    expect(await second.app.get(JobQueue).runNow('test.now-busy', {}, { dedupeKey: 'k' })).toBe(
+      false,
+    );
+    slow.release();
+    expect(await running).toBe(true);
+    expect(slow.calls()).toBe(1);
+    expect(await jobs('test.now-busy')).toEqual([
+      { status: 'done', attempts: 1, last_error: null },
+    ]);
+  });
 });
