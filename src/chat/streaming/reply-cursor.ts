@@ -43,9 +43,7 @@ export function numberedReply(
           if (offset <= after) return;
           const content = start < after ? event.content.slice(after - start) : event.content;
           return send(
-            kind === 'direct'
-              ? ({ type: 'token', content } as ReplyEvent)
-              : { ...event, content },
+            kind === 'direct' ? ({ type: 'token', content } as ReplyEvent) : { ...event, content },
             String(offset),
           );
         }
