@@ -107,6 +107,7 @@ describe('chats', () => {
           {
             id: expect.any(Number),
             role: 'assistant',
+            character_id: character.id,
             content: 'Mira looks up. "Storm coming, User."',
             status: 'complete',
             model_used: null,
