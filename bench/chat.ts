@@ -17,7 +17,6 @@ import pg from 'pg';
 import { DataSource } from 'typeorm';
 import { CharacterEntity } from '../src/characters/entities/character.entity.js';
 import { ChatRepository } from '../src/chat/chat.repository.js';
-import type { ChatEntity } from '../src/chat/entities/chat.entity.js';
 import { PromptBuilderService } from '../src/chat/prompt/prompt-builder.service.js';
 import { PromptTemplatesService } from '../src/chat/prompt/prompt-templates.service.js';
 import { ModelAllowlistService } from '../src/llm/models/model-allowlist.service.js';
@@ -473,7 +472,7 @@ try {
   const ttfts: Record<number, { p50: number; p99: number }> = {};
   for (const [index, size] of sizes.entries()) {
     const chatId = contextChats[index];
-    const chat = (await repository.findById(chatId))!.chat as ChatEntity;
+    const { chat } = (await repository.findById(chatId))!;
     const [{ id: lastId }] = (
       await client.query<{ id: string }>(`SELECT max(id) AS id FROM message WHERE chat_id = $1`, [
         chatId,
@@ -484,6 +483,8 @@ try {
       await context.messages({
         chat,
         character: characterEntity,
+        members: [characterEntity],
+        names: new Map([[characterEntity.id, characterEntity.name]]),
         history,
         messageCount: chat.messageCount,
         userIsAdult: false,

@@ -27,6 +27,7 @@ import { ConfirmExistingAccounts1763808100000 } from './1763808100000-ConfirmExi
 import { ReleasedEmailSearch1763808100001 } from './1763808100001-ReleasedEmailSearch.js';
 import { SummaryJobs1763808400000 } from './1763808400000-SummaryJobs.js';
 import { JobAdmin1763808400001 } from './1763808400001-JobAdmin.js';
+import { OneConversationEngine1763808500000 } from './1763808500000-OneConversationEngine.js';
 import { CardFidelity1763808600000 } from './1763808600000-CardFidelity.js';
 import { AdminAlerts1763808700000 } from './1763808700000-AdminAlerts.js';
 
@@ -57,6 +58,7 @@ export const migrations: Function[] = [
   ReleasedEmailSearch1763808100001,
   SummaryJobs1763808400000,
   JobAdmin1763808400001,
+  OneConversationEngine1763808500000,
   CardFidelity1763808600000,
   AdminAlerts1763808700000,
 ];

@@ -1,15 +1,22 @@
 import type { Language } from '../common/languages.js';
-import type { ChatEntity } from './entities/chat.entity.js';
+import type { ChatEntity, ChatKind } from './entities/chat.entity.js';
 
 /** Who owns a chat: a user, or a guest session (its chats belong to the anonymous user). */
 export type ChatOwner = { userId: string } | { anonSession: string };
 
 type Row = Record<string, unknown>;
 
-/** The columns `toChat` reads, from `c` (chat). */
-export const CHAT_COLUMNS = `c.id, c.user_id, c.character_id, c.persona_name, c.persona_description,
-  c.anon_session_id, c.campaign_id, c.title, c.language, c.summary, c.summarized_through_id,
-  c.message_count, c.created_at, c.updated_at`;
+/** A chat with its members' ids in speaking order (chat_member); the first is the lead. */
+export interface ChatWithMembers extends ChatEntity {
+  memberIds: string[];
+}
+
+/** The columns `toChat` reads, from `c` (chat): its members come along (pk_chat_member). */
+export const CHAT_COLUMNS = `c.id, c.user_id, c.character_id, c.kind, c.persona_name,
+  c.persona_description, c.anon_session_id, c.campaign_id, c.title, c.language, c.summary,
+  c.summarized_through_id, c.message_count, c.created_at, c.updated_at,
+  ARRAY(SELECT cm.character_id FROM chat_member cm WHERE cm.chat_id = c.id
+        ORDER BY cm.position) AS member_ids`;
 
 /**
  * SQL condition on `c` (chat) for a fixed statement text: owned by the user in `userParam`, or,
@@ -25,11 +32,13 @@ export const ownedBy = (userParam: string, sessionParam: string): string =>
 export const ownerParams = (owner: ChatOwner): [string | null, string | null] =>
   'userId' in owner ? [owner.userId, null] : [null, owner.anonSession];
 
-/** A chat row (CHAT_COLUMNS) as its entity. */
-export const toChat = (row: Row): ChatEntity => ({
+/** A chat row (CHAT_COLUMNS) as its entity with its members. */
+export const toChat = (row: Row): ChatWithMembers => ({
   id: row.id as string,
   userId: row.user_id as string,
   characterId: row.character_id as string,
+  kind: row.kind as ChatKind,
+  memberIds: row.member_ids as string[],
   personaName: row.persona_name as string | null,
   personaDescription: row.persona_description as string | null,
   anonSessionId: row.anon_session_id as string | null,

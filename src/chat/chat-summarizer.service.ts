@@ -31,10 +31,12 @@ const MAX_FOLD_TOKENS = 12_000;
 const MAX_FOLD_MESSAGES = 500;
 
 export interface SummaryNames {
-  /** The character's name in the chat's language. */
+  /** The character's name in the chat's language (a group chat's: its lead's). */
   character: string;
   /** The persona's name, or a stand-in for the user. */
   user: string;
+  /** A group chat's members' names by id, for who said which line. */
+  characters?: Record<string, string>;
 }
 
 interface SummaryJob {
@@ -114,7 +116,11 @@ export class ChatSummarizer implements OnModuleInit, BeforeApplicationShutdown {
         messages: buildSummaryPrompt(
           state.summary,
           older.map((message) => ({
-            speaker: message.role === 'user' ? names.user : names.character,
+            speaker:
+              message.role === 'user'
+                ? names.user
+                : ((message.characterId && names.characters?.[message.characterId]) ??
+                  names.character),
             content: message.content,
           })),
           state.language,

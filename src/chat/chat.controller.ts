@@ -66,11 +66,15 @@ const ApiReplyStream = (summary: string) =>
     ApiOperation({
       summary,
       description:
-        'Answers `text/event-stream`: `data: {"type":"token","content":…}` events as the reply ' +
-        'is written, then one `done` (message_id, user_message_id, anon_messages_left for ' +
-        'guests, dice_rolls/encounter_state in campaigns, stopped) or `error` event. The reply ' +
-        'is saved even if the client disconnects; GET /api/chats/{id}/stream re-attaches. ' +
-        '429 also when the daily message limit is reached (it resets at midnight UTC).',
+        'Answers `text/event-stream`: `data: {"type":"token","content":…,"character_id":…}` ' +
+        'events as a reply is written, then one `done` (message_id, user_message_id, ' +
+        'character_id, anon_messages_left for guests, dice_rolls/encounter_state in ' +
+        'campaigns, stopped) or `error` event. In a group chat every available character ' +
+        'answers in turn (tokens, then done, for each; an error ends the round) and the stream ' +
+        'closes with `{"type":"end","user_message_id":…}` (null: nobody answered and the ' +
+        'message was dropped, and it does not count toward the daily limit). Replies are ' +
+        'saved even if the client disconnects; GET /api/chats/{id}/stream re-attaches. 429 ' +
+        'also when the daily message limit is reached (it resets at midnight UTC).',
     }),
     ApiEventStream('A stream of reply events', REPLY_EVENTS),
     ApiChatNotFound(),
@@ -80,7 +84,8 @@ const ApiReplyStream = (summary: string) =>
     }),
     ApiConflictResponse({
       type: ErrorResponseDto,
-      description: 'A reply is already being written',
+      description:
+        'A reply is already being written, or none of a group chat’s characters is available',
     }),
   );
 
@@ -113,13 +118,17 @@ export class ChatController {
   @ApiOperation({
     summary: 'Open a chat with a character: the latest existing one (200) or a new one (201)',
     description:
-      'Guests: at most 10 a minute per guest session and 30 a minute per address (429 with ' +
-      'Retry-After beyond).',
+      'With `character_ids` (1 to 3, signed-in users) a new group chat: the characters answer ' +
+      'each message in turn, in that order. Guests: at most 10 a minute per guest session and ' +
+      '30 a minute per address (429 with Retry-After beyond).',
   })
   @ApiOkResponse({ type: ChatResponseDto, description: 'The existing chat' })
   @ApiCreatedResponse({ type: ChatResponseDto, description: 'A new chat' })
   @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No such character or persona' })
-  @ApiForbiddenResponse({ type: ErrorResponseDto, description: 'Guest chat is disabled' })
+  @ApiForbiddenResponse({
+    type: ErrorResponseDto,
+    description: 'Guest chat is disabled, or a guest asked for a group chat',
+  })
   async create(
     @Body() dto: CreateChatDto,
     @Caller() caller: ChatCaller,
@@ -251,9 +260,11 @@ export class ChatController {
   @ApiOperation({
     summary: 'Re-attach to the reply being written (from any instance)',
     description:
-      'Replays the reply so far, then follows it live like the send stream. 204 when no ' +
-      'reply is being written. Every event carries an `id:`: the characters of the reply ' +
-      'text the client has once it has that event. With `Last-Event-ID` (sent by EventSource ' +
+      'Replays the round so far (a group chat: every reply of it), then follows it live ' +
+      'like the send stream. 204 when no reply is being written. Every event carries an ' +
+      '`id:`: the characters of reply text the client has once it has that event (in a ' +
+      "group chat, plus one for each character's done/error before it). With " +
+      '`Last-Event-ID` (sent by EventSource ' +
       'when it reconnects) or `last_event_id`, only the text after that point is sent. ' +
       'Authenticated as the other chat routes, or with `ticket` (POST ' +
       '/api/chats/{id}/stream-ticket) instead of headers, for EventSource.',
@@ -296,10 +307,12 @@ export class ChatController {
   @HttpCode(200)
   @ApiOperation({
     summary: 'Stop the reply being written; the part written so far is saved as stopped',
+    description: 'In a group chat, the characters after the one speaking do not speak.',
   })
   @ApiOkResponse({ type: StopResponseDto })
   @ApiChatNotFound()
-  stop(@ChatId() id: string, @Caller() caller: ChatCaller): Promise<StopResponseDto> {
-    return this.replies.stop(id, caller);
+  async stop(@ChatId() id: string, @Caller() caller: ChatCaller): Promise<StopResponseDto> {
+    const summary = await this.replies.stop(id, caller);
+    return { stopped: summary?.stopped ?? false, message_id: summary?.message_id ?? null };
   }
 }

@@ -13,37 +13,29 @@ import { ChatEntity } from './entities/chat.entity.js';
 import { MessageEntity } from './entities/message.entity.js';
 import { GenerationRepository } from './generation.repository.js';
 import { PersonaReplyService } from './persona-reply.service.js';
-import { GroupChatMemberEntity } from './group/entities/group-chat-member.entity.js';
-import { GroupChatEntity } from './group/entities/group-chat.entity.js';
-import { GroupMessageEntity } from './group/entities/group-message.entity.js';
+import { ChatMemberEntity } from './entities/chat-member.entity.js';
 import { GroupChatController } from './group/group-chat.controller.js';
-import { GroupChatRepository } from './group/group-chat.repository.js';
-import { GroupChatService } from './group/group-chat.service.js';
-import { GroupReplyService } from './group/group-reply.service.js';
-import { GroupRounds } from './group/group-rounds.js';
 import { PromptBuilderService } from './prompt/prompt-builder.service.js';
 import { PromptTemplatesService } from './prompt/prompt-templates.service.js';
 import { ReplyContextService } from './reply-context.service.js';
 import { ReplyService } from './reply.service.js';
+import { ReplyWriter } from './reply-writer.js';
+import { RoundRunner } from './round-runner.js';
 import { ChatSignals } from './streaming/chat-signals.js';
 import { FollowerSlots } from './streaming/follower-slots.js';
 import { ReplyRegistry } from './streaming/reply-registry.js';
 import { StreamTicketService } from './streaming/stream-tickets.js';
 
-/** Chats, messages, streaming replies and the prompts behind them. */
+/**
+ * Chats (direct and group), their messages, the rounds of replies streamed into them and the
+ * prompts behind them; /api/group-chats survives as deprecated aliases. See README.md.
+ */
 @Module({
   imports: [
     AuthModule,
     CharactersModule,
     LlmModule,
-    TypeOrmModule.forFeature([
-      ChatEntity,
-      MessageEntity,
-      ChatGenerationEntity,
-      GroupChatEntity,
-      GroupChatMemberEntity,
-      GroupMessageEntity,
-    ]),
+    TypeOrmModule.forFeature([ChatEntity, MessageEntity, ChatGenerationEntity, ChatMemberEntity]),
   ],
   controllers: [ChatController, GroupChatController],
   providers: [
@@ -57,13 +49,11 @@ import { StreamTicketService } from './streaming/stream-tickets.js';
     StreamTicketService,
     ReplyContextService,
     ChatService,
+    ReplyWriter,
+    RoundRunner,
     ReplyService,
     ChatSummarizer,
     PersonaReplyService,
-    GroupChatRepository,
-    GroupRounds,
-    GroupChatService,
-    GroupReplyService,
     GuestChatRetentionService,
   ],
   exports: [PromptTemplatesService, PromptBuilderService, ChatService, GuestChatRetentionService],

@@ -3,13 +3,12 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import type { Language } from '../common/languages.js';
 import { PreparedStatements } from '../database/prepared-statement.js';
-import type { ChatEntity } from './entities/chat.entity.js';
 import type { MessageEntity, MessageRole } from './entities/message.entity.js';
-import { CHAT_COLUMNS, type ChatOwner, toChat } from './chat-rows.js';
+import { CHAT_COLUMNS, type ChatOwner, type ChatWithMembers, toChat } from './chat-rows.js';
 import { LIVE_GENERATION } from './generation.repository.js';
 import { deleteInBatches } from '../database/delete-in-batches.js';
 
-export type { ChatOwner };
+export type { ChatOwner, ChatWithMembers };
 
 /** A chat to open: an account's, or a guest session's (under the anonymous system user). */
 export interface NewChat {
@@ -21,8 +20,24 @@ export interface NewChat {
   language: Language;
 }
 
+/** A group chat to open: a signed-in user's, with its members in speaking order. */
+export interface NewGroupChat {
+  userId: string;
+  memberIds: readonly string[];
+  title: string | null;
+  personaName: string | null;
+  personaDescription: string | null;
+  language: Language;
+}
+
+/** The message a chat opens with: a character's greeting. */
+export interface OpeningMessage {
+  characterId: string;
+  content: string;
+}
+
 export interface ChatState {
-  chat: ChatEntity;
+  chat: ChatWithMembers;
   /** A live reply is being written in it (on any instance). */
   generating: boolean;
 }
@@ -35,6 +50,8 @@ export interface ChatListRow extends ChatState {
 export interface ContextMessage {
   id: number;
   role: MessageRole;
+  /** Who spoke: null for the user (and for a character that no longer exists). */
+  characterId: string | null;
   content: string;
   /** The server's rolls for the [ROLL] tags of a GM reply, reported on the next turn. */
   diceRolls?: unknown;
@@ -47,16 +64,25 @@ export interface SummaryState {
   language: Language;
 }
 
+/** A message the summary does not cover yet. */
+export interface UnsummarizedMessage {
+  id: number;
+  role: MessageRole;
+  characterId: string | null;
+  content: string;
+}
+
 type Row = Record<string, unknown>;
 
-const MESSAGE_COLUMNS = `id, chat_id, role, content, status, model_used, prompt_tokens,
-  completion_tokens, dice_rolls, encounter_state, lorebook_entries, created_at`;
+const MESSAGE_COLUMNS = `id, chat_id, role, character_id, content, status, model_used,
+  prompt_tokens, completion_tokens, dice_rolls, encounter_state, lorebook_entries, created_at`;
 
 /** `prefix` selects aliased columns (`m_id`, `m_role`...) of a joined message. */
 const toMessage = (row: Row, prefix = ''): MessageEntity => ({
   id: String(row[`${prefix}id`]),
   chatId: row[`${prefix}chat_id`] as string,
   role: row[`${prefix}role`] as MessageRole,
+  characterId: row[`${prefix}character_id`] as string | null,
   content: row[`${prefix}content`] as string,
   status: row[`${prefix}status`] as MessageEntity['status'],
   modelUsed: row[`${prefix}model_used`] as string | null,
@@ -96,15 +122,15 @@ export class ChatRepository {
   }
 
   /**
-   * The owner's latest chat with the character unless `forceNew`, else a new chat opened by
-   * `greeting` (when the character has one). A per-owner-and-character advisory lock makes
+   * The owner's latest direct chat with the character unless `forceNew`, else a new one opened
+   * by `greeting` (when the character has one). A per-owner-and-character advisory lock makes
    * "find or create" one step, so a double click does not open two chats.
    */
   async findOrCreate(
     chat: NewChat,
     greeting: string | null,
     forceNew: boolean,
-  ): Promise<{ chat: ChatEntity; created: boolean }> {
+  ): Promise<{ chat: ChatWithMembers; created: boolean }> {
     const owner: ChatOwner = chat.anonSessionId
       ? { anonSession: chat.anonSessionId }
       : { userId: chat.userId };
@@ -115,16 +141,23 @@ export class ChatRepository {
           `chat:${filter.value}:${chat.characterId}`,
         ]);
         const [existing] = await manager.query<Row[]>(
-          `SELECT ${CHAT_COLUMNS} FROM chat c WHERE ${filter.sql} AND c.character_id = $2
+          `SELECT ${CHAT_COLUMNS} FROM chat c
+           WHERE ${filter.sql} AND c.character_id = $2 AND c.kind = 'direct'
            ORDER BY c.updated_at DESC LIMIT 1`,
           [filter.value, chat.characterId],
         );
         if (existing) return { chat: toChat(existing), created: false };
       }
       const [created] = await manager.query<Row[]>(
-        `INSERT INTO chat AS c (user_id, anon_session_id, character_id, persona_name,
-                                persona_description, language, message_count)
-         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${CHAT_COLUMNS}`,
+        `WITH c AS (
+           INSERT INTO chat (user_id, anon_session_id, character_id, kind, persona_name,
+                             persona_description, language, message_count)
+           VALUES ($1, $2, $3, 'direct', $4, $5, $6, $7) RETURNING *),
+         member AS (INSERT INTO chat_member (chat_id, position, character_id)
+                    SELECT id, 0, character_id FROM c),
+         opening AS (INSERT INTO message (chat_id, role, character_id, content)
+                     SELECT id, 'assistant', character_id, $8::text FROM c WHERE $8::text IS NOT NULL)
+         SELECT c.*, ARRAY[c.character_id] AS member_ids FROM c`,
         [
           chat.userId,
           chat.anonSessionId,
@@ -133,24 +166,57 @@ export class ChatRepository {
           chat.personaDescription,
           chat.language,
           greeting ? 1 : 0,
+          greeting,
         ],
       );
-      if (greeting) {
-        await manager.query(
-          `INSERT INTO message (chat_id, role, content) VALUES ($1, 'assistant', $2)`,
-          [created.id, greeting],
-        );
-      }
       return { chat: toChat(created), created: true };
     });
   }
 
-  /** One page of the owner's chats, latest activity first, each with its last message. */
-  async list(owner: ChatOwner, offset: number, limit: number): Promise<ChatListRow[]> {
+  /** Opens a group chat with its members (in `memberIds` order) and opening, in one statement. */
+  async createGroup(chat: NewGroupChat, opening: OpeningMessage | null): Promise<ChatWithMembers> {
+    const [created] = await this.dataSource.query<Row[]>(
+      `WITH c AS (
+         INSERT INTO chat (user_id, character_id, kind, title, persona_name, persona_description,
+                           language, message_count)
+         VALUES ($1, ($2::uuid[])[1], 'group', $3, $4, $5, $6, $7) RETURNING *),
+       members AS (
+         INSERT INTO chat_member (chat_id, position, character_id)
+         SELECT c.id, m.position - 1, m.character_id
+         FROM c, unnest($2::uuid[]) WITH ORDINALITY AS m (character_id, position)),
+       opening AS (INSERT INTO message (chat_id, role, character_id, content)
+                   SELECT id, 'assistant', $8::uuid, $9::text FROM c WHERE $9::text IS NOT NULL)
+       SELECT c.*, $2::uuid[] AS member_ids FROM c`,
+      [
+        chat.userId,
+        chat.memberIds,
+        chat.title,
+        chat.personaName,
+        chat.personaDescription,
+        chat.language,
+        opening ? 1 : 0,
+        opening?.characterId ?? null,
+        opening?.content ?? null,
+      ],
+    );
+    return toChat(created);
+  }
+
+  /**
+   * One page of the owner's chats (only group chats with `groupsOnly`), latest activity
+   * first, each with its last message.
+   */
+  async list(
+    owner: ChatOwner,
+    offset: number,
+    limit: number,
+    groupsOnly = false,
+  ): Promise<ChatListRow[]> {
     const filter = ownerFilter(owner);
     const rows = await this.dataSource.query<Row[]>(
       `SELECT ${CHAT_COLUMNS}, g.chat_id IS NOT NULL AS generating,
-              m.id AS m_id, m.chat_id AS m_chat_id, m.role AS m_role, m.content AS m_content,
+              m.id AS m_id, m.chat_id AS m_chat_id, m.role AS m_role,
+              m.character_id AS m_character_id, m.content AS m_content,
               m.status AS m_status, m.model_used AS m_model_used,
               m.prompt_tokens AS m_prompt_tokens, m.completion_tokens AS m_completion_tokens,
               m.dice_rolls AS m_dice_rolls, m.encounter_state AS m_encounter_state,
@@ -160,10 +226,10 @@ export class ChatRepository {
          SELECT ${MESSAGE_COLUMNS} FROM message WHERE chat_id = c.id ORDER BY id DESC LIMIT 1
        ) m ON true
        LEFT JOIN chat_generation g ON g.chat_id = c.id AND ${LIVE_GENERATION}
-       WHERE ${filter.sql}
+       WHERE ${filter.sql} AND (NOT $4::boolean OR c.kind = 'group')
        ORDER BY c.updated_at DESC, c.id DESC
        OFFSET $2 LIMIT $3`,
-      [filter.value, offset, limit],
+      [filter.value, offset, limit, groupsOnly],
     );
     return rows.map((row) => ({
       chat: toChat(row),
@@ -201,16 +267,23 @@ export class ChatRepository {
     afterId: number | string | null = null,
   ): Promise<ContextMessage[]> {
     const rows = await this.dataSource.query<
-      Array<{ id: string; role: MessageRole; content: string; dice_rolls: unknown }>
+      Array<{
+        id: string;
+        role: MessageRole;
+        character_id: string | null;
+        content: string;
+        dice_rolls: unknown;
+      }>
     >(
-      `SELECT id, role, content, dice_rolls FROM message
+      `SELECT id, role, character_id, content, dice_rolls FROM message
        WHERE chat_id = $1 AND id <= $2 AND id > $4
        ORDER BY id DESC LIMIT $3`,
       [chatId, uptoId, limit, afterId ?? 0],
     );
-    return rows.reverse().map(({ id, role, content, dice_rolls }) => ({
+    return rows.reverse().map(({ id, role, character_id, content, dice_rolls }) => ({
       id: Number(id),
       role,
+      characterId: character_id,
       content,
       diceRolls: dice_rolls,
     }));
@@ -235,15 +308,17 @@ export class ChatRepository {
     chatId: string,
     afterId: number | null,
     limit: number,
-  ): Promise<{ total: number; oldest: Array<{ id: number; role: MessageRole; content: string }> }> {
+  ): Promise<{ total: number; oldest: UnsummarizedMessage[] }> {
     const [row] = await this.dataSource.query<
-      Array<{ total: number; oldest: Array<{ id: string; role: MessageRole; content: string }> }>
+      Array<{ total: number; oldest: Array<UnsummarizedMessage & { id: string }> }>
     >(
       `SELECT (SELECT count(*)::int FROM message WHERE chat_id = $1 AND id > $2) AS total,
               (SELECT coalesce(json_agg(json_build_object('id', m.id, 'role', m.role,
+                                                          'characterId', m.character_id,
                                                           'content', m.content) ORDER BY m.id),
                                '[]')
-               FROM (SELECT id, role, content FROM message WHERE chat_id = $1 AND id > $2
+               FROM (SELECT id, role, character_id, content FROM message
+                     WHERE chat_id = $1 AND id > $2
                      ORDER BY id LIMIT $3) m) AS oldest`,
       [chatId, afterId ?? 0, limit],
     );

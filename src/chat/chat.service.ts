@@ -16,7 +16,8 @@ import type { AuthUser } from '../common/auth/auth-user.js';
 import { SignInEvents } from '../common/events/sign-in.events.js';
 import type { Language } from '../common/languages.js';
 import { type ChatCaller, ownerOf } from './chat-caller.js';
-import { ChatRepository, type ChatState } from './chat.repository.js';
+import type { ChatWithMembers } from './chat-rows.js';
+import { ChatRepository, type ChatState, type OpeningMessage } from './chat.repository.js';
 import {
   type ChatListQueryDto,
   type ChatPageDto,
@@ -31,7 +32,7 @@ import {
   type MessagesQueryDto,
   toMessageResponse,
 } from './dto/message.dto.js';
-import type { ChatEntity } from './entities/chat.entity.js';
+import type { ChatEntity, ChatKind } from './entities/chat.entity.js';
 import { ReplyRegistry } from './streaming/reply-registry.js';
 
 /** Owner of every guest chat (spec: chat/anon.py), so chats always have a user. */
@@ -44,6 +45,10 @@ const owns = (caller: ChatCaller, chat: ChatEntity): boolean =>
   caller.user
     ? chat.userId === caller.user.id && chat.anonSessionId === null
     : chat.anonSessionId === caller.guestSession;
+
+/** Opening a group chat takes an account. */
+const groupsNeedAccount = () =>
+  new ForbiddenException('Group chats need an account: sign in to start one');
 
 /** The greeting opens a new chat, with {{char}} and {{user}} filled in. */
 function greetingOf(
@@ -86,15 +91,31 @@ export class ChatService implements OnModuleInit {
     });
   }
 
-  /** The latest chat with the character, or a new one (always with `force_new`). */
+  /**
+   * A direct chat: the latest with the character, or a new one (always with `force_new`). A
+   * group chat (`character_ids`): always a new one, for signed-in users.
+   */
   async create(
     dto: CreateChatDto,
     caller: ChatCaller,
   ): Promise<{ chat: ChatResponseDto; created: boolean }> {
+    if ((dto.character_id === undefined) === (dto.character_ids === undefined)) {
+      throw new BadRequestException(
+        'Give character_id (a chat with one character) or character_ids (a group chat), ' +
+          'not both',
+      );
+    }
+    if (dto.character_ids) {
+      if (!caller.user) throw groupsNeedAccount();
+      return { chat: await this.createGroup(dto, dto.character_ids, caller.user), created: true };
+    }
+    if (dto.title !== undefined) {
+      throw new BadRequestException('title is for group chats (character_ids) only');
+    }
     const viewer = caller.user;
     if (!viewer) await this.requireGuestChatEnabled(caller.guestSession, dto.persona_id);
     const [character, profile, persona] = await Promise.all([
-      this.characters.findVisible(dto.character_id, viewer),
+      this.characters.findVisible(dto.character_id!, viewer),
       viewer ? this.users.findById(viewer.id) : null,
       viewer ? this.personaFor(viewer, dto.persona_id) : null,
     ]);
@@ -113,18 +134,70 @@ export class ChatService implements OnModuleInit {
       dto.force_new ?? false,
     );
     if (created) await this.characters.recordChatStarted(character.id, ownerOf(caller));
-    return { chat: toChatResponse(chat, character, false), created };
+    return { chat: toChatResponse(chat, byId([character]), false), created };
   }
 
-  async list(query: ChatListQueryDto, caller: ChatCaller): Promise<ChatPageDto> {
+  /**
+   * Every character must be one the user may see now; the order is the speaking order. The
+   * first member's greeting opens the scene.
+   */
+  async createGroup(
+    dto: Pick<CreateChatDto, 'persona_id' | 'language' | 'title'>,
+    memberIds: readonly string[],
+    user: AuthUser,
+  ): Promise<ChatResponseDto> {
+    const [characters, language, persona] = await Promise.all([
+      Promise.all(
+        memberIds.map((id) =>
+          this.characters.findVisible(id, user).catch((error: unknown) => {
+            if (!(error instanceof NotFoundException)) throw error;
+            throw new NotFoundException(`Character ${id} not found`);
+          }),
+        ),
+      ),
+      dto.language ?? this.characters.displayLanguage(user),
+      this.personaFor(user, dto.persona_id),
+    ]);
+    const personaName = persona?.name ?? null;
+    const lead = characters[0];
+    const greeting = greetingOf(lead, language, personaName);
+    const opening: OpeningMessage | null = greeting
+      ? { characterId: lead.id, content: greeting }
+      : null;
+    const chat = await this.chats.createGroup(
+      {
+        userId: user.id,
+        memberIds: characters.map((character) => character.id),
+        title: dto.title || null,
+        personaName,
+        personaDescription: persona?.description ?? null,
+        language,
+      },
+      opening,
+    );
+    await Promise.all(
+      characters.map((character) =>
+        this.characters.recordChatStarted(character.id, { userId: user.id }),
+      ),
+    );
+    return toChatResponse(chat, byId(characters), false);
+  }
+
+  /** A page of the caller's chats (only group chats with `kind`), latest activity first. */
+  async list(query: ChatListQueryDto, caller: ChatCaller, kind?: ChatKind): Promise<ChatPageDto> {
     const page = query.page ?? 1;
     const pageSize = query.page_size ?? 20;
-    const rows = await this.chats.list(ownerOf(caller), (page - 1) * pageSize, pageSize + 1);
+    const rows = await this.chats.list(
+      ownerOf(caller),
+      (page - 1) * pageSize,
+      pageSize + 1,
+      kind === 'group',
+    );
     const shown = rows.slice(0, pageSize);
     const characters = await this.charactersOf(shown.map((row) => row.chat));
     return {
       items: shown.map(({ chat, generating, lastMessage }) => ({
-        ...toChatResponse(chat, characters.get(chat.characterId)!, generating),
+        ...toChatResponse(chat, characters, generating),
         last_message: lastMessage && toMessageResponse(lastMessage),
       })),
       page,
@@ -133,15 +206,19 @@ export class ChatService implements OnModuleInit {
     };
   }
 
-  async get(id: string, caller: ChatCaller): Promise<ChatResponseDto> {
-    const { chat, generating } = await this.requireOwned(id, caller);
-    const characters = await this.charactersOf([chat]);
-    return toChatResponse(chat, characters.get(chat.characterId)!, generating);
+  async get(id: string, caller: ChatCaller, kind?: ChatKind): Promise<ChatResponseDto> {
+    const { chat, generating } = await this.requireOwned(id, caller, kind);
+    return toChatResponse(chat, await this.charactersOf([chat]), generating);
   }
 
   /** A page of messages, oldest first, older than `before_id` (the latest without it). */
-  async messages(id: string, query: MessagesQueryDto, caller: ChatCaller): Promise<MessagePageDto> {
-    await this.requireOwned(id, caller);
+  async messages(
+    id: string,
+    query: MessagesQueryDto,
+    caller: ChatCaller,
+    kind?: ChatKind,
+  ): Promise<MessagePageDto> {
+    await this.requireOwned(id, caller, kind);
     const limit = query.limit ?? 50;
     const rows = await this.chats.messages(id, limit + 1, query.before_id);
     return {
@@ -150,9 +227,9 @@ export class ChatService implements OnModuleInit {
     };
   }
 
-  /** Deletes the chat with its messages; a reply being written here is stopped first. */
-  async remove(id: string, user: AuthUser): Promise<void> {
-    await this.requireOwned(id, { user });
+  /** Deletes the chat with its messages; its round (on any instance) is stopped first. */
+  async remove(id: string, user: AuthUser, kind?: ChatKind): Promise<void> {
+    await this.requireOwned(id, { user }, kind);
     await this.replies.removeStopping(id, () => this.chats.delete(id));
   }
 
@@ -160,10 +237,15 @@ export class ChatService implements OnModuleInit {
     return this.quota.guestStatus(session, address);
   }
 
-  /** The chat if the caller owns it; someone else's chat is indistinguishable from none. */
-  async requireOwned(id: string, caller: ChatCaller): Promise<ChatState> {
+  /**
+   * The chat if the caller owns it (and it is of `kind`, when given); someone else's chat is
+   * indistinguishable from none.
+   */
+  async requireOwned(id: string, caller: ChatCaller, kind?: ChatKind): Promise<ChatState> {
     const state = await this.chats.findById(id);
-    if (!state || !owns(caller, state.chat)) throw chatNotFound();
+    if (!state || !owns(caller, state.chat) || (kind && state.chat.kind !== kind)) {
+      throw kind === 'group' ? new NotFoundException('Group chat not found') : chatNotFound();
+    }
     return state;
   }
 
@@ -203,9 +285,12 @@ export class ChatService implements OnModuleInit {
     return (await this.personas.list(user)).find((persona) => persona.is_default) ?? null;
   }
 
-  private async charactersOf(chats: ChatEntity[]): Promise<Map<string, CharacterEntity>> {
-    const ids = [...new Set(chats.map((chat) => chat.characterId))];
-    const found = await this.characters.findForChats(ids);
-    return new Map(found.map((character) => [character.id, character]));
+  /** The members of these chats, deleted characters included, in one lookup. */
+  private async charactersOf(chats: ChatWithMembers[]): Promise<Map<string, CharacterEntity>> {
+    const ids = [...new Set(chats.flatMap((chat) => [chat.characterId, ...chat.memberIds]))];
+    return byId(await this.characters.findForChats(ids));
   }
 }
+
+const byId = (characters: CharacterEntity[]): Map<string, CharacterEntity> =>
+  new Map(characters.map((character) => [character.id, character]));

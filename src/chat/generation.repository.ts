@@ -4,8 +4,8 @@ import type { DataSource } from 'typeorm';
 import { PreparedStatements } from '../database/prepared-statement.js';
 import { CHAT_COLUMNS, type ChatOwner, ownedBy, ownerParams, toChat } from './chat-rows.js';
 import type { ContextMessage } from './chat.repository.js';
-import type { ChatEntity } from './entities/chat.entity.js';
-import type { MessageRole, MessageStatus } from './entities/message.entity.js';
+import type { ChatWithMembers } from './chat-rows.js';
+import type { MessageStatus } from './entities/message.entity.js';
 
 /** How often an instance renews the rows of the replies it is writing. */
 export const HEARTBEAT_INTERVAL_MS = 10_000;
@@ -39,9 +39,23 @@ const claimOf = (source: string) => `claimed AS (
 /** The claim of the statements whose chat was looked up (and its owner checked) before. */
 const CLAIM = claimOf('(VALUES ($1::uuid)) AS chat (id)');
 
+/** saveReply's `held` CTE for a round's last reply: the claim goes with the save. */
+const RELEASE_HELD = `held AS (
+  DELETE FROM chat_generation
+  WHERE chat_id = $1 AND instance_id = $2 AND EXISTS (SELECT 1 FROM live_chat)
+  RETURNING chat_id)`;
+
+/** saveReply's `held` CTE for a reply more of the round follow: the claim is renewed. */
+const RENEW_HELD = `held AS (
+  UPDATE chat_generation SET heartbeat_at = now()
+  WHERE chat_id = $1 AND instance_id = $2 AND EXISTS (SELECT 1 FROM live_chat)
+  RETURNING chat_id)`;
+
 type Row = Record<string, unknown>;
 
 export interface FinishedReply {
+  /** The character who spoke. */
+  characterId: string;
   content: string;
   status: MessageStatus;
   modelUsed: string | null;
@@ -59,11 +73,11 @@ export type FinishOutcome =
 /** How a send's start went: no such chat of the caller's, a reply already running, or begun. */
 export type StartOutcome =
   | { status: 'missing' }
-  | { status: 'busy'; chat: ChatEntity }
+  | { status: 'busy'; chat: ChatWithMembers }
   | {
       status: 'started';
       /** The chat as it was before the message went in. */
-      chat: ChatEntity;
+      chat: ChatWithMembers;
       userMessageId: number;
       messageCount: number;
       /**
@@ -74,10 +88,12 @@ export type StartOutcome =
       history: ContextMessage[] | null;
     };
 
-export interface LastMessages {
+export interface LastRound {
   claimed: boolean;
-  /** The chat's last two messages, newest first. */
-  last: Array<{ id: number; role: MessageRole }>;
+  /** The user's last message, if any. */
+  userMessageId: number | null;
+  /** The replies after it, which a new round replaces. */
+  replies: number[];
   messageCount: number;
 }
 
@@ -128,10 +144,11 @@ export class GenerationRepository {
               EXISTS (SELECT 1 FROM live_chat) AS live,
               (SELECT id FROM inserted) AS user_message_id,
               (SELECT message_count FROM counted) AS new_message_count,
-              (SELECT json_agg(json_build_object('id', h.id, 'role', h.role, 'content', h.content,
-                                                 'diceRolls', h.dice_rolls)
+              (SELECT json_agg(json_build_object('id', h.id, 'role', h.role,
+                                                 'characterId', h.character_id,
+                                                 'content', h.content, 'diceRolls', h.dice_rolls)
                                ORDER BY h.id)
-               FROM (SELECT id, role, content, dice_rolls FROM message
+               FROM (SELECT id, role, character_id, content, dice_rolls FROM message
                      WHERE chat_id = $1 AND id > COALESCE(o.summarized_through_id, 0)
                        AND EXISTS (SELECT 1 FROM claimed)
                      ORDER BY id DESC LIMIT $4) h) AS history
@@ -196,66 +213,78 @@ export class GenerationRepository {
     };
   }
 
-  /** Claims the chat for a new version of its last reply; the old one stays until it is saved. */
-  async startRegenerating(chatId: string, instanceId: string): Promise<LastMessages> {
+  /**
+   * Claims the chat for a new round answering the user's last message; the replies after it
+   * stay until the new round saves its first reply (saveReply's `replaces`).
+   */
+  async startRegenerating(chatId: string, instanceId: string): Promise<LastRound> {
     const [row] = await this.dataSource.query<
       Array<{
         claimed: boolean;
-        last: Array<{ id: number; role: MessageRole }> | null;
+        user_message_id: string | null;
+        replies: string[] | null;
         message_count: number;
       }>
     >(
-      `WITH ${ASYNC_COMMIT}, ${CLAIM}
+      `WITH ${ASYNC_COMMIT}, ${CLAIM},
+       target AS (
+         SELECT id FROM message WHERE chat_id = $1 AND role = 'user' ORDER BY id DESC LIMIT 1)
        SELECT EXISTS (SELECT 1 FROM claimed) AS claimed,
-              (SELECT json_agg(json_build_object('id', id, 'role', role) ORDER BY id DESC)
-               FROM (SELECT id, role FROM message WHERE chat_id = $1 ORDER BY id DESC LIMIT 2) l
-              ) AS last,
+              (SELECT id FROM target) AS user_message_id,
+              ARRAY(SELECT id FROM message WHERE chat_id = $1 AND id > (SELECT id FROM target)
+                    ORDER BY id) AS replies,
               (SELECT message_count FROM chat WHERE id = $1) AS message_count
        FROM async_commit`,
       [chatId, instanceId],
     );
-    return { claimed: row.claimed, last: row.last ?? [], messageCount: row.message_count };
+    return {
+      claimed: row.claimed,
+      userMessageId: row.user_message_id === null ? null : Number(row.user_message_id),
+      replies: (row.replies ?? []).map(Number),
+      messageCount: row.message_count,
+    };
   }
 
   /**
-   * Saves the reply (replacing `replaces`, for a regenerated one) and gives the chat back, in
-   * one statement, provided this instance still holds the chat: a claim that lapsed and was
-   * taken over (the database out of reach past the heartbeat) belongs to another reply now.
+   * Saves a reply of the round (replacing `replaces`, the replies a regeneration supersedes)
+   * provided this instance still holds the chat: a claim that lapsed and was taken over (the
+   * database out of reach past the heartbeat) belongs to another round now. `last`: the round
+   * ends with this reply, and the chat is given back in the same statement; otherwise the
+   * claim is renewed.
    */
-  async finish(
+  async saveReply(
     chatId: string,
     instanceId: string,
     reply: FinishedReply,
-    replaces: number | null,
+    replaces: readonly number[],
+    last: boolean,
   ): Promise<FinishOutcome> {
     const [row] = await this.prepared.query<Array<{ id: string | null; chat_exists: boolean }>>(
-      'chat_reply_finish',
+      last ? 'chat_reply_finish' : 'chat_reply_save',
       `WITH ${ASYNC_COMMIT},
        -- Locked first: a chat deleted at this moment is waited for and then not found, where
        -- a plain read would still see it and the insert would fail its foreign key.
        live_chat AS (SELECT id FROM chat WHERE id = $1 FOR UPDATE),
-       -- A DELETE re-checks a row another statement changed meanwhile: a claim taken over
-       -- just now is not ours, and nothing is written.
-       released AS (
-         DELETE FROM chat_generation
-         WHERE chat_id = $1 AND instance_id = $2 AND EXISTS (SELECT 1 FROM live_chat)
-         RETURNING chat_id),
+       -- A DELETE or UPDATE re-checks a row another statement changed meanwhile: a claim
+       -- taken over just now is not ours, and nothing is written.
+       ${last ? RELEASE_HELD : RENEW_HELD},
        replaced AS (
-         DELETE FROM message WHERE id = $3::bigint AND chat_id = $1
-           AND EXISTS (SELECT 1 FROM released)
+         DELETE FROM message WHERE id = ANY($3::bigint[]) AND chat_id = $1
+           AND EXISTS (SELECT 1 FROM held)
          RETURNING id),
        inserted AS (
-         INSERT INTO message (chat_id, role, content, status, model_used, prompt_tokens,
-                              completion_tokens, dice_rolls, encounter_state, lorebook_entries)
-         SELECT chat_id, 'assistant', $4::text, $5::text, $6::text, $7::int, $8::int, $9::jsonb,
-                $10::jsonb, $11::jsonb
-         FROM released
+         INSERT INTO message (chat_id, role, character_id, content, status, model_used,
+                              prompt_tokens, completion_tokens, dice_rolls, encounter_state,
+                              lorebook_entries)
+         SELECT chat_id, 'assistant', $12::uuid, $4::text, $5::text, $6::text, $7::int, $8::int,
+                $9::jsonb, $10::jsonb, $11::jsonb
+         FROM held
          RETURNING id),
        counted AS (
          UPDATE chat SET message_count = message_count + (SELECT count(*) FROM inserted)
                                                        - (SELECT count(*) FROM replaced),
                          updated_at = now()
-         WHERE id = $1 AND EXISTS (SELECT 1 FROM released))
+         WHERE id = $1 AND EXISTS (SELECT 1 FROM held))
        SELECT (SELECT id FROM inserted) AS id, EXISTS (SELECT 1 FROM live_chat) AS chat_exists
        FROM async_commit`,
       [
@@ -270,6 +299,7 @@ export class GenerationRepository {
         reply.diceRolls === null ? null : JSON.stringify(reply.diceRolls),
         reply.encounterState === null ? null : JSON.stringify(reply.encounterState),
         reply.lorebookEntries === null ? null : JSON.stringify(reply.lorebookEntries),
+        reply.characterId,
       ],
     );
     if (row.id !== null) return { status: 'saved', messageId: Number(row.id) };

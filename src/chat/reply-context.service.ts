@@ -9,13 +9,19 @@ import { LLM_PROVIDER_NAMES, type LlmProviderName } from '../config/configuratio
 import type { LlmRequest } from '../llm/llm.service.js';
 import type { ChatMessage, GenerationConfig } from '../llm/llm.types.js';
 import { PAID_PROVIDERS } from '../llm/models/model-registry.js';
+import type { ChatWithMembers } from './chat-rows.js';
 import type { ContextMessage } from './chat.repository.js';
 import type { GenerationOptionsDto } from './dto/message.dto.js';
-import type { ChatEntity } from './entities/chat.entity.js';
 import { PromptBuilderService } from './prompt/prompt-builder.service.js';
 import { type DiceResult, formatDiceInjection } from './storytelling/dice.js';
 import { isDndChat } from './storytelling/dnd.js';
-import { type LorebookEntryRef, selectLorebookEntries } from './storytelling/lorebook.js';
+import { formatOtherCharacterMessage } from './storytelling/group-chat.js';
+import {
+  LOREBOOK_DEFAULTS,
+  type LorebookEntryRef,
+  type LorebookSelection,
+  selectLorebookEntries,
+} from './storytelling/lorebook.js';
 
 /** The prompt stays within about this many tokens (spec: sliding window of ~24k tokens). */
 export const CONTEXT_TOKEN_BUDGET = 24_000;
@@ -35,9 +41,14 @@ export function fitHistory<T extends { content: string }>(messages: readonly T[]
 }
 
 export interface ContextInput {
-  chat: ChatEntity;
+  chat: ChatWithMembers;
+  /** The character about to speak. */
   character: CharacterEntity;
-  /** The latest messages, oldest first, ending with the user message to answer. */
+  /** The members taking part in the round, the speaker included (lorebooks, the scene). */
+  members: readonly CharacterEntity[];
+  /** Every member's name by id (absent ones too), for their earlier lines. */
+  names: ReadonlyMap<string, string>;
+  /** The latest messages, oldest first, ending with the one to answer. */
   history: ContextMessage[];
   /** Messages in the chat, the one to answer included. */
   messageCount: number;
@@ -96,21 +107,13 @@ export class ReplyContextService {
   async build(input: ContextInput): Promise<ReplyContext> {
     const { chat, character, history } = input;
     const isDnd = isDndChat({ campaignId: chat.campaignId, tags: character.tags });
-    const earlier = history.slice(0, -1);
-    const newest = history[history.length - 1];
-    const lastReply = earlier.findLast((message) => message.role === 'assistant');
-    // Keys are looked for in the book's scan_depth latest messages, the new one included.
-    const lorebook = selectLorebookEntries(
-      character.characterBook,
-      history.map((message) => message.content),
-      // Every edit moves updated_at: the compiled book is reused until then.
-      {
-        cacheKey:
-          character.updatedAt instanceof Date
-            ? `${character.id}@${character.updatedAt.getTime()}`
-            : undefined,
-      },
-    );
+    const lines = this.linesFor(input);
+    const earlier = lines.slice(0, -1);
+    const newest = lines[lines.length - 1];
+    const ownLast = history.findLast((message) => this.isOwn(input, message));
+    const lastReply = history.findLast((message) => message.role === 'assistant');
+    const lorebook = this.lorebooks(input);
+    const others = input.members.filter((member) => member.id !== character.id);
     const [system, postHistory] = await Promise.all([
       this.prompts.systemPrompt({
         character,
@@ -120,12 +123,15 @@ export class ReplyContextService {
         isDnd,
         lorebook,
         summary: chat.summary,
+        ...(chat.kind === 'group'
+          ? { otherCharacters: others.map((other) => input.names.get(other.id) ?? other.name) }
+          : {}),
       }),
       this.prompts.postHistory({
         language: chat.language,
         chatId: chat.id,
         messageCount: input.messageCount,
-        lastAssistantText: lastReply?.content ?? null,
+        lastAssistantText: ownLast?.content ?? null,
         contentRating: character.contentRating,
         isDnd,
         userIsAdult: input.userIsAdult,
@@ -138,14 +144,67 @@ export class ReplyContextService {
     const tail: ChatMessage[] = [
       ...(dice ? [{ role: 'system' as const, content: dice }] : []),
       ...(postHistory ? [{ role: 'system' as const, content: postHistory }] : []),
-      { role: newest.role, content: newest.content },
+      ...(newest ? [newest] : []),
     ];
     const budget = CONTEXT_TOKEN_BUDGET - estimateTokens(system) - estimateMessages(tail);
-    const kept = fitHistory(earlier, budget).map(({ role, content }) => ({ role, content }));
     return {
-      messages: [{ role: 'system', content: system }, ...kept, ...tail],
+      messages: [{ role: 'system', content: system }, ...fitHistory(earlier, budget), ...tail],
       lorebook: lorebook.fired,
     };
+  }
+
+  /** A line the speaker wrote: its own, or any character line of a direct chat. */
+  private isOwn({ chat, character }: ContextInput, message: ContextMessage): boolean {
+    if (message.role !== 'assistant') return false;
+    return message.characterId === character.id || (chat.kind === 'direct' && !message.characterId);
+  }
+
+  /**
+   * The history as the speaker reads it: its own lines as assistant, the user's as user, and
+   * another character's as a user message prefixed `[Name]:` (so the model answers it instead
+   * of continuing it). A line of a character that no longer exists cannot be attributed: out.
+   */
+  private linesFor(input: ContextInput): ChatMessage[] {
+    return input.history.flatMap((message): ChatMessage[] => {
+      if (message.role !== 'assistant' || this.isOwn(input, message)) {
+        return [{ role: message.role, content: message.content }];
+      }
+      const name = message.characterId && input.names.get(message.characterId);
+      return name ? [formatOtherCharacterMessage(name, message.content)] : [];
+    });
+  }
+
+  /**
+   * The entries the recent messages trigger in the members' lorebooks, the speaker's first,
+   * all under one token budget (what one book may use).
+   */
+  private lorebooks({ character, members, history }: ContextInput): LorebookSelection {
+    // Keys are looked for in the book's scan_depth latest messages, the new one included.
+    const recent = history.map((message) => message.content);
+    const books = [character, ...members.filter((member) => member.id !== character.id)];
+    const merged: LorebookSelection = { before: [], after: [], fired: [], steps: 0, cached: true };
+    let budget: number = LOREBOOK_DEFAULTS.maxTokenBudget;
+    for (const member of books) {
+      if (budget <= 0) break;
+      const selection = selectLorebookEntries(member.characterBook, recent, {
+        maxTokenBudget: budget,
+        // Every edit moves updated_at: the compiled book is reused until then.
+        cacheKey:
+          member.updatedAt instanceof Date
+            ? `${member.id}@${member.updatedAt.getTime()}`
+            : undefined,
+      });
+      merged.before.push(...selection.before);
+      merged.after.push(...selection.after);
+      merged.fired.push(...selection.fired);
+      merged.steps += selection.steps;
+      merged.cached &&= selection.cached;
+      budget -= [...selection.before, ...selection.after].reduce(
+        (total, content) => total + estimateTokens(content),
+        0,
+      );
+    }
+    return merged;
   }
 
   /** The prompt size the messages stand for, when the provider reports no usage. */

@@ -13,9 +13,7 @@ import { ReportEntity } from '../characters/entities/report.entity.js';
 import { ChatGenerationEntity } from '../chat/entities/chat-generation.entity.js';
 import { ChatEntity } from '../chat/entities/chat.entity.js';
 import { MessageEntity } from '../chat/entities/message.entity.js';
-import { GroupChatMemberEntity } from '../chat/group/entities/group-chat-member.entity.js';
-import { GroupChatEntity } from '../chat/group/entities/group-chat.entity.js';
-import { GroupMessageEntity } from '../chat/group/entities/group-message.entity.js';
+import { ChatMemberEntity } from '../chat/entities/chat-member.entity.js';
 import { KeyValueEntity } from '../common/settings/key-value.entity.js';
 import { LlmModelCooldownEntity } from '../llm/entities/llm-model-cooldown.entity.js';
 import { LlmProviderBlockEntity } from '../llm/entities/llm-provider-block.entity.js';
@@ -35,9 +33,7 @@ export const entities: Function[] = [
   ChatEntity,
   MessageEntity,
   ChatGenerationEntity,
-  GroupChatEntity,
-  GroupChatMemberEntity,
-  GroupMessageEntity,
+  ChatMemberEntity,
   AdminAuditEntity,
   PageViewEntity,
 ];

@@ -144,8 +144,8 @@ export interface CharacterFields {
 
 /** A public character (inserted directly: publishing needs an avatar upload). */
 export async function publicCharacter(
-  t: TestApp,
-  owner: TestUser,
+  t: Pick<TestApp, 'dataSource'>,
+  owner: Pick<TestUser, 'id'>,
   fields: CharacterFields = {},
 ): Promise<{ id: string; slug: string }> {
   const slug = `char-${randomUUID().slice(0, 8)}`;
@@ -195,7 +195,7 @@ export async function send(
 }
 
 export async function messagesOf(
-  t: TestApp,
+  t: Pick<TestApp, 'dataSource'>,
   chatId: string,
 ): Promise<Array<Record<string, unknown> & { role: string; content: string; status: string }>> {
   return t.dataSource.query(

@@ -49,16 +49,19 @@ describe('chats', () => {
         .set(user.auth)
         .send({ character_id: character.id })
         .expect(201);
+      const mira = {
+        id: character.id,
+        slug: character.slug,
+        name: 'Mira',
+        avatar_url: '/api/avatars/x.png',
+        content_rating: 'sfw',
+        deleted: false,
+      };
       expect(created.body).toEqual({
         id: expect.any(String),
-        character: {
-          id: character.id,
-          slug: character.slug,
-          name: 'Mira',
-          avatar_url: '/api/avatars/x.png',
-          content_rating: 'sfw',
-          deleted: false,
-        },
+        kind: 'direct',
+        character: mira,
+        members: [mira],
         persona_name: null,
         persona_description: null,
         title: null,
@@ -104,6 +107,7 @@ describe('chats', () => {
           {
             id: expect.any(Number),
             role: 'assistant',
+            character_id: character.id,
             content: 'Mira looks up. "Storm coming, User."',
             status: 'complete',
             model_used: null,

@@ -1,7 +1,4 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { randomUUID } from 'node:crypto';
-import pg from 'pg';
-import { GenerationRepository } from '../../src/chat/generation.repository.js';
 import { type ChatSignal, ChatSignals } from '../../src/chat/streaming/chat-signals.js';
 import { startFakeLlm, type FakeLlm } from '../support/fake-llm.js';
 import { replayLockRace } from '../support/locks.js';
@@ -358,45 +355,6 @@ describe('chat replies', () => {
     expect(t.errorLogs()).toEqual([]);
   });
 
-  it('gives a refused start back while its chat is being deleted, without a deadlock', async () => {
-    const chatId = await openChat(t, alice.auth, character.id);
-    const instanceId = randomUUID();
-    const [{ id }] = await t.dataSource.query<Array<{ id: number }>>(
-      `INSERT INTO message (chat_id, role, content) VALUES ($1, 'user', 'Hi') RETURNING id::int`,
-      [chatId],
-    );
-    await t.dataSource.query(`INSERT INTO chat_generation (chat_id, instance_id) VALUES ($1, $2)`, [
-      chatId,
-      instanceId,
-    ]);
-    const generations = t.app.get(GenerationRepository);
-    const outcome = await replayLockRace(t, {
-      hold: ['SELECT 1 FROM message WHERE id = $1 FOR UPDATE', [id]],
-      first: () => generations.abandonStart(chatId, instanceId, id, new Date()),
-      second: () => t.dataSource.query('DELETE FROM chat WHERE id = $1', [chatId]),
-    });
-    expect(outcome.first.status).toBe('fulfilled');
-    expect(outcome.second.status).toBe('fulfilled');
-    expect(await messagesOf(t, chatId)).toEqual([]);
-  });
-
-  it('edits the last message while its chat is being deleted, without a deadlock', async () => {
-    const chatId = await openChat(t, alice.auth, character.id);
-    const [{ id }] = await t.dataSource.query<Array<{ id: number }>>(
-      `INSERT INTO message (chat_id, role, content) VALUES ($1, 'user', 'Hi') RETURNING id::int`,
-      [chatId],
-    );
-    const generations = t.app.get(GenerationRepository);
-    const outcome = await replayLockRace(t, {
-      hold: ['SELECT 1 FROM message WHERE id = $1 FOR UPDATE', [id]],
-      first: () => generations.startEditingLast(chatId, randomUUID(), 'Hello'),
-      second: () => t.dataSource.query('DELETE FROM chat WHERE id = $1', [chatId]),
-    });
-    expect(outcome.first).toMatchObject({ status: 'fulfilled', value: { userMessageId: id } });
-    expect(outcome.second.status).toBe('fulfilled');
-    expect(await messagesOf(t, chatId)).toEqual([]);
-  });
-
   it('lets an edit of the last message and a new message meet without a deadlock (409)', async () => {
     const chatId = await openChat(t, alice.auth, character.id);
     await send(t, alice.auth, chatId, { content: 'Helo' });
@@ -490,44 +448,6 @@ describe('chat replies', () => {
     expect(saved.content.length).toBeLessThan(100 * 4);
     await fake.waitForAborted(1);
     expect(leaving.errorLogs()).toEqual([]);
-  });
-
-  it('notices a reply saved while a message goes in, so the history is read again', async () => {
-    const generations = t.app.get(GenerationRepository);
-    const chatId = await openChat(t, alice.auth, character.id);
-    const other = new pg.Client({ connectionString: t.databaseUrl });
-    await other.connect();
-    try {
-      // Another instance saving its reply: the message and the count, not yet committed.
-      await other.query('BEGIN');
-      await other.query(
-        `INSERT INTO message (chat_id, role, content) VALUES ($1, 'assistant', 'Late.')`,
-        [chatId],
-      );
-      await other.query(`UPDATE chat SET message_count = message_count + 1 WHERE id = $1`, [
-        chatId,
-      ]);
-      const owner = { userId: alice.id };
-      const starting = generations.startWithUserMessage(chatId, owner, randomUUID(), 'Hi', 10);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      await other.query('COMMIT');
-      expect(await starting).toMatchObject({ status: 'started', messageCount: 3, history: null });
-      const fresh = await generations.startWithUserMessage(chatId, owner, randomUUID(), 'Hi', 10);
-      expect(fresh).toMatchObject({ status: 'busy' });
-    } finally {
-      await other.end();
-    }
-    const calm = await openChat(t, alice.auth, character.id);
-    const started = await generations.startWithUserMessage(
-      calm,
-      { userId: alice.id },
-      randomUUID(),
-      'Hi',
-      10,
-    );
-    expect(started.status === 'started' && started.history!.map(({ role }) => role)).toEqual([
-      'assistant',
-    ]);
   });
 
   it('does not let a crashed instance lock a chat forever', async () => {

@@ -151,14 +151,14 @@ describe('service metrics at /api/metrics', () => {
     expect(await res.next()).toMatchObject({ type: 'token' });
     const during = await scrape();
     expect(valueOf(during, 'sse_streams_open')).toBe(1);
-    expect(valueOf(during, 'chat_replies_in_flight', { kind: 'chat' })).toBe(1);
+    expect(valueOf(during, 'chat_replies_in_flight', { kind: 'direct' })).toBe(1);
     expect(valueOf(during, 'chat_replies_in_flight', { kind: 'group' })).toBe(0);
     expect(replyOf(await res.rest()).last).toMatchObject({ type: 'done' });
     await eventually(async () => {
       const after = await scrape();
       return (
         valueOf(after, 'sse_streams_open') === 0 &&
-        valueOf(after, 'chat_replies_in_flight', { kind: 'chat' }) === 0
+        valueOf(after, 'chat_replies_in_flight', { kind: 'direct' }) === 0
       );
     });
   });

@@ -199,6 +199,11 @@ export function describeEvent(event: ReplyEvent): string {
       const message: string = event.message;
       return message;
     }
+    case 'end': {
+      // Group chats: the round is over.
+      const answered: number | null = event.user_message_id;
+      return \`round over (\${answered ?? 'dropped'})\`;
+    }
     default: {
       const unknown: never = event;
       return unknown;

@@ -1,8 +1,13 @@
-/** Replays races between statements on row locks, against the test app's real database. */
+/**
+ * Replays races between statements on row locks, against the real database of a test app or
+ * a medium module.
+ */
 import type { TestApp } from './test-app.js';
 
+type WithDatabase = Pick<TestApp, 'dataSource'>;
+
 /** Resolves once `count` statements of the app's database wait for a lock. */
-export async function lockWaiters(t: TestApp, count: number, timeoutMs = 5000): Promise<void> {
+export async function lockWaiters(t: WithDatabase, count: number, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const [row] = await t.dataSource.query<Array<{ n: number }>>(
@@ -22,7 +27,7 @@ export async function lockWaiters(t: TestApp, count: number, timeoutMs = 5000): 
  * (PostgreSQL breaks a deadlock by failing one of them, after its deadlock_timeout).
  */
 export async function replayLockRace<A, B>(
-  t: TestApp,
+  t: WithDatabase,
   steps: { hold: [string, unknown[]]; first: () => Promise<A>; second: () => Promise<B> },
 ): Promise<{ first: PromiseSettledResult<A>; second: PromiseSettledResult<B> }> {
   const holder = t.dataSource.createQueryRunner();

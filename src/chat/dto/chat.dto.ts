@@ -1,6 +1,11 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
+import { Transform, Type } from 'class-transformer';
 import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  ArrayUnique,
+  IsArray,
   IsBoolean,
   IsIn,
   IsInt,
@@ -17,16 +22,60 @@ import {
   type ContentRating,
 } from '../../characters/entities/character.entity.js';
 import { LANGUAGES, type Language } from '../../common/languages.js';
-import type { ChatEntity } from '../entities/chat.entity.js';
+import { TextField } from '../../common/validation/text-field.js';
+import type { ChatWithMembers } from '../chat-rows.js';
+import { CHAT_KINDS, type ChatKind } from '../entities/chat.entity.js';
+import { GROUP_MAX_MEMBERS } from '../storytelling/group-chat.js';
 import { ChatMessageDto } from './message.dto.js';
 
 export const MAX_CHAT_PAGE_SIZE = 100;
+export const MAX_CHAT_TITLE_LENGTH = 200;
+
+/** Lower-cased first: the same id in two cases is the same character. */
+const lowerCaseIds = ({ value }: { value: unknown }) =>
+  Array.isArray(value)
+    ? value.map((id: unknown) => (typeof id === 'string' ? id.toLowerCase() : id))
+    : value;
+
+/** The members of a group chat, in speaking order (the deprecated group route takes them too). */
+export const MemberIds = () =>
+  applyDecorators(
+    Transform(lowerCaseIds),
+    IsUUID('all', { each: true, message: 'each value in $property must be a UUID' }),
+    ArrayUnique({ message: '$property must not list the same character twice' }),
+    ArrayMaxSize(GROUP_MAX_MEMBERS, {
+      message: `$property must list at most ${GROUP_MAX_MEMBERS} characters`,
+    }),
+    ArrayMinSize(1, { message: '$property must list at least one character' }),
+    IsArray({ message: '$property must be an array of character ids' }),
+  );
 
 export class CreateChatDto {
-  @ApiProperty({ description: 'The character, by id or slug' })
+  @ApiPropertyOptional({
+    description: 'A direct chat with this character, by id or slug (or give character_ids)',
+  })
+  @IsOptional()
   @MaxLength(100)
   @IsString()
-  character_id: string;
+  character_id?: string;
+
+  @ApiPropertyOptional({
+    type: [String],
+    format: 'uuid',
+    minItems: 1,
+    maxItems: GROUP_MAX_MEMBERS,
+    uniqueItems: true,
+    description:
+      'A group chat (signed-in users): the characters, by id, in the order they answer each ' +
+      'message (or give character_id). Always a new chat.',
+  })
+  @IsOptional()
+  @MemberIds()
+  character_ids?: string[];
+
+  @ApiPropertyOptional({ maxLength: MAX_CHAT_TITLE_LENGTH, description: 'Group chats only' })
+  @TextField(MAX_CHAT_TITLE_LENGTH, { optional: true })
+  title?: string;
 
   @ApiPropertyOptional({
     format: 'uuid',
@@ -71,7 +120,7 @@ export class ChatListQueryDto {
   page_size?: number;
 }
 
-/** The character a chat (or a group chat) is with, as the chat lists show it. */
+/** A character of a chat, as the chat lists show it. */
 export class ChatCharacterDto {
   @ApiProperty({ format: 'uuid' })
   id: string;
@@ -96,8 +145,17 @@ export class ChatResponseDto {
   @ApiProperty({ format: 'uuid' })
   id: string;
 
-  @ApiProperty({ type: ChatCharacterDto })
+  @ApiProperty({
+    enum: CHAT_KINDS,
+    description: '`direct`: one character; `group`: up to three answering in turn',
+  })
+  kind: ChatKind;
+
+  @ApiProperty({ type: ChatCharacterDto, description: 'The lead: the first of `members`' })
   character: ChatCharacterDto;
+
+  @ApiProperty({ type: [ChatCharacterDto], description: 'The characters, in speaking order' })
+  members: ChatCharacterDto[];
 
   @ApiProperty({ nullable: true, type: String })
   persona_name: string | null;
@@ -169,14 +227,21 @@ export const toChatCharacter = (
   deleted: character.deletedAt !== null,
 });
 
+/** `characters`: the chat's members by id (deleted ones too). */
 export function toChatResponse(
-  chat: ChatEntity,
-  character: CharacterEntity,
+  chat: ChatWithMembers,
+  characters: ReadonlyMap<string, CharacterEntity>,
   generating: boolean,
 ): ChatResponseDto {
+  const members = chat.memberIds.flatMap((id) => {
+    const character = characters.get(id);
+    return character ? [toChatCharacter(character, chat.language)] : [];
+  });
   return {
     id: chat.id,
-    character: toChatCharacter(character, chat.language),
+    kind: chat.kind,
+    character: toChatCharacter(characters.get(chat.characterId)!, chat.language),
+    members,
     persona_name: chat.personaName,
     persona_description: chat.personaDescription,
     title: chat.title,

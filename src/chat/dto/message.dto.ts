@@ -115,13 +115,21 @@ export class LorebookEntryRefDto {
   name: string | null;
 }
 
-/** One message of a 1:1 chat (group chats have GroupMessageDto). */
+/** One message of a chat, direct or group. */
 export class ChatMessageDto {
   @ApiProperty()
   id: number;
 
   @ApiProperty({ enum: MESSAGE_ROLES })
   role: MessageRole;
+
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    format: 'uuid',
+    description: 'The character who spoke; null for the user (or a character since removed)',
+  })
+  character_id: string | null;
 
   @ApiProperty()
   content: string;
@@ -181,30 +189,39 @@ export class AnonLimitDto {
 }
 
 export class StopResponseDto {
-  @ApiProperty({ description: 'A reply was being written and was stopped' })
+  @ApiProperty({
+    description:
+      'A reply was being written and was stopped (a group chat: the round was cut short)',
+  })
   stopped: boolean;
 
   @ApiProperty({
     nullable: true,
     type: Number,
-    description: 'The saved partial reply; null when nothing had been written yet',
+    description: 'The last reply saved (the partial one); null when nothing had been written',
   })
   message_id: number | null;
 }
 
-/** `data: {"type":"token",…}`: the next piece of the reply. */
+/** `data: {"type":"token",…}`: the next piece of a character's reply. */
 export class ReplyTokenEventDto {
   @ApiProperty({ enum: ['token'] })
   type: 'token';
 
   @ApiProperty({ description: 'The next piece of the reply' })
   content: string;
+
+  @ApiProperty({ format: 'uuid', description: 'The character speaking' })
+  character_id: string;
 }
 
-/** `data: {"type":"done",…}`: the reply is complete and saved (or was stopped). */
+/** `data: {"type":"done",…}`: a character's reply is complete and saved (or was stopped). */
 export class ReplyDoneEventDto {
   @ApiProperty({ enum: ['done'] })
   type: 'done';
+
+  @ApiProperty({ format: 'uuid', description: 'The character who spoke' })
+  character_id: string;
 
   @ApiProperty({
     nullable: true,
@@ -239,13 +256,32 @@ export class ReplyDoneEventDto {
   stopped?: boolean;
 }
 
-/** `data: {"type":"error",…}`: the reply failed; nothing more follows. */
+/**
+ * `data: {"type":"error",…}`: the reply failed, which ends the round (a group chat's still
+ * closes with `end`).
+ */
 export class ReplyErrorEventDto {
   @ApiProperty({ enum: ['error'] })
   type: 'error';
 
   @ApiProperty({ description: 'What went wrong (details for admins only)' })
   message: string;
+
+  @ApiPropertyOptional({ format: 'uuid', description: 'The character whose reply failed' })
+  character_id?: string;
+}
+
+/** `data: {"type":"end",…}`: the last event of a group chat's round. */
+export class RoundEndEventDto {
+  @ApiProperty({ enum: ['end'] })
+  type: 'end';
+
+  @ApiProperty({
+    nullable: true,
+    type: Number,
+    description: "The user's message; null when no character answered and it was dropped",
+  })
+  user_message_id: number | null;
 }
 
 /** The events of a reply stream, by `type` (see streaming/reply-event.ts). */
@@ -253,11 +289,13 @@ export const REPLY_EVENTS = {
   token: ReplyTokenEventDto,
   done: ReplyDoneEventDto,
   error: ReplyErrorEventDto,
+  end: RoundEndEventDto,
 };
 
 export const toMessageResponse = (message: MessageEntity): ChatMessageDto => ({
   id: Number(message.id),
   role: message.role,
+  character_id: message.characterId,
   content: message.content,
   status: message.status,
   model_used: message.modelUsed,

@@ -9,12 +9,20 @@ import {
 import type { Language } from '../../common/languages.js';
 
 /**
- * A conversation of a user (or a guest session, under the anonymous system user) with a
- * character. The persona is copied in when the chat starts, so editing or deleting the
+ * `direct`: one character answers each message (guests too). `group`: one to three characters
+ * answer each message in turn, a round (signed-in users).
+ */
+export const CHAT_KINDS = ['direct', 'group'] as const;
+export type ChatKind = (typeof CHAT_KINDS)[number];
+
+/**
+ * A conversation of a user (or a guest session, under the anonymous system user) with one to
+ * three characters (its members, chat_member). The persona is copied in when the chat starts, so editing or deleting the
  * persona later does not rewrite the story.
  */
 @Check('ck_chat_language', `language IN ('ru', 'en', 'es', 'fr', 'de', 'pt', 'it')`)
 @Check('ck_chat_message_count', `message_count >= 0`)
+@Check('ck_chat_kind', `kind IN ('direct', 'group')`)
 @Entity({ name: 'chat' })
 export class ChatEntity {
   @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'pk_chat' })
@@ -23,8 +31,12 @@ export class ChatEntity {
   @Column({ type: 'uuid' })
   userId: string;
 
+  /** The lead: the only member of a direct chat, the first to speak in a group chat. */
   @Column({ type: 'uuid' })
   characterId: string;
+
+  @Column({ type: 'text', default: 'direct' })
+  kind: ChatKind;
 
   @Column({ type: 'text', nullable: true })
   personaName: string | null;

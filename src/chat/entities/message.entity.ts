@@ -12,6 +12,7 @@ export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
  */
 @Check('ck_message_role', `role IN ('user', 'assistant', 'system')`)
 @Check('ck_message_status', `status IN ('complete', 'stopped')`)
+@Check('ck_message_character', `role <> 'user' OR character_id IS NULL`)
 @Entity({ name: 'message' })
 export class MessageEntity {
   /** bigint: the driver returns it as a string; responses turn it into a number. */
@@ -27,6 +28,10 @@ export class MessageEntity {
 
   @Column({ type: 'text' })
   role: MessageRole;
+
+  /** The character who spoke; null for the user (and once that character no longer exists). */
+  @Column({ type: 'uuid', nullable: true })
+  characterId: string | null;
 
   @Column({ type: 'text' })
   content: string;

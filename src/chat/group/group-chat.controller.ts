@@ -27,39 +27,50 @@ import { type AuthUser, CurrentUser } from '../../common/auth/auth-user.js';
 import { ApiEventStream } from '../../common/http/api-event-stream.js';
 import { ErrorResponseDto } from '../../common/http/error-response.dto.js';
 import { streamSse } from '../../common/http/sse.js';
+import { ChatService } from '../chat.service.js';
 import { ChatListQueryDto } from '../dto/chat.dto.js';
 import { MessagesQueryDto } from '../dto/message.dto.js';
+import { ReplyService } from '../reply.service.js';
 import {
   CreateGroupChatDto,
   GroupChatDetailDto,
   GroupChatPageDto,
   GroupChatResponseDto,
+  groupEvents,
   GroupMessagePageDto,
   GROUP_REPLY_EVENTS,
   GroupStopResponseDto,
   SendGroupMessageDto,
+  toGroupChatResponse,
+  toGroupMessage,
 } from './dto/group-chat.dto.js';
-import { GroupChatService } from './group-chat.service.js';
-import { GroupReplyService } from './group-reply.service.js';
 
 const GroupChatId = () => Param('id', new ParseUUIDPipe());
 
 const ApiGroupChatNotFound = () =>
   ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No such group chat of the caller' });
 
-/** Spec: group_chat/router.py — one user and up to three characters in one scene. */
+/** Messages GET /api/group-chats/{id} includes; older ones are paged through /messages. */
+const RECENT_MESSAGES = 50;
+
+/**
+ * Spec: group_chat/router.py — one user and up to three characters in one scene. Deprecated
+ * aliases of /api/chats (a group chat is a chat of kind `group`), kept with their old request
+ * and response shapes; they serve group chats only.
+ */
 @ApiTags('group-chats')
 @ApiBadRequestResponse({ type: ErrorResponseDto })
 @Controller('group-chats')
 export class GroupChatController {
   constructor(
-    private readonly groupChats: GroupChatService,
-    private readonly replies: GroupReplyService,
+    private readonly chats: ChatService,
+    private readonly replies: ReplyService,
   ) {}
 
   @Post()
   @Authenticated()
   @ApiOperation({
+    deprecated: true,
     summary: 'Start a group chat with 1 to 3 characters (they answer in the order given)',
   })
   @ApiCreatedResponse({ type: GroupChatResponseDto })
@@ -67,60 +78,82 @@ export class GroupChatController {
     type: ErrorResponseDto,
     description: 'A character does not exist or the caller may not see it',
   })
-  create(
+  async create(
     @Body() dto: CreateGroupChatDto,
     @CurrentUser() user: AuthUser,
   ): Promise<GroupChatResponseDto> {
-    return this.groupChats.create(dto, user);
+    return toGroupChatResponse(await this.chats.createGroup(dto, dto.character_ids, user));
   }
 
   @Get()
   @Authenticated()
-  @ApiOperation({ summary: 'My group chats, latest activity first' })
+  @ApiOperation({
+    deprecated: true,
+    summary: 'My group chats, latest activity first',
+  })
   @ApiOkResponse({ type: GroupChatPageDto })
-  list(@Query() query: ChatListQueryDto, @CurrentUser() user: AuthUser): Promise<GroupChatPageDto> {
-    return this.groupChats.list(query, user);
+  async list(
+    @Query() query: ChatListQueryDto,
+    @CurrentUser() user: AuthUser,
+  ): Promise<GroupChatPageDto> {
+    const page = await this.chats.list(query, { user }, 'group');
+    return { ...page, items: page.items.map(toGroupChatResponse) };
   }
 
   @Get(':id')
   @Authenticated()
   @ApiOperation({
+    deprecated: true,
     summary: 'One of my group chats with its members and latest 50 messages',
     description: 'Older messages: GET /api/group-chats/{id}/messages with before_id.',
   })
   @ApiOkResponse({ type: GroupChatDetailDto })
   @ApiGroupChatNotFound()
-  get(@GroupChatId() id: string, @CurrentUser() user: AuthUser): Promise<GroupChatDetailDto> {
-    return this.groupChats.get(id, user);
+  async get(@GroupChatId() id: string, @CurrentUser() user: AuthUser): Promise<GroupChatDetailDto> {
+    const chat = await this.chats.get(id, { user }, 'group');
+    const page = await this.chats.messages(id, { limit: RECENT_MESSAGES }, { user }, 'group');
+    return {
+      ...toGroupChatResponse(chat),
+      messages: page.messages.map(toGroupMessage),
+      has_more_messages: page.has_more,
+    };
   }
 
   @Get(':id/messages')
   @Authenticated()
-  @ApiOperation({ summary: 'Messages of a group chat, a page at a time (cursor: before_id)' })
+  @ApiOperation({
+    deprecated: true,
+    summary: 'Messages of a group chat, a page at a time (cursor: before_id)',
+  })
   @ApiOkResponse({ type: GroupMessagePageDto })
   @ApiGroupChatNotFound()
-  messages(
+  async messages(
     @GroupChatId() id: string,
     @Query() query: MessagesQueryDto,
     @CurrentUser() user: AuthUser,
   ): Promise<GroupMessagePageDto> {
-    return this.groupChats.messages(id, query, user);
+    const page = await this.chats.messages(id, query, { user }, 'group');
+    return { messages: page.messages.map(toGroupMessage), has_more: page.has_more };
   }
 
   @Delete(':id')
   @Authenticated()
   @HttpCode(204)
-  @ApiOperation({ summary: 'Delete one of my group chats with its messages' })
+  @ApiOperation({
+    deprecated: true,
+    summary: 'Delete one of my group chats with its messages',
+  })
   @ApiNoContentResponse()
   @ApiGroupChatNotFound()
   remove(@GroupChatId() id: string, @CurrentUser() user: AuthUser): Promise<void> {
-    return this.groupChats.remove(id, user);
+    return this.chats.remove(id, user, 'group');
   }
 
   @Post(':id/message')
   @Authenticated()
   @MessageThrottle()
   @ApiOperation({
+    deprecated: true,
     summary: 'Send a message; every character answers in turn in one stream',
     description:
       'Answers `text/event-stream`. The message is saved first; then each available ' +
@@ -144,13 +177,15 @@ export class GroupChatController {
     @CurrentUser() user: AuthUser,
     @Res() res: Response,
   ): Promise<void> {
-    streamSse(res, await this.replies.send(id, dto, user));
+    await this.chats.requireOwned(id, { user }, 'group');
+    streamSse(res, groupEvents(await this.replies.send(id, { content: dto.content }, { user })));
   }
 
   @Post(':id/stop')
   @Authenticated()
   @HttpCode(200)
   @ApiOperation({
+    deprecated: true,
     summary: 'Stop the round being written (on any server)',
     description:
       'The character speaking keeps what it wrote so far (saved as stopped; its `done` event ' +
@@ -159,7 +194,11 @@ export class GroupChatController {
   })
   @ApiOkResponse({ type: GroupStopResponseDto })
   @ApiGroupChatNotFound()
-  stop(@GroupChatId() id: string, @CurrentUser() user: AuthUser): Promise<GroupStopResponseDto> {
-    return this.replies.stop(id, user);
+  async stop(
+    @GroupChatId() id: string,
+    @CurrentUser() user: AuthUser,
+  ): Promise<GroupStopResponseDto> {
+    await this.chats.requireOwned(id, { user }, 'group');
+    return { stopped: (await this.replies.stop(id, { user })) !== null };
   }
 }

@@ -17,3 +17,6 @@ export const speakerLabel = (name: string): string => toSingleLine(name.replace(
 export function formatOtherCharacterMessage(name: string, content: string): ChatMessage {
   return { role: 'user', content: `[${speakerLabel(name)}]: ${content}` };
 }
+
+/** Spec: group_chat/router.py — every character's reply is short, so the scene keeps moving. */
+export const GROUP_REPLY_MAX_TOKENS = 600;

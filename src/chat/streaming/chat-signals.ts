@@ -8,24 +8,25 @@ import {
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { InjectConfig, type AppConfig } from '../../config/app-config.js';
-import type { ReplyOutcome } from './reply-event.js';
+import type { ReplyEvent, RoundSummary } from './reply-event.js';
 
 /**
- * Messages between API instances about a reply one of them is writing. Sent to the instance
- * writing it: `attach` (follow it, replaying the text so far), `detach`, `stop`, and
- * `group-stop` (a group chat's round). Sent back: `text` (more of the reply, in order), `end`
- * (how it ended; null when that instance has no such reply) and `group-stopped`.
+ * Messages between API instances about a round one of them is writing. Sent to the instance
+ * writing it: `attach` (follow it, replaying what was written so far), `detach` and `stop`.
+ * Sent back to a follower: `text` (more of a character's reply, in order), `event` (a reply's
+ * outcome, a group round's end) and `end` (nothing more; `found` false when that instance had
+ * no such round); to whoever stopped it, `stopped` (how it ended; null when there was none).
  */
 export type ChatSignal =
   | { t: 'attach'; chat: string; sub: string; from: string }
   | { t: 'detach'; chat: string; sub: string }
   | { t: 'stop'; chat: string; sub: string; from: string }
-  /** `n` counts a follower's text signals from 0: a gap is text lost on the way. */
-  | { t: 'text'; sub: string; text: string; n: number }
-  /** `n`, to a follower: how many text signals came before it. */
-  | { t: 'end'; sub: string; outcome: ReplyOutcome | null; n?: number }
-  | { t: 'group-stop'; group: string; sub: string; from: string }
-  | { t: 'group-stopped'; sub: string; stopped: boolean };
+  /** `n` counts a follower's text and event signals from 0: a gap is something lost. */
+  | { t: 'text'; sub: string; text: string; c: string; n: number }
+  | { t: 'event'; sub: string; event: Exclude<ReplyEvent, { type: 'token' }>; n: number }
+  /** `n`: how many text and event signals came before it. */
+  | { t: 'end'; sub: string; found: boolean; n?: number }
+  | { t: 'stopped'; sub: string; summary: RoundSummary | null };
 
 const RECONNECT_DELAY_MS = 1000;
 /** How long an instance waits for another to answer it (an attach, a stop). */

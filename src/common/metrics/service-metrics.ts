@@ -214,7 +214,8 @@ export class JobMetrics {
   }
 }
 
-export type ReplyKind = 'chat' | 'group';
+/** A chat's kind (ChatKind): its rounds are counted apart. */
+export type ReplyKind = 'direct' | 'group';
 
 /** Open SSE streams and the replies (group rounds) being written. */
 export class StreamMetrics {

@@ -1,23 +1,28 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
-import {
-  ArrayMaxSize,
-  ArrayMinSize,
-  ArrayUnique,
-  IsArray,
-  IsIn,
-  IsOptional,
-  IsUUID,
-} from 'class-validator';
+import { IsIn, IsOptional } from 'class-validator';
+import type { SseSource } from '../../../common/http/sse.js';
 import { LANGUAGES, type Language } from '../../../common/languages.js';
 import { TextField } from '../../../common/validation/text-field.js';
-import { MAX_MESSAGE_LENGTH } from '../../dto/message.dto.js';
-import { ChatCharacterDto } from '../../dto/chat.dto.js';
+import { type ChatMessageDto, MAX_MESSAGE_LENGTH } from '../../dto/message.dto.js';
+import {
+  ChatCharacterDto,
+  type ChatResponseDto,
+  MAX_CHAT_TITLE_LENGTH,
+  MemberIds,
+} from '../../dto/chat.dto.js';
 import { MESSAGE_STATUSES, type MessageStatus } from '../../entities/message.entity.js';
 import { GROUP_MAX_MEMBERS } from '../../storytelling/group-chat.js';
-import { GROUP_MESSAGE_ROLES, type GroupMessageRole } from '../entities/group-message.entity.js';
+import type { ReplyEvent } from '../../streaming/reply-event.js';
 
-export const MAX_GROUP_TITLE_LENGTH = 200;
+/**
+ * The shapes of the deprecated /api/group-chats routes, kept as they were so frontends written
+ * against them do not break; the routes run on the one chat engine (/api/chats).
+ */
+
+export const MAX_GROUP_TITLE_LENGTH = MAX_CHAT_TITLE_LENGTH;
+
+const GROUP_MESSAGE_ROLES = ['user', 'assistant'] as const;
+type GroupMessageRole = (typeof GROUP_MESSAGE_ROLES)[number];
 
 export class CreateGroupChatDto {
   @ApiProperty({
@@ -28,19 +33,7 @@ export class CreateGroupChatDto {
     uniqueItems: true,
     description: 'The characters, by id, in the order they answer each message',
   })
-  // Lower-cased first: the same id in two cases is the same character.
-  @Transform(({ value }: { value: unknown }) =>
-    Array.isArray(value)
-      ? value.map((id: unknown) => (typeof id === 'string' ? id.toLowerCase() : id))
-      : value,
-  )
-  @IsUUID('all', { each: true, message: 'each value in character_ids must be a UUID' })
-  @ArrayUnique({ message: 'character_ids must not list the same character twice' })
-  @ArrayMaxSize(GROUP_MAX_MEMBERS, {
-    message: `character_ids must list at most ${GROUP_MAX_MEMBERS} characters`,
-  })
-  @ArrayMinSize(1, { message: 'character_ids must list at least one character' })
-  @IsArray({ message: 'character_ids must be an array of character ids' })
+  @MemberIds()
   character_ids: string[];
 
   @ApiPropertyOptional({ maxLength: MAX_GROUP_TITLE_LENGTH })
@@ -219,10 +212,74 @@ export class GroupReplyEndEventDto {
   user_message_id: number | null;
 }
 
-/** The events of a group round's stream, by `type` (see group-reply-event.ts). */
+/** The events of a group round's stream, by `type` (see groupEvents). */
 export const GROUP_REPLY_EVENTS = {
   token: GroupReplyTokenEventDto,
   done: GroupReplyDoneEventDto,
   error: GroupReplyErrorEventDto,
   end: GroupReplyEndEventDto,
 };
+
+/** The deprecated group round events: the round's, in the shapes they had. */
+export type GroupReplyEvent =
+  | { type: 'token'; character_id: string; content: string }
+  | { type: 'done'; character_id: string; message_id: number; stopped?: true }
+  | { type: 'error'; character_id?: string; message: string }
+  | { type: 'end'; user_message_id: number | null };
+
+function toGroupEvent(event: ReplyEvent): GroupReplyEvent | null {
+  switch (event.type) {
+    case 'token':
+      return { type: 'token', character_id: event.character_id, content: event.content };
+    case 'done':
+      // A reply stopped before its first word saved nothing: the old stream said nothing.
+      if (event.message_id === null) return null;
+      return {
+        type: 'done',
+        character_id: event.character_id,
+        message_id: event.message_id,
+        ...(event.stopped ? { stopped: true as const } : {}),
+      };
+    case 'error':
+      return {
+        type: 'error',
+        ...(event.character_id ? { character_id: event.character_id } : {}),
+        message: event.message,
+      };
+    default:
+      return event;
+  }
+}
+
+/** A round's stream as the deprecated group route sends it. */
+export const groupEvents = (round: SseSource<ReplyEvent>): SseSource<GroupReplyEvent> => ({
+  subscribe: (send, end) =>
+    round.subscribe((event) => {
+      const shaped = toGroupEvent(event);
+      if (shaped) send(shaped);
+    }, end),
+  close: () => round.close?.(),
+});
+
+export const toGroupChatResponse = (chat: ChatResponseDto): GroupChatResponseDto => ({
+  id: chat.id,
+  title: chat.title,
+  language: chat.language,
+  members: chat.members,
+  message_count: chat.message_count,
+  generating: chat.generating,
+  created_at: chat.created_at,
+  updated_at: chat.updated_at,
+});
+
+export const toGroupMessage = (message: ChatMessageDto): GroupMessageDto => ({
+  id: message.id,
+  role: message.role === 'user' ? 'user' : 'assistant',
+  character_id: message.character_id,
+  content: message.content,
+  status: message.status,
+  model_used: message.model_used,
+  prompt_tokens: message.prompt_tokens,
+  completion_tokens: message.completion_tokens,
+  created_at: message.created_at,
+});

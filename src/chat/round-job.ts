@@ -1,0 +1,38 @@
+import type { QuotaTicket } from '../auth/usage/message-quota.service.js';
+import { TIER_LIMITS } from '../auth/tiers.js';
+import type { CharacterEntity } from '../characters/entities/character.entity.js';
+import type { GenerationConfig } from '../llm/llm.types.js';
+import type { ChatCaller } from './chat-caller.js';
+import type { ChatWithMembers } from './chat-rows.js';
+import type { ReplyRoute } from './reply-context.service.js';
+
+/** A character answering in the round, with the sampling it answers with. */
+export interface Speaker {
+  character: CharacterEntity;
+  config: GenerationConfig;
+}
+
+/** Everything a round needs once the chat is claimed. */
+export interface RoundJob {
+  chat: ChatWithMembers;
+  caller: ChatCaller;
+  /** The members who answer, in speaking order (a direct chat's one character). */
+  speakers: Speaker[];
+  /** Every member's name by id, absent ones too, for their earlier lines. */
+  names: ReadonlyMap<string, string>;
+  userIsAdult: boolean;
+  route: ReplyRoute;
+  ticket: QuotaTicket;
+  /** The user message the round answers. */
+  userMessageId: number;
+  /** Replies a regeneration supersedes, deleted when the new round saves its first. */
+  replaces: number[];
+  /** Messages in the chat once the user's is in. */
+  messageCount: number;
+  /** A group chat's new message nobody answered goes too (as the round never happened). */
+  dropUnanswered: boolean;
+}
+
+/** History messages the tier sends the model, the one answered included. */
+export const contextLimit = (caller: ChatCaller): number =>
+  TIER_LIMITS[caller.user?.tier ?? 'anon'].contextMessages;

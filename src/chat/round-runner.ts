@@ -1,0 +1,187 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { MessageQuotaService } from '../auth/usage/message-quota.service.js';
+import { UsersService } from '../auth/users.service.js';
+import { ChatSummarizer } from './chat-summarizer.service.js';
+import { ChatRepository, type ContextMessage } from './chat.repository.js';
+import { GenerationRepository } from './generation.repository.js';
+import { type ReplyContext, ReplyContextService } from './reply-context.service.js';
+import { replyErrorMessage } from './reply-errors.js';
+import { ReplyWriter } from './reply-writer.js';
+import { contextLimit, type RoundJob, type Speaker } from './round-job.js';
+import { SUMMARY_TRIGGER_MESSAGES } from './storytelling/summarizer.js';
+import type { LiveRound } from './streaming/live-round.js';
+import { ReplyRegistry } from './streaming/reply-registry.js';
+
+/** What the user is called in summaries when the chat has no persona. */
+const USER_SPEAKER = 'User';
+
+/**
+ * The running round: every speaker in turn streams from the model into the LiveRound (which
+ * any client can follow), and its reply is saved as soon as it is complete, whether or not
+ * anyone is still listening. A failure ends the round; replies saved so far stay. A round
+ * that saves nothing gives the chat and the quota back. Then the tokens are counted and a
+ * chat grown long is summarized.
+ */
+@Injectable()
+export class RoundRunner {
+  private readonly logger = new Logger(RoundRunner.name);
+
+  constructor(
+    private readonly messages: ChatRepository,
+    private readonly generations: GenerationRepository,
+    private readonly users: UsersService,
+    private readonly quota: MessageQuotaService,
+    private readonly context: ReplyContextService,
+    private readonly registry: ReplyRegistry,
+    private readonly writer: ReplyWriter,
+    private readonly summarizer: ChatSummarizer,
+  ) {}
+
+  /**
+   * Builds the first speaker's prompt (reading the history unless the caller has it) and
+   * starts the round; the chat is claimed, and given back if this throws.
+   */
+  async start(job: RoundJob, history?: ContextMessage[] | null): Promise<LiveRound> {
+    let recent: ContextMessage[];
+    let first: ReplyContext;
+    // Messages past the summary once the round is saved; unknown when the tier's limit cut
+    // the history short. Lets short tails skip the summarizer's look at the database.
+    let unsummarized = Infinity;
+    try {
+      recent =
+        history ??
+        (await this.messages.contextMessages(
+          job.chat.id,
+          job.userMessageId,
+          contextLimit(job.caller),
+          job.chat.summarizedThroughId,
+        ));
+      if (recent.length < contextLimit(job.caller)) unsummarized = recent.length;
+      first = await this.contextFor(job, job.speakers[0], recent);
+    } catch (error) {
+      await this.generations.release(job.chat.id, this.registry.instanceId);
+      throw error;
+    }
+    return this.registry.start(job.chat.id, job.chat.kind, (round) =>
+      this.run(round, job, recent, first, unsummarized),
+    );
+  }
+
+  private contextFor(
+    job: RoundJob,
+    speaker: Speaker,
+    history: ContextMessage[],
+  ): Promise<ReplyContext> {
+    return this.context.build({
+      chat: job.chat,
+      character: speaker.character,
+      members: job.speakers.map((member) => member.character),
+      names: job.names,
+      history,
+      messageCount: job.messageCount,
+      userIsAdult: job.userIsAdult,
+    });
+  }
+
+  /** Lets every speaker answer in turn, then settles the claim and the quota; never throws. */
+  private async run(
+    round: LiveRound,
+    job: RoundJob,
+    history: ContextMessage[],
+    first: ReplyContext,
+    unsummarized: number,
+  ): Promise<void> {
+    const saved: ContextMessage[] = [];
+    let tokens = 0;
+    let released = false;
+    let lost = false;
+    let deleted = false;
+    try {
+      for (const [index, speaker] of job.speakers.entries()) {
+        // Stopped (or shut down) before this character's turn: it does not speak.
+        if (round.stopReason) break;
+        round.speak(speaker.character.id);
+        const context =
+          index === 0
+            ? first
+            : await this.contextFor(
+                job,
+                speaker,
+                [...history, ...saved].slice(-contextLimit(job.caller)),
+              );
+        const last = index === job.speakers.length - 1;
+        const turn = await this.writer.write(
+          round,
+          job,
+          speaker,
+          context,
+          saved.length === 0,
+          last,
+        );
+        if (turn.outcome) round.conclude(turn.outcome);
+        tokens += turn.tokens;
+        released = turn.released;
+        lost = turn.lost;
+        deleted = turn.deleted === true;
+        if (turn.saved) saved.push(turn.saved);
+        if (!turn.saved || lost || turn.outcome?.type !== 'done' || turn.outcome.stopped) break;
+      }
+    } catch (error) {
+      this.logger.error(`Round in chat ${job.chat.id} failed: ${(error as Error).stack ?? error}`);
+      round.conclude({
+        type: 'error',
+        message: replyErrorMessage(error, job.caller.user?.role === 'admin'),
+      });
+    }
+    const answered = saved.length > 0;
+    const dropped = !answered && (job.dropUnanswered || deleted);
+    try {
+      if (!released && !lost) {
+        if (!answered && job.dropUnanswered) {
+          await this.generations.abandonStart(
+            job.chat.id,
+            this.registry.instanceId,
+            job.userMessageId,
+            job.chat.updatedAt,
+          );
+        } else await this.generations.release(job.chat.id, this.registry.instanceId);
+      }
+    } catch (error) {
+      // The claim lapses with its heartbeat.
+      this.logger.error(`Round in chat ${job.chat.id} not closed: ${(error as Error).message}`);
+    }
+    if (!answered) await this.refund(job);
+    this.registry.finish(
+      round,
+      job.chat.kind === 'group'
+        ? { type: 'end', user_message_id: dropped ? null : job.userMessageId }
+        : null,
+    );
+    // After the client has its answer: nobody waits for these.
+    if (answered) this.summarizeIfLong(job, saved.length, unsummarized);
+    if (tokens > 0 && job.caller.user) {
+      await this.users.addTokensUsed(job.caller.user.id, tokens).catch((error: Error) => {
+        this.logger.error(`Tokens of a round in chat ${job.chat.id} not counted: ${error.message}`);
+      });
+    }
+  }
+
+  /** Only a chat whose tail past the summary may have outgrown it is looked at. */
+  private summarizeIfLong(job: RoundJob, replies: number, unsummarized: number): void {
+    const total = Math.min(job.messageCount, unsummarized) + replies;
+    if (total <= SUMMARY_TRIGGER_MESSAGES) return;
+    this.summarizer.trigger(job.chat.id, {
+      character: job.names.get(job.chat.characterId) ?? '',
+      user: job.chat.personaName?.trim() || USER_SPEAKER,
+      ...(job.chat.kind === 'group' ? { characters: Object.fromEntries(job.names) } : {}),
+    });
+  }
+
+  private async refund(job: RoundJob): Promise<void> {
+    await this.quota.refund(job.ticket).catch((error: Error) => {
+      this.logger.warn(
+        `Message of a round in chat ${job.chat.id} not given back: ${error.message}`,
+      );
+    });
+  }
+}
