@@ -113,10 +113,12 @@ describe('admin alerts', () => {
     // Past the window: what the test before did no longer counts.
     await monitor.check(after(20));
     fake.script(
+      // Refused as invalid: our request's fault, which says nothing of the provider.
+      ...Array.from({ length: 5 }, () => ({ fault: 'status' as const, status: 400 })),
       ...Array.from({ length: 6 }, () => ({ fault: 'status' as const, status: 500 })),
       ...Array.from({ length: 4 }, () => ({ content: 'Fine.' })),
     );
-    for (let i = 0; i < 10; i++) await ask();
+    for (let i = 0; i < 15; i++) await ask();
     await monitor.check(after(1));
     expect(await mailed()).toEqual([
       '[Velvet] ALERT: LLM provider openai: 60% of requests failing',

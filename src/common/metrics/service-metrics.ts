@@ -16,7 +16,11 @@ export interface LlmAttemptMetrics {
   succeeded(usage: { promptTokens: number; completionTokens: number }): void;
 }
 
-/** Attempts that ended, per provider, since start-up: what the LLM alerts look at. */
+/**
+ * Attempts that ended, per provider, since start-up: what the LLM alerts look at. A request
+ * the provider refused as invalid (`rejected`: our parameters) says nothing of its health and
+ * is left out.
+ */
 export interface LlmOutcomeTotals {
   succeeded: number;
   failed: number;
@@ -102,7 +106,7 @@ export class LlmMetrics {
   failed(failure: { provider: string; model: string; kind: string }): void {
     const model = this.modelLabel(failure.provider, failure.model);
     this.failures.inc({ provider: failure.provider, model, kind: failure.kind });
-    this.total(failure.provider).failed++;
+    if (failure.kind !== 'rejected') this.total(failure.provider).failed++;
   }
 
   /** The next model (`model`) or provider (`provider`) is tried after `from` failed. */
