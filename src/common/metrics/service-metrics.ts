@@ -237,7 +237,7 @@ export class StreamMetrics {
     });
     new Gauge({
       name: 'chat_replies_in_flight',
-      help: 'Replies this instance is writing: kind chat (one character) or group (rounds)',
+      help: 'Rounds this instance is writing, by chat kind (direct or group)',
       labelNames: ['kind'],
       registers: [registry],
       collect() {
