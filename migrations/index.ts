@@ -30,6 +30,7 @@ import { JobAdmin1763808400001 } from './1763808400001-JobAdmin.js';
 import { OneConversationEngine1763808500000 } from './1763808500000-OneConversationEngine.js';
 import { CardFidelity1763808600000 } from './1763808600000-CardFidelity.js';
 import { AdminAlerts1763808700000 } from './1763808700000-AdminAlerts.js';
+import { HiddenDefinitions1763808900000 } from './1763808900000-HiddenDefinitions.js';
 
 export const migrations: Function[] = [
   Foundation1763800000000,
@@ -61,4 +62,5 @@ export const migrations: Function[] = [
   OneConversationEngine1763808500000,
   CardFidelity1763808600000,
   AdminAlerts1763808700000,
+  HiddenDefinitions1763808900000,
 ];

@@ -393,6 +393,7 @@ export class CharactersService {
     if (dto.response_length !== undefined) fields.responseLength = dto.response_length;
     if (dto.max_tokens !== undefined) fields.maxTokens = dto.max_tokens;
     if (dto.content_rating !== undefined) fields.contentRating = dto.content_rating;
+    if (dto.definition_hidden !== undefined) fields.definitionHidden = dto.definition_hidden;
     // Stored as a card import stores it (the DTO checked it the same way): a V2/V3 book with
     // its required fields, strings held to the multi-line text rule.
     if (dto.character_book !== undefined) {

@@ -44,6 +44,7 @@ const PAGE_COLUMNS = [
   'translations',
   'languages',
   'highlights',
+  'definitionHidden',
   'realChatCount',
   'realLikeCount',
   'createdAt',

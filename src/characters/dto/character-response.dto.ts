@@ -9,6 +9,7 @@ import {
   type ResponseLength,
   type TranslatedField,
 } from '../entities/character.entity.js';
+import { mayReadDefinition } from '../lib/definition-access.js';
 import { mayReadLorebook } from '../lib/lorebook-access.js';
 
 export class HighlightDto {
@@ -28,7 +29,11 @@ export class CharacterTakedownDto {
   reason: string | null;
 }
 
-/** A character as others see it; owner-only and admin-only fields are left out for them. */
+/**
+ * A character as others see it; owner-only and admin-only fields are left out for them, and
+ * the definition (personality, scenario, example dialogues, appearance, speech pattern, the
+ * card's prompts) is empty for them when its creator hid it.
+ */
 export class CharacterResponseDto {
   @ApiProperty({ format: 'uuid' })
   id: string;
@@ -69,7 +74,7 @@ export class CharacterResponseDto {
   @ApiProperty({
     description:
       "The card's own system prompt: replaces the platform's character instructions; " +
-      "`{{original}}` stands for them. Empty when the card has none",
+      '`{{original}}` stands for them. Empty when the card has none',
   })
   system_prompt: string;
 
@@ -82,6 +87,14 @@ export class CharacterResponseDto {
 
   @ApiProperty({ description: "The card author's notes for users (never sent to the model)" })
   creator_notes: string;
+
+  @ApiProperty({
+    description:
+      'The creator hid the definition: for anyone but its owner and admins, personality, ' +
+      'scenario, example_dialogues, appearance, speech_pattern, system_prompt and ' +
+      'post_history_instructions are empty, and export and fork answer 403. Chats use it all',
+  })
+  definition_hidden: boolean;
 
   @ApiProperty({ description: 'Comma-separated free tags' })
   tags: string;
@@ -187,6 +200,8 @@ export function toCharacterResponse(
   const isAdmin = viewer?.role === 'admin';
   const translated = lang === character.originalLanguage ? undefined : character.translations[lang];
   const text = (field: TranslatedField) => translated?.[field] || character[field];
+  const definition = mayReadDefinition(character, viewer);
+  const hidden = (value: string) => (definition ? value : '');
   const highlights = character.highlights.filter((highlight) => highlight.lang === lang);
   return {
     id: character.id,
@@ -194,16 +209,17 @@ export function toCharacterResponse(
     owner_id: character.ownerId,
     name: text('name'),
     description: text('description'),
-    personality: text('personality'),
-    scenario: text('scenario'),
+    personality: hidden(text('personality')),
+    scenario: hidden(text('scenario')),
     greeting: text('greeting'),
     alternate_greetings: character.alternateGreetings,
-    example_dialogues: text('exampleDialogues'),
-    appearance: text('appearance'),
-    speech_pattern: text('speechPattern'),
-    system_prompt: character.systemPrompt,
-    post_history_instructions: character.postHistoryInstructions,
+    example_dialogues: hidden(text('exampleDialogues')),
+    appearance: hidden(text('appearance')),
+    speech_pattern: hidden(text('speechPattern')),
+    system_prompt: hidden(character.systemPrompt),
+    post_history_instructions: hidden(character.postHistoryInstructions),
     creator_notes: creatorNotesOf(character),
+    definition_hidden: character.definitionHidden,
     tags: character.tags.join(', '),
     structured_tags: character.structuredTags.join(','),
     response_length: character.responseLength,

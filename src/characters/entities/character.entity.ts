@@ -188,6 +188,13 @@ export class CharacterEntity {
   @Column({ type: 'jsonb', default: () => `'{}'` })
   cardExtras: CardExtras;
 
+  /**
+   * The creator hid the definition (DEFINITION_FIELDS): others see the character without it
+   * and cannot export or fork it; chats still use all of it.
+   */
+  @Column({ type: 'boolean', default: false })
+  definitionHidden: boolean;
+
   /** Lower-cased name, description and tags: the trigram search document. */
   @Column({ type: 'text', default: '' })
   searchText: string;
