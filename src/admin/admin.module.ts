@@ -5,6 +5,8 @@ import { CharactersModule } from '../characters/characters.module.js';
 import { ChatModule } from '../chat/chat.module.js';
 import { LlmModule } from '../llm/llm.module.js';
 import { AdminAuditController } from './admin-audit.controller.js';
+import { AdminBansController } from './admin-bans.controller.js';
+import { AdminBansService } from './admin-bans.service.js';
 import { AdminCharactersController } from './admin-characters.controller.js';
 import { AdminCharactersService } from './admin-characters.service.js';
 import { AdminJobsController } from './admin-jobs.controller.js';
@@ -23,9 +25,9 @@ import { AdminAuditEntity } from './entities/admin-audit.entity.js';
 
 /**
  * The admin tools under /api/admin: prompt overrides, settings and provider switches,
- * moderation of reports, accounts, background jobs, and the audit trail of all of it. Every
- * route is @AdminOnly (role read from the database on each request); the data stays with the
- * modules that own it and is reached through their exported services.
+ * moderation of reports, accounts, bans, background jobs, and the audit trail of all of it.
+ * Every route is @AdminOnly (role read from the database on each request); the data stays with
+ * the modules that own it and is reached through their exported services.
  */
 @Module({
   imports: [
@@ -43,6 +45,7 @@ import { AdminAuditEntity } from './entities/admin-audit.entity.js';
     AdminUsersController,
     AdminAuditController,
     AdminJobsController,
+    AdminBansController,
   ],
   providers: [
     AuditRepository,
@@ -53,6 +56,7 @@ import { AdminAuditEntity } from './entities/admin-audit.entity.js';
     AdminCharactersService,
     AdminUsersService,
     AdminJobsService,
+    AdminBansService,
   ],
 })
 export class AdminModule {}

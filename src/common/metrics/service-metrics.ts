@@ -280,3 +280,45 @@ export class RefusalMetrics {
     this.quota.inc({ quota });
   }
 }
+
+/** Violation scores and timed bans (src/auth/violations). */
+export class BanMetrics {
+  private readonly violations: Counter<'kind'>;
+  private readonly issued: Counter<'subject'>;
+  private readonly lifted: Counter<'subject'>;
+
+  constructor(registry: Registry) {
+    this.violations = new Counter({
+      name: 'violations_total',
+      help:
+        'Violations recorded by kind (refused_input, hard_output, rate_limit, upheld_report), ' +
+        'one per violation whether it scored for a user, an address or both',
+      labelNames: ['kind'],
+      registers: [registry],
+    });
+    this.issued = new Counter({
+      name: 'bans_issued_total',
+      help: 'Timed bans issued by this instance, by subject (user or address)',
+      labelNames: ['subject'],
+      registers: [registry],
+    });
+    this.lifted = new Counter({
+      name: 'bans_lifted_total',
+      help: 'Bans lifted by an admin on this instance, by subject (user or address)',
+      labelNames: ['subject'],
+      registers: [registry],
+    });
+  }
+
+  violation(kind: string): void {
+    this.violations.inc({ kind });
+  }
+
+  banned(subject: 'user' | 'address'): void {
+    this.issued.inc({ subject });
+  }
+
+  liftedBan(subject: 'user' | 'address'): void {
+    this.lifted.inc({ subject });
+  }
+}
