@@ -32,6 +32,7 @@ import { CardFidelity1763808600000 } from './1763808600000-CardFidelity.js';
 import { AdminAlerts1763808700000 } from './1763808700000-AdminAlerts.js';
 import { HiddenDefinitions1763808900000 } from './1763808900000-HiddenDefinitions.js';
 import { ViolationsAndBans1763809300000 } from './1763809300000-ViolationsAndBans.js';
+import { Moderation1763809400000 } from './1763809400000-Moderation.js';
 
 export const migrations: Function[] = [
   Foundation1763800000000,
@@ -65,4 +66,5 @@ export const migrations: Function[] = [
   AdminAlerts1763808700000,
   HiddenDefinitions1763808900000,
   ViolationsAndBans1763809300000,
+  Moderation1763809400000,
 ];

@@ -4,6 +4,7 @@ import { AuthModule } from '../auth/auth.module.js';
 import { CharactersModule } from '../characters/characters.module.js';
 import { ChatModule } from '../chat/chat.module.js';
 import { LlmModule } from '../llm/llm.module.js';
+import { ModerationModule } from '../moderation/moderation.module.js';
 import { AdminAuditController } from './admin-audit.controller.js';
 import { AdminBansController } from './admin-bans.controller.js';
 import { AdminBansService } from './admin-bans.service.js';
@@ -11,6 +12,8 @@ import { AdminCharactersController } from './admin-characters.controller.js';
 import { AdminCharactersService } from './admin-characters.service.js';
 import { AdminJobsController } from './admin-jobs.controller.js';
 import { AdminJobsService } from './admin-jobs.service.js';
+import { AdminModerationController } from './admin-moderation.controller.js';
+import { AdminModerationService } from './admin-moderation.service.js';
 import { AdminPromptsController } from './admin-prompts.controller.js';
 import { AdminPromptsService } from './admin-prompts.service.js';
 import { AdminReportsController } from './admin-reports.controller.js';
@@ -35,6 +38,7 @@ import { AdminAuditEntity } from './entities/admin-audit.entity.js';
     CharactersModule,
     ChatModule,
     LlmModule,
+    ModerationModule,
     TypeOrmModule.forFeature([AdminAuditEntity]),
   ],
   controllers: [
@@ -46,6 +50,7 @@ import { AdminAuditEntity } from './entities/admin-audit.entity.js';
     AdminAuditController,
     AdminJobsController,
     AdminBansController,
+    AdminModerationController,
   ],
   providers: [
     AuditRepository,
@@ -57,6 +62,7 @@ import { AdminAuditEntity } from './entities/admin-audit.entity.js';
     AdminUsersService,
     AdminJobsService,
     AdminBansService,
+    AdminModerationService,
   ],
 })
 export class AdminModule {}

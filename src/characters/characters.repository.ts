@@ -305,11 +305,14 @@ export class CharactersRepository {
     ).join(' AND ');
   }
 
-  /** Lifts a takedown (and publishes, if asked and possible); false if none was in place. */
+  /**
+   * Lifts a takedown (and publishes, if asked and possible: not while moderation holds or
+   * rejected it); false if none was in place.
+   */
   async reinstate(id: string, publish: boolean): Promise<boolean> {
     const [, affected] = (await this.dataSource.query(
       `UPDATE character SET taken_down_at = NULL, takedown_reason = NULL,
-              is_public = $2 AND avatar_url IS NOT NULL
+              is_public = $2 AND avatar_url IS NOT NULL AND moderation_status = 'clear'
        WHERE id = $1 AND taken_down_at IS NOT NULL AND deleted_at IS NULL`,
       [id, publish],
     )) as [unknown, number];

@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { UsersService } from '../auth/users.service.js';
 import type { AuthUser } from '../common/auth/auth-user.js';
 import { JobQueue } from '../common/jobs/job-queue.service.js';
+import { ModerationService, type CharacterScreening } from '../moderation/moderation.service.js';
 import { DEFAULT_LANGUAGE, type Language } from '../common/languages.js';
 import type { CreateCharacterDto, UpdateCharacterDto } from './dto/character-input.dto.js';
 import { CHARACTER_LIMITS } from './dto/character-limits.js';
@@ -28,6 +29,7 @@ import { type ChatStarter, CharactersRepository } from './characters.repository.
 import { initialBaseCounts } from './lib/language-preferences.js';
 import { PageViewsService } from './page-views.service.js';
 import { readCharacterBook } from './lib/character-book.js';
+import { listingAfterEdit } from './lib/moderation-listing.js';
 import { generateSlug } from './lib/slug.js';
 import { slugFromInput } from './slug-input.js';
 import { parseStructuredTags } from './lib/structured-tags.js';
@@ -75,6 +77,7 @@ export class CharactersService {
     private readonly jobs: JobQueue,
     private readonly avatars: AvatarStorage,
     private readonly pageViews: PageViewsService,
+    private readonly moderation: ModerationService,
   ) {}
 
   async list(query: CatalogueQueryDto, viewer: AuthUser | null): Promise<CharacterPageDto> {
@@ -145,6 +148,8 @@ export class CharactersService {
     owner: AuthUser,
     slug?: string,
   ): Promise<CharacterResponseDto> {
+    // A draft is private: moderation only refuses (422), nothing waits for review.
+    await this.screen(fields, owner.id);
     const id = randomUUID();
     const language = fields.originalLanguage ?? DEFAULT_LANGUAGE;
     // A word-for-word copy of one of the owner's taken-down characters (its card exported and
@@ -196,6 +201,17 @@ export class CharactersService {
     if (isPublic && !character.avatarUrl) {
       throw new BadRequestException('A public character needs an avatar: upload one first');
     }
+    // Moderation reads the character as it will be: a refusal is a 422; a public one whose
+    // text is borderline (or was rejected before) waits for review instead of being listed.
+    const screening = await this.screen({ ...character, ...fields }, character.ownerId);
+    const listing = listingAfterEdit(
+      character,
+      character.takenDownAt ? false : dto.is_public,
+      screening,
+    );
+    if (listing.review) {
+      await this.moderation.openCharacterReview(character.id, character.ownerId, screening);
+    }
     const originalLanguage = dto.original_language ?? character.originalLanguage;
     // A change of translated text makes the other six languages stale.
     const textChanged = TRANSLATED_FIELDS.some(
@@ -208,6 +224,7 @@ export class CharactersService {
         ...(slug ? { slug } : {}),
         // Only when asked: writing back the value read above could undo a takedown since.
         ...(dto.is_public !== undefined ? { isPublic: dto.is_public } : {}),
+        ...listing.changes,
         originalLanguage,
         // Stale translations are dropped now and rebuilt by the translation job.
         ...(textChanged || originalLanguage !== character.originalLanguage
@@ -220,6 +237,7 @@ export class CharactersService {
         return { searchText: searchText(row) };
       },
     );
+    if (listing.withdraw) await this.moderation.withdrawCharacterReview(character.id);
     // Only public characters are translated: when their text changes, and when published.
     const stale = textChanged || originalLanguage !== character.originalLanguage;
     if (updated.isPublic && (stale || !character.isPublic)) {
@@ -298,6 +316,16 @@ export class CharactersService {
       throw new ForbiddenException('Only the owner or an admin may change this character');
     }
     return character;
+  }
+
+  /**
+   * Moderation of a character's text (src/moderation) on every save: a refusal throws 422
+   * naming the field and the category.
+   */
+  screen(fields: Partial<CharacterEntity>, ownerId: string): Promise<CharacterScreening> {
+    return this.moderation.screenCharacter(fields, {
+      accountCreatedAt: async () => (await this.users.findById(ownerId))?.createdAt,
+    });
   }
 
   /** For chat lists: characters by id, deleted ones included (their chats stay readable). */

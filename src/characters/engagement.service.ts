@@ -85,6 +85,9 @@ export class EngagementService {
       deletedAt: _deletedAt,
       ...content
     } = source;
+    const characterBook = mayReadLorebook(source, user) ? source.characterBook : null;
+    // The copy is a private draft: moderation only refuses it (422).
+    await this.characters.screen({ ...content, characterBook }, user.id);
     const copyId = randomUUID();
     const copy = await this.repository.fork(
       {
@@ -102,10 +105,13 @@ export class EngagementService {
         baseChatCount: {},
         baseLikeCount: {},
         highlights: [],
-        characterBook: mayReadLorebook(source, user) ? source.characterBook : null,
+        characterBook,
         // Only its owner may fork a taken-down character (it is private); the copy stays down.
         takenDownAt: source.takenDownAt,
         takedownReason: source.takedownReason,
+        // A rejection follows the copy (publishing it asks a moderator again); a review does not.
+        moderationStatus: source.moderationStatus === 'rejected' ? 'rejected' : 'clear',
+        moderationReason: source.moderationStatus === 'rejected' ? source.moderationReason : null,
       },
       source.id,
     );

@@ -17,6 +17,7 @@ import { ChatMemberEntity } from '../chat/entities/chat-member.entity.js';
 import { KeyValueEntity } from '../common/settings/key-value.entity.js';
 import { LlmModelCooldownEntity } from '../llm/entities/llm-model-cooldown.entity.js';
 import { LlmProviderBlockEntity } from '../llm/entities/llm-provider-block.entity.js';
+import { ModerationFlagEntity } from '../moderation/entities/moderation-flag.entity.js';
 
 export const entities: Function[] = [
   KeyValueEntity,
@@ -36,4 +37,5 @@ export const entities: Function[] = [
   ChatMemberEntity,
   AdminAuditEntity,
   PageViewEntity,
+  ModerationFlagEntity,
 ];

@@ -3,9 +3,11 @@ import type { AuthUser } from '../../common/auth/auth-user.js';
 import { LANGUAGES, type Language } from '../../common/languages.js';
 import {
   CONTENT_RATINGS,
+  MODERATION_STATUSES,
   RESPONSE_LENGTHS,
   type CharacterEntity,
   type ContentRating,
+  type ModerationStatus,
   type ResponseLength,
   type TranslatedField,
 } from '../entities/character.entity.js';
@@ -26,6 +28,20 @@ export class CharacterTakedownDto {
   taken_down_at: string;
 
   @ApiProperty({ type: String, nullable: true })
+  reason: string | null;
+}
+
+/** Moderation of the character's text; shown to its owner and admins only. */
+export class CharacterModerationDto {
+  @ApiProperty({
+    enum: MODERATION_STATUSES,
+    description:
+      'clear: listed when public; pending: published, waiting for a moderator (not listed ' +
+      'meanwhile); rejected: a moderator refused it (publishing it again puts it back in review)',
+  })
+  status: ModerationStatus;
+
+  @ApiProperty({ type: String, nullable: true, description: 'Why it waits, or was rejected' })
   reason: string | null;
 }
 
@@ -156,6 +172,15 @@ export class CharacterResponseDto {
   })
   takedown?: CharacterTakedownDto | null;
 
+  @ApiPropertyOptional({
+    type: CharacterModerationDto,
+    description:
+      'Owner and admins only: whether moderation lets it be listed, and why not. Publishing a ' +
+      'character whose text scores borderline answers 200 with is_public false and status ' +
+      'pending; a moderator then approves (it is published) or rejects it',
+  })
+  moderation?: CharacterModerationDto;
+
   @ApiPropertyOptional({ description: 'Admins only' })
   real_chat_count?: number;
 
@@ -238,7 +263,12 @@ export function toCharacterResponse(
       highlights.length > 0 ? highlights : character.highlights.filter((h) => h.lang === 'en'),
     is_owner: isOwner,
     ...(mayReadLorebook(character, viewer) ? { character_book: character.characterBook } : {}),
-    ...(isOwner || isAdmin ? { takedown: takedownOf(character) } : {}),
+    ...(isOwner || isAdmin
+      ? {
+          takedown: takedownOf(character),
+          moderation: { status: character.moderationStatus, reason: character.moderationReason },
+        }
+      : {}),
     ...(isAdmin
       ? { real_chat_count: character.realChatCount, real_like_count: character.realLikeCount }
       : {}),

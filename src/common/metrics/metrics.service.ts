@@ -7,6 +7,7 @@ import {
   BanMetrics,
   JobMetrics,
   LlmMetrics,
+  ModerationMetrics,
   RefusalMetrics,
   StreamMetrics,
 } from './service-metrics.js';
@@ -41,6 +42,7 @@ export class MetricsService {
   readonly jobs = new JobMetrics(this.registry);
   readonly streams = new StreamMetrics(this.registry);
   readonly refusals = new RefusalMetrics(this.registry);
+  readonly moderation = new ModerationMetrics(this.registry);
   readonly bans = new BanMetrics(this.registry);
 
   private readonly requests = new Counter({

@@ -62,6 +62,56 @@ const providerToggles = Object.fromEntries(
   ]),
 ) as Record<`provider_enabled.${ProviderName}`, SettingDefinition & { type: 'boolean' }>;
 
+/**
+ * The moderation categories (src/moderation/moderation.types.ts; its tests check the two
+ * lists agree) with their thresholds in percent of a classifier's score: at or above
+ * `moderation_refuse.*` a text is refused, at or above `moderation_review.*` it goes to review
+ * (0: never). `minors_sexual` always refuses.
+ */
+const MODERATION_THRESHOLDS = {
+  minors_sexual: { refuse: 70, review: 30 },
+  sexual: { refuse: 0, review: 90 },
+  violence_graphic: { refuse: 0, review: 80 },
+  self_harm: { refuse: 0, review: 70 },
+  hate: { refuse: 0, review: 60 },
+  illegal: { refuse: 0, review: 70 },
+} as const;
+type ModerationCategoryName = keyof typeof MODERATION_THRESHOLDS;
+
+const moderationThresholds = Object.fromEntries(
+  Object.entries(MODERATION_THRESHOLDS).flatMap(([category, defaults]) => [
+    [
+      `moderation_refuse.${category}`,
+      {
+        type: 'integer',
+        default: defaults.refuse,
+        min: category === 'minors_sexual' ? 1 : 0,
+        max: 100,
+        description:
+          `Refuse a text whose ${category} score (percent) reaches this` +
+          (category === 'minors_sexual' ? '' : '; 0: never refused for it'),
+      },
+    ],
+    [
+      `moderation_review.${category}`,
+      {
+        type: 'integer',
+        default: defaults.review,
+        min: 0,
+        max: 100,
+        description:
+          `Hold a public character for review (and flag a chat message) whose ${category} ` +
+          'score (percent) reaches this' +
+          (category === 'sexual' ? ', unless it is rated NSFW' : '') +
+          '; 0: never',
+      },
+    ],
+  ]),
+) as Record<
+  `moderation_${'refuse' | 'review'}.${ModerationCategoryName}`,
+  SettingDefinition & { type: 'integer' }
+>;
+
 /** Points each kind of violation adds to the user's and the address's score. */
 const violationPoints = {
   'violation_points.refused_input': {
@@ -300,6 +350,23 @@ export const SETTINGS = {
     'free users',
   ),
   'allowed_models.premium': modelList(['*'], 'premium users'),
+  ...moderationThresholds,
+  moderation_new_account_review_days: {
+    type: 'integer',
+    default: 0,
+    min: 0,
+    max: 365,
+    description:
+      'For accounts younger than this many days, a character that moderation would refuse is ' +
+      'held for review instead (private, in the queue); never for minors_sexual. 0: off',
+  },
+  moderation_provider_enabled: {
+    type: 'boolean',
+    default: true,
+    description:
+      'Ask the provider moderation endpoint (MODERATION_PROVIDER_URL) too; false: the ' +
+      'built-in rules alone',
+  },
   ...providerToggles,
 } satisfies Record<string, SettingDefinition>;
 
