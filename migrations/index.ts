@@ -31,6 +31,7 @@ import { OneConversationEngine1763808500000 } from './1763808500000-OneConversat
 import { CardFidelity1763808600000 } from './1763808600000-CardFidelity.js';
 import { AdminAlerts1763808700000 } from './1763808700000-AdminAlerts.js';
 import { HiddenDefinitions1763808900000 } from './1763808900000-HiddenDefinitions.js';
+import { StaleTranslations1763808900001 } from './1763808900001-StaleTranslations.js';
 import { ViolationsAndBans1763809300000 } from './1763809300000-ViolationsAndBans.js';
 import { Moderation1763809400000 } from './1763809400000-Moderation.js';
 
@@ -65,6 +66,7 @@ export const migrations: Function[] = [
   CardFidelity1763808600000,
   AdminAlerts1763808700000,
   HiddenDefinitions1763808900000,
+  StaleTranslations1763808900001,
   ViolationsAndBans1763809300000,
   Moderation1763809400000,
 ];

@@ -242,9 +242,9 @@ export class CharactersRepository {
   }
 
   /**
-   * Adds one language's translation, unless the translated text (or the original language)
-   * changed since it was read: that edit dropped the translations and queued a fresh job.
-   * Edits of anything else (avatar, publishing, tags) do not stop it.
+   * Adds (or replaces a stale) translation, unless the translated text (or the original
+   * language) changed since it was read: that edit marked the translations stale again and
+   * queued a fresh job. Edits of anything else (avatar, publishing, tags) do not stop it.
    */
   async saveTranslation(
     source: TranslationSource,
@@ -255,7 +255,8 @@ export class CharactersRepository {
     const [, affected] = (await this.dataSource.query(
       `UPDATE character
        SET translations = translations || jsonb_build_object($2::text, $3::jsonb),
-           languages = CASE WHEN $2 = ANY(languages) THEN languages ELSE array_append(languages, $2) END
+           languages = CASE WHEN $2 = ANY(languages) THEN languages ELSE array_append(languages, $2) END,
+           stale_languages = array_remove(stale_languages, $2)
        WHERE id = $1 AND original_language = $4 AND ${textUnchanged}`,
       [
         source.id,

@@ -10,7 +10,7 @@ import { UsersService } from '../auth/users.service.js';
 import type { AuthUser } from '../common/auth/auth-user.js';
 import { JobQueue } from '../common/jobs/job-queue.service.js';
 import { ModerationService, type CharacterScreening } from '../moderation/moderation.service.js';
-import { DEFAULT_LANGUAGE, type Language } from '../common/languages.js';
+import { DEFAULT_LANGUAGE, LANGUAGES, type Language } from '../common/languages.js';
 import type { CreateCharacterDto, UpdateCharacterDto } from './dto/character-input.dto.js';
 import { CHARACTER_LIMITS } from './dto/character-limits.js';
 import { MAX_PAGE_SIZE, type CatalogueQueryDto } from './dto/character-query.dto.js';
@@ -56,6 +56,24 @@ const takenDown = (character: Pick<CharacterEntity, 'takedownReason'>) =>
       character.takedownReason ? ` (${character.takedownReason})` : ''
     }: it stays private until a moderator reinstates it`,
   );
+
+/**
+ * The translations an edit of the text keeps, every one marked stale until the translation job
+ * replaces it, so pages and hreflang in those languages go on working meanwhile. A translation
+ * into the (new) original language goes: that text is the original now.
+ */
+function keptStale(
+  row: Pick<CharacterEntity, 'originalLanguage' | 'translations'>,
+): Pick<CharacterEntity, 'translations' | 'languages' | 'staleLanguages'> {
+  const translations = { ...row.translations };
+  delete translations[row.originalLanguage];
+  const translated = LANGUAGES.filter((lang) => translations[lang]);
+  return {
+    translations,
+    languages: [row.originalLanguage, ...translated],
+    staleLanguages: translated,
+  };
+}
 
 /** Free tags: comma-separated, trimmed, lower-cased, deduplicated. */
 export function parseTags(input: string | undefined): string[] {
@@ -213,10 +231,11 @@ export class CharactersService {
       await this.moderation.openCharacterReview(character.id, character.ownerId, screening);
     }
     const originalLanguage = dto.original_language ?? character.originalLanguage;
-    // A change of translated text makes the other six languages stale.
+    // A change of translated text (or of the language it is in) makes the translations stale.
     const textChanged = TRANSLATED_FIELDS.some(
       (field) => fields[field] !== undefined && fields[field] !== character[field],
     );
+    const stale = textChanged || originalLanguage !== character.originalLanguage;
     const updated = await this.characters.updateDeriving(
       character.id,
       {
@@ -226,20 +245,16 @@ export class CharactersService {
         ...(dto.is_public !== undefined ? { isPublic: dto.is_public } : {}),
         ...listing.changes,
         originalLanguage,
-        // Stale translations are dropped now and rebuilt by the translation job.
-        ...(textChanged || originalLanguage !== character.originalLanguage
-          ? { translations: {}, languages: [originalLanguage] }
-          : {}),
       },
       (row) => {
-        // Under the row lock: a takedown that landed since the read above wins.
+        // Under the row lock: a takedown that landed since the read above wins, and a
+        // translation saved since is kept (stale) with the others.
         if (publishing && row.takenDownAt) throw takenDown(row);
-        return { searchText: searchText(row) };
+        return { searchText: searchText(row), ...(stale ? keptStale(row) : {}) };
       },
     );
     if (listing.withdraw) await this.moderation.withdrawCharacterReview(character.id);
     // Only public characters are translated: when their text changes, and when published.
-    const stale = textChanged || originalLanguage !== character.originalLanguage;
     if (updated.isPublic && (stale || !character.isPublic)) {
       await this.scheduleTranslation(character.id);
     }

@@ -139,6 +139,15 @@ export class CharacterResponseDto {
   @ApiProperty({ enum: LANGUAGES, isArray: true })
   available_languages: Language[];
 
+  @ApiProperty({
+    enum: LANGUAGES,
+    isArray: true,
+    description:
+      'Languages whose translation is older than the text: an edit keeps them until the new ' +
+      'translations land (each leaves this list then)',
+  })
+  stale_languages: Language[];
+
   @ApiProperty({ description: 'Displayed chat count for the requested language' })
   chat_count: number;
 
@@ -254,6 +263,7 @@ export function toCharacterResponse(
     avatar_url: character.avatarUrl,
     original_language: character.originalLanguage,
     available_languages: character.languages,
+    stale_languages: character.staleLanguages,
     chat_count: character.realChatCount + (character.baseChatCount[lang] ?? 0),
     like_count: character.realLikeCount + (character.baseLikeCount[lang] ?? 0),
     vote_score: character.voteScore,

@@ -160,6 +160,13 @@ export class CharacterEntity {
   @Column({ type: 'text', array: true, default: () => `'{}'` })
   languages: Language[];
 
+  /**
+   * Translated languages whose translation is older than the text: an edit keeps them (pages
+   * and hreflang go on working) until the translation job replaces each one.
+   */
+  @Column({ type: 'text', array: true, default: () => `'{}'` })
+  staleLanguages: Language[];
+
   @Column({ type: 'jsonb', default: () => `'{}'` })
   baseChatCount: LanguageCounts;
 
