@@ -53,6 +53,8 @@ describe('admin access', () => {
         'GET /api/admin/audit',
         'GET /api/admin/jobs',
         'POST /api/admin/jobs/:id/retry',
+        'GET /api/admin/bans',
+        'DELETE /api/admin/bans/:id',
       ]),
     );
   });

@@ -236,6 +236,8 @@ const ROUTES: Record<string, Entry> = {
   'POST /api/admin/tasks/:name/run':            { rule: 'admin', params: { name: 'nope' } },
   'GET /api/admin/jobs':                        { rule: 'admin' },
   'POST /api/admin/jobs/:id/retry':             { rule: 'admin', params: { id: '999999999' } },
+  'GET /api/admin/bans':                        { rule: 'admin' },
+  'DELETE /api/admin/bans/:id':                 { rule: 'admin' },
 
   // pages for crawlers
   'GET /api/seo/home':                          { rule: 'public' },
