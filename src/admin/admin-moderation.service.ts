@@ -113,7 +113,8 @@ export class AdminModerationService {
       return;
     }
     const character = report.character;
-    if (character && !character.deleted) await this.decideCharacter(actor, character.id, action, reason);
+    if (character && !character.deleted)
+      await this.decideCharacter(actor, character.id, action, reason);
     await this.reports.moderate(report.id, { status: 'reviewed', note });
   }
 }

@@ -55,18 +55,30 @@ export class CharacterReviewRepository {
 
   /** Deleted ones too: a rejection mail still names what was rejected. */
   find(id: string): Promise<ReviewedCharacter | null> {
-    return this.one(`SELECT id, slug, name, owner_id, is_public FROM character WHERE id = $1`, [id]);
+    return this.one(`SELECT id, slug, name, owner_id, is_public FROM character WHERE id = $1`, [
+      id,
+    ]);
   }
 
   private async one(sql: string, parameters: unknown[]): Promise<ReviewedCharacter | null> {
     const result = (await this.dataSource.query(sql, parameters)) as unknown;
     // UPDATE … RETURNING answers [rows, count]; SELECT answers rows.
-    const rows = (
-      Array.isArray(result) && Array.isArray(result[0]) ? result[0] : result
-    ) as Array<{ id: string; slug: string; name: string; owner_id: string; is_public: boolean }>;
+    const rows = (Array.isArray(result) && Array.isArray(result[0]) ? result[0] : result) as Array<{
+      id: string;
+      slug: string;
+      name: string;
+      owner_id: string;
+      is_public: boolean;
+    }>;
     const row = rows[0];
     return row
-      ? { id: row.id, slug: row.slug, name: row.name, ownerId: row.owner_id, isPublic: row.is_public }
+      ? {
+          id: row.id,
+          slug: row.slug,
+          name: row.name,
+          ownerId: row.owner_id,
+          isPublic: row.is_public,
+        }
       : null;
   }
 }

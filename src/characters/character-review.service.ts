@@ -66,9 +66,15 @@ export class CharacterReviewService implements OnModuleInit {
         return;
       }
       case 'reject': {
-        if (!reason) throw new BadRequestException('reason is required to reject (it is mailed to the owner)');
-        if (!(await this.reviews.reject(id, reason))) throw new NotFoundException('Character not found');
-        await this.jobs.enqueue(REJECTION_MAIL_JOB, { characterId: id, reason }, { maxAttempts: 5 });
+        if (!reason)
+          throw new BadRequestException('reason is required to reject (it is mailed to the owner)');
+        if (!(await this.reviews.reject(id, reason)))
+          throw new NotFoundException('Character not found');
+        await this.jobs.enqueue(
+          REJECTION_MAIL_JOB,
+          { characterId: id, reason },
+          { maxAttempts: 5 },
+        );
         return;
       }
       case 'unpublish':

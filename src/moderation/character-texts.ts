@@ -58,7 +58,10 @@ export function characterTexts(character: ModeratedCharacter): Record<string, st
       const entry = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
       const at = `character_book.entries[${i}]`;
       put(`${at}.content`, text(entry.content));
-      put(`${at}.keys`, [words(entry.keys), words(entry.secondary_keys)].filter(Boolean).join(', '));
+      put(
+        `${at}.keys`,
+        [words(entry.keys), words(entry.secondary_keys)].filter(Boolean).join(', '),
+      );
       put(`${at}.name`, [text(entry.name), text(entry.comment)].filter(Boolean).join(' — '));
     });
   }

@@ -28,7 +28,8 @@ export interface Decision {
   reason: string | null;
 }
 
-const topScore = (hits: ModerationHit[]) => hits.reduce((best, hit) => Math.max(best, hit.score), 0);
+const topScore = (hits: ModerationHit[]) =>
+  hits.reduce((best, hit) => Math.max(best, hit.score), 0);
 
 /** The moderation_flag table: what waits for a moderator, and what they decided. */
 @Injectable()
@@ -46,7 +47,13 @@ export class ModerationFlagRepository {
        ON CONFLICT (character_id) WHERE kind = 'character' AND status = 'pending'
        DO UPDATE SET hits = EXCLUDED.hits, score = EXCLUDED.score, excerpt = EXCLUDED.excerpt,
                      user_id = EXCLUDED.user_id, updated_at = now()`,
-      [review.characterId, review.ownerId, JSON.stringify(review.hits), topScore(review.hits), review.excerpt],
+      [
+        review.characterId,
+        review.ownerId,
+        JSON.stringify(review.hits),
+        topScore(review.hits),
+        review.excerpt,
+      ],
     );
   }
 

@@ -1,4 +1,9 @@
-import { BadRequestException, ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import {
+  BadRequestException,
+  ConflictException,
+  Injectable,
+  NotFoundException,
+} from '@nestjs/common';
 import type { ModerationQueueItemDto, ModerationQueuePageDto } from './dto/moderation-queue.dto.js';
 import type { FlagStatus } from './entities/moderation-flag.entity.js';
 import { ModerationFlagRepository } from './moderation-flag.repository.js';
@@ -18,7 +23,10 @@ export const DECISION_ACTIONS = ['approve', 'reject', 'unpublish', 'delete'] as 
 export type DecisionAction = (typeof DECISION_ACTIONS)[number];
 
 /** What a decision makes of a character's review flag. */
-export const FLAG_STATUS_OF: Record<DecisionAction, Exclude<FlagStatus, 'pending' | 'withdrawn'>> = {
+export const FLAG_STATUS_OF: Record<
+  DecisionAction,
+  Exclude<FlagStatus, 'pending' | 'withdrawn'>
+> = {
   approve: 'approved',
   reject: 'rejected',
   unpublish: 'unpublished',
@@ -70,7 +78,12 @@ export class ModerationQueueService {
    * Decides a flagged message: approve (nothing wrong) or reject (the flag is upheld). A
    * message is not published or deleted from here.
    */
-  async decideMessage(id: string, action: DecisionAction, decidedBy: string, reason: string | null): Promise<void> {
+  async decideMessage(
+    id: string,
+    action: DecisionAction,
+    decidedBy: string,
+    reason: string | null,
+  ): Promise<void> {
     if (action !== 'approve' && action !== 'reject') {
       throw new BadRequestException('A flagged message can be approved or rejected');
     }
@@ -80,12 +93,18 @@ export class ModerationQueueService {
       reason,
     });
     if (decided) return;
-    if (await this.flags.messageFlagExists(id)) throw new ConflictException('This message flag was decided already');
+    if (await this.flags.messageFlagExists(id))
+      throw new ConflictException('This message flag was decided already');
     throw new NotFoundException(`No message ${id} to moderate`);
   }
 
   /** Closes a character's pending review with a moderator's decision (if one is open). */
-  closeCharacterReview(characterId: string, action: DecisionAction, decidedBy: string, reason: string | null): Promise<boolean> {
+  closeCharacterReview(
+    characterId: string,
+    action: DecisionAction,
+    decidedBy: string,
+    reason: string | null,
+  ): Promise<boolean> {
     return this.flags.closeCharacterReview(characterId, {
       status: FLAG_STATUS_OF[action],
       decidedBy,
@@ -100,7 +119,9 @@ export class ModerationQueueService {
     if (row.kind === 'report' && row.subject_text) {
       const nsfw = row.subject_nsfw ?? false;
       const result = this.moderation.scoreWithRules(row.subject_text, nsfw);
-      hits = decide([{ field: 'character', results: [{ source: 'rules', result }] }], policy, { nsfw }).hits;
+      hits = decide([{ field: 'character', results: [{ source: 'rules', result }] }], policy, {
+        nsfw,
+      }).hits;
       excerpt = hits.find((hit) => hit.excerpt)?.excerpt ?? row.subject_text.slice(0, 200);
     }
     const scores: Partial<Record<ModerationCategory, number>> = {};
@@ -132,7 +153,11 @@ export class ModerationQueueService {
           : null,
       report:
         row.kind === 'report'
-          ? { reason: row.report_reason!, details: row.report_details ?? '', reporter_id: row.reporter_id! }
+          ? {
+              reason: row.report_reason!,
+              details: row.report_details ?? '',
+              reporter_id: row.reporter_id!,
+            }
           : null,
       decision:
         row.decided_at || row.decision_reason

@@ -14,7 +14,12 @@ import { ModerationService } from './moderation.service.js';
  */
 @Module({
   imports: [TypeOrmModule.forFeature([ModerationFlagEntity])],
-  providers: [ModerationFlagRepository, ModerationQueueRepository, ModerationService, ModerationQueueService],
+  providers: [
+    ModerationFlagRepository,
+    ModerationQueueRepository,
+    ModerationService,
+    ModerationQueueService,
+  ],
   exports: [ModerationService, ModerationQueueService],
 })
 export class ModerationModule {}

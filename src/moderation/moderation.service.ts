@@ -1,4 +1,9 @@
-import { Injectable, Logger, type OnModuleInit, UnprocessableEntityException } from '@nestjs/common';
+import {
+  Injectable,
+  Logger,
+  type OnModuleInit,
+  UnprocessableEntityException,
+} from '@nestjs/common';
 import { MetricsService } from '../common/metrics/metrics.service.js';
 import { SettingsService } from '../common/settings/settings.service.js';
 import { InjectConfig, type AppConfig } from '../config/app-config.js';
@@ -107,7 +112,9 @@ export class ModerationService implements OnModuleInit {
       results: [{ source: 'rules', result: this.rules.classifySync(text, context) }],
     }));
     if (policy.providerEnabled && this.provider && fields.length > 0) {
-      const answers = await this.askProvider(fields.slice(0, PROVIDER_MAX_INPUTS).map(([, text]) => text));
+      const answers = await this.askProvider(
+        fields.slice(0, PROVIDER_MAX_INPUTS).map(([, text]) => text),
+      );
       answers?.forEach((result, i) => results[i].results.push({ source: 'provider', result }));
     }
     let check = decide(results, policy, context);
@@ -163,7 +170,11 @@ export class ModerationService implements OnModuleInit {
   }
 
   /** Holds a public character for review (or refreshes its open review's hits). */
-  openCharacterReview(characterId: string, ownerId: string, screening: CharacterScreening): Promise<void> {
+  openCharacterReview(
+    characterId: string,
+    ownerId: string,
+    screening: CharacterScreening,
+  ): Promise<void> {
     return this.flags.openCharacterReview({
       characterId,
       ownerId,

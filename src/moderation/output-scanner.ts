@@ -79,9 +79,13 @@ export class OutputScanner {
   private check(sentences: string): ScanVerdict {
     const text = this.context + sentences;
     const result = this.rules.classifySync(text, { nsfw: this.nsfw });
-    const { verdict, hits } = decide([{ field: 'content', results: [{ source: 'rules', result }] }], this.policy, {
-      nsfw: this.nsfw,
-    });
+    const { verdict, hits } = decide(
+      [{ field: 'content', results: [{ source: 'rules', result }] }],
+      this.policy,
+      {
+        nsfw: this.nsfw,
+      },
+    );
     for (const hit of hits) {
       const known = this.found.get(hit.category);
       if (!known || hit.score > known.score) this.found.set(hit.category, hit);

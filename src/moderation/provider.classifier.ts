@@ -72,17 +72,21 @@ export class ProviderClassifier implements ModerationClassifier {
     const signal = AbortSignal.timeout(this.options.timeoutMs);
     try {
       const response = await this.client.moderations.create(
-        { model: this.options.model, input: texts.map((text) => text.slice(0, PROVIDER_MAX_CHARS)) },
+        {
+          model: this.options.model,
+          input: texts.map((text) => text.slice(0, PROVIDER_MAX_CHARS)),
+        },
         { signal, timeout: this.options.timeoutMs },
       );
       if (!Array.isArray(response.results) || response.results.length !== texts.length) {
-        throw new Error(`expected ${texts.length} results, got ${response.results?.length ?? 'none'}`);
+        throw new Error(
+          `expected ${texts.length} results, got ${response.results?.length ?? 'none'}`,
+        );
       }
       this.metrics.providerAnswered(seconds());
       return response.results.map((result) => ({ scores: scoresOf(result.category_scores) }));
     } catch (error) {
-      const timedOut =
-        signal.aborted || error instanceof OpenAI.APIConnectionTimeoutError;
+      const timedOut = signal.aborted || error instanceof OpenAI.APIConnectionTimeoutError;
       this.metrics.providerFailed(timedOut ? 'timeout' : 'error', seconds());
       throw new ProviderFailure(
         timedOut ? 'timeout' : 'error',

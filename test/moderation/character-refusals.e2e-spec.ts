@@ -52,15 +52,18 @@ describe('moderation of characters: refusals', () => {
     ['leetspeak', 'Lily, 13 y/o sch00lg1rl, w4nts s3x with her t3acher.'],
     ['look-alike letters', 'Lily is a сhild who wants sеx with her teacher.'],
     ['punctuated letters', 'Lily is a c.h.i.l.d who wants s-e-x with her teacher.'],
-  ])('refuses a description that makes a minor sexual (%s), saving nothing', async (_, description) => {
-    const before = await countOwned(owner);
-    const res = await t.http
-      .post('/api/characters')
-      .set(owner.auth)
-      .send({ name: 'Lily', description, greeting: 'Hi.' });
-    expectRefused(res, 'description');
-    expect(await countOwned(owner)).toBe(before);
-  });
+  ])(
+    'refuses a description that makes a minor sexual (%s), saving nothing',
+    async (_, description) => {
+      const before = await countOwned(owner);
+      const res = await t.http
+        .post('/api/characters')
+        .set(owner.auth)
+        .send({ name: 'Lily', description, greeting: 'Hi.' });
+      expectRefused(res, 'description');
+      expect(await countOwned(owner)).toBe(before);
+    },
+  );
 
   it('refuses an NSFW character whose text states an age under 18, and takes the same text as SFW', async () => {
     const fields = { name: 'Mia', personality: 'Mia is 16 years old and shy.', greeting: 'Hi.' };

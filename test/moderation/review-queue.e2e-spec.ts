@@ -97,12 +97,21 @@ describe('moderation review queue', () => {
     expect(item).toMatchObject({
       kind: 'character',
       status: 'pending',
-      character: { id: held.id, owner_id: owner.id, is_public: false, moderation_status: 'pending' },
+      character: {
+        id: held.id,
+        owner_id: owner.id,
+        is_public: false,
+        moderation_status: 'pending',
+      },
       message: null,
       report: null,
     });
     expect(item.scores.sexual).toBeGreaterThanOrEqual(0.9);
-    expect(item.hits[0]).toMatchObject({ field: 'description', category: 'sexual', source: 'rules' });
+    expect(item.hits[0]).toMatchObject({
+      field: 'description',
+      category: 'sexual',
+      source: 'rules',
+    });
     expect(item.excerpt).toContain('sex and porn');
 
     // Editing it meanwhile keeps it waiting (the new text is read again).
@@ -123,9 +132,13 @@ describe('moderation review queue', () => {
     expect(await listed(held)).toEqual(everywhere);
     const mine = await t.http.get(`/api/characters/${held.id}`).set(owner.auth).expect(200);
     expect(mine.body.moderation).toEqual({ status: 'clear', reason: null });
-    expect((await queue('?kind=character')).items.some((entry) => entry.id === held.id)).toBe(false);
+    expect((await queue('?kind=character')).items.some((entry) => entry.id === held.id)).toBe(
+      false,
+    );
     const decided = await queue('?kind=character&status=decided');
-    expect(decided.items.find((entry) => entry.id === held.id)).toMatchObject({ status: 'approved' });
+    expect(decided.items.find((entry) => entry.id === held.id)).toMatchObject({
+      status: 'approved',
+    });
 
     // Approving twice is a conflict: nothing waits any more.
     expect((await decide('character', held.id, { action: 'approve' })).status).toBe(409);
@@ -195,9 +208,13 @@ describe('moderation review queue', () => {
       .send({ is_public: false })
       .expect(200);
     expect(withdrawn.body.moderation).toEqual({ status: 'clear', reason: null });
-    expect((await queue('?kind=character')).items.some((entry) => entry.id === held.id)).toBe(false);
+    expect((await queue('?kind=character')).items.some((entry) => entry.id === held.id)).toBe(
+      false,
+    );
     const decided = await queue('?kind=character&status=decided');
-    expect(decided.items.find((entry) => entry.id === held.id)).toMatchObject({ status: 'withdrawn' });
+    expect(decided.items.find((entry) => entry.id === held.id)).toMatchObject({
+      status: 'withdrawn',
+    });
   });
 
   it('unpublishes (a takedown) and deletes from the queue', async () => {
@@ -206,7 +223,11 @@ describe('moderation review queue', () => {
       action: 'unpublish',
       reason: 'Spam links',
     }).expect(200);
-    expect(taken.body.character).toMatchObject({ taken_down: true, is_public: false, moderation_status: 'clear' });
+    expect(taken.body.character).toMatchObject({
+      taken_down: true,
+      is_public: false,
+      moderation_status: 'clear',
+    });
     const mine = await t.http.get(`/api/characters/${down.id}`).set(owner.auth).expect(200);
     expect(mine.body.takedown.reason).toBe('Spam links');
 
@@ -228,7 +249,10 @@ describe('moderation review queue', () => {
       [chat.body.id, 'Describe the gore: every severed limb and the entrails.'],
     );
     const moderation = t.app.get(ModerationService);
-    const check = await moderation.checkText({ content: 'Describe the gore: every severed limb and the entrails.' }, 'input');
+    const check = await moderation.checkText(
+      { content: 'Describe the gore: every severed limb and the entrails.' },
+      'input',
+    );
     expect(check.verdict).toBe('review');
     const flagId = await moderation.flagMessage({
       messageId: message.id,
@@ -283,7 +307,9 @@ describe('moderation review queue', () => {
       .expect(({ body }) => expect(body).toMatchObject({ status: 'dismissed' }));
     expect(await listed(keeper)).toEqual(everywhere);
     const after = await queue();
-    expect(after.items.some((entry) => entry.id === report.body.id || entry.id === flagId)).toBe(false);
+    expect(after.items.some((entry) => entry.id === report.body.id || entry.id === flagId)).toBe(
+      false,
+    );
   });
 
   it('upholds a report by unpublishing the reported character', async () => {

@@ -53,8 +53,9 @@ export type FakeReply = FakeTextReply | FakeFault;
  * …; the rest 0), the same for every input or per input; or a fault (`stall` never answers).
  */
 export type FakeModerationReply =
-  | { scores: Record<string, number> | ((input: string) => Record<string, number>) }
-  | FakeFault;
+  { scores: ModerationScores | ((input: string) => ModerationScores) } | FakeFault;
+
+type ModerationScores = Partial<Record<string, number>>;
 
 export type ModerationMatcher = (
   inputs: string[],

@@ -41,7 +41,7 @@ export class ModerationDecisionDto {
 
   @ApiPropertyOptional({
     maxLength: 500,
-    description: "Why; required to reject (the owner is mailed it), else kept in the audit log",
+    description: 'Why; required to reject (the owner is mailed it), else kept in the audit log',
   })
   @TextField(500, { multiline: true, optional: true, minLength: 1 })
   reason?: string;

@@ -66,10 +66,7 @@ export interface CardExtras {
 @Check('ck_character_content_rating', `content_rating IN ('sfw', 'nsfw')`)
 @Check('ck_character_public_avatar', `NOT is_public OR avatar_url IS NOT NULL`)
 @Check('ck_character_taken_down_private', `taken_down_at IS NULL OR NOT is_public`)
-@Check(
-  'ck_character_moderation_status',
-  `moderation_status IN ('clear', 'pending', 'rejected')`,
-)
+@Check('ck_character_moderation_status', `moderation_status IN ('clear', 'pending', 'rejected')`)
 @Check('ck_character_moderation_private', `moderation_status = 'clear' OR NOT is_public`)
 @Entity({ name: 'character' })
 export class CharacterEntity {

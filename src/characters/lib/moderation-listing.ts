@@ -5,7 +5,11 @@ type Listing = Pick<CharacterEntity, 'isPublic' | 'moderationStatus' | 'moderati
 
 export interface ListingChange {
   /** Column changes to save with the edit. */
-  changes: { isPublic?: boolean; moderationStatus: ModerationStatus; moderationReason: string | null };
+  changes: {
+    isPublic?: boolean;
+    moderationStatus: ModerationStatus;
+    moderationReason: string | null;
+  };
   /** Open (or refresh) the character's review in the queue. */
   review: boolean;
   /** Close its open review: the owner unpublished it, or its text no longer needs one. */

@@ -102,7 +102,7 @@ export class TermTrie<T> {
    */
   joinSpelledOut(tokens: Token[]): Token[] {
     let out: Token[] | undefined;
-    for (let i = 0; i < tokens.length; ) {
+    for (let i = 0; i < tokens.length;) {
       let j = i;
       while (j < tokens.length && isLetter(tokens[j])) j++;
       if (j - i < 3) {
@@ -112,7 +112,7 @@ export class TermTrie<T> {
         continue;
       }
       out ??= tokens.slice(0, i);
-      for (let p = i; p < j; ) {
+      for (let p = i; p < j;) {
         const q = this.longestTermIn(tokens, p, j);
         if (q > p + 1) {
           const text = tokens
@@ -136,14 +136,18 @@ export class TermTrie<T> {
     let best = p;
     for (let q = p; q < j && current; q++) {
       const text = tokens[q].text;
-      for (let k = 0; k < text.length && current; k++) current = current.children?.get(text.charCodeAt(k));
+      for (let k = 0; k < text.length && current; k++)
+        current = current.children?.get(text.charCodeAt(k));
       if (current && (current.exact || current.prefix)) best = q + 1;
     }
     return best;
   }
 
   /** 1 + the words after the first when they all match, else 0. */
-  private restLength(entry: Entry<T>, wordAt: (offset: number) => readonly string[] | undefined): number {
+  private restLength(
+    entry: Entry<T>,
+    wordAt: (offset: number) => readonly string[] | undefined,
+  ): number {
     for (let k = 0; k < entry.rest.length; k++) {
       const part = entry.rest[k];
       const forms = wordAt(k + 1);

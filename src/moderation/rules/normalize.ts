@@ -106,7 +106,13 @@ function undo(text: string, table: Record<string, string>): string {
  * `leet`: the original had an ASCII digit or $@€ among letters (a Cyrillic з folded onto "3"
  * is not leetspeak); `digitsOnly`: the original was ASCII digits.
  */
-function makeToken(text: string, start: number, end: number, leet: boolean, digitsOnly: boolean): Token {
+function makeToken(
+  text: string,
+  start: number,
+  end: number,
+  leet: boolean,
+  digitsOnly: boolean,
+): Token {
   if (digitsOnly) {
     const token: Token = { text, start, end, forms: [text] };
     if (text.length <= 4) token.number = Number(text);

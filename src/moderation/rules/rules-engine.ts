@@ -66,7 +66,25 @@ LEXICON.forEach((language, index) => {
 for (const phrase of BENIGN_PHRASES) TERMS.add(phrase, { kind: 'benign', weight: 1 });
 
 /** Ordinal endings after a number ("8th", "8-го", "3e", "3ª"). */
-const ORDINALS = skeletons(['st', 'nd', 'rd', 'th', 'e', 'er', 're', 'eme', 'o', 'a', 'го', 'й', 'я', 'ой', 'ая', 'ий', 'ый']);
+const ORDINALS = skeletons([
+  'st',
+  'nd',
+  'rd',
+  'th',
+  'e',
+  'er',
+  're',
+  'eme',
+  'o',
+  'a',
+  'го',
+  'й',
+  'я',
+  'ой',
+  'ая',
+  'ий',
+  'ый',
+]);
 
 interface Hit {
   kind: TermKind;
@@ -146,13 +164,20 @@ function ageHit(number: NumberAt, tokens: Token[]): Hit | null {
     next++;
   }
   const after = (offset: number): readonly string[] | undefined =>
-    suffix === undefined ? tokens[next + offset]?.forms : offset === 0 ? [suffix] : tokens[next + offset - 1]?.forms;
+    suffix === undefined
+      ? tokens[next + offset]?.forms
+      : offset === 0
+        ? [suffix]
+        : tokens[next + offset - 1]?.forms;
 
   let age = false;
   let grade = false;
   let span = 0;
   AGES.match(after, (data, words) => {
-    if (data.role === 'unit' || (data.role === 'counted' && counted(data, number, tokens, after, words))) {
+    if (
+      data.role === 'unit' ||
+      (data.role === 'counted' && counted(data, number, tokens, after, words))
+    ) {
       age = true;
       span = Math.max(span, words);
     } else if (data.role === 'grade') {
@@ -168,7 +193,12 @@ function ageHit(number: NumberAt, tokens: Token[]): Hit | null {
       : null;
   }
   if (!age || number.value < 1 || number.value > 120) return null;
-  return { kind: number.value < 18 ? 'minor_self' : 'adult', weight: 1, from: number.from, to: end };
+  return {
+    kind: number.value < 18 ? 'minor_self' : 'adult',
+    weight: 1,
+    from: number.from,
+    to: end,
+  };
 }
 
 /**
@@ -213,7 +243,8 @@ function labelled(number: NumberAt, tokens: Token[]): boolean {
   return found;
 }
 
-const gap = (a: Hit, b: Hit): number => Math.max(0, Math.max(a.from, b.from) - Math.min(a.to, b.to));
+const gap = (a: Hit, b: Hit): number =>
+  Math.max(0, Math.max(a.from, b.from) - Math.min(a.to, b.to));
 
 /**
  * Category scores, each the chance that at least one of its hits is right (1 − Π(1 − w)).
@@ -222,7 +253,9 @@ const gap = (a: Hit, b: Hit): number => Math.max(0, Math.max(a.from, b.from) - M
  */
 function score(tokens: Token[], hits: Hit[], nsfw: boolean): RulesOutcome {
   const scores: CategoryScores = {};
-  const strongest: Partial<Record<ModerationCategory, { weight: number; from: number; to: number }>> = {};
+  const strongest: Partial<
+    Record<ModerationCategory, { weight: number; from: number; to: number }>
+  > = {};
   const add = (category: ModerationCategory, weight: number, from: number, to: number): void => {
     if (weight <= 0) return;
     scores[category] = 1 - (1 - (scores[category] ?? 0)) * (1 - weight);
@@ -233,28 +266,38 @@ function score(tokens: Token[], hits: Hit[], nsfw: boolean): RulesOutcome {
   const minors: Hit[] = [];
   const adults: Hit[] = [];
   for (const hit of hits) {
-    if (CATEGORY_KINDS.has(hit.kind)) add(hit.kind as ModerationCategory, hit.weight, hit.from, hit.to);
+    if (CATEGORY_KINDS.has(hit.kind))
+      add(hit.kind as ModerationCategory, hit.weight, hit.from, hit.to);
     if (hit.kind === 'sexual') sexual.push(hit);
     else if (hit.kind === 'adult') adults.push(hit);
     else if (hit.kind.startsWith('minor_')) minors.push(hit);
   }
   for (const minor of minors) {
     // "teen" next to a stated adult age is the adult.
-    if (minor.kind === 'minor_weak' && adults.some((adult) => gap(minor, adult) <= MINOR_WINDOW)) continue;
+    if (minor.kind === 'minor_weak' && adults.some((adult) => gap(minor, adult) <= MINOR_WINDOW))
+      continue;
     let partner: Hit | undefined;
     for (const hit of sexual) {
-      if (gap(minor, hit) <= MINOR_WINDOW && (!partner || hit.weight > partner.weight)) partner = hit;
+      if (gap(minor, hit) <= MINOR_WINDOW && (!partner || hit.weight > partner.weight))
+        partner = hit;
     }
     const alone = nsfw && minor.kind !== 'minor_noun' ? minor.weight : 0;
     const paired = partner ? minor.weight * partner.weight : 0;
     if (paired >= alone && partner) {
-      add('minors_sexual', paired, Math.min(minor.from, partner.from), Math.max(minor.to, partner.to));
+      add(
+        'minors_sexual',
+        paired,
+        Math.min(minor.from, partner.from),
+        Math.max(minor.to, partner.to),
+      );
     } else {
       add('minors_sexual', alone, minor.from, minor.to);
     }
   }
   const evidence: RulesOutcome['evidence'] = {};
-  for (const [category, best] of Object.entries(strongest) as Array<[ModerationCategory, { from: number; to: number }]>) {
+  for (const [category, best] of Object.entries(strongest) as Array<
+    [ModerationCategory, { from: number; to: number }]
+  >) {
     evidence[category] = { start: tokens[best.from].start, end: tokens[best.to].end };
   }
   return { scores, evidence };

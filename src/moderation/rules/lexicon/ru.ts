@@ -1,6 +1,7 @@
 import type { LanguageRules } from './types.js';
 
 /** "пятнадцатилетняя" and its kin for ages 2 to 17 (feminine forms: said of a person). */
+// prettier-ignore
 const AGE_STEMS = [
   'двух', 'трех', 'четырех', 'пяти', 'шести', 'семи', 'восьми', 'девяти', 'десяти',
   'одиннадцати', 'двенадцати', 'тринадцати', 'четырнадцати', 'пятнадцати', 'шестнадцати',
