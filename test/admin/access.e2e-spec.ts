@@ -55,6 +55,8 @@ describe('admin access', () => {
         'POST /api/admin/jobs/:id/retry',
         'GET /api/admin/bans',
         'DELETE /api/admin/bans/:id',
+        'GET /api/admin/moderation/queue',
+        'POST /api/admin/moderation/:kind/:id/decision',
       ]),
     );
   });

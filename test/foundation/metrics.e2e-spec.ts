@@ -87,6 +87,10 @@ const SERVICE_FAMILIES = [
   'violations_total',
   'bans_issued_total',
   'bans_lifted_total',
+  'moderation_checks_total',
+  'moderation_hits_total',
+  'moderation_provider_duration_seconds',
+  'moderation_provider_failures_total',
 ];
 
 describe('service metrics at /api/metrics', () => {
@@ -240,7 +244,9 @@ describe('service metrics at /api/metrics', () => {
       dashboardQueries()
         .flatMap((query) => query.match(/\b[a-z][a-z0-9_]*_[a-z0-9_]+\b/g) ?? [])
         .filter((name) =>
-          /^(llm|job|sse|chat|rate_limit|quota|violations|bans|http|db|nodejs|process)_/.test(name),
+          /^(llm|job|sse|chat|rate_limit|quota|violations|bans|moderation|http|db|nodejs|process)_/.test(
+            name,
+          ),
         )
         .map((name) => name.replace(/_(bucket|sum|count)$/, '')),
     );

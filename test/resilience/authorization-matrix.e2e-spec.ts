@@ -238,6 +238,8 @@ const ROUTES: Record<string, Entry> = {
   'POST /api/admin/jobs/:id/retry':             { rule: 'admin', params: { id: '999999999' } },
   'GET /api/admin/bans':                        { rule: 'admin' },
   'DELETE /api/admin/bans/:id':                 { rule: 'admin' },
+  'GET /api/admin/moderation/queue':            { rule: 'admin' },
+  'POST /api/admin/moderation/:kind/:id/decision': { rule: 'admin', params: { kind: 'report' }, body: { action: 'approve' } },
 
   // pages for crawlers
   'GET /api/seo/home':                          { rule: 'public' },
