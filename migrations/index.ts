@@ -32,6 +32,7 @@ import { CardFidelity1763808600000 } from './1763808600000-CardFidelity.js';
 import { AdminAlerts1763808700000 } from './1763808700000-AdminAlerts.js';
 import { HiddenDefinitions1763808900000 } from './1763808900000-HiddenDefinitions.js';
 import { StaleTranslations1763808900001 } from './1763808900001-StaleTranslations.js';
+import { NoChatCampaign1763808900002 } from './1763808900002-NoChatCampaign.js';
 import { ViolationsAndBans1763809300000 } from './1763809300000-ViolationsAndBans.js';
 import { Moderation1763809400000 } from './1763809400000-Moderation.js';
 
@@ -67,6 +68,7 @@ export const migrations: Function[] = [
   AdminAlerts1763808700000,
   HiddenDefinitions1763808900000,
   StaleTranslations1763808900001,
+  NoChatCampaign1763808900002,
   ViolationsAndBans1763809300000,
   Moderation1763809400000,
 ];

@@ -23,6 +23,7 @@ import { CharacterRelationEntity } from './entities/relation.entity.js';
 import { ReportEntity, type ReportReason } from './entities/report.entity.js';
 import { VoteEntity } from './entities/vote.entity.js';
 import { deleteInBatches } from '../database/delete-in-batches.js';
+import { CAMPAIGN_TAG, campaignCondition } from './lib/campaign.js';
 
 export interface CatalogueFilter {
   search?: string;
@@ -122,8 +123,14 @@ export class CharactersRepository {
     if (filter.ownerId) query.where('c.owner_id = :ownerId', { ownerId: filter.ownerId });
     else query.where('c.is_public');
     query.andWhere('c.content_rating IN (:...ratings)', { ratings: filter.ratings });
-    if (filter.tag) query.andWhere('c.tags @> ARRAY[:tag]::text[]', { tag: filter.tag });
-    if (filter.structuredTag) {
+    // 'dnd' either way means the campaigns: the free tag and the structured one are the same.
+    if (filter.tag === CAMPAIGN_TAG || filter.structuredTag === CAMPAIGN_TAG) {
+      query.andWhere(campaignCondition('c'));
+    }
+    if (filter.tag && filter.tag !== CAMPAIGN_TAG) {
+      query.andWhere('c.tags @> ARRAY[:tag]::text[]', { tag: filter.tag });
+    }
+    if (filter.structuredTag && filter.structuredTag !== CAMPAIGN_TAG) {
       query.andWhere('c.structured_tags @> ARRAY[:structuredTag]::text[]', {
         structuredTag: filter.structuredTag,
       });
