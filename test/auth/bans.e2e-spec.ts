@@ -138,6 +138,9 @@ describe('violation scores and timed bans across two instances', () => {
       message: expect.stringMatching(/^Requests from this address are banned until \S+Z$/),
     });
     expect((await me(b, neighbour, ip)).status).toBe(403);
+    // Health checks and metrics still answer it: a probe must not take the instances down.
+    await b.http.get('/api/healthz').set('X-Forwarded-For', ip).expect(200);
+    await b.http.get('/api/metrics').set('X-Forwarded-For', ip).expect(200);
     expect((await me(b, neighbour, freshAddress())).status).toBe(200);
     // Admins are never refused, so a ban can always be lifted.
     const bans = await b.http

@@ -4,7 +4,9 @@ import {
   ForbiddenException,
   Injectable,
 } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
 import type { Response } from 'express';
+import { BAN_EXEMPT_KEY } from '../../common/auth/access.decorators.js';
 import type { AuthenticatedRequest } from '../../common/auth/auth-user.js';
 import { PenaltyClock } from './penalty-clock.js';
 import { ViolationService } from './violation.service.js';
@@ -13,16 +15,20 @@ import { ViolationService } from './violation.service.js';
  * Refuses banned users and addresses on every route with 403 and Retry-After. Global, after
  * the access guard (AuthModule registers it second), so the caller is known wherever a route
  * reads a token; on public routes only the address is checked. Admins are never refused, so
- * a ban can always be lifted. The check is in memory (BanRegistry).
+ * a ban can always be lifted, nor are health checks and metrics (@ExemptFromBans). The check
+ * is in memory (BanRegistry).
  */
 @Injectable()
 export class BanGuard implements CanActivate {
   constructor(
     private readonly violations: ViolationService,
     private readonly clock: PenaltyClock,
+    private readonly reflector: Reflector,
   ) {}
 
   canActivate(context: ExecutionContext): boolean {
+    const targets = [context.getHandler(), context.getClass()];
+    if (this.reflector.getAllAndOverride<boolean>(BAN_EXEMPT_KEY, targets)) return true;
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const user = request.user;
     if (user?.role === 'admin') return true;
