@@ -94,7 +94,8 @@ describe('chat replies', () => {
       { role: 'assistant', content: 'Mira looks up. "Storm coming, User."' },
       { role: 'user', content: 'Is the storm close?' },
     ]);
-    expect(sent.messages![sent.messages!.length - 1].role).toBe('user');
+    // The post-history instruction is read last.
+    expect(sent.messages!.at(-1)!.role).toBe('system');
     expect(sent).toMatchObject({
       temperature: 0.85,
       frequency_penalty: 0.3,
@@ -513,7 +514,7 @@ describe('chat replies', () => {
     ]);
     expect(last).toMatchObject({ user_message_id: after[1].id, message_id: after[2].id });
     const sent = fake.requests[fake.requests.length - 1].body!;
-    expect(sent.messages![sent.messages!.length - 1]).toEqual({ role: 'user', content: 'Hello' });
+    expect(sent.messages!.at(-2)).toEqual({ role: 'user', content: 'Hello' });
     expect((await t.http.get(`/api/chats/${chatId}`).set(alice.auth)).body.message_count).toBe(3);
 
     const fresh = await openChat(t, alice.auth, character.id);
@@ -530,7 +531,7 @@ describe('chat replies', () => {
     const chatId = await openChat(t, guestHeaders, character.id);
     await t.dataSource.query(
       `INSERT INTO message (chat_id, role, content)
-       SELECT $1, CASE WHEN n % 2 = 0 THEN 'user' ELSE 'assistant' END, 'old message ' || n
+       SELECT $1, CASE WHEN n % 2 = 1 THEN 'user' ELSE 'assistant' END, 'old message ' || n
        FROM generate_series(1, 500) AS n`,
       [chatId],
     );
