@@ -66,7 +66,6 @@ const chat = (kind: 'direct' | 'group', memberIds: string[]): ChatWithMembers =>
   personaName: 'Alex',
   personaDescription: null,
   anonSessionId: null,
-  campaignId: null,
   title: null,
   language: 'en',
   summary: null,
