@@ -1,4 +1,5 @@
 import { BadRequestException, Injectable } from '@nestjs/common';
+import { ViolationService } from '../auth/violations/violation.service.js';
 import { CharacterReviewService } from '../characters/character-review.service.js';
 import { ReportsService } from '../characters/reports.service.js';
 import type { AuthUser } from '../common/auth/auth-user.js';
@@ -39,6 +40,7 @@ export class AdminModerationService {
     private readonly characters: CharacterReviewService,
     private readonly reports: ReportsService,
     private readonly audit: AuditService,
+    private readonly violations: ViolationService,
   ) {}
 
   list(query: ModerationQueueQueryDto): Promise<ModerationQueuePageDto> {
@@ -89,7 +91,8 @@ export class AdminModerationService {
 
   /**
    * approve dismisses the report; the others uphold it (status reviewed) and act on the
-   * reported character. A takedown goes through the report, as PUT /admin/reports does.
+   * reported character. A takedown goes through the report, as PUT /admin/reports does, and,
+   * as there, a report upheld for the first time is a violation of the character's owner.
    */
   private async decideReport(
     actor: AuthUser,
@@ -102,6 +105,7 @@ export class AdminModerationService {
       await this.reports.moderate(report.id, { status: 'dismissed', note });
       return;
     }
+    const character = report.character;
     if (action === 'unpublish') {
       await this.reports.moderate(report.id, {
         status: 'reviewed',
@@ -109,12 +113,15 @@ export class AdminModerationService {
         unpublish: true,
         takedownReason: note,
       });
-      await this.queue.closeCharacterReview(report.character!.id, action, actor.id, reason);
-      return;
+      if (character) await this.queue.closeCharacterReview(character.id, action, actor.id, reason);
+    } else {
+      if (character && !character.deleted) {
+        await this.decideCharacter(actor, character.id, action, reason);
+      }
+      await this.reports.moderate(report.id, { status: 'reviewed', note });
     }
-    const character = report.character;
-    if (character && !character.deleted)
-      await this.decideCharacter(actor, character.id, action, reason);
-    await this.reports.moderate(report.id, { status: 'reviewed', note });
+    if (report.status !== 'reviewed' && character) {
+      await this.violations.record({ userId: character.owner_id }, 'upheld_report');
+    }
   }
 }

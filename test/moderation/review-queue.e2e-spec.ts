@@ -328,6 +328,12 @@ describe('moderation review queue', () => {
       character: { is_public: false, taken_down: true },
     });
     expect(await listed(target)).toEqual(nowhere);
+    // Upheld: a violation of the character's owner, as PUT /admin/reports counts it.
+    const [score] = await t.dataSource.query<Array<{ points: number }>>(
+      `SELECT points FROM violation_score WHERE subject = $1`,
+      [`user:${owner.id}`],
+    );
+    expect(score.points).toBeGreaterThan(0);
   });
 
   it('answers 400 for an unknown kind and 404 for nothing of that id', async () => {
