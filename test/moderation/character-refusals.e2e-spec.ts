@@ -36,12 +36,11 @@ describe('moderation of characters: refusals', () => {
     res: { status: number; body: Record<string, unknown> },
     field: string,
     category = 'minors_sexual',
+    label = 'sexual content involving minors',
   ) => {
     expect(res.status).toBe(422);
     expect(res.body).toMatchObject({ status_code: 422, error: 'Unprocessable Entity' });
-    expect(res.body.message).toBe(
-      `${field}: refused by moderation (${category}: sexual content involving minors)`,
-    );
+    expect(res.body.message).toBe(`${field}: refused by moderation (${category}: ${label})`);
     expect(res.body.request_id).toEqual(expect.any(String));
   };
 
@@ -206,6 +205,54 @@ describe('moderation of characters: refusals', () => {
       .set(owner.auth)
       .send({ name: 'Imported', description: 'A card.', first_mes: 'Hi.' })
       .expect(201);
+  });
+
+  it("holds a new account's refused character for review instead, when so configured; never minors_sexual", async () => {
+    const admin = await createUser(t, { role: 'admin' });
+    const set = (key: string, value: unknown) =>
+      t.http.put(`/api/admin/settings/${key}`).set(admin.auth).send({ value }).expect(200);
+    await set('moderation_refuse.hate', 80);
+    try {
+      const hateful = {
+        name: 'Grunt',
+        description: 'Shouts heil hitler at the gates.',
+        greeting: 'Halt.',
+      };
+      expectRefused(
+        await t.http.post('/api/characters').set(owner.auth).send(hateful),
+        'description',
+        'hate',
+        'hateful content',
+      );
+      await set('moderation_new_account_review_days', 30);
+      const held = await t.http.post('/api/characters').set(owner.auth).send(hateful).expect(201);
+      await t.dataSource.query(
+        `UPDATE character SET avatar_url = '/api/avatars/x.png' WHERE id = $1`,
+        [held.body.id],
+      );
+      const published = await t.http
+        .put(`/api/characters/${held.body.id}`)
+        .set(owner.auth)
+        .send({ is_public: true })
+        .expect(200);
+      expect(published.body).toMatchObject({ is_public: false, moderation: { status: 'pending' } });
+      // An account older than the setting's days is refused as before.
+      await t.dataSource.query(
+        `UPDATE app_user SET created_at = now() - interval '31 days' WHERE id = $1`,
+        [other.id],
+      );
+      expect((await t.http.post('/api/characters').set(other.auth).send(hateful)).status).toBe(422);
+      expectRefused(
+        await t.http
+          .post('/api/characters')
+          .set(owner.auth)
+          .send({ name: 'Lily', description: 'A 14 year old schoolgirl who wants sex.' }),
+        'description',
+      );
+    } finally {
+      await set('moderation_new_account_review_days', 0);
+      await set('moderation_refuse.hate', 0);
+    }
   });
 
   it('counts checks and hits in the metrics', async () => {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { JobQueue } from '../../src/common/jobs/job-queue.service.js';
 import { MailService } from '../../src/common/mail/mail.service.js';
+import type { ModerationQueueItemDto } from '../../src/moderation/dto/moderation-queue.dto.js';
 import { ModerationService } from '../../src/moderation/moderation.service.js';
 import { eventually } from '../chat/chat-support.js';
 import { LONG_DESCRIPTION } from '../seo/seo-support.js';
@@ -61,7 +62,7 @@ describe('moderation review queue', () => {
 
   const queue = async (query = '') =>
     (await t.http.get(`/api/admin/moderation/queue${query}`).set(admin.auth).expect(200)).body as {
-      items: Array<Record<string, any>>;
+      items: ModerationQueueItemDto[];
       has_more: boolean;
     };
 
