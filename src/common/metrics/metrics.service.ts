@@ -33,7 +33,7 @@ const MISNAMED_DEFAULT_GAUGES = [
  * Prometheus metrics. Each app instance owns its registry (not prom-client's global one), so
  * several instances in one process — as in the tests — do not collide. Besides HTTP, the
  * process and the pool: what the service does (`llm`, `jobs`, `streams`, `refusals`,
- * `bans`), each fed by the code that does it.
+ * `moderation`, `bans`), each fed by the code that does it.
  */
 @Injectable()
 export class MetricsService {
