@@ -17,6 +17,7 @@ import pg from 'pg';
 import { DataSource } from 'typeorm';
 import { CharacterEntity } from '../src/characters/entities/character.entity.js';
 import { ChatRepository } from '../src/chat/chat.repository.js';
+import { MessageRepository } from '../src/chat/message.repository.js';
 import { PromptBuilderService } from '../src/chat/prompt/prompt-builder.service.js';
 import { PromptTemplatesService } from '../src/chat/prompt/prompt-templates.service.js';
 import { ModelAllowlistService } from '../src/llm/models/model-allowlist.service.js';
@@ -27,6 +28,7 @@ import { SettingsService } from '../src/common/settings/settings.service.js';
 import { loadConfiguration } from '../src/config/configuration.js';
 import { dataSourceOptions } from '../src/database/data-source-options.js';
 import { createBenchDatabase, fmt, printTable, smokeOr, startApp, summarize } from './lib.js';
+import { appendToPath } from '../test/support/messages.js';
 
 /** `rounds`: replies per stream over both paths' passes. */
 const ALL_LEVELS = smokeOr(
@@ -436,17 +438,14 @@ try {
   const contextChats: string[] = [];
   for (const size of sizes) {
     const chatId = chats[chats.length - 1 - contextChats.length].id;
-    await client.query(
-      `INSERT INTO message (chat_id, role, content)
-       SELECT $1, CASE WHEN n % 2 = 0 THEN 'user' ELSE 'assistant' END,
-              repeat('The rain drums on the shutters while Luna pours another cup. ', 6) || n
-       FROM generate_series(1, $2::int) AS n`,
-      [chatId, size],
-    );
-    await client.query(`UPDATE chat SET message_count = message_count + $2 WHERE id = $1`, [
+    await appendToPath(
+      client,
       chatId,
-      size,
-    ]);
+      Array.from({ length: size }, (_, i) => ({
+        role: (i + 1) % 2 === 0 ? ('user' as const) : ('assistant' as const),
+        content: `${'The rain drums on the shutters while Luna pours another cup. '.repeat(6)}${i + 1}`,
+      })),
+    );
     contextChats.push(chatId);
   }
   await client.query(`ANALYZE message`);
@@ -458,6 +457,7 @@ try {
   await dataSource.initialize();
   const keyValues = new KeyValueRepository(dataSource.getRepository(KeyValueEntity));
   const repository = new ChatRepository(dataSource);
+  const paths = new MessageRepository(dataSource);
   const settings = new SettingsService(keyValues);
   const context = new ReplyContextService(
     new PromptBuilderService(new PromptTemplatesService(keyValues)),
@@ -479,7 +479,7 @@ try {
       ])
     ).rows;
     const build = async () => {
-      const history = await repository.contextMessages(chatId, Number(lastId), 30);
+      const history = await paths.contextMessages(chatId, Number(lastId), 30);
       await context.messages({
         chat,
         character: characterEntity,

@@ -28,6 +28,7 @@ import { ReleasedEmailSearch1763808100001 } from './1763808100001-ReleasedEmailS
 import { SummaryJobs1763808400000 } from './1763808400000-SummaryJobs.js';
 import { JobAdmin1763808400001 } from './1763808400001-JobAdmin.js';
 import { OneConversationEngine1763808500000 } from './1763808500000-OneConversationEngine.js';
+import { MessageTree1763808800000 } from './1763808800000-MessageTree.js';
 
 export const migrations: Function[] = [
   Foundation1763800000000,
@@ -57,4 +58,5 @@ export const migrations: Function[] = [
   SummaryJobs1763808400000,
   JobAdmin1763808400001,
   OneConversationEngine1763808500000,
+  MessageTree1763808800000,
 ];

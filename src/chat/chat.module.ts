@@ -12,6 +12,7 @@ import { ChatGenerationEntity } from './entities/chat-generation.entity.js';
 import { ChatEntity } from './entities/chat.entity.js';
 import { MessageEntity } from './entities/message.entity.js';
 import { GenerationRepository } from './generation.repository.js';
+import { MessageRepository } from './message.repository.js';
 import { PersonaReplyService } from './persona-reply.service.js';
 import { ChatMemberEntity } from './entities/chat-member.entity.js';
 import { GroupChatController } from './group/group-chat.controller.js';
@@ -42,6 +43,7 @@ import { StreamTicketService } from './streaming/stream-tickets.js';
     PromptTemplatesService,
     PromptBuilderService,
     ChatRepository,
+    MessageRepository,
     GenerationRepository,
     ChatSignals,
     ReplyRegistry,

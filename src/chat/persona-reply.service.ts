@@ -6,7 +6,7 @@ import type { AuthUser } from '../common/auth/auth-user.js';
 import { LlmRequestFailedError } from '../llm/llm.errors.js';
 import { LlmService } from '../llm/llm.service.js';
 import type { ChatMessage } from '../llm/llm.types.js';
-import { ChatRepository } from './chat.repository.js';
+import { MessageRepository } from './message.repository.js';
 import { ChatService } from './chat.service.js';
 import { characterName } from './dto/chat.dto.js';
 import type { GenerationOptionsDto, PersonaReplyResponseDto } from './dto/message.dto.js';
@@ -25,7 +25,7 @@ import { buildPersonaReplyPrompt } from './storytelling/persona-reply.js';
 export class PersonaReplyService {
   constructor(
     private readonly chats: ChatService,
-    private readonly messages: ChatRepository,
+    private readonly messages: MessageRepository,
     private readonly characters: CharactersService,
     private readonly templates: PromptTemplatesService,
     private readonly quota: MessageQuotaService,
@@ -42,7 +42,7 @@ export class PersonaReplyService {
     const [character, route, latest] = await Promise.all([
       this.characters.findVisible(chat.characterId, user),
       this.context.route(options.model, user.tier),
-      this.messages.messages(chat.id, TIER_LIMITS[user.tier].contextMessages),
+      this.messages.page(chat.id, TIER_LIMITS[user.tier].contextMessages),
     ]);
     const boundary = chat.summarizedThroughId === null ? 0 : Number(chat.summarizedThroughId);
     // The model plays the persona, so the roles swap: the character's lines are what it answers

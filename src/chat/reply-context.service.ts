@@ -10,7 +10,7 @@ import type { LlmRequest } from '../llm/llm.service.js';
 import type { ChatMessage, GenerationConfig } from '../llm/llm.types.js';
 import { PAID_PROVIDERS } from '../llm/models/model-registry.js';
 import type { ChatWithMembers } from './chat-rows.js';
-import type { ContextMessage } from './chat.repository.js';
+import type { ContextMessage } from './message.repository.js';
 import type { GenerationOptionsDto } from './dto/message.dto.js';
 import { PromptBuilderService } from './prompt/prompt-builder.service.js';
 import { type DiceResult, formatDiceInjection } from './storytelling/dice.js';

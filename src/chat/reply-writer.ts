@@ -3,7 +3,7 @@ import type { CharacterEntity } from '../characters/entities/character.entity.js
 import { LlmService } from '../llm/llm.service.js';
 import type { LlmStreamEvent } from '../llm/llm.types.js';
 import type { ChatWithMembers } from './chat-rows.js';
-import type { ContextMessage } from './chat.repository.js';
+import type { ContextMessage } from './message.repository.js';
 import { type FinishedReply, GenerationRepository } from './generation.repository.js';
 import { type ReplyContext, ReplyContextService } from './reply-context.service.js';
 import { replyErrorMessage } from './reply-errors.js';
@@ -74,7 +74,7 @@ export class ReplyWriter {
     job: RoundJob,
     speaker: Speaker,
     context: ReplyContext,
-    first: boolean,
+    parentId: number,
     last: boolean,
   ): Promise<Turn> {
     let usage: Usage | undefined;
@@ -95,7 +95,7 @@ export class ReplyWriter {
       failure = error;
     }
     try {
-      return await this.conclude(round, job, speaker, context, { usage, failure, first, last });
+      return await this.conclude(round, job, speaker, context, { usage, failure, parentId, last });
     } catch (error) {
       this.logger.error(
         `Reply in chat ${job.chat.id} could not be saved: ${(error as Error).stack ?? error}`,
@@ -120,9 +120,9 @@ export class ReplyWriter {
     {
       usage,
       failure,
-      first,
+      parentId,
       last,
-    }: { usage?: Usage; failure: unknown; first: boolean; last: boolean },
+    }: { usage?: Usage; failure: unknown; parentId: number; last: boolean },
   ): Promise<Turn> {
     const characterId = speaker.character.id;
     const content = round.content;
@@ -167,7 +167,7 @@ export class ReplyWriter {
         ...game,
         lorebookEntries: context.lorebook.length > 0 ? context.lorebook : null,
       },
-      first ? job.replaces : [],
+      parentId,
       last || stopped,
     );
     const tokens = promptTokens + completionTokens;

@@ -128,7 +128,6 @@ export class ReplyService {
         ticket: ticket.value,
         userMessageId,
         messageCount: start.messageCount,
-        replaces: [],
         dropUnanswered: chat.kind === 'group',
       };
     } catch (error) {
@@ -160,8 +159,8 @@ export class ReplyService {
   }
 
   /**
-   * Writes a new round answering the user's last message; the replies it had stay until the
-   * new round saves its first.
+   * Writes a new round answering the user's last message; the replies it had stay, an
+   * alternative branch (a sibling of the new first reply).
    */
   async regenerate(
     chatId: string,
@@ -182,7 +181,6 @@ export class ReplyService {
           ...prepared,
           ticket,
           userMessageId: state.userMessageId,
-          replaces: state.replies,
           messageCount: state.messageCount,
           dropUnanswered: false,
         }),
@@ -190,7 +188,10 @@ export class ReplyService {
     });
   }
 
-  /** Rewrites the user's last message, drops the replies to it, and writes a new round. */
+  /**
+   * Sends the user's last message again with new text (a sibling of it, so the old one and
+   * its replies stay as an alternative branch) and writes a new round answering it.
+   */
   async editLast(
     chatId: string,
     dto: SendMessageDto,
@@ -198,10 +199,11 @@ export class ReplyService {
   ): Promise<SseSource<ReplyEvent>> {
     return this.withTicket(caller, this.prepare(chatId, dto, caller), async (prepared, ticket) => {
       const chat = prepared.chat;
-      const state = await this.generations.startEditingLast(
+      const state = await this.generations.startResending(
         chat.id,
         this.registry.instanceId,
         dto.content,
+        null,
       );
       if (!state.claimed) throw busy(chat.kind);
       if (state.userMessageId === null) {
@@ -213,7 +215,6 @@ export class ReplyService {
           ...prepared,
           ticket,
           userMessageId: state.userMessageId,
-          replaces: [],
           messageCount: state.messageCount,
           dropUnanswered: false,
         }),

@@ -25,8 +25,6 @@ export interface RoundJob {
   ticket: QuotaTicket;
   /** The user message the round answers. */
   userMessageId: number;
-  /** Replies a regeneration supersedes, deleted when the new round saves its first. */
-  replaces: number[];
   /** Messages in the chat once the user's is in. */
   messageCount: number;
   /** A group chat's new message nobody answered goes too (as the round never happened). */

@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { MessageQuotaService } from '../auth/usage/message-quota.service.js';
 import { UsersService } from '../auth/users.service.js';
 import { ChatSummarizer } from './chat-summarizer.service.js';
-import { ChatRepository, type ContextMessage } from './chat.repository.js';
+import { type ContextMessage, MessageRepository } from './message.repository.js';
 import { GenerationRepository } from './generation.repository.js';
 import { type ReplyContext, ReplyContextService } from './reply-context.service.js';
 import { replyErrorMessage } from './reply-errors.js';
@@ -27,7 +27,7 @@ export class RoundRunner {
   private readonly logger = new Logger(RoundRunner.name);
 
   constructor(
-    private readonly messages: ChatRepository,
+    private readonly messages: MessageRepository,
     private readonly generations: GenerationRepository,
     private readonly users: UsersService,
     private readonly quota: MessageQuotaService,
@@ -115,7 +115,8 @@ export class RoundRunner {
           job,
           speaker,
           context,
-          saved.length === 0,
+          // The first reply answers the user's message; each next one follows the previous.
+          saved.at(-1)?.id ?? job.userMessageId,
           last,
         );
         if (turn.outcome) round.conclude(turn.outcome);

@@ -15,6 +15,7 @@ import { documentedPaths } from '../support/openapi.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 import { createUser, type TestUser } from '../support/users.js';
 import { guest, llmEnv, openChat, publicCharacter, send } from './chat-support.js';
+import { appendToPath } from '../support/messages.js';
 
 describe('chats', () => {
   let fake: FakeLlm;
@@ -107,6 +108,12 @@ describe('chats', () => {
           {
             id: expect.any(Number),
             role: 'assistant',
+            character_id: character.id,
+            // The first message: an opening, the only one (no alternate greetings).
+            parent_id: null,
+            alternative_index: 0,
+            alternative_count: 1,
+            edited_at: null,
             content: 'Mira looks up. "Storm coming, User."',
             status: 'complete',
             model_used: null,
@@ -271,10 +278,10 @@ describe('chats', () => {
 
     it('pages through messages with before_id, oldest first within a page', async () => {
       const chatId = await openChat(t, alice.auth, character.id);
-      await t.dataSource.query(
-        `INSERT INTO message (chat_id, role, content)
-         SELECT $1, 'user', 'm' || n FROM generate_series(1, 119) AS n`,
-        [chatId],
+      await appendToPath(
+        t.dataSource,
+        chatId,
+        Array.from({ length: 119 }, (_, i) => ({ role: 'user' as const, content: `m${i + 1}` })),
       );
       const seen: string[] = [];
       let beforeId: number | undefined;

@@ -94,6 +94,19 @@ export class CreateChatDto {
   force_new?: boolean;
 
   @ApiPropertyOptional({
+    minimum: 0,
+    default: 0,
+    description:
+      "Which of the character's greetings the new chat starts from: 0 its greeting, 1… its " +
+      'alternate greetings (all of them are offered as alternatives of the first message)',
+  })
+  @IsOptional()
+  @Min(0)
+  @Max(1000)
+  @IsInt()
+  greeting_index?: number;
+
+  @ApiPropertyOptional({
     enum: LANGUAGES,
     description: "Language of the chat (default: the user's, or the character's for guests)",
   })

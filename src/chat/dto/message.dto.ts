@@ -2,10 +2,10 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsNumber, IsOptional, Matches, Max, MaxLength, Min } from 'class-validator';
 import { TextField } from '../../common/validation/text-field.js';
+import type { PathMessage } from '../chat-rows.js';
 import {
   MESSAGE_ROLES,
   MESSAGE_STATUSES,
-  type MessageEntity,
   type MessageRole,
   type MessageStatus,
 } from '../entities/message.entity.js';
@@ -131,6 +131,26 @@ export class ChatMessageDto {
   })
   character_id: string | null;
 
+  @ApiProperty({
+    nullable: true,
+    type: Number,
+    description: 'The message this one follows; null for a first message (an opening)',
+  })
+  parent_id: number | null;
+
+  @ApiProperty({
+    description:
+      'Its position among the alternatives at this point of the story (its siblings: the ' +
+      'replies regenerated for one message, the greetings), from 0, oldest first',
+  })
+  alternative_index: number;
+
+  @ApiProperty({ description: 'How many alternatives there are here (1: none but this one)' })
+  alternative_count: number;
+
+  @ApiProperty({ nullable: true, type: String, description: 'Last edited in place' })
+  edited_at: string | null;
+
   @ApiProperty()
   content: string;
 
@@ -167,7 +187,10 @@ export class ChatMessageDto {
 }
 
 export class MessagePageDto {
-  @ApiProperty({ type: [ChatMessageDto], description: 'Oldest first' })
+  @ApiProperty({
+    type: [ChatMessageDto],
+    description: 'The active path (the story as it stands), oldest first',
+  })
   messages: ChatMessageDto[];
 
   @ApiProperty({ description: 'Older messages exist: ask again with before_id' })
@@ -292,10 +315,14 @@ export const REPLY_EVENTS = {
   end: RoundEndEventDto,
 };
 
-export const toMessageResponse = (message: MessageEntity): ChatMessageDto => ({
+export const toMessageResponse = (message: PathMessage): ChatMessageDto => ({
   id: Number(message.id),
   role: message.role,
   character_id: message.characterId,
+  parent_id: message.parentId === null ? null : Number(message.parentId),
+  alternative_index: message.alternativeIndex,
+  alternative_count: message.alternativeCount,
+  edited_at: message.editedAt?.toISOString() ?? null,
   content: message.content,
   status: message.status,
   model_used: message.modelUsed,

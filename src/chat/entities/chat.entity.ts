@@ -66,7 +66,14 @@ export class ChatEntity {
   @Column({ type: 'bigint', nullable: true })
   summarizedThroughId: string | null;
 
-  /** Kept with every insert and delete, so nothing has to count a chat's messages. */
+  /** The end of the active path (bigint, as a string): new messages attach under it. */
+  @Column({ type: 'bigint', nullable: true })
+  leafId: string | null;
+
+  /**
+   * The active path's length (its leaf's depth), kept with every change, so nothing has to
+   * count a chat's messages.
+   */
   @Column({ type: 'integer', default: 0 })
   messageCount: number;
 
