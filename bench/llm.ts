@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import OpenAI from 'openai';
 import { DataSource } from 'typeorm';
 import { MailService } from '../src/common/mail/mail.service.js';
+import { MetricsService } from '../src/common/metrics/metrics.service.js';
 import { KeyValueEntity } from '../src/common/settings/key-value.entity.js';
 import { KeyValueRepository } from '../src/common/settings/key-value.repository.js';
 import { SettingsService } from '../src/common/settings/settings.service.js';
@@ -85,14 +86,16 @@ try {
     new Clock(),
     config,
   );
-  const registry = new LlmProviderRegistry(config, availability, new TokenEstimator());
+  // The app's metrics too: counting each attempt is part of the layer's cost.
+  const metrics = new MetricsService(dataSource);
+  const registry = new LlmProviderRegistry(config, availability, new TokenEstimator(), metrics);
   const budget = new BackgroundBudget(
     new BackgroundSpendRepository(dataSource),
     settings,
     new MailService(config),
     config,
   );
-  const llm = new LlmService(config, registry, availability, budget);
+  const llm = new LlmService(config, registry, availability, budget, metrics);
   // The transport the providers use, so the difference is the layer's own work.
   const sdk = new OpenAI({ apiKey: 'bench', baseURL, maxRetries: 0, fetch: nodeHttpFetch });
 

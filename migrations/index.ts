@@ -28,6 +28,8 @@ import { ReleasedEmailSearch1763808100001 } from './1763808100001-ReleasedEmailS
 import { SummaryJobs1763808400000 } from './1763808400000-SummaryJobs.js';
 import { JobAdmin1763808400001 } from './1763808400001-JobAdmin.js';
 import { OneConversationEngine1763808500000 } from './1763808500000-OneConversationEngine.js';
+import { CardFidelity1763808600000 } from './1763808600000-CardFidelity.js';
+import { AdminAlerts1763808700000 } from './1763808700000-AdminAlerts.js';
 import { MessageTree1763808800000 } from './1763808800000-MessageTree.js';
 
 export const migrations: Function[] = [
@@ -58,5 +60,7 @@ export const migrations: Function[] = [
   SummaryJobs1763808400000,
   JobAdmin1763808400001,
   OneConversationEngine1763808500000,
+  CardFidelity1763808600000,
+  AdminAlerts1763808700000,
   MessageTree1763808800000,
 ];

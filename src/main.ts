@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { existsSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { createApp } from './app.factory.js';
+import { CRASH_REPORT_TIMEOUT_MS, ErrorNotifier } from './autonomous/error-notifier.service.js';
 import { describeError } from './common/lifecycle/describe-error.js';
 import { ShutdownDeadline } from './common/lifecycle/shutdown-deadline.js';
 import { AppLogger } from './common/logging/app-logger.js';
@@ -43,6 +44,29 @@ async function bootstrap(): Promise<void> {
   }
 
   const { app, inFlight } = await createApp(config, { logger });
+
+  // An uncaught exception or unhandled rejection leaves the process in an unknown state: it is
+  // logged at fatal level and mailed to the admins with the errors not mailed yet, then the
+  // process exits (1) for the orchestrator to restart it, stopping embedded PostgreSQL first
+  // (it would outlive the process and hold its port). A hang cannot keep the process up.
+  let crashed = false;
+  const crash = (error: unknown, origin: string) => {
+    if (crashed) {
+      logger.fatal(`Also, while exiting (${origin}): ${describeError(error)}`, 'Process');
+      return;
+    }
+    crashed = true;
+    setTimeout(() => process.exit(1), CRASH_REPORT_TIMEOUT_MS + 5000);
+    void app
+      .get(ErrorNotifier)
+      .reportCrash(error, origin)
+      .then(() => embedded?.stop())
+      .catch(() => undefined)
+      .finally(() => process.exit(1));
+  };
+  process.on('uncaughtException', (error, origin) => crash(error, origin));
+  process.on('unhandledRejection', (reason) => crash(reason, 'unhandledRejection'));
+
   await app.get(TokenEstimator).warm();
   await app.listen(config.http.port);
   logger.log(

@@ -3,10 +3,13 @@ import { AuthModule } from '../auth/auth.module.js';
 import { CharactersModule } from '../characters/characters.module.js';
 import { ChatModule } from '../chat/chat.module.js';
 import { LlmModule } from '../llm/llm.module.js';
+import { AdminAlertRepository } from './admin-alert.repository.js';
+import { AdminAlerts } from './admin-alerts.service.js';
 import { AUTONOMOUS_TASKS, type AutonomousTask } from './autonomous-task.js';
 import { AutonomousController } from './autonomous.controller.js';
 import { AvatarPainter } from './avatar-painter.js';
 import { ErrorNotifier } from './error-notifier.service.js';
+import { LlmAlertMonitor } from './llm-alerts.service.js';
 import { SchedulerRepository } from './scheduler.repository.js';
 import { SchedulerService } from './scheduler.service.js';
 import { CharacterGeneratorTask } from './tasks/character-generator.task.js';
@@ -28,8 +31,9 @@ const TASKS = [
 
 /**
  * Scheduled daily and weekly jobs that keep the catalogue alive, their admin endpoints
- * (/api/admin/tasks), and the error digest mailed to admins. Works on the catalogue and on
- * chats only through the characters and chat modules' exported services.
+ * (/api/admin/tasks), and what is mailed to admins: the error digest, crash reports, and
+ * alerts (LLM outage and failure rate, failing tasks). Works on the catalogue and on chats
+ * only through the characters and chat modules' exported services.
  */
 @Module({
   imports: [AuthModule, LlmModule, CharactersModule, ChatModule],
@@ -41,6 +45,9 @@ const TASKS = [
     SchedulerRepository,
     SchedulerService,
     ErrorNotifier,
+    AdminAlertRepository,
+    AdminAlerts,
+    LlmAlertMonitor,
   ],
 })
 export class AutonomousModule {}

@@ -5,7 +5,9 @@ import {
   type OnApplicationBootstrap,
   type OnModuleInit,
 } from '@nestjs/common';
+import { setTimeout as delay } from 'node:timers/promises';
 import { JobQueue } from '../common/jobs/job-queue.service.js';
+import { describeError } from '../common/lifecycle/describe-error.js';
 import { type LogSink, tapLogs } from '../common/logging/app-logger.js';
 import { MailService } from '../common/mail/mail.service.js';
 import { SettingsService } from '../common/settings/settings.service.js';
@@ -16,6 +18,8 @@ export const MAX_BUFFERED_ERRORS = 50;
 export const ERROR_DIGEST_JOB = 'admin.error_digest';
 /** A digest whose mail fails is tried again with backoff, for about half an hour. */
 const DIGEST_ATTEMPTS = 6;
+/** How long a crash report may take (mail, or queueing it) before the process exits anyway. */
+export const CRASH_REPORT_TIMEOUT_MS = 10_000;
 const NOTIFIER_CONTEXT = 'ErrorNotifier';
 /** Mail's own records: mailing about a failing mail would loop. */
 const IGNORED_CONTEXTS = new Set([NOTIFIER_CONTEXT, 'Mail', 'MailService']);
@@ -56,7 +60,8 @@ function text(message: unknown): string {
  * once, up to 50 kept; every ERROR_DIGEST_INTERVAL_MS the timer turns them into a digest and
  * queues it as an `admin.error_digest` job, which mails ADMIN_EMAILS (retried with backoff
  * when the mail fails); a fatal record queues its digest at once. The `notify_errors` setting
- * switches it; its own and the mail service's records are ignored.
+ * switches it; its own and the mail service's records are ignored. A crash (reportCrash) is
+ * mailed straight away, with everything not mailed yet.
  */
 @Injectable()
 export class ErrorNotifier
@@ -67,6 +72,8 @@ export class ErrorNotifier
   private dropped = 0;
   private untap?: () => void;
   private timer?: NodeJS.Timeout;
+  /** The process is dying: reportCrash mails the records, no digest job takes them. */
+  private crashing = false;
 
   constructor(
     private readonly mail: MailService,
@@ -118,7 +125,47 @@ export class ErrorNotifier
         lastAt: now,
       });
     }
-    if (record.level === 'fatal') void this.flush().then(() => this.jobs.runSoon());
+    if (record.level === 'fatal' && !this.crashing) {
+      void this.flush().then(() => this.jobs.runSoon());
+    }
+  }
+
+  /**
+   * The process is dying of an uncaught exception or unhandled rejection (main.ts): logs it at
+   * fatal level and mails it to ADMIN_EMAILS at once, in one digest with every record not
+   * mailed yet, straight from here rather than through the queue (this instance will not poll
+   * again). Should the mail fail, the digest is queued for another instance to send. Within
+   * CRASH_REPORT_TIMEOUT_MS; never throws.
+   */
+  async reportCrash(error: unknown, origin: string): Promise<void> {
+    this.crashing = true;
+    const what = origin === 'unhandledRejection' ? 'Unhandled rejection' : 'Uncaught exception';
+    const stack = error instanceof Error && error.stack ? `\n${error.stack}` : '';
+    new Logger('Process').fatal(`${what}: ${describeError(error)}${stack}`);
+    this.untap?.();
+    clearInterval(this.timer);
+    const entries = [...this.entries.values()];
+    const dropped = this.dropped;
+    this.entries = new Map();
+    this.dropped = 0;
+    const to = this.config.auth.adminEmails;
+    if (to.length === 0 || entries.length === 0) return;
+    const report = async () => {
+      if (!(await this.settings.get('notify_errors').catch(() => true))) return;
+      const digest = digestOf(entries, dropped, this.config.site.name);
+      try {
+        await this.mail.send({ to, subject: digest.subject, text: digest.text });
+      } catch (failure) {
+        this.logger.warn(`Crash report not mailed, queued: ${(failure as Error).message}`);
+        await this.jobs.enqueue(ERROR_DIGEST_JOB, digest, { maxAttempts: DIGEST_ATTEMPTS });
+      }
+    };
+    await Promise.race([
+      report().catch((failure: unknown) =>
+        this.logger.warn(`Crash report lost: ${(failure as Error).message}`),
+      ),
+      delay(CRASH_REPORT_TIMEOUT_MS, undefined, { ref: false }),
+    ]);
   }
 
   /**
@@ -185,7 +232,7 @@ function digestOf(entries: Entry[], dropped: number, site: string): Digest {
   const fatal = entries.find((entry) => entry.level === 'fatal');
   return {
     subject: fatal
-      ? `[${site}] FATAL: ${fatal.message.slice(0, 120)}`
+      ? `[${site}] FATAL: ${fatal.message.split('\n', 1)[0].slice(0, 120)}`
       : `[${site}] ${total} error${total === 1 ? '' : 's'} logged`,
     text: [
       `${total} error-level record(s), ${entries.length} distinct, up to ${new Date().toISOString()}:`,

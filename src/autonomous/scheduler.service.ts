@@ -11,6 +11,7 @@ import {
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { type Job, JobQueue } from '../common/jobs/job-queue.service.js';
 import { InjectConfig, type AppConfig } from '../config/app-config.js';
+import { AdminAlerts, lasted } from './admin-alerts.service.js';
 import { AUTONOMOUS_TASKS, type AutonomousTask, type TaskResult } from './autonomous-task.js';
 import { type TaskDto, type TaskRunDto, toTaskDto, toTaskRunDto } from './dto/task.dto.js';
 import { SchedulerRepository, type TaskState } from './scheduler.repository.js';
@@ -23,6 +24,8 @@ const MAX_ERROR_LENGTH = 2_000;
 
 /** The job that runs a task: `autonomous.<task name>`, one pending per task. */
 export const taskJobType = (name: string) => `autonomous.${name}`;
+/** The admins' alert about a task whose runs fail (AdminAlerts). */
+export const taskAlert = (name: string) => `task.${name}`;
 
 /** `manual`: asked for by an admin, so it runs due or not. */
 interface TaskJob {
@@ -41,7 +44,8 @@ const isDue = (state: TaskState, now: number) =>
  * Every instance looks, exactly one runs each due task: a task has at most one pending job,
  * none is queued while one runs, and a job that finds its task already run since it was
  * queued does nothing. No lock, transaction or pooled connection is held across a run. A task
- * that throws is recorded and retried by the queue with backoff; it never stops the app.
+ * that throws is recorded and retried by the queue with backoff; it never stops the app. When
+ * its last attempt fails too the admins get a mail, and another once a run succeeds again.
  */
 @Injectable()
 export class SchedulerService
@@ -57,6 +61,7 @@ export class SchedulerService
     private readonly repository: SchedulerRepository,
     private readonly jobs: JobQueue,
     private readonly timers: SchedulerRegistry,
+    private readonly alerts: AdminAlerts,
     @InjectConfig() private readonly config: AppConfig,
   ) {
     this.tasks = new Map(tasks.map((task) => [task.name, task]));
@@ -160,7 +165,41 @@ export class SchedulerService
     const first = job.attempts === 1 && !payload.manual;
     if (first && !isDue(await this.repository.state(task.name), Date.now())) return;
     const outcome = await this.execute(task);
-    if (outcome.status === 'failed') throw new Error(outcome.error);
+    if (outcome.status === 'ok') return this.alertRecovered(task.name);
+    if (job.attempts >= job.maxAttempts) await this.alertFailed(task.name, outcome.error, job);
+    throw new Error(outcome.error);
+  }
+
+  /** Mails the admins that the task's job gave up; never throws (the run is recorded). */
+  private async alertFailed(name: string, error: string, job: Job): Promise<void> {
+    try {
+      const { nextDueAt } = await this.repository.state(name);
+      await this.alerts.raise(taskAlert(name), {
+        subject: `scheduled task ${name} failed`,
+        text: [
+          `The scheduled task ${name} failed ${job.attempts} time(s) in a row (job ${job.id}):`,
+          '',
+          error,
+          '',
+          `It runs again when next due${nextDueAt ? `, from ${nextDueAt}` : ''}, or now with ` +
+            `POST /api/admin/tasks/${name}/run. A mail follows once a run succeeds.`,
+        ].join('\n'),
+      });
+    } catch (failure) {
+      this.logger.warn(`Task ${name}: alert not raised: ${messageOf(failure)}`);
+    }
+  }
+
+  /** Mails the admins that a task they were told about works again; never throws. */
+  private async alertRecovered(name: string): Promise<void> {
+    try {
+      await this.alerts.resolve(taskAlert(name), (openedAt) => ({
+        subject: `scheduled task ${name} works again`,
+        text: `A run of the scheduled task ${name} succeeded, ${lasted(openedAt.getTime(), Date.now())} after the failure the admins were told about.`,
+      }));
+    } catch (failure) {
+      this.logger.warn(`Task ${name}: alert not resolved: ${messageOf(failure)}`);
+    }
   }
 
   /** Runs the task and records the outcome; a failure is an outcome too. */

@@ -1,6 +1,6 @@
 import { BadRequestException, Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { mkdir, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InjectConfig, type AppConfig } from '../config/app-config.js';
 import { ImageError, reencodeImage, UndecodableImageError } from './lib/image-reencoder.js';
@@ -71,6 +71,20 @@ export class AvatarStorage {
     await mkdir(this.directory, { recursive: true });
     await writeFile(join(this.directory, name), clean.data, { flag: 'wx' });
     return AVATAR_URL_PREFIX + name;
+  }
+
+  /**
+   * A stored avatar's bytes and type (by its magic bytes), or null for an external URL or a
+   * file that is gone: exports write the card into the character's own picture.
+   */
+  async read(
+    url: string | null,
+  ): Promise<{ data: Buffer; extension: 'png' | 'jpg' | 'webp' } | null> {
+    const name = url?.startsWith(AVATAR_URL_PREFIX) ? url.slice(AVATAR_URL_PREFIX.length) : '';
+    if (!AVATAR_FILE_NAME.test(name)) return null;
+    const data = await readFile(join(this.directory, name)).catch(() => null);
+    const extension = data && imageExtension(data);
+    return data && extension ? { data, extension } : null;
   }
 
   /** Removes a file this storage created; anything else (external URLs) is left alone. */

@@ -46,15 +46,30 @@ export class CardsController {
   @RateLimit('cardImport')
   @UseInterceptors(FileInterceptor('file', { limits: { fileSize: CARD_FILE_MAX_BYTES, files: 1 } }))
   @ApiOperation({
-    summary: 'Import a SillyTavern card (V1, V2 or V3) as a private draft',
+    summary: 'Import a character card (V1, V2 or V3) as a private draft',
     description:
-      'Either multipart with a .png or .json card in `file`, or the card itself as the JSON body.',
+      'Either multipart with a card file in `file` (at most 10 MB): a PNG card (`ccv3` ' +
+      'preferred over `chara`), a WebP card (EXIF UserComment), a CharX archive (.charx, or ' +
+      'appended to a JPEG as RisuAI writes it) or a JSON card; or the card itself as the JSON ' +
+      'body. The card JSON may be at most 1 MB, its lorebook within the lorebook limits. The ' +
+      "card's picture (the PNG or WebP, the CharX's main icon, else the JPEG) becomes the " +
+      'avatar. Everything the card carries is kept for export. A card tagged NSFW is rated ' +
+      'nsfw. 400 names what is wrong, or the accepted formats.',
   })
   @ApiConsumes('multipart/form-data', 'application/json')
   @ApiBody({
     schema: {
       oneOf: [
-        { type: 'object', properties: { file: { type: 'string', format: 'binary' } } },
+        {
+          type: 'object',
+          properties: {
+            file: {
+              type: 'string',
+              format: 'binary',
+              description: 'A .png, .webp, .charx, .jpg (with CharX appended) or .json card',
+            },
+          },
+        },
         { type: 'object', description: 'A chara_card_v2 / chara_card_v3 object or a V1 card' },
       ],
     },
@@ -73,11 +88,15 @@ export class CardsController {
   @Guest()
   @RateLimit('cardExport')
   @ApiOperation({
-    summary: 'Export as a SillyTavern card: JSON, or PNG with the card embedded',
+    summary: 'Export as a character card: JSON, PNG with the card embedded, or CharX',
     description:
-      'Each instance writes a bounded number of exports at once; beyond it, 503 with Retry-After.',
+      "PNG: the character's own avatar (converted to PNG if needed) carrying the card in " +
+      '`chara` (V2), plus `ccv3` for V3. CharX: a ZIP with `card.json` (V3) and the avatar as ' +
+      'its main icon. Everything an imported card carried comes back; the lorebook only for ' +
+      'its owner and admins. Each instance writes a bounded number of exports at once; ' +
+      'beyond it, 503 with Retry-After.',
   })
-  @ApiProduces('application/json', 'image/png')
+  @ApiProduces('application/json', 'image/png', 'application/zip')
   @ApiOkResponse({ description: 'The card file' })
   @ApiNotFoundResponse({ type: ErrorResponseDto })
   @ApiServiceUnavailableResponse({ type: ErrorResponseDto, description: 'Too many exports' })

@@ -1,25 +1,32 @@
 import { BadRequestException, Injectable } from '@nestjs/common';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { AuthUser } from '../common/auth/auth-user.js';
-import { AVATAR_URL_PREFIX, AvatarStorage, imageExtension } from './avatar-storage.js';
+import { AvatarStorage, imageExtension } from './avatar-storage.js';
 import { CharactersService } from './characters.service.js';
 import type { CharacterResponseDto } from './dto/character-response.dto.js';
-import {
-  CardError,
-  cardToCharacterData,
-  characterToCard,
-  parseCard,
-  parseCardJson,
-} from './lib/character-card.js';
-import { defaultAvatarPng, embedCardInPng, extractCardFromPng } from './lib/png-card.js';
+import type { CharacterEntity } from './entities/character.entity.js';
+import { readCardFile } from './lib/card-file.js';
+import { characterToCard, type CharacterCardV2, type CharacterCardV3 } from './lib/card-export.js';
+import { CardError, cardToCharacterData, parseCardJson } from './lib/character-card.js';
+import { charxIconTarget, writeCharx } from './lib/charx-card.js';
+import { convertImage, convertToPng, ImageError } from './lib/image-reencoder.js';
 import { mayReadLorebook } from './lib/lorebook-access.js';
+import { defaultAvatarPng, embedCardInPng } from './lib/png-card.js';
 
 /** Our own fields travel in `data.extensions.<PLATFORM_KEY>` of SillyTavern cards. */
 export const CARD_PLATFORM_KEY = 'sweetsin';
 
-/** Largest card file accepted for import (a PNG's picture included). */
+/** Largest card file accepted for import (a PNG's picture or a CharX's assets included). */
 export const CARD_FILE_MAX_BYTES = 10 * 1024 * 1024;
+
+export const CARD_EXPORT_FORMATS = ['json', 'png', 'charx'] as const;
+export type CardExportFormat = (typeof CARD_EXPORT_FORMATS)[number];
+
+const CONTENT_TYPES: Record<CardExportFormat, string> = {
+  json: 'application/json; charset=utf-8',
+  png: 'image/png',
+  // CharX has no registered type of its own: it is a ZIP archive.
+  charx: 'application/zip',
+};
 
 /**
  * An export, built in memory: a few MB at most (the card text is capped and stored avatars
@@ -31,7 +38,7 @@ export interface ExportedCard {
   body: Buffer;
 }
 
-/** SillyTavern character cards (V1/V2/V3, JSON and PNG) in and out. */
+/** Character cards (V1/V2/V3 as JSON, PNG, WebP or CharX) in, and out as JSON, PNG or CharX. */
 @Injectable()
 export class CardsService {
   constructor(
@@ -42,53 +49,58 @@ export class CardsService {
   async export(
     idOrSlug: string,
     viewer: AuthUser | null,
-    format: 'json' | 'png',
+    format: CardExportFormat,
     spec: 'v2' | 'v3',
   ): Promise<ExportedCard> {
     const character = await this.characters.findVisible(idOrSlug, viewer);
     const card = characterToCard(
       mayReadLorebook(character, viewer) ? character : { ...character, characterBook: null },
-      {
-        spec,
-        platformKey: CARD_PLATFORM_KEY,
-      },
+      // CharX is a V3 container.
+      { spec: format === 'charx' ? 'v3' : spec, platformKey: CARD_PLATFORM_KEY },
     );
     return {
       fileName: `${character.slug}.${format}`,
-      contentType: format === 'json' ? 'application/json; charset=utf-8' : 'image/png',
+      contentType: CONTENT_TYPES[format],
       body:
         format === 'json'
           ? Buffer.from(JSON.stringify(card, null, 2))
-          : await this.pngWithCard(character.avatarUrl, card),
+          : format === 'png'
+            ? await this.pngWithCard(character, card)
+            : await this.charx(character, card as CharacterCardV3),
     };
   }
 
   /**
-   * Imports a card file (PNG or JSON) or a card sent as the JSON body into a private draft.
-   * A PNG card's picture becomes the draft's avatar, re-encoded like any upload; a picture
-   * that cannot be decoded is left out (the text is what a card is for), a pixel bomb refused.
+   * Imports a card file (PNG, WebP, CharX on its own or after a JPEG, or JSON) or a card sent
+   * as the JSON body into a private draft. The card's picture (the PNG or WebP itself, the
+   * CharX's main icon, else the JPEG in front of it) becomes the draft's avatar, re-encoded
+   * like any upload; a picture that cannot be decoded is left out (the text is what a card is
+   * for), a pixel bomb refused.
    */
   async import(
     file: Buffer | undefined,
     body: unknown,
     owner: AuthUser,
   ): Promise<CharacterResponseDto> {
-    const isPng = file !== undefined && imageExtension(file) === 'png';
     let fields;
+    let picture: Buffer | null = null;
     try {
-      const card = file
-        ? isPng
-          ? extractCardFromPng(file)
-          : parseCardJson(file)
-        : parseCard(body);
-      fields = cardToCharacterData(card, { platformKey: CARD_PLATFORM_KEY });
+      // A body card is held to the same 1 MB as a card file.
+      const read = file
+        ? readCardFile(file)
+        : { card: parseCardJson(JSON.stringify(body ?? null)), picture: null };
+      fields = cardToCharacterData(read.card, { platformKey: CARD_PLATFORM_KEY });
+      picture = read.picture;
     } catch (error) {
       if (error instanceof CardError)
         throw new BadRequestException(`Invalid character card: ${error.message}`);
       throw error;
     }
-    if (!isPng) return this.characters.createDraft(fields, owner);
-    const avatarUrl = await this.avatars.save(file, CARD_FILE_MAX_BYTES, 'skip');
+    // A CharX icon may be any format; only the three avatars are stored in are taken.
+    const avatarUrl =
+      picture && imageExtension(picture)
+        ? await this.avatars.save(picture, CARD_FILE_MAX_BYTES, 'skip')
+        : null;
     if (!avatarUrl) return this.characters.createDraft(fields, owner);
     try {
       return await this.characters.createDraft({ ...fields, avatarUrl }, owner);
@@ -99,24 +111,48 @@ export class CardsService {
   }
 
   /**
-   * The card written into the character's own PNG avatar when it has one on this server, else
-   * into a plain placeholder. Stored avatars are re-encoded at upload, so this reads a small
-   * clean file; one stored before that rule that breaks the chunk limits gets the placeholder.
+   * The card written into the character's own avatar: a stored PNG as it is (avatars are
+   * re-encoded at upload, so this reads a small clean file), a JPEG or WebP (or an old PNG that
+   * breaks the chunk limits) converted to PNG first; a plain placeholder when the character
+   * has no picture on this server, or one that cannot be decoded.
    */
   private async pngWithCard(
-    avatarUrl: string | null,
-    card: Parameters<typeof embedCardInPng>[1],
+    character: CharacterEntity,
+    card: CharacterCardV2 | CharacterCardV3,
   ): Promise<Buffer> {
-    if (avatarUrl?.startsWith(AVATAR_URL_PREFIX) && avatarUrl.endsWith('.png')) {
-      const data = await readFile(
-        join(this.avatars.directory, avatarUrl.slice(AVATAR_URL_PREFIX.length)),
-      ).catch(() => undefined);
+    const avatar = await this.avatars.read(character.avatarUrl);
+    if (avatar?.extension === 'png') {
       try {
-        if (data) return embedCardInPng(data, card);
+        return embedCardInPng(avatar.data, card);
       } catch (error) {
         if (!(error instanceof CardError)) throw error;
       }
     }
+    if (avatar) {
+      try {
+        return embedCardInPng(await convertToPng(avatar.data), card);
+      } catch (error) {
+        if (!(error instanceof ImageError) && !(error instanceof CardError)) throw error;
+      }
+    }
     return embedCardInPng(defaultAvatarPng(), card);
+  }
+
+  /**
+   * A CharX archive: the V3 card, with the character's avatar as its main icon file (in the
+   * format the card's icon asset names); without it when the avatar cannot be decoded.
+   */
+  private async charx(character: CharacterEntity, card: CharacterCardV3): Promise<Buffer> {
+    const avatar = await this.avatars.read(character.avatarUrl);
+    if (!avatar) return writeCharx(card, null);
+    const { path, format } = charxIconTarget(card, avatar.extension);
+    try {
+      const data =
+        format === avatar.extension ? avatar.data : await convertImage(avatar.data, format);
+      return writeCharx(card, { path, data });
+    } catch (error) {
+      if (!(error instanceof ImageError)) throw error;
+      return writeCharx(card, null);
+    }
   }
 }

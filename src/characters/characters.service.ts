@@ -10,7 +10,6 @@ import { UsersService } from '../auth/users.service.js';
 import type { AuthUser } from '../common/auth/auth-user.js';
 import { JobQueue } from '../common/jobs/job-queue.service.js';
 import { DEFAULT_LANGUAGE, type Language } from '../common/languages.js';
-import { toMultiLineDeep } from '../common/validation/text-field.js';
 import type { CreateCharacterDto, UpdateCharacterDto } from './dto/character-input.dto.js';
 import { CHARACTER_LIMITS } from './dto/character-limits.js';
 import { MAX_PAGE_SIZE, type CatalogueQueryDto } from './dto/character-query.dto.js';
@@ -28,6 +27,7 @@ import { AvatarStorage } from './avatar-storage.js';
 import { type ChatStarter, CharactersRepository } from './characters.repository.js';
 import { initialBaseCounts } from './lib/language-preferences.js';
 import { PageViewsService } from './page-views.service.js';
+import { readCharacterBook } from './lib/character-book.js';
 import { generateSlug } from './lib/slug.js';
 import { slugFromInput } from './slug-input.js';
 import { parseStructuredTags } from './lib/structured-tags.js';
@@ -378,6 +378,10 @@ export class CharactersService {
     if (dto.example_dialogues !== undefined) fields.exampleDialogues = dto.example_dialogues;
     if (dto.appearance !== undefined) fields.appearance = dto.appearance;
     if (dto.speech_pattern !== undefined) fields.speechPattern = dto.speech_pattern;
+    if (dto.system_prompt !== undefined) fields.systemPrompt = dto.system_prompt;
+    if (dto.post_history_instructions !== undefined) {
+      fields.postHistoryInstructions = dto.post_history_instructions;
+    }
     if (dto.tags !== undefined) fields.tags = parseTags(dto.tags);
     if (dto.structured_tags !== undefined) {
       const parsed = parseStructuredTags(dto.structured_tags);
@@ -389,9 +393,10 @@ export class CharactersService {
     if (dto.response_length !== undefined) fields.responseLength = dto.response_length;
     if (dto.max_tokens !== undefined) fields.maxTokens = dto.max_tokens;
     if (dto.content_rating !== undefined) fields.contentRating = dto.content_rating;
-    // The lorebook's strings reach prompts: held to the multi-line text rule, as on import.
+    // Stored as a card import stores it (the DTO checked it the same way): a V2/V3 book with
+    // its required fields, strings held to the multi-line text rule.
     if (dto.character_book !== undefined) {
-      fields.characterBook = dto.character_book && toMultiLineDeep(dto.character_book);
+      fields.characterBook = readCharacterBook(dto.character_book);
     }
     return fields;
   }

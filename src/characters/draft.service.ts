@@ -5,6 +5,7 @@ import { validate } from 'class-validator';
 import { MessageQuotaService } from '../auth/usage/message-quota.service.js';
 import type { AuthUser } from '../common/auth/auth-user.js';
 import type { Language } from '../common/languages.js';
+import { MetricsService } from '../common/metrics/metrics.service.js';
 import { SettingsService } from '../common/settings/settings.service.js';
 import type { ChatMessage } from '../llm/llm.types.js';
 import { LlmService } from '../llm/llm.service.js';
@@ -64,6 +65,7 @@ export class DraftService {
     private readonly quota: MessageQuotaService,
     private readonly allowance: DailyAllowanceService,
     private readonly settings: SettingsService,
+    private readonly metrics: MetricsService,
   ) {}
 
   /**
@@ -76,6 +78,7 @@ export class DraftService {
     if (capped) {
       const limit = await this.settings.get('ai_drafts_per_user_daily');
       if (!(await this.allowance.take('draft', user.id, limit))) {
+        this.metrics.refusals.quotaSpent('ai_drafts');
         throw new HttpException(
           `Daily AI draft limit reached (${limit} per day); it resets at midnight UTC`,
           HttpStatus.TOO_MANY_REQUESTS,

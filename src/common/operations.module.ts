@@ -2,13 +2,11 @@ import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { HealthController } from './health/health.controller.js';
 import { MetricsController } from './metrics/metrics.controller.js';
-import { MetricsService } from './metrics/metrics.service.js';
+import { MetricsModule } from './metrics/metrics.module.js';
 
-/** Liveness, readiness and Prometheus metrics. */
+/** Liveness, readiness and Prometheus metrics (the registry is MetricsModule's, global). */
 @Module({
-  imports: [TerminusModule.forRoot({ logger: false })],
+  imports: [TerminusModule.forRoot({ logger: false }), MetricsModule],
   controllers: [HealthController, MetricsController],
-  providers: [MetricsService],
-  exports: [MetricsService],
 })
 export class OperationsModule {}

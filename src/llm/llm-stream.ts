@@ -24,14 +24,17 @@ export const failuresOf = (error: unknown): AttemptFailure[] | undefined => {
  * stop trying the rest) and the next one starts; once a delta has reached the caller, a failure
  * ends the stream — never a reply stitched from two models. A caller's abort ends everything
  * with `signal.reason`; errors that are not upstream failures (bugs) propagate untouched.
+ * `onFallback` hears of each candidate started after a failure, with the last failed attempt.
  */
 export async function* streamWithFallback(
   candidates: () => Promise<Array<() => AsyncIterable<LlmStreamEvent>>>,
   onFailure: (error: unknown) => Promise<boolean>,
   signal?: AbortSignal,
+  onFallback?: (from: AttemptFailure) => void,
 ): AsyncGenerator<LlmStreamEvent> {
   const failures: AttemptFailure[] = [];
   for (const start of await candidates()) {
+    if (failures.length > 0) onFallback?.(failures.at(-1)!);
     let started = false;
     try {
       for await (const event of start()) {

@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { MetricsService } from '../common/metrics/metrics.service.js';
 import { InjectConfig, type AppConfig } from '../config/app-config.js';
 import type { LlmProviderName } from '../config/configuration.js';
 import {
@@ -64,6 +65,7 @@ export class LlmService {
     private readonly registry: LlmProviderRegistry,
     private readonly availability: ProviderAvailabilityService,
     private readonly budget: BackgroundBudget,
+    private readonly metrics: MetricsService,
   ) {}
 
   /** Text deltas as they arrive, then one `usage` event naming provider and model. */
@@ -86,6 +88,7 @@ export class LlmService {
         return true;
       },
       signal,
+      (from) => this.metrics.llm.fellBack(from, 'provider'),
     );
   }
 
@@ -188,6 +191,7 @@ export class LlmService {
   ): Promise<LlmResult> {
     const failures: AttemptFailure[] = [];
     for (const provider of providers) {
+      if (failures.length > 0) this.metrics.llm.fellBack(failures.at(-1)!, 'provider');
       try {
         return await provider.generate(messages, autoConfig(config), signal);
       } catch (error) {

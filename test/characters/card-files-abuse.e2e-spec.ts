@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { crc32 } from 'node:zlib';
+import { crc32, createDeflate } from 'node:zlib';
 import sharp from 'sharp';
 import { whileHealthzPolled } from '../support/healthz.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
@@ -64,6 +64,57 @@ function declaredPng(width: number, height: number, ...extra: Buffer[]): Buffer 
     chunk('IDAT', Buffer.from([0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01])),
     chunk('IEND', Buffer.alloc(0)),
   ]);
+}
+
+/**
+ * A real, valid PNG of width × height black pixels (1-bit grey), its rows deflated as they
+ * are written: a decompression bomb whose file is small but whose pixels are not.
+ */
+async function hugePng(width: number, height: number): Promise<Buffer> {
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr.set([1, 0, 0, 0, 0], 8); // bit depth 1, greyscale
+  const deflate = createDeflate({ level: 9 });
+  const parts: Buffer[] = [];
+  deflate.on('data', (part: Buffer) => parts.push(part));
+  // Each row: filter byte 0, then width bits.
+  const row = Buffer.alloc(1 + Math.ceil(width / 8));
+  for (let y = 0; y < height; y++) {
+    if (!deflate.write(row)) await once(deflate, 'drain');
+  }
+  deflate.end();
+  await once(deflate, 'end');
+  return Buffer.concat([
+    SIGNATURE,
+    chunk('IHDR', ihdr),
+    chunk('IDAT', Buffer.concat(parts)),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+/** 6000×4500 of one colour: 27 MP in a JPEG the size limit cannot catch. */
+const jpegBomb = () =>
+  sharp({ create: { width: 6000, height: 4500, channels: 3, background: '#000' } })
+    .jpeg({ quality: 10 })
+    .toBuffer();
+
+const AVATAR_UPLOAD_BYTES = 5 * 1024 * 1024;
+/** The app runs in this process: its resident memory may grow this much while refusing. */
+const RSS_BOUND_BYTES = 48 * 1024 * 1024;
+
+/** Runs `work`, sampling the process's resident memory every few ms: the peak above the start. */
+async function withRssSampled<T>(work: Promise<T>): Promise<{ result: T; peakGrowth: number }> {
+  const start = process.memoryUsage.rss();
+  let peak = start;
+  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 2);
+  try {
+    const result = await work;
+    peak = Math.max(peak, process.memoryUsage.rss());
+    return { result, peakGrowth: peak - start };
+  } finally {
+    clearInterval(timer);
+  }
 }
 
 /** C0/C1 controls (but tab, line feed, carriage return) and bidi overrides. */
@@ -201,6 +252,34 @@ describe('card files and avatars under hostile input', () => {
       expect(res.status).toBe(400);
       expect(res.body.message).toMatch(/more than 25,000,000 pixels/);
     });
+
+    it.each([
+      ['a real 30,000 × 30,000 PNG (110 KB of deflate, 900 MP)', 'png'],
+      ['a JPEG decompression bomb (6000 × 4500 in a few KB)', 'jpg'],
+    ] as const)(
+      'refuses %s quickly, within a memory bound (as an avatar, and a PNG as card art)',
+      async (_label, kind) => {
+        const bomb = kind === 'png' ? await hugePng(30_000, 30_000) : await jpegBomb();
+        expect(bomb.length).toBeLessThan(AVATAR_UPLOAD_BYTES);
+        const id = await draft(owner, 'Memory Bomb');
+        const sends = [() => uploadAvatar(owner, id, bomb, `b.${kind}`)];
+        if (kind === 'png') {
+          const card = withChunks(bomb, cardChunk({ name: 'Bomb Card' }));
+          sends.push(() =>
+            t.http.post('/api/characters/import').set(owner.auth).attach('file', card, 'c.png'),
+          );
+        }
+        for (const send of sends) {
+          const started = performance.now();
+          const { result: res, peakGrowth } = await withRssSampled(send());
+          expect(res.status).toBe(400);
+          expect(res.body.message).toMatch(/30000×30000|more than 25,000,000 pixels/);
+          expect(performance.now() - started).toBeLessThan(HEALTHZ_BOUND_MS);
+          // Decoding either would take 900 MB (or 81 MB): a refusal from the header takes none.
+          expect(peakGrowth).toBeLessThan(RSS_BOUND_BYTES);
+        }
+      },
+    );
 
     it('still serves avatar files stored before re-encoding, as they are', async () => {
       const old = withChunks(plainPng, emptyChunks(1000), cardChunk({ name: 'Legacy' }));
@@ -384,8 +463,12 @@ describe('card files and avatars under hostile input', () => {
             keys: ['create-keygnp.exe[31mx\n\tend'],
             content: 'create-entrygnp.exe[31mx\n\tend',
             extensions: {},
+            enabled: true,
+            insertion_order: 100,
+            use_regex: false,
           },
         ],
+        extensions: {},
       });
 
       const id = created.body.id as string;
@@ -405,14 +488,18 @@ describe('card files and avatars under hostile input', () => {
             keys: ['edit-keygnp.exe[31mx\n\tend'],
             content: 'edit-entrygnp.exe[31mx\n\tend',
             extensions: {},
+            enabled: true,
+            insertion_order: 100,
+            use_regex: false,
           },
         ],
+        extensions: {},
       });
     });
   });
 
   describe('card export', () => {
-    it('answers from the placeholder for a hostile avatar stored before re-encoding, while healthz answers', async () => {
+    it('answers from a clean copy of a hostile avatar stored before re-encoding, while healthz answers', async () => {
       const user = await createUser(t);
       const id = await draft(user, 'Legacy Hostile');
       const name = '00000000-0000-4000-8000-000000000002.png';
@@ -437,9 +524,12 @@ describe('card files and avatars under hostile input', () => {
       );
       for (const res of result) {
         expect(res.status).toBe(200);
-        // The walk stopped at the cap; the card went into the 64×64 placeholder instead.
+        // The walk stopped at the cap; the card went into a re-encoded copy of the picture.
         const { types } = chunkList(res.body as Buffer);
-        expect(types).toEqual(['IHDR', 'IDAT', 'tEXt', 'IEND']);
+        expect(types.length).toBeLessThan(10);
+        expect(types).not.toContain('ruBb');
+        expect(types.filter((type) => type === 'tEXt')).toHaveLength(1);
+        expect(await sharp(res.body as Buffer).metadata()).toMatchObject({ width: 64, height: 48 });
       }
       expect(Math.max(...answersMs)).toBeLessThan(HEALTHZ_BOUND_MS);
     });

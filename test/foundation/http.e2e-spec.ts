@@ -74,7 +74,7 @@ describe('HTTP foundation', () => {
     );
     expect(res.text).toMatch(/http_requests_total\{method="GET",route="unmatched",status="404"\}/);
     expect(res.text).toContain('http_request_duration_seconds_bucket');
-    expect(res.text).toContain('db_pool_connections_total');
+    expect(res.text).toContain('db_pool_connections ');
     expect(res.text).toContain('process_cpu_user_seconds_total');
   });
 

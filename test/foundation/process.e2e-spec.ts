@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
-import { createConnection } from 'node:net';
+import { createServer } from 'node:http';
+import { type AddressInfo, createConnection } from 'node:net';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
 import { replyOf, stream } from '../chat/chat-support.js';
@@ -15,10 +16,10 @@ const buildDir = resolve('.data', `test-build-${process.pid}`);
 const dataDir = resolve('.data', `test-process-${process.pid}`);
 const pgPort = 20000 + (process.pid % 20000);
 
-function startProcess(env: Record<string, string>): ChildProcess {
+function startProcess(env: Record<string, string>, nodeArgs: string[] = []): ChildProcess {
   const withoutDatabase = { ...process.env };
   delete withoutDatabase.DATABASE_URL;
-  return spawn(process.execPath, [join(buildDir, 'src/main.js')], {
+  return spawn(process.execPath, [...nodeArgs, join(buildDir, 'src/main.js')], {
     env: { ...withoutDatabase, NODE_ENV: 'development', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -180,4 +181,79 @@ describe('the app process', () => {
       await dropTestDatabase(database.name);
     }
   }, 60_000);
+
+  it('logs an uncaught exception or unhandled rejection at fatal level, mails it to the admins, then exits with 1', async () => {
+    const database = await createTestDatabase();
+    // Resend's API as the app calls it: what the admins are mailed arrives here.
+    const mails: Array<{ to: string[]; subject: string; text: string }> = [];
+    const resend = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk) => (body += chunk));
+      req.on('end', () => {
+        mails.push(JSON.parse(body));
+        res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"id":"mail"}');
+      });
+    });
+    await new Promise<void>((resolve) => resend.listen(0, '127.0.0.1', resolve));
+    const resendUrl = `http://127.0.0.1:${(resend.address() as AddressInfo).port}`;
+    // Loaded before the app: on SIGUSR2 the process throws, or rejects, outside any handler.
+    const onSignal = (code: string) =>
+      `data:text/javascript,process.on('SIGUSR2',()=>setImmediate(()=>{${code}}))`;
+    const cases = [
+      { code: "throw new Error('kaboom')", what: 'Uncaught exception: kaboom' },
+      {
+        code: "Promise.reject(new Error('nobody waits'))",
+        what: 'Unhandled rejection: nobody waits',
+      },
+    ];
+    try {
+      for (const [index, { code, what }] of cases.entries()) {
+        const port = pgPort + 3 + index;
+        const child = startProcess(
+          {
+            PORT: String(port),
+            DATABASE_URL: database.url,
+            JWT_SECRET: 'process-test-secret-process-test-secret-0123',
+            LOG_FORMAT: 'json',
+            ADMIN_EMAILS: 'ops@example.com',
+            RESEND_API_KEY: 'test',
+            RESEND_API_URL: resendUrl,
+            SITE_NAME: 'Velvet',
+            SEED_STARTER_CHARACTERS: 'false',
+          },
+          ['--import', onSignal(code)],
+        );
+        let output = '';
+        child.stdout!.on('data', (chunk) => (output += chunk));
+        child.stderr!.on('data', (chunk) => (output += chunk));
+        try {
+          await waitReady(`http://127.0.0.1:${port}`, child);
+          child.kill('SIGUSR2');
+          expect(await exited(child)).toBe(1);
+        } finally {
+          child.kill('SIGKILL');
+        }
+        const fatal = output
+          .split('\n')
+          .filter((line) => line.startsWith('{'))
+          .map((line) => JSON.parse(line) as { level: string; context?: string; message: string })
+          .filter((record) => record.level === 'fatal');
+        expect(fatal).toEqual([
+          expect.objectContaining({
+            context: 'Process',
+            message: expect.stringMatching(new RegExp(`^${what}\n.*Error: `, 's')),
+          }),
+        ]);
+        expect(mails).toHaveLength(index + 1);
+        expect(mails[index]).toMatchObject({
+          to: ['ops@example.com'],
+          subject: `[Velvet] FATAL: ${what}`,
+          text: expect.stringContaining(`[FATAL] Process ×1`),
+        });
+      }
+    } finally {
+      resend.close();
+      await dropTestDatabase(database.name);
+    }
+  }, 90_000);
 });

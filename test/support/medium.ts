@@ -7,6 +7,7 @@ import { ShutdownModule } from '../../src/common/lifecycle/shutdown-deadline.js'
 import { EventsModule } from '../../src/common/events/events.module.js';
 import { JobsModule } from '../../src/common/jobs/jobs.module.js';
 import { MailModule } from '../../src/common/mail/mail.module.js';
+import { MetricsModule } from '../../src/common/metrics/metrics.module.js';
 import { RedisModule } from '../../src/common/redis/redis.module.js';
 import { SettingsModule } from '../../src/common/settings/settings.module.js';
 import { AppConfigModule } from '../../src/config/config.module.js';
@@ -45,8 +46,9 @@ export interface MediumModuleOptions {
  * The medium tier's harness: the named feature modules with their real providers and
  * repositories, the app's configuration and its TypeORM connection to a database cloned from
  * the migrated template, and the global modules every feature relies on (settings, mail,
- * Redis when REDIS_URL is given, events, jobs, shutdown deadline). No HTTP application, no
- * listener: a test calls services directly. One per test file; `close()` drops the database.
+ * Redis when REDIS_URL is given, events, jobs, metrics, shutdown deadline). No HTTP
+ * application, no listener: a test calls services directly. One per test file; `close()`
+ * drops the database.
  */
 export async function createMediumModule(options: MediumModuleOptions = {}): Promise<MediumModule> {
   const ownDatabase = options.databaseUrl ? undefined : await createTestDatabase();
@@ -60,6 +62,7 @@ export async function createMediumModule(options: MediumModuleOptions = {}): Pro
         AppConfigModule.forRoot(config),
         DatabaseModule,
         ShutdownModule,
+        MetricsModule,
         SettingsModule,
         MailModule,
         RedisModule,

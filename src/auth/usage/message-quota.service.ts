@@ -4,6 +4,7 @@ import { normalizeIp } from '@nestjs/throttler';
 import type { DataSource } from 'typeorm';
 import type { AuthUser } from '../../common/auth/auth-user.js';
 import { sha256Hex } from '../../common/hash.js';
+import { MetricsService } from '../../common/metrics/metrics.service.js';
 import { IPV6_SUBNET_PREFIX } from '../rate-limit/rate-limits.js';
 import { SettingsService } from '../../common/settings/settings.service.js';
 import { TIER_LIMITS } from '../tiers.js';
@@ -59,6 +60,7 @@ export class MessageQuotaService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly settings: SettingsService,
     private readonly counters: QuotaCounterRepository,
+    private readonly metrics: MetricsService,
   ) {}
 
   /** Counts one message, or refuses: 429 for a user over the daily limit, 403 for guests. */
@@ -69,8 +71,10 @@ export class MessageQuotaService {
     const used = await this.counters.take(key, period, limit);
     if (used === null) {
       if ('guestSession' in subject) {
+        this.metrics.refusals.quotaSpent('guest_session');
         throw new ForbiddenException(`Guests can send ${limit} messages: sign up to keep chatting`);
       }
+      this.metrics.refusals.quotaSpent('daily_messages');
       throw new HttpException(
         `Daily message limit reached (${limit} per day); it resets at midnight UTC`,
         HttpStatus.TOO_MANY_REQUESTS,
@@ -105,6 +109,7 @@ export class MessageQuotaService {
     }
     if (used === null) {
       await this.refund(ticket);
+      this.metrics.refusals.quotaSpent('guest_address');
       throw new ForbiddenException(
         `This address's daily guest allowance is spent (${limit} messages a day from one ` +
           'address): sign up to keep chatting',

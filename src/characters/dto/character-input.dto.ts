@@ -21,20 +21,35 @@ import {
   type ContentRating,
   type ResponseLength,
 } from '../entities/character.entity.js';
-import { lorebookLimitProblem } from '../lib/lorebook-limits.js';
+import { CardError } from '../lib/card-error.js';
+import { readCharacterBook } from '../lib/character-book.js';
 import { CHARACTER_LIMITS } from './character-limits.js';
 
 const TEXT_LIMIT = CHARACTER_LIMITS.text;
 const { name: NAME_LIMIT, alternateGreetings: GREETINGS_LIMIT } = CHARACTER_LIMITS;
 const { maxTokensMin, maxTokensMax, maxTokensDefault } = CHARACTER_LIMITS;
 
-/** A lorebook within LOREBOOK_LIMITS; the message names the limit it is over. */
-const WithinLorebookLimits = () =>
+/** What is wrong with a lorebook as a V2/V3 book within LOREBOOK_LIMITS, or null. */
+function characterBookProblem(value: unknown): string | null {
+  try {
+    readCharacterBook(value);
+    return null;
+  } catch (error) {
+    if (error instanceof CardError) return error.message;
+    throw error;
+  }
+}
+
+/**
+ * A lorebook checked as a card import checks one (readCharacterBook): the message names the
+ * field or the limit. The service then stores it as that function returns it.
+ */
+const IsCharacterBook = () =>
   ValidateBy({
-    name: 'withinLorebookLimits',
+    name: 'isCharacterBook',
     validator: {
-      validate: (value: unknown) => lorebookLimitProblem(value) === null,
-      defaultMessage: (args) => `$property ${lorebookLimitProblem(args?.value)}`,
+      validate: (value: unknown) => characterBookProblem(value) === null,
+      defaultMessage: (args) => characterBookProblem(args?.value) ?? 'character_book is invalid',
     },
   });
 
@@ -89,6 +104,24 @@ export class CreateCharacterDto {
   speech_pattern?: string;
 
   @ApiPropertyOptional({
+    maxLength: TEXT_LIMIT,
+    description:
+      "The card's own system prompt (card spec V2 `system_prompt`): replaces the platform's " +
+      'character instructions, `{{original}}` standing for them; the safety rules stay',
+  })
+  @TextField(TEXT_LIMIT, { multiline: true, optional: true })
+  system_prompt?: string;
+
+  @ApiPropertyOptional({
+    maxLength: TEXT_LIMIT,
+    description:
+      "The card's post-history instructions (card spec V2 `post_history_instructions`), read " +
+      "after the chat history; `{{original}}` stands for the platform's own",
+  })
+  @TextField(TEXT_LIMIT, { multiline: true, optional: true })
+  post_history_instructions?: string;
+
+  @ApiPropertyOptional({
     description: `Comma-separated free tags (the first ${CHARACTER_LIMITS.tags} are kept)`,
     example: 'pirate, space, captain',
   })
@@ -132,14 +165,18 @@ export class CreateCharacterDto {
   original_language?: Language;
 
   @ApiPropertyOptional({
+    type: Object,
+    nullable: true,
     description:
-      "Lorebook in the card spec's character_book shape; at most 1,000 entries, 50 keys per " +
-      'list, 5,000 keys and 50,000 key characters in all, keys of 200 characters, 400,000 ' +
-      'content characters',
+      "Lorebook in the card specs' character_book shape (V2/V3), checked as a card import " +
+      'checks it: typed fields, the required ones filled in (extensions, and per entry keys, ' +
+      'enabled, insertion_order, use_regex); a SillyTavern world info file is converted. At ' +
+      'most 1,000 entries, 50 keys per list, 5,000 keys and 50,000 key characters in all, ' +
+      'keys of 200 characters, 400,000 content characters',
   })
   @IsOptional()
   @IsObject()
-  @WithinLorebookLimits()
+  @IsCharacterBook()
   character_book?: Record<string, unknown> | null;
 }
 

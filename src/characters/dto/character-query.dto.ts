@@ -106,12 +106,18 @@ export class LangQueryDto {
 }
 
 export class ExportQueryDto {
-  @ApiPropertyOptional({ enum: ['json', 'png'], default: 'json' })
+  @ApiPropertyOptional({
+    enum: ['json', 'png', 'charx'],
+    default: 'json',
+    description:
+      "json: the card; png: the character's avatar carrying the card (chara, plus ccv3 for " +
+      'V3); charx: a CharX archive (always V3) with the avatar as its main icon',
+  })
   @IsOptional()
-  @IsIn(['json', 'png'])
-  format?: 'json' | 'png';
+  @IsIn(['json', 'png', 'charx'])
+  format?: 'json' | 'png' | 'charx';
 
-  @ApiPropertyOptional({ enum: ['v2', 'v3'], default: 'v2' })
+  @ApiPropertyOptional({ enum: ['v2', 'v3'], default: 'v2', description: 'Ignored for charx' })
   @IsOptional()
   @IsIn(['v2', 'v3'])
   spec?: 'v2' | 'v3';

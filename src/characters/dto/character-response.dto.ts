@@ -66,6 +66,23 @@ export class CharacterResponseDto {
   @ApiProperty()
   speech_pattern: string;
 
+  @ApiProperty({
+    description:
+      "The card's own system prompt: replaces the platform's character instructions; " +
+      "`{{original}}` stands for them. Empty when the card has none",
+  })
+  system_prompt: string;
+
+  @ApiProperty({
+    description:
+      "The card's post-history instructions, read after the chat history; `{{original}}` " +
+      "stands for the platform's own. Empty when the card has none",
+  })
+  post_history_instructions: string;
+
+  @ApiProperty({ description: "The card author's notes for users (never sent to the model)" })
+  creator_notes: string;
+
   @ApiProperty({ description: 'Comma-separated free tags' })
   tags: string;
 
@@ -184,6 +201,9 @@ export function toCharacterResponse(
     example_dialogues: text('exampleDialogues'),
     appearance: text('appearance'),
     speech_pattern: text('speechPattern'),
+    system_prompt: character.systemPrompt,
+    post_history_instructions: character.postHistoryInstructions,
+    creator_notes: creatorNotesOf(character),
     tags: character.tags.join(', '),
     structured_tags: character.structuredTags.join(','),
     response_length: character.responseLength,
@@ -217,3 +237,8 @@ const takedownOf = (character: CharacterEntity): CharacterTakedownDto | null =>
   character.takenDownAt
     ? { taken_down_at: character.takenDownAt.toISOString(), reason: character.takedownReason }
     : null;
+
+const creatorNotesOf = (character: CharacterEntity): string => {
+  const notes = character.cardExtras.data?.creator_notes;
+  return typeof notes === 'string' ? notes : '';
+};

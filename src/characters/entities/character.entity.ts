@@ -39,6 +39,18 @@ export interface Highlight {
 
 export type LanguageCounts = Partial<Record<Language, number>>;
 
+/**
+ * What an imported card carried that no column holds, kept so that exporting it gives the card
+ * back: `data` fields as the card had them (creator, character_version, creator_notes and
+ * creator_notes_multilingual, nickname, source, creation and modification dates, assets,
+ * group_only_greetings, unknown fields; tags and alternate greetings as written when the
+ * columns hold them normalized or clamped), and the unknown fields beside `data`.
+ */
+export interface CardExtras {
+  data?: Record<string, unknown>;
+  root?: Record<string, unknown>;
+}
+
 /** A character card (spec: Core/Character). Soft-deleted rows keep their chats readable. */
 @Unique('uq_character_slug', ['slug'])
 @Check(
@@ -164,6 +176,17 @@ export class CharacterEntity {
   /** Card extensions of other tools, kept so an import/export round trip loses nothing. */
   @Column({ type: 'jsonb', default: () => `'{}'` })
   cardExtensions: Record<string, unknown>;
+
+  /** The card's `system_prompt`: replaces the platform's character instructions ({{original}}). */
+  @Column({ type: 'text', default: '' })
+  systemPrompt: string;
+
+  /** The card's `post_history_instructions`, read after the chat history ({{original}}). */
+  @Column({ type: 'text', default: '' })
+  postHistoryInstructions: string;
+
+  @Column({ type: 'jsonb', default: () => `'{}'` })
+  cardExtras: CardExtras;
 
   /** Lower-cased name, description and tags: the trigram search document. */
   @Column({ type: 'text', default: '' })

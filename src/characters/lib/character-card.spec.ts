@@ -1,14 +1,13 @@
 import { describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
+import { characterToCard, toV2Card, type CharacterCardV3 } from './card-export.js';
 import {
   CardError,
   cardToCharacterData,
-  characterToCard,
+  hasNsfwTag,
   parseCard,
   parseCardJson,
-  toV2Card,
   type CharacterCardFields,
-  type CharacterCardV3,
 } from './character-card.js';
 import { CHARACTER_LIMITS } from '../dto/character-limits.js';
 
@@ -38,6 +37,9 @@ const ours: CharacterCardFields = {
   highlights: [{ text: 'Трагическая героиня', lang: 'ru' }],
   characterBook: null,
   cardExtensions: {},
+  systemPrompt: '',
+  postHistoryInstructions: '',
+  cardExtras: {},
 };
 
 describe('parseCard', () => {
@@ -68,6 +70,8 @@ describe('parseCard', () => {
       character_version: '',
       character_book: null,
       extensions: {},
+      unknown: {},
+      root: {},
     });
   });
 
@@ -129,7 +133,8 @@ describe('parseCard', () => {
     [
       'a book without entries',
       v2({ character_book: { name: 'x' } }),
-      'data.character_book must be an object with an entries array',
+      'data.character_book must be a V2/V3 lorebook: an object with an entries array ' +
+        '(a SillyTavern world info file, with entries keyed by uid, is converted)',
     ],
     ['array extensions', v2({ extensions: [] }), 'data.extensions must be an object'],
   ])('rejects %s', (_case, json, message) => {
@@ -182,6 +187,9 @@ describe('cardToCharacterData', () => {
       highlights: [],
       characterBook: null,
       cardExtensions: {},
+      systemPrompt: '',
+      postHistoryInstructions: '',
+      cardExtras: {},
     });
   });
 
@@ -330,6 +338,7 @@ describe('characterToCard', () => {
         tags: ['classics', 'drama'],
         creator: 'anna',
         character_version: '',
+        group_only_greetings: [],
         extensions: {
           sweetsin: {
             appearance: ours.appearance,
@@ -418,23 +427,88 @@ describe('characterToCard', () => {
 });
 
 describe('toV2Card', () => {
-  it('drops the V3-only fields and relabels the card', () => {
+  it('relabels the card and keeps every field, as SillyTavern writes its chara chunk', () => {
     const v3 = fixture('risu-v3.json');
     const v2 = toV2Card(v3 as unknown as CharacterCardV3);
     expect(v2.spec).toBe('chara_card_v2');
     expect(v2.spec_version).toBe('2.0');
-    for (const key of [
-      'group_only_greetings',
-      'nickname',
-      'creator_notes_multilingual',
-      'source',
-      'creation_date',
-      'modification_date',
-      'assets',
-    ]) {
-      expect(v2.data).not.toHaveProperty(key);
-    }
-    expect(v2.data.character_book).toEqual(v3.data.character_book);
-    expect(v2.data.system_prompt).toBe(v3.data.system_prompt);
+    expect(v2.data).toEqual(v3.data);
+  });
+});
+
+describe('fidelity', () => {
+  it('keeps every field of a V3 card, unknown ones and the root beside data included', () => {
+    const source = fixture('risu-v3.json') as { spec: string; data: Record<string, unknown> };
+    const card = {
+      ...source,
+      exported_by: 'some-tool',
+      data: { ...source.data, x_custom: { keep: ['me'] }, tags: ['Mystery', 'mystery', 'Paris'] },
+    };
+    const fields = cardToCharacterData(parseCard(card), platform);
+    expect(fields.tags).toEqual(['mystery', 'paris']);
+    expect(fields.systemPrompt).toBe(source.data.system_prompt);
+    expect(fields.postHistoryInstructions).toBe(source.data.post_history_instructions);
+    const exported = characterToCard(fields, { spec: 'v3', ...platform });
+    const { sweetsin: _ours, ...extensions } = exported.data.extensions;
+    expect({ ...exported, data: { ...exported.data, extensions } }).toEqual(card);
+  });
+
+  it('exports the tags and greetings of the character once its owner changed them', () => {
+    const fields = cardToCharacterData(
+      parseCard({ name: 'Mira', tags: ['Space', 'OC'], alternate_greetings: ['a'] }),
+      platform,
+    );
+    const edited = { ...fields, tags: ['space', 'pirates'] };
+    expect(characterToCard(edited, { spec: 'v2', ...platform }).data.tags).toEqual([
+      'space',
+      'pirates',
+    ]);
+    expect(characterToCard(fields, { spec: 'v2', ...platform }).data.tags).toEqual(['Space', 'OC']);
+  });
+
+  it('dates a card made here by the character, and keeps an imported card its own dates', () => {
+    const createdAt = new Date('2025-01-02T03:04:05Z');
+    const updatedAt = new Date('2025-02-03T04:05:06Z');
+    const made = characterToCard({ ...ours, createdAt, updatedAt }, { spec: 'v3', ...platform });
+    expect(made.data).toMatchObject({
+      creation_date: createdAt.getTime() / 1000,
+      modification_date: updatedAt.getTime() / 1000,
+    });
+    const imported = cardToCharacterData(parseCard(fixture('risu-v3.json')), platform);
+    const again = characterToCard(
+      { ...imported, createdAt, updatedAt },
+      { spec: 'v3', ...platform },
+    );
+    expect(again.data).toMatchObject({ creation_date: 1715500000, modification_date: 1718000000 });
+  });
+});
+
+describe('NSFW tags', () => {
+  it.each([
+    ['NSFW'],
+    ['nsfw'],
+    ['Nsfw 🔞'],
+    ['🔞'],
+    ['Not Safe For Work'],
+    ['18+'],
+    ['R-18'],
+    ['Adults only'],
+    ['explicit'],
+  ])('rates a card tagged %p nsfw', (tag) => {
+    expect(hasNsfwTag(['Fantasy', tag])).toBe(true);
+    const card = parseCard({ name: 'Mira', tags: ['Fantasy', tag] });
+    expect(cardToCharacterData(card, platform).contentRating).toBe('nsfw');
+  });
+
+  it.each([['SFW'], ['adult'], ['nsfwish'], ['fantasy']])('leaves a card tagged %p sfw', (tag) => {
+    expect(hasNsfwTag([tag])).toBe(false);
+  });
+
+  it('does not let our extension rate an NSFW-tagged card sfw', () => {
+    const card = parseCard({
+      spec: 'chara_card_v2',
+      data: { name: 'Mira', tags: ['NSFW'], extensions: { sweetsin: { content_rating: 'sfw' } } },
+    });
+    expect(cardToCharacterData(card, platform).contentRating).toBe('nsfw');
   });
 });

@@ -1,4 +1,4 @@
-import { DEFAULT_LANGUAGE, LANGUAGES, type Language } from '../../common/languages.js';
+import { DEFAULT_LANGUAGE, LANGUAGES } from '../../common/languages.js';
 import { assertJsonTextDepth } from '../../common/validation/json-depth.js';
 import { toMultiLine, toMultiLineDeep, toSingleLine } from '../../common/validation/text-field.js';
 import { CHARACTER_LIMITS } from '../dto/character-limits.js';
@@ -6,83 +6,49 @@ import {
   CONTENT_RATINGS,
   RESPONSE_LENGTHS,
   type CharacterEntity,
-  type Highlight,
+  type ContentRating,
 } from '../entities/character.entity.js';
-import { lorebookLimitProblem } from './lorebook-limits.js';
+import { CardError } from './card-error.js';
+import { readCharacterBook } from './character-book.js';
 import { parseStructuredTags } from './structured-tags.js';
 
 // SillyTavern character cards: V1, V2 (github.com/malfoyslastname/character-card-spec-v2) and
-// V3 (github.com/kwaroran/character-card-spec-v3). Card field names are the specs' own.
+// V3 (github.com/kwaroran/character-card-spec-v3). Card field names are the specs' own. This
+// file reads a card into character columns; card-export.ts writes one back.
 
-/** A card that cannot be imported; the message says what is wrong, in terms of the card. */
-export class CardError extends Error {
-  override readonly name = 'CardError';
-}
+export { CardError };
 
 /**
  * What a card may hold at all; a card over these is refused. Within them, fields are clamped
  * to what the API accepts (CHARACTER_LIMITS): a card from another app is imported, not refused.
+ * The same bounds hold for every format (JSON, PNG, WebP, CharX) and for a card sent as the
+ * JSON body.
  */
 export const CARD_LIMITS = {
   jsonBytes: 1024 * 1024,
   name: CHARACTER_LIMITS.name,
   text: CHARACTER_LIMITS.text,
   tag: 100,
+  /** A `source` entry: an id or a URL. */
+  source: 2_000,
 } as const;
-
-interface CardV2Data {
-  name: string;
-  description: string;
-  personality: string;
-  scenario: string;
-  first_mes: string;
-  mes_example: string;
-  creator_notes: string;
-  system_prompt: string;
-  post_history_instructions: string;
-  alternate_greetings: string[];
-  character_book?: Record<string, unknown>;
-  tags: string[];
-  creator: string;
-  character_version: string;
-  extensions: Record<string, unknown>;
-}
-
-export interface CharacterCardV2 {
-  spec: 'chara_card_v2';
-  spec_version: '2.0';
-  data: CardV2Data;
-}
 
 export interface CardAsset {
   type: string;
   uri: string;
   name: string;
   ext: string;
-}
-
-interface CardV3Data extends CardV2Data {
-  group_only_greetings: string[];
-  nickname?: string;
-  creator_notes_multilingual?: Record<string, string>;
-  source?: string[];
-  creation_date?: number;
-  modification_date?: number;
-  assets?: CardAsset[];
-}
-
-export interface CharacterCardV3 {
-  spec: 'chara_card_v3';
-  spec_version: '3.0';
-  data: CardV3Data;
+  [field: string]: unknown;
 }
 
 export type CardSpec = 'v1' | 'v2' | 'v3';
 
+type JsonObject = Record<string, unknown>;
+
 /**
- * Any card, normalized: every field the import uses, present and type-checked. The character
- * book is only checked to be an object with an `entries` array and is otherwise kept verbatim
- * (its many tool-specific fields are not ours to judge).
+ * Any card, normalized: every field the specs define, present (the V3 ones when the card has
+ * them) and type-checked, with the fields they do not define kept aside. The character book
+ * is checked as a V2/V3 lorebook (readCharacterBook).
  */
 export interface CardData {
   spec: CardSpec;
@@ -100,8 +66,18 @@ export interface CardData {
   tags: string[];
   creator: string;
   character_version: string;
-  character_book: Record<string, unknown> | null;
-  extensions: Record<string, unknown>;
+  character_book: JsonObject | null;
+  extensions: JsonObject;
+  nickname?: string;
+  creator_notes_multilingual?: Record<string, string>;
+  source?: string[];
+  creation_date?: number;
+  modification_date?: number;
+  assets?: CardAsset[];
+  /** Fields of `data` (of the root, for V1) that the specs do not define, kept verbatim. */
+  unknown: JsonObject;
+  /** Fields beside `spec`, `spec_version` and `data`, but V1 copies of the card's fields. */
+  root: JsonObject;
 }
 
 /** The character columns a card carries, named as on CharacterEntity. */
@@ -125,9 +101,33 @@ export type CharacterCardFields = Pick<
   | 'highlights'
   | 'characterBook'
   | 'cardExtensions'
+  | 'systemPrompt'
+  | 'postHistoryInstructions'
+  | 'cardExtras'
 >;
 
-type JsonObject = Record<string, unknown>;
+/** The fields V1 defines, which V2/V3 exports also copy to the root for V1 readers. */
+const V1_FIELDS = ['name', 'description', 'personality', 'scenario', 'first_mes', 'mes_example'];
+/** Every field of `data` the specs define; anything else is an unknown field. */
+const DATA_FIELDS = new Set([
+  ...V1_FIELDS,
+  'creator_notes',
+  'system_prompt',
+  'post_history_instructions',
+  'alternate_greetings',
+  'character_book',
+  'tags',
+  'creator',
+  'character_version',
+  'extensions',
+  'group_only_greetings',
+  'nickname',
+  'creator_notes_multilingual',
+  'source',
+  'creation_date',
+  'modification_date',
+  'assets',
+]);
 
 const isObject = (value: unknown): value is JsonObject =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -169,17 +169,6 @@ function readOneOf<T extends string>(
   return value as T;
 }
 
-function readCharacterBook(source: JsonObject, path: string): JsonObject | null {
-  const book = source.character_book;
-  if (book === undefined || book === null) return null;
-  if (!isObject(book) || !Array.isArray(book.entries)) {
-    throw new CardError(`${path}character_book must be an object with an entries array`);
-  }
-  const problem = lorebookLimitProblem(book);
-  if (problem) throw new CardError(`${path}character_book ${problem}`);
-  return toMultiLineDeep(book);
-}
-
 function readExtensions(source: JsonObject, path: string): JsonObject {
   const extensions = source.extensions;
   if (extensions === undefined || extensions === null) return {};
@@ -187,8 +176,51 @@ function readExtensions(source: JsonObject, path: string): JsonObject {
   return toMultiLineDeep(extensions);
 }
 
+/** A Unix time in seconds (0 stands for "unknown", as the V3 spec allows). */
+function readDate(source: JsonObject, path: string, key: string): number | undefined {
+  const value = source[key];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    throw new CardError(`${path}${key} must be a number (Unix time in seconds)`);
+  }
+  return value;
+}
+
+function readMultilingualNotes(
+  source: JsonObject,
+  path: string,
+): Record<string, string> | undefined {
+  const value = source.creator_notes_multilingual;
+  if (value === undefined || value === null) return undefined;
+  if (!isObject(value)) throw new CardError(`${path}creator_notes_multilingual must be an object`);
+  return Object.fromEntries(
+    Object.keys(value).map((lang) => [
+      toSingleLine(lang),
+      toMultiLine(readText(value, `${path}creator_notes_multilingual.`, lang, CARD_LIMITS.text)),
+    ]),
+  );
+}
+
+function readAssets(source: JsonObject, path: string): CardAsset[] | undefined {
+  const value = source.assets;
+  if (value === undefined || value === null) return undefined;
+  if (!Array.isArray(value)) throw new CardError(`${path}assets must be an array`);
+  return value.map((asset, index) => {
+    const where = `${path}assets[${index}]`;
+    if (!isObject(asset)) throw new CardError(`${where} must be an object`);
+    for (const field of ['type', 'uri', 'name', 'ext']) {
+      if (typeof asset[field] !== 'string')
+        throw new CardError(`${where}.${field} must be a string`);
+    }
+    return toMultiLineDeep(asset) as CardAsset;
+  });
+}
+
+const pick = (source: JsonObject, keep: (key: string) => boolean): JsonObject =>
+  Object.fromEntries(Object.entries(source).filter(([key]) => keep(key)));
+
 /** Reads the card fields from `data` (V2/V3) or from the root (V1, where `path` is ''). */
-function readCardData(source: JsonObject, spec: CardSpec, path: string): CardData {
+function readCardData(source: JsonObject, spec: CardSpec, path: string): Omit<CardData, 'root'> {
   // One line, as the API's own name field requires: cards from elsewhere may hold breaks.
   const name = toSingleLine(readText(source, path, 'name', CARD_LIMITS.name));
   if (name === '') throw new CardError(`${path}name must be a non-empty string`);
@@ -198,6 +230,8 @@ function readCardData(source: JsonObject, spec: CardSpec, path: string): CardDat
   const greetings = (key: string) =>
     readTextList(source, path, key, CARD_LIMITS.text).map(toMultiLine);
   const line = (key: string) => toSingleLine(readText(source, path, key, CARD_LIMITS.name));
+  const optional = <T>(key: string, value: T | undefined): Partial<Record<string, T>> =>
+    value === undefined ? {} : { [key]: value };
   return {
     spec,
     name,
@@ -214,21 +248,37 @@ function readCardData(source: JsonObject, spec: CardSpec, path: string): CardDat
     tags: readTextList(source, path, 'tags', CARD_LIMITS.tag).map(toSingleLine),
     creator: line('creator'),
     character_version: line('character_version'),
-    character_book: readCharacterBook(source, path),
+    character_book: readCharacterBook(source.character_book, `${path}character_book`),
     extensions: readExtensions(source, path),
+    ...optional('nickname', source.nickname == null ? undefined : line('nickname')),
+    ...optional('creator_notes_multilingual', readMultilingualNotes(source, path)),
+    ...optional(
+      'source',
+      source.source == null
+        ? undefined
+        : readTextList(source, path, 'source', CARD_LIMITS.source).map(toSingleLine),
+    ),
+    ...optional('creation_date', readDate(source, path, 'creation_date')),
+    ...optional('modification_date', readDate(source, path, 'modification_date')),
+    ...optional('assets', readAssets(source, path)),
+    unknown: toMultiLineDeep(pick(source, (key) => !DATA_FIELDS.has(key))),
   };
 }
 
 /**
  * Checks and normalizes a parsed card of any version. A card without `spec` is V1 (its fields
  * sit at the root); V2 and V3 keep theirs in `data`, and root-level copies some tools add for
- * V1 readers are ignored. `spec_version` is not checked: the V3 spec asks readers to import
- * newer minor versions rather than reject them.
+ * V1 readers are dropped (other root fields are kept). `spec_version` is not checked: the V3
+ * spec asks readers to import newer minor versions rather than reject them.
  */
 export function parseCard(json: unknown): CardData {
   if (!isObject(json)) throw new CardError('character card must be a JSON object');
   const { spec } = json;
-  if (spec === undefined) return readCardData(json, 'v1', '');
+  if (spec === undefined) {
+    const { unknown, ...card } = readCardData(json, 'v1', '');
+    // A V1 card's unknown fields sit at its root, and go back there.
+    return { ...card, unknown: {}, root: unknown };
+  }
   if (spec !== 'chara_card_v2' && spec !== 'chara_card_v3') {
     throw new CardError(
       typeof spec === 'string'
@@ -237,7 +287,11 @@ export function parseCard(json: unknown): CardData {
     );
   }
   if (!isObject(json.data)) throw new CardError('data must be an object');
-  return readCardData(json.data, spec === 'chara_card_v2' ? 'v2' : 'v3', 'data.');
+  const root = pick(json, (key) => !['spec', 'spec_version', 'data', ...V1_FIELDS].includes(key));
+  return {
+    ...readCardData(json.data, spec === 'chara_card_v2' ? 'v2' : 'v3', 'data.'),
+    root: toMultiLineDeep(root),
+  };
 }
 
 /** Parses card JSON text or bytes (a .json upload, or the payload of a PNG chunk). */
@@ -256,18 +310,6 @@ export function parseCardJson(source: string | Buffer): CardData {
 }
 
 /** Our own fields, in `data.extensions[platformKey]`; snake_case like the rest of the card. */
-interface PlatformExtension {
-  appearance: string;
-  speech_pattern: string;
-  structured_tags: string[];
-  response_length: CharacterCardFields['responseLength'];
-  max_tokens: number;
-  content_rating: CharacterCardFields['contentRating'];
-  original_language: Language;
-  /** Exported for completeness; an import ignores them (they are editorial, see below). */
-  highlights: Highlight[];
-}
-
 type PlatformFields = Pick<
   CharacterCardFields,
   | 'appearance'
@@ -325,7 +367,7 @@ function readPlatformFields(value: unknown, path: string): PlatformFields {
  * Free tags as the API keeps them: trimmed, lower-cased, unique, none empty, at most
  * CHARACTER_LIMITS.tags, and no more than fit the API's tags string.
  */
-function normalizeTags(tags: readonly string[]): string[] {
+export function normalizeTags(tags: readonly string[]): string[] {
   const unique = [
     ...new Set(tags.map((tag) => tag.trim().toLowerCase()).filter((tag) => tag !== '')),
   ];
@@ -340,111 +382,111 @@ function normalizeTags(tags: readonly string[]): string[] {
   return kept;
 }
 
+/** The alternate greetings a character keeps of a card's. */
+export const clampGreetings = (greetings: readonly string[]): string[] =>
+  greetings.slice(0, CHARACTER_LIMITS.alternateGreetings);
+
+/**
+ * Tags that mark a card adult-only, compared without case, spaces or punctuation: "NSFW",
+ * "nsfw 🔞", "Not Safe For Work", "18+", "R-18", "Adults only", "explicit"... ("adult" alone
+ * is not one: it often describes the character's age).
+ */
+const NSFW_TAGS = new Set([
+  'nsfw',
+  'notsafeforwork',
+  '18+',
+  'r18',
+  'r18+',
+  'adultonly',
+  'adultsonly',
+  'explicit',
+  'xxx',
+  'lewd',
+  'smut',
+  'porn',
+  'hentai',
+  '🔞',
+]);
+
+const squashTag = (tag: string): string =>
+  tag
+    .toLowerCase()
+    .replace(/[\s\p{P}\uFE0F]/gu, '')
+    .replace(/^🔞(?=.)|(?<=.)🔞$/u, '');
+
+export const hasNsfwTag = (tags: readonly string[]): boolean =>
+  tags.some((tag) => NSFW_TAGS.has(squashTag(tag)));
+
+const laterRating = (a: ContentRating, b: ContentRating): ContentRating =>
+  a === 'nsfw' || b === 'nsfw' ? 'nsfw' : 'sfw';
+
+/** Fields of `data` an export always writes ('' or [] when the character has none). */
+const ALWAYS_WRITTEN = ['creator_notes', 'creator', 'character_version', 'group_only_greetings'];
+
 /**
  * Maps a parsed card to character columns, clamped to the API's limits. Our own fields come
- * from `extensions[platformKey]`; every other extension is kept in `cardExtensions`, and the
- * character book as it was, so exporting the character again gives them back unchanged.
- * Highlights are not imported: they are editorial (the daily highlights job writes them, and
- * skips characters that have some), not something a card's author may set.
+ * from `extensions[platformKey]`; every other extension is kept in `cardExtensions`, the
+ * character book in `characterBook`, and what no column holds in `cardExtras` (with the tags
+ * and alternate greetings as written when the columns hold them normalized or clamped), so
+ * exporting the character again gives the card back. A card tagged NSFW is rated nsfw whatever
+ * our extension says. Highlights are not imported: they are editorial (the daily highlights
+ * job writes them), not something a card's author may set.
  */
 export function cardToCharacterData(
   card: CardData,
   options: { platformKey: string },
 ): CharacterCardFields {
   const { [options.platformKey]: ours, ...otherExtensions } = card.extensions;
+  const platform = readPlatformFields(ours, `data.extensions.${options.platformKey}`);
+  const tags = normalizeTags(card.tags);
+  const alternateGreetings = clampGreetings(card.alternate_greetings);
+  const {
+    spec: _spec,
+    name: _name,
+    description: _description,
+    personality: _personality,
+    scenario: _scenario,
+    first_mes: _firstMes,
+    mes_example: _mesExample,
+    system_prompt: _systemPrompt,
+    post_history_instructions: _postHistory,
+    alternate_greetings: _alternateGreetings,
+    tags: _tags,
+    character_book: _book,
+    extensions: _extensions,
+    unknown,
+    root,
+    ...kept
+  } = card;
+  // An empty one of the fields every card has is what an export writes anyway: not worth a key.
+  const known = kept as JsonObject;
+  const isDefault = (key: string) =>
+    ALWAYS_WRITTEN.includes(key) &&
+    (known[key] === '' || (Array.isArray(known[key]) && known[key].length === 0));
+  const data: JsonObject = { ...pick(known, (key) => !isDefault(key)), ...unknown };
+  if (card.tags.join('\n') !== tags.join('\n')) data.tags = card.tags;
+  if (alternateGreetings.length !== card.alternate_greetings.length) {
+    data.alternate_greetings = card.alternate_greetings;
+  }
   return {
     name: card.name,
     description: card.description,
     personality: card.personality,
     scenario: card.scenario,
     greeting: card.first_mes,
-    alternateGreetings: card.alternate_greetings.slice(0, CHARACTER_LIMITS.alternateGreetings),
+    alternateGreetings,
     exampleDialogues: card.mes_example,
-    tags: normalizeTags(card.tags),
+    tags,
     characterBook: card.character_book,
     cardExtensions: otherExtensions,
-    highlights: [],
-    ...readPlatformFields(ours, `data.extensions.${options.platformKey}`),
-  };
-}
-
-export interface CardExportOptions {
-  /** Key of our extension, e.g. 'sweetsin'. */
-  platformKey: string;
-  /** Shown by other tools as the card's author. */
-  creator?: string;
-}
-
-function toPlatformExtension(character: CharacterCardFields): PlatformExtension {
-  return {
-    appearance: character.appearance,
-    speech_pattern: character.speechPattern,
-    structured_tags: [...character.structuredTags],
-    response_length: character.responseLength,
-    max_tokens: character.maxTokens,
-    content_rating: character.contentRating,
-    original_language: character.originalLanguage,
-    highlights: character.highlights.map(({ text, lang }) => ({ text, lang })),
-  };
-}
-
-function toV2Data(character: CharacterCardFields, options: CardExportOptions): CardV2Data {
-  return {
-    name: character.name,
-    description: character.description,
-    personality: character.personality,
-    scenario: character.scenario,
-    first_mes: character.greeting,
-    mes_example: character.exampleDialogues,
-    creator_notes: '',
-    system_prompt: '',
-    post_history_instructions: '',
-    alternate_greetings: [...character.alternateGreetings],
-    ...(character.characterBook ? { character_book: character.characterBook } : {}),
-    tags: [...character.tags],
-    creator: options.creator ?? '',
-    character_version: '',
-    extensions: {
-      ...character.cardExtensions,
-      [options.platformKey]: toPlatformExtension(character),
+    systemPrompt: card.system_prompt,
+    postHistoryInstructions: card.post_history_instructions,
+    cardExtras: {
+      ...(Object.keys(data).length > 0 ? { data } : {}),
+      ...(Object.keys(root).length > 0 ? { root } : {}),
     },
+    highlights: [],
+    ...platform,
+    contentRating: laterRating(platform.contentRating, hasNsfwTag(card.tags) ? 'nsfw' : 'sfw'),
   };
-}
-
-/** Exports a character as a V2 or V3 card (JSON-ready object). */
-export function characterToCard(
-  character: CharacterCardFields,
-  options: CardExportOptions & { spec: 'v2' },
-): CharacterCardV2;
-export function characterToCard(
-  character: CharacterCardFields,
-  options: CardExportOptions & { spec: 'v3' },
-): CharacterCardV3;
-export function characterToCard(
-  character: CharacterCardFields,
-  options: CardExportOptions & { spec: 'v2' | 'v3' },
-): CharacterCardV2 | CharacterCardV3;
-export function characterToCard(
-  character: CharacterCardFields,
-  options: CardExportOptions & { spec: 'v2' | 'v3' },
-): CharacterCardV2 | CharacterCardV3 {
-  const data = toV2Data(character, options);
-  return options.spec === 'v2'
-    ? { spec: 'chara_card_v2', spec_version: '2.0', data }
-    : { spec: 'chara_card_v3', spec_version: '3.0', data: { ...data, group_only_greetings: [] } };
-}
-
-/** The V2 view of a V3 card, for readers that only know V2 (the `chara` PNG chunk). */
-export function toV2Card(card: CharacterCardV3): CharacterCardV2 {
-  const {
-    group_only_greetings: _groupOnlyGreetings,
-    nickname: _nickname,
-    creator_notes_multilingual: _creatorNotesMultilingual,
-    source: _source,
-    creation_date: _creationDate,
-    modification_date: _modificationDate,
-    assets: _assets,
-    ...data
-  } = card.data;
-  return { spec: 'chara_card_v2', spec_version: '2.0', data };
 }

@@ -89,3 +89,32 @@ export async function reencodeImage(
     throw new UndecodableImageError('image could not be decoded', { cause: error });
   }
 }
+
+/**
+ * A stored avatar as PNG, for a PNG card export of a character whose picture is a JPEG or WebP
+ * (or an old PNG too unwieldy to add chunks to). Within the same pixel bound as an upload.
+ */
+export async function convertToPng(data: Buffer): Promise<Buffer> {
+  return convertImage(data, 'png');
+}
+
+/** A stored avatar in another of the stored formats (a CharX icon of a given type, a PNG card). */
+export async function convertImage(data: Buffer, format: ImageExtension): Promise<Buffer> {
+  try {
+    return await sharp(data, {
+      limitInputPixels: IMAGE_LIMITS.inputPixels,
+      sequentialRead: true,
+      failOn: 'error',
+    })
+      .resize({
+        width: IMAGE_LIMITS.outputSide,
+        height: IMAGE_LIMITS.outputSide,
+        fit: 'inside',
+        withoutEnlargement: true,
+      })
+      .toFormat(format === 'jpg' ? 'jpeg' : format)
+      .toBuffer();
+  } catch (error) {
+    throw new UndecodableImageError('image could not be decoded', { cause: error });
+  }
+}

@@ -1,10 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { deflateSync, inflateSync } from 'node:zlib';
+import { characterToCard } from './card-export.js';
 import {
   CardError,
   cardToCharacterData,
-  characterToCard,
   parseCard,
   type CharacterCardFields,
 } from './character-card.js';
@@ -95,8 +95,24 @@ const character: CharacterCardFields = {
   contentRating: 'sfw',
   originalLanguage: 'fr',
   highlights: [],
-  characterBook: { name: 'Coast', entries: [{ keys: ['lighthouse'], content: 'Old.' }] },
+  characterBook: {
+    name: 'Coast',
+    extensions: {},
+    entries: [
+      {
+        keys: ['lighthouse'],
+        content: 'Old.',
+        enabled: true,
+        insertion_order: 100,
+        use_regex: false,
+        extensions: {},
+      },
+    ],
+  },
   cardExtensions: { depth_prompt: { prompt: 'Stay curious.', depth: 4, role: 'system' } },
+  systemPrompt: '',
+  postHistoryInstructions: '',
+  cardExtras: {},
 };
 
 describe('readPngTextChunks', () => {
@@ -209,7 +225,10 @@ describe('embedCardInPng', () => {
     expect([...chunks.keys()]).toEqual(['chara', 'ccv3']);
     const fallback = JSON.parse(Buffer.from(chunks.get('chara')!, 'base64').toString());
     expect(fallback).toMatchObject({ spec: 'chara_card_v2', spec_version: '2.0' });
-    expect(fallback.data).not.toHaveProperty('group_only_greetings');
+    // The same data, relabelled: a V2 reader ignores the V3 fields.
+    expect(fallback.data).toEqual(
+      JSON.parse(Buffer.from(chunks.get('ccv3')!, 'base64').toString()).data,
+    );
     expect(parseCard(fallback).name).toBe('Léa');
     const card = extractCardFromPng(png);
     expect(card.spec).toBe('v3');

@@ -1,13 +1,6 @@
 import { crc32, deflateSync } from 'node:zlib';
-import {
-  CARD_LIMITS,
-  CardError,
-  parseCardJson,
-  toV2Card,
-  type CardData,
-  type CharacterCardV2,
-  type CharacterCardV3,
-} from './character-card.js';
+import { toV2Card, type CharacterCardV2, type CharacterCardV3 } from './card-export.js';
+import { CARD_LIMITS, CardError, parseCardJson, type CardData } from './character-card.js';
 
 // Character cards ride in PNG tEXt chunks ("keyword\0text", latin1): `chara` holds base64 V2
 // JSON, `ccv3` base64 V3 JSON. Parsing is done by hand: it is a few dozen lines, and an image

@@ -8,8 +8,9 @@ import {
 import { randomUUID } from 'node:crypto';
 import type { SseSource } from '../../common/http/sse.js';
 import { ShutdownDeadline } from '../../common/lifecycle/shutdown-deadline.js';
+import { MetricsService } from '../../common/metrics/metrics.service.js';
 import { GenerationRepository, HEARTBEAT_INTERVAL_MS } from '../generation.repository.js';
-import type { ChatKind } from '../entities/chat.entity.js';
+import { CHAT_KINDS, type ChatKind } from '../entities/chat.entity.js';
 import { ANSWER_TIMEOUT_MS, type ChatSignal, ChatSignals } from './chat-signals.js';
 import { LiveRound } from './live-round.js';
 import type { ReplyEvent, RoundSummary } from './reply-event.js';
@@ -72,7 +73,12 @@ export class ReplyRegistry
     private readonly signals: ChatSignals,
     private readonly generations: GenerationRepository,
     private readonly shutdown: ShutdownDeadline,
-  ) {}
+    metrics: MetricsService,
+  ) {
+    for (const kind of CHAT_KINDS) {
+      metrics.streams.countReplies(kind, () => this.countOf(kind));
+    }
+  }
 
   get instanceId(): string {
     return this.signals.instanceId;
@@ -95,6 +101,13 @@ export class ReplyRegistry
 
   onApplicationShutdown(): void {
     clearInterval(this.heartbeat);
+  }
+
+  /** Rounds of chats of `kind` this instance is writing (read at a metrics scrape). */
+  private countOf(kind: ChatKind): number {
+    let count = 0;
+    for (const round of this.rounds.values()) if (round.kind === kind) count++;
+    return count;
   }
 
   local(chatId: string): LiveRound | undefined {

@@ -27,6 +27,10 @@ const COALESCE_MS = 25;
 /** Bytes a client may leave unread before its stream is cut. */
 const MAX_UNREAD_BYTES = 1024 * 1024;
 
+/** Streams open in this process (a metric): one app serves one process in production. */
+let openStreams = 0;
+export const openSseStreams = (): number => openStreams;
+
 /**
  * Answers a request with `text/event-stream`, one `data: <json>` event per source event
  * (after an `id:` line when the source gives the event an id). An
@@ -47,6 +51,7 @@ export function streamSse<E extends object>(res: Response, source: SseSource<E>)
   if (source.close) res.once('close', () => source.close!());
 
   let open = true;
+  openStreams++;
   let subscribed = false;
   let pending = '';
   let lastWrite = -Infinity;
@@ -65,6 +70,7 @@ export function streamSse<E extends object>(res: Response, source: SseSource<E>)
   const close = () => {
     if (!open) return;
     open = false;
+    openStreams--;
     clearInterval(keepalive);
     clearTimeout(flushTimer);
     if (subscribed) unsubscribe();

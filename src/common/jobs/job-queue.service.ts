@@ -7,6 +7,8 @@ import {
 import { setTimeout as delay } from 'node:timers/promises';
 import { InjectConfig, type AppConfig } from '../../config/app-config.js';
 import { ShutdownDeadline } from '../lifecycle/shutdown-deadline.js';
+import { MetricsService } from '../metrics/metrics.service.js';
+import type { JobRunOutcome } from '../metrics/service-metrics.js';
 import {
   type ClaimedJobRow,
   isUniqueViolation,
@@ -68,6 +70,15 @@ export function retryDelayMs(attempt: number, random: () => number = Math.random
   return Math.round(step / 2 + (random() * step) / 2);
 }
 
+/** How an attempt ended, as the metrics count it. */
+function outcomeOf(row: ClaimedJobRow, failed: boolean, failure: unknown): JobRunOutcome {
+  if (!failed) return 'done';
+  if (failure instanceof DeferJobError) return 'deferred';
+  return failure instanceof PermanentJobError || row.attempts >= row.max_attempts
+    ? 'failed'
+    : 'retry';
+}
+
 /**
  * Durable background work in PostgreSQL (spec 004's job queue), the one mechanism for all of
  * it: mails, translations, chat summaries, the scheduled tasks and the error digest. Jobs
@@ -88,8 +99,19 @@ export class JobQueue implements OnApplicationBootstrap, OnApplicationShutdown {
   constructor(
     private readonly jobs: JobRepository,
     private readonly shutdown: ShutdownDeadline,
+    private readonly metrics: MetricsService,
     @InjectConfig() private readonly config: AppConfig,
-  ) {}
+  ) {
+    // Every type this instance runs shows, at 0 when none waits.
+    metrics.jobs.measureQueue(async () => {
+      const stats = await this.jobs.dueStats();
+      const types = new Set([...this.handlers.keys(), ...stats.map((stat) => stat.type)]);
+      return [...types].map(
+        (type) =>
+          stats.find((stat) => stat.type === type) ?? { type, depth: 0, oldestAgeSeconds: 0 },
+      );
+    });
+  }
 
   register<P>(type: string, handler: JobHandler<P>): void {
     this.handlers.set(type, handler as JobHandler);
@@ -226,6 +248,7 @@ export class JobQueue implements OnApplicationBootstrap, OnApplicationShutdown {
       });
     }, this.lockMs / 3);
     renewal.unref();
+    const started = performance.now();
     let failure: unknown;
     let failed = false;
     try {
@@ -236,6 +259,11 @@ export class JobQueue implements OnApplicationBootstrap, OnApplicationShutdown {
     } finally {
       clearInterval(renewal);
     }
+    this.metrics.jobs.ran(
+      row.type,
+      outcomeOf(row, failed, failure),
+      (performance.now() - started) / 1000,
+    );
     try {
       if (!failed) await this.jobs.markDone(row);
       else await this.recordFailure(row, failure);

@@ -138,6 +138,23 @@ export class JobRepository {
     return rows[0];
   }
 
+  /** Per type with any, the pending jobs that are due and how long the oldest has been (metrics). */
+  async dueStats(): Promise<Array<{ type: string; depth: number; oldestAgeSeconds: number }>> {
+    const rows = await this.dataSource.query<
+      Array<{ type: string; depth: number; oldest_age_seconds: number }>
+    >(
+      `SELECT type, count(*)::int AS depth,
+              extract(epoch FROM now() - min(run_at))::float8 AS oldest_age_seconds
+       FROM job WHERE status = 'pending' AND run_at <= now()
+       GROUP BY type`,
+    );
+    return rows.map((row) => ({
+      type: row.type,
+      depth: row.depth,
+      oldestAgeSeconds: Math.max(0, row.oldest_age_seconds),
+    }));
+  }
+
   /** Which of `types` have a job running now, its worker alive (lock not expired). */
   async runningTypes(types: string[]): Promise<Set<string>> {
     const rows = await this.dataSource.query<Array<{ type: string }>>(

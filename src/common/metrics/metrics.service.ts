@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { NextFunction, Request, Response } from 'express';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
+import { JobMetrics, LlmMetrics, RefusalMetrics, StreamMetrics } from './service-metrics.js';
 
 interface PgPool {
   totalCount: number;
@@ -11,12 +12,29 @@ interface PgPool {
 }
 
 /**
+ * prom-client's default metrics name three gauges `_total`, a suffix Prometheus keeps for
+ * counters (`promtool check metrics` fails them); `nodejs_active_handles{type}` and its kin
+ * carry the same numbers by type.
+ */
+const MISNAMED_DEFAULT_GAUGES = [
+  'nodejs_active_handles_total',
+  'nodejs_active_requests_total',
+  'nodejs_active_resources_total',
+];
+
+/**
  * Prometheus metrics. Each app instance owns its registry (not prom-client's global one), so
- * several instances in one process — as in the tests — do not collide.
+ * several instances in one process — as in the tests — do not collide. Besides HTTP, the
+ * process and the pool: what the service does (`llm`, `jobs`, `streams`, `refusals`), each
+ * fed by the code that does it.
  */
 @Injectable()
 export class MetricsService {
   readonly registry = new Registry();
+  readonly llm = new LlmMetrics(this.registry);
+  readonly jobs = new JobMetrics(this.registry);
+  readonly streams = new StreamMetrics(this.registry);
+  readonly refusals = new RefusalMetrics(this.registry);
 
   private readonly requests = new Counter({
     name: 'http_requests_total',
@@ -35,6 +53,7 @@ export class MetricsService {
 
   constructor(@InjectDataSource() dataSource: DataSource) {
     collectDefaultMetrics({ register: this.registry });
+    for (const name of MISNAMED_DEFAULT_GAUGES) this.registry.removeSingleMetric(name);
     const pool = () => (dataSource.driver as unknown as { master?: PgPool }).master;
     const poolGauge = (name: string, help: string, read: (pool: PgPool) => number) =>
       new Gauge({
@@ -46,7 +65,8 @@ export class MetricsService {
           this.set(current ? read(current) : 0);
         },
       });
-    poolGauge('db_pool_connections_total', 'Connections open in the pool', (p) => p.totalCount);
+    // A gauge, so no `_total` (it was db_pool_connections_total, which reads as a counter).
+    poolGauge('db_pool_connections', 'Connections open in the pool', (p) => p.totalCount);
     poolGauge('db_pool_connections_idle', 'Idle connections in the pool', (p) => p.idleCount);
     poolGauge(
       'db_pool_waiting_requests',

@@ -72,6 +72,24 @@ export const SETTINGS = {
     default: true,
     description: 'Email the admins a digest of error-level log lines',
   },
+  alert_llm_outage_minutes: {
+    type: 'integer',
+    default: 10,
+    min: 1,
+    max: 1440,
+    description:
+      'Email the admins once no LLM request has succeeded for this many minutes while requests ' +
+      'fail (every provider failing); also the window of alert_provider_failure_rate',
+  },
+  alert_provider_failure_rate: {
+    type: 'integer',
+    default: 50,
+    min: 1,
+    max: 100,
+    description:
+      "Email the admins when this percentage or more of a provider's requests failed over the " +
+      'last alert_llm_outage_minutes (counted from 10 requests on)',
+  },
   paid_mode: {
     type: 'boolean',
     default: false,

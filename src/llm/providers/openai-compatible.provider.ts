@@ -1,6 +1,7 @@
 import { nodeHttpFetch } from './node-http-fetch.js';
 import { Logger } from '@nestjs/common';
 import OpenAI from 'openai';
+import type { LlmMetrics } from '../../common/metrics/service-metrics.js';
 import type { ProviderAvailabilityService } from '../availability/provider-availability.service.js';
 import {
   LlmRequestFailedError,
@@ -96,6 +97,7 @@ export abstract class OpenAiCompatibleProvider implements LlmProvider {
     protected readonly options: ProviderOptions,
     private readonly availability: ProviderAvailabilityService,
     private readonly tokens: TokenEstimator,
+    private readonly metrics: LlmMetrics,
   ) {
     this.client = new OpenAI({
       apiKey: options.apiKey,
@@ -144,6 +146,7 @@ export abstract class OpenAiCompatibleProvider implements LlmProvider {
         ),
       async (error) => {
         const failure = error as UpstreamError;
+        this.metrics.failed(failure);
         this.logger.warn(
           `${this.name}/${failure.model} failed (${failure.kind}): ${failure.message}`,
         );
@@ -157,6 +160,7 @@ export abstract class OpenAiCompatibleProvider implements LlmProvider {
         return failure.kind !== 'balance';
       },
       signal,
+      (from) => this.metrics.fellBack(from, 'model'),
     );
   }
 
@@ -248,6 +252,7 @@ export abstract class OpenAiCompatibleProvider implements LlmProvider {
     signal?: AbortSignal,
   ): AsyncGenerator<LlmStreamEvent> {
     signal?.throwIfAborted();
+    const measured = this.metrics.attempt(this.name, model);
     const attempt = new AbortController();
     const cancel = () => attempt.abort();
     signal?.addEventListener('abort', cancel, { once: true });
@@ -314,6 +319,7 @@ export abstract class OpenAiCompatibleProvider implements LlmProvider {
               overflow = true;
             }
             if (text) {
+              if (!content) measured.firstToken();
               content += text;
               callerHolds = true;
               yield { type: 'delta', text };
@@ -367,6 +373,7 @@ export abstract class OpenAiCompatibleProvider implements LlmProvider {
     // What the filter held back (a possible tag's start: a few characters) is the reply's end.
     const tail = overflow ? '' : headOf(filter.flush(), maxChars - content.length);
     if (tail) {
+      if (!content) measured.firstToken();
       content += tail;
       yield { type: 'delta', text: tail };
     }
@@ -377,12 +384,9 @@ export abstract class OpenAiCompatibleProvider implements LlmProvider {
         ? new UpstreamError(this.name, model, 'rejected', 'max_tokens ran out before any text')
         : new UpstreamError(this.name, model, 'empty', 'the reply was empty');
     }
-    yield {
-      type: 'usage',
-      model,
-      provider: this.name,
-      ...(await this.usage(model, reported, messages, content)),
-    };
+    const usage = await this.usage(model, reported, messages, content);
+    measured.succeeded(usage);
+    yield { type: 'usage', model, provider: this.name, ...usage };
   }
 
   /**

@@ -1,4 +1,5 @@
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { MetricsService } from '../../common/metrics/metrics.service.js';
 import { InjectConfig, type AppConfig } from '../../config/app-config.js';
 import { LLM_PROVIDER_NAMES, type LlmProviderName } from '../../config/configuration.js';
 import { ProviderAvailabilityService } from '../availability/provider-availability.service.js';
@@ -47,13 +48,17 @@ export class LlmProviderRegistry implements OnModuleInit {
     @InjectConfig() private readonly config: AppConfig,
     private readonly availability: ProviderAvailabilityService,
     tokens: TokenEstimator,
+    metrics: MetricsService,
   ) {
     const { providers, firstTokenTimeoutMs, streamIdleTimeoutMs, offlineTokenDelayMs } = config.llm;
     for (const name of LLM_PROVIDER_NAMES) {
       const settings = providers[name];
       if (!settings) continue;
       const options = { ...settings, firstTokenTimeoutMs, streamIdleTimeoutMs };
-      this.providers.set(name, new PROVIDER_CLASSES[name](options, availability, tokens));
+      this.providers.set(
+        name,
+        new PROVIDER_CLASSES[name](options, availability, tokens, metrics.llm),
+      );
     }
     this.offline = new OfflineProvider(offlineTokenDelayMs, tokens);
   }

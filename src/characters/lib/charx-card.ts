@@ -1,0 +1,93 @@
+import { zipSync, type Zippable } from 'fflate';
+import type { CharacterCardV3 } from './card-export.js';
+import {
+  CARD_LIMITS,
+  CardError,
+  parseCardJson,
+  type CardAsset,
+  type CardData,
+} from './character-card.js';
+import { ZipArchive } from './zip-archive.js';
+
+// CharX (card spec V3): a ZIP with the V3 card as `card.json` at its root and its assets as
+// files, referenced from `data.assets` as `embeded://path/in/zip` (the spec's own spelling).
+// RisuAI also writes it appended to a JPEG of the character (the archive's offsets then count
+// from the archive's start). Only the card and its main icon are read: the icon becomes the
+// avatar, other asset files are not kept (their entries in `assets` are).
+
+export const CHARX_ICON_MAX_BYTES = 10 * 1024 * 1024;
+
+const EMBEDDED = 'embeded://';
+
+/** The asset shown as the character: the icon named `main`, else the first icon. */
+function mainIcon(assets: readonly CardAsset[] | undefined): CardAsset | undefined {
+  const icons = (assets ?? []).filter((asset) => asset.type === 'icon');
+  return icons.find((asset) => asset.name === 'main') ?? icons[0];
+}
+
+/** Where the spec suggests an icon goes; also where a `ccdefault:` icon is looked for. */
+const conventionalIconPath = (ext: string) => `assets/icon/images/main.${ext}`;
+const ICON_EXTENSIONS = ['png', 'jpg', 'jpeg', 'webp'];
+
+export interface CharxContents {
+  card: CardData;
+  /** The main icon's file, else the JPEG the archive was appended to, else null. */
+  picture: Buffer | null;
+}
+
+/**
+ * Reads a CharX archive, on its own or appended to a JPEG. The picture is the main icon's
+ * embedded file; for an icon that is `ccdefault:` (or absent, or missing from the archive), the
+ * file at the spec's suggested icon path; else the JPEG in front of the archive.
+ */
+export function readCharx(data: Buffer): CharxContents {
+  const archive = ZipArchive.open(data);
+  const json = archive.read('card.json', CARD_LIMITS.jsonBytes);
+  if (!json) throw new CardError('CharX archive has no card.json at its root');
+  const card = parseCardJson(json);
+  const icon = mainIcon(card.assets);
+  const paths = [
+    ...(icon?.uri.startsWith(EMBEDDED) ? [icon.uri.slice(EMBEDDED.length)] : []),
+    ...ICON_EXTENSIONS.map(conventionalIconPath),
+  ];
+  const path = paths.find((candidate) => archive.has(candidate));
+  const picture = path ? archive.read(path, CHARX_ICON_MAX_BYTES) : undefined;
+  return {
+    card,
+    picture: picture ?? (archive.prefixLength > 0 ? data.subarray(0, archive.prefixLength) : null),
+  };
+}
+
+/**
+ * Where a CharX export puts the character's picture, and in which format: where the card's
+ * main icon points when that is an embedded PNG, JPEG or WebP, else at the spec's suggested
+ * path in the avatar's own format. The card's asset list is never changed, so an archive
+ * imported again gives the same card.
+ */
+export function charxIconTarget(
+  card: CharacterCardV3,
+  avatarExt: 'png' | 'jpg' | 'webp',
+): { path: string; format: 'png' | 'jpg' | 'webp' } {
+  const icon = mainIcon(card.data.assets);
+  const ext = icon?.ext.toLowerCase();
+  if (icon?.uri.startsWith(EMBEDDED) && ext && ICON_EXTENSIONS.includes(ext)) {
+    return {
+      path: icon.uri.slice(EMBEDDED.length),
+      format: ext === 'jpeg' ? 'jpg' : (ext as 'png' | 'jpg' | 'webp'),
+    };
+  }
+  return { path: conventionalIconPath(avatarExt), format: avatarExt };
+}
+
+/** A CharX archive: `card.json` at the root, and the icon file where charxIconTarget says. */
+export function writeCharx(
+  card: CharacterCardV3,
+  icon: { path: string; data: Buffer } | null,
+): Buffer {
+  const files: Zippable = {
+    'card.json': new TextEncoder().encode(JSON.stringify(card)),
+    // Images are compressed already: stored as they are.
+    ...(icon ? { [icon.path]: [icon.data, { level: 0 }] } : {}),
+  };
+  return Buffer.from(zipSync(files, { level: 6 }));
+}
