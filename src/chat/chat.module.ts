@@ -13,6 +13,7 @@ import { ChatEntity } from './entities/chat.entity.js';
 import { MessageEntity } from './entities/message.entity.js';
 import { GenerationRepository } from './generation.repository.js';
 import { MessageRepository } from './message.repository.js';
+import { MessageTreeRepository } from './message-tree.repository.js';
 import { PersonaReplyService } from './persona-reply.service.js';
 import { ChatMemberEntity } from './entities/chat-member.entity.js';
 import { GroupChatController } from './group/group-chat.controller.js';
@@ -26,6 +27,8 @@ import { ChatSignals } from './streaming/chat-signals.js';
 import { FollowerSlots } from './streaming/follower-slots.js';
 import { ReplyRegistry } from './streaming/reply-registry.js';
 import { StreamTicketService } from './streaming/stream-tickets.js';
+import { StoryController } from './story.controller.js';
+import { StoryService } from './story.service.js';
 
 /**
  * Chats (direct and group), their messages, the rounds of replies streamed into them and the
@@ -38,13 +41,16 @@ import { StreamTicketService } from './streaming/stream-tickets.js';
     LlmModule,
     TypeOrmModule.forFeature([ChatEntity, MessageEntity, ChatGenerationEntity, ChatMemberEntity]),
   ],
-  controllers: [ChatController, GroupChatController],
+  // StoryController after ChatController: PUT :id/messages/last must match before
+  // PUT :id/messages/:message_id.
+  controllers: [ChatController, StoryController, GroupChatController],
   providers: [
     PromptTemplatesService,
     PromptBuilderService,
     ChatRepository,
     MessageRepository,
     GenerationRepository,
+    MessageTreeRepository,
     ChatSignals,
     ReplyRegistry,
     FollowerSlots,
@@ -54,6 +60,7 @@ import { StreamTicketService } from './streaming/stream-tickets.js';
     ReplyWriter,
     RoundRunner,
     ReplyService,
+    StoryService,
     ChatSummarizer,
     PersonaReplyService,
     GuestChatRetentionService,

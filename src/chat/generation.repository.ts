@@ -47,9 +47,6 @@ export const CLEAR_SUMMARY_FROM = (from: string) => `
   summarized_through_id = CASE WHEN summarized_through_id >= ${from} THEN NULL
                                ELSE summarized_through_id END`;
 
-/** The claim of the statements whose chat was looked up (and its owner checked) before. */
-const CLAIM = claimOf('(VALUES ($1::uuid)) AS chat (id)');
-
 /** saveReply's `held` CTE for a round's last reply: the claim goes with the save. */
 const RELEASE_HELD = `held AS (
   DELETE FROM chat_generation
@@ -245,24 +242,28 @@ export class GenerationRepository {
 
   /**
    * Claims the chat for a new round answering the user's last message on the active path; the
-   * replies it had stay, an inactive branch once the new round saves its first reply.
+   * replies it had stay, an inactive branch once the new round saves its first reply. The chat
+   * is locked first, as by every change of its tree: a change of the story (which checks for a
+   * claim under that lock) is either seen whole, its leaf read as it now stands, or refused.
    */
   async startRegenerating(chatId: string, instanceId: string): Promise<LastRound> {
     const [row] = await this.dataSource.query<
-      Array<{ claimed: boolean; user_message_id: string | null; message_count: number }>
+      Array<{ claimed: boolean; user_message_id: string | null; message_count: number | null }>
     >(
-      `WITH RECURSIVE ${ASYNC_COMMIT}, ${CLAIM},
-       ${upToUserMessage('(SELECT leaf_id FROM chat WHERE id = $1)', '$1')}
+      `WITH RECURSIVE ${ASYNC_COMMIT},
+       live_chat AS (SELECT id, leaf_id, message_count FROM chat WHERE id = $1 FOR NO KEY UPDATE),
+       ${claimOf('live_chat')},
+       ${upToUserMessage('(SELECT leaf_id FROM live_chat)', '$1')}
        SELECT EXISTS (SELECT 1 FROM claimed) AS claimed,
               (SELECT id FROM up WHERE role = 'user') AS user_message_id,
-              (SELECT message_count FROM chat WHERE id = $1) AS message_count
+              (SELECT message_count FROM live_chat) AS message_count
        FROM async_commit`,
       [chatId, instanceId],
     );
     return {
       claimed: row.claimed,
       userMessageId: row.user_message_id === null ? null : Number(row.user_message_id),
-      messageCount: row.message_count,
+      messageCount: row.message_count ?? 0,
     };
   }
 

@@ -222,6 +222,45 @@ export class ReplyService {
     });
   }
 
+  /**
+   * editLast for any user message `messageId` of the active path (StoryService checks it is
+   * one): a sibling with the new text, answered by a new round. A summary that covered the old
+   * message was cleared with the start, so the round goes without it.
+   */
+  async resend(
+    chatId: string,
+    messageId: number,
+    dto: SendMessageDto,
+    caller: ChatCaller,
+  ): Promise<SseSource<ReplyEvent>> {
+    return this.withTicket(caller, this.prepare(chatId, dto, caller), async (prepared, ticket) => {
+      const chat = prepared.chat;
+      const state = await this.generations.startResending(
+        chat.id,
+        this.registry.instanceId,
+        dto.content,
+        messageId,
+      );
+      if (!state.claimed) throw busy(chat.kind);
+      if (state.userMessageId === null) {
+        // Deleted since it was checked.
+        await this.generations.release(chat.id, this.registry.instanceId);
+        throw new NotFoundException('Message not found in this chat');
+      }
+      const covered =
+        chat.summarizedThroughId !== null && Number(chat.summarizedThroughId) >= messageId;
+      return this.numbered(
+        await this.runner.start({
+          ...prepared,
+          chat: covered ? { ...chat, summary: null, summarizedThroughId: null } : chat,
+          ticket,
+          userMessageId: state.userMessageId,
+          messageCount: state.messageCount,
+          dropUnanswered: false,
+        }),
+      );
+    });
+  }
   /** A stream ticket for the caller's chat, for an EventSource that cannot send headers. */
   async streamTicket(chatId: string, caller: ChatCaller): Promise<StreamTicketDto> {
     const { chat } = await this.chats.requireOwned(chatId, caller);
