@@ -31,6 +31,7 @@ import { OneConversationEngine1763808500000 } from './1763808500000-OneConversat
 import { CardFidelity1763808600000 } from './1763808600000-CardFidelity.js';
 import { AdminAlerts1763808700000 } from './1763808700000-AdminAlerts.js';
 import { MessageTree1763808800000 } from './1763808800000-MessageTree.js';
+import { ChatControls1763809000000 } from './1763809000000-ChatControls.js';
 
 export const migrations: Function[] = [
   Foundation1763800000000,
@@ -63,4 +64,5 @@ export const migrations: Function[] = [
   CardFidelity1763808600000,
   AdminAlerts1763808700000,
   MessageTree1763808800000,
+  ChatControls1763809000000,
 ];

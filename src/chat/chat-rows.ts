@@ -1,5 +1,5 @@
 import type { Language } from '../common/languages.js';
-import type { ChatEntity, ChatKind } from './entities/chat.entity.js';
+import type { ChatEntity, ChatKind, ChatSettings } from './entities/chat.entity.js';
 import type { MessageEntity, MessageRole } from './entities/message.entity.js';
 
 /** Who owns a chat: a user, or a guest session (its chats belong to the anonymous user). */
@@ -10,14 +10,18 @@ type Row = Record<string, unknown>;
 /** A chat with its members' ids in speaking order (chat_member); the first is the lead. */
 export interface ChatWithMembers extends ChatEntity {
   memberIds: string[];
+  /** The members who sit rounds out unless named to speak, in speaking order. */
+  mutedIds: string[];
 }
 
 /** The columns `toChat` reads, from `c` (chat): its members come along (pk_chat_member). */
 export const CHAT_COLUMNS = `c.id, c.user_id, c.character_id, c.kind, c.persona_name,
   c.persona_description, c.anon_session_id, c.campaign_id, c.title, c.language, c.summary,
-  c.summarized_through_id, c.leaf_id, c.message_count, c.created_at, c.updated_at,
+  c.summarized_through_id, c.leaf_id, c.message_count, c.settings, c.created_at, c.updated_at,
   ARRAY(SELECT cm.character_id FROM chat_member cm WHERE cm.chat_id = c.id
-        ORDER BY cm.position) AS member_ids`;
+        ORDER BY cm.position) AS member_ids,
+  ARRAY(SELECT cm.character_id FROM chat_member cm WHERE cm.chat_id = c.id AND cm.muted
+        ORDER BY cm.position) AS muted_ids`;
 
 /**
  * SQL condition on `c` (chat) for a fixed statement text: owned by the user in `userParam`, or,
@@ -40,6 +44,8 @@ export const toChat = (row: Row): ChatWithMembers => ({
   characterId: row.character_id as string,
   kind: row.kind as ChatKind,
   memberIds: row.member_ids as string[],
+  // A chat just created (RETURNING *) has no muted member yet.
+  mutedIds: (row.muted_ids as string[] | undefined) ?? [],
   personaName: row.persona_name as string | null,
   personaDescription: row.persona_description as string | null,
   anonSessionId: row.anon_session_id as string | null,
@@ -50,6 +56,7 @@ export const toChat = (row: Row): ChatWithMembers => ({
   summarizedThroughId: row.summarized_through_id as string | null,
   leafId: row.leaf_id === null ? null : String(row.leaf_id),
   messageCount: row.message_count as number,
+  settings: (row.settings as ChatSettings | undefined) ?? {},
   createdAt: row.created_at as Date,
   updatedAt: row.updated_at as Date,
 });

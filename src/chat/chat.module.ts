@@ -5,6 +5,14 @@ import { CharactersModule } from '../characters/characters.module.js';
 import { LlmModule } from '../llm/llm.module.js';
 import { ChatSummarizer } from './chat-summarizer.service.js';
 import { ChatController } from './chat.controller.js';
+import { ChatControlsRepository } from './chat-controls.repository.js';
+import { ChatMembersService } from './chat-members.service.js';
+import { ChatSettingsController } from './chat-settings.controller.js';
+import { ChatSettingsService } from './chat-settings.service.js';
+import { ImpersonationService } from './impersonation.service.js';
+import { PreferencesController } from './preferences/preferences.controller.js';
+import { PreferencesRepository } from './preferences/preferences.repository.js';
+import { PreferencesService } from './preferences/preferences.service.js';
 import { ChatRepository } from './chat.repository.js';
 import { ChatService } from './chat.service.js';
 import { GuestChatRetentionService } from './guest-chat-retention.service.js';
@@ -16,6 +24,7 @@ import { MessageRepository } from './message.repository.js';
 import { MessageTreeRepository } from './message-tree.repository.js';
 import { PersonaReplyService } from './persona-reply.service.js';
 import { ChatMemberEntity } from './entities/chat-member.entity.js';
+import { UserPreferenceEntity } from './entities/user-preference.entity.js';
 import { GroupChatController } from './group/group-chat.controller.js';
 import { PromptBuilderService } from './prompt/prompt-builder.service.js';
 import { PromptTemplatesService } from './prompt/prompt-templates.service.js';
@@ -39,11 +48,23 @@ import { StoryService } from './story.service.js';
     AuthModule,
     CharactersModule,
     LlmModule,
-    TypeOrmModule.forFeature([ChatEntity, MessageEntity, ChatGenerationEntity, ChatMemberEntity]),
+    TypeOrmModule.forFeature([
+      ChatEntity,
+      MessageEntity,
+      ChatGenerationEntity,
+      ChatMemberEntity,
+      UserPreferenceEntity,
+    ]),
   ],
   // StoryController after ChatController: PUT :id/messages/last must match before
   // PUT :id/messages/:message_id.
-  controllers: [ChatController, StoryController, GroupChatController],
+  controllers: [
+    ChatController,
+    StoryController,
+    GroupChatController,
+    ChatSettingsController,
+    PreferencesController,
+  ],
   providers: [
     PromptTemplatesService,
     PromptBuilderService,
@@ -63,6 +84,12 @@ import { StoryService } from './story.service.js';
     StoryService,
     ChatSummarizer,
     PersonaReplyService,
+    ImpersonationService,
+    ChatControlsRepository,
+    ChatSettingsService,
+    ChatMembersService,
+    PreferencesRepository,
+    PreferencesService,
     GuestChatRetentionService,
   ],
   exports: [PromptTemplatesService, PromptBuilderService, ChatService, GuestChatRetentionService],

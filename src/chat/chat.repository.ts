@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import type { Language } from '../common/languages.js';
+import type { ChatSettings } from './entities/chat.entity.js';
 import { PreparedStatements } from '../database/prepared-statement.js';
 import {
   CHAT_COLUMNS,
@@ -26,6 +27,8 @@ export interface NewChat {
   personaName: string | null;
   personaDescription: string | null;
   language: Language;
+  /** Its settings to start with (the owner's preferences). */
+  settings: ChatSettings;
 }
 
 /** A group chat to open: a signed-in user's, with its members in speaking order. */
@@ -36,6 +39,7 @@ export interface NewGroupChat {
   personaName: string | null;
   personaDescription: string | null;
   language: Language;
+  settings: ChatSettings;
 }
 
 /**
@@ -125,9 +129,9 @@ export class ChatRepository {
         `WITH ${OPENINGS},
          c AS (
            INSERT INTO chat (user_id, anon_session_id, character_id, kind, persona_name,
-                             persona_description, language, message_count, leaf_id)
+                             persona_description, language, message_count, leaf_id, settings)
            VALUES ($1, $2, $3, 'direct', $4, $5, $6, least(cardinality($7::text[]), 1),
-                   (SELECT id FROM openings WHERE n = $8 + 1))
+                   (SELECT id FROM openings WHERE n = $8 + 1), $9::jsonb)
            RETURNING *),
          member AS (INSERT INTO chat_member (chat_id, position, character_id)
                     SELECT id, 0, character_id FROM c),
@@ -142,6 +146,7 @@ export class ChatRepository {
           chat.language,
           openings?.greetings ?? [],
           openings?.chosen ?? 0,
+          JSON.stringify(chat.settings),
         ],
       );
       return { chat: toChat(created), created: true };
@@ -154,9 +159,9 @@ export class ChatRepository {
       `WITH ${OPENINGS},
        c AS (
          INSERT INTO chat (user_id, character_id, kind, title, persona_name, persona_description,
-                           language, message_count, leaf_id)
+                           language, message_count, leaf_id, settings)
          VALUES ($1, ($2::uuid[])[1], 'group', $3, $4, $5, $6, least(cardinality($7::text[]), 1),
-                 (SELECT id FROM openings WHERE n = $8 + 1))
+                 (SELECT id FROM openings WHERE n = $8 + 1), $10::jsonb)
          RETURNING *),
        members AS (
          INSERT INTO chat_member (chat_id, position, character_id)
@@ -174,6 +179,7 @@ export class ChatRepository {
         openings?.greetings ?? [],
         openings?.chosen ?? 0,
         openings?.characterId ?? null,
+        JSON.stringify(chat.settings),
       ],
     );
     return toChat(created);

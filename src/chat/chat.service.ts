@@ -34,6 +34,7 @@ import {
   toMessageResponse,
 } from './dto/message.dto.js';
 import type { ChatEntity, ChatKind } from './entities/chat.entity.js';
+import { PreferencesRepository } from './preferences/preferences.repository.js';
 import { ReplyRegistry } from './streaming/reply-registry.js';
 
 /** Owner of every guest chat (spec: chat/anon.py), so chats always have a user. */
@@ -99,6 +100,7 @@ export class ChatService implements OnModuleInit {
     private readonly quota: MessageQuotaService,
     private readonly signIns: SignInEvents,
     private readonly replies: ReplyRegistry,
+    private readonly preferences: PreferencesRepository,
   ) {}
 
   onModuleInit(): void {
@@ -132,10 +134,11 @@ export class ChatService implements OnModuleInit {
     }
     const viewer = caller.user;
     if (!viewer) await this.requireGuestChatEnabled(caller.guestSession, dto.persona_id);
-    const [character, profile, persona] = await Promise.all([
+    const [character, profile, persona, settings] = await Promise.all([
       this.characters.findVisible(dto.character_id!, viewer),
       viewer ? this.users.findById(viewer.id) : null,
       viewer ? this.personaFor(viewer, dto.persona_id) : null,
+      viewer ? this.preferences.newChatSettings(viewer.id) : {},
     ]);
     const language = dto.language ?? profile?.preferredLanguage ?? character.originalLanguage;
     const personaName = persona?.name ?? null;
@@ -147,6 +150,7 @@ export class ChatService implements OnModuleInit {
         personaName,
         personaDescription: persona?.description ?? null,
         language,
+        settings,
       },
       openingsOf(character, language, personaName, dto.greeting_index),
       dto.force_new ?? false,
@@ -164,7 +168,7 @@ export class ChatService implements OnModuleInit {
     memberIds: readonly string[],
     user: AuthUser,
   ): Promise<ChatResponseDto> {
-    const [characters, language, persona] = await Promise.all([
+    const [characters, language, persona, settings] = await Promise.all([
       Promise.all(
         memberIds.map((id) =>
           this.characters.findVisible(id, user).catch((error: unknown) => {
@@ -175,6 +179,7 @@ export class ChatService implements OnModuleInit {
       ),
       dto.language ?? this.characters.displayLanguage(user),
       this.personaFor(user, dto.persona_id),
+      this.preferences.newChatSettings(user.id),
     ]);
     const personaName = persona?.name ?? null;
     const lead = characters[0];
@@ -187,6 +192,7 @@ export class ChatService implements OnModuleInit {
         personaName,
         personaDescription: persona?.description ?? null,
         language,
+        settings,
       },
       openings,
     );

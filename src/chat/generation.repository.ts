@@ -96,6 +96,15 @@ export type StartOutcome =
       history: ContextMessage[] | null;
     };
 
+/** Where a continue starts: the reply at the end of the active path, if it is a character's. */
+export interface ContinueStart {
+  claimed: boolean;
+  reply: { messageId: number; characterId: string | null; content: string } | null;
+  /** The user message that reply answers; null for an opening. */
+  userMessageId: number | null;
+  messageCount: number;
+}
+
 export interface LastRound {
   claimed: boolean;
   /** The user's last message on the active path, if any. */
@@ -265,6 +274,102 @@ export class GenerationRepository {
       userMessageId: row.user_message_id === null ? null : Number(row.user_message_id),
       messageCount: row.message_count ?? 0,
     };
+  }
+
+  /**
+   * Claims the chat to continue the character message that ends its active path (`reply` null
+   * when the path ends otherwise: then the caller gives the claim back). The chat is locked
+   * first, as by every change of its tree, so the path's end is read as it now stands.
+   */
+  async startContinuing(chatId: string, instanceId: string): Promise<ContinueStart> {
+    const [row] = await this.dataSource.query<
+      Array<{
+        claimed: boolean;
+        reply_id: string | null;
+        character_id: string | null;
+        content: string | null;
+        user_message_id: string | null;
+        message_count: number | null;
+      }>
+    >(
+      `WITH RECURSIVE ${ASYNC_COMMIT},
+       live_chat AS (SELECT id, leaf_id, message_count FROM chat WHERE id = $1 FOR NO KEY UPDATE),
+       ${claimOf('live_chat')},
+       reply AS (
+         SELECT id, character_id, content FROM message
+         WHERE id = (SELECT leaf_id FROM live_chat) AND chat_id = $1 AND role = 'assistant'),
+       ${upToUserMessage('(SELECT leaf_id FROM live_chat)', '$1')}
+       SELECT EXISTS (SELECT 1 FROM claimed) AS claimed,
+              r.id AS reply_id, r.character_id, r.content,
+              (SELECT id FROM up WHERE role = 'user') AS user_message_id,
+              (SELECT message_count FROM live_chat) AS message_count
+       FROM async_commit LEFT JOIN reply r ON true`,
+      [chatId, instanceId],
+    );
+    return {
+      claimed: row.claimed,
+      reply:
+        row.reply_id === null
+          ? null
+          : {
+              messageId: Number(row.reply_id),
+              characterId: row.character_id,
+              content: row.content ?? '',
+            },
+      userMessageId: row.user_message_id === null ? null : Number(row.user_message_id),
+      messageCount: row.message_count ?? 0,
+    };
+  }
+
+  /**
+   * Appends a continuation to the reply `messageId`, which keeps its place in the tree: its
+   * text grows, its tokens add up, the newest model and status are its own; the rolls a campaign
+   * continuation asked for join the reply's. Under the claim, given back in the same statement
+   * (a continuation is its round's one reply). A summary that covered the reply is cleared.
+   */
+  async appendToReply(
+    chatId: string,
+    instanceId: string,
+    messageId: number,
+    reply: FinishedReply,
+  ): Promise<FinishOutcome> {
+    const [row] = await this.dataSource.query<Array<{ id: string | null; chat_exists: boolean }>>(
+      `WITH ${ASYNC_COMMIT},
+       live_chat AS (SELECT id FROM chat WHERE id = $1 FOR UPDATE),
+       ${RELEASE_HELD},
+       appended AS (
+         UPDATE message
+         SET content = content || $4::text, status = $5::text,
+             model_used = COALESCE($6::text, model_used),
+             prompt_tokens = COALESCE(prompt_tokens, 0) + $7::int,
+             completion_tokens = COALESCE(completion_tokens, 0) + $8::int,
+             dice_rolls = CASE WHEN $9::jsonb IS NULL THEN dice_rolls
+                               ELSE COALESCE(dice_rolls, '[]'::jsonb) || $9::jsonb END,
+             encounter_state = COALESCE($10::jsonb, encounter_state),
+             lorebook_entries = COALESCE($11::jsonb, lorebook_entries)
+         WHERE id = $3::bigint AND chat_id = $1 AND EXISTS (SELECT 1 FROM held)
+         RETURNING id),
+       touched AS (
+         UPDATE chat SET updated_at = now(), ${CLEAR_SUMMARY_FROM('$3::bigint')}
+         WHERE id = $1 AND EXISTS (SELECT 1 FROM appended))
+       SELECT (SELECT id FROM appended) AS id, EXISTS (SELECT 1 FROM live_chat) AS chat_exists
+       FROM async_commit`,
+      [
+        chatId,
+        instanceId,
+        messageId,
+        reply.content,
+        reply.status,
+        reply.modelUsed,
+        reply.promptTokens,
+        reply.completionTokens,
+        reply.diceRolls === null ? null : JSON.stringify(reply.diceRolls),
+        reply.encounterState === null ? null : JSON.stringify(reply.encounterState),
+        reply.lorebookEntries === null ? null : JSON.stringify(reply.lorebookEntries),
+      ],
+    );
+    if (row.id !== null) return { status: 'saved', messageId: Number(row.id) };
+    return { status: row.chat_exists ? 'overtaken' : 'deleted' };
   }
 
   /**

@@ -13,6 +13,7 @@ import type { ChatWithMembers } from './chat-rows.js';
 import type { ContextMessage } from './message.repository.js';
 import type { GenerationOptionsDto } from './dto/message.dto.js';
 import { PromptBuilderService } from './prompt/prompt-builder.service.js';
+import { withAuthorsNote } from './storytelling/authors-note.js';
 import { type DiceResult, formatDiceInjection } from './storytelling/dice.js';
 import { isDndChat } from './storytelling/dnd.js';
 import { formatOtherCharacterMessage } from './storytelling/group-chat.js';
@@ -146,11 +147,19 @@ export class ReplyContextService {
       ...(postHistory ? [{ role: 'system' as const, content: postHistory }] : []),
       ...(newest ? [newest] : []),
     ];
-    const budget = CONTEXT_TOKEN_BUDGET - estimateTokens(system) - estimateMessages(tail);
-    return {
-      messages: [{ role: 'system', content: system }, ...fitHistory(earlier, budget), ...tail],
-      lorebook: lorebook.fired,
-    };
+    const note = chat.settings.author_note;
+    const budget =
+      CONTEXT_TOKEN_BUDGET -
+      estimateTokens(system) -
+      estimateMessages(tail) -
+      estimateTokens(note?.text ?? '');
+    const messages: ChatMessage[] = [
+      { role: 'system', content: system },
+      ...fitHistory(earlier, budget),
+      ...tail,
+    ];
+    // The chat's author's note, a step of its own: where it goes depends on the finished order.
+    return { messages: withAuthorsNote(messages, note), lorebook: lorebook.fired };
   }
 
   /** A line the speaker wrote: its own, or any character line of a direct chat. */

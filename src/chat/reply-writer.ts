@@ -154,22 +154,31 @@ export class ReplyWriter {
     const promptTokens = usage?.promptTokens ?? this.context.estimate(context.messages);
     const completionTokens = usage?.completionTokens ?? estimateTokens(content);
     const game = gameOf(job.chat, speaker.character, content);
-    const saved = await this.generations.saveReply(
-      job.chat.id,
-      this.registry.instanceId,
-      {
-        characterId,
-        content,
-        status: stopped ? 'stopped' : 'complete',
-        modelUsed: usage ? `${usage.provider}/${usage.model}` : null,
-        promptTokens,
-        completionTokens,
-        ...game,
-        lorebookEntries: context.lorebook.length > 0 ? context.lorebook : null,
-      },
-      parentId,
-      last || stopped,
-    );
+    const reply: FinishedReply = {
+      characterId,
+      content,
+      status: stopped ? 'stopped' : 'complete',
+      modelUsed: usage ? `${usage.provider}/${usage.model}` : null,
+      promptTokens,
+      completionTokens,
+      ...game,
+      lorebookEntries: context.lorebook.length > 0 ? context.lorebook : null,
+    };
+    // A continuation is the round's one reply: it goes on the end of the one continued.
+    const saved = job.continuing
+      ? await this.generations.appendToReply(
+          job.chat.id,
+          this.registry.instanceId,
+          job.continuing.messageId,
+          reply,
+        )
+      : await this.generations.saveReply(
+          job.chat.id,
+          this.registry.instanceId,
+          reply,
+          parentId,
+          last || stopped,
+        );
     const tokens = promptTokens + completionTokens;
     if (saved.status !== 'saved') {
       const message =
@@ -210,7 +219,7 @@ export class ReplyWriter {
         id: saved.messageId,
         role: 'assistant',
         characterId,
-        content,
+        content: job.continuing ? job.continuing.content + content : content,
         diceRolls: game.diceRolls,
       },
       released: last || stopped,

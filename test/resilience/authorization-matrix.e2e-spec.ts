@@ -63,6 +63,8 @@ interface Entry {
   upload?: true;
   /** Mounted on Express directly, outside Nest and its guard (Swagger UI): no decorator. */
   raw?: true;
+  /** Callers the rule lets through but a setting turns away (by default), and with what. */
+  refuses?: Partial<Record<Caller, 403>>;
 }
 
 /** An idea the fake model answers with a valid character draft (POST /api/characters/generate). */
@@ -170,6 +172,15 @@ const ROUTES: Record<string, Entry> = {
   'DELETE /api/chats/:id/messages/:message_id': { rule: 'guest', owned: 'chat', params: { message_id: OWN_MESSAGE } },
   'POST /api/chats/:id/rewind':                 { rule: 'guest', owned: 'chat', body: { message_id: OWN_MESSAGE } },
   'POST /api/chats/:id/branch':                 { rule: 'guest', owned: 'chat', body: { message_id: OWN_MESSAGE } },
+  'POST /api/chats/:id/continue':               { rule: 'guest', owned: 'chat' },
+  // impersonate_min_tier (default free) turns guests away.
+  'POST /api/chats/:id/impersonate':            { rule: 'guest', owned: 'chat', refuses: { guest: 403 } },
+  'GET /api/chats/:id/settings':                { rule: 'guest', owned: 'chat' },
+  'PUT /api/chats/:id/settings':                { rule: 'guest', owned: 'chat', body: { temperature: 0.5 } },
+  'PUT /api/chats/:id/members':                 { rule: 'user', owned: 'chat', bodyFor: ({ characters }) => ({ character_ids: [characters[0].id] }) },
+  'PUT /api/chats/:id/members/:character_id':   { rule: 'user', owned: 'chat', params: { character_id: PUBLIC_ID }, body: { muted: false } },
+  'GET /api/me/preferences':                    { rule: 'user' },
+  'PUT /api/me/preferences':                    { rule: 'user', body: { max_tokens: 500 } },
 
   // group chats
   'POST /api/group-chats':                      { rule: 'user', bodyFor: groupChatBody },
@@ -545,7 +556,7 @@ describe('authorization matrix', () => {
   for (const [key, entry] of Object.entries(ROUTES)) {
     describe(key, () => {
       for (const caller of CALLERS) {
-        const want = expected(entry.rule, caller);
+        const want = entry.refuses?.[caller] ?? expected(entry.rule, caller);
         const identity = caller === 'no token' ? undefined : caller;
         // An owner acting on its own resource must not be told it does not exist either.
         const owner = want === 'ok' && entry.owned !== undefined && identity !== undefined;

@@ -170,6 +170,13 @@ export class ChatResponseDto {
   @ApiProperty({ type: [ChatCharacterDto], description: 'The characters, in speaking order' })
   members: ChatCharacterDto[];
 
+  @ApiProperty({
+    type: [String],
+    format: 'uuid',
+    description: 'Members who sit rounds out unless named in speaker_ids (muted)',
+  })
+  muted_member_ids: string[];
+
   @ApiProperty({ nullable: true, type: String })
   persona_name: string | null;
 
@@ -255,6 +262,7 @@ export function toChatResponse(
     kind: chat.kind,
     character: toChatCharacter(characters.get(chat.characterId)!, chat.language),
     members,
+    muted_member_ids: chat.mutedIds,
     persona_name: chat.personaName,
     persona_description: chat.personaDescription,
     title: chat.title,

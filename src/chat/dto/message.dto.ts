@@ -1,7 +1,21 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, IsNumber, IsOptional, Matches, Max, MaxLength, Min } from 'class-validator';
+import { Transform, Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  ArrayUnique,
+  IsArray,
+  IsInt,
+  IsNumber,
+  IsOptional,
+  IsUUID,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+} from 'class-validator';
 import { TextField } from '../../common/validation/text-field.js';
+import { GROUP_MAX_MEMBERS } from '../storytelling/group-chat.js';
 import type { PathMessage } from '../chat-rows.js';
 import {
   MESSAGE_ROLES,
@@ -79,6 +93,29 @@ export class SendMessageDto extends GenerationOptionsDto {
   @ApiProperty({ maxLength: MAX_MESSAGE_LENGTH })
   @TextField(MAX_MESSAGE_LENGTH, { multiline: true, minLength: 1 })
   content: string;
+
+  @ApiPropertyOptional({
+    type: [String],
+    format: 'uuid',
+    minItems: 1,
+    maxItems: GROUP_MAX_MEMBERS,
+    uniqueItems: true,
+    description:
+      'Who answers, in this order: members of the chat, muted ones too (one id: that member ' +
+      'answers alone). Default: every member not muted, in speaking order',
+  })
+  @IsOptional()
+  @Transform(({ value }) =>
+    Array.isArray(value)
+      ? value.map((id: unknown) => (typeof id === 'string' ? id.toLowerCase() : id))
+      : value,
+  )
+  @IsUUID('all', { each: true, message: 'each value in speaker_ids must be a UUID' })
+  @ArrayUnique({ message: 'speaker_ids must not name the same character twice' })
+  @ArrayMaxSize(GROUP_MAX_MEMBERS)
+  @ArrayMinSize(1)
+  @IsArray()
+  speaker_ids?: string[];
 }
 
 export class MessagesQueryDto {
