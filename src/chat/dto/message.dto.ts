@@ -290,8 +290,12 @@ export class ReplyDoneEventDto {
   })
   message_id: number | null;
 
-  @ApiProperty({ description: 'The user message answered' })
-  user_message_id: number;
+  @ApiProperty({
+    nullable: true,
+    type: Number,
+    description: 'The user message answered; null when continuing an opening, which answers none',
+  })
+  user_message_id: number | null;
 
   @ApiPropertyOptional({ description: 'Guests: messages left in the session' })
   anon_messages_left?: number;
