@@ -32,6 +32,7 @@ import { CardFidelity1763808600000 } from './1763808600000-CardFidelity.js';
 import { AdminAlerts1763808700000 } from './1763808700000-AdminAlerts.js';
 import { MessageTree1763808800000 } from './1763808800000-MessageTree.js';
 import { ChatControls1763809000000 } from './1763809000000-ChatControls.js';
+import { MessageSearch1763809100000 } from './1763809100000-MessageSearch.js';
 
 export const migrations: Function[] = [
   Foundation1763800000000,
@@ -65,4 +66,5 @@ export const migrations: Function[] = [
   AdminAlerts1763808700000,
   MessageTree1763808800000,
   ChatControls1763809000000,
+  MessageSearch1763809100000,
 ];

@@ -13,6 +13,11 @@ import { ImpersonationService } from './impersonation.service.js';
 import { PreferencesController } from './preferences/preferences.controller.js';
 import { PreferencesRepository } from './preferences/preferences.repository.js';
 import { PreferencesService } from './preferences/preferences.service.js';
+import { ChatManagementController } from './chat-management.controller.js';
+import { ChatSearchRepository } from './chat-search.repository.js';
+import { ChatSearchService } from './chat-search.service.js';
+import { ChatTransferRepository } from './chat-transfer.repository.js';
+import { ChatTransferService } from './chat-transfer.service.js';
 import { ChatRepository } from './chat.repository.js';
 import { ChatService } from './chat.service.js';
 import { GuestChatRetentionService } from './guest-chat-retention.service.js';
@@ -56,16 +61,21 @@ import { StoryService } from './story.service.js';
       UserPreferenceEntity,
     ]),
   ],
-  // StoryController after ChatController: PUT :id/messages/last must match before
-  // PUT :id/messages/:message_id.
+  // ChatManagementController first: its GET search must be matched before GET :id.
   controllers: [
+    ChatManagementController,
     ChatController,
+    // After ChatController: its PUT :id/messages/last before PUT :id/messages/:message_id.
     StoryController,
     GroupChatController,
     ChatSettingsController,
     PreferencesController,
   ],
   providers: [
+    ChatSearchRepository,
+    ChatSearchService,
+    ChatTransferRepository,
+    ChatTransferService,
     PromptTemplatesService,
     PromptBuilderService,
     ChatRepository,

@@ -72,7 +72,7 @@ export interface SummaryState {
 type Row = Record<string, unknown>;
 
 /** Which index-friendly condition selects an owner's chats. */
-const ownerFilter = (owner: ChatOwner): { sql: string; value: string } =>
+export const ownerFilter = (owner: ChatOwner): { sql: string; value: string } =>
   'userId' in owner
     ? { sql: 'c.user_id = $1 AND c.anon_session_id IS NULL', value: owner.userId }
     : { sql: 'c.anon_session_id = $1', value: owner.anonSession };
@@ -249,6 +249,11 @@ export class ChatRepository {
 
   async delete(id: string): Promise<void> {
     await this.dataSource.query(`DELETE FROM chat WHERE id = $1`, [id]);
+  }
+
+  /** Sets the title (null clears it); not activity, so the chat keeps its place in lists. */
+  async rename(id: string, title: string | null): Promise<void> {
+    await this.dataSource.query(`UPDATE chat SET title = $2 WHERE id = $1`, [id, title]);
   }
 
   /**

@@ -248,6 +248,13 @@ export class ChatService implements OnModuleInit {
     };
   }
 
+  /** Renames one of the caller's chats (an empty title clears it). */
+  async rename(id: string, title: string, caller: ChatCaller): Promise<ChatResponseDto> {
+    await this.requireOwned(id, caller);
+    await this.chats.rename(id, title || null);
+    return this.get(id, caller);
+  }
+
   /** Deletes the chat with its messages; its round (on any instance) is stopped first. */
   async remove(id: string, user: AuthUser, kind?: ChatKind): Promise<void> {
     await this.requireOwned(id, { user }, kind);

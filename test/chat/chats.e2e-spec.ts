@@ -494,9 +494,12 @@ describe('chats', () => {
     expect(documentedPaths(body, '/api/chats', 'chats')).toEqual([
       '/api/chats',
       '/api/chats/anon-limit',
+      '/api/chats/import',
+      '/api/chats/search',
       '/api/chats/{id}',
       '/api/chats/{id}/branch',
       '/api/chats/{id}/continue',
+      '/api/chats/{id}/export',
       '/api/chats/{id}/generate-persona-reply',
       '/api/chats/{id}/impersonate',
       '/api/chats/{id}/members',

@@ -179,6 +179,11 @@ const ROUTES: Record<string, Entry> = {
   'PUT /api/chats/:id/settings':                { rule: 'guest', owned: 'chat', body: { temperature: 0.5 } },
   'PUT /api/chats/:id/members':                 { rule: 'user', owned: 'chat', bodyFor: ({ characters }) => ({ character_ids: [characters[0].id] }) },
   'PUT /api/chats/:id/members/:character_id':   { rule: 'user', owned: 'chat', params: { character_id: PUBLIC_ID }, body: { muted: false } },
+  'GET /api/chats/search':                      { rule: 'guest' },
+  'PATCH /api/chats/:id':                       { rule: 'guest', owned: 'chat', body: { title: 'Renamed' } },
+  // Export and import need an account: guests are told to sign in.
+  'GET /api/chats/:id/export':                  { rule: 'guest', owned: 'chat', refuses: { guest: 403 } },
+  'POST /api/chats/import':                     { rule: 'guest', refuses: { guest: 403 }, bodyFor: ({ characters }) => ({ character_id: characters[0].id, jsonl: '{"mes": "Hi"}' }) },
   'GET /api/me/preferences':                    { rule: 'user' },
   'PUT /api/me/preferences':                    { rule: 'user', body: { max_tokens: 500 } },
 
