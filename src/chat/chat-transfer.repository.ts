@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Language } from '../common/languages.js';
 import { type ChatWithMembers, toChat } from './chat-rows.js';
+import type { ChatSettings } from './entities/chat.entity.js';
 import type { MessageRole, MessageStatus } from './entities/message.entity.js';
 
 /** Messages read per statement of an export: bounded work (and memory in pg) per round trip. */
@@ -47,6 +48,8 @@ export interface ImportedChatRow {
   personaName: string | null;
   language: Language;
   createdAt: Date | null;
+  /** Its settings to start with (the owner's preferences), as a new chat's. */
+  settings: ChatSettings;
 }
 
 /** One message to import: its place on the path (from 1), and whether the path goes through it. */
@@ -172,9 +175,9 @@ export class ChatTransferRepository {
          shown AS (SELECT line, id FROM drawn WHERE active),
          c AS (
            INSERT INTO chat (user_id, character_id, kind, persona_name, language, message_count,
-                             leaf_id, created_at)
+                             leaf_id, created_at, settings)
            VALUES ($1, $2, 'direct', $3, $4, $11, (SELECT id FROM shown WHERE line = $11),
-                   COALESCE($5::timestamptz, now()))
+                   COALESCE($5::timestamptz, now()), $12::jsonb)
            RETURNING *),
          member AS (INSERT INTO chat_member (chat_id, position, character_id)
                     SELECT id, 0, character_id FROM c),
@@ -202,6 +205,7 @@ export class ChatTransferRepository {
           messages.map((message) => message.createdAt),
           messages.map((message) => message.active),
           lines,
+          JSON.stringify(chat.settings),
         ],
       );
     });

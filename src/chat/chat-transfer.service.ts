@@ -11,6 +11,7 @@ import type { AuthUser } from '../common/auth/auth-user.js';
 import type { ChatCaller } from './chat-caller.js';
 import type { ChatWithMembers } from './chat-rows.js';
 import { ChatService } from './chat.service.js';
+import { PreferencesRepository } from './preferences/preferences.repository.js';
 import {
   ChatTransferRepository,
   type ExportedPathMessage,
@@ -64,6 +65,7 @@ export class ChatTransferService {
     private readonly chats: ChatService,
     private readonly characters: CharactersService,
     private readonly users: UsersService,
+    private readonly preferences: PreferencesRepository,
   ) {}
 
   async export(id: string, format: ChatExportFormat, caller: ChatCaller): Promise<ChatExportFile> {
@@ -101,7 +103,8 @@ export class ChatTransferService {
   /**
    * A new direct chat with a character of the caller's from a SillyTavern chat file (`file`,
    * else `dto.jsonl`): its messages the active path, each message's swipes its alternatives.
-   * The header's user_name becomes the chat's persona name.
+   * The header's user_name becomes the chat's persona name; its language and settings come
+   * from the user's preferences, as a new chat's.
    */
   async import(
     dto: ImportChatDto,
@@ -116,9 +119,10 @@ export class ChatTransferService {
     }
     const text = file ?? dto.jsonl!;
     const parsed = parseSillyTavernChat(text);
-    const [character, profile] = await Promise.all([
+    const [character, profile, settings] = await Promise.all([
       this.ownCharacter(dto.character_id, caller.user),
       this.users.findById(caller.user.id),
+      this.preferences.newChatSettings(caller.user.id),
     ]);
     const rows: ImportedMessageRow[] = parsed.turns.flatMap((turn, index) =>
       turn.alternatives.map((alternative, position) => ({
@@ -136,6 +140,7 @@ export class ChatTransferService {
         personaName: parsed.userName,
         language: profile?.preferredLanguage ?? character.originalLanguage,
         createdAt: parsed.createdAt,
+        settings,
       },
       rows,
     );

@@ -589,15 +589,23 @@ describe('chat management', () => {
       expect(await treeProblems(chatId)).toEqual([]);
     });
 
-    it('takes the file as `jsonl` in a JSON body too', async () => {
-      const seraphina = await ownCharacter(alice, 'Seraphina');
+    it('takes the file as `jsonl` in a JSON body too; the chat starts from my preferences', async () => {
+      const user = await createUser(t);
+      const seraphina = await ownCharacter(user, 'Seraphina');
+      await t.http
+        .put('/api/me/preferences')
+        .set(user.auth)
+        .send({ max_tokens: 300, language: 'de' })
+        .expect(200);
       const res = await t.http
         .post('/api/chats/import')
-        .set(alice.auth)
+        .set(user.auth)
         .send({ character_id: seraphina.id, jsonl: jsonl(SILLYTAVERN_CHAT.slice(1, 3)) })
         .expect(201);
-      expect(res.body).toMatchObject({ message_count: 2, persona_name: null });
-      const page = await t.http.get(`/api/chats/${res.body.id}/messages`).set(alice.auth);
+      expect(res.body).toMatchObject({ message_count: 2, persona_name: null, language: 'de' });
+      const settings = await t.http.get(`/api/chats/${res.body.id}/settings`).set(user.auth);
+      expect(settings.body).toMatchObject({ max_tokens: 300 });
+      const page = await t.http.get(`/api/chats/${res.body.id}/messages`).set(user.auth);
       expect(page.body.messages.map((message: Line) => message.content)).toEqual([
         '*Seraphina tends the fire.*\nYou are awake at last.',
         'Where am I?',
