@@ -31,8 +31,13 @@ import { OneConversationEngine1763808500000 } from './1763808500000-OneConversat
 import { CardFidelity1763808600000 } from './1763808600000-CardFidelity.js';
 import { AdminAlerts1763808700000 } from './1763808700000-AdminAlerts.js';
 import { MessageTree1763808800000 } from './1763808800000-MessageTree.js';
+import { HiddenDefinitions1763808900000 } from './1763808900000-HiddenDefinitions.js';
+import { StaleTranslations1763808900001 } from './1763808900001-StaleTranslations.js';
+import { NoChatCampaign1763808900002 } from './1763808900002-NoChatCampaign.js';
 import { ChatControls1763809000000 } from './1763809000000-ChatControls.js';
 import { MessageSearch1763809100000 } from './1763809100000-MessageSearch.js';
+import { ViolationsAndBans1763809300000 } from './1763809300000-ViolationsAndBans.js';
+import { Moderation1763809400000 } from './1763809400000-Moderation.js';
 
 export const migrations: Function[] = [
   Foundation1763800000000,
@@ -65,6 +70,11 @@ export const migrations: Function[] = [
   CardFidelity1763808600000,
   AdminAlerts1763808700000,
   MessageTree1763808800000,
+  HiddenDefinitions1763808900000,
+  StaleTranslations1763808900001,
+  NoChatCampaign1763808900002,
   ChatControls1763809000000,
   MessageSearch1763809100000,
+  ViolationsAndBans1763809300000,
+  Moderation1763809400000,
 ];

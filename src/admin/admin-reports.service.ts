@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { ViolationService } from '../auth/violations/violation.service.js';
 import type {
   ModerationReportDto,
   ModerationReportPageDto,
@@ -23,6 +24,7 @@ export class AdminReportsService {
   constructor(
     private readonly reports: ReportsService,
     private readonly audit: AuditService,
+    private readonly violations: ViolationService,
   ) {}
 
   list(query: ReportQueryDto): Promise<ModerationReportPageDto> {
@@ -45,6 +47,11 @@ export class AdminReportsService {
       decision(before),
       decision(after),
     );
+    // Upheld (reviewed, not dismissed) for the first time: a violation of the character's owner.
+    const ownerId = after.character?.owner_id;
+    if (after.status === 'reviewed' && before.status !== 'reviewed' && ownerId) {
+      await this.violations.record({ userId: ownerId }, 'upheld_report');
+    }
     return after;
   }
 }

@@ -59,7 +59,11 @@ function describe(key: SettingKey, value: unknown): SettingDto {
     ...('min' in definition ? { min: definition.min, max: definition.max } : {}),
     ...('values' in definition ? { values: [...definition.values] } : {}),
     ...('maxItems' in definition
-      ? { max_items: definition.maxItems, max_length: definition.maxLength }
+      ? {
+          ...('minItems' in definition ? { min_items: definition.minItems } : {}),
+          max_items: definition.maxItems,
+          max_length: definition.maxLength,
+        }
       : {}),
     description: definition.description,
   };

@@ -22,6 +22,7 @@ import { ChallengeResponseDto } from './dto/challenge-response.dto.js';
 import { EmailVerificationService } from './email-verification.service.js';
 import { ForgotPasswordDto } from './dto/forgot-password.dto.js';
 import { LoginDto } from './dto/login.dto.js';
+import { LoginBackoff } from './login-backoff/login-backoff.guard.js';
 import { MessageResponseDto } from './dto/message-response.dto.js';
 import { RegisterDto } from './dto/register.dto.js';
 import { ResetPasswordResponseDto } from './dto/reset-password-response.dto.js';
@@ -91,10 +92,17 @@ export class AuthController {
   @HttpCode(HttpStatus.OK)
   @Public()
   @ApiAnonSession(GUEST_CHATS_MOVE)
+  @LoginBackoff()
   @RateLimit('auth')
   @BotDelay()
   @Header('Cache-Control', 'no-store')
-  @ApiOperation({ summary: 'Sign in with email and password' })
+  @ApiOperation({
+    summary: 'Sign in with email and password',
+    description:
+      'Besides the per-address limit, failed sign-ins to one email from any addresses are ' +
+      'slowed (429 with Retry-After, 1 s doubling after `login_backoff_after_failures`) and ' +
+      'then locked for `login_lockout_minutes`; unknown emails are answered the same way.',
+  })
   @ApiOkResponse({ type: AuthTokenResponseDto })
   @ApiInvalidBody()
   @ApiUnauthorizedResponse({ type: ErrorResponseDto, description: 'Wrong email or password' })

@@ -2,8 +2,9 @@ import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { JwtModule, type JwtSignOptions } from '@nestjs/jwt';
 import { ThrottlerModule } from '@nestjs/throttler';
-import { TypeOrmModule } from '@nestjs/typeorm';
+import { getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
 import { createSecretKey } from 'node:crypto';
+import type { DataSource } from 'typeorm';
 import { REDIS, type RedisClient } from '../common/redis/redis.module.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { AccessGuard } from './access.guard.js';
@@ -16,6 +17,12 @@ import { UserEntity } from './entities/user.entity.js';
 import { GoogleAuthController } from './google/google-auth.controller.js';
 import { GoogleAuthService } from './google/google-auth.service.js';
 import { GoogleOAuthStrategy } from './google/google-oauth.strategy.js';
+import {
+  LOGIN_ATTEMPT_STORE,
+  PostgresLoginAttemptStore,
+  RedisLoginAttemptStore,
+} from './login-backoff/login-attempt.store.js';
+import { LoginBackoffService } from './login-backoff/login-backoff.service.js';
 import { PasswordHasher } from './password-hasher.js';
 import { PasswordResetTokenRepository } from './password-reset-token.repository.js';
 import { PasswordResetService } from './password-reset.service.js';
@@ -28,6 +35,11 @@ import { MessageQuotaService } from './usage/message-quota.service.js';
 import { QuotaCounterRepository } from './usage/quota-counter.repository.js';
 import { UsersRepository } from './users.repository.js';
 import { UsersService } from './users.service.js';
+import { BanRegistry } from './violations/ban-registry.service.js';
+import { BanGuard } from './violations/ban.guard.js';
+import { PenaltyClock } from './violations/penalty-clock.js';
+import { ViolationService } from './violations/violation.service.js';
+import { ViolationsRepository } from './violations/violations.repository.js';
 
 /** JWT_EXPIRES_IN allows bare seconds ("3600"); jsonwebtoken would read a bare string as ms. */
 const jwtExpiresIn = (value: string) =>
@@ -36,7 +48,10 @@ const jwtExpiresIn = (value: string) =>
 /**
  * Accounts, sign-in, and the access rules of every route: the global AccessGuard lives here,
  * and ThrottlerModule (global) backs @RateLimit()/@MessageThrottle() wherever they are used.
- * With REDIS_URL set, rate-limit counters and PoW challenges are shared by all instances.
+ * With REDIS_URL set, rate-limit counters, PoW challenges and failed sign-ins per account are
+ * shared by all instances through Redis (else failed sign-ins are counted in PostgreSQL).
+ * Violation scores and timed bans (violations/) are PostgreSQL's; the global BanGuard refuses
+ * banned users and addresses after the AccessGuard has identified the caller.
  */
 @Module({
   imports: [
@@ -83,9 +98,25 @@ const jwtExpiresIn = (value: string) =>
     MessageQuotaService,
     QuotaCounterRepository,
     DailyAllowanceService,
+    PenaltyClock,
+    ViolationsRepository,
+    BanRegistry,
+    ViolationService,
+    LoginBackoffService,
+    {
+      provide: LOGIN_ATTEMPT_STORE,
+      inject: [APP_CONFIG, REDIS, getDataSourceToken()],
+      useFactory: (config: AppConfig, redis: RedisClient, dataSource: DataSource) =>
+        redis
+          ? new RedisLoginAttemptStore(redis, config.redisKeyPrefix)
+          : new PostgresLoginAttemptStore(dataSource),
+    },
+    // Global guards run in this order: the ban check needs the caller the access guard found.
     { provide: APP_GUARD, useClass: AccessGuard },
+    { provide: APP_GUARD, useClass: BanGuard },
   ],
   // JwtModule: other modules sign their own short-lived tokens (each under its own audience).
-  exports: [UsersService, MessageQuotaService, DailyAllowanceService, JwtModule],
+  // ViolationService: every module that refuses something records the violation.
+  exports: [UsersService, MessageQuotaService, DailyAllowanceService, JwtModule, ViolationService],
 })
 export class AuthModule {}

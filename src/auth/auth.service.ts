@@ -14,6 +14,7 @@ import type { LoginDto } from './dto/login.dto.js';
 import type { RegisterDto } from './dto/register.dto.js';
 import { EmailVerificationService } from './email-verification.service.js';
 import type { UserEntity } from './entities/user.entity.js';
+import { LoginBackoffService } from './login-backoff/login-backoff.service.js';
 import { PasswordHasher } from './password-hasher.js';
 import { PowService } from './pow/pow.service.js';
 import { UsersService } from './users.service.js';
@@ -30,6 +31,7 @@ export class AuthService {
     private readonly mail: MailService,
     private readonly signIns: SignInEvents,
     private readonly emailVerification: EmailVerificationService,
+    private readonly loginBackoff: LoginBackoffService,
   ) {}
 
   /** `anonSession`: the guest session the browser used so far; its chats move to the account. */
@@ -50,11 +52,16 @@ export class AuthService {
     return this.signedIn(await this.tokens.issue(user), anonSession);
   }
 
-  /** Unknown emails and wrong passwords get the same 401 after the same hashing work. */
+  /**
+   * Unknown emails and wrong passwords get the same 401 after the same hashing work. The
+   * attempt was counted against the email before (LoginBackoffGuard); the right password
+   * clears the count.
+   */
   async login(dto: LoginDto, anonSession?: string): Promise<AuthTokenResponseDto> {
     const user = await this.users.findByEmail(dto.email);
     const valid = await this.passwords.verify(user?.passwordHash, dto.password);
     if (!user || !valid) throw new UnauthorizedException('Invalid email or password');
+    await this.loginBackoff.succeeded(dto.email);
     const issued = await this.tokens.issue(await this.users.syncAdminRole(user));
     return this.signedIn(issued, anonSession);
   }

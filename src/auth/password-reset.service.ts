@@ -10,6 +10,7 @@ import type { ForgotPasswordDto } from './dto/forgot-password.dto.js';
 import type { MessageResponseDto } from './dto/message-response.dto.js';
 import type { ResetPasswordResponseDto } from './dto/reset-password-response.dto.js';
 import type { ResetPasswordDto } from './dto/reset-password.dto.js';
+import { LoginBackoffService } from './login-backoff/login-backoff.service.js';
 import { PasswordHasher } from './password-hasher.js';
 import { PasswordResetTokenRepository } from './password-reset-token.repository.js';
 import { UsersService } from './users.service.js';
@@ -29,6 +30,7 @@ export class PasswordResetService implements OnModuleInit {
     private readonly jobs: JobQueue,
     @InjectConfig() private readonly config: AppConfig,
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly loginBackoff: LoginBackoffService,
   ) {}
 
   onModuleInit(): void {
@@ -73,6 +75,7 @@ export class PasswordResetService implements OnModuleInit {
    * The link went to the address, so whoever opened it owns it: an account that had never
    * proven it is left behind and the owner starts fresh (UsersService.setProvenPassword).
    * The link is burned in the password's transaction: a failure in between leaves it working.
+   * A sign-in locked by failed attempts (LoginBackoffService) opens again.
    */
   async resetPassword(dto: ResetPasswordDto): Promise<ResetPasswordResponseDto> {
     const passwordHash = await this.passwords.hash(dto.password);
@@ -83,6 +86,8 @@ export class PasswordResetService implements OnModuleInit {
       if (!account) throw new BadRequestException('The reset link is invalid, used or expired');
       return account;
     });
+    // Whoever opened the mailed link owns the address: failed sign-ins no longer lock it.
+    await this.loginBackoff.succeeded(proven.user.email);
     return {
       message: proven.fresh
         ? 'Your password has been set on a fresh account: this address had never been ' +

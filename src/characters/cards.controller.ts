@@ -15,6 +15,7 @@ import {
   ApiBody,
   ApiConsumes,
   ApiCreatedResponse,
+  ApiForbiddenResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
@@ -93,11 +94,13 @@ export class CardsController {
       "PNG: the character's own avatar (converted to PNG if needed) carrying the card in " +
       '`chara` (V2), plus `ccv3` for V3. CharX: a ZIP with `card.json` (V3) and the avatar as ' +
       'its main icon. Everything an imported card carried comes back; the lorebook only for ' +
-      'its owner and admins. Each instance writes a bounded number of exports at once; ' +
-      'beyond it, 503 with Retry-After.',
+      'its owner and admins. A character whose creator hid its definition is exported for ' +
+      'them and admins only (403 for anyone else). Each instance writes a bounded number of ' +
+      'exports at once; beyond it, 503 with Retry-After.',
   })
   @ApiProduces('application/json', 'image/png', 'application/zip')
   @ApiOkResponse({ description: 'The card file' })
+  @ApiForbiddenResponse({ type: ErrorResponseDto, description: 'The definition is hidden' })
   @ApiNotFoundResponse({ type: ErrorResponseDto })
   @ApiServiceUnavailableResponse({ type: ErrorResponseDto, description: 'Too many exports' })
   async export(

@@ -1,4 +1,4 @@
-import { BadRequestException, Injectable } from '@nestjs/common';
+import { BadRequestException, ForbiddenException, Injectable } from '@nestjs/common';
 import type { AuthUser } from '../common/auth/auth-user.js';
 import { AvatarStorage, imageExtension } from './avatar-storage.js';
 import { CharactersService } from './characters.service.js';
@@ -9,6 +9,7 @@ import { characterToCard, type CharacterCardV2, type CharacterCardV3 } from './l
 import { CardError, cardToCharacterData, parseCardJson } from './lib/character-card.js';
 import { charxIconTarget, writeCharx } from './lib/charx-card.js';
 import { convertImage, convertToPng, ImageError } from './lib/image-reencoder.js';
+import { DEFINITION_HIDDEN_MESSAGE, mayReadDefinition } from './lib/definition-access.js';
 import { mayReadLorebook } from './lib/lorebook-access.js';
 import { defaultAvatarPng, embedCardInPng } from './lib/png-card.js';
 
@@ -53,6 +54,9 @@ export class CardsService {
     spec: 'v2' | 'v3',
   ): Promise<ExportedCard> {
     const character = await this.characters.findVisible(idOrSlug, viewer);
+    // A card is the whole definition: one its creator hid is theirs (and admins') to export.
+    if (!mayReadDefinition(character, viewer))
+      throw new ForbiddenException(DEFINITION_HIDDEN_MESSAGE);
     const card = characterToCard(
       mayReadLorebook(character, viewer) ? character : { ...character, characterBook: null },
       // CharX is a V3 container.

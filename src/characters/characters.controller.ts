@@ -18,6 +18,7 @@ import {
   ApiBody,
   ApiConsumes,
   ApiCreatedResponse,
+  ApiForbiddenResponse,
   ApiPayloadTooLargeResponse,
   ApiNoContentResponse,
   ApiNotFoundResponse,
@@ -185,8 +186,12 @@ export class CharactersController {
 
   @Post(':id/fork')
   @Authenticated()
-  @ApiOperation({ summary: 'Clone a public character into my private draft' })
+  @ApiOperation({
+    summary: 'Clone a public character into my private draft',
+    description: '403 when its creator hid its definition (they and admins may fork it)',
+  })
   @ApiCreatedResponse({ type: CharacterResponseDto })
+  @ApiForbiddenResponse({ type: ErrorResponseDto, description: 'The definition is hidden' })
   fork(@Param('id') id: string, @CurrentUser() user: AuthUser): Promise<CharacterResponseDto> {
     return this.engagement.fork(id, user);
   }

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthModule } from '../auth/auth.module.js';
 import { LlmModule } from '../llm/llm.module.js';
+import { ModerationModule } from '../moderation/moderation.module.js';
 import { AvatarStorage } from './avatar-storage.js';
 import { AvatarsController } from './avatars.controller.js';
 import { CardsController } from './cards.controller.js';
@@ -10,6 +11,8 @@ import { CardsService } from './cards.service.js';
 import { CatalogueMaintenanceRepository } from './catalogue-maintenance.repository.js';
 import { CatalogueMaintenanceService } from './catalogue-maintenance.service.js';
 import { CatalogueExtrasController } from './catalogue-extras.controller.js';
+import { CharacterReviewRepository } from './character-review.repository.js';
+import { CharacterReviewService } from './character-review.service.js';
 import { CharactersController } from './characters.controller.js';
 import { CharactersRepository } from './characters.repository.js';
 import { CharactersService } from './characters.service.js';
@@ -40,6 +43,7 @@ import { TranslationService } from './translation.service.js';
   imports: [
     AuthModule,
     LlmModule,
+    ModerationModule,
     TypeOrmModule.forFeature([
       CharacterEntity,
       FavoriteEntity,
@@ -78,9 +82,12 @@ import { TranslationService } from './translation.service.js';
     CatalogueMaintenanceService,
     StarterCharactersRepository,
     StarterCharactersService,
+    CharacterReviewRepository,
+    CharacterReviewService,
   ],
   exports: [
     CharactersService,
+    CharacterReviewService,
     PersonasService,
     ReportsService,
     PublicCatalogueService,

@@ -23,6 +23,7 @@ import { CharacterRelationEntity } from './entities/relation.entity.js';
 import { ReportEntity, type ReportReason } from './entities/report.entity.js';
 import { VoteEntity } from './entities/vote.entity.js';
 import { deleteInBatches } from '../database/delete-in-batches.js';
+import { CAMPAIGN_TAG, campaignCondition } from './lib/campaign.js';
 
 export interface CatalogueFilter {
   search?: string;
@@ -122,8 +123,14 @@ export class CharactersRepository {
     if (filter.ownerId) query.where('c.owner_id = :ownerId', { ownerId: filter.ownerId });
     else query.where('c.is_public');
     query.andWhere('c.content_rating IN (:...ratings)', { ratings: filter.ratings });
-    if (filter.tag) query.andWhere('c.tags @> ARRAY[:tag]::text[]', { tag: filter.tag });
-    if (filter.structuredTag) {
+    // 'dnd' either way means the campaigns: the free tag and the structured one are the same.
+    if (filter.tag === CAMPAIGN_TAG || filter.structuredTag === CAMPAIGN_TAG) {
+      query.andWhere(campaignCondition('c'));
+    }
+    if (filter.tag && filter.tag !== CAMPAIGN_TAG) {
+      query.andWhere('c.tags @> ARRAY[:tag]::text[]', { tag: filter.tag });
+    }
+    if (filter.structuredTag && filter.structuredTag !== CAMPAIGN_TAG) {
       query.andWhere('c.structured_tags @> ARRAY[:structuredTag]::text[]', {
         structuredTag: filter.structuredTag,
       });
@@ -242,9 +249,9 @@ export class CharactersRepository {
   }
 
   /**
-   * Adds one language's translation, unless the translated text (or the original language)
-   * changed since it was read: that edit dropped the translations and queued a fresh job.
-   * Edits of anything else (avatar, publishing, tags) do not stop it.
+   * Adds (or replaces a stale) translation, unless the translated text (or the original
+   * language) changed since it was read: that edit marked the translations stale again and
+   * queued a fresh job. Edits of anything else (avatar, publishing, tags) do not stop it.
    */
   async saveTranslation(
     source: TranslationSource,
@@ -255,7 +262,8 @@ export class CharactersRepository {
     const [, affected] = (await this.dataSource.query(
       `UPDATE character
        SET translations = translations || jsonb_build_object($2::text, $3::jsonb),
-           languages = CASE WHEN $2 = ANY(languages) THEN languages ELSE array_append(languages, $2) END
+           languages = CASE WHEN $2 = ANY(languages) THEN languages ELSE array_append(languages, $2) END,
+           stale_languages = array_remove(stale_languages, $2)
        WHERE id = $1 AND original_language = $4 AND ${textUnchanged}`,
       [
         source.id,
@@ -305,11 +313,14 @@ export class CharactersRepository {
     ).join(' AND ');
   }
 
-  /** Lifts a takedown (and publishes, if asked and possible); false if none was in place. */
+  /**
+   * Lifts a takedown (and publishes, if asked and possible: not while moderation holds or
+   * rejected it); false if none was in place.
+   */
   async reinstate(id: string, publish: boolean): Promise<boolean> {
     const [, affected] = (await this.dataSource.query(
       `UPDATE character SET taken_down_at = NULL, takedown_reason = NULL,
-              is_public = $2 AND avatar_url IS NOT NULL
+              is_public = $2 AND avatar_url IS NOT NULL AND moderation_status = 'clear'
        WHERE id = $1 AND taken_down_at IS NOT NULL AND deleted_at IS NULL`,
       [id, publish],
     )) as [unknown, number];

@@ -9,7 +9,8 @@ import { randomUUID } from 'node:crypto';
 import { UsersService } from '../auth/users.service.js';
 import type { AuthUser } from '../common/auth/auth-user.js';
 import { JobQueue } from '../common/jobs/job-queue.service.js';
-import { DEFAULT_LANGUAGE, type Language } from '../common/languages.js';
+import { ModerationService, type CharacterScreening } from '../moderation/moderation.service.js';
+import { DEFAULT_LANGUAGE, LANGUAGES, type Language } from '../common/languages.js';
 import type { CreateCharacterDto, UpdateCharacterDto } from './dto/character-input.dto.js';
 import { CHARACTER_LIMITS } from './dto/character-limits.js';
 import { MAX_PAGE_SIZE, type CatalogueQueryDto } from './dto/character-query.dto.js';
@@ -28,6 +29,7 @@ import { type ChatStarter, CharactersRepository } from './characters.repository.
 import { initialBaseCounts } from './lib/language-preferences.js';
 import { PageViewsService } from './page-views.service.js';
 import { readCharacterBook } from './lib/character-book.js';
+import { listingAfterEdit } from './lib/moderation-listing.js';
 import { generateSlug } from './lib/slug.js';
 import { slugFromInput } from './slug-input.js';
 import { parseStructuredTags } from './lib/structured-tags.js';
@@ -55,6 +57,24 @@ const takenDown = (character: Pick<CharacterEntity, 'takedownReason'>) =>
     }: it stays private until a moderator reinstates it`,
   );
 
+/**
+ * The translations an edit of the text keeps, every one marked stale until the translation job
+ * replaces it, so pages and hreflang in those languages go on working meanwhile. A translation
+ * into the (new) original language goes: that text is the original now.
+ */
+function keptStale(
+  row: Pick<CharacterEntity, 'originalLanguage' | 'translations'>,
+): Pick<CharacterEntity, 'translations' | 'languages' | 'staleLanguages'> {
+  const translations = { ...row.translations };
+  delete translations[row.originalLanguage];
+  const translated = LANGUAGES.filter((lang) => translations[lang]);
+  return {
+    translations,
+    languages: [row.originalLanguage, ...translated],
+    staleLanguages: translated,
+  };
+}
+
 /** Free tags: comma-separated, trimmed, lower-cased, deduplicated. */
 export function parseTags(input: string | undefined): string[] {
   return [
@@ -75,6 +95,7 @@ export class CharactersService {
     private readonly jobs: JobQueue,
     private readonly avatars: AvatarStorage,
     private readonly pageViews: PageViewsService,
+    private readonly moderation: ModerationService,
   ) {}
 
   async list(query: CatalogueQueryDto, viewer: AuthUser | null): Promise<CharacterPageDto> {
@@ -145,6 +166,8 @@ export class CharactersService {
     owner: AuthUser,
     slug?: string,
   ): Promise<CharacterResponseDto> {
+    // A draft is private: moderation only refuses (422), nothing waits for review.
+    await this.screen(fields, owner.id);
     const id = randomUUID();
     const language = fields.originalLanguage ?? DEFAULT_LANGUAGE;
     // A word-for-word copy of one of the owner's taken-down characters (its card exported and
@@ -196,11 +219,23 @@ export class CharactersService {
     if (isPublic && !character.avatarUrl) {
       throw new BadRequestException('A public character needs an avatar: upload one first');
     }
+    // Moderation reads the character as it will be: a refusal is a 422; a public one whose
+    // text is borderline (or was rejected before) waits for review instead of being listed.
+    const screening = await this.screen({ ...character, ...fields }, character.ownerId);
+    const listing = listingAfterEdit(
+      character,
+      character.takenDownAt ? false : dto.is_public,
+      screening,
+    );
+    if (listing.review) {
+      await this.moderation.openCharacterReview(character.id, character.ownerId, screening);
+    }
     const originalLanguage = dto.original_language ?? character.originalLanguage;
-    // A change of translated text makes the other six languages stale.
+    // A change of translated text (or of the language it is in) makes the translations stale.
     const textChanged = TRANSLATED_FIELDS.some(
       (field) => fields[field] !== undefined && fields[field] !== character[field],
     );
+    const stale = textChanged || originalLanguage !== character.originalLanguage;
     const updated = await this.characters.updateDeriving(
       character.id,
       {
@@ -208,20 +243,18 @@ export class CharactersService {
         ...(slug ? { slug } : {}),
         // Only when asked: writing back the value read above could undo a takedown since.
         ...(dto.is_public !== undefined ? { isPublic: dto.is_public } : {}),
+        ...listing.changes,
         originalLanguage,
-        // Stale translations are dropped now and rebuilt by the translation job.
-        ...(textChanged || originalLanguage !== character.originalLanguage
-          ? { translations: {}, languages: [originalLanguage] }
-          : {}),
       },
       (row) => {
-        // Under the row lock: a takedown that landed since the read above wins.
+        // Under the row lock: a takedown that landed since the read above wins, and a
+        // translation saved since is kept (stale) with the others.
         if (publishing && row.takenDownAt) throw takenDown(row);
-        return { searchText: searchText(row) };
+        return { searchText: searchText(row), ...(stale ? keptStale(row) : {}) };
       },
     );
+    if (listing.withdraw) await this.moderation.withdrawCharacterReview(character.id);
     // Only public characters are translated: when their text changes, and when published.
-    const stale = textChanged || originalLanguage !== character.originalLanguage;
     if (updated.isPublic && (stale || !character.isPublic)) {
       await this.scheduleTranslation(character.id);
     }
@@ -298,6 +331,16 @@ export class CharactersService {
       throw new ForbiddenException('Only the owner or an admin may change this character');
     }
     return character;
+  }
+
+  /**
+   * Moderation of a character's text (src/moderation) on every save: a refusal throws 422
+   * naming the field and the category.
+   */
+  screen(fields: Partial<CharacterEntity>, ownerId: string): Promise<CharacterScreening> {
+    return this.moderation.screenCharacter(fields, {
+      accountCreatedAt: async () => (await this.users.findById(ownerId))?.createdAt,
+    });
   }
 
   /** For chat lists: characters by id, deleted ones included (their chats stay readable). */
@@ -393,6 +436,7 @@ export class CharactersService {
     if (dto.response_length !== undefined) fields.responseLength = dto.response_length;
     if (dto.max_tokens !== undefined) fields.maxTokens = dto.max_tokens;
     if (dto.content_rating !== undefined) fields.contentRating = dto.content_rating;
+    if (dto.definition_hidden !== undefined) fields.definitionHidden = dto.definition_hidden;
     // Stored as a card import stores it (the DTO checked it the same way): a V2/V3 book with
     // its required fields, strings held to the multi-line text rule.
     if (dto.character_book !== undefined) {

@@ -1,4 +1,4 @@
-import { BadRequestException, Injectable } from '@nestjs/common';
+import { BadRequestException, ForbiddenException, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { AuthUser } from '../common/auth/auth-user.js';
 import type { Language } from '../common/languages.js';
@@ -14,6 +14,7 @@ import type {
   VoteResultDto,
 } from './dto/engagement.dto.js';
 import type { CharacterRelationEntity } from './entities/relation.entity.js';
+import { DEFINITION_HIDDEN_MESSAGE, mayReadDefinition } from './lib/definition-access.js';
 import { mayReadLorebook } from './lib/lorebook-access.js';
 
 const labelColumn = (lang: Language) =>
@@ -66,14 +67,16 @@ export class EngagementService {
 
   /**
    * Clones a public character into the caller's private draft. The lorebook is private to
-   * the owner and admins, so it is only copied for them. The avatar file is shared, not
-   * copied: replacing either side's avatar keeps a file another character still uses.
+   * the owner and admins, so it is only copied for them; a hidden definition cannot be forked
+   * by anyone else. The avatar file is shared, not copied: replacing either side's avatar
+   * keeps a file another character still uses.
    */
   async fork(idOrSlug: string, user: AuthUser): Promise<CharacterResponseDto> {
     const source = await this.characters.findVisible(idOrSlug, user);
     if (!source.isPublic && source.ownerId !== user.id) {
       throw new BadRequestException('Only public characters can be forked');
     }
+    if (!mayReadDefinition(source, user)) throw new ForbiddenException(DEFINITION_HIDDEN_MESSAGE);
     const {
       id: _id,
       slug: _slug,
@@ -82,6 +85,9 @@ export class EngagementService {
       deletedAt: _deletedAt,
       ...content
     } = source;
+    const characterBook = mayReadLorebook(source, user) ? source.characterBook : null;
+    // The copy is a private draft: moderation only refuses it (422).
+    await this.characters.screen({ ...content, characterBook }, user.id);
     const copyId = randomUUID();
     const copy = await this.repository.fork(
       {
@@ -99,10 +105,13 @@ export class EngagementService {
         baseChatCount: {},
         baseLikeCount: {},
         highlights: [],
-        characterBook: mayReadLorebook(source, user) ? source.characterBook : null,
+        characterBook,
         // Only its owner may fork a taken-down character (it is private); the copy stays down.
         takenDownAt: source.takenDownAt,
         takedownReason: source.takedownReason,
+        // A rejection follows the copy (publishing it asks a moderator again); a review does not.
+        moderationStatus: source.moderationStatus === 'rejected' ? 'rejected' : 'clear',
+        moderationReason: source.moderationStatus === 'rejected' ? source.moderationReason : null,
       },
       source.id,
     );

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository, SelectQueryBuilder } from 'typeorm';
 import { CharacterEntity } from './entities/character.entity.js';
+import { campaignCondition } from './lib/campaign.js';
 
 /** A gated character's description is at least this long (characters, after trimming). */
 export const MIN_DESCRIPTION_LENGTH = 80;
@@ -23,8 +24,8 @@ const GATE = `c.is_public AND c.deleted_at IS NULL AND c.avatar_url <> ''
   AND char_length(btrim(c.description)) >= ${MIN_DESCRIPTION_LENGTH}
   AND btrim(c.greeting) <> ''`;
 
-/** Campaigns: the free tag 'dnd' or the structured tag 'dnd' (spec: DnD detection). */
-const CAMPAIGN = `(c.tags @> ARRAY['dnd']::text[] OR c.structured_tags @> ARRAY['dnd']::text[])`;
+/** Campaigns: the free tag 'dnd' or the structured tag 'dnd' (lib/campaign.ts). */
+const CAMPAIGN = campaignCondition('c');
 
 /** Columns a public page shows (leaves out prompts, lorebooks and card extensions). */
 const PAGE_COLUMNS = [
@@ -44,6 +45,7 @@ const PAGE_COLUMNS = [
   'translations',
   'languages',
   'highlights',
+  'definitionHidden',
   'realChatCount',
   'realLikeCount',
   'createdAt',

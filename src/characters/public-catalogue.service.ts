@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Language } from '../common/languages.js';
 import type { CharacterEntity, TranslatedField } from './entities/character.entity.js';
+import { DEFINITION_FIELDS } from './lib/definition-access.js';
 import { PublicCatalogueRepository, type SitemapCursor } from './public-catalogue.repository.js';
 
 /**
@@ -49,7 +50,10 @@ export interface CatalogueCounts {
 /** Rows per keyset page of the sitemap: bounded memory whatever the catalogue's size. */
 const SITEMAP_PAGE_SIZE = 1000;
 
-/** The translated fields a public page shows: speech patterns and examples are prompt material. */
+/**
+ * The translated fields a public page shows: speech patterns and examples are prompt material.
+ * Personality, scenario and appearance are left empty when the creator hid the definition.
+ */
 const TEXT_FIELDS = [
   'name',
   'description',
@@ -66,7 +70,12 @@ function toPublicCharacter(character: CharacterEntity, lang?: Language): PublicC
       : undefined;
   const language = translation ? lang! : character.originalLanguage;
   const text = Object.fromEntries(
-    TEXT_FIELDS.map((field) => [field, translation?.[field] || character[field]]),
+    TEXT_FIELDS.map((field) => [
+      field,
+      character.definitionHidden && (DEFINITION_FIELDS as readonly string[]).includes(field)
+        ? ''
+        : translation?.[field] || character[field],
+    ]),
   ) as Record<(typeof TEXT_FIELDS)[number], string>;
   return {
     id: character.id,

@@ -74,8 +74,11 @@ export class TranslationService implements OnModuleInit {
         character[field],
       ]),
     );
+    // Missing, or older than the text (kept meanwhile, so the pages in it go on working).
     const missing = LANGUAGES.filter(
-      (lang) => lang !== character.originalLanguage && !character.translations[lang],
+      (lang) =>
+        lang !== character.originalLanguage &&
+        (!character.translations[lang] || character.staleLanguages.includes(lang)),
     );
     if (missing.length === 0) return;
     const capped = attempt === 1 && (await this.ownerIsCapped(character.ownerId));

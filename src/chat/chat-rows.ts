@@ -16,7 +16,7 @@ export interface ChatWithMembers extends ChatEntity {
 
 /** The columns `toChat` reads, from `c` (chat): its members come along (pk_chat_member). */
 export const CHAT_COLUMNS = `c.id, c.user_id, c.character_id, c.kind, c.persona_name,
-  c.persona_description, c.anon_session_id, c.campaign_id, c.title, c.language, c.summary,
+  c.persona_description, c.anon_session_id, c.title, c.language, c.summary,
   c.summarized_through_id, c.leaf_id, c.message_count, c.settings, c.created_at, c.updated_at,
   ARRAY(SELECT cm.character_id FROM chat_member cm WHERE cm.chat_id = c.id
         ORDER BY cm.position) AS member_ids,
@@ -49,7 +49,6 @@ export const toChat = (row: Row): ChatWithMembers => ({
   personaName: row.persona_name as string | null,
   personaDescription: row.persona_description as string | null,
   anonSessionId: row.anon_session_id as string | null,
-  campaignId: row.campaign_id as string | null,
   title: row.title as string | null,
   language: row.language as Language,
   summary: row.summary as string | null,

@@ -107,7 +107,7 @@ export class ReplyContextService {
 
   async build(input: ContextInput): Promise<ReplyContext> {
     const { chat, character, history } = input;
-    const isDnd = isDndChat({ campaignId: chat.campaignId, tags: character.tags });
+    const isDnd = isDndChat(character);
     const lines = this.linesFor(input);
     const earlier = lines.slice(0, -1);
     const newest = lines[lines.length - 1];

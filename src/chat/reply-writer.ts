@@ -2,7 +2,6 @@ import { HttpException, Injectable, Logger } from '@nestjs/common';
 import type { CharacterEntity } from '../characters/entities/character.entity.js';
 import { LlmService } from '../llm/llm.service.js';
 import type { LlmStreamEvent } from '../llm/llm.types.js';
-import type { ChatWithMembers } from './chat-rows.js';
 import type { ContextMessage } from './message.repository.js';
 import { type FinishedReply, GenerationRepository } from './generation.repository.js';
 import { type ReplyContext, ReplyContextService } from './reply-context.service.js';
@@ -38,11 +37,10 @@ export interface Turn {
  * last [STATE {…}]. Malformed tags are skipped; other chats' replies are not read for tags.
  */
 function gameOf(
-  chat: ChatWithMembers,
   character: CharacterEntity,
   content: string,
 ): Pick<FinishedReply, 'diceRolls' | 'encounterState'> {
-  if (!isDndChat({ campaignId: chat.campaignId, tags: character.tags })) {
+  if (!isDndChat(character)) {
     return { diceRolls: null, encounterState: null };
   }
   const rolls = parseRollTags(content).map((spec) => ({ ...rollDice(spec) }));
@@ -153,7 +151,7 @@ export class ReplyWriter {
     // A stopped stream reports no usage: its tokens are estimated.
     const promptTokens = usage?.promptTokens ?? this.context.estimate(context.messages);
     const completionTokens = usage?.completionTokens ?? estimateTokens(content);
-    const game = gameOf(job.chat, speaker.character, content);
+    const game = gameOf(speaker.character, content);
     const reply: FinishedReply = {
       characterId,
       content,

@@ -97,6 +97,11 @@ export interface AppConfig {
     streamIdleTimeoutMs: number;
     offlineTokenDelayMs: number;
   };
+  /** The provider moderation endpoint, when MODERATION_PROVIDER_URL is set. */
+  moderation: {
+    provider?: { baseUrl: string; apiKey?: string; model: string };
+    timeoutMs: number;
+  };
   mail: {
     from: string;
     resend?: { apiKey: string; apiUrl: string };
@@ -259,6 +264,16 @@ export function loadConfiguration(
       firstTokenTimeoutMs: env.LLM_FIRST_TOKEN_TIMEOUT_MS,
       streamIdleTimeoutMs: env.LLM_STREAM_IDLE_TIMEOUT_MS,
       offlineTokenDelayMs: env.OFFLINE_LLM_TOKEN_DELAY_MS,
+    },
+    moderation: {
+      provider: env.MODERATION_PROVIDER_URL
+        ? {
+            baseUrl: env.MODERATION_PROVIDER_URL,
+            apiKey: env.MODERATION_API_KEY,
+            model: env.MODERATION_MODEL,
+          }
+        : undefined,
+      timeoutMs: env.MODERATION_TIMEOUT_MS,
     },
     mail: {
       from: env.MAIL_FROM,

@@ -385,6 +385,31 @@ export class Environment {
   @IsUrl({ require_tld: false, require_protocol: true })
   OPENROUTER_BASE_URL = 'https://openrouter.ai/api/v1';
 
+  /**
+   * An OpenAI-compatible moderation endpoint's base URL (`…/v1`, where `/moderations` is):
+   * set, it is asked besides the built-in rules. Unset: the rules alone.
+   */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsUrl({ require_tld: false, require_protocol: true })
+  MODERATION_PROVIDER_URL?: string;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  MODERATION_API_KEY?: string;
+
+  @MinLength(1)
+  @IsString()
+  MODERATION_MODEL = 'omni-moderation-latest';
+
+  /** A moderation request taking longer is given up (the rules still apply). */
+  @Transform(toInt)
+  @Min(50)
+  @Max(60000)
+  @IsInt()
+  MODERATION_TIMEOUT_MS = 2000;
+
   @Transform(emptyToUndefined)
   @IsOptional()
   @IsString()

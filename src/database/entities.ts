@@ -18,6 +18,7 @@ import { UserPreferenceEntity } from '../chat/entities/user-preference.entity.js
 import { KeyValueEntity } from '../common/settings/key-value.entity.js';
 import { LlmModelCooldownEntity } from '../llm/entities/llm-model-cooldown.entity.js';
 import { LlmProviderBlockEntity } from '../llm/entities/llm-provider-block.entity.js';
+import { ModerationFlagEntity } from '../moderation/entities/moderation-flag.entity.js';
 
 export const entities: Function[] = [
   KeyValueEntity,
@@ -38,4 +39,5 @@ export const entities: Function[] = [
   UserPreferenceEntity,
   AdminAuditEntity,
   PageViewEntity,
+  ModerationFlagEntity,
 ];

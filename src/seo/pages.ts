@@ -73,13 +73,11 @@ export function characterPage(ctx: PageContext, data: CharacterPageData): string
   const url = characterUrl(site, c);
   const name = c.name;
   const words = copy.character;
-  const replacePlaceholders = (text: string) =>
-    // Functions, so "$&" and the like in a name are taken literally.
-    text.replace(/\{\{char\}\}/gi, () => name).replace(/\{\{user\}\}/gi, () => copy.you);
+  // The character's text comes with its macros expanded (SeoService, readableCharacter).
   const sections: Record<SectionKey, Markup | null> = {
-    greeting: safeHtml`<blockquote>${paragraphs(replacePlaceholders(c.greeting))}</blockquote>`,
+    greeting: safeHtml`<blockquote>${paragraphs(c.greeting)}</blockquote>`,
     personality: c.personality.trim() ? safeHtml`${paragraphs(c.personality)}` : null,
-    scenario: c.scenario.trim() ? safeHtml`${paragraphs(replacePlaceholders(c.scenario))}` : null,
+    scenario: c.scenario.trim() ? safeHtml`${paragraphs(c.scenario)}` : null,
     appearance: c.appearance.trim() ? safeHtml`${paragraphs(c.appearance)}` : null,
     highlights:
       c.highlights.length > 0

@@ -11,6 +11,7 @@ import { DEFAULT_LANGUAGE, LANGUAGES, type Language } from '../common/languages.
 import { InjectConfig, type AppConfig } from '../config/app-config.js';
 import { type Copy, copyFor, fill, mapCopy } from './copy/copy.js';
 import { robotsTxt, rssFeed } from './feeds.js';
+import { readableCharacter } from './lib/public-text.js';
 import { brand, PATHS, type Site, siteFrom } from './lib/site.js';
 import {
   type CharacterPageData,
@@ -32,7 +33,11 @@ const FEED_SIZE = 50;
 const RELATED_SIZE = 6;
 const TAG_COUNTS_TTL_MS = 5 * 60_000;
 
-/** Server-rendered pages, robots.txt and the RSS feed for crawlers. */
+/**
+ * Server-rendered pages, robots.txt and the RSS feed for crawlers. Every character is made
+ * readable (readableCharacter) as it comes from the catalogue, so no page, feed or JSON-LD
+ * shows a `{{char}}`.
+ */
 @Injectable()
 export class SeoService {
   private readonly site: Site;
@@ -53,7 +58,7 @@ export class SeoService {
 
   async home(lang: Language = DEFAULT_LANGUAGE): Promise<string> {
     const [popular, counts] = await Promise.all([
-      this.catalogue.popular(lang, HOME_SIZE),
+      this.catalogue.popular(lang, HOME_SIZE).then(this.readable),
       this.tagCounts(),
     ]);
     const tags = [...counts.byTag]
@@ -69,18 +74,19 @@ export class SeoService {
    * a 404, exactly like characters that do not exist.
    */
   async character(slug: string, lang?: Language): Promise<string> {
-    const character = await this.catalogue.findBySlug(slug, lang);
-    if (!character) throw new NotFoundException('Character not found');
+    const found = await this.catalogue.findBySlug(slug, lang);
+    if (!found) throw new NotFoundException('Character not found');
     const [author, related] = await Promise.all([
-      this.author(character),
-      this.catalogue.related(character, RELATED_SIZE),
+      this.author(found),
+      this.catalogue.related(found, RELATED_SIZE).then(this.readable),
     ]);
+    const [character] = this.readable([found]);
     return characterPage(this.context(character.language), { character, author, related });
   }
 
   async tag(id: string, lang: Language = DEFAULT_LANGUAGE): Promise<string> {
     if (!isStructuredTagId(id)) throw new NotFoundException('Tag not found');
-    const characters = await this.catalogue.byStructuredTag(id, lang, LISTING_SIZE);
+    const characters = this.readable(await this.catalogue.byStructuredTag(id, lang, LISTING_SIZE));
     const words = this.copies.get(lang)!.tag;
     const label = tagLabel(id, lang);
     return listingPage(
@@ -97,7 +103,7 @@ export class SeoService {
   }
 
   async campaigns(lang: Language = DEFAULT_LANGUAGE): Promise<string> {
-    const characters = await this.catalogue.campaigns(lang, LISTING_SIZE);
+    const characters = this.readable(await this.catalogue.campaigns(lang, LISTING_SIZE));
     return listingPage(
       this.context(lang),
       { path: PATHS.campaigns, ...this.copies.get(lang)!.campaigns },
@@ -118,7 +124,8 @@ export class SeoService {
   }
 
   async feed(lang: Language = DEFAULT_LANGUAGE): Promise<string> {
-    return rssFeed(this.context(lang), await this.catalogue.newest(lang, FEED_SIZE));
+    const characters = this.readable(await this.catalogue.newest(lang, FEED_SIZE));
+    return rssFeed(this.context(lang), characters);
   }
 
   /**
@@ -134,6 +141,10 @@ export class SeoService {
     });
     return counts;
   }
+
+  /** Characters with their macros expanded, `{{user}}` in each one's text language. */
+  private readonly readable = (characters: PublicCharacter[]): PublicCharacter[] =>
+    characters.map((c) => readableCharacter(c, this.copies.get(c.language)!.you));
 
   private context(lang: Language): PageContext {
     return { site: this.site, lang, copy: this.copies.get(lang)! };

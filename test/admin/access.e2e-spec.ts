@@ -53,6 +53,10 @@ describe('admin access', () => {
         'GET /api/admin/audit',
         'GET /api/admin/jobs',
         'POST /api/admin/jobs/:id/retry',
+        'GET /api/admin/bans',
+        'DELETE /api/admin/bans/:id',
+        'GET /api/admin/moderation/queue',
+        'POST /api/admin/moderation/:kind/:id/decision',
       ]),
     );
   });

@@ -17,6 +17,7 @@ interface Setting {
   min?: number;
   max?: number;
   values?: string[];
+  min_items?: number;
   max_items?: number;
   max_length?: number;
   description: string;
@@ -45,22 +46,32 @@ function cases(setting: Setting): { valid: unknown[]; invalid: unknown[]; rule: 
         invalid: ['nope', setting.values![0].toUpperCase(), 1, false],
         rule: `${setting.key} must be one of: ${setting.values!.join(', ')}`,
       };
-    case 'list':
+    case 'list': {
+      // An entry the setting takes (its entries are checked too: models, durations).
+      const entry = (setting.default as string[])[0] ?? 'groq';
+      const fewest = setting.min_items ?? 0;
       return {
-        valid: [[], setting.default, Array(setting.max_items).fill('groq')],
+        valid: [
+          ...(fewest === 0 ? [[]] : []),
+          setting.default,
+          Array(setting.max_items).fill(entry),
+        ],
         invalid: [
-          'groq',
+          ...(fewest > 0 ? [Array(fewest - 1).fill(entry)] : []),
+          entry,
           [1],
           [''],
           ['x'.repeat(setting.max_length! + 1)],
-          Array(setting.max_items! + 1).fill('groq'),
+          Array(setting.max_items! + 1).fill(entry),
           {},
           true,
         ],
         rule:
-          `${setting.key} must be a list of at most ${setting.max_items} strings ` +
-          `of 1 to ${setting.max_length} characters`,
+          `${setting.key} must be a list of ` +
+          (fewest > 0 ? `${fewest} to ${setting.max_items}` : `at most ${setting.max_items}`) +
+          ` strings of 1 to ${setting.max_length} characters`,
       };
+    }
   }
 }
 

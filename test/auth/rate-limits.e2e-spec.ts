@@ -68,11 +68,12 @@ describe('sign-in and reset limits', () => {
   });
 
   it('allows 10 auth requests a minute per IP, then answers 429 with Retry-After', async () => {
+    // A new email each time: one email's failures are slowed on their own (login backoff).
     const login = () =>
       t.http
         .post('/api/auth/login')
         .set(BROWSER_HEADERS)
-        .send({ email: 'someone@example.com', password: 'wrong password' });
+        .send({ email: uniqueEmail('someone'), password: 'wrong password' });
     for (let i = 0; i < 10; i++) expect((await login()).status).toBe(401);
     expectRateLimited(await login(), 60);
     // The limit is shared by every route that uses it.

@@ -323,7 +323,7 @@ describe('characters through the LLM layer', () => {
         description: '',
       });
 
-      // Editing the speech pattern makes the translations stale.
+      // Editing the speech pattern makes the translations stale: kept until the new ones land.
       await t.http
         .put(`/api/characters/${created.body.id}`)
         .set(user.auth)
@@ -337,13 +337,93 @@ describe('characters through the LLM layer', () => {
         .get(`/api/characters/${created.body.id}?lang=de`)
         .set(user.auth)
         .expect(200);
-      expect(stale.body.speech_pattern).toBe('Never says "aye".');
+      expect(stale.body.speech_pattern).toBe('Says "aye" a lot. [German]');
+      expect(stale.body.stale_languages).toContain('de');
       // Nothing left queued for the next test.
       await runJobs();
       expect(await translateJobs(created.body.id)).toEqual([
         { status: 'done' },
         { status: 'done' },
       ]);
+      const fresh = await t.http
+        .get(`/api/characters/${created.body.id}?lang=de`)
+        .set(user.auth)
+        .expect(200);
+      expect(fresh.body).toMatchObject({
+        speech_pattern: 'Never says "aye". [German]',
+        stale_languages: [],
+      });
+    });
+
+    it('keeps the old translations, marked stale, until the new ones land; pages and hreflang work meanwhile', async () => {
+      const text = (words: string) =>
+        `${words}: a keeper of the northern light who counts the ships that never come home.`;
+      const created = await t.http
+        .post('/api/characters')
+        .set(user.auth)
+        .send({
+          name: 'Greta',
+          description: text('Old text'),
+          greeting: 'Greta lifts the lamp.',
+          original_language: 'en',
+        })
+        .expect(201);
+      const { id, slug } = created.body as { id: string; slug: string };
+      await publish(id);
+      echoTranslations();
+      await runJobs();
+      const all = ['de', 'en', 'es', 'fr', 'it', 'pt', 'ru'];
+      const hreflangsOf = (page: string) =>
+        [...page.matchAll(/<link rel="alternate" hreflang="([a-z]{2})"/g)].map((m) => m[1]).sort();
+
+      const edited = await t.http
+        .put(`/api/characters/${id}`)
+        .set(user.auth)
+        .send({ description: text('New text') })
+        .expect(200);
+      expect([...edited.body.available_languages].sort()).toEqual(all);
+      expect([...edited.body.stale_languages].sort()).toEqual(all.filter((l) => l !== 'en'));
+
+      // Meanwhile: the old German text, its page, every hreflang, the language filter.
+      const german = await t.http.get(`/api/characters/${id}?lang=de`).expect(200);
+      expect(german.body.description).toBe(`${text('Old text')} [German]`);
+      const page = await t.http.get(`/api/seo/c/${slug}?lang=de`).expect(200);
+      expect(page.text).toContain('Old text: a keeper of the northern light');
+      expect(hreflangsOf(page.text)).toEqual(all);
+      const original = await t.http.get(`/api/seo/c/${slug}`).expect(200);
+      expect(original.text).toContain('New text: a keeper of the northern light');
+      expect(hreflangsOf(original.text)).toEqual(all);
+      const listed = await t.http.get('/api/characters?language=de&sort=new').expect(200);
+      expect(listed.body.items.map((c: { id: string }) => c.id)).toContain(id);
+
+      // The new translations replace the stale ones, one language at a time.
+      fake.reset();
+      echoTranslations();
+      await runJobs();
+      expect(fake.requests).toHaveLength(6);
+      const fresh = await t.http.get(`/api/characters/${id}?lang=de`).expect(200);
+      expect(fresh.body).toMatchObject({
+        description: `${text('New text')} [German]`,
+        stale_languages: [],
+      });
+      expect([...fresh.body.available_languages].sort()).toEqual(all);
+
+      // The text declared to be in another language: its own translation goes, the rest stay
+      // (stale) and the old original waits for its translation.
+      const moved = await t.http
+        .put(`/api/characters/${id}`)
+        .set(user.auth)
+        .send({ original_language: 'de' })
+        .expect(200);
+      expect(moved.body.original_language).toBe('de');
+      expect([...moved.body.available_languages].sort()).toEqual(all.filter((l) => l !== 'en'));
+      expect([...moved.body.stale_languages].sort()).toEqual(
+        all.filter((l) => l !== 'en' && l !== 'de'),
+      );
+      await runJobs();
+      const english = await t.http.get(`/api/characters/${id}?lang=en`).expect(200);
+      expect(english.body.description).toBe(`${text('New text')} [English]`);
+      expect(english.body.stale_languages).toEqual([]);
     });
 
     it('keeps the translated card when its example dialogues fail to translate', async () => {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { RATE_LIMITS } from '../../src/auth/rate-limit/rate-limits.js';
+import { SettingsService } from '../../src/common/settings/settings.service.js';
 import { runTask } from '../autonomous/autonomous-support.js';
 import { BROWSER_HEADERS, solvedChallenge, uniqueEmail } from '../support/auth.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
@@ -21,6 +22,9 @@ describe('guest chats', () => {
   beforeAll(async () => {
     // Default rate limits; one trusted proxy, so each test can speak from its own address.
     t = await createTestApp({ env: { TRUST_PROXY: '1' } });
+    // These bursts are refused by the hundred from one address, which would ban it (violation
+    // scores, test/auth/bans): here the limits alone are tested.
+    await t.app.get(SettingsService).set('violation_points.rate_limit', 0);
     [admin, owner] = await Promise.all([createUser(t, { role: 'admin' }), createUser(t)]);
     characterId = await publicCharacter();
   });

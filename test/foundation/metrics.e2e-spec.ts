@@ -84,6 +84,13 @@ const SERVICE_FAMILIES = [
   'job_run_duration_seconds',
   'rate_limit_refusals_total',
   'quota_refusals_total',
+  'violations_total',
+  'bans_issued_total',
+  'bans_lifted_total',
+  'moderation_checks_total',
+  'moderation_hits_total',
+  'moderation_provider_duration_seconds',
+  'moderation_provider_failures_total',
 ];
 
 describe('service metrics at /api/metrics', () => {
@@ -236,7 +243,11 @@ describe('service metrics at /api/metrics', () => {
     const charted = new Set(
       dashboardQueries()
         .flatMap((query) => query.match(/\b[a-z][a-z0-9_]*_[a-z0-9_]+\b/g) ?? [])
-        .filter((name) => /^(llm|job|sse|chat|rate_limit|quota|http|db|nodejs|process)_/.test(name))
+        .filter((name) =>
+          /^(llm|job|sse|chat|rate_limit|quota|violations|bans|moderation|http|db|nodejs|process)_/.test(
+            name,
+          ),
+        )
         .map((name) => name.replace(/_(bucket|sum|count)$/, '')),
     );
     expect([...charted].filter((family) => !exposed.has(family))).toEqual([]);

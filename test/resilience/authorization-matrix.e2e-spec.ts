@@ -50,6 +50,53 @@ interface Fixtures {
   characters: Array<{ id: string; slug: string }>;
 }
 
+/**
+ * Routes that show a character's definition or hand over its card, tried on a public
+ * character whose creator hid its definition (issue #20 item 8). Its creator and admins get it
+ * all; anyone else the character without it (`strip`), a 403 where the route hands over the
+ * whole card (`refuse`), or a public page that never shows it (`page`, the same for everyone).
+ * `own`: the route only shows the caller's own characters (or, for admins, any): the rows
+ * above prove others are refused. A route whose documented answer holds a character
+ * (CharacterResponseDto) and has no row here fails the first test of this group.
+ */
+type DefinitionRule = 'strip' | 'refuse' | 'page' | 'own';
+interface DefinitionRow {
+  rule: DefinitionRule;
+  /** The path, HIDDEN_ID, HIDDEN_SLUG and NEIGHBOUR_ID filled in (default: the route's). */
+  path?: string;
+  /** Whether the creator and admins find the definition in the answer (default: not on pages). */
+  privilegedSee?: boolean;
+  /** Before the call, for a caller that may: favourite the hidden character first. */
+  favourite?: true;
+  /** Callers the route serves nothing to try (a chat needs an account or a guest session). */
+  skip?: readonly string[];
+}
+const HIDDEN_ID = '{hidden}';
+const HIDDEN_SLUG = '{hidden-slug}';
+const NEIGHBOUR_ID = '{neighbour}';
+
+// prettier-ignore
+const DEFINITION_ROUTES: Record<string, DefinitionRow> = {
+  'GET /api/characters':                     { rule: 'strip', path: '/api/characters?sort=new&page_size=50' },
+  'GET /api/characters/:id':                 { rule: 'strip' },
+  'GET /api/characters/:id/relations':       { rule: 'strip', path: `/api/characters/${NEIGHBOUR_ID}/relations` },
+  'GET /api/me/favorites':                   { rule: 'strip', favourite: true },
+  'GET /api/characters/:id/export':          { rule: 'refuse', path: `/api/characters/${HIDDEN_ID}/export?format=json` },
+  'POST /api/characters/:id/fork':           { rule: 'refuse' },
+  'POST /api/chats':                         { rule: 'strip', privilegedSee: false, skip: ['no token'] },
+  'GET /api/seo/c/:slug':                    { rule: 'page', path: `/api/seo/c/${HIDDEN_SLUG}` },
+  'GET /api/seo/home':                       { rule: 'page' },
+  'GET /api/seo/feed.xml':                   { rule: 'page' },
+  'POST /api/characters':                    { rule: 'own' },
+  'POST /api/characters/import':             { rule: 'own' },
+  'PUT /api/characters/:id':                 { rule: 'own' },
+  'POST /api/characters/:id/avatar':         { rule: 'own' },
+  'POST /api/admin/characters/:id/reinstate': { rule: 'own' },
+};
+
+/** In every definition field of the hidden character, and nowhere else. */
+const HIDDEN_MARKER = 'HIDDEN-DEFINITION';
+
 interface Entry {
   rule: Rule;
   /** The route acts on a resource with an owner: callers use their own; others are refused. */
@@ -213,6 +260,10 @@ const ROUTES: Record<string, Entry> = {
   'POST /api/admin/tasks/:name/run':            { rule: 'admin', params: { name: 'nope' } },
   'GET /api/admin/jobs':                        { rule: 'admin' },
   'POST /api/admin/jobs/:id/retry':             { rule: 'admin', params: { id: '999999999' } },
+  'GET /api/admin/bans':                        { rule: 'admin' },
+  'DELETE /api/admin/bans/:id':                 { rule: 'admin' },
+  'GET /api/admin/moderation/queue':            { rule: 'admin' },
+  'POST /api/admin/moderation/:kind/:id/decision': { rule: 'admin', params: { kind: 'report' }, body: { action: 'approve' } },
 
   // pages for crawlers
   'GET /api/seo/home':                          { rule: 'public' },
@@ -347,6 +398,8 @@ describe('authorization matrix', () => {
   let fixtures: Fixtures;
   const headers = new Map<Identity, Record<string, string>>();
   const outcomes: Outcome[] = [];
+  /** The hidden-definition character, its creator, and a public character related to it. */
+  let hidden: { id: string; slug: string; creator: Record<string, string>; neighbour: string };
 
   beforeAll(async () => {
     [fake, google] = await Promise.all([startFakeLlm(), startFakeGoogle()]);
@@ -384,6 +437,30 @@ describe('authorization matrix', () => {
       `UPDATE character SET description = repeat('A lighthouse keeper. ', 5) WHERE id = ANY($1)`,
       [fixtures.characters.map((character) => character.id)],
     );
+
+    const creator = await createUser(t);
+    const [secret, neighbour] = await Promise.all([
+      publicCharacter(t, creator, { name: 'Veiled' }),
+      publicCharacter(t, creator, { name: 'Neighbour' }),
+    ]);
+    await t.dataSource.query(
+      `UPDATE character SET definition_hidden = true, description = repeat('A veiled keeper. ', 6),
+              personality = $2, scenario = $2, example_dialogues = $2, appearance = $2,
+              speech_pattern = $2, system_prompt = $2, post_history_instructions = $2,
+              character_book = $3
+       WHERE id = $1`,
+      [
+        secret.id,
+        `${HIDDEN_MARKER} text`,
+        { entries: [{ keys: ['veil'], content: `${HIDDEN_MARKER} lore`, extensions: {} }] },
+      ],
+    );
+    await t.dataSource.query(
+      `INSERT INTO character_relation (character_id, related_id, relation_type, label_en)
+       VALUES ($1, $2, 'friend', 'Friend')`,
+      [neighbour.id, secret.id],
+    );
+    hidden = { ...secret, creator: creator.auth, neighbour: neighbour.id };
   }, 60_000);
 
   afterAll(async () => {
@@ -604,6 +681,103 @@ describe('authorization matrix', () => {
       }
     });
   }
+
+  describe('a character whose creator hid its definition', () => {
+    const DEFINITION_CALLERS = [...CALLERS, 'creator'] as const;
+
+    /** Every documented route whose success answer holds a CharacterResponseDto, at any depth. */
+    async function routesShowingCharacters(): Promise<string[]> {
+      type Doc = {
+        paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
+        components: { schemas: Record<string, unknown> };
+      };
+      const doc = (await t.http.get('/api/docs-json').expect(200)).body as Doc;
+      const reaches = (node: unknown, seen = new Set<string>()): boolean => {
+        if (Array.isArray(node)) return node.some((item) => reaches(item, seen));
+        if (!node || typeof node !== 'object') return false;
+        const ref = (node as { $ref?: unknown }).$ref;
+        if (typeof ref === 'string') {
+          const name = ref.split('/').at(-1)!;
+          if (name === 'CharacterResponseDto') return true;
+          if (seen.has(name)) return false;
+          seen.add(name);
+          return reaches(doc.components.schemas[name], seen);
+        }
+        return Object.values(node).some((value) => reaches(value, seen));
+      };
+      return Object.entries(doc.paths).flatMap(([path, operations]) =>
+        Object.entries(operations)
+          .filter(([, operation]) =>
+            Object.entries(operation.responses).some(
+              ([code, response]) => code.startsWith('2') && reaches(response),
+            ),
+          )
+          .map(([method]) => `${method.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`),
+      );
+    }
+
+    it('has a reviewed definition rule for every route that shows a character', async () => {
+      const shown = await routesShowingCharacters();
+      expect(shown.length).toBeGreaterThan(5);
+      expect(shown.filter((key) => !DEFINITION_ROUTES[key])).toEqual([]);
+      expect(Object.keys(DEFINITION_ROUTES).filter((key) => !ROUTES[key])).toEqual([]);
+    });
+
+    for (const [key, row] of Object.entries(DEFINITION_ROUTES)) {
+      if (row.rule === 'own') continue;
+      for (const caller of DEFINITION_CALLERS) {
+        const rule = ROUTES[key]?.rule ?? 'public';
+        if (caller !== 'creator' && expected(rule, caller) !== 'ok') continue;
+        if (row.skip?.includes(caller)) continue;
+        const privileged = caller === 'creator' || caller === 'admin';
+        const sees = privileged && row.rule !== 'page' && row.privilegedSee !== false;
+        const want = row.rule === 'refuse' && !privileged ? 403 : sees ? 'definition' : 'none';
+        const name =
+          want === 403
+            ? `${key}: answers 403 to ${caller}`
+            : want === 'definition'
+              ? `${key}: shows ${caller} the definition`
+              : `${key}: shows ${caller} no definition`;
+        it(name, async () => {
+          const route = routes.get(key)!;
+          const who =
+            caller === 'creator'
+              ? hidden.creator
+              : caller === 'no token'
+                ? {}
+                : headers.get(caller)!;
+          if (row.favourite) {
+            await call('POST', `/api/characters/${hidden.id}/favorite`, who);
+          }
+          const path = (row.path ?? route.path)
+            .replace(':id', HIDDEN_ID)
+            .replace(':slug', HIDDEN_SLUG)
+            .replace(HIDDEN_ID, hidden.id)
+            .replace(HIDDEN_SLUG, hidden.slug)
+            .replace(NEIGHBOUR_ID, hidden.neighbour);
+          const body =
+            key === 'POST /api/chats' ? { character_id: hidden.id, force_new: true } : {};
+          const res = await call(route.method, path, who, { body });
+          outcomes.push({ route: key, caller, status: res.status, message: messageOf(res.body) });
+          const verdict =
+            res.status === 403
+              ? `403 ${messageOf(res.body) ?? ''}`
+              : res.status >= 300
+                ? `${res.status} ${messageOf(res.body) ?? ''}`
+                : res.body.includes(HIDDEN_MARKER)
+                  ? 'definition'
+                  : 'none';
+          expect({ path, verdict }).toEqual({
+            path,
+            verdict:
+              want === 403
+                ? "403 This character's creator has hidden its definition: only they can export or fork it"
+                : want,
+          });
+        });
+      }
+    }
+  });
 
   describe("naming someone else's private resource", () => {
     for (const { route: key, kind, body } of REFERENCES) {

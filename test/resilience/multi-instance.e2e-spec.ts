@@ -212,11 +212,12 @@ describe('several API instances sharing PostgreSQL and Redis', () => {
   });
 
   describe('rate limits and proof of work (Redis)', () => {
+    // A new email each time: one email's failures are slowed on their own (login backoff).
     const login = (t: TestApp, ip: string) =>
       t.http
         .post('/api/auth/login')
         .set({ ...BROWSER_HEADERS, 'X-Forwarded-For': ip })
-        .send({ email: 'nobody@example.test', password: 'not the password' });
+        .send({ email: uniqueEmail('nobody'), password: 'not the password' });
 
     /** Fires `count` logins from one address at once, spread round-robin over `apps`. */
     const burst = async (apps: TestApp[], ip: string, count: number) =>

@@ -48,6 +48,20 @@ export type FakeFault =
 
 export type FakeReply = FakeTextReply | FakeFault;
 
+/**
+ * A /v1/moderations answer: OpenAI category scores (`'sexual/minors'`, `'violence/graphic'`,
+ * …; the rest 0), the same for every input or per input; or a fault (`stall` never answers).
+ */
+export type FakeModerationReply =
+  { scores: ModerationScores | ((input: string) => ModerationScores) } | FakeFault;
+
+type ModerationScores = Partial<Record<string, number>>;
+
+export type ModerationMatcher = (
+  inputs: string[],
+  req: RecordedRequest,
+) => FakeModerationReply | undefined;
+
 export type RandomFaultKind = 'status429' | 'status500' | 'status503' | 'drop' | 'stall';
 
 export interface RandomFaultOptions {
@@ -123,6 +137,11 @@ export interface FakeLlm {
   onRequest(matcher: RequestMatcher): void;
   setRandomFaults(options: RandomFaultOptions | undefined): void;
   setModels(models: FakeModel[], options?: SetModelsOptions): void;
+  /**
+   * Registers a matcher for /v1/moderations (first defined answer wins); without one, every
+   * input scores 0.
+   */
+  onModeration(matcher: ModerationMatcher): void;
   /** Resolves with the recorded requests once at least `n` have arrived. */
   waitForRequests(n: number, timeoutMs?: number): Promise<RecordedRequest[]>;
   /** Resolves once `abortedCount` reaches `n` (aborts are observed asynchronously). */
@@ -145,6 +164,22 @@ const DEFAULT_MODELS: FakeModel[] = [
   { id: 'fake-model-mini' },
   { id: 'fake-model-large' },
 ];
+/** The categories OpenAI's moderation endpoint scores. */
+const MODERATION_CATEGORIES = [
+  'harassment',
+  'harassment/threatening',
+  'hate',
+  'hate/threatening',
+  'illicit',
+  'illicit/violent',
+  'self-harm',
+  'self-harm/intent',
+  'self-harm/instructions',
+  'sexual',
+  'sexual/minors',
+  'violence',
+  'violence/graphic',
+];
 // Fixed so model listings are deterministic.
 const MODEL_CREATED = 1_700_000_000;
 const ERROR_TYPES: Record<number, { type: string; code: string | null }> = {
@@ -165,6 +200,7 @@ class FakeLlmServer implements FakeLlm {
   private readonly defaultTokens: string[];
   private queue: FakeReply[] = [];
   private matchers: RequestMatcher[] = [];
+  private moderationMatchers: ModerationMatcher[] = [];
   private randomFaults?: { options: RandomFaultOptions; random: () => number };
   private models: FakeModel[];
   private modelsBareArray = false;
@@ -208,6 +244,10 @@ class FakeLlmServer implements FakeLlm {
     this.matchers.push(matcher);
   }
 
+  onModeration(matcher: ModerationMatcher): void {
+    this.moderationMatchers.push(matcher);
+  }
+
   setRandomFaults(options: RandomFaultOptions | undefined): void {
     this.randomFaults = options && {
       options,
@@ -241,6 +281,7 @@ class FakeLlmServer implements FakeLlm {
   reset(): void {
     this.queue = [];
     this.matchers = [];
+    this.moderationMatchers = [];
     this.randomFaults = undefined;
     this.requests.length = 0;
     this.aborted = 0;
@@ -289,6 +330,8 @@ class FakeLlmServer implements FakeLlm {
         return;
       }
       this.chatCompletion(res, body, this.pickReply(recorded));
+    } else if (method === 'POST' && (path === '/v1/moderations' || path === '/moderations')) {
+      this.moderation(res, recorded);
     } else if (method === 'GET' && (path === '/v1/models' || path === '/models')) {
       const data = this.models.map((m) => ({
         object: 'model',
@@ -307,6 +350,48 @@ class FakeLlmServer implements FakeLlm {
     } else {
       sendJson(res, 404, errorBody(404, `Unknown route: ${method} ${path}`));
     }
+  }
+
+  /** OpenAI's moderation answer: one result per input, with every category scored. */
+  private moderation(res: ServerResponse, req: RecordedRequest): void {
+    const input = req.body?.input;
+    const inputs = (Array.isArray(input) ? input : [input]).map((item) => String(item ?? ''));
+    let reply: FakeModerationReply = { scores: {} };
+    for (const matcher of this.moderationMatchers) {
+      const found = matcher(inputs, req);
+      if (found) {
+        reply = found;
+        break;
+      }
+    }
+    if ('fault' in reply) {
+      if (reply.fault === 'status') {
+        sendJson(res, reply.status, reply.body ?? errorBody(reply.status), reply.headers);
+      } else if (reply.fault === 'drop') {
+        this.drop(res);
+      }
+      return; // stall: never answers
+    }
+    const { scores } = reply;
+    sendJson(res, 200, {
+      id: `modr-fake-${++this.completionSeq}`,
+      model: req.body?.model ?? 'omni-moderation-latest',
+      results: inputs.map((text) => {
+        const own = typeof scores === 'function' ? scores(text) : scores;
+        const categoryScores = Object.fromEntries(
+          MODERATION_CATEGORIES.map((category) => [category, own[category] ?? 0]),
+        );
+        const categories = Object.fromEntries(
+          MODERATION_CATEGORIES.map((category) => [category, (own[category] ?? 0) >= 0.5]),
+        );
+        return {
+          flagged: Object.values(categories).some(Boolean),
+          categories,
+          category_scores: categoryScores,
+          category_applied_input_types: {},
+        };
+      }),
+    });
   }
 
   private pickReply(req: RecordedRequest): FakeReply | undefined {

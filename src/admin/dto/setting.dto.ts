@@ -30,6 +30,9 @@ export class SettingDto {
   @ApiPropertyOptional({ type: [String], description: 'Allowed values (enums)' })
   values?: string[];
 
+  @ApiPropertyOptional({ description: 'Fewest entries (lists that need some; else 0)' })
+  min_items?: number;
+
   @ApiPropertyOptional({ description: 'Most entries (lists)' })
   max_items?: number;
 

@@ -8,13 +8,15 @@ export const AUDIT_ACTIONS = [
   'user.update',
   'character.reinstate',
   'job.retry',
+  'ban.lift',
+  'moderation.decide',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
 /** One admin write: who did what to which target, the state before and after, and when. */
 @Check(
   'ck_admin_audit_action',
-  `action IN ('prompt.set', 'prompt.clear', 'setting.update', 'report.update', 'user.update', 'character.reinstate', 'job.retry')`,
+  `action IN ('prompt.set', 'prompt.clear', 'setting.update', 'report.update', 'user.update', 'character.reinstate', 'job.retry', 'ban.lift', 'moderation.decide')`,
 )
 @Entity({ name: 'admin_audit' })
 export class AdminAuditEntity {

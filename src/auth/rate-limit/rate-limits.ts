@@ -16,6 +16,7 @@ import type { AuthenticatedRequest } from '../../common/auth/auth-user.js';
 import { sha256Hex } from '../../common/hash.js';
 import { ErrorResponseDto } from '../../common/http/error-response.dto.js';
 import { normalizeEmail } from '../dto/fields.js';
+import { IPV6_SUBNET_PREFIX } from './client-address.js';
 import { RateLimitGuard } from './rate-limit.guard.js';
 
 type TrackBy = 'ip' | 'email' | 'user' | 'guestSession';
@@ -51,11 +52,7 @@ export const RATE_LIMITS = {
 
 export type RateLimitName = keyof typeof RATE_LIMITS;
 
-/**
- * IPv6 clients count per /56, the smallest block ISPs commonly hand a customer: one customer
- * can rotate through the addresses of their own block, not through other customers'.
- */
-export const IPV6_SUBNET_PREFIX = 56;
+export { IPV6_SUBNET_PREFIX };
 
 const RATE_LIMITS_KEY = 'rate-limits';
 const reflector = new Reflector();

@@ -165,6 +165,16 @@ export class CreateCharacterDto {
   original_language?: Language;
 
   @ApiPropertyOptional({
+    default: false,
+    description:
+      'Hide the definition from others: they see the name, description, greetings, tags and ' +
+      'avatar, and cannot export or fork the character; chats still use the whole definition',
+  })
+  @IsOptional()
+  @IsBoolean()
+  definition_hidden?: boolean;
+
+  @ApiPropertyOptional({
     type: Object,
     nullable: true,
     description:

@@ -3,12 +3,15 @@ import type { AuthUser } from '../../common/auth/auth-user.js';
 import { LANGUAGES, type Language } from '../../common/languages.js';
 import {
   CONTENT_RATINGS,
+  MODERATION_STATUSES,
   RESPONSE_LENGTHS,
   type CharacterEntity,
   type ContentRating,
+  type ModerationStatus,
   type ResponseLength,
   type TranslatedField,
 } from '../entities/character.entity.js';
+import { mayReadDefinition } from '../lib/definition-access.js';
 import { mayReadLorebook } from '../lib/lorebook-access.js';
 
 export class HighlightDto {
@@ -28,7 +31,25 @@ export class CharacterTakedownDto {
   reason: string | null;
 }
 
-/** A character as others see it; owner-only and admin-only fields are left out for them. */
+/** Moderation of the character's text; shown to its owner and admins only. */
+export class CharacterModerationDto {
+  @ApiProperty({
+    enum: MODERATION_STATUSES,
+    description:
+      'clear: listed when public; pending: published, waiting for a moderator (not listed ' +
+      'meanwhile); rejected: a moderator refused it (publishing it again puts it back in review)',
+  })
+  status: ModerationStatus;
+
+  @ApiProperty({ type: String, nullable: true, description: 'Why it waits, or was rejected' })
+  reason: string | null;
+}
+
+/**
+ * A character as others see it; owner-only and admin-only fields are left out for them, and
+ * the definition (personality, scenario, example dialogues, appearance, speech pattern, the
+ * card's prompts) is empty for them when its creator hid it.
+ */
 export class CharacterResponseDto {
   @ApiProperty({ format: 'uuid' })
   id: string;
@@ -69,7 +90,7 @@ export class CharacterResponseDto {
   @ApiProperty({
     description:
       "The card's own system prompt: replaces the platform's character instructions; " +
-      "`{{original}}` stands for them. Empty when the card has none",
+      '`{{original}}` stands for them. Empty when the card has none',
   })
   system_prompt: string;
 
@@ -82,6 +103,14 @@ export class CharacterResponseDto {
 
   @ApiProperty({ description: "The card author's notes for users (never sent to the model)" })
   creator_notes: string;
+
+  @ApiProperty({
+    description:
+      'The creator hid the definition: for anyone but its owner and admins, personality, ' +
+      'scenario, example_dialogues, appearance, speech_pattern, system_prompt and ' +
+      'post_history_instructions are empty, and export and fork answer 403. Chats use it all',
+  })
+  definition_hidden: boolean;
 
   @ApiProperty({ description: 'Comma-separated free tags' })
   tags: string;
@@ -109,6 +138,15 @@ export class CharacterResponseDto {
 
   @ApiProperty({ enum: LANGUAGES, isArray: true })
   available_languages: Language[];
+
+  @ApiProperty({
+    enum: LANGUAGES,
+    isArray: true,
+    description:
+      'Languages whose translation is older than the text: an edit keeps them until the new ' +
+      'translations land (each leaves this list then)',
+  })
+  stale_languages: Language[];
 
   @ApiProperty({ description: 'Displayed chat count for the requested language' })
   chat_count: number;
@@ -142,6 +180,15 @@ export class CharacterResponseDto {
       'private until an admin reinstates it',
   })
   takedown?: CharacterTakedownDto | null;
+
+  @ApiPropertyOptional({
+    type: CharacterModerationDto,
+    description:
+      'Owner and admins only: whether moderation lets it be listed, and why not. Publishing a ' +
+      'character whose text scores borderline answers 200 with is_public false and status ' +
+      'pending; a moderator then approves (it is published) or rejects it',
+  })
+  moderation?: CharacterModerationDto;
 
   @ApiPropertyOptional({ description: 'Admins only' })
   real_chat_count?: number;
@@ -187,6 +234,8 @@ export function toCharacterResponse(
   const isAdmin = viewer?.role === 'admin';
   const translated = lang === character.originalLanguage ? undefined : character.translations[lang];
   const text = (field: TranslatedField) => translated?.[field] || character[field];
+  const definition = mayReadDefinition(character, viewer);
+  const hidden = (value: string) => (definition ? value : '');
   const highlights = character.highlights.filter((highlight) => highlight.lang === lang);
   return {
     id: character.id,
@@ -194,16 +243,17 @@ export function toCharacterResponse(
     owner_id: character.ownerId,
     name: text('name'),
     description: text('description'),
-    personality: text('personality'),
-    scenario: text('scenario'),
+    personality: hidden(text('personality')),
+    scenario: hidden(text('scenario')),
     greeting: text('greeting'),
     alternate_greetings: character.alternateGreetings,
-    example_dialogues: text('exampleDialogues'),
-    appearance: text('appearance'),
-    speech_pattern: text('speechPattern'),
-    system_prompt: character.systemPrompt,
-    post_history_instructions: character.postHistoryInstructions,
+    example_dialogues: hidden(text('exampleDialogues')),
+    appearance: hidden(text('appearance')),
+    speech_pattern: hidden(text('speechPattern')),
+    system_prompt: hidden(character.systemPrompt),
+    post_history_instructions: hidden(character.postHistoryInstructions),
     creator_notes: creatorNotesOf(character),
+    definition_hidden: character.definitionHidden,
     tags: character.tags.join(', '),
     structured_tags: character.structuredTags.join(','),
     response_length: character.responseLength,
@@ -213,6 +263,7 @@ export function toCharacterResponse(
     avatar_url: character.avatarUrl,
     original_language: character.originalLanguage,
     available_languages: character.languages,
+    stale_languages: character.staleLanguages,
     chat_count: character.realChatCount + (character.baseChatCount[lang] ?? 0),
     like_count: character.realLikeCount + (character.baseLikeCount[lang] ?? 0),
     vote_score: character.voteScore,
@@ -222,7 +273,12 @@ export function toCharacterResponse(
       highlights.length > 0 ? highlights : character.highlights.filter((h) => h.lang === 'en'),
     is_owner: isOwner,
     ...(mayReadLorebook(character, viewer) ? { character_book: character.characterBook } : {}),
-    ...(isOwner || isAdmin ? { takedown: takedownOf(character) } : {}),
+    ...(isOwner || isAdmin
+      ? {
+          takedown: takedownOf(character),
+          moderation: { status: character.moderationStatus, reason: character.moderationReason },
+        }
+      : {}),
     ...(isAdmin
       ? { real_chat_count: character.realChatCount, real_like_count: character.realLikeCount }
       : {}),

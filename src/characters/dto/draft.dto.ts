@@ -20,6 +20,7 @@ export class CharacterDraftDto extends OmitType(CreateCharacterDto, [
   'slug',
   'is_public',
   'character_book',
+  'definition_hidden',
 ]) {
   @ApiProperty({ description: 'The model that wrote the draft' })
   model: string;

@@ -14,6 +14,12 @@ export const RESPONSE_LENGTHS = ['short', 'medium', 'long', 'very_long'] as cons
 export type ResponseLength = (typeof RESPONSE_LENGTHS)[number];
 export const CONTENT_RATINGS = ['sfw', 'nsfw'] as const;
 export type ContentRating = (typeof CONTENT_RATINGS)[number];
+/**
+ * `pending`: published by its owner, waiting for a moderator because its text scored
+ * borderline; `rejected`: a moderator refused it. Neither is public (or listed anywhere).
+ */
+export const MODERATION_STATUSES = ['clear', 'pending', 'rejected'] as const;
+export type ModerationStatus = (typeof MODERATION_STATUSES)[number];
 
 /**
  * The card's fields translated per language (spec: translation.py), those a chat's prompt and
@@ -60,6 +66,8 @@ export interface CardExtras {
 @Check('ck_character_content_rating', `content_rating IN ('sfw', 'nsfw')`)
 @Check('ck_character_public_avatar', `NOT is_public OR avatar_url IS NOT NULL`)
 @Check('ck_character_taken_down_private', `taken_down_at IS NULL OR NOT is_public`)
+@Check('ck_character_moderation_status', `moderation_status IN ('clear', 'pending', 'rejected')`)
+@Check('ck_character_moderation_private', `moderation_status = 'clear' OR NOT is_public`)
 @Entity({ name: 'character' })
 export class CharacterEntity {
   @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'pk_character' })
@@ -131,6 +139,14 @@ export class CharacterEntity {
   @Column({ type: 'text', nullable: true })
   takedownReason: string | null;
 
+  /** Moderation of its text (src/moderation): only a `clear` character can be public. */
+  @Column({ type: 'text', default: 'clear' })
+  moderationStatus: ModerationStatus;
+
+  /** Why it waits for review or was rejected; shown to its owner and admins. */
+  @Column({ type: 'text', nullable: true })
+  moderationReason: string | null;
+
   @Column({ type: 'text', default: 'en' })
   originalLanguage: Language;
 
@@ -140,6 +156,13 @@ export class CharacterEntity {
   /** original_language plus every translated language: the catalogue's language filter. */
   @Column({ type: 'text', array: true, default: () => `'{}'` })
   languages: Language[];
+
+  /**
+   * Translated languages whose translation is older than the text: an edit keeps them (pages
+   * and hreflang go on working) until the translation job replaces each one.
+   */
+  @Column({ type: 'text', array: true, default: () => `'{}'` })
+  staleLanguages: Language[];
 
   @Column({ type: 'jsonb', default: () => `'{}'` })
   baseChatCount: LanguageCounts;
@@ -187,6 +210,13 @@ export class CharacterEntity {
 
   @Column({ type: 'jsonb', default: () => `'{}'` })
   cardExtras: CardExtras;
+
+  /**
+   * The creator hid the definition (DEFINITION_FIELDS): others see the character without it
+   * and cannot export or fork it; chats still use all of it.
+   */
+  @Column({ type: 'boolean', default: false })
+  definitionHidden: boolean;
 
   /** Lower-cased name, description and tags: the trigram search document. */
   @Column({ type: 'text', default: '' })

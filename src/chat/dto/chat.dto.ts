@@ -189,7 +189,15 @@ export class ChatResponseDto {
   @ApiProperty({ enum: LANGUAGES })
   language: Language;
 
-  @ApiProperty({ nullable: true, type: String, format: 'uuid' })
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    format: 'uuid',
+    deprecated: true,
+    description:
+      "Always null, kept for older clients: a campaign is a character tagged 'dnd' (free or " +
+      'structured tag), not something a chat belongs to',
+  })
   campaign_id: string | null;
 
   @ApiProperty({ nullable: true, type: String, description: 'Summary of the older messages' })
@@ -267,7 +275,7 @@ export function toChatResponse(
     persona_description: chat.personaDescription,
     title: chat.title,
     language: chat.language,
-    campaign_id: chat.campaignId,
+    campaign_id: null,
     summary: chat.summary,
     message_count: chat.messageCount,
     generating,

@@ -70,9 +70,6 @@ export class ChatEntity {
   @Column({ type: 'uuid', nullable: true })
   anonSessionId: string | null;
 
-  @Column({ type: 'uuid', nullable: true })
-  campaignId: string | null;
-
   @Column({ type: 'text', nullable: true })
   title: string | null;
 

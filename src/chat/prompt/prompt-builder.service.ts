@@ -22,7 +22,7 @@ export interface SystemPromptInput {
   language: Language;
   /** NSFW rules apply only to NSFW characters and users who confirmed being adults. */
   userIsAdult: boolean;
-  /** campaign_id set, or 'dnd' among the character's tags. */
+  /** 'dnd' among the character's free or structured tags (isDndChat). */
   isDnd: boolean;
   /** Lorebook entries the recent messages triggered (selectLorebookEntries). */
   lorebook?: Pick<LorebookSelection, 'before' | 'after'>;

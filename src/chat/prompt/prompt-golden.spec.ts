@@ -38,7 +38,6 @@ const GOLDEN_DIR = join(process.cwd(), 'src', 'chat', 'prompt', 'golden');
 const UPDATE = process.env.UPDATE_GOLDEN === '1';
 
 const CHAT_ID = '5f0c6a8e-2d7b-4c11-9a59-0c1f7f3b2a10';
-const CAMPAIGN_ID = '0b7e4c2a-91d3-4f6e-8a25-3c9d1e7f6b40';
 /** At least 12, so the goldens carry the escalation block too. */
 const MESSAGE_COUNT = 14;
 const PERSONA = {
@@ -47,7 +46,11 @@ const PERSONA = {
 };
 
 /** The fixed card: every field the builder reads is filled; only Russian has a translation. */
-function character(contentRating: ContentRating, tags: string[] = ['space', 'smuggler']) {
+function character(
+  contentRating: ContentRating,
+  tags: string[] = ['space', 'smuggler'],
+  structuredTags: string[] = ['sci-fi', 'slow-burn'],
+) {
   return Object.assign(new CharacterEntity(), {
     name: 'Mira Vance',
     description:
@@ -62,7 +65,7 @@ function character(contentRating: ContentRating, tags: string[] = ['space', 'smu
       '{{user}} has just stowed away in the cargo hold of the Meridian, minutes before it leaves the rain-soaked port of Kessa.',
     exampleDialogues:
       '<START>\n{{user}}: Where are we going?\n{{char}}: Wherever pays, kid. Sit down and touch nothing.\n<START>\n{{user}}: You scared?\n{{char}}: *Of the sea? Always.* Scared is for passengers. Strap in.',
-    structuredTags: ['sci-fi', 'slow-burn'],
+    structuredTags,
     tags,
     responseLength: 'long',
     contentRating,
@@ -118,10 +121,15 @@ interface Assembled {
 async function assemble(
   builder: PromptBuilderService,
   lang: Language,
-  setup: { rating: ContentRating; userIsAdult: boolean; campaignId?: string; tags?: string[] },
+  setup: {
+    rating: ContentRating;
+    userIsAdult: boolean;
+    tags?: string[];
+    structuredTags?: string[];
+  },
 ): Promise<Assembled> {
-  const card = character(setup.rating, setup.tags);
-  const isDnd = isDndChat({ campaignId: setup.campaignId ?? null, tags: card.tags });
+  const card = character(setup.rating, setup.tags, setup.structuredTags);
+  const isDnd = isDndChat(card);
   const system = await builder.systemPrompt({
     character: card,
     persona: PERSONA,
@@ -142,18 +150,19 @@ async function assemble(
 }
 
 const SETUPS: Readonly<
-  Record<Case, { rating: ContentRating; userIsAdult: boolean; campaignId?: string }>
+  Record<Case, { rating: ContentRating; userIsAdult: boolean; tags?: string[] }>
 > = {
   sfw: { rating: 'sfw', userIsAdult: true },
   nsfw: { rating: 'nsfw', userIsAdult: true },
-  dnd: { rating: 'sfw', userIsAdult: true, campaignId: CAMPAIGN_ID },
+  // A campaign: the free tag 'dnd' (free tags are not part of the prompt).
+  dnd: { rating: 'sfw', userIsAdult: true, tags: ['space', 'smuggler', 'dnd'] },
 };
 
 function render(lang: Language, kind: Case, { system, postHistory }: Assembled): string {
   const setup = SETUPS[kind];
   return [
     `# Golden prompt: language ${lang}, ${kind} case (character ${setup.rating}, adult user` +
-      `${setup.campaignId ? ', campaign chat' : ''}), persona ${PERSONA.name}, chat ${CHAT_ID}, ${MESSAGE_COUNT} messages.`,
+      `${setup.tags?.includes('dnd') ? ', campaign chat' : ''}), persona ${PERSONA.name}, chat ${CHAT_ID}, ${MESSAGE_COUNT} messages.`,
     '# Regenerate with UPDATE_GOLDEN=1 (see prompt-golden.spec.ts) and review the diff.',
     '',
     '======== SYSTEM PROMPT ========',
@@ -345,7 +354,7 @@ describe('golden prompts', () => {
       }
     });
 
-    it("DnD: a character tagged 'dnd' gives the same prompt as a campaign chat", async () => {
+    it("DnD: the free tag 'dnd' in any case, or the structured tag, makes a campaign", async () => {
       const campaign = await assemble(builder, lang, SETUPS.dnd);
       const tagged = await assemble(builder, lang, {
         rating: 'sfw',
@@ -353,6 +362,15 @@ describe('golden prompts', () => {
         tags: ['space', 'DnD'],
       });
       expect(tagged).toEqual(campaign);
+      // The structured tag: the same game master, plus the tag's own snippet among the notes.
+      const structured = await assemble(builder, lang, {
+        rating: 'sfw',
+        userIsAdult: true,
+        structuredTags: ['sci-fi', 'slow-burn', 'dnd'],
+      });
+      expect(structured.postHistory).toBe(campaign.postHistory);
+      expect(structured.system.startsWith(filled(DND_PROMPTS.intro[lang], lang))).toBe(true);
+      expect(structured.system).toContain(getSnippetsForIds(['dnd'], lang)[0]);
     });
 
     it('post-history: one stable variant, anti-echo of 8 words, escalation at 14 messages', async () => {

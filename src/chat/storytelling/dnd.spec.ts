@@ -3,18 +3,20 @@ import { LANGUAGES } from '../../common/languages.js';
 import { DND_POST_HISTORY, DND_PROMPTS, DND_RULE_SECTIONS, isDndChat } from './dnd.js';
 
 describe('isDndChat', () => {
-  it('is a campaign chat when it has a campaign id', () => {
-    expect(isDndChat({ campaignId: 'c-1', tags: [] })).toBe(true);
-  });
-
-  it("is a campaign chat when the character is tagged 'dnd', in any case", () => {
-    expect(isDndChat({ campaignId: null, tags: ['fantasy', ' DnD '] })).toBe(true);
+  it("is a campaign chat when the character has the free tag 'dnd', in any case", () => {
+    expect(isDndChat({ tags: ['fantasy', ' DnD '], structuredTags: [] })).toBe(true);
     expect(isDndChat({ tags: ['DND'] })).toBe(true);
   });
 
+  it("is a campaign chat when the character has the structured tag 'dnd'", () => {
+    expect(isDndChat({ tags: [], structuredTags: ['fantasy', 'dnd'] })).toBe(true);
+  });
+
   it('is not one otherwise', () => {
-    expect(isDndChat({ campaignId: null, tags: ['fantasy', 'dnd-like', 'd&d'] })).toBe(false);
-    expect(isDndChat({ campaignId: '', tags: null })).toBe(false);
+    expect(isDndChat({ tags: ['fantasy', 'dnd-like', 'd&d'], structuredTags: ['adventure'] })).toBe(
+      false,
+    );
+    expect(isDndChat({ tags: null, structuredTags: null })).toBe(false);
     expect(isDndChat({})).toBe(false);
   });
 });
@@ -35,6 +37,22 @@ describe('GM prompts', () => {
       expect(new Set(values).size).toBe(LANGUAGES.length);
     }
     expect(DND_RULE_SECTIONS).not.toContain('intro');
+  });
+
+  it('names the campaign by its title in the intro, as a title (not as a person)', () => {
+    const title = 'The Lantern Coast';
+    for (const lang of LANGUAGES) {
+      const intro = DND_PROMPTS.intro[lang].replaceAll('{{char}}', title);
+      // The title closes the first sentence, after the campaign it names (": …" or «…»).
+      expect({ lang, names: new RegExp(`(: |«)${title}»?\\.`).test(intro) }).toEqual({
+        lang,
+        names: true,
+      });
+      expect(intro.split('{{char}}')).toHaveLength(1);
+    }
+    for (const section of DND_RULE_SECTIONS) {
+      for (const lang of LANGUAGES) expect(DND_PROMPTS[section][lang]).not.toContain('{{char}}');
+    }
   });
 
   it('teaches the roll tag as a closing cliffhanger and the state tag, in every language', () => {

@@ -1,14 +1,14 @@
+import { isCampaign } from '../../characters/lib/campaign.js';
 import type { Language } from '../../common/languages.js';
 
 type Localized = Readonly<Record<Language, string>>;
 
-/** A chat is a tabletop campaign when it belongs to a campaign or its character is tagged 'dnd'. */
-export function isDndChat(chat: {
-  campaignId?: string | null;
+/** A chat is a tabletop campaign when its character is one: tagged 'dnd', free or structured. */
+export function isDndChat(character: {
   tags?: readonly string[] | null;
+  structuredTags?: readonly string[] | null;
 }): boolean {
-  if (chat.campaignId) return true;
-  return (chat.tags ?? []).some((tag) => tag.trim().toLowerCase() === 'dnd');
+  return isCampaign(character);
 }
 
 /**

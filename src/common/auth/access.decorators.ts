@@ -15,6 +15,7 @@ export type Tier = 'free' | 'premium' | 'admin';
 
 export const ACCESS_KEY = 'access:level';
 export const MIN_TIER_KEY = 'access:min-tier';
+export const BAN_EXEMPT_KEY = 'access:ban-exempt';
 
 export const Public = () => SetMetadata(ACCESS_KEY, 'public' satisfies AccessLevel);
 
@@ -34,6 +35,12 @@ export const AdminOnly = () =>
     ApiUnauthorizedResponse({ type: ErrorResponseDto, description: 'Missing or invalid token' }),
     ApiForbiddenResponse({ type: ErrorResponseDto, description: 'Not an admin' }),
   );
+
+/**
+ * Answered to banned users and addresses too (the global ban guard skips it): health checks
+ * and metrics, so a probe from an address that got banned cannot take the instances down.
+ */
+export const ExemptFromBans = () => SetMetadata(BAN_EXEMPT_KEY, true);
 
 /** A signed-in user on at least this tier (free < premium < admin). */
 export const MinTier = (tier: Tier) =>

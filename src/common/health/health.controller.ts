@@ -12,12 +12,13 @@ import {
 } from '@nestjs/terminus';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { Public } from '../auth/access.decorators.js';
+import { ExemptFromBans, Public } from '../auth/access.decorators.js';
 import { ShutdownDeadline } from '../lifecycle/shutdown-deadline.js';
 import { ErrorResponseDto } from '../http/error-response.dto.js';
 import { HealthStatusDto } from './health-status.dto.js';
 
 @ApiTags('operations')
+@ExemptFromBans()
 @Controller()
 export class HealthController {
   private readonly logger = new Logger(HealthController.name);

@@ -1,9 +1,10 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
-import { Public } from '../auth/access.decorators.js';
+import { ExemptFromBans, Public } from '../auth/access.decorators.js';
 import { MetricsService } from './metrics.service.js';
 
 @ApiTags('operations')
+@ExemptFromBans()
 @Controller('metrics')
 export class MetricsController {
   constructor(private readonly metrics: MetricsService) {}

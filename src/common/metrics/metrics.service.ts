@@ -3,7 +3,14 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { NextFunction, Request, Response } from 'express';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
-import { JobMetrics, LlmMetrics, RefusalMetrics, StreamMetrics } from './service-metrics.js';
+import {
+  BanMetrics,
+  JobMetrics,
+  LlmMetrics,
+  ModerationMetrics,
+  RefusalMetrics,
+  StreamMetrics,
+} from './service-metrics.js';
 
 interface PgPool {
   totalCount: number;
@@ -25,8 +32,8 @@ const MISNAMED_DEFAULT_GAUGES = [
 /**
  * Prometheus metrics. Each app instance owns its registry (not prom-client's global one), so
  * several instances in one process — as in the tests — do not collide. Besides HTTP, the
- * process and the pool: what the service does (`llm`, `jobs`, `streams`, `refusals`), each
- * fed by the code that does it.
+ * process and the pool: what the service does (`llm`, `jobs`, `streams`, `refusals`,
+ * `bans`), each fed by the code that does it.
  */
 @Injectable()
 export class MetricsService {
@@ -35,6 +42,8 @@ export class MetricsService {
   readonly jobs = new JobMetrics(this.registry);
   readonly streams = new StreamMetrics(this.registry);
   readonly refusals = new RefusalMetrics(this.registry);
+  readonly moderation = new ModerationMetrics(this.registry);
+  readonly bans = new BanMetrics(this.registry);
 
   private readonly requests = new Counter({
     name: 'http_requests_total',

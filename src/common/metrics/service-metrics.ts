@@ -252,6 +252,66 @@ export class StreamMetrics {
   }
 }
 
+/** Moderation: texts checked and categories hit, per stage; the provider endpoint's health. */
+export class ModerationMetrics {
+  private readonly checks: Counter<'stage' | 'verdict'>;
+  private readonly hits: Counter<'category' | 'stage' | 'source'>;
+  private readonly providerSeconds: Histogram<'outcome'>;
+  private readonly providerFailures: Counter<'kind'>;
+
+  constructor(registry: Registry) {
+    const registers = [registry];
+    this.checks = new Counter({
+      name: 'moderation_checks_total',
+      help:
+        'Moderation checks by stage (character, input, output) and verdict (allow, review, ' +
+        'refuse; output scans: ok, hard)',
+      labelNames: ['stage', 'verdict'],
+      registers,
+    });
+    this.hits = new Counter({
+      name: 'moderation_hits_total',
+      help:
+        'Categories that reached their review or refuse threshold, by category, stage and ' +
+        'source (rules, provider)',
+      labelNames: ['category', 'stage', 'source'],
+      registers,
+    });
+    this.providerSeconds = new Histogram({
+      name: 'moderation_provider_duration_seconds',
+      help: 'Time the provider moderation endpoint took, by outcome (ok, failed)',
+      labelNames: ['outcome'],
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5, 10],
+      registers,
+    });
+    this.providerFailures = new Counter({
+      name: 'moderation_provider_failures_total',
+      help:
+        'Provider moderation requests that failed (the rules alone decided), by kind ' +
+        '(timeout, error)',
+      labelNames: ['kind'],
+      registers,
+    });
+  }
+
+  checked(stage: string, verdict: string): void {
+    this.checks.inc({ stage, verdict });
+  }
+
+  hit(category: string, stage: string, source: string): void {
+    this.hits.inc({ category, stage, source });
+  }
+
+  providerAnswered(seconds: number): void {
+    this.providerSeconds.observe({ outcome: 'ok' }, seconds);
+  }
+
+  providerFailed(kind: 'timeout' | 'error', seconds: number): void {
+    this.providerSeconds.observe({ outcome: 'failed' }, seconds);
+    this.providerFailures.inc({ kind });
+  }
+}
+
 /** Requests refused by a rate limit or a quota (daily limits, guest allowances). */
 export class RefusalMetrics {
   private readonly rateLimited: Counter<'limit'>;
@@ -278,5 +338,47 @@ export class RefusalMetrics {
 
   quotaSpent(quota: string): void {
     this.quota.inc({ quota });
+  }
+}
+
+/** Violation scores and timed bans (src/auth/violations). */
+export class BanMetrics {
+  private readonly violations: Counter<'kind'>;
+  private readonly issued: Counter<'subject'>;
+  private readonly lifted: Counter<'subject'>;
+
+  constructor(registry: Registry) {
+    this.violations = new Counter({
+      name: 'violations_total',
+      help:
+        'Violations recorded by kind (refused_input, hard_output, rate_limit, upheld_report), ' +
+        'one per violation whether it scored for a user, an address or both',
+      labelNames: ['kind'],
+      registers: [registry],
+    });
+    this.issued = new Counter({
+      name: 'bans_issued_total',
+      help: 'Timed bans issued by this instance, by subject (user or address)',
+      labelNames: ['subject'],
+      registers: [registry],
+    });
+    this.lifted = new Counter({
+      name: 'bans_lifted_total',
+      help: 'Bans lifted by an admin on this instance, by subject (user or address)',
+      labelNames: ['subject'],
+      registers: [registry],
+    });
+  }
+
+  violation(kind: string): void {
+    this.violations.inc({ kind });
+  }
+
+  banned(subject: 'user' | 'address'): void {
+    this.issued.inc({ subject });
+  }
+
+  liftedBan(subject: 'user' | 'address'): void {
+    this.lifted.inc({ subject });
   }
 }

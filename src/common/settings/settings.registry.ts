@@ -1,4 +1,5 @@
 import { LLM_PROVIDER_NAMES, type LlmProviderName } from '../../config/configuration.js';
+import { parseDuration } from '../duration.js';
 
 const PROVIDER_NAMES = LLM_PROVIDER_NAMES;
 type ProviderName = LlmProviderName;
@@ -13,7 +14,8 @@ type SettingDefinition =
   | {
       type: 'list';
       default: readonly string[];
-      /** Most entries, and most characters per entry. */
+      /** Fewest entries (default 0), most entries, and most characters per entry. */
+      minItems?: number;
       maxItems: number;
       maxLength: number;
       /** What each entry must be, or why it is not; null when it is fine. */
@@ -59,6 +61,90 @@ const providerToggles = Object.fromEntries(
     },
   ]),
 ) as Record<`provider_enabled.${ProviderName}`, SettingDefinition & { type: 'boolean' }>;
+
+/**
+ * The moderation categories (src/moderation/moderation.types.ts; its tests check the two
+ * lists agree) with their thresholds in percent of a classifier's score: at or above
+ * `moderation_refuse.*` a text is refused, at or above `moderation_review.*` it goes to review
+ * (0: never). `minors_sexual` always refuses.
+ */
+const MODERATION_THRESHOLDS = {
+  minors_sexual: { refuse: 70, review: 30 },
+  sexual: { refuse: 0, review: 90 },
+  violence_graphic: { refuse: 0, review: 80 },
+  self_harm: { refuse: 0, review: 70 },
+  hate: { refuse: 0, review: 60 },
+  illegal: { refuse: 0, review: 70 },
+} as const;
+type ModerationCategoryName = keyof typeof MODERATION_THRESHOLDS;
+
+const moderationThresholds = Object.fromEntries(
+  Object.entries(MODERATION_THRESHOLDS).flatMap(([category, defaults]) => [
+    [
+      `moderation_refuse.${category}`,
+      {
+        type: 'integer',
+        default: defaults.refuse,
+        min: category === 'minors_sexual' ? 1 : 0,
+        max: 100,
+        description:
+          `Refuse a text whose ${category} score (percent) reaches this` +
+          (category === 'minors_sexual' ? '' : '; 0: never refused for it'),
+      },
+    ],
+    [
+      `moderation_review.${category}`,
+      {
+        type: 'integer',
+        default: defaults.review,
+        min: 0,
+        max: 100,
+        description:
+          `Hold a public character for review (and flag a chat message) whose ${category} ` +
+          'score (percent) reaches this' +
+          (category === 'sexual' ? ', unless it is rated NSFW' : '') +
+          '; 0: never',
+      },
+    ],
+  ]),
+) as Record<
+  `moderation_${'refuse' | 'review'}.${ModerationCategoryName}`,
+  SettingDefinition & { type: 'integer' }
+>;
+
+/** Points each kind of violation adds to the user's and the address's score. */
+const violationPoints = {
+  'violation_points.refused_input': {
+    type: 'integer',
+    default: 5,
+    min: 0,
+    max: 1000,
+    description: 'Violation points for a message refused by moderation (0: not counted)',
+  },
+  'violation_points.hard_output': {
+    type: 'integer',
+    default: 5,
+    min: 0,
+    max: 1000,
+    description: 'Violation points for a reply stopped by moderation (0: not counted)',
+  },
+  'violation_points.rate_limit': {
+    type: 'integer',
+    default: 1,
+    min: 0,
+    max: 1000,
+    description: 'Violation points for each request refused by a rate limit (0: not counted)',
+  },
+  'violation_points.upheld_report': {
+    type: 'integer',
+    default: 10,
+    min: 0,
+    max: 1000,
+    description:
+      'Violation points for the owner of a character whose report an admin upheld (status ' +
+      'reviewed; 0: not counted)',
+  },
+} as const satisfies Record<string, SettingDefinition>;
 
 /** Every admin setting with its type, range and default (spec: admin/router.py). */
 export const SETTINGS = {
@@ -184,6 +270,77 @@ export const SETTINGS = {
       'LLM tokens per UTC day for work besides chat replies (translations, drafts, summaries, ' +
       'scheduled jobs); once spent that work waits for the next day and the admins get one mail',
   },
+  ...violationPoints,
+  'ban_threshold.user': {
+    type: 'integer',
+    default: 20,
+    min: 0,
+    max: 1_000_000,
+    description:
+      'Violation points at which a user is banned (the next step of ban_ladder); 0: users ' +
+      'are never banned, their points are still counted',
+  },
+  'ban_threshold.address': {
+    type: 'integer',
+    default: 40,
+    min: 0,
+    max: 1_000_000,
+    description:
+      'Violation points at which a client address is banned, for everyone there; higher than ' +
+      "users' since many people can share one address; 0: addresses are never banned",
+  },
+  ban_ladder: {
+    type: 'list',
+    default: ['15m', '1h', '24h', '7d'],
+    minItems: 1,
+    maxItems: 10,
+    maxLength: 6,
+    itemProblem: (item: string) =>
+      parseDuration(item) === null ? `'${item}' is not a duration such as 15m, 1h, 24h, 7d` : null,
+    description:
+      'How long the 1st, 2nd, … ban of a user or address lasts (s, m, h, d); every ban past ' +
+      'the end lasts as long as the last step',
+  },
+  violation_decay_hours: {
+    type: 'integer',
+    default: 24,
+    min: 1,
+    max: 8760,
+    description: 'A score without a violation for this many hours starts again from 0 points',
+  },
+  ban_ladder_reset_days: {
+    type: 'integer',
+    default: 30,
+    min: 1,
+    max: 3650,
+    description:
+      'A user or address without a violation for this many days starts the ban ladder again',
+  },
+  login_backoff_after_failures: {
+    type: 'integer',
+    default: 5,
+    min: 1,
+    max: 1000,
+    description:
+      'Failed sign-ins to one email (from any address) before each next attempt must wait, ' +
+      '1 s doubling with every failure',
+  },
+  login_lockout_failures: {
+    type: 'integer',
+    default: 10,
+    min: 1,
+    max: 1000,
+    description:
+      'Failed sign-ins to one email at which it is locked for login_lockout_minutes; each ' +
+      'failure after that locks it again until a sign-in succeeds or a day passes without one',
+  },
+  login_lockout_minutes: {
+    type: 'integer',
+    default: 15,
+    min: 1,
+    max: 10_080,
+    description: 'How long sign-in to an email stays locked after login_lockout_failures',
+  },
   'allowed_models.guest': modelList(FREE_MODELS, 'guests'),
   'allowed_models.free': modelList(
     [
@@ -201,6 +358,23 @@ export const SETTINGS = {
     'free users',
   ),
   'allowed_models.premium': modelList(['*'], 'premium users'),
+  ...moderationThresholds,
+  moderation_new_account_review_days: {
+    type: 'integer',
+    default: 0,
+    min: 0,
+    max: 365,
+    description:
+      'For accounts younger than this many days, a character that moderation would refuse is ' +
+      'held for review instead (private, in the queue); never for minors_sexual. 0: off',
+  },
+  moderation_provider_enabled: {
+    type: 'boolean',
+    default: true,
+    description:
+      'Ask the provider moderation endpoint (MODERATION_PROVIDER_URL) too; false: the ' +
+      'built-in rules alone',
+  },
   ...providerToggles,
 } satisfies Record<string, SettingDefinition>;
 
@@ -232,10 +406,14 @@ export function settingProblem(key: SettingKey, value: unknown): string | null {
         ? null
         : `${key} must be one of: ${definition.values.join(', ')}`;
     case 'list': {
-      const rule =
-        `${key} must be a list of at most ${definition.maxItems} strings ` +
-        `of 1 to ${definition.maxLength} characters`;
-      if (!Array.isArray(value) || value.length > definition.maxItems) return rule;
+      const minItems = definition.minItems ?? 0;
+      const count =
+        minItems > 0 ? `${minItems} to ${definition.maxItems}` : `at most ${definition.maxItems}`;
+      const size = `of 1 to ${definition.maxLength} characters`;
+      const rule = `${key} must be a list of ${count} strings ${size}`;
+      if (!Array.isArray(value) || value.length < minItems || value.length > definition.maxItems) {
+        return rule;
+      }
       for (const item of value as unknown[]) {
         if (typeof item !== 'string' || item.length === 0 || item.length > definition.maxLength) {
           return rule;

@@ -10,6 +10,11 @@ export class AnthropicProvider extends OpenAiCompatibleProvider {
   readonly name = 'anthropic';
   protected readonly defaultModel = 'claude-sonnet-4-6';
 
+  // The compatibility layer hoists every system message into Claude's one system prompt.
+  protected override readsSystemOnlyFirst(): boolean {
+    return true;
+  }
+
   // Claude rejects temperature and top_p in one request; top_p, the more specific ask, wins.
   protected override shapeRequest(body: ChatRequestBody): ChatRequestBody {
     return body.top_p === undefined ? body : { ...body, temperature: undefined };

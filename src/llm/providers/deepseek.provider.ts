@@ -8,4 +8,9 @@ import { OpenAiCompatibleProvider } from './openai-compatible.provider.js';
 export class DeepSeekProvider extends OpenAiCompatibleProvider {
   readonly name = 'deepseek';
   protected readonly defaultModel = 'deepseek-chat';
+
+  // DeepSeek's chat template gathers every system message at the top.
+  protected override readsSystemOnlyFirst(): boolean {
+    return true;
+  }
 }

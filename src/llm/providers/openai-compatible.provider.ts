@@ -26,6 +26,7 @@ import { isGarbledReply } from '../output/language-check.js';
 import { headOf, textPieces } from '../output/text-pieces.js';
 import { ThinkingFilter } from '../output/thinking-filter.js';
 import type { TokenEstimator } from '../usage/token-estimator.js';
+import { foldLateSystemMessages } from './system-messages.js';
 
 export interface ProviderOptions {
   apiKey: string;
@@ -69,6 +70,43 @@ const UNCAPPED_TOKENS = 16_384;
 /** How long a stream may stay open after its usage chunk before it is taken as finished. */
 const AFTER_USAGE_GRACE_MS = 1000;
 
+/** The model was chosen here (the default, or an `auto` pick), not named by the caller. */
+const isOurPick = (model: string | undefined): boolean => !model || model === 'auto';
+
+/** The sampling fields of a request body, the ones a model may refuse. */
+const SAMPLING_FIELDS = [
+  'temperature',
+  'top_p',
+  'top_k',
+  'frequency_penalty',
+  'presence_penalty',
+] as const;
+type SamplingField = (typeof SAMPLING_FIELDS)[number];
+
+/** Models per provider whose refused fields are remembered: callers may name any model. */
+const MAX_LEARNED_MODELS = 100;
+
+/**
+ * The sampling fields of `body` a refusal names: "Unsupported parameter: 'temperature'",
+ * "Unknown name \"frequency_penalty\"", Gemini's "Penalty is not enabled for models/…" (both
+ * penalties). Only a 400/422 counts, and only fields the body carried.
+ */
+export function refusedFields(failure: UpstreamError, body: ChatRequestBody): SamplingField[] {
+  if (failure.kind !== 'rejected') return [];
+  // The model's own name may hold a field's; camelCase (topP) reads as snake_case.
+  const text = failure.message
+    .split(body.model)
+    .join(' ')
+    .replace(/([a-z])([A-Z])/g, '$1_$2')
+    .toLowerCase();
+  const penalties = /\bpenalt(?:y|ies)\b/.test(text);
+  return SAMPLING_FIELDS.filter(
+    (field) =>
+      body[field] !== undefined &&
+      (text.includes(field) || (penalties && field.endsWith('_penalty'))),
+  );
+}
+
 /** Above any real request's token count, and far below what the integer columns hold. */
 const MAX_REPORTED_TOKENS = 10_000_000;
 
@@ -92,6 +130,8 @@ export abstract class OpenAiCompatibleProvider implements LlmProvider {
 
   protected readonly client: OpenAI;
   protected readonly logger = new Logger('LlmProvider');
+  /** Sampling fields each model refused, left out of its requests from then on. */
+  private readonly refused = new Map<string, readonly SamplingField[]>();
 
   constructor(
     protected readonly options: ProviderOptions,
@@ -150,10 +190,12 @@ export abstract class OpenAiCompatibleProvider implements LlmProvider {
         this.logger.warn(
           `${this.name}/${failure.model} failed (${failure.kind}): ${failure.message}`,
         );
-        // A model the caller named (any name is accepted) cools down for nobody: one caller
-        // must not take a model away from everyone, nor fill the table with made-up names.
-        // A billing error still blocks the provider: its text cannot be forged by the name.
-        if (config.model === undefined || failure.kind === 'balance') {
+        // A model we picked (unset or `auto`: every default chat and background job) sits
+        // out its cooldown. One the caller named (any name is accepted) cools down for
+        // nobody: one caller must not take a model away from everyone, nor fill the table
+        // with made-up names. A billing error still blocks the provider: its text cannot be
+        // forged by the name.
+        if (isOurPick(config.model) || failure.kind === 'balance') {
           await this.availability.recordFailure(failure);
         }
         // A billing error blocks the whole provider: its other models would fail alike.
@@ -185,8 +227,16 @@ export abstract class OpenAiCompatibleProvider implements LlmProvider {
   }
 
   /** Hook: the messages as the model wants them (e.g. no system role). */
-  protected shapeMessages(messages: ChatMessage[], _model: string): ChatMessage[] {
-    return messages;
+  protected shapeMessages(messages: ChatMessage[], model: string): ChatMessage[] {
+    return this.readsSystemOnlyFirst(model) ? foldLateSystemMessages(messages) : messages;
+  }
+
+  /**
+   * Hook: the model reads system messages only at the top (see foldLateSystemMessages), so
+   * the instructions meant to be read last go into the last user turn instead.
+   */
+  protected readsSystemOnlyFirst(_model: string): boolean {
+    return false;
   }
 
   /**
@@ -219,8 +269,13 @@ export abstract class OpenAiCompatibleProvider implements LlmProvider {
     );
   }
 
-  private requestBody(model: string, messages: ChatMessage[], config: GenerationConfig) {
-    return this.shapeRequest(
+  private requestBody(
+    model: string,
+    messages: ChatMessage[],
+    config: GenerationConfig,
+    refused: readonly SamplingField[] = this.refused.get(model) ?? [],
+  ): ChatRequestBody {
+    const body = this.shapeRequest(
       {
         model,
         messages: this.shapeMessages(messages, model),
@@ -236,6 +291,48 @@ export abstract class OpenAiCompatibleProvider implements LlmProvider {
       },
       model,
     );
+    if (refused.length === 0) return body;
+    return { ...body, ...Object.fromEntries(refused.map((field) => [field, undefined])) };
+  }
+
+  /**
+   * Opens the model's stream. A refusal naming sampling fields we sent (penalties on Gemini
+   * 2.5, temperature on a reasoning model: providers change what they take) is answered by
+   * the same request without them, at once; once that one is accepted, the model's requests
+   * leave them out from then on instead of being refused on every request. `retrying` hears
+   * of the refusal before the second request.
+   */
+  private async open(
+    model: string,
+    messages: ChatMessage[],
+    config: GenerationConfig,
+    signal: AbortSignal,
+    retrying: (refusal: UpstreamError) => void,
+  ) {
+    const body = this.requestBody(model, messages, config);
+    try {
+      return await this.client.chat.completions.create(body, { signal });
+    } catch (error) {
+      if (signal.aborted) throw error;
+      const refusal = toUpstreamError(this.name, model, error);
+      const fields = refusedFields(refusal, body);
+      if (fields.length === 0) throw error;
+      retrying(refusal);
+      const without = [...(this.refused.get(model) ?? []), ...fields];
+      const stream = await this.client.chat.completions.create(
+        this.requestBody(model, messages, config, without),
+        { signal },
+      );
+      if (!this.refused.has(model) && this.refused.size >= MAX_LEARNED_MODELS) {
+        this.refused.delete(this.refused.keys().next().value!);
+      }
+      this.refused.set(model, without);
+      this.logger.warn(
+        `${this.name}/${model} refused ${fields.join(', ')} (${refusal.message}): ` +
+          'left out of its requests from now on',
+      );
+      return stream;
+    }
   }
 
   /**
@@ -252,7 +349,7 @@ export abstract class OpenAiCompatibleProvider implements LlmProvider {
     signal?: AbortSignal,
   ): AsyncGenerator<LlmStreamEvent> {
     signal?.throwIfAborted();
-    const measured = this.metrics.attempt(this.name, model);
+    let measured = this.metrics.attempt(this.name, model);
     const attempt = new AbortController();
     const cancel = () => attempt.abort();
     signal?.addEventListener('abort', cancel, { once: true });
@@ -299,10 +396,10 @@ export abstract class OpenAiCompatibleProvider implements LlmProvider {
     const maxChars = (config.maxTokens ?? UNCAPPED_TOKENS) * MAX_CHARS_PER_TOKEN;
     let overflow = false;
     try {
-      const stream = await this.client.chat.completions.create(
-        this.requestBody(model, messages, config),
-        { signal: attempt.signal },
-      );
+      const stream = await this.open(model, messages, config, attempt.signal, (refusal) => {
+        this.metrics.failed(refusal);
+        measured = this.metrics.attempt(this.name, model);
+      });
       for await (const chunk of stream) {
         if (chunk.usage) reported = chunk.usage;
         finishReason = chunk.choices[0]?.finish_reason ?? finishReason;

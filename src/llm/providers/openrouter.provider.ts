@@ -1,5 +1,6 @@
 import type { ChatMessage } from '../llm.types.js';
 import { OpenAiCompatibleProvider } from './openai-compatible.provider.js';
+import { systemIntoFirstUser } from './system-messages.js';
 
 /** OpenRouter's free models (eight, see the registry). */
 export class OpenRouterProvider extends OpenAiCompatibleProvider {
@@ -12,20 +13,16 @@ export class OpenRouterProvider extends OpenAiCompatibleProvider {
     return (await super.listUpstreamModels()).filter((id) => id.endsWith(':free'));
   }
 
+  // Google's models keep only one system message, DeepSeek's template gathers them at the
+  // top, and Gemma has none.
+  protected override readsSystemOnlyFirst(model: string): boolean {
+    return /gemma|gemini|deepseek/i.test(model);
+  }
+
   // Gemma has no system role (its hosts reject one), so the system prompt leads the first
-  // user message instead.
+  // user message instead; what is read last stays in the last one.
   protected override shapeMessages(messages: ChatMessage[], model: string): ChatMessage[] {
-    if (!/gemma/i.test(model)) return messages;
-    const system = messages
-      .filter((message) => message.role === 'system')
-      .map((message) => message.content)
-      .join('\n\n');
-    const rest = messages.filter((message) => message.role !== 'system');
-    if (!system) return rest;
-    const firstUser = rest.findIndex((message) => message.role === 'user');
-    if (firstUser === -1) return [{ role: 'user', content: system }, ...rest];
-    return rest.map((message, index) =>
-      index === firstUser ? { role: 'user', content: `${system}\n\n${message.content}` } : message,
-    );
+    const folded = super.shapeMessages(messages, model);
+    return /gemma/i.test(model) ? systemIntoFirstUser(folded) : folded;
   }
 }

@@ -27,6 +27,12 @@ export class TogetherProvider extends OpenAiCompatibleProvider {
   protected override readonly retriesGarbledReplies = true;
 
   private listed?: { models: readonly ModelInfo[]; expiresAt: number };
+
+  // DeepSeek's chat template gathers every system message at the top.
+  protected override readsSystemOnlyFirst(model: string): boolean {
+    return /deepseek/i.test(model);
+  }
+
   private refreshing?: Promise<readonly ModelInfo[]>;
 
   override async models(): Promise<readonly ModelInfo[]> {

@@ -133,6 +133,33 @@ describe('LLM fallback, cooldown and cancellation', () => {
     expect(models().at(-1)).toBe(GROQ_FIRST);
   });
 
+  it('auto cools a failing model down too: the next auto request starts past it', async () => {
+    fake.script({ fault: 'stall' });
+    await drain(llm.stream({ provider: 'auto', messages }));
+    const [hung] = models();
+    const status = (await llm.providerStatus()).find((entry) => entry.provider === 'groq');
+    expect(status?.modelsCoolingDown).toEqual([hung]);
+
+    fake.reset();
+    await drain(llm.stream({ provider: 'auto', messages }));
+    expect(models()).not.toContain(hung);
+    expect(fake.requests).toHaveLength(1);
+
+    clock.advance(16 * MINUTE);
+    fake.reset();
+    await drain(llm.stream({ provider: 'auto', messages }));
+    expect(models()).toEqual([hung]);
+  });
+
+  it('a model the caller named cools down for nobody, under auto routing too', async () => {
+    fake.script({ fault: 'status', status: 500 });
+    await drain(llm.stream({ provider: 'groq', messages, config: { model: GROQ_SECOND } })).catch(
+      () => undefined,
+    );
+    const status = (await llm.providerStatus()).find((entry) => entry.provider === 'groq');
+    expect(status?.modelsCoolingDown).toEqual([]);
+  });
+
   it('still tries an explicitly requested model that is cooling down', async () => {
     fake.script({ fault: 'status', status: 429 });
     await drain(llm.stream({ provider: 'groq', messages }));

@@ -123,6 +123,67 @@ describe('LLM providers against the fake upstream', () => {
       expect(lastBody()).not.toHaveProperty('presence_penalty');
     });
 
+    it('gemini never sends frequency or presence penalty (Gemini 2.5 refuses them)', async () => {
+      await drain(llm.stream({ provider: 'gemini', messages, config: sampling }));
+      expect(lastBody()).toMatchObject({ temperature: 0.8, top_p: 0.9, max_tokens: 200 });
+      expect(lastBody()).not.toHaveProperty('frequency_penalty');
+      expect(lastBody()).not.toHaveProperty('presence_penalty');
+    });
+
+    it('openai sends no sampling settings to reasoning models, which refuse them', async () => {
+      for (const model of ['o3-mini', 'gpt-5']) {
+        await drain(llm.stream({ provider: 'openai', messages, config: { ...sampling, model } }));
+        expect(lastBody()).toMatchObject({ model, max_completion_tokens: 200 });
+        for (const field of ['temperature', 'top_p', 'frequency_penalty', 'presence_penalty']) {
+          expect(lastBody()).not.toHaveProperty(field);
+        }
+      }
+      await drain(llm.stream({ provider: 'openai', messages, config: sampling }));
+      expect(lastBody()).toMatchObject({ temperature: 0.8, frequency_penalty: 0.4 });
+    });
+
+    it('a model refusing a parameter is asked again without it, and never sent it again', async () => {
+      const model = 'llama-3.1-8b-instant';
+      fake.script({
+        fault: 'status',
+        status: 400,
+        body: { error: { message: `Penalty is not enabled for models/${model}` } },
+      });
+      const { text, usage } = await drain(
+        llm.stream({ provider: 'groq', messages, config: { ...sampling, model } }),
+      );
+      expect(text).toBe('Hello from the fake model.');
+      expect(usage).toMatchObject({ provider: 'groq', model });
+      const [refused, retried] = fake.requests.map((request) => request.body!);
+      expect(fake.requests).toHaveLength(2);
+      expect(refused).toMatchObject({ model, frequency_penalty: 0.4, presence_penalty: 0.2 });
+      expect(retried).toMatchObject({ model, temperature: 0.8, top_p: 0.9, max_tokens: 200 });
+      expect(retried).not.toHaveProperty('frequency_penalty');
+      expect(retried).not.toHaveProperty('presence_penalty');
+
+      // Learned: the next request leaves them out from the start; other models keep them.
+      fake.reset();
+      await drain(llm.stream({ provider: 'groq', messages, config: { ...sampling, model } }));
+      expect(fake.requests).toHaveLength(1);
+      expect(lastBody()).not.toHaveProperty('frequency_penalty');
+      await drain(llm.stream({ provider: 'groq', messages, config: sampling }));
+      expect(lastBody()).toMatchObject({ frequency_penalty: 0.4, presence_penalty: 0.2 });
+    });
+
+    it('a refusal naming no parameter we sent is no reason to ask again', async () => {
+      fake.script({
+        fault: 'status',
+        status: 400,
+        body: { error: { message: "Unsupported parameter: 'logprobs'" } },
+      });
+      await drain(llm.stream({ provider: 'groq', messages, config: sampling }));
+      // The next model answered: the refused one was not asked twice.
+      expect(fake.requests.map((request) => request.body!.model)).toEqual([
+        DEFAULT_MODELS.groq,
+        'moonshotai/kimi-k2-instruct',
+      ]);
+    });
+
     it('anthropic never sends temperature and top_p together; top_p wins', async () => {
       await drain(llm.stream({ provider: 'anthropic', messages, config: sampling }));
       expect(lastBody()).toMatchObject({ top_p: 0.9 });
@@ -147,6 +208,59 @@ describe('LLM providers against the fake upstream', () => {
 
       await drain(llm.stream({ provider: 'openrouter', messages }));
       expect(lastBody().messages).toEqual(messages);
+    });
+
+    describe('a system message after the history (read last)', () => {
+      const chat = [
+        { role: 'system' as const, content: 'You are Luna.' },
+        { role: 'user' as const, content: 'Hi.' },
+        { role: 'assistant' as const, content: 'Welcome.' },
+        { role: 'user' as const, content: 'A room?' },
+        { role: 'system' as const, content: '[Reminder: stay in character.]' },
+      ];
+      const folded = [
+        ...chat.slice(0, 3),
+        { role: 'user', content: 'A room?\n\n[Reminder: stay in character.]' },
+      ];
+
+      it.each([
+        ['groq', undefined],
+        ['openai', undefined],
+        ['cerebras', undefined],
+        ['qwen', undefined],
+        ['together', 'meta-llama/Llama-3.3-70B-Instruct-Turbo'],
+        ['openrouter', 'meta-llama/llama-3.3-70b-instruct:free'],
+      ] as const)(
+        '%s %s: stays a system message after the last user turn',
+        async (provider, model) => {
+          await drain(llm.stream({ provider, messages: chat, config: { model } }));
+          expect(lastBody().messages).toEqual(chat);
+        },
+      );
+
+      it.each([
+        ['anthropic', undefined],
+        ['gemini', undefined],
+        ['deepseek', undefined],
+        ['together', 'deepseek-ai/DeepSeek-V3'],
+        ['openrouter', 'deepseek/deepseek-chat-v3-0324:free'],
+      ] as const)(
+        '%s %s: goes into the last user turn (system messages only read at the top)',
+        async (provider, model) => {
+          await drain(llm.stream({ provider, messages: chat, config: { model } }));
+          expect(lastBody().messages).toEqual(folded);
+        },
+      );
+
+      it('openrouter gemma: the system prompt leads the first user turn, the rest the last', async () => {
+        const model = 'google/gemma-3-27b-it:free';
+        await drain(llm.stream({ provider: 'openrouter', messages: chat, config: { model } }));
+        expect(lastBody().messages).toEqual([
+          { role: 'user', content: 'You are Luna.\n\nHi.' },
+          folded[2],
+          folded[3],
+        ]);
+      });
     });
 
     it('openai sends max_completion_tokens instead of the deprecated max_tokens', async () => {

@@ -1,0 +1,38 @@
+import type { ChatMessage } from '../llm.types.js';
+
+/**
+ * The system messages after the conversation began (a chat's post-history instruction and dice
+ * results, meant to be read last) appended to the last user turn, for models that read system
+ * messages only at the top: APIs or chat templates that hoist them there (Anthropic's
+ * compatibility layer, DeepSeek's template), keep only the last one (Gemini's
+ * OpenAI-compatible endpoint) or have no system role (Gemma). Leading system messages stay;
+ * without a user turn nothing moves.
+ */
+export function foldLateSystemMessages(messages: ChatMessage[]): ChatMessage[] {
+  const lead = messages.findIndex((message) => message.role !== 'system');
+  if (lead === -1) return messages;
+  const late = messages.slice(lead).filter((message) => message.role === 'system');
+  if (late.length === 0) return messages;
+  const rest = messages.filter((message, index) => index < lead || message.role !== 'system');
+  const lastUser = rest.findLastIndex((message) => message.role === 'user');
+  if (lastUser === -1) return messages;
+  const note = late.map((message) => message.content).join('\n\n');
+  return rest.map((message, index) =>
+    index === lastUser ? { role: 'user', content: `${message.content}\n\n${note}` } : message,
+  );
+}
+
+/** For models without a system role (Gemma): the system prompt leads the first user turn. */
+export function systemIntoFirstUser(messages: ChatMessage[]): ChatMessage[] {
+  const system = messages
+    .filter((message) => message.role === 'system')
+    .map((message) => message.content)
+    .join('\n\n');
+  const rest = messages.filter((message) => message.role !== 'system');
+  if (!system) return rest;
+  const firstUser = rest.findIndex((message) => message.role === 'user');
+  if (firstUser === -1) return [{ role: 'user', content: system }, ...rest];
+  return rest.map((message, index) =>
+    index === firstUser ? { role: 'user', content: `${system}\n\n${message.content}` } : message,
+  );
+}

@@ -1,0 +1,55 @@
+import { describe, expect, it } from '@jest/globals';
+import { DEFAULT_POLICY } from './moderation-policy.js';
+import { OutputScanner } from './output-scanner.js';
+import { RulesClassifier } from './rules/rules.classifier.js';
+
+const rules = new RulesClassifier();
+const scanner = (nsfw = true) => new OutputScanner(rules, DEFAULT_POLICY, nsfw);
+
+/** Pushes text a few characters at a time, as tokens arrive; the verdicts of each push. */
+const stream = (scan: OutputScanner, text: string) =>
+  (text.match(/.{1,4}/gs) ?? []).map((token) => scan.push(token));
+
+describe('output scanner', () => {
+  it('checks on sentence boundaries, not per token', () => {
+    const scan = scanner();
+    expect(scan.push('The storm')).toBe('ok');
+    expect(scan.safeLength).toBe(0);
+    scan.push(' is close. She');
+    expect(scan.safeLength).toBe('The storm is close.'.length);
+  });
+
+  it('stops at the sentence that makes a minor sexual, keeping what came before', () => {
+    const scan = scanner();
+    const text = 'They met at the inn. She said she is 14 years old. Then they had sex. More.';
+    const verdicts = stream(scan, text);
+    expect(verdicts.at(-1)).toBe('hard');
+    // Everything before the offending sentences passed; nothing after.
+    expect(text.slice(0, scan.safeLength)).toBe('They met at the inn.');
+    expect(scan.flush().verdict).toBe('hard');
+    expect(scan.push('anything')).toBe('hard');
+  });
+
+  it('joins a minor and a sexual term across neighbouring sentences', () => {
+    const scan = scanner(false);
+    stream(scan, 'The little girl smiled. ');
+    stream(scan, 'Then sex. ');
+    expect(scan.flush().verdict).toBe('hard');
+  });
+
+  it('collects softer hits for review, and checks the tail without a sentence end', () => {
+    const scan = scanner(false);
+    stream(scan, 'He described the gore: a severed head, the entrails');
+    const result = scan.flush();
+    expect(result.verdict).toBe('ok');
+    expect(result.hits.map((hit) => hit.category)).toEqual(['violence_graphic']);
+    expect(scan.safeLength).toBe('He described the gore: a severed head, the entrails'.length);
+  });
+
+  it('checks a long run without punctuation before it grows unbounded', () => {
+    const scan = scanner();
+    const words = 'and then the child '.repeat(30) + 'had sex ';
+    const verdicts = stream(scan, words + 'and '.repeat(200));
+    expect(verdicts).toContain('hard');
+  });
+});
