@@ -28,6 +28,7 @@ const BENCHES: Bench[] = [
   { name: 'seo', file: 'bench/seo.ts', title: 'SEO: sitemap memory, page throughput' },
   { name: 'chat', file: 'bench/chat.ts', title: 'Chat streaming overhead, context build' },
   { name: 'event-loop', file: 'bench/event-loop.ts', title: 'Event loop under hostile requests' },
+  { name: 'moderation', file: 'bench/moderation.ts', title: 'Moderation rules, output scan' },
 ];
 
 const RESULTS_FILE = process.env.BENCH_RESULTS_FILE ?? 'bench/RESULTS.md';

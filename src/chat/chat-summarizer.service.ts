@@ -69,6 +69,24 @@ export class ChatSummarizer implements OnModuleInit, BeforeApplicationShutdown {
     this.jobs.register<SummaryJob>(SUMMARY_JOB, ({ chatId, names }) =>
       this.summarize(chatId, names).then(() => undefined),
     );
+    const summaryOrder = this.config.chat.summaryProviderOrder;
+    if (this.providerOrder !== summaryOrder) {
+      this.logger.warn(
+        `SUMMARY_PROVIDER_ORDER (${summaryOrder.join(', ')}) names no configured provider: ` +
+          `summaries use LLM_PROVIDER_ORDER (${this.config.llm.providerOrder.join(', ')}), ` +
+          'as chat replies do',
+      );
+    }
+  }
+
+  /**
+   * SUMMARY_PROVIDER_ORDER, or the chat replies' LLM_PROVIDER_ORDER when it names no provider
+   * with a key: summaries always have a provider where chats have one.
+   */
+  private get providerOrder(): readonly string[] {
+    const { summaryProviderOrder } = this.config.chat;
+    const configured = summaryProviderOrder.some((name) => this.config.llm.providers[name]);
+    return configured ? summaryProviderOrder : this.config.llm.providerOrder;
   }
 
   /** Queues a summary of the chat, when it needs one by the time it runs; never throws. */
@@ -92,8 +110,7 @@ export class ChatSummarizer implements OnModuleInit, BeforeApplicationShutdown {
    * first). Throws when the providers fail, so the queue retries.
    */
   async summarize(chatId: string, names: SummaryNames): Promise<boolean> {
-    const order = this.config.chat.summaryProviderOrder;
-    const providers = await this.llm.availableProviders(order);
+    const providers = await this.llm.availableProviders(this.providerOrder);
     if (providers.length === 0) {
       throw new DeferJobError(
         'no summary provider is available',

@@ -12,7 +12,7 @@ import { PAID_PROVIDERS } from '../llm/models/model-registry.js';
 import type { ChatWithMembers } from './chat-rows.js';
 import type { ContextMessage } from './message.repository.js';
 import type { GenerationOptionsDto } from './dto/message.dto.js';
-import { PromptBuilderService } from './prompt/prompt-builder.service.js';
+import { macroValues, PromptBuilderService } from './prompt/prompt-builder.service.js';
 import { withAuthorsNote } from './storytelling/authors-note.js';
 import { type DiceResult, formatDiceInjection } from './storytelling/dice.js';
 import { isDndChat } from './storytelling/dnd.js';
@@ -115,6 +115,8 @@ export class ReplyContextService {
     const lastReply = history.findLast((message) => message.role === 'assistant');
     const lorebook = this.lorebooks(input);
     const others = input.members.filter((member) => member.id !== character.id);
+    // The card's own prompts (SillyTavern's semantics), unless an admin turned them off.
+    const cardPrompts = await this.settings.get('use_card_prompts');
     const [system, postHistory] = await Promise.all([
       this.prompts.systemPrompt({
         character,
@@ -127,6 +129,7 @@ export class ReplyContextService {
         ...(chat.kind === 'group'
           ? { otherCharacters: others.map((other) => input.names.get(other.id) ?? other.name) }
           : {}),
+        cardPrompts,
       }),
       this.prompts.postHistory({
         language: chat.language,
@@ -137,15 +140,25 @@ export class ReplyContextService {
         isDnd,
         userIsAdult: input.userIsAdult,
         isFiction: this.config.site.mode === 'fiction',
+        ...(cardPrompts && character.postHistoryInstructions?.trim()
+          ? {
+              card: {
+                instructions: character.postHistoryInstructions,
+                macros: macroValues(character, chat.personaName, chat.language),
+              },
+            }
+          : {}),
       }),
     ]);
     // The rolls the GM asked for last turn, so it narrates their outcome first.
     const dice = formatDiceInjection(diceOf(lastReply?.diceRolls), chat.language);
-    // Closest to the new message is where an instruction weighs most.
+    // Read last, after the newest turn: closest to generation is where an instruction weighs
+    // most. Providers whose models read system messages only at the top move them into that
+    // turn (foldLateSystemMessages).
     const tail: ChatMessage[] = [
+      ...(newest ? [newest] : []),
       ...(dice ? [{ role: 'system' as const, content: dice }] : []),
       ...(postHistory ? [{ role: 'system' as const, content: postHistory }] : []),
-      ...(newest ? [newest] : []),
     ];
     const note = chat.settings.author_note;
     const budget =
@@ -172,15 +185,27 @@ export class ReplyContextService {
    * The history as the speaker reads it: its own lines as assistant, the user's as user, and
    * another character's as a user message prefixed `[Name]:` (so the model answers it instead
    * of continuing it). A line of a character that no longer exists cannot be attributed: out.
+   * Turns alternate: user lines in a row are one turn, so a message whose reply failed (a
+   * direct chat keeps it) is answered with the next one instead of dangling unanswered.
    */
   private linesFor(input: ContextInput): ChatMessage[] {
-    return input.history.flatMap((message): ChatMessage[] => {
-      if (message.role !== 'assistant' || this.isOwn(input, message)) {
-        return [{ role: message.role, content: message.content }];
+    const lines: ChatMessage[] = [];
+    for (const message of input.history) {
+      let line: ChatMessage | null = { role: message.role, content: message.content };
+      if (message.role === 'assistant' && !this.isOwn(input, message)) {
+        const name = message.characterId && input.names.get(message.characterId);
+        line = name ? formatOtherCharacterMessage(name, message.content) : null;
       }
-      const name = message.characterId && input.names.get(message.characterId);
-      return name ? [formatOtherCharacterMessage(name, message.content)] : [];
-    });
+      if (!line) continue;
+      const previous = lines.at(-1);
+      if (line.role === 'user' && previous?.role === 'user') {
+        lines[lines.length - 1] = {
+          role: 'user',
+          content: `${previous.content}\n\n${line.content}`,
+        };
+      } else lines.push(line);
+    }
+    return lines;
   }
 
   /**

@@ -193,14 +193,16 @@ describe('group chats', () => {
       expect(maxTokensOf(requests[i])).toBe(600);
     });
     expect(conversationOf(requests[0])).toEqual([{ role: 'user', content: 'Hello, all of you' }]);
+    // The others' lines join the user's message in one turn: turns alternate.
     expect(conversationOf(requests[1])).toEqual([
-      { role: 'user', content: 'Hello, all of you' },
-      { role: 'user', content: '[Mira]: Mira lights the lamp.' },
+      { role: 'user', content: 'Hello, all of you\n\n[Mira]: Mira lights the lamp.' },
     ]);
     expect(conversationOf(requests[2])).toEqual([
-      { role: 'user', content: 'Hello, all of you' },
-      { role: 'user', content: '[Mira]: Mira lights the lamp.' },
-      { role: 'user', content: '[Bram]: Bram shakes his head.' },
+      {
+        role: 'user',
+        content:
+          'Hello, all of you\n\n[Mira]: Mira lights the lamp.\n\n[Bram]: Bram shakes his head.',
+      },
     ]);
 
     // Next round: a character's own earlier line is its assistant turn.
@@ -208,12 +210,14 @@ describe('group chats', () => {
     const second = await sendMessage(alice, group.id, 'Who is on watch tonight?');
     expect(summarize(second.events).flow).toHaveLength(7);
     expect(conversationOf(completions()[1])).toEqual([
-      { role: 'user', content: 'Hello, all of you' },
-      { role: 'user', content: '[Mira]: Mira lights the lamp.' },
+      { role: 'user', content: 'Hello, all of you\n\n[Mira]: Mira lights the lamp.' },
       { role: 'assistant', content: 'Bram shakes his head.' },
-      { role: 'user', content: '[Cleo]: Cleo laughs at them both.' },
-      { role: 'user', content: 'Who is on watch tonight?' },
-      { role: 'user', content: '[Mira]: Hello from the fake model.' },
+      {
+        role: 'user',
+        content:
+          '[Cleo]: Cleo laughs at them both.\n\nWho is on watch tonight?\n\n' +
+          '[Mira]: Hello from the fake model.',
+      },
     ]);
 
     const detail = await t.http.get(`/api/group-chats/${group.id}`).set(alice.auth).expect(200);

@@ -431,10 +431,17 @@ describe('group chats on the one conversation engine', () => {
           expect(system).not.toContain(`${other.name} is the one who keeps`);
         }
       });
-      expect(messagesSent(requests[2]).at(-1)).toEqual({
-        role: 'user',
-        content: '[Bram]: Bram shakes his head.',
-      });
+      // Cleo answers the others' lines and the user's message as one turn (turns alternate),
+      // then reads her post-history instruction.
+      expect(messagesSent(requests[2]).slice(-2)).toEqual([
+        {
+          role: 'user',
+          content:
+            '[Mira]: Mira waves at User.\n\nHello, all of you\n\n' +
+            '[Mira]: Mira lights the lamp.\n\n[Bram]: Bram shakes his head.',
+        },
+        { role: 'system', content: expect.stringContaining(POST_HISTORY_CORE.en) },
+      ]);
       expect(t.errorLogs()).toEqual([]);
     });
 
@@ -465,19 +472,22 @@ describe('group chats on the one conversation engine', () => {
       }
       const postHistoryOf = (request: RecordedRequest) => {
         const messages = messagesSent(request);
-        // As in direct chats: right before the message answered.
-        const instruction = messages.at(-2)!;
+        // As in direct chats: right after the turn answered, read last.
+        const instruction = messages.at(-1)!;
         expect(instruction.role).toBe('system');
         return { instruction: instruction.content, messages };
       };
       const forMira = postHistoryOf(miraRequest);
       expect(forMira.instruction.startsWith(POST_HISTORY_CORE.en)).toBe(true);
-      expect(forMira.messages.at(-1)).toEqual({ role: 'user', content: 'We go down together.' });
+      expect(forMira.messages.at(-2)).toEqual({ role: 'user', content: 'We go down together.' });
       expect(forMira.messages.some((m) => m.content.startsWith(DND_POST_HISTORY.en))).toBe(false);
 
       const forGm = postHistoryOf(gmRequest);
       expect(forGm.instruction.startsWith(DND_POST_HISTORY.en)).toBe(true);
-      expect(forGm.messages.at(-1)).toEqual({ role: 'user', content: '[Mira]: Mira nods.' });
+      expect(forGm.messages.at(-2)).toEqual({
+        role: 'user',
+        content: '[Mira]: Mira waves at Nadia.\n\nWe go down together.\n\n[Mira]: Mira nods.',
+      });
       expect(forGm.messages.some((m) => m.content.startsWith(POST_HISTORY_CORE.en))).toBe(false);
     });
 
@@ -780,7 +790,7 @@ describe('group chats on the one conversation engine', () => {
       expect(after[1].id).toBe(end.user_message_id);
       expect([userMessageId, after[1].id]).toEqual([expect.any(Number), expect.any(Number)]);
       const [miraRequest] = completions();
-      expect(messagesSent(miraRequest).at(-1)).toEqual({ role: 'user', content: 'Hello everyone' });
+      expect(messagesSent(miraRequest).at(-2)).toEqual({ role: 'user', content: 'Hello everyone' });
       expect(JSON.stringify(miraRequest.body!.messages)).not.toContain('Helo evryone');
       expect(JSON.stringify(miraRequest.body!.messages)).not.toContain('puzzled');
       expect(await chatOf(alice, group.id)).toMatchObject({ message_count: 4, generating: false });

@@ -122,7 +122,8 @@ describe('storytelling in chats', () => {
         encounter_state: { hp: { goblin: 3 }, round: 1 },
       });
 
-      // The next turn reports the rolls right before the GM's post-history instruction.
+      // The next turn reports the rolls after the newest turn, right before the GM's
+      // post-history instruction, which is read last.
       fake.script({ content: 'Your blade bites deep.' });
       const second = await send(t, alice.auth, chatId, { content: 'I strike!' });
       expect(replyOf(second.events).last).toMatchObject({ type: 'done' });
@@ -137,7 +138,8 @@ describe('storytelling in chats', () => {
       );
       expect(messages[dice + 1].role).toBe('system');
       expect(messages[dice + 1].content.startsWith(DND_POST_HISTORY.en)).toBe(true);
-      expect(messages.at(-1)).toEqual({ role: 'user', content: 'I strike!' });
+      expect(messages[dice - 1]).toEqual({ role: 'user', content: 'I strike!' });
+      expect(messages).toHaveLength(dice + 2);
 
       // Only the turn right after the rolls gets them.
       fake.script({ content: 'The goblin flees.' });

@@ -95,7 +95,8 @@ describe('chat replies', () => {
       { role: 'assistant', content: 'Mira looks up. "Storm coming, User."' },
       { role: 'user', content: 'Is the storm close?' },
     ]);
-    expect(sent.messages![sent.messages!.length - 1].role).toBe('user');
+    // The post-history instruction is read last.
+    expect(sent.messages!.at(-1)!.role).toBe('system');
     expect(sent).toMatchObject({
       temperature: 0.85,
       frequency_penalty: 0.3,
@@ -514,7 +515,7 @@ describe('chat replies', () => {
     ]);
     expect(last).toMatchObject({ user_message_id: after[1].id, message_id: after[2].id });
     const sent = fake.requests[fake.requests.length - 1].body!;
-    expect(sent.messages![sent.messages!.length - 1]).toEqual({ role: 'user', content: 'Hello' });
+    expect(sent.messages!.at(-2)).toEqual({ role: 'user', content: 'Hello' });
     expect((await t.http.get(`/api/chats/${chatId}`).set(alice.auth)).body.message_count).toBe(3);
 
     const fresh = await openChat(t, alice.auth, character.id);
@@ -533,7 +534,7 @@ describe('chat replies', () => {
       t.dataSource,
       chatId,
       Array.from({ length: 500 }, (_, i) => ({
-        role: (i + 1) % 2 === 0 ? ('user' as const) : ('assistant' as const),
+        role: (i + 1) % 2 === 1 ? ('user' as const) : ('assistant' as const),
         content: `old message ${i + 1}`,
       })),
     );

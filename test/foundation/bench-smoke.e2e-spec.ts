@@ -24,6 +24,14 @@ const BENCHES: Array<[string, string[]]> = [
   ['seo', ['Sitemap of 200 quality-gated characters', 'Character page throughput']],
   ['chat', ['Chat streams: time to first token', 'Added by the API', 'Targets', 'Context build']],
   ['event-loop', ['Event loop under hostile requests']],
+  [
+    'moderation',
+    [
+      'Moderation rules: one-time compile',
+      'Moderation rules: CPU per KB',
+      'Output scan: CPU per reply',
+    ],
+  ],
 ];
 
 interface Run {

@@ -4,6 +4,7 @@ import { getSnippetsForIds } from '../../characters/lib/structured-tags.js';
 import type { KeyValueRepository } from '../../common/settings/key-value.repository.js';
 import { DND_POST_HISTORY, DND_PROMPTS } from '../storytelling/dnd.js';
 import {
+  FICTION_ADULT_POST_HISTORY,
   FICTION_POST_HISTORY,
   NSFW_REMINDER,
   POST_HISTORY_CORE,
@@ -320,9 +321,107 @@ describe('PromptBuilderService', () => {
     });
 
     it('gives fiction-mode chats the literary post-history', async () => {
-      const text = await builder.postHistory({ ...base, isFiction: true, userIsAdult: true });
+      const text = await builder.postHistory({ ...base, isFiction: true, userIsAdult: false });
       expect(text).toContain(FICTION_POST_HISTORY.en);
       expect(text).not.toContain(NSFW_REMINDER.en);
+    });
+
+    it('fiction mode: the post-history never contradicts the content rule of the system prompt', async () => {
+      for (const [rating, userIsAdult] of [
+        ['sfw', true],
+        ['nsfw', false],
+        ['nsfw', true],
+      ] as const) {
+        const system = await builder.systemPrompt(
+          input({ character: character({ contentRating: rating }), userIsAdult }),
+        );
+        const post = await builder.postHistory({
+          ...base,
+          contentRating: rating,
+          userIsAdult,
+          isFiction: true,
+        });
+        const adult = system.includes(en('content_nsfw'));
+        expect({ rating, userIsAdult, adult }).toEqual({
+          rating,
+          userIsAdult,
+          adult: rating === 'nsfw' && userIsAdult,
+        });
+        // General audience in both, or adult readers where adult content is allowed.
+        expect(post!.includes(FICTION_POST_HISTORY.en)).toBe(!adult);
+        expect(post!.includes(FICTION_ADULT_POST_HISTORY.en)).toBe(adult);
+      }
+    });
+  });
+
+  describe("the card's own prompts (SillyTavern's system_prompt and post_history_instructions)", () => {
+    const card = character({
+      systemPrompt: '{{original}} Write {{char}} as a noir narrator for {{user}}.',
+      postHistoryInstructions: '[Keep it terse, {{char}}.] {{ORIGINAL}}',
+    });
+    const post = {
+      language: 'en' as const,
+      chatId: 'chat-1',
+      messageCount: 3,
+      lastAssistantText: null,
+      contentRating: 'sfw' as const,
+      isDnd: false,
+    };
+
+    it('replace the opening instructions, {{original}} standing for ours; the rest stays', async () => {
+      const ours = await builder.systemPrompt(input({ character: card }));
+      const theirs = await builder.systemPrompt(input({ character: card, cardPrompts: true }));
+      expect(ours.startsWith(`${en('identity')}\n`)).toBe(true);
+      expect(theirs.startsWith(`${en('identity')} Write Mira as a noir narrator for you.\n`)).toBe(
+        true,
+      );
+      // Only the opening changed: the card's sections and every rule are where they were.
+      expect(theirs.replace(' Write Mira as a noir narrator for you.', '')).toBe(ours);
+
+      const replacing = character({ systemPrompt: 'You narrate {{char}}.' });
+      const replaced = await builder.systemPrompt(
+        input({ character: replacing, cardPrompts: true }),
+      );
+      expect(replaced.startsWith('You narrate Mira.\n')).toBe(true);
+      expect(replaced).not.toContain(en('identity'));
+      for (const key of ['format_rules', 'anti_ai', 'content_sfw'] as const) {
+        expect(replaced).toContain(en(key));
+      }
+    });
+
+    it('replace the post-history, {{original}} standing for ours; the content rule follows them', async () => {
+      const ours = (await builder.postHistory(post))!;
+      const macros = { char: 'Mira', user: 'Alex' };
+      const theirs = await builder.postHistory({
+        ...post,
+        card: { instructions: card.postHistoryInstructions, macros },
+      });
+      expect(theirs).toBe(`[Keep it terse, Mira.] ${ours}\n${en('content_sfw')}`);
+
+      const replacing = await builder.postHistory({
+        ...post,
+        card: { instructions: 'Write only dialogue, {{user}}.', macros },
+      });
+      expect(replacing).toBe(`Write only dialogue, Alex.\n${en('content_sfw')}`);
+
+      // An explicit chat's content rule allows, it does not restrict: nothing is added.
+      const explicit = await builder.postHistory({
+        ...post,
+        contentRating: 'nsfw',
+        userIsAdult: true,
+        card: { instructions: 'Write only dialogue.', macros },
+      });
+      expect(explicit).toBe('Write only dialogue.');
+    });
+
+    it('fill {{original}} in the same pass as the other macros', async () => {
+      const text = await builder.postHistory({
+        ...post,
+        lastAssistantText: 'Mira says {{user}} twice: {{original}}.',
+        card: { instructions: '{{original}}', macros: { char: 'Mira', user: 'Alex' } },
+      });
+      // The quoted reply is ours, inserted as is: its macros are not expanded.
+      expect(text).toContain('Mira says {{user}} twice: {{original}}.');
     });
   });
 });

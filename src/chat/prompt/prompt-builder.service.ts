@@ -30,6 +30,14 @@ export interface SystemPromptInput {
   summary?: string | null;
   /** Group chats: the names of the other characters in the scene. */
   otherCharacters?: readonly string[];
+  /** The card's own system prompt is used (setting use_card_prompts). */
+  cardPrompts?: boolean;
+}
+
+/** What {{char}} and {{user}} become in a chat. */
+export interface MacroValues {
+  char: string;
+  user: string;
 }
 
 export interface PostHistoryInput {
@@ -46,6 +54,11 @@ export interface PostHistoryInput {
   isFiction?: boolean;
   /** Rolls the previous GM turn asked for, reported first so the GM narrates their outcome. */
   diceResults?: readonly DiceResult[];
+  /**
+   * The card's post_history_instructions (setting use_card_prompts), used in place of ours;
+   * `{{original}}` in them stands for ours.
+   */
+  card?: { instructions: string; macros: MacroValues };
 }
 
 /** What {{user}} becomes in card texts when the chat has no persona. */
@@ -63,10 +76,34 @@ const USER_FALLBACK: Readonly<Record<Language, string>> = {
  * SillyTavern macros in card texts and templates, case-insensitive like SillyTavern, with the
  * legacy <BOT>/<USER> forms; one pass, so a name containing a macro is not expanded again.
  */
-function fillMacros(text: string, values: { char: string; user: string }): string {
+function fillMacros(text: string, values: MacroValues): string {
   return text.replace(/\{\{(?:char|user)\}\}|<(?:bot|user)>/gi, (macro) =>
     /user/i.test(macro) ? values.user : values.char,
   );
+}
+
+/**
+ * A card's own prompt as SillyTavern reads it: `{{original}}` is the platform's text it stands
+ * in for, in the same pass as the other macros (so nothing inserted is expanded again).
+ */
+function fillCardPrompt(text: string, values: MacroValues, original: string): string {
+  return text
+    .trim()
+    .replace(/\{\{original\}\}|\{\{(?:char|user)\}\}|<(?:bot|user)>/gi, (macro) =>
+      /original/i.test(macro) ? original : fillMacros(macro, values),
+    );
+}
+
+/** What {{char}} and {{user}} become: the character's name in the chat's language, the persona's. */
+export function macroValues(
+  character: Pick<CharacterEntity, 'name' | 'translations'>,
+  personaName: string | null,
+  lang: Language,
+): MacroValues {
+  return {
+    char: character.translations?.[lang]?.name?.trim() || character.name,
+    user: personaName?.trim() || USER_FALLBACK[lang],
+  };
 }
 
 /** Example dialogues are `<START>`-separated blocks in cards; the marker means nothing to models. */
@@ -93,10 +130,7 @@ export class PromptBuilderService {
   async systemPrompt(input: SystemPromptInput): Promise<string> {
     const { character, persona, language: lang } = input;
     const local = character.translations?.[lang] ?? {};
-    const macros = {
-      char: local.name?.trim() || character.name,
-      user: persona.name?.trim() || USER_FALLBACK[lang],
-    };
+    const macros = macroValues(character, persona.name, lang);
     const fill = (text: string): string => fillMacros(text.trim(), macros);
     const template = async (key: PromptKey): Promise<string> =>
       fill(await this.templates.get(key, lang));
@@ -105,7 +139,13 @@ export class PromptBuilderService {
     const lore = (entries: readonly string[] | undefined): Promise<string | null> =>
       section('lorebook', entries?.map(fill).filter(Boolean).join('\n\n'));
 
-    const opening = input.isDnd ? fill(DND_PROMPTS.intro[lang]) : await template('identity');
+    const ours = input.isDnd ? fill(DND_PROMPTS.intro[lang]) : await template('identity');
+    // The card's system prompt stands in for our opening instructions (SillyTavern's main
+    // prompt); the card's sections and our format, style and content rules stay.
+    const opening =
+      input.cardPrompts && character.systemPrompt?.trim()
+        ? fillCardPrompt(character.systemPrompt, macros, ours)
+        : ours;
     const description = fill(local.description || character.description);
     const contentKey =
       character.contentRating === 'nsfw' && input.userIsAdult ? 'content_nsfw' : 'content_sfw';
@@ -165,14 +205,35 @@ export class PromptBuilderService {
 
   async postHistory(input: PostHistoryInput): Promise<string | null> {
     const dice = input.diceResults ? formatDiceInjection(input.diceResults, input.language) : null;
-    const body = buildPostHistory({
+    const explicit = input.contentRating === 'nsfw' && input.userIsAdult === true;
+    const ours = buildPostHistory({
       language: input.language,
       chatId: input.chatId,
       messageCount: input.messageCount,
       lastAssistantText: input.lastAssistantText,
       mode: input.isDnd ? 'dnd' : input.isFiction ? 'fiction' : 'roleplay',
-      explicit: input.contentRating === 'nsfw' && input.userIsAdult === true,
+      explicit,
     });
+    const body = input.card?.instructions.trim()
+      ? await this.cardPostHistory(input.card, ours, explicit, input.language)
+      : ours;
     return dice ? `${dice}\n\n${body}` : body;
+  }
+
+  /**
+   * The card's post-history instructions in place of ours. Read last, they could talk the
+   * model out of the content rule far up in the system prompt: a chat that is not explicit
+   * gets that rule again after them.
+   */
+  private async cardPostHistory(
+    card: NonNullable<PostHistoryInput['card']>,
+    ours: string,
+    explicit: boolean,
+    lang: Language,
+  ): Promise<string> {
+    const text = fillCardPrompt(card.instructions, card.macros, ours);
+    if (explicit) return text;
+    const rule = fillMacros((await this.templates.get('content_sfw', lang)).trim(), card.macros);
+    return `${text}\n${rule}`;
   }
 }

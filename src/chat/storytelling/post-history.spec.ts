@@ -5,6 +5,7 @@ import {
   ANTI_ECHO,
   buildPostHistory,
   ESCALATION,
+  FICTION_ADULT_POST_HISTORY,
   FICTION_POST_HISTORY,
   NSFW_REMINDER,
   openingWords,
@@ -137,6 +138,17 @@ describe('modes and the NSFW reminder', () => {
     expect(buildPostHistory(options({ explicit: true, mode: 'fiction' }))).not.toContain(
       NSFW_REMINDER.en,
     );
+  });
+
+  it('fiction: asks for a general audience only where the system prompt does (not explicit)', () => {
+    for (const language of LANGUAGES) {
+      const adult = buildPostHistory(options({ explicit: true, mode: 'fiction', language }));
+      expect(adult.startsWith(FICTION_ADULT_POST_HISTORY[language])).toBe(true);
+      expect(adult).not.toContain(FICTION_POST_HISTORY[language]);
+      const general = buildPostHistory(options({ mode: 'fiction', language }));
+      expect(general.startsWith(FICTION_POST_HISTORY[language])).toBe(true);
+    }
+    expect(FICTION_ADULT_POST_HISTORY.en).not.toMatch(/general audience/);
   });
 
   it('uses the GM and fiction post-histories instead of the roleplay core', () => {

@@ -127,6 +127,20 @@ export const FICTION_POST_HISTORY: Localized = {
   it: "[Promemoria per l'autore: continua la storia come narrativa letteraria, vivida, precisa e adatta a un pubblico generale. Mantieni la voce narrante e il punto di vista, reagisci all'ultimo messaggio dell'utente senza ripeterlo, fai avanzare la trama a ogni risposta e chiudi su un momento che inviti l'utente alla mossa successiva. Non scrivere mai le parole o le decisioni del personaggio dell'utente.]",
 };
 
+/**
+ * The fiction reminder of an explicit chat (an NSFW character, an adult user): the system
+ * prompt allows adult content there, so this one does not ask for a general audience.
+ */
+export const FICTION_ADULT_POST_HISTORY: Localized = {
+  ru: '[Напоминание автору: продолжай историю как художественную прозу для взрослых читателей — ярко и точно. Сохраняй голос рассказчика и точку зрения, реагируй на последнее сообщение пользователя, не повторяя его, двигай сюжет в каждом ответе и заканчивай моментом, который приглашает пользователя к следующему шагу. Никогда не пиши слова и решения персонажа пользователя.]',
+  en: "[Author's reminder: continue the story as literary fiction for adult readers — vivid and precise. Keep the narrative voice and point of view, react to the user's last message without repeating it, advance the plot with every reply, and end on a moment that invites the user's next move. Never write the words or decisions of the user's character.]",
+  es: '[Recordatorio de autor: continúa la historia como ficción literaria para lectores adultos, vívida y precisa. Mantén la voz narrativa y el punto de vista, reacciona al último mensaje del usuario sin repetirlo, haz avanzar la trama en cada respuesta y termina en un momento que invite al usuario a dar el siguiente paso. Nunca escribas las palabras ni las decisiones del personaje del usuario.]',
+  fr: "[Rappel d'auteur : poursuis l'histoire comme une œuvre de fiction littéraire pour lecteurs adultes, vivante et précise. Garde la voix narrative et le point de vue, réagis au dernier message de l'utilisateur sans le répéter, fais avancer l'intrigue à chaque réponse et termine sur un moment qui invite l'utilisateur à agir. N'écris jamais les paroles ni les décisions du personnage de l'utilisateur.]",
+  de: '[Hinweis für den Autor: Setze die Geschichte als literarische Fiktion für erwachsene Leser fort – lebendig und präzise. Halte Erzählstimme und Perspektive bei, reagiere auf die letzte Nachricht des Nutzers, ohne sie zu wiederholen, bring die Handlung mit jeder Antwort voran und ende mit einem Moment, der den Nutzer zum nächsten Schritt einlädt. Schreib nie Worte oder Entscheidungen der Figur des Nutzers.]',
+  pt: '[Lembrete de autor: continue a história como ficção literária para leitores adultos, vívida e precisa. Mantenha a voz narrativa e o ponto de vista, reaja à última mensagem do usuário sem repeti-la, faça a trama avançar a cada resposta e termine num momento que convide o usuário ao próximo passo. Nunca escreva as falas ou as decisões do personagem do usuário.]',
+  it: "[Promemoria per l'autore: continua la storia come narrativa letteraria per lettori adulti, vivida e precisa. Mantieni la voce narrante e il punto di vista, reagisci all'ultimo messaggio dell'utente senza ripeterlo, fai avanzare la trama a ogni risposta e chiudi su un momento che inviti l'utente alla mossa successiva. Non scrivere mai le parole o le decisioni del personaggio dell'utente.]",
+};
+
 export type StoryMode = 'roleplay' | 'dnd' | 'fiction';
 
 export interface PostHistoryOptions {
@@ -135,7 +149,10 @@ export interface PostHistoryOptions {
   messageCount: number;
   lastAssistantText: string | null;
   mode: StoryMode;
-  /** NSFW character and adult user: adds the explicit-vocabulary reminder (not in fiction). */
+  /**
+   * NSFW character and adult user: adds the explicit-vocabulary reminder; in fiction, the
+   * literary reminder for adult readers instead of the general-audience one.
+   */
   explicit: boolean;
 }
 
@@ -167,8 +184,9 @@ export function buildPostHistory(options: PostHistoryOptions): string {
   const { language: lang, mode } = options;
   const parts: string[] = [];
   if (mode === 'dnd') parts.push(DND_POST_HISTORY[lang]);
-  else if (mode === 'fiction') parts.push(FICTION_POST_HISTORY[lang]);
-  else {
+  else if (mode === 'fiction') {
+    parts.push((options.explicit ? FICTION_ADULT_POST_HISTORY : FICTION_POST_HISTORY)[lang]);
+  } else {
     const kind = POST_HISTORY_VARIANT_KINDS[variantIndex(options.chatId, options.messageCount)];
     parts.push(POST_HISTORY_CORE[lang], POST_HISTORY_VARIANTS[kind][lang]);
   }

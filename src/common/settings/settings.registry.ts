@@ -341,6 +341,14 @@ export const SETTINGS = {
     max: 10_080,
     description: 'How long sign-in to an email stays locked after login_lockout_failures',
   },
+  use_card_prompts: {
+    type: 'boolean',
+    default: true,
+    description:
+      "Use a character card's own system_prompt and post_history_instructions in its chats, in " +
+      "place of the platform's opening instructions and post-history reminder ({{original}} in " +
+      "them stands for the platform's text); the platform's format and content rules stay",
+  },
   'allowed_models.guest': modelList(FREE_MODELS, 'guests'),
   'allowed_models.free': modelList(
     [

@@ -22,7 +22,11 @@ export function foldLateSystemMessages(messages: ChatMessage[]): ChatMessage[] {
   );
 }
 
-/** For models without a system role (Gemma): the system prompt leads the first user turn. */
+/**
+ * For models without a system role (Gemma): the system prompt leads the first user turn, or
+ * is a user turn of its own before a conversation that opens with the character's greeting
+ * (Gemma's template wants turns to alternate from a user turn on).
+ */
 export function systemIntoFirstUser(messages: ChatMessage[]): ChatMessage[] {
   const system = messages
     .filter((message) => message.role === 'system')
@@ -30,9 +34,7 @@ export function systemIntoFirstUser(messages: ChatMessage[]): ChatMessage[] {
     .join('\n\n');
   const rest = messages.filter((message) => message.role !== 'system');
   if (!system) return rest;
-  const firstUser = rest.findIndex((message) => message.role === 'user');
-  if (firstUser === -1) return [{ role: 'user', content: system }, ...rest];
-  return rest.map((message, index) =>
-    index === firstUser ? { role: 'user', content: `${system}\n\n${message.content}` } : message,
-  );
+  const [first, ...after] = rest;
+  if (first?.role !== 'user') return [{ role: 'user', content: system }, ...rest];
+  return [{ role: 'user', content: `${system}\n\n${first.content}` }, ...after];
 }

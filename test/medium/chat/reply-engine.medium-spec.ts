@@ -11,6 +11,7 @@ import { startFakeLlm, type FakeLlm } from '../../support/fake-llm.js';
 import { createMediumModule, type MediumModule } from '../../support/medium.js';
 import { createUser, type TestUser } from '../../support/users.js';
 import { failAll, llmEnv, messagesOf, publicCharacter } from '../../chat/chat-support.js';
+import { controlClock, MINUTE } from '../../llm/llm-test-support.js';
 
 /** A round as a client sees it: its events so far, and a way to wait for one. */
 interface Followed {
@@ -83,6 +84,7 @@ describe('reply engine (ReplyService, RoundRunner, ReplyRegistry)', () => {
   let mira: string;
   let bram: string;
   let cleo: string;
+  let clock: { advance(ms: number): void };
 
   beforeAll(async () => {
     fake = await startFakeLlm();
@@ -90,6 +92,7 @@ describe('reply engine (ReplyService, RoundRunner, ReplyRegistry)', () => {
     replies = t.app.get(ReplyService);
     chats = t.app.get(ChatService);
     registry = t.app.get(ReplyRegistry);
+    clock = controlClock(t.app);
     [owner, alice] = await Promise.all([createUser(t), createUser(t)]);
     // No greetings: a group chat would open with its lead's, and these rounds start from the
     // user's message.
@@ -100,7 +103,11 @@ describe('reply engine (ReplyService, RoundRunner, ReplyRegistry)', () => {
     );
   });
 
-  beforeEach(() => fake.reset());
+  beforeEach(() => {
+    fake.reset();
+    // Models a failed reply put on cooldown (auto routing) are back.
+    clock.advance(16 * MINUTE);
+  });
 
   afterAll(async () => {
     await t?.close();
