@@ -54,6 +54,11 @@ export interface ContextInput {
   /** Messages in the chat, the one to answer included. */
   messageCount: number;
   userIsAdult: boolean;
+  /**
+   * The history ends with the speaker's reply to continue: no post-history or dice after it
+   * (they would ask for a new reply; the continue nudge follows instead).
+   */
+  continuing?: boolean;
 }
 
 /** What a reply is written from. */
@@ -155,10 +160,11 @@ export class ReplyContextService {
     // Read last, after the newest turn: closest to generation is where an instruction weighs
     // most. Providers whose models read system messages only at the top move them into that
     // turn (foldLateSystemMessages).
+    const late = input.continuing ? {} : { dice, postHistory };
     const tail: ChatMessage[] = [
       ...(newest ? [newest] : []),
-      ...(dice ? [{ role: 'system' as const, content: dice }] : []),
-      ...(postHistory ? [{ role: 'system' as const, content: postHistory }] : []),
+      ...(late.dice ? [{ role: 'system' as const, content: late.dice }] : []),
+      ...(late.postHistory ? [{ role: 'system' as const, content: late.postHistory }] : []),
     ];
     const note = chat.settings.author_note;
     const budget =

@@ -81,6 +81,7 @@ export class RoundRunner {
       history,
       messageCount: job.messageCount,
       userIsAdult: job.userIsAdult,
+      continuing: job.continuing !== undefined && job.continuing !== null,
     });
     // Continue: the history ends with the reply itself (the speaker's own line); the model is
     // told to carry on from there.

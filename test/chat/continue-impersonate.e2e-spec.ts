@@ -13,6 +13,8 @@ import {
   send,
   stream,
 } from './chat-support.js';
+import { MODEL_COOLDOWN_MS } from '../../src/llm/availability/provider-availability.service.js';
+import { controlClock } from '../llm/llm-test-support.js';
 
 type UpstreamMessage = { role: string; content: string };
 
@@ -39,10 +41,12 @@ describe('continue and impersonate', () => {
   let admin: TestUser;
   let mira: { id: string };
   let bram: { id: string };
+  let clock: { advance(ms: number): void };
 
   beforeAll(async () => {
     fake = await startFakeLlm();
     t = await createTestApp({ env: { ...llmEnv(fake), RATE_LIMIT_SCALE: '0' } });
+    clock = controlClock(t.app);
     [owner, admin] = await Promise.all([createUser(t), createUser(t, { role: 'admin' })]);
     [mira, bram] = await Promise.all([
       publicCharacter(t, owner, { name: 'Mira', greeting: 'Mira looks up from the lamp.' }),
@@ -50,7 +54,11 @@ describe('continue and impersonate', () => {
     ]);
   });
 
-  beforeEach(() => fake.reset());
+  beforeEach(() => {
+    fake.reset();
+    // A model a failed reply put on cooldown (auto routing) is back.
+    clock.advance(MODEL_COOLDOWN_MS + 1);
+  });
 
   afterAll(async () => {
     await t?.close();
