@@ -2,7 +2,8 @@
 // upstream and once through the whole API (auth, rate-limit guard, quota, chat claim, context,
 // DB writes, SSE), with 1, 100 and 1,000 streams open at all times. Upstream (bench/llm-upstream.ts, its
 // own process): first token after 10 ms, then one every 10 ms, 20 tokens. Then the time to
-// build a reply's context in a chat of 100 and of 100,000 messages.
+// build a reply's context in a chat of 100 and of 100,000 messages, and in a tree of 100,000
+// messages with 1,000 branches (issue #17: the context follows the active path only).
 //
 // The API is the compiled app in its own process (startApp); the context build is measured
 // in-process with hand-built services (tsx emits no decorator metadata, so Nest's DI cannot
@@ -17,6 +18,7 @@ import pg from 'pg';
 import { DataSource } from 'typeorm';
 import { CharacterEntity } from '../src/characters/entities/character.entity.js';
 import { ChatRepository } from '../src/chat/chat.repository.js';
+import { MessageRepository } from '../src/chat/message.repository.js';
 import { PromptBuilderService } from '../src/chat/prompt/prompt-builder.service.js';
 import { PromptTemplatesService } from '../src/chat/prompt/prompt-templates.service.js';
 import { ModelAllowlistService } from '../src/llm/models/model-allowlist.service.js';
@@ -27,6 +29,7 @@ import { SettingsService } from '../src/common/settings/settings.service.js';
 import { loadConfiguration } from '../src/config/configuration.js';
 import { dataSourceOptions } from '../src/database/data-source-options.js';
 import { createBenchDatabase, fmt, printTable, smokeOr, startApp, summarize } from './lib.js';
+import { appendToPath } from '../test/support/messages.js';
 
 /** `rounds`: replies per stream over both paths' passes. */
 const ALL_LEVELS = smokeOr(
@@ -50,6 +53,15 @@ const WARM_UP = smokeOr(20, 1);
 const CONTEXT_SENDS = smokeOr(20, 2);
 /** Chat lengths whose context build is compared: short, and long (the ratio's target). */
 const CONTEXT_SIZES = smokeOr([100, 100_000], [10, 100]);
+/**
+ * The tree compared with the short chat: `messages` in all, of which `branches` branches of
+ * `branchLength` messages hanging off the active path, each a sibling of a message on it.
+ */
+const TREE = smokeOr(
+  { messages: 100_000, branches: 1_000, branchLength: 10 },
+  { messages: 100, branches: 10, branchLength: 2 },
+);
+const TREE_LABEL = `${TREE.messages.toLocaleString('en')} in ${TREE.branches.toLocaleString('en')} branches`;
 /** How long one upstream stream lasts: 10 ms to the first token, then 19 more 10 ms apart. */
 const STREAM_MS = 200;
 
@@ -223,6 +235,37 @@ async function inBatches<T>(items: T[], size: number, run: (item: T) => Promise<
   }
 }
 
+/**
+ * TREE.branches branches of TREE.branchLength messages on the chat's (linear) active path, in
+ * one statement: branch b starts as a sibling of the path's message at an even spacing (an
+ * alternative reply, say) and goes on from there. The active path and the leaf stay as they
+ * are; the branches' ids are all above the path's, as messages written later.
+ */
+async function addBranches(db: pg.Client, chatId: string): Promise<void> {
+  await db.query(
+    `WITH path AS (
+       SELECT id, depth, row_number() OVER (ORDER BY id) AS position FROM message
+       WHERE chat_id = $1),
+     anchors AS (
+       SELECT b, p.id AS parent_id, p.depth
+       FROM generate_series(1, $2::int) AS b
+       JOIN path p ON p.position = greatest(1, b * (SELECT count(*) FROM path) / ($2 + 1))),
+     drawn AS (
+       SELECT nextval(pg_get_serial_sequence('message', 'id')) AS id, s.b, s.k
+       FROM (SELECT b, k FROM generate_series(1, $2::int) AS b,
+                              generate_series(1, $3::int) AS k
+             ORDER BY b, k) s)
+     INSERT INTO message (id, chat_id, parent_id, depth, role, content)
+     OVERRIDING SYSTEM VALUE
+     SELECT d.id, $1, COALESCE(lag(d.id) OVER (PARTITION BY d.b ORDER BY d.k), a.parent_id),
+            a.depth + d.k, CASE WHEN d.k % 2 = 1 THEN 'assistant' ELSE 'user' END,
+            'Another way the evening could have gone, branch ' || d.b || ', line ' || d.k
+     FROM drawn d JOIN anchors a USING (b)
+     ORDER BY d.id`,
+    [chatId, TREE.branches, TREE.branchLength],
+  );
+}
+
 const upstream = fork(new URL('./llm-upstream.ts', import.meta.url));
 const [baseURL] = (await once(upstream, 'message')) as [string];
 const database = await createBenchDatabase();
@@ -263,9 +306,9 @@ try {
     [users[0]],
   );
 
-  // Two more chats than streams: the context build fills the last two with history.
+  // Three more chats than streams: the context build fills the last three with history.
   const maxStreams = Math.max(...LEVELS.map((level) => level.streams));
-  const chatCount = maxStreams + 2;
+  const chatCount = maxStreams + 3;
   const chats: Array<{ id: string; auth: string }> = [];
   await inBatches(
     Array.from({ length: chatCount }, (_, i) => i),
@@ -431,22 +474,21 @@ try {
     ],
   );
 
-  // Context build: the latest messages by index, then the prompt around them.
-  const sizes = CONTEXT_SIZES;
+  // Context build: the latest messages of the active path, then the prompt around them. The
+  // linear chats by length; the tree by its label.
+  const sizes: Array<number | string> = [...CONTEXT_SIZES, TREE_LABEL];
   const contextChats: string[] = [];
+  const history = (length: number) =>
+    Array.from({ length }, (_, i) => ({
+      role: (i + 1) % 2 === 0 ? ('user' as const) : ('assistant' as const),
+      content: `${'The rain drums on the shutters while Luna pours another cup. '.repeat(6)}${i + 1}`,
+    }));
   for (const size of sizes) {
     const chatId = chats[chats.length - 1 - contextChats.length].id;
-    await client.query(
-      `INSERT INTO message (chat_id, role, content)
-       SELECT $1, CASE WHEN n % 2 = 0 THEN 'user' ELSE 'assistant' END,
-              repeat('The rain drums on the shutters while Luna pours another cup. ', 6) || n
-       FROM generate_series(1, $2::int) AS n`,
-      [chatId, size],
-    );
-    await client.query(`UPDATE chat SET message_count = message_count + $2 WHERE id = $1`, [
-      chatId,
-      size,
-    ]);
+    const pathLength =
+      typeof size === 'number' ? size : TREE.messages - TREE.branches * TREE.branchLength;
+    await appendToPath(client, chatId, history(pathLength));
+    if (size === TREE_LABEL) await addBranches(client, chatId);
     contextChats.push(chatId);
   }
   await client.query(`ANALYZE message`);
@@ -458,6 +500,7 @@ try {
   await dataSource.initialize();
   const keyValues = new KeyValueRepository(dataSource.getRepository(KeyValueEntity));
   const repository = new ChatRepository(dataSource);
+  const paths = new MessageRepository(dataSource);
   const settings = new SettingsService(keyValues);
   const context = new ReplyContextService(
     new PromptBuilderService(new PromptTemplatesService(keyValues)),
@@ -468,18 +511,15 @@ try {
   const characterEntity = (await dataSource.getRepository(CharacterEntity).findOneBy({
     id: character.id,
   }))!;
-  const buildTimes: Record<number, { p50: number; p99: number }> = {};
-  const ttfts: Record<number, { p50: number; p99: number }> = {};
+  const buildTimes: Record<number | string, { p50: number; p99: number }> = {};
+  const ttfts: Record<number | string, { p50: number; p99: number }> = {};
   for (const [index, size] of sizes.entries()) {
     const chatId = contextChats[index];
     const { chat } = (await repository.findById(chatId))!;
-    const [{ id: lastId }] = (
-      await client.query<{ id: string }>(`SELECT max(id) AS id FROM message WHERE chat_id = $1`, [
-        chatId,
-      ])
-    ).rows;
+    // The end of the active path (in the tree, branches were written after it).
+    const leafId = Number(chat.leafId);
     const build = async () => {
-      const history = await repository.contextMessages(chatId, Number(lastId), 30);
+      const history = await paths.contextMessages(chatId, leafId, 30);
       await context.messages({
         chat,
         character: characterEntity,
@@ -518,10 +558,14 @@ try {
       fmt(ttfts[size].p50),
     ]),
   );
-  const [short, long] = sizes;
+  const [short, long] = CONTEXT_SIZES;
   const ratio = buildTimes[long].p50 / buildTimes[short].p50;
   console.log(
     `\n${long.toLocaleString('en')} / ${short} build p50 ratio: ${fmt(ratio, 3)} (≤ 1.5: ${ratio <= 1.5 ? 'met' : 'MISSED'})`,
+  );
+  const treeRatio = buildTimes[TREE_LABEL].p50 / buildTimes[short].p50;
+  console.log(
+    `tree of ${TREE_LABEL} / ${short} build p50 ratio: ${fmt(treeRatio, 3)} (≤ 1.5: ${treeRatio <= 1.5 ? 'met' : 'MISSED'})`,
   );
 } finally {
   await app?.stop();

@@ -296,6 +296,16 @@ export function summarize(runs: BenchRun[]): SummaryRow[] {
       '',
       { limit: 1.5, op: '≤', digits: 3 },
     );
+    const tree = /tree of ([\d,]+ in [\d,]+ branches) \/ 100 build p50 ratio: ([\d.]+)/.exec(
+      chat.output,
+    );
+    add(
+      'chat',
+      `context build, tree of ${tree?.[1] ?? '100,000 in 1,000 branches'} / 100 messages, p50 ratio`,
+      tree ? Number(tree[2]) : build('100,000 in 1,000 branches') / build('100'),
+      '',
+      { limit: 1.5, op: '≤', digits: 3 },
+    );
   }
   return rows;
 }

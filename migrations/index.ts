@@ -30,9 +30,12 @@ import { JobAdmin1763808400001 } from './1763808400001-JobAdmin.js';
 import { OneConversationEngine1763808500000 } from './1763808500000-OneConversationEngine.js';
 import { CardFidelity1763808600000 } from './1763808600000-CardFidelity.js';
 import { AdminAlerts1763808700000 } from './1763808700000-AdminAlerts.js';
+import { MessageTree1763808800000 } from './1763808800000-MessageTree.js';
 import { HiddenDefinitions1763808900000 } from './1763808900000-HiddenDefinitions.js';
 import { StaleTranslations1763808900001 } from './1763808900001-StaleTranslations.js';
 import { NoChatCampaign1763808900002 } from './1763808900002-NoChatCampaign.js';
+import { ChatControls1763809000000 } from './1763809000000-ChatControls.js';
+import { MessageSearch1763809100000 } from './1763809100000-MessageSearch.js';
 import { ViolationsAndBans1763809300000 } from './1763809300000-ViolationsAndBans.js';
 import { Moderation1763809400000 } from './1763809400000-Moderation.js';
 
@@ -66,9 +69,12 @@ export const migrations: Function[] = [
   OneConversationEngine1763808500000,
   CardFidelity1763808600000,
   AdminAlerts1763808700000,
+  MessageTree1763808800000,
   HiddenDefinitions1763808900000,
   StaleTranslations1763808900001,
   NoChatCampaign1763808900002,
+  ChatControls1763809000000,
+  MessageSearch1763809100000,
   ViolationsAndBans1763809300000,
   Moderation1763809400000,
 ];

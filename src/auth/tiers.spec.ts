@@ -27,7 +27,10 @@ describe('tiers', () => {
     expect(capMaxTokens(requested, tier)).toBe(expected);
   });
 
-  it('orders tiers free < premium < admin', () => {
+  it('orders tiers anon < free < premium < admin', () => {
+    expect(tierAtLeast('anon', 'anon')).toBe(true);
+    expect(tierAtLeast('anon', 'free')).toBe(false);
+    expect(tierAtLeast('free', 'anon')).toBe(true);
     expect(tierAtLeast('premium', 'free')).toBe(true);
     expect(tierAtLeast('premium', 'premium')).toBe(true);
     expect(tierAtLeast('premium', 'admin')).toBe(false);

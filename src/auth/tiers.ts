@@ -35,10 +35,10 @@ export const MODEL_ALLOWLIST_SETTING: Readonly<
   admin: null,
 };
 
-const TIER_RANK: Record<Tier, number> = { free: 0, premium: 1, admin: 2 };
+const TIER_RANK: Record<LimitTier, number> = { anon: 0, free: 1, premium: 2, admin: 3 };
 
-/** free < premium < admin. */
-export const tierAtLeast = (tier: Tier, minimum: Tier): boolean =>
+/** anon (a guest) < free < premium < admin. */
+export const tierAtLeast = (tier: LimitTier, minimum: LimitTier): boolean =>
   TIER_RANK[tier] >= TIER_RANK[minimum];
 
 /**

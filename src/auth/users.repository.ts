@@ -129,6 +129,10 @@ export class UsersRepository {
       .execute();
   }
 
+  async setPreferredLanguage(id: string, language: Language): Promise<void> {
+    await this.rows.update({ id }, { preferredLanguage: language });
+  }
+
   async setRoleAndTier(id: string, role: Role, tier: Tier): Promise<void> {
     await this.rows.update({ id }, { role, tier });
   }

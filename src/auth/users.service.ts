@@ -2,7 +2,7 @@ import { BadRequestException, Injectable, Logger, NotFoundException } from '@nes
 import type { Tier } from '../common/auth/access.decorators.js';
 import type { Role } from '../common/auth/auth-user.js';
 import type { EntityManager } from 'typeorm';
-import { DEFAULT_LANGUAGE } from '../common/languages.js';
+import { DEFAULT_LANGUAGE, type Language } from '../common/languages.js';
 import { InjectConfig, type AppConfig } from '../config/app-config.js';
 import { UserResponseDto } from './dto/user-response.dto.js';
 import type { OAuthProvider, UserEntity } from './entities/user.entity.js';
@@ -131,6 +131,11 @@ export class UsersService {
   async confirmAdult(id: string): Promise<UserResponseDto> {
     await this.users.confirmAdult(id);
     return this.getProfile(id);
+  }
+
+  /** The language the user's new chats (and the catalogue) default to. */
+  setPreferredLanguage(id: string, language: Language): Promise<void> {
+    return this.users.setPreferredLanguage(id, language);
   }
 
   /**

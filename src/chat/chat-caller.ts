@@ -1,6 +1,7 @@
 import { BadRequestException, createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import { ANON_SESSION_HEADER, anonSessionOf } from '../common/auth/anon-session.js';
 import type { AuthenticatedRequest, AuthUser } from '../common/auth/auth-user.js';
+import type { LimitTier } from '../auth/tiers.js';
 import type { QuotaSubject } from '../auth/usage/message-quota.service.js';
 import type { ChatOwner } from './chat-rows.js';
 
@@ -46,6 +47,9 @@ export const quotaSubjectOf = (caller: ChatCaller): QuotaSubject =>
   caller.user
     ? { user: caller.user }
     : { guestSession: caller.guestSession, address: caller.address };
+
+/** The tier whose limits and capabilities apply to the caller (guests: anon). */
+export const tierOf = (caller: ChatCaller): LimitTier => caller.user?.tier ?? 'anon';
 
 /** Whose chats the caller's are. */
 export const ownerOf = (caller: ChatCaller): ChatOwner =>

@@ -1,5 +1,6 @@
 import type { Language } from '../common/languages.js';
-import type { ChatEntity, ChatKind } from './entities/chat.entity.js';
+import type { ChatEntity, ChatKind, ChatSettings } from './entities/chat.entity.js';
+import type { MessageEntity, MessageRole } from './entities/message.entity.js';
 
 /** Who owns a chat: a user, or a guest session (its chats belong to the anonymous user). */
 export type ChatOwner = { userId: string } | { anonSession: string };
@@ -9,14 +10,18 @@ type Row = Record<string, unknown>;
 /** A chat with its members' ids in speaking order (chat_member); the first is the lead. */
 export interface ChatWithMembers extends ChatEntity {
   memberIds: string[];
+  /** The members who sit rounds out unless named to speak, in speaking order. */
+  mutedIds: string[];
 }
 
 /** The columns `toChat` reads, from `c` (chat): its members come along (pk_chat_member). */
 export const CHAT_COLUMNS = `c.id, c.user_id, c.character_id, c.kind, c.persona_name,
   c.persona_description, c.anon_session_id, c.title, c.language, c.summary,
-  c.summarized_through_id, c.message_count, c.created_at, c.updated_at,
+  c.summarized_through_id, c.leaf_id, c.message_count, c.settings, c.created_at, c.updated_at,
   ARRAY(SELECT cm.character_id FROM chat_member cm WHERE cm.chat_id = c.id
-        ORDER BY cm.position) AS member_ids`;
+        ORDER BY cm.position) AS member_ids,
+  ARRAY(SELECT cm.character_id FROM chat_member cm WHERE cm.chat_id = c.id AND cm.muted
+        ORDER BY cm.position) AS muted_ids`;
 
 /**
  * SQL condition on `c` (chat) for a fixed statement text: owned by the user in `userParam`, or,
@@ -39,6 +44,8 @@ export const toChat = (row: Row): ChatWithMembers => ({
   characterId: row.character_id as string,
   kind: row.kind as ChatKind,
   memberIds: row.member_ids as string[],
+  // A chat just created (RETURNING *) has no muted member yet.
+  mutedIds: (row.muted_ids as string[] | undefined) ?? [],
   personaName: row.persona_name as string | null,
   personaDescription: row.persona_description as string | null,
   anonSessionId: row.anon_session_id as string | null,
@@ -46,7 +53,45 @@ export const toChat = (row: Row): ChatWithMembers => ({
   language: row.language as Language,
   summary: row.summary as string | null,
   summarizedThroughId: row.summarized_through_id as string | null,
+  leafId: row.leaf_id === null ? null : String(row.leaf_id),
   messageCount: row.message_count as number,
+  settings: (row.settings as ChatSettings | undefined) ?? {},
   createdAt: row.created_at as Date,
   updatedAt: row.updated_at as Date,
+});
+
+/** A message of the active path, with its place among its siblings (alternative replies). */
+export interface PathMessage extends MessageEntity {
+  alternativeIndex: number;
+  alternativeCount: number;
+}
+
+/** The columns `toMessage` reads, from a message row. */
+export const MESSAGE_COLUMNS = `id, chat_id, parent_id, active_child_id, depth, role, character_id,
+  content, status, model_used, prompt_tokens, completion_tokens, dice_rolls, encounter_state,
+  lorebook_entries, edited_at, created_at`;
+
+const idOf = (value: unknown): string | null => (value === null ? null : String(value));
+
+/** `prefix` selects aliased columns (`m_id`, `m_role`...) of a joined message. */
+export const toMessage = (row: Row, prefix = ''): PathMessage => ({
+  id: String(row[`${prefix}id`]),
+  chatId: row[`${prefix}chat_id`] as string,
+  parentId: idOf(row[`${prefix}parent_id`]),
+  activeChildId: idOf(row[`${prefix}active_child_id`]),
+  depth: row[`${prefix}depth`] as number,
+  role: row[`${prefix}role`] as MessageRole,
+  characterId: row[`${prefix}character_id`] as string | null,
+  content: row[`${prefix}content`] as string,
+  status: row[`${prefix}status`] as MessageEntity['status'],
+  modelUsed: row[`${prefix}model_used`] as string | null,
+  promptTokens: row[`${prefix}prompt_tokens`] as number | null,
+  completionTokens: row[`${prefix}completion_tokens`] as number | null,
+  diceRolls: row[`${prefix}dice_rolls`] as MessageEntity['diceRolls'],
+  encounterState: row[`${prefix}encounter_state`] as MessageEntity['encounterState'],
+  lorebookEntries: row[`${prefix}lorebook_entries`] as MessageEntity['lorebookEntries'],
+  editedAt: row[`${prefix}edited_at`] as Date | null,
+  createdAt: row[`${prefix}created_at`] as Date,
+  alternativeIndex: (row[`${prefix}alternative_index`] as number | undefined) ?? 0,
+  alternativeCount: (row[`${prefix}alternative_count`] as number | undefined) ?? 1,
 });

@@ -9,6 +9,7 @@ import { InjectConfig, type AppConfig } from '../config/app-config.js';
 import { BackgroundBudgetSpentError } from '../llm/llm.errors.js';
 import { LlmService } from '../llm/llm.service.js';
 import { ChatRepository } from './chat.repository.js';
+import { MessageRepository } from './message.repository.js';
 import { estimateTokens } from './storytelling/lorebook.js';
 import {
   buildSummaryPrompt,
@@ -58,6 +59,7 @@ export class ChatSummarizer implements OnModuleInit, BeforeApplicationShutdown {
 
   constructor(
     private readonly chats: ChatRepository,
+    private readonly messages: MessageRepository,
     private readonly llm: LlmService,
     private readonly jobs: JobQueue,
     @InjectConfig() private readonly config: AppConfig,
@@ -120,7 +122,7 @@ export class ChatSummarizer implements OnModuleInit, BeforeApplicationShutdown {
     if (!(await this.llm.backgroundBudgetAvailable())) return false;
     const state = await this.chats.summaryState(chatId);
     if (!state) return false;
-    const { total, oldest } = await this.chats.unsummarizedMessages(
+    const { total, oldest } = await this.messages.unsummarized(
       chatId,
       state.summarizedThroughId,
       MAX_FOLD_MESSAGES,

@@ -50,7 +50,9 @@ import {
   SendMessageDto,
   StopResponseDto,
 } from './dto/message.dto.js';
+import { IMPERSONATION_EVENTS } from './dto/impersonation.dto.js';
 import { FollowStreamQueryDto, StreamTicketDto } from './dto/stream.dto.js';
+import { ImpersonationService } from './impersonation.service.js';
 import { PersonaReplyService } from './persona-reply.service.js';
 import { ReplyService } from './reply.service.js';
 import { resumePoint } from './streaming/reply-cursor.js';
@@ -98,6 +100,7 @@ export class ChatController {
     private readonly chats: ChatService,
     private readonly replies: ReplyService,
     private readonly personaReplies: PersonaReplyService,
+    private readonly impersonation: ImpersonationService,
   ) {}
 
   // Declared before ':id' routes, so the path is never taken for a chat id.
@@ -216,6 +219,58 @@ export class ChatController {
     @Res() res: Response,
   ): Promise<void> {
     streamSse(res, await this.replies.editLast(id, dto, caller));
+  }
+
+  @Post(':id/continue')
+  @Guest()
+  @MessageThrottle()
+  // Above ApiReplyStream, so that this 409's description is the one kept.
+  @ApiConflictResponse({
+    type: ErrorResponseDto,
+    description:
+      "A reply is already being written; the story does not end with a character's message; " +
+      'or its character is no longer in the chat',
+  })
+  @ApiReplyStream(
+    'Continue the last reply: more of it, streamed, appended to it (done names that message)',
+  )
+  async continue(
+    @ChatId() id: string,
+    @Body() dto: GenerationOptionsDto,
+    @Caller() caller: ChatCaller,
+    @Res() res: Response,
+  ): Promise<void> {
+    streamSse(res, await this.replies.continue(id, dto, caller));
+  }
+
+  @Post(':id/impersonate')
+  @Guest()
+  @MessageThrottle()
+  @ApiOperation({
+    summary: 'Suggest my next line, written as my persona (streamed, not saved)',
+    description:
+      'Answers `text/event-stream`: `token` events, then `done` with the whole suggestion ' +
+      '(no message id: nothing is saved) or `error`. Open from the tier the ' +
+      '`impersonate_min_tier` setting names (default: signed-in users). Takes the same ' +
+      'generation options as regenerate, over the chat settings; counts one message toward ' +
+      'the daily limit, given back when the model writes nothing.',
+  })
+  @ApiEventStream('A stream of suggestion events', IMPERSONATION_EVENTS)
+  @ApiChatNotFound()
+  @ApiForbiddenResponse({
+    type: ErrorResponseDto,
+    description:
+      'Below impersonate_min_tier, guest chat disabled or the guest limit reached, or a model ' +
+      'the tier may not use',
+  })
+  @ApiTooManyRequestsResponse({ type: ErrorResponseDto, description: 'Daily limit reached' })
+  async impersonate(
+    @ChatId() id: string,
+    @Body() dto: GenerationOptionsDto,
+    @Caller() caller: ChatCaller,
+    @Res() res: Response,
+  ): Promise<void> {
+    streamSse(res, await this.impersonation.suggest(id, dto, caller));
   }
 
   @Post(':id/generate-persona-reply')

@@ -5,6 +5,19 @@ import { CharactersModule } from '../characters/characters.module.js';
 import { LlmModule } from '../llm/llm.module.js';
 import { ChatSummarizer } from './chat-summarizer.service.js';
 import { ChatController } from './chat.controller.js';
+import { ChatControlsRepository } from './chat-controls.repository.js';
+import { ChatMembersService } from './chat-members.service.js';
+import { ChatSettingsController } from './chat-settings.controller.js';
+import { ChatSettingsService } from './chat-settings.service.js';
+import { ImpersonationService } from './impersonation.service.js';
+import { PreferencesController } from './preferences/preferences.controller.js';
+import { PreferencesRepository } from './preferences/preferences.repository.js';
+import { PreferencesService } from './preferences/preferences.service.js';
+import { ChatManagementController } from './chat-management.controller.js';
+import { ChatSearchRepository } from './chat-search.repository.js';
+import { ChatSearchService } from './chat-search.service.js';
+import { ChatTransferRepository } from './chat-transfer.repository.js';
+import { ChatTransferService } from './chat-transfer.service.js';
 import { ChatRepository } from './chat.repository.js';
 import { ChatService } from './chat.service.js';
 import { GuestChatRetentionService } from './guest-chat-retention.service.js';
@@ -12,8 +25,11 @@ import { ChatGenerationEntity } from './entities/chat-generation.entity.js';
 import { ChatEntity } from './entities/chat.entity.js';
 import { MessageEntity } from './entities/message.entity.js';
 import { GenerationRepository } from './generation.repository.js';
+import { MessageRepository } from './message.repository.js';
+import { MessageTreeRepository } from './message-tree.repository.js';
 import { PersonaReplyService } from './persona-reply.service.js';
 import { ChatMemberEntity } from './entities/chat-member.entity.js';
+import { UserPreferenceEntity } from './entities/user-preference.entity.js';
 import { GroupChatController } from './group/group-chat.controller.js';
 import { PromptBuilderService } from './prompt/prompt-builder.service.js';
 import { PromptTemplatesService } from './prompt/prompt-templates.service.js';
@@ -25,6 +41,8 @@ import { ChatSignals } from './streaming/chat-signals.js';
 import { FollowerSlots } from './streaming/follower-slots.js';
 import { ReplyRegistry } from './streaming/reply-registry.js';
 import { StreamTicketService } from './streaming/stream-tickets.js';
+import { StoryController } from './story.controller.js';
+import { StoryService } from './story.service.js';
 
 /**
  * Chats (direct and group), their messages, the rounds of replies streamed into them and the
@@ -35,14 +53,35 @@ import { StreamTicketService } from './streaming/stream-tickets.js';
     AuthModule,
     CharactersModule,
     LlmModule,
-    TypeOrmModule.forFeature([ChatEntity, MessageEntity, ChatGenerationEntity, ChatMemberEntity]),
+    TypeOrmModule.forFeature([
+      ChatEntity,
+      MessageEntity,
+      ChatGenerationEntity,
+      ChatMemberEntity,
+      UserPreferenceEntity,
+    ]),
   ],
-  controllers: [ChatController, GroupChatController],
+  // ChatManagementController first: its GET search must be matched before GET :id.
+  controllers: [
+    ChatManagementController,
+    ChatController,
+    // After ChatController: its PUT :id/messages/last before PUT :id/messages/:message_id.
+    StoryController,
+    GroupChatController,
+    ChatSettingsController,
+    PreferencesController,
+  ],
   providers: [
+    ChatSearchRepository,
+    ChatSearchService,
+    ChatTransferRepository,
+    ChatTransferService,
     PromptTemplatesService,
     PromptBuilderService,
     ChatRepository,
+    MessageRepository,
     GenerationRepository,
+    MessageTreeRepository,
     ChatSignals,
     ReplyRegistry,
     FollowerSlots,
@@ -52,8 +91,15 @@ import { StreamTicketService } from './streaming/stream-tickets.js';
     ReplyWriter,
     RoundRunner,
     ReplyService,
+    StoryService,
     ChatSummarizer,
     PersonaReplyService,
+    ImpersonationService,
+    ChatControlsRepository,
+    ChatSettingsService,
+    ChatMembersService,
+    PreferencesRepository,
+    PreferencesService,
     GuestChatRetentionService,
   ],
   exports: [PromptTemplatesService, PromptBuilderService, ChatService, GuestChatRetentionService],

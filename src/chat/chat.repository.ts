@@ -2,9 +2,18 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import type { Language } from '../common/languages.js';
+import type { ChatSettings } from './entities/chat.entity.js';
 import { PreparedStatements } from '../database/prepared-statement.js';
-import type { MessageEntity, MessageRole } from './entities/message.entity.js';
-import { CHAT_COLUMNS, type ChatOwner, type ChatWithMembers, toChat } from './chat-rows.js';
+import {
+  CHAT_COLUMNS,
+  type ChatOwner,
+  type ChatWithMembers,
+  MESSAGE_COLUMNS,
+  type PathMessage,
+  toChat,
+  toMessage,
+} from './chat-rows.js';
+import { ALTERNATIVES } from './message-path.js';
 import { LIVE_GENERATION } from './generation.repository.js';
 import { deleteInBatches } from '../database/delete-in-batches.js';
 
@@ -18,6 +27,8 @@ export interface NewChat {
   personaName: string | null;
   personaDescription: string | null;
   language: Language;
+  /** Its settings to start with (the owner's preferences). */
+  settings: ChatSettings;
 }
 
 /** A group chat to open: a signed-in user's, with its members in speaking order. */
@@ -28,12 +39,17 @@ export interface NewGroupChat {
   personaName: string | null;
   personaDescription: string | null;
   language: Language;
+  settings: ChatSettings;
 }
 
-/** The message a chat opens with: a character's greeting. */
-export interface OpeningMessage {
+/**
+ * What a chat opens with: a character's greetings (its greeting and alternate greetings, the
+ * roots of the chat's tree) and the one the chat starts from.
+ */
+export interface Openings {
   characterId: string;
-  content: string;
+  greetings: string[];
+  chosen: number;
 }
 
 export interface ChatState {
@@ -43,18 +59,7 @@ export interface ChatState {
 }
 
 export interface ChatListRow extends ChatState {
-  lastMessage: MessageEntity | null;
-}
-
-/** A message as the model sees it. */
-export interface ContextMessage {
-  id: number;
-  role: MessageRole;
-  /** Who spoke: null for the user (and for a character that no longer exists). */
-  characterId: string | null;
-  content: string;
-  /** The server's rolls for the [ROLL] tags of a GM reply, reported on the next turn. */
-  diceRolls?: unknown;
+  lastMessage: PathMessage | null;
 }
 
 /** Where a chat's summary stands: what it says, and the last message it covers. */
@@ -64,38 +69,10 @@ export interface SummaryState {
   language: Language;
 }
 
-/** A message the summary does not cover yet. */
-export interface UnsummarizedMessage {
-  id: number;
-  role: MessageRole;
-  characterId: string | null;
-  content: string;
-}
-
 type Row = Record<string, unknown>;
 
-const MESSAGE_COLUMNS = `id, chat_id, role, character_id, content, status, model_used,
-  prompt_tokens, completion_tokens, dice_rolls, encounter_state, lorebook_entries, created_at`;
-
-/** `prefix` selects aliased columns (`m_id`, `m_role`...) of a joined message. */
-const toMessage = (row: Row, prefix = ''): MessageEntity => ({
-  id: String(row[`${prefix}id`]),
-  chatId: row[`${prefix}chat_id`] as string,
-  role: row[`${prefix}role`] as MessageRole,
-  characterId: row[`${prefix}character_id`] as string | null,
-  content: row[`${prefix}content`] as string,
-  status: row[`${prefix}status`] as MessageEntity['status'],
-  modelUsed: row[`${prefix}model_used`] as string | null,
-  promptTokens: row[`${prefix}prompt_tokens`] as number | null,
-  completionTokens: row[`${prefix}completion_tokens`] as number | null,
-  diceRolls: row[`${prefix}dice_rolls`] as MessageEntity['diceRolls'],
-  encounterState: row[`${prefix}encounter_state`] as MessageEntity['encounterState'],
-  lorebookEntries: row[`${prefix}lorebook_entries`] as MessageEntity['lorebookEntries'],
-  createdAt: row[`${prefix}created_at`] as Date,
-});
-
 /** Which index-friendly condition selects an owner's chats. */
-const ownerFilter = (owner: ChatOwner): { sql: string; value: string } =>
+export const ownerFilter = (owner: ChatOwner): { sql: string; value: string } =>
   'userId' in owner
     ? { sql: 'c.user_id = $1 AND c.anon_session_id IS NULL', value: owner.userId }
     : { sql: 'c.anon_session_id = $1', value: owner.anonSession };
@@ -123,12 +100,12 @@ export class ChatRepository {
 
   /**
    * The owner's latest direct chat with the character unless `forceNew`, else a new one opened
-   * by `greeting` (when the character has one). A per-owner-and-character advisory lock makes
+   * by the character's greetings (when it has any). A per-owner-and-character advisory lock makes
    * "find or create" one step, so a double click does not open two chats.
    */
   async findOrCreate(
     chat: NewChat,
-    greeting: string | null,
+    openings: Openings | null,
     forceNew: boolean,
   ): Promise<{ chat: ChatWithMembers; created: boolean }> {
     const owner: ChatOwner = chat.anonSessionId
@@ -149,14 +126,16 @@ export class ChatRepository {
         if (existing) return { chat: toChat(existing), created: false };
       }
       const [created] = await manager.query<Row[]>(
-        `WITH c AS (
+        `WITH ${OPENINGS},
+         c AS (
            INSERT INTO chat (user_id, anon_session_id, character_id, kind, persona_name,
-                             persona_description, language, message_count)
-           VALUES ($1, $2, $3, 'direct', $4, $5, $6, $7) RETURNING *),
+                             persona_description, language, message_count, leaf_id, settings)
+           VALUES ($1, $2, $3, 'direct', $4, $5, $6, least(cardinality($7::text[]), 1),
+                   (SELECT id FROM openings WHERE n = $8 + 1), $9::jsonb)
+           RETURNING *),
          member AS (INSERT INTO chat_member (chat_id, position, character_id)
                     SELECT id, 0, character_id FROM c),
-         opening AS (INSERT INTO message (chat_id, role, character_id, content)
-                     SELECT id, 'assistant', character_id, $8::text FROM c WHERE $8::text IS NOT NULL)
+         ${OPENING_ROWS('$3::uuid')}
          SELECT c.*, ARRAY[c.character_id] AS member_ids FROM c`,
         [
           chat.userId,
@@ -165,27 +144,30 @@ export class ChatRepository {
           chat.personaName,
           chat.personaDescription,
           chat.language,
-          greeting ? 1 : 0,
-          greeting,
+          openings?.greetings ?? [],
+          openings?.chosen ?? 0,
+          JSON.stringify(chat.settings),
         ],
       );
       return { chat: toChat(created), created: true };
     });
   }
 
-  /** Opens a group chat with its members (in `memberIds` order) and opening, in one statement. */
-  async createGroup(chat: NewGroupChat, opening: OpeningMessage | null): Promise<ChatWithMembers> {
+  /** Opens a group chat with its members (in `memberIds` order) and openings, in one statement. */
+  async createGroup(chat: NewGroupChat, openings: Openings | null): Promise<ChatWithMembers> {
     const [created] = await this.dataSource.query<Row[]>(
-      `WITH c AS (
+      `WITH ${OPENINGS},
+       c AS (
          INSERT INTO chat (user_id, character_id, kind, title, persona_name, persona_description,
-                           language, message_count)
-         VALUES ($1, ($2::uuid[])[1], 'group', $3, $4, $5, $6, $7) RETURNING *),
+                           language, message_count, leaf_id, settings)
+         VALUES ($1, ($2::uuid[])[1], 'group', $3, $4, $5, $6, least(cardinality($7::text[]), 1),
+                 (SELECT id FROM openings WHERE n = $8 + 1), $10::jsonb)
+         RETURNING *),
        members AS (
          INSERT INTO chat_member (chat_id, position, character_id)
          SELECT c.id, m.position - 1, m.character_id
          FROM c, unnest($2::uuid[]) WITH ORDINALITY AS m (character_id, position)),
-       opening AS (INSERT INTO message (chat_id, role, character_id, content)
-                   SELECT id, 'assistant', $8::uuid, $9::text FROM c WHERE $9::text IS NOT NULL)
+       ${OPENING_ROWS('$9::uuid')}
        SELECT c.*, $2::uuid[] AS member_ids FROM c`,
       [
         chat.userId,
@@ -194,9 +176,10 @@ export class ChatRepository {
         chat.personaName,
         chat.personaDescription,
         chat.language,
-        opening ? 1 : 0,
-        opening?.characterId ?? null,
-        opening?.content ?? null,
+        openings?.greetings ?? [],
+        openings?.chosen ?? 0,
+        openings?.characterId ?? null,
+        JSON.stringify(chat.settings),
       ],
     );
     return toChat(created);
@@ -214,16 +197,11 @@ export class ChatRepository {
   ): Promise<ChatListRow[]> {
     const filter = ownerFilter(owner);
     const rows = await this.dataSource.query<Row[]>(
-      `SELECT ${CHAT_COLUMNS}, g.chat_id IS NOT NULL AS generating,
-              m.id AS m_id, m.chat_id AS m_chat_id, m.role AS m_role,
-              m.character_id AS m_character_id, m.content AS m_content,
-              m.status AS m_status, m.model_used AS m_model_used,
-              m.prompt_tokens AS m_prompt_tokens, m.completion_tokens AS m_completion_tokens,
-              m.dice_rolls AS m_dice_rolls, m.encounter_state AS m_encounter_state,
-              m.lorebook_entries AS m_lorebook_entries, m.created_at AS m_created_at
+      `SELECT ${CHAT_COLUMNS}, g.chat_id IS NOT NULL AS generating, to_jsonb(m) AS last_message
        FROM chat c
+       -- The end of the active path is the last message.
        LEFT JOIN LATERAL (
-         SELECT ${MESSAGE_COLUMNS} FROM message WHERE chat_id = c.id ORDER BY id DESC LIMIT 1
+         SELECT ${MESSAGE_COLUMNS}, ${ALTERNATIVES} FROM message p WHERE p.id = c.leaf_id
        ) m ON true
        LEFT JOIN chat_generation g ON g.chat_id = c.id AND ${LIVE_GENERATION}
        WHERE ${filter.sql} AND (NOT $4::boolean OR c.kind = 'group')
@@ -234,62 +212,10 @@ export class ChatRepository {
     return rows.map((row) => ({
       chat: toChat(row),
       generating: row.generating as boolean,
-      lastMessage: row.m_id === null ? null : toMessage(row, 'm_'),
+      lastMessage: row.last_message === null ? null : lastMessageOf(row.last_message as Row),
     }));
   }
 
-  /** `limit` messages before `beforeId` (or the latest), newest first. */
-  async messages(chatId: string, limit: number, beforeId?: number): Promise<MessageEntity[]> {
-    // Two statements rather than `$2 IS NULL OR id < $2`, which would keep the planner from
-    // starting the index scan at the cursor.
-    const rows =
-      beforeId === undefined
-        ? await this.dataSource.query<Row[]>(
-            `SELECT ${MESSAGE_COLUMNS} FROM message WHERE chat_id = $1 ORDER BY id DESC LIMIT $2`,
-            [chatId, limit],
-          )
-        : await this.dataSource.query<Row[]>(
-            `SELECT ${MESSAGE_COLUMNS} FROM message WHERE chat_id = $1 AND id < $3
-             ORDER BY id DESC LIMIT $2`,
-            [chatId, limit, beforeId],
-          );
-    return rows.map((row) => toMessage(row));
-  }
-
-  /**
-   * The latest `limit` messages up to and including `uptoId`, oldest first; only those after
-   * `afterId` (the summary covers the earlier ones).
-   */
-  async contextMessages(
-    chatId: string,
-    uptoId: number,
-    limit: number,
-    afterId: number | string | null = null,
-  ): Promise<ContextMessage[]> {
-    const rows = await this.dataSource.query<
-      Array<{
-        id: string;
-        role: MessageRole;
-        character_id: string | null;
-        content: string;
-        dice_rolls: unknown;
-      }>
-    >(
-      `SELECT id, role, character_id, content, dice_rolls FROM message
-       WHERE chat_id = $1 AND id <= $2 AND id > $4
-       ORDER BY id DESC LIMIT $3`,
-      [chatId, uptoId, limit, afterId ?? 0],
-    );
-    return rows.reverse().map(({ id, role, character_id, content, dice_rolls }) => ({
-      id: Number(id),
-      role,
-      characterId: character_id,
-      content,
-      diceRolls: dice_rolls,
-    }));
-  }
-
-  /** The chat's summary and where it ends; null once the chat is gone. */
   async summaryState(chatId: string): Promise<SummaryState | null> {
     const [row] = await this.dataSource.query<
       Array<{ summary: string | null; summarized_through_id: string | null; language: Language }>
@@ -300,31 +226,6 @@ export class ChatRepository {
       summarizedThroughId:
         row.summarized_through_id === null ? null : Number(row.summarized_through_id),
       language: row.language,
-    };
-  }
-
-  /** How many messages the summary does not cover yet, and the oldest `limit` of them. */
-  async unsummarizedMessages(
-    chatId: string,
-    afterId: number | null,
-    limit: number,
-  ): Promise<{ total: number; oldest: UnsummarizedMessage[] }> {
-    const [row] = await this.dataSource.query<
-      Array<{ total: number; oldest: Array<UnsummarizedMessage & { id: string }> }>
-    >(
-      `SELECT (SELECT count(*)::int FROM message WHERE chat_id = $1 AND id > $2) AS total,
-              (SELECT coalesce(json_agg(json_build_object('id', m.id, 'role', m.role,
-                                                          'characterId', m.character_id,
-                                                          'content', m.content) ORDER BY m.id),
-                               '[]')
-               FROM (SELECT id, role, character_id, content FROM message
-                     WHERE chat_id = $1 AND id > $2
-                     ORDER BY id LIMIT $3) m) AS oldest`,
-      [chatId, afterId ?? 0, limit],
-    );
-    return {
-      total: row.total,
-      oldest: row.oldest.map((message) => ({ ...message, id: Number(message.id) })),
     };
   }
 
@@ -348,6 +249,11 @@ export class ChatRepository {
 
   async delete(id: string): Promise<void> {
     await this.dataSource.query(`DELETE FROM chat WHERE id = $1`, [id]);
+  }
+
+  /** Sets the title (null clears it); not activity, so the chat keeps its place in lists. */
+  async rename(id: string, title: string | null): Promise<void> {
+    await this.dataSource.query(`UPDATE chat SET title = $2 WHERE id = $1`, [id, title]);
   }
 
   /**
@@ -384,3 +290,29 @@ export class ChatRepository {
     return Number(row.total);
   }
 }
+
+/** A message read as JSON (to_jsonb: timestamps as text, ids as numbers). */
+const lastMessageOf = (row: Row): PathMessage => {
+  const message = toMessage(row);
+  return {
+    ...message,
+    createdAt: new Date(row.created_at as string),
+    editedAt: row.edited_at === null ? null : new Date(row.edited_at as string),
+  };
+};
+
+/**
+ * The openings of a new chat (`$7`: its greetings in order, `$8`: the chosen one's index), as
+ * rows with their message ids drawn ahead, so the chat row can name its leaf in the same
+ * statement.
+ */
+const OPENINGS = `openings AS (
+  SELECT nextval(pg_get_serial_sequence('message', 'id')) AS id, o.content, o.n
+  FROM (SELECT content, n FROM unnest($7::text[]) WITH ORDINALITY AS g (content, n)
+        ORDER BY n) o)`;
+
+/** The openings' rows: roots of the tree, spoken by `speaker`; the chosen one is active. */
+const OPENING_ROWS = (speaker: string) => `opening_rows AS (
+  INSERT INTO message (id, chat_id, depth, role, character_id, content)
+  OVERRIDING SYSTEM VALUE
+  SELECT o.id, c.id, 1, 'assistant', ${speaker}, o.content FROM openings o, c ORDER BY o.n)`;

@@ -17,7 +17,8 @@ import { SignInEvents } from '../common/events/sign-in.events.js';
 import type { Language } from '../common/languages.js';
 import { type ChatCaller, ownerOf } from './chat-caller.js';
 import type { ChatWithMembers } from './chat-rows.js';
-import { ChatRepository, type ChatState, type OpeningMessage } from './chat.repository.js';
+import { ChatRepository, type ChatState, type Openings } from './chat.repository.js';
+import { MessageRepository } from './message.repository.js';
 import {
   type ChatListQueryDto,
   type ChatPageDto,
@@ -33,6 +34,7 @@ import {
   toMessageResponse,
 } from './dto/message.dto.js';
 import type { ChatEntity, ChatKind } from './entities/chat.entity.js';
+import { PreferencesRepository } from './preferences/preferences.repository.js';
 import { ReplyRegistry } from './streaming/reply-registry.js';
 
 /** Owner of every guest chat (spec: chat/anon.py), so chats always have a user. */
@@ -50,21 +52,37 @@ const owns = (caller: ChatCaller, chat: ChatEntity): boolean =>
 const groupsNeedAccount = () =>
   new ForbiddenException('Group chats need an account: sign in to start one');
 
-/** The greeting opens a new chat, with {{char}} and {{user}} filled in. */
-function greetingOf(
+/**
+ * What a new chat opens with: the character's greeting (in the chat's language when translated)
+ * and its alternate greetings, with {{char}} and {{user}} filled in; `index` picks the one the
+ * chat starts from (400 past the last). Null when the character has no greeting at all.
+ */
+function openingsOf(
   character: CharacterEntity,
   language: Language,
   personaName: string | null,
-): string | null {
-  const text =
+  index = 0,
+): Openings | null {
+  const main =
     (language !== character.originalLanguage && character.translations[language]?.greeting) ||
     character.greeting;
-  if (!text.trim()) return null;
+  const texts = [main, ...(character.alternateGreetings ?? [])].filter((text) => text.trim());
+  if (texts.length === 0) {
+    if (index > 0) throw new BadRequestException('greeting_index: this character has no greeting');
+    return null;
+  }
+  if (index >= texts.length) {
+    throw new BadRequestException(
+      `greeting_index must be below ${texts.length}: the character has ${texts.length} greeting(s)`,
+    );
+  }
   // Replaced by functions: a name is taken literally, "$&" in it included.
   const char = characterName(character, language);
-  return text
-    .replace(/\{\{char\}\}/gi, () => char)
-    .replace(/\{\{user\}\}/gi, () => personaName ?? 'User');
+  const fill = (text: string) =>
+    text
+      .replace(/\{\{char\}\}/gi, () => char)
+      .replace(/\{\{user\}\}/gi, () => personaName ?? 'User');
+  return { characterId: character.id, greetings: texts.map(fill), chosen: index };
 }
 
 /** Chats and their messages: opening, listing, reading, deleting; guests and their hand-over. */
@@ -75,12 +93,14 @@ export class ChatService implements OnModuleInit {
 
   constructor(
     private readonly chats: ChatRepository,
+    private readonly paths: MessageRepository,
     private readonly characters: CharactersService,
     private readonly personas: PersonasService,
     private readonly users: UsersService,
     private readonly quota: MessageQuotaService,
     private readonly signIns: SignInEvents,
     private readonly replies: ReplyRegistry,
+    private readonly preferences: PreferencesRepository,
   ) {}
 
   onModuleInit(): void {
@@ -114,10 +134,11 @@ export class ChatService implements OnModuleInit {
     }
     const viewer = caller.user;
     if (!viewer) await this.requireGuestChatEnabled(caller.guestSession, dto.persona_id);
-    const [character, profile, persona] = await Promise.all([
+    const [character, profile, persona, settings] = await Promise.all([
       this.characters.findVisible(dto.character_id!, viewer),
       viewer ? this.users.findById(viewer.id) : null,
       viewer ? this.personaFor(viewer, dto.persona_id) : null,
+      viewer ? this.preferences.newChatSettings(viewer.id) : {},
     ]);
     const language = dto.language ?? profile?.preferredLanguage ?? character.originalLanguage;
     const personaName = persona?.name ?? null;
@@ -129,8 +150,9 @@ export class ChatService implements OnModuleInit {
         personaName,
         personaDescription: persona?.description ?? null,
         language,
+        settings,
       },
-      greetingOf(character, language, personaName),
+      openingsOf(character, language, personaName, dto.greeting_index),
       dto.force_new ?? false,
     );
     if (created) await this.characters.recordChatStarted(character.id, ownerOf(caller));
@@ -142,11 +164,11 @@ export class ChatService implements OnModuleInit {
    * first member's greeting opens the scene.
    */
   async createGroup(
-    dto: Pick<CreateChatDto, 'persona_id' | 'language' | 'title'>,
+    dto: Pick<CreateChatDto, 'persona_id' | 'language' | 'title' | 'greeting_index'>,
     memberIds: readonly string[],
     user: AuthUser,
   ): Promise<ChatResponseDto> {
-    const [characters, language, persona] = await Promise.all([
+    const [characters, language, persona, settings] = await Promise.all([
       Promise.all(
         memberIds.map((id) =>
           this.characters.findVisible(id, user).catch((error: unknown) => {
@@ -157,13 +179,11 @@ export class ChatService implements OnModuleInit {
       ),
       dto.language ?? this.characters.displayLanguage(user),
       this.personaFor(user, dto.persona_id),
+      this.preferences.newChatSettings(user.id),
     ]);
     const personaName = persona?.name ?? null;
     const lead = characters[0];
-    const greeting = greetingOf(lead, language, personaName);
-    const opening: OpeningMessage | null = greeting
-      ? { characterId: lead.id, content: greeting }
-      : null;
+    const openings = openingsOf(lead, language, personaName, dto.greeting_index);
     const chat = await this.chats.createGroup(
       {
         userId: user.id,
@@ -172,8 +192,9 @@ export class ChatService implements OnModuleInit {
         personaName,
         personaDescription: persona?.description ?? null,
         language,
+        settings,
       },
-      opening,
+      openings,
     );
     await Promise.all(
       characters.map((character) =>
@@ -220,11 +241,18 @@ export class ChatService implements OnModuleInit {
   ): Promise<MessagePageDto> {
     await this.requireOwned(id, caller, kind);
     const limit = query.limit ?? 50;
-    const rows = await this.chats.messages(id, limit + 1, query.before_id);
+    const rows = await this.paths.page(id, limit + 1, query.before_id);
     return {
       messages: rows.slice(0, limit).reverse().map(toMessageResponse),
       has_more: rows.length > limit,
     };
+  }
+
+  /** Renames one of the caller's chats (an empty title clears it). */
+  async rename(id: string, title: string, caller: ChatCaller): Promise<ChatResponseDto> {
+    await this.requireOwned(id, caller);
+    await this.chats.rename(id, title || null);
+    return this.get(id, caller);
   }
 
   /** Deletes the chat with its messages; its round (on any instance) is stopped first. */

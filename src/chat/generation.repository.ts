@@ -3,7 +3,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { PreparedStatements } from '../database/prepared-statement.js';
 import { CHAT_COLUMNS, type ChatOwner, ownedBy, ownerParams, toChat } from './chat-rows.js';
-import type { ContextMessage } from './chat.repository.js';
+import type { ContextMessage } from './message.repository.js';
+import { activePath, upToUserMessage } from './message-path.js';
 import type { ChatWithMembers } from './chat-rows.js';
 import type { MessageStatus } from './entities/message.entity.js';
 
@@ -36,8 +37,15 @@ const claimOf = (source: string) => `claimed AS (
     WHERE NOT (${LIVE_GENERATION})
   RETURNING chat_id)`;
 
-/** The claim of the statements whose chat was looked up (and its owner checked) before. */
-const CLAIM = claimOf('(VALUES ($1::uuid)) AS chat (id)');
+/**
+ * SET clauses of an UPDATE of chat: the summary goes when it covers the message `from` (an
+ * SQL expression) or later ones, which a change has just taken off the active path; the
+ * summarizer writes a new one from the path as it now is.
+ */
+export const CLEAR_SUMMARY_FROM = (from: string) => `
+  summary = CASE WHEN summarized_through_id >= ${from} THEN NULL ELSE summary END,
+  summarized_through_id = CASE WHEN summarized_through_id >= ${from} THEN NULL
+                               ELSE summarized_through_id END`;
 
 /** saveReply's `held` CTE for a round's last reply: the claim goes with the save. */
 const RELEASE_HELD = `held AS (
@@ -88,12 +96,19 @@ export type StartOutcome =
       history: ContextMessage[] | null;
     };
 
+/** Where a continue starts: the reply at the end of the active path, if it is a character's. */
+export interface ContinueStart {
+  claimed: boolean;
+  reply: { messageId: number; characterId: string | null; content: string } | null;
+  /** The user message that reply answers; null for an opening. */
+  userMessageId: number | null;
+  messageCount: number;
+}
+
 export interface LastRound {
   claimed: boolean;
-  /** The user's last message, if any. */
+  /** The user's last message on the active path, if any. */
   userMessageId: number | null;
-  /** The replies after it, which a new round replaces. */
-  replies: number[];
   messageCount: number;
 }
 
@@ -126,32 +141,43 @@ export class GenerationRepository {
   ): Promise<StartOutcome> {
     const [row] = await this.prepared.query<Row[]>(
       'chat_reply_start',
-      `WITH ${ASYNC_COMMIT},
+      `WITH RECURSIVE ${ASYNC_COMMIT},
        owned AS (SELECT ${CHAT_COLUMNS} FROM chat c WHERE c.id = $1 AND ${ownedBy('$5', '$6')}),
        -- The chat is locked before the claim and the messages, as by every statement that
-       -- changes them and by the chat's deletion. "owned" stays a plain read of the
-       -- statement's snapshot, which the history's consistency check relies on.
+       -- changes them and by the chat's deletion; locked, it is read as it now stands, so
+       -- its leaf is where the message goes. "owned" stays a plain read of the statement's
+       -- snapshot, which the history's consistency check relies on.
        live_chat AS (
-         SELECT id FROM chat WHERE id = $1 AND EXISTS (SELECT 1 FROM owned) FOR NO KEY UPDATE),
+         SELECT id, leaf_id, message_count FROM chat
+         WHERE id = $1 AND EXISTS (SELECT 1 FROM owned) FOR NO KEY UPDATE),
        ${claimOf('live_chat')},
        inserted AS (
-         INSERT INTO message (chat_id, role, content) SELECT chat_id, 'user', $3::text FROM claimed
+         INSERT INTO message (chat_id, parent_id, depth, role, content)
+         SELECT chat_id, l.leaf_id, l.message_count + 1, 'user', $3::text
+         FROM claimed, live_chat l
          RETURNING id),
+       linked AS (
+         UPDATE message SET active_child_id = (SELECT id FROM inserted)
+         WHERE id = (SELECT leaf_id FROM live_chat) AND EXISTS (SELECT 1 FROM inserted)),
        counted AS (
-         UPDATE chat SET message_count = message_count + 1, updated_at = now()
-         WHERE id = $1 AND EXISTS (SELECT 1 FROM claimed) RETURNING message_count)
+         UPDATE chat SET message_count = message_count + 1, updated_at = now(),
+                         leaf_id = (SELECT id FROM inserted)
+         WHERE id = $1 AND EXISTS (SELECT 1 FROM claimed) RETURNING message_count),
+       ${activePath(
+         '(SELECT o.leaf_id FROM owned o WHERE EXISTS (SELECT 1 FROM claimed))',
+         '$4',
+         'COALESCE((SELECT summarized_through_id FROM owned), 0)',
+       )}
        SELECT o.*,
               EXISTS (SELECT 1 FROM live_chat) AS live,
+              (SELECT leaf_id FROM live_chat) IS NOT DISTINCT FROM o.leaf_id AS same_leaf,
               (SELECT id FROM inserted) AS user_message_id,
               (SELECT message_count FROM counted) AS new_message_count,
               (SELECT json_agg(json_build_object('id', h.id, 'role', h.role,
                                                  'characterId', h.character_id,
                                                  'content', h.content, 'diceRolls', h.dice_rolls)
-                               ORDER BY h.id)
-               FROM (SELECT id, role, character_id, content, dice_rolls FROM message
-                     WHERE chat_id = $1 AND id > COALESCE(o.summarized_through_id, 0)
-                       AND EXISTS (SELECT 1 FROM claimed)
-                     ORDER BY id DESC LIMIT $4) h) AS history
+                               ORDER BY h.n DESC)
+               FROM path h) AS history
        FROM async_commit LEFT JOIN owned o ON true`,
       [chatId, instanceId, content, historyLimit, ...ownerParams(owner)],
     );
@@ -166,45 +192,55 @@ export class GenerationRepository {
       userMessageId: Number(row.user_message_id),
       messageCount,
       history:
-        messageCount === chat.messageCount + 1
+        messageCount === chat.messageCount + 1 && row.same_leaf === true
           ? ((row.history as ContextMessage[] | null) ?? [])
           : null,
     };
   }
 
   /**
-   * Claims the chat, rewrites the user's last message and drops what followed it (the reply
-   * to the old text). `userMessageId` is null when the user has no message in the chat.
+   * Claims the chat and sends `content` again in place of a user message — `messageId`, or
+   * the user's last message on the active path: a new sibling of it, which becomes the active
+   * path's end (the old message and what followed it stay, an inactive branch). A summary
+   * that covered the old message is cleared. `userMessageId` is null when there is no such
+   * user message.
    */
-  async startEditingLast(
+  async startResending(
     chatId: string,
     instanceId: string,
     content: string,
+    messageId: number | null,
   ): Promise<{ claimed: boolean; userMessageId: number | null; messageCount: number }> {
     const [row] = await this.dataSource.query<
       Array<{ claimed: boolean; user_message_id: string | null; message_count: number | null }>
     >(
-      `WITH ${ASYNC_COMMIT},
+      `WITH RECURSIVE ${ASYNC_COMMIT},
        -- The chat is locked before its messages, the order its deletion takes (the chat,
        -- then its messages by cascade): the other order deadlocks with a delete meanwhile.
-       live_chat AS (SELECT id FROM chat WHERE id = $1 FOR NO KEY UPDATE),
+       live_chat AS (SELECT id, leaf_id FROM chat WHERE id = $1 FOR NO KEY UPDATE),
        ${claimOf('live_chat')},
+       ${upToUserMessage('COALESCE($4::bigint, (SELECT leaf_id FROM live_chat))', '$1')},
        target AS (
-         SELECT id FROM message
-         WHERE chat_id = $1 AND role = 'user' AND EXISTS (SELECT 1 FROM claimed)
-         ORDER BY id DESC LIMIT 1),
-       edited AS (UPDATE message SET content = $3::text WHERE id = (SELECT id FROM target) RETURNING id),
-       removed AS (
-         DELETE FROM message WHERE chat_id = $1 AND id > (SELECT id FROM target) RETURNING id),
+         SELECT id, parent_id, depth FROM up
+         WHERE role = 'user' AND ($4::bigint IS NULL OR id = $4::bigint)
+           AND EXISTS (SELECT 1 FROM claimed)),
+       inserted AS (
+         INSERT INTO message (chat_id, parent_id, depth, role, content)
+         SELECT $1, parent_id, depth, 'user', $3::text FROM target
+         RETURNING id, depth),
+       linked AS (
+         UPDATE message SET active_child_id = (SELECT id FROM inserted)
+         WHERE id = (SELECT parent_id FROM target) AND EXISTS (SELECT 1 FROM inserted)),
        counted AS (
-         UPDATE chat SET message_count = message_count - (SELECT count(*) FROM removed),
-                         updated_at = now()
-         WHERE id = $1 AND EXISTS (SELECT 1 FROM target) RETURNING message_count)
+         UPDATE chat SET message_count = (SELECT depth FROM inserted), updated_at = now(),
+                         leaf_id = (SELECT id FROM inserted),
+                         ${CLEAR_SUMMARY_FROM('(SELECT id FROM target)')}
+         WHERE id = $1 AND EXISTS (SELECT 1 FROM inserted) RETURNING message_count)
        SELECT EXISTS (SELECT 1 FROM claimed) AS claimed,
-              (SELECT id FROM edited) AS user_message_id,
+              (SELECT id FROM inserted) AS user_message_id,
               (SELECT message_count FROM counted) AS message_count
        FROM async_commit`,
-      [chatId, instanceId, content],
+      [chatId, instanceId, content, messageId],
     );
     return {
       claimed: row.claimed,
@@ -214,40 +250,132 @@ export class GenerationRepository {
   }
 
   /**
-   * Claims the chat for a new round answering the user's last message; the replies after it
-   * stay until the new round saves its first reply (saveReply's `replaces`).
+   * Claims the chat for a new round answering the user's last message on the active path; the
+   * replies it had stay, an inactive branch once the new round saves its first reply. The chat
+   * is locked first, as by every change of its tree: a change of the story (which checks for a
+   * claim under that lock) is either seen whole, its leaf read as it now stands, or refused.
    */
   async startRegenerating(chatId: string, instanceId: string): Promise<LastRound> {
     const [row] = await this.dataSource.query<
-      Array<{
-        claimed: boolean;
-        user_message_id: string | null;
-        replies: string[] | null;
-        message_count: number;
-      }>
+      Array<{ claimed: boolean; user_message_id: string | null; message_count: number | null }>
     >(
-      `WITH ${ASYNC_COMMIT}, ${CLAIM},
-       target AS (
-         SELECT id FROM message WHERE chat_id = $1 AND role = 'user' ORDER BY id DESC LIMIT 1)
+      `WITH RECURSIVE ${ASYNC_COMMIT},
+       live_chat AS (SELECT id, leaf_id, message_count FROM chat WHERE id = $1 FOR NO KEY UPDATE),
+       ${claimOf('live_chat')},
+       ${upToUserMessage('(SELECT leaf_id FROM live_chat)', '$1')}
        SELECT EXISTS (SELECT 1 FROM claimed) AS claimed,
-              (SELECT id FROM target) AS user_message_id,
-              ARRAY(SELECT id FROM message WHERE chat_id = $1 AND id > (SELECT id FROM target)
-                    ORDER BY id) AS replies,
-              (SELECT message_count FROM chat WHERE id = $1) AS message_count
+              (SELECT id FROM up WHERE role = 'user') AS user_message_id,
+              (SELECT message_count FROM live_chat) AS message_count
        FROM async_commit`,
       [chatId, instanceId],
     );
     return {
       claimed: row.claimed,
       userMessageId: row.user_message_id === null ? null : Number(row.user_message_id),
-      replies: (row.replies ?? []).map(Number),
-      messageCount: row.message_count,
+      messageCount: row.message_count ?? 0,
     };
   }
 
   /**
-   * Saves a reply of the round (replacing `replaces`, the replies a regeneration supersedes)
-   * provided this instance still holds the chat: a claim that lapsed and was taken over (the
+   * Claims the chat to continue the character message that ends its active path (`reply` null
+   * when the path ends otherwise: then the caller gives the claim back). The chat is locked
+   * first, as by every change of its tree, so the path's end is read as it now stands.
+   */
+  async startContinuing(chatId: string, instanceId: string): Promise<ContinueStart> {
+    const [row] = await this.dataSource.query<
+      Array<{
+        claimed: boolean;
+        reply_id: string | null;
+        character_id: string | null;
+        content: string | null;
+        user_message_id: string | null;
+        message_count: number | null;
+      }>
+    >(
+      `WITH RECURSIVE ${ASYNC_COMMIT},
+       live_chat AS (SELECT id, leaf_id, message_count FROM chat WHERE id = $1 FOR NO KEY UPDATE),
+       ${claimOf('live_chat')},
+       reply AS (
+         SELECT id, character_id, content FROM message
+         WHERE id = (SELECT leaf_id FROM live_chat) AND chat_id = $1 AND role = 'assistant'),
+       ${upToUserMessage('(SELECT leaf_id FROM live_chat)', '$1')}
+       SELECT EXISTS (SELECT 1 FROM claimed) AS claimed,
+              r.id AS reply_id, r.character_id, r.content,
+              (SELECT id FROM up WHERE role = 'user') AS user_message_id,
+              (SELECT message_count FROM live_chat) AS message_count
+       FROM async_commit LEFT JOIN reply r ON true`,
+      [chatId, instanceId],
+    );
+    return {
+      claimed: row.claimed,
+      reply:
+        row.reply_id === null
+          ? null
+          : {
+              messageId: Number(row.reply_id),
+              characterId: row.character_id,
+              content: row.content ?? '',
+            },
+      userMessageId: row.user_message_id === null ? null : Number(row.user_message_id),
+      messageCount: row.message_count ?? 0,
+    };
+  }
+
+  /**
+   * Appends a continuation to the reply `messageId`, which keeps its place in the tree: its
+   * text grows, its tokens add up, the newest model and status are its own; the rolls a campaign
+   * continuation asked for join the reply's. Under the claim, given back in the same statement
+   * (a continuation is its round's one reply). A summary that covered the reply is cleared.
+   */
+  async appendToReply(
+    chatId: string,
+    instanceId: string,
+    messageId: number,
+    reply: FinishedReply,
+  ): Promise<FinishOutcome> {
+    const [row] = await this.dataSource.query<Array<{ id: string | null; chat_exists: boolean }>>(
+      `WITH ${ASYNC_COMMIT},
+       live_chat AS (SELECT id FROM chat WHERE id = $1 FOR UPDATE),
+       ${RELEASE_HELD},
+       appended AS (
+         UPDATE message
+         SET content = content || $4::text, status = $5::text,
+             model_used = COALESCE($6::text, model_used),
+             prompt_tokens = COALESCE(prompt_tokens, 0) + $7::int,
+             completion_tokens = COALESCE(completion_tokens, 0) + $8::int,
+             dice_rolls = CASE WHEN $9::jsonb IS NULL THEN dice_rolls
+                               ELSE COALESCE(dice_rolls, '[]'::jsonb) || $9::jsonb END,
+             encounter_state = COALESCE($10::jsonb, encounter_state),
+             lorebook_entries = COALESCE($11::jsonb, lorebook_entries)
+         WHERE id = $3::bigint AND chat_id = $1 AND EXISTS (SELECT 1 FROM held)
+         RETURNING id),
+       touched AS (
+         UPDATE chat SET updated_at = now(), ${CLEAR_SUMMARY_FROM('$3::bigint')}
+         WHERE id = $1 AND EXISTS (SELECT 1 FROM appended))
+       SELECT (SELECT id FROM appended) AS id, EXISTS (SELECT 1 FROM live_chat) AS chat_exists
+       FROM async_commit`,
+      [
+        chatId,
+        instanceId,
+        messageId,
+        reply.content,
+        reply.status,
+        reply.modelUsed,
+        reply.promptTokens,
+        reply.completionTokens,
+        reply.diceRolls === null ? null : JSON.stringify(reply.diceRolls),
+        reply.encounterState === null ? null : JSON.stringify(reply.encounterState),
+        reply.lorebookEntries === null ? null : JSON.stringify(reply.lorebookEntries),
+      ],
+    );
+    if (row.id !== null) return { status: 'saved', messageId: Number(row.id) };
+    return { status: row.chat_exists ? 'overtaken' : 'deleted' };
+  }
+
+  /**
+   * Saves a reply of the round under `parentId` (the user message the round answers, or the
+   * previous reply of the round), as the active path's new end, provided this instance still
+   * holds the chat: a claim that lapsed and was taken over (the
    * database out of reach past the heartbeat) belongs to another round now. `last`: the round
    * ends with this reply, and the chat is given back in the same statement; otherwise the
    * claim is renewed.
@@ -256,7 +384,7 @@ export class GenerationRepository {
     chatId: string,
     instanceId: string,
     reply: FinishedReply,
-    replaces: readonly number[],
+    parentId: number,
     last: boolean,
   ): Promise<FinishOutcome> {
     const [row] = await this.prepared.query<Array<{ id: string | null; chat_exists: boolean }>>(
@@ -268,29 +396,30 @@ export class GenerationRepository {
        -- A DELETE or UPDATE re-checks a row another statement changed meanwhile: a claim
        -- taken over just now is not ours, and nothing is written.
        ${last ? RELEASE_HELD : RENEW_HELD},
-       replaced AS (
-         DELETE FROM message WHERE id = ANY($3::bigint[]) AND chat_id = $1
-           AND EXISTS (SELECT 1 FROM held)
-         RETURNING id),
        inserted AS (
-         INSERT INTO message (chat_id, role, character_id, content, status, model_used,
-                              prompt_tokens, completion_tokens, dice_rolls, encounter_state,
-                              lorebook_entries)
-         SELECT chat_id, 'assistant', $12::uuid, $4::text, $5::text, $6::text, $7::int, $8::int,
+         INSERT INTO message (chat_id, parent_id, depth, role, character_id, content, status,
+                              model_used, prompt_tokens, completion_tokens, dice_rolls,
+                              encounter_state, lorebook_entries)
+         SELECT chat_id, $3::bigint, (SELECT depth + 1 FROM message WHERE id = $3::bigint),
+                'assistant', $12::uuid, $4::text, $5::text, $6::text, $7::int, $8::int,
                 $9::jsonb, $10::jsonb, $11::jsonb
          FROM held
-         RETURNING id),
+         RETURNING id, depth),
+       linked AS (
+         UPDATE message SET active_child_id = (SELECT id FROM inserted)
+         WHERE id = $3::bigint AND EXISTS (SELECT 1 FROM inserted)),
        counted AS (
-         UPDATE chat SET message_count = message_count + (SELECT count(*) FROM inserted)
-                                                       - (SELECT count(*) FROM replaced),
-                         updated_at = now()
-         WHERE id = $1 AND EXISTS (SELECT 1 FROM held))
+         UPDATE chat SET message_count = (SELECT depth FROM inserted), updated_at = now(),
+                         leaf_id = (SELECT id FROM inserted),
+                         -- A regenerated round's replies supersede what the summary covered.
+                         ${CLEAR_SUMMARY_FROM('$3::bigint + 1')}
+         WHERE id = $1 AND EXISTS (SELECT 1 FROM inserted))
        SELECT (SELECT id FROM inserted) AS id, EXISTS (SELECT 1 FROM live_chat) AS chat_exists
        FROM async_commit`,
       [
         chatId,
         instanceId,
-        replaces,
+        parentId,
         reply.content,
         reply.status,
         reply.modelUsed,
@@ -325,9 +454,12 @@ export class GenerationRepository {
        -- After the chat's lock, as in finish: a chat deletion locks the chat, then cascades.
        removed AS (
          DELETE FROM message WHERE id = $3 AND chat_id = $1 AND EXISTS (SELECT 1 FROM live_chat)
-         RETURNING id)
+         RETURNING id, parent_id, depth)
        UPDATE chat SET message_count = message_count - (SELECT count(*) FROM removed),
-                       updated_at = $4
+                       updated_at = $4,
+                       -- The path ends where it did before the message went in.
+                       leaf_id = CASE WHEN EXISTS (SELECT 1 FROM removed)
+                                      THEN (SELECT parent_id FROM removed) ELSE leaf_id END
        WHERE id = $1`,
       [chatId, instanceId, userMessageId, updatedAt],
     );

@@ -4,11 +4,14 @@ import { MessageQuotaService } from '../auth/usage/message-quota.service.js';
 import { CharactersService } from '../characters/characters.service.js';
 import type { AuthUser } from '../common/auth/auth-user.js';
 import { LlmRequestFailedError } from '../llm/llm.errors.js';
-import { LlmService } from '../llm/llm.service.js';
+import { type LlmRequest, LlmService } from '../llm/llm.service.js';
 import type { ChatMessage } from '../llm/llm.types.js';
-import { ChatRepository } from './chat.repository.js';
+import { type ChatCaller, tierOf } from './chat-caller.js';
+import type { ChatWithMembers } from './chat-rows.js';
+import { MessageRepository } from './message.repository.js';
 import { ChatService } from './chat.service.js';
 import { characterName } from './dto/chat.dto.js';
+import { withChatSettings } from './dto/chat-settings.dto.js';
 import type { GenerationOptionsDto, PersonaReplyResponseDto } from './dto/message.dto.js';
 import { PromptTemplatesService } from './prompt/prompt-templates.service.js';
 import { CONTEXT_TOKEN_BUDGET, fitHistory, ReplyContextService } from './reply-context.service.js';
@@ -18,14 +21,16 @@ import { estimateTokens } from './storytelling/lorebook.js';
 import { buildPersonaReplyPrompt } from './storytelling/persona-reply.js';
 
 /**
- * Persona ghostwriting (admin only): the model writes the user's next message as their persona.
- * Nothing is saved, but the call takes a message from the daily limit like a reply does.
+ * Persona ghostwriting: the model writes the user's next message as their persona. Nothing is
+ * saved, but the call takes a message from the daily limit like a reply does. Admins have it
+ * whole (`generate-persona-reply`); everyone the `impersonate_min_tier` setting allows has it
+ * streamed (ImpersonationService), from the same prompt.
  */
 @Injectable()
 export class PersonaReplyService {
   constructor(
     private readonly chats: ChatService,
-    private readonly messages: ChatRepository,
+    private readonly messages: MessageRepository,
     private readonly characters: CharactersService,
     private readonly templates: PromptTemplatesService,
     private readonly quota: MessageQuotaService,
@@ -39,10 +44,37 @@ export class PersonaReplyService {
     user: AuthUser,
   ): Promise<PersonaReplyResponseDto> {
     const { chat } = await this.chats.requireOwned(chatId, { user });
+    const request = await this.request(chat, options, { user });
+    const ticket = await this.quota.consume({ user });
+    try {
+      const result = await this.llm.generate(request);
+      return { content: result.content.trim() };
+    } catch (error) {
+      await this.quota.refund(ticket);
+      // Only admins call this: they get the attempts' details, as in a reply's error event.
+      if (error instanceof LlmRequestFailedError) {
+        throw new ServiceUnavailableException(replyErrorMessage(error, true));
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * What the model is sent to write the user's next line in `chat`: the persona prompt, the
+   * history with the roles swapped, the lead's sampling (the request's options over the
+   * chat's settings) and the route.
+   */
+  async request(
+    chat: ChatWithMembers,
+    options: GenerationOptionsDto,
+    caller: ChatCaller,
+  ): Promise<LlmRequest> {
+    const tier = tierOf(caller);
+    const sampling = withChatSettings(chat.settings, options);
     const [character, route, latest] = await Promise.all([
-      this.characters.findVisible(chat.characterId, user),
-      this.context.route(options.model, user.tier),
-      this.messages.messages(chat.id, TIER_LIMITS[user.tier].contextMessages),
+      this.characters.findVisible(chat.characterId, caller.user),
+      this.context.route(sampling.model, tier),
+      this.messages.page(chat.id, TIER_LIMITS[tier].contextMessages),
     ]);
     const boundary = chat.summarizedThroughId === null ? 0 : Number(chat.summarizedThroughId);
     // The model plays the persona, so the roles swap: the character's lines are what it answers
@@ -65,26 +97,14 @@ export class PersonaReplyService {
       ? `${instructions}\n\n${await this.templates.get('summary', lang)}\n${chat.summary.trim()}`
       : instructions;
     const kept = fitHistory(history, CONTEXT_TOKEN_BUDGET - estimateTokens(system));
-
-    const ticket = await this.quota.consume({ user });
-    try {
-      const result = await this.llm.generate({
-        messages: [{ role: 'system', content: system }, ...kept],
-        provider: route.provider,
-        providers: route.providers,
-        config: {
-          ...this.context.sampling(character, options, user.tier, lang),
-          ...(route.model ? { model: route.model } : {}),
-        },
-      });
-      return { content: result.content.trim() };
-    } catch (error) {
-      await this.quota.refund(ticket);
-      // Only admins call this: they get the attempts' details, as in a reply's error event.
-      if (error instanceof LlmRequestFailedError) {
-        throw new ServiceUnavailableException(replyErrorMessage(error, true));
-      }
-      throw error;
-    }
+    return {
+      messages: [{ role: 'system', content: system }, ...kept],
+      provider: route.provider,
+      providers: route.providers,
+      config: {
+        ...this.context.sampling(character, sampling, tier, lang),
+        ...(route.model ? { model: route.model } : {}),
+      },
+    };
   }
 }

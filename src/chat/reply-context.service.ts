@@ -10,9 +10,10 @@ import type { LlmRequest } from '../llm/llm.service.js';
 import type { ChatMessage, GenerationConfig } from '../llm/llm.types.js';
 import { PAID_PROVIDERS } from '../llm/models/model-registry.js';
 import type { ChatWithMembers } from './chat-rows.js';
-import type { ContextMessage } from './chat.repository.js';
+import type { ContextMessage } from './message.repository.js';
 import type { GenerationOptionsDto } from './dto/message.dto.js';
 import { macroValues, PromptBuilderService } from './prompt/prompt-builder.service.js';
+import { withAuthorsNote } from './storytelling/authors-note.js';
 import { type DiceResult, formatDiceInjection } from './storytelling/dice.js';
 import { isDndChat } from './storytelling/dnd.js';
 import { formatOtherCharacterMessage } from './storytelling/group-chat.js';
@@ -53,6 +54,11 @@ export interface ContextInput {
   /** Messages in the chat, the one to answer included. */
   messageCount: number;
   userIsAdult: boolean;
+  /**
+   * The history ends with the speaker's reply to continue: no post-history or dice after it
+   * (they would ask for a new reply; the continue nudge follows instead).
+   */
+  continuing?: boolean;
 }
 
 /** What a reply is written from. */
@@ -154,16 +160,25 @@ export class ReplyContextService {
     // Read last, after the newest turn: closest to generation is where an instruction weighs
     // most. Providers whose models read system messages only at the top move them into that
     // turn (foldLateSystemMessages).
+    const late = input.continuing ? {} : { dice, postHistory };
     const tail: ChatMessage[] = [
       ...(newest ? [newest] : []),
-      ...(dice ? [{ role: 'system' as const, content: dice }] : []),
-      ...(postHistory ? [{ role: 'system' as const, content: postHistory }] : []),
+      ...(late.dice ? [{ role: 'system' as const, content: late.dice }] : []),
+      ...(late.postHistory ? [{ role: 'system' as const, content: late.postHistory }] : []),
     ];
-    const budget = CONTEXT_TOKEN_BUDGET - estimateTokens(system) - estimateMessages(tail);
-    return {
-      messages: [{ role: 'system', content: system }, ...fitHistory(earlier, budget), ...tail],
-      lorebook: lorebook.fired,
-    };
+    const note = chat.settings.author_note;
+    const budget =
+      CONTEXT_TOKEN_BUDGET -
+      estimateTokens(system) -
+      estimateMessages(tail) -
+      estimateTokens(note?.text ?? '');
+    const messages: ChatMessage[] = [
+      { role: 'system', content: system },
+      ...fitHistory(earlier, budget),
+      ...tail,
+    ];
+    // The chat's author's note, a step of its own: where it goes depends on the finished order.
+    return { messages: withAuthorsNote(messages, note), lorebook: lorebook.fired };
   }
 
   /** A line the speaker wrote: its own, or any character line of a direct chat. */

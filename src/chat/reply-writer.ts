@@ -2,7 +2,7 @@ import { HttpException, Injectable, Logger } from '@nestjs/common';
 import type { CharacterEntity } from '../characters/entities/character.entity.js';
 import { LlmService } from '../llm/llm.service.js';
 import type { LlmStreamEvent } from '../llm/llm.types.js';
-import type { ContextMessage } from './chat.repository.js';
+import type { ContextMessage } from './message.repository.js';
 import { type FinishedReply, GenerationRepository } from './generation.repository.js';
 import { type ReplyContext, ReplyContextService } from './reply-context.service.js';
 import { replyErrorMessage } from './reply-errors.js';
@@ -72,7 +72,7 @@ export class ReplyWriter {
     job: RoundJob,
     speaker: Speaker,
     context: ReplyContext,
-    first: boolean,
+    parentId: number,
     last: boolean,
   ): Promise<Turn> {
     let usage: Usage | undefined;
@@ -93,7 +93,7 @@ export class ReplyWriter {
       failure = error;
     }
     try {
-      return await this.conclude(round, job, speaker, context, { usage, failure, first, last });
+      return await this.conclude(round, job, speaker, context, { usage, failure, parentId, last });
     } catch (error) {
       this.logger.error(
         `Reply in chat ${job.chat.id} could not be saved: ${(error as Error).stack ?? error}`,
@@ -118,9 +118,9 @@ export class ReplyWriter {
     {
       usage,
       failure,
-      first,
+      parentId,
       last,
-    }: { usage?: Usage; failure: unknown; first: boolean; last: boolean },
+    }: { usage?: Usage; failure: unknown; parentId: number; last: boolean },
   ): Promise<Turn> {
     const characterId = speaker.character.id;
     const content = round.content;
@@ -152,22 +152,31 @@ export class ReplyWriter {
     const promptTokens = usage?.promptTokens ?? this.context.estimate(context.messages);
     const completionTokens = usage?.completionTokens ?? estimateTokens(content);
     const game = gameOf(speaker.character, content);
-    const saved = await this.generations.saveReply(
-      job.chat.id,
-      this.registry.instanceId,
-      {
-        characterId,
-        content,
-        status: stopped ? 'stopped' : 'complete',
-        modelUsed: usage ? `${usage.provider}/${usage.model}` : null,
-        promptTokens,
-        completionTokens,
-        ...game,
-        lorebookEntries: context.lorebook.length > 0 ? context.lorebook : null,
-      },
-      first ? job.replaces : [],
-      last || stopped,
-    );
+    const reply: FinishedReply = {
+      characterId,
+      content,
+      status: stopped ? 'stopped' : 'complete',
+      modelUsed: usage ? `${usage.provider}/${usage.model}` : null,
+      promptTokens,
+      completionTokens,
+      ...game,
+      lorebookEntries: context.lorebook.length > 0 ? context.lorebook : null,
+    };
+    // A continuation is the round's one reply: it goes on the end of the one continued.
+    const saved = job.continuing
+      ? await this.generations.appendToReply(
+          job.chat.id,
+          this.registry.instanceId,
+          job.continuing.messageId,
+          reply,
+        )
+      : await this.generations.saveReply(
+          job.chat.id,
+          this.registry.instanceId,
+          reply,
+          parentId,
+          last || stopped,
+        );
     const tokens = promptTokens + completionTokens;
     if (saved.status !== 'saved') {
       const message =
@@ -208,7 +217,7 @@ export class ReplyWriter {
         id: saved.messageId,
         role: 'assistant',
         characterId,
-        content,
+        content: job.continuing ? job.continuing.content + content : content,
         diceRolls: game.diceRolls,
       },
       released: last || stopped,

@@ -1,17 +1,23 @@
-import { ConflictException, Injectable, Logger, NotFoundException } from '@nestjs/common';
-import { type LimitTier } from '../auth/tiers.js';
+import {
+  BadRequestException,
+  ConflictException,
+  Injectable,
+  Logger,
+  NotFoundException,
+} from '@nestjs/common';
 import { MessageQuotaService, type QuotaTicket } from '../auth/usage/message-quota.service.js';
 import { CharactersService } from '../characters/characters.service.js';
 import type { CharacterEntity } from '../characters/entities/character.entity.js';
 import type { SseSource } from '../common/http/sse.js';
 import type { Language } from '../common/languages.js';
-import { type ChatCaller, ownerOf, quotaSubjectOf, requireCaller } from './chat-caller.js';
+import { type ChatCaller, ownerOf, quotaSubjectOf, requireCaller, tierOf } from './chat-caller.js';
 import type { ChatWithMembers } from './chat-rows.js';
 import { ChatService, chatNotFound } from './chat.service.js';
 import { characterName } from './dto/chat.dto.js';
+import { withChatSettings } from './dto/chat-settings.dto.js';
 import type { GenerationOptionsDto, SendMessageDto } from './dto/message.dto.js';
 import type { StreamTicketDto } from './dto/stream.dto.js';
-import type { ChatKind } from './entities/chat.entity.js';
+import type { ChatKind, ChatSettings } from './entities/chat.entity.js';
 import { GenerationRepository } from './generation.repository.js';
 import { ReplyContextService, type ReplyRoute } from './reply-context.service.js';
 import { contextLimit, type RoundJob, type Speaker } from './round-job.js';
@@ -24,7 +30,10 @@ import { ReplyRegistry } from './streaming/reply-registry.js';
 import { StreamTicketService } from './streaming/stream-tickets.js';
 
 /** Who answers in a chat: the speakers in order, with what their prompts need. */
-type Cast = Pick<RoundJob, 'speakers' | 'names' | 'userIsAdult' | 'route'>;
+type Cast = Pick<RoundJob, 'speakers' | 'members' | 'names' | 'userIsAdult' | 'route'>;
+
+/** A request's generation options, and who is to answer (default: the members not muted). */
+type RoundOptions = GenerationOptionsDto & Pick<SendMessageDto, 'speaker_ids'>;
 
 type Prepared = Cast & Pick<RoundJob, 'chat' | 'caller'>;
 
@@ -33,12 +42,12 @@ interface KnownChat {
   kind: ChatKind;
   language: Language;
   memberIds: string[];
+  mutedIds: string[];
+  settings: ChatSettings;
 }
 
 /** Chats whose members a ReplyService remembers. */
 const KNOWN_CHATS = 10_000;
-
-const tierOf = (caller: ChatCaller): LimitTier => caller.user?.tier ?? 'anon';
 
 const busy = (kind: ChatKind) =>
   new ConflictException(
@@ -50,6 +59,11 @@ const busy = (kind: ChatKind) =>
 const nobodyLeft = () =>
   new ConflictException(
     'None of the characters of this group chat is available any more: start a new one',
+  );
+
+const nothingToContinue = () =>
+  new ConflictException(
+    "There is no reply to continue: the story does not end with a character's message",
   );
 
 /**
@@ -128,7 +142,6 @@ export class ReplyService {
         ticket: ticket.value,
         userMessageId,
         messageCount: start.messageCount,
-        replaces: [],
         dropUnanswered: chat.kind === 'group',
       };
     } catch (error) {
@@ -160,8 +173,8 @@ export class ReplyService {
   }
 
   /**
-   * Writes a new round answering the user's last message; the replies it had stay until the
-   * new round saves its first.
+   * Writes a new round answering the user's last message; the replies it had stay, an
+   * alternative branch (a sibling of the new first reply).
    */
   async regenerate(
     chatId: string,
@@ -182,7 +195,6 @@ export class ReplyService {
           ...prepared,
           ticket,
           userMessageId: state.userMessageId,
-          replaces: state.replies,
           messageCount: state.messageCount,
           dropUnanswered: false,
         }),
@@ -190,7 +202,10 @@ export class ReplyService {
     });
   }
 
-  /** Rewrites the user's last message, drops the replies to it, and writes a new round. */
+  /**
+   * Sends the user's last message again with new text (a sibling of it, so the old one and
+   * its replies stay as an alternative branch) and writes a new round answering it.
+   */
   async editLast(
     chatId: string,
     dto: SendMessageDto,
@@ -198,10 +213,11 @@ export class ReplyService {
   ): Promise<SseSource<ReplyEvent>> {
     return this.withTicket(caller, this.prepare(chatId, dto, caller), async (prepared, ticket) => {
       const chat = prepared.chat;
-      const state = await this.generations.startEditingLast(
+      const state = await this.generations.startResending(
         chat.id,
         this.registry.instanceId,
         dto.content,
+        null,
       );
       if (!state.claimed) throw busy(chat.kind);
       if (state.userMessageId === null) {
@@ -213,9 +229,93 @@ export class ReplyService {
           ...prepared,
           ticket,
           userMessageId: state.userMessageId,
-          replaces: [],
           messageCount: state.messageCount,
           dropUnanswered: false,
+        }),
+      );
+    });
+  }
+
+  /**
+   * editLast for any user message `messageId` of the active path (StoryService checks it is
+   * one): a sibling with the new text, answered by a new round. A summary that covered the old
+   * message was cleared with the start, so the round goes without it.
+   */
+  async resend(
+    chatId: string,
+    messageId: number,
+    dto: SendMessageDto,
+    caller: ChatCaller,
+  ): Promise<SseSource<ReplyEvent>> {
+    return this.withTicket(caller, this.prepare(chatId, dto, caller), async (prepared, ticket) => {
+      const chat = prepared.chat;
+      const state = await this.generations.startResending(
+        chat.id,
+        this.registry.instanceId,
+        dto.content,
+        messageId,
+      );
+      if (!state.claimed) throw busy(chat.kind);
+      if (state.userMessageId === null) {
+        // Deleted since it was checked.
+        await this.generations.release(chat.id, this.registry.instanceId);
+        throw new NotFoundException('Message not found in this chat');
+      }
+      const covered =
+        chat.summarizedThroughId !== null && Number(chat.summarizedThroughId) >= messageId;
+      return this.numbered(
+        await this.runner.start({
+          ...prepared,
+          chat: covered ? { ...chat, summary: null, summarizedThroughId: null } : chat,
+          ticket,
+          userMessageId: state.userMessageId,
+          messageCount: state.messageCount,
+          dropUnanswered: false,
+        }),
+      );
+    });
+  }
+
+  /**
+   * Streams more of the character message that ends the active path, appended to it: a round
+   * whose one speaker is that message's character, whose prompt ends with the message. 409 when
+   * the path ends otherwise, or its character is no longer in the chat.
+   */
+  async continue(
+    chatId: string,
+    options: GenerationOptionsDto,
+    caller: ChatCaller,
+  ): Promise<SseSource<ReplyEvent>> {
+    const preparing = this.chats.requireOwned(chatId, caller).then(({ chat }) => chat);
+    return this.withTicket(caller, preparing, async (chat, ticket) => {
+      const state = await this.generations.startContinuing(chat.id, this.registry.instanceId);
+      if (!state.claimed) throw busy(chat.kind);
+      const reply = state.reply;
+      let cast: Cast;
+      try {
+        if (!reply) throw nothingToContinue();
+        // A direct chat's character lines are its character's, even one since deleted.
+        const author = reply.characterId ?? (chat.kind === 'direct' ? chat.characterId : null);
+        if (!author || !chat.memberIds.includes(author)) {
+          throw new ConflictException(
+            'The character who wrote the last reply is no longer in this chat',
+          );
+        }
+        cast = await this.cast(chat, { ...options, speaker_ids: [author] }, caller);
+      } catch (error) {
+        await this.generations.release(chat.id, this.registry.instanceId);
+        throw error;
+      }
+      return this.numbered(
+        await this.runner.start({
+          chat,
+          caller,
+          ...cast,
+          ticket,
+          userMessageId: state.userMessageId,
+          messageCount: state.messageCount,
+          dropUnanswered: false,
+          continuing: { messageId: reply.messageId, content: reply.content },
         }),
       );
     });
@@ -259,7 +359,7 @@ export class ReplyService {
   /** Checks all that can be checked before anything is spent or claimed. */
   private async prepare(
     chatId: string,
-    options: GenerationOptionsDto,
+    options: RoundOptions,
     caller: ChatCaller,
   ): Promise<Prepared> {
     const { chat } = await this.chats.requireOwned(chatId, caller);
@@ -269,14 +369,17 @@ export class ReplyService {
 
   /**
    * The characters who answer (those the caller may still see; a direct chat's must be), their
-   * sampling, whether they meet an adult, and the route. A group chat's members deleted or
-   * hidden since it was made sit the round out.
+   * sampling (the request's options over the chat's settings), whether they meet an adult, and
+   * the route. A group chat's members deleted or hidden since it was made sit the round out,
+   * and so do muted ones unless `speaker_ids` names them (only those answer then, in that
+   * order; 400 for one that is not a member).
    */
-  private async cast(
-    chat: KnownChat,
-    options: GenerationOptionsDto,
-    caller: ChatCaller,
-  ): Promise<Cast> {
+  private async cast(chat: KnownChat, request: RoundOptions, caller: ChatCaller): Promise<Cast> {
+    const chosen = request.speaker_ids;
+    if (chosen && !chosen.every((id) => chat.memberIds.includes(id))) {
+      throw new BadRequestException('speaker_ids must name members of this chat');
+    }
+    const options = withChatSettings(chat.settings, request);
     const viewer = caller.user;
     const group = chat.kind === 'group';
     const [present, everyone, route] = await Promise.all([
@@ -304,27 +407,36 @@ export class ReplyService {
     const sampling: GenerationOptionsDto = group
       ? { ...options, max_tokens: Math.min(options.max_tokens ?? Infinity, GROUP_REPLY_MAX_TOKENS) }
       : options;
-    const speakers: Speaker[] = present.map((character) => ({
+    const byId = new Map(present.map((member) => [member.id, member]));
+    const speaking = chosen
+      ? chosen.flatMap((id) => byId.get(id) ?? [])
+      : present.filter((member) => !chat.mutedIds.includes(member.id));
+    if (speaking.length === 0) throw nobodyLeft();
+    const speakers: Speaker[] = speaking.map((character) => ({
       character,
       config: this.context.sampling(character, sampling, tierOf(caller), chat.language),
     }));
-    return { speakers, names, userIsAdult, route: route satisfies ReplyRoute };
+    return { speakers, members: present, names, userIsAdult, route: route satisfies ReplyRoute };
   }
 
   /**
-   * Chats' members never change: remembered (the latest KNOWN_CHATS chats), a send looks
-   * them up while its message goes in. A plain bounded Map, oldest out first: an entry is a
-   * hint the start statement confirms, so recency bookkeeping would buy nothing.
+   * Chats' members and settings seldom change: remembered (the latest KNOWN_CHATS chats), a
+   * send looks the members up while its message goes in. A plain bounded Map, oldest out
+   * first: an entry is a hint the start statement confirms (a changed chat is cast again and
+   * remembered as it now is), so recency bookkeeping would buy nothing.
    */
   private remember(chat: ChatWithMembers): void {
-    if (this.knownChats.has(chat.id)) return;
-    if (this.knownChats.size >= KNOWN_CHATS) {
+    const known = this.knownChats.get(chat.id);
+    if (known && sameMembers(known, chat)) return;
+    if (!known && this.knownChats.size >= KNOWN_CHATS) {
       this.knownChats.delete(this.knownChats.keys().next().value!);
     }
     this.knownChats.set(chat.id, {
       kind: chat.kind,
       language: chat.language,
       memberIds: chat.memberIds,
+      mutedIds: chat.mutedIds,
+      settings: chat.settings,
     });
   }
 
@@ -360,8 +472,13 @@ export class ReplyService {
   }
 }
 
+const sameIds = (known: readonly string[], now: readonly string[]): boolean =>
+  known.length === now.length && known.every((id, index) => id === now[index]);
+
+/** The remembered chat casts as the chat now stands: members, their order, settings. */
 const sameMembers = (known: KnownChat, chat: ChatWithMembers): boolean =>
   known.kind === chat.kind &&
   known.language === chat.language &&
-  known.memberIds.length === chat.memberIds.length &&
-  known.memberIds.every((id, index) => id === chat.memberIds[index]);
+  sameIds(known.memberIds, chat.memberIds) &&
+  sameIds(known.mutedIds, chat.mutedIds) &&
+  JSON.stringify(known.settings) === JSON.stringify(chat.settings);

@@ -2,12 +2,13 @@ import { Injectable, Logger } from '@nestjs/common';
 import { MessageQuotaService } from '../auth/usage/message-quota.service.js';
 import { UsersService } from '../auth/users.service.js';
 import { ChatSummarizer } from './chat-summarizer.service.js';
-import { ChatRepository, type ContextMessage } from './chat.repository.js';
+import { type ContextMessage, MessageRepository } from './message.repository.js';
 import { GenerationRepository } from './generation.repository.js';
 import { type ReplyContext, ReplyContextService } from './reply-context.service.js';
 import { replyErrorMessage } from './reply-errors.js';
 import { ReplyWriter } from './reply-writer.js';
-import { contextLimit, type RoundJob, type Speaker } from './round-job.js';
+import { contextLimit, historyEndOf, type RoundJob, type Speaker } from './round-job.js';
+import { withContinueNudge } from './storytelling/continue.js';
 import { SUMMARY_TRIGGER_MESSAGES } from './storytelling/summarizer.js';
 import type { LiveRound } from './streaming/live-round.js';
 import { ReplyRegistry } from './streaming/reply-registry.js';
@@ -27,7 +28,7 @@ export class RoundRunner {
   private readonly logger = new Logger(RoundRunner.name);
 
   constructor(
-    private readonly messages: ChatRepository,
+    private readonly messages: MessageRepository,
     private readonly generations: GenerationRepository,
     private readonly users: UsersService,
     private readonly quota: MessageQuotaService,
@@ -52,7 +53,7 @@ export class RoundRunner {
         history ??
         (await this.messages.contextMessages(
           job.chat.id,
-          job.userMessageId,
+          historyEndOf(job),
           contextLimit(job.caller),
           job.chat.summarizedThroughId,
         ));
@@ -67,20 +68,26 @@ export class RoundRunner {
     );
   }
 
-  private contextFor(
+  private async contextFor(
     job: RoundJob,
     speaker: Speaker,
     history: ContextMessage[],
   ): Promise<ReplyContext> {
-    return this.context.build({
+    const context = await this.context.build({
       chat: job.chat,
       character: speaker.character,
-      members: job.speakers.map((member) => member.character),
+      members: job.members,
       names: job.names,
       history,
       messageCount: job.messageCount,
       userIsAdult: job.userIsAdult,
+      continuing: job.continuing !== undefined && job.continuing !== null,
     });
+    // Continue: the history ends with the reply itself (the speaker's own line); the model is
+    // told to carry on from there.
+    return job.continuing
+      ? { ...context, messages: withContinueNudge(context.messages, job.chat.language) }
+      : context;
   }
 
   /** Lets every speaker answer in turn, then settles the claim and the quota; never throws. */
@@ -115,7 +122,8 @@ export class RoundRunner {
           job,
           speaker,
           context,
-          saved.length === 0,
+          // The first reply answers the user's message; each next one follows the previous.
+          saved.at(-1)?.id ?? historyEndOf(job),
           last,
         );
         if (turn.outcome) round.conclude(turn.outcome);
@@ -141,7 +149,7 @@ export class RoundRunner {
           await this.generations.abandonStart(
             job.chat.id,
             this.registry.instanceId,
-            job.userMessageId,
+            historyEndOf(job),
             job.chat.updatedAt,
           );
         } else await this.generations.release(job.chat.id, this.registry.instanceId);

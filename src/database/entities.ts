@@ -14,6 +14,7 @@ import { ChatGenerationEntity } from '../chat/entities/chat-generation.entity.js
 import { ChatEntity } from '../chat/entities/chat.entity.js';
 import { MessageEntity } from '../chat/entities/message.entity.js';
 import { ChatMemberEntity } from '../chat/entities/chat-member.entity.js';
+import { UserPreferenceEntity } from '../chat/entities/user-preference.entity.js';
 import { KeyValueEntity } from '../common/settings/key-value.entity.js';
 import { LlmModelCooldownEntity } from '../llm/entities/llm-model-cooldown.entity.js';
 import { LlmProviderBlockEntity } from '../llm/entities/llm-provider-block.entity.js';
@@ -35,6 +36,7 @@ export const entities: Function[] = [
   MessageEntity,
   ChatGenerationEntity,
   ChatMemberEntity,
+  UserPreferenceEntity,
   AdminAuditEntity,
   PageViewEntity,
   ModerationFlagEntity,

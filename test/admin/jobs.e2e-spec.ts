@@ -5,6 +5,7 @@ import { eventually, openChat, publicCharacter, replyOf, send } from '../chat/ch
 import { startFakeLlm, type FakeLlm } from '../support/fake-llm.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 import { createUser, type TestUser } from '../support/users.js';
+import { appendToPath } from '../support/messages.js';
 
 /** Every field a listed job has: never its payload, which may hold what users typed. */
 const JOB_FIELDS = [
@@ -74,13 +75,14 @@ describe('admin jobs', () => {
     const owner = await createUser(t);
     const character = await publicCharacter(t, owner, { name: 'Mira' });
     const chatId = await openChat(t, user.auth, character.id, { language: 'en' });
-    for (let i = 2; i <= 24; i++) {
-      await t.dataSource.query(`INSERT INTO message (chat_id, role, content) VALUES ($1, $2, $3)`, [
-        chatId,
-        i % 2 === 0 ? 'user' : 'assistant',
-        `line ${i}`,
-      ]);
-    }
+    await appendToPath(
+      t.dataSource,
+      chatId,
+      Array.from({ length: 23 }, (_, i) => ({
+        role: (i + 2) % 2 === 0 ? ('user' as const) : ('assistant' as const),
+        content: `line ${i + 2}`,
+      })),
+    );
     await t.dataSource.query(`UPDATE chat SET message_count = 24 WHERE id = $1`, [chatId]);
     // The first attempt finds every summary provider failing.
     summaryLlm.onRequest(() => ({ fault: 'status', status: 400 }));

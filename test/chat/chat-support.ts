@@ -198,9 +198,14 @@ export async function messagesOf(
   t: Pick<TestApp, 'dataSource'>,
   chatId: string,
 ): Promise<Array<Record<string, unknown> & { role: string; content: string; status: string }>> {
+  // The story as the chat shows it: the active path, from its first message to its leaf.
   return t.dataSource.query(
-    `SELECT id::int, role, content, status, model_used, prompt_tokens, completion_tokens
-     FROM message WHERE chat_id = $1 ORDER BY id`,
+    `WITH RECURSIVE path AS (
+       SELECT m.* FROM message m JOIN chat c ON m.id = c.leaf_id WHERE c.id = $1
+       UNION ALL
+       SELECT m.* FROM path p JOIN message m ON m.id = p.parent_id)
+     SELECT id::int, role, content, status, model_used, prompt_tokens, completion_tokens
+     FROM path ORDER BY id`,
     [chatId],
   );
 }

@@ -15,6 +15,7 @@ import { documentedPaths } from '../support/openapi.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 import { createUser, type TestUser } from '../support/users.js';
 import { guest, llmEnv, openChat, publicCharacter, send } from './chat-support.js';
+import { appendToPath } from '../support/messages.js';
 
 describe('chats', () => {
   let fake: FakeLlm;
@@ -62,6 +63,7 @@ describe('chats', () => {
         kind: 'direct',
         character: mira,
         members: [mira],
+        muted_member_ids: [],
         persona_name: null,
         persona_description: null,
         title: null,
@@ -108,6 +110,11 @@ describe('chats', () => {
             id: expect.any(Number),
             role: 'assistant',
             character_id: character.id,
+            // The first message: an opening, the only one (no alternate greetings).
+            parent_id: null,
+            alternative_index: 0,
+            alternative_count: 1,
+            edited_at: null,
             content: 'Mira looks up. "Storm coming, User."',
             status: 'complete',
             model_used: null,
@@ -272,10 +279,10 @@ describe('chats', () => {
 
     it('pages through messages with before_id, oldest first within a page', async () => {
       const chatId = await openChat(t, alice.auth, character.id);
-      await t.dataSource.query(
-        `INSERT INTO message (chat_id, role, content)
-         SELECT $1, 'user', 'm' || n FROM generate_series(1, 119) AS n`,
-        [chatId],
+      await appendToPath(
+        t.dataSource,
+        chatId,
+        Array.from({ length: 119 }, (_, i) => ({ role: 'user' as const, content: `m${i + 1}` })),
       );
       const seen: string[] = [];
       let beforeId: number | undefined;
@@ -487,12 +494,25 @@ describe('chats', () => {
     expect(documentedPaths(body, '/api/chats', 'chats')).toEqual([
       '/api/chats',
       '/api/chats/anon-limit',
+      '/api/chats/import',
+      '/api/chats/search',
       '/api/chats/{id}',
+      '/api/chats/{id}/branch',
+      '/api/chats/{id}/continue',
+      '/api/chats/{id}/export',
       '/api/chats/{id}/generate-persona-reply',
+      '/api/chats/{id}/impersonate',
+      '/api/chats/{id}/members',
+      '/api/chats/{id}/members/{character_id}',
       '/api/chats/{id}/message',
       '/api/chats/{id}/messages',
       '/api/chats/{id}/messages/last',
+      '/api/chats/{id}/messages/{message_id}',
+      '/api/chats/{id}/messages/{message_id}/resend',
+      '/api/chats/{id}/messages/{message_id}/select',
       '/api/chats/{id}/regenerate',
+      '/api/chats/{id}/rewind',
+      '/api/chats/{id}/settings',
       '/api/chats/{id}/stop',
       '/api/chats/{id}/stream',
       '/api/chats/{id}/stream-ticket',

@@ -16,6 +16,7 @@ import {
   send,
   stream,
 } from './chat-support.js';
+import { appendToPath } from '../support/messages.js';
 
 describe('chat replies', () => {
   let fake: FakeLlm;
@@ -529,11 +530,13 @@ describe('chat replies', () => {
   it("sends only the tier's latest messages, plus the summary, whatever the chat's length", async () => {
     const guestHeaders = guest();
     const chatId = await openChat(t, guestHeaders, character.id);
-    await t.dataSource.query(
-      `INSERT INTO message (chat_id, role, content)
-       SELECT $1, CASE WHEN n % 2 = 1 THEN 'user' ELSE 'assistant' END, 'old message ' || n
-       FROM generate_series(1, 500) AS n`,
-      [chatId],
+    await appendToPath(
+      t.dataSource,
+      chatId,
+      Array.from({ length: 500 }, (_, i) => ({
+        role: (i + 1) % 2 === 1 ? ('user' as const) : ('assistant' as const),
+        content: `old message ${i + 1}`,
+      })),
     );
     await t.dataSource.query(`UPDATE chat SET summary = 'They met at the pier.' WHERE id = $1`, [
       chatId,

@@ -8,6 +8,7 @@ import { startFakeLlm, type FakeLlm, type RecordedRequest } from '../support/fak
 import { createTestApp, type TestApp } from '../support/test-app.js';
 import { createUser, type TestUser } from '../support/users.js';
 import { eventually, openChat, publicCharacter, replyOf, send } from './chat-support.js';
+import { appendToPath } from '../support/messages.js';
 
 type UpstreamMessage = { role: string; content: string };
 
@@ -57,13 +58,14 @@ describe('chat summaries', () => {
   async function chatWith(count: number): Promise<string> {
     const chatId = await openChat(t, alice.auth, character.id, { language: 'en' });
     await t.dataSource.query(`UPDATE chat SET persona_name = 'Alex' WHERE id = $1`, [chatId]);
-    for (let i = 2; i <= count; i++) {
-      await t.dataSource.query(`INSERT INTO message (chat_id, role, content) VALUES ($1, $2, $3)`, [
-        chatId,
-        i % 2 === 0 ? 'user' : 'assistant',
-        `line ${i}`,
-      ]);
-    }
+    await appendToPath(
+      t.dataSource,
+      chatId,
+      Array.from({ length: count - 1 }, (_, i) => ({
+        role: (i + 2) % 2 === 0 ? ('user' as const) : ('assistant' as const),
+        content: `line ${i + 2}`,
+      })),
+    );
     await t.dataSource.query(`UPDATE chat SET message_count = $2 WHERE id = $1`, [chatId, count]);
     return chatId;
   }

@@ -190,7 +190,8 @@ export function describeEvent(event: ReplyEvent): string {
       return text;
     }
     case 'done': {
-      const answered: number = event.user_message_id;
+      // Null only when a continuation of an opening answered no message of the user.
+      const answered: number | null = event.user_message_id;
       // @ts-expect-error a done event carries no text: the union keeps the events apart
       event.content;
       return \`saved as \${event.message_id ?? 'nothing'} after \${answered}\`;

@@ -41,7 +41,9 @@ type Kind = 'chat' | 'character' | 'persona' | 'groupChat';
 const OWN = Symbol('own resource');
 const PUBLIC_ID = Symbol('public character id');
 const PUBLIC_SLUG = Symbol('public character slug');
-type Param = string | typeof OWN | typeof PUBLIC_ID | typeof PUBLIC_SLUG;
+/** The last message of the chat the path names (`:id`): a path parameter, or a body's value. */
+const OWN_MESSAGE = Symbol('message of the chat');
+type Param = string | typeof OWN | typeof PUBLIC_ID | typeof PUBLIC_SLUG | typeof OWN_MESSAGE;
 
 interface Fixtures {
   /** Two public characters of a third user (the author). */
@@ -108,6 +110,8 @@ interface Entry {
   upload?: true;
   /** Mounted on Express directly, outside Nest and its guard (Swagger UI): no decorator. */
   raw?: true;
+  /** Callers the rule lets through but a setting turns away (by default), and with what. */
+  refuses?: Partial<Record<Caller, 403>>;
 }
 
 /** An idea the fake model answers with a valid character draft (POST /api/characters/generate). */
@@ -209,6 +213,26 @@ const ROUTES: Record<string, Entry> = {
   'POST /api/chats/:id/stop':                   { rule: 'guest', owned: 'chat' },
   'DELETE /api/chats/:id':                      { rule: 'user', owned: 'chat' },
   'POST /api/chats/:id/generate-persona-reply': { rule: 'admin', owned: 'chat' },
+  'POST /api/chats/:id/messages/:message_id/select': { rule: 'guest', owned: 'chat', params: { message_id: OWN_MESSAGE }, body: { index: 0 } },
+  'PUT /api/chats/:id/messages/:message_id':    { rule: 'guest', owned: 'chat', params: { message_id: OWN_MESSAGE }, body: { content: 'Edited.' } },
+  'POST /api/chats/:id/messages/:message_id/resend': { rule: 'guest', owned: 'chat', params: { message_id: OWN_MESSAGE }, body: { content: 'Again' } },
+  'DELETE /api/chats/:id/messages/:message_id': { rule: 'guest', owned: 'chat', params: { message_id: OWN_MESSAGE } },
+  'POST /api/chats/:id/rewind':                 { rule: 'guest', owned: 'chat', body: { message_id: OWN_MESSAGE } },
+  'POST /api/chats/:id/branch':                 { rule: 'guest', owned: 'chat', body: { message_id: OWN_MESSAGE } },
+  'POST /api/chats/:id/continue':               { rule: 'guest', owned: 'chat' },
+  // impersonate_min_tier (default free) turns guests away.
+  'POST /api/chats/:id/impersonate':            { rule: 'guest', owned: 'chat', refuses: { guest: 403 } },
+  'GET /api/chats/:id/settings':                { rule: 'guest', owned: 'chat' },
+  'PUT /api/chats/:id/settings':                { rule: 'guest', owned: 'chat', body: { temperature: 0.5 } },
+  'PUT /api/chats/:id/members':                 { rule: 'user', owned: 'chat', bodyFor: ({ characters }) => ({ character_ids: [characters[0].id] }) },
+  'PUT /api/chats/:id/members/:character_id':   { rule: 'user', owned: 'chat', params: { character_id: PUBLIC_ID }, body: { muted: false } },
+  'GET /api/chats/search':                      { rule: 'guest' },
+  'PATCH /api/chats/:id':                       { rule: 'guest', owned: 'chat', body: { title: 'Renamed' } },
+  // Export and import need an account: guests are told to sign in.
+  'GET /api/chats/:id/export':                  { rule: 'guest', owned: 'chat', refuses: { guest: 403 } },
+  'POST /api/chats/import':                     { rule: 'guest', refuses: { guest: 403 }, bodyFor: ({ characters }) => ({ character_id: characters[0].id, jsonl: '{"mes": "Hi"}' }) },
+  'GET /api/me/preferences':                    { rule: 'user' },
+  'PUT /api/me/preferences':                    { rule: 'user', body: { max_tokens: 500 } },
 
   // group chats
   'POST /api/group-chats':                      { rule: 'user', bodyFor: groupChatBody },
@@ -538,15 +562,46 @@ describe('authorization matrix', () => {
             ? fixtures.characters[0].id
             : param === PUBLIC_SLUG
               ? fixtures.characters[0].slug
-              : param;
+              : param === OWN_MESSAGE
+                ? String(await lastMessageOf(path))
+                : param;
       path = path.replace(`:${name}`, value);
     }
     return path;
   }
 
+  /** The last message of the chat `path` names, for OWN_MESSAGE. */
+  async function lastMessageOf(path: string): Promise<number> {
+    const chatId = /^\/api\/chats\/([\da-f-]{36})/.exec(path)?.[1];
+    const [chat] = await t.dataSource.query<Array<{ leaf_id: string }>>(
+      `SELECT leaf_id FROM chat WHERE id = $1`,
+      [chatId],
+    );
+    return Number(chat.leaf_id);
+  }
+
+  /** The entry with OWN_MESSAGE in its body replaced by the message it stands for. */
+  async function withOwnMessage(entry: Entry, path: string): Promise<Entry> {
+    if (typeof entry.body !== 'object' || entry.body === null) return entry;
+    const body = Object.entries(entry.body as Record<string, unknown>);
+    if (!body.some(([, value]) => value === OWN_MESSAGE)) return entry;
+    const message = await lastMessageOf(path);
+    return {
+      ...entry,
+      body: Object.fromEntries(
+        body.map(([key, value]) => [key, value === OWN_MESSAGE ? message : value]),
+      ),
+    };
+  }
+
   /** Calls the route; a DELETE that succeeded retires the resource it removed. */
   async function request(route: AppRoute, entry: Entry, path: string, identity?: Identity) {
-    const res = await call(route.method, path, identity ? headers.get(identity)! : {}, entry);
+    const res = await call(
+      route.method,
+      path,
+      identity ? headers.get(identity)! : {},
+      await withOwnMessage(entry, path),
+    );
     if (route.method === 'DELETE' && entry.owned && res.status < 300) {
       for (const [key, id] of owned) {
         if (key.endsWith(` ${entry.owned}`) && path.includes(await id)) owned.delete(key);
@@ -583,7 +638,7 @@ describe('authorization matrix', () => {
   for (const [key, entry] of Object.entries(ROUTES)) {
     describe(key, () => {
       for (const caller of CALLERS) {
-        const want = expected(entry.rule, caller);
+        const want = entry.refuses?.[caller] ?? expected(entry.rule, caller);
         const identity = caller === 'no token' ? undefined : caller;
         // An owner acting on its own resource must not be told it does not exist either.
         const owner = want === 'ok' && entry.owned !== undefined && identity !== undefined;

@@ -94,6 +94,19 @@ export class CreateChatDto {
   force_new?: boolean;
 
   @ApiPropertyOptional({
+    minimum: 0,
+    default: 0,
+    description:
+      "Which of the character's greetings the new chat starts from: 0 its greeting, 1… its " +
+      'alternate greetings (all of them are offered as alternatives of the first message)',
+  })
+  @IsOptional()
+  @Min(0)
+  @Max(1000)
+  @IsInt()
+  greeting_index?: number;
+
+  @ApiPropertyOptional({
     enum: LANGUAGES,
     description: "Language of the chat (default: the user's, or the character's for guests)",
   })
@@ -156,6 +169,13 @@ export class ChatResponseDto {
 
   @ApiProperty({ type: [ChatCharacterDto], description: 'The characters, in speaking order' })
   members: ChatCharacterDto[];
+
+  @ApiProperty({
+    type: [String],
+    format: 'uuid',
+    description: 'Members who sit rounds out unless named in speaker_ids (muted)',
+  })
+  muted_member_ids: string[];
 
   @ApiProperty({ nullable: true, type: String })
   persona_name: string | null;
@@ -250,6 +270,7 @@ export function toChatResponse(
     kind: chat.kind,
     character: toChatCharacter(characters.get(chat.characterId)!, chat.language),
     members,
+    muted_member_ids: chat.mutedIds,
     persona_name: chat.personaName,
     persona_description: chat.personaDescription,
     title: chat.title,

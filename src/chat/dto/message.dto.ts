@@ -1,11 +1,25 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, IsNumber, IsOptional, Matches, Max, MaxLength, Min } from 'class-validator';
+import { Transform, Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  ArrayUnique,
+  IsArray,
+  IsInt,
+  IsNumber,
+  IsOptional,
+  IsUUID,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+} from 'class-validator';
 import { TextField } from '../../common/validation/text-field.js';
+import { GROUP_MAX_MEMBERS } from '../storytelling/group-chat.js';
+import type { PathMessage } from '../chat-rows.js';
 import {
   MESSAGE_ROLES,
   MESSAGE_STATUSES,
-  type MessageEntity,
   type MessageRole,
   type MessageStatus,
 } from '../entities/message.entity.js';
@@ -79,6 +93,29 @@ export class SendMessageDto extends GenerationOptionsDto {
   @ApiProperty({ maxLength: MAX_MESSAGE_LENGTH })
   @TextField(MAX_MESSAGE_LENGTH, { multiline: true, minLength: 1 })
   content: string;
+
+  @ApiPropertyOptional({
+    type: [String],
+    format: 'uuid',
+    minItems: 1,
+    maxItems: GROUP_MAX_MEMBERS,
+    uniqueItems: true,
+    description:
+      'Who answers, in this order: members of the chat, muted ones too (one id: that member ' +
+      'answers alone). Default: every member not muted, in speaking order',
+  })
+  @IsOptional()
+  @Transform(({ value }) =>
+    Array.isArray(value)
+      ? value.map((id: unknown) => (typeof id === 'string' ? id.toLowerCase() : id))
+      : value,
+  )
+  @IsUUID('all', { each: true, message: 'each value in speaker_ids must be a UUID' })
+  @ArrayUnique({ message: 'speaker_ids must not name the same character twice' })
+  @ArrayMaxSize(GROUP_MAX_MEMBERS)
+  @ArrayMinSize(1)
+  @IsArray()
+  speaker_ids?: string[];
 }
 
 export class MessagesQueryDto {
@@ -131,6 +168,26 @@ export class ChatMessageDto {
   })
   character_id: string | null;
 
+  @ApiProperty({
+    nullable: true,
+    type: Number,
+    description: 'The message this one follows; null for a first message (an opening)',
+  })
+  parent_id: number | null;
+
+  @ApiProperty({
+    description:
+      'Its position among the alternatives at this point of the story (its siblings: the ' +
+      'replies regenerated for one message, the greetings), from 0, oldest first',
+  })
+  alternative_index: number;
+
+  @ApiProperty({ description: 'How many alternatives there are here (1: none but this one)' })
+  alternative_count: number;
+
+  @ApiProperty({ nullable: true, type: String, description: 'Last edited in place' })
+  edited_at: string | null;
+
   @ApiProperty()
   content: string;
 
@@ -167,7 +224,10 @@ export class ChatMessageDto {
 }
 
 export class MessagePageDto {
-  @ApiProperty({ type: [ChatMessageDto], description: 'Oldest first' })
+  @ApiProperty({
+    type: [ChatMessageDto],
+    description: 'The active path (the story as it stands), oldest first',
+  })
   messages: ChatMessageDto[];
 
   @ApiProperty({ description: 'Older messages exist: ask again with before_id' })
@@ -230,8 +290,12 @@ export class ReplyDoneEventDto {
   })
   message_id: number | null;
 
-  @ApiProperty({ description: 'The user message answered' })
-  user_message_id: number;
+  @ApiProperty({
+    nullable: true,
+    type: Number,
+    description: 'The user message answered; null when continuing an opening, which answers none',
+  })
+  user_message_id: number | null;
 
   @ApiPropertyOptional({ description: 'Guests: messages left in the session' })
   anon_messages_left?: number;
@@ -292,10 +356,14 @@ export const REPLY_EVENTS = {
   end: RoundEndEventDto,
 };
 
-export const toMessageResponse = (message: MessageEntity): ChatMessageDto => ({
+export const toMessageResponse = (message: PathMessage): ChatMessageDto => ({
   id: Number(message.id),
   role: message.role,
   character_id: message.characterId,
+  parent_id: message.parentId === null ? null : Number(message.parentId),
+  alternative_index: message.alternativeIndex,
+  alternative_count: message.alternativeCount,
+  edited_at: message.editedAt?.toISOString() ?? null,
   content: message.content,
   status: message.status,
   model_used: message.modelUsed,

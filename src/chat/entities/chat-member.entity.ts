@@ -16,4 +16,8 @@ export class ChatMemberEntity {
 
   @Column({ type: 'uuid' })
   characterId: string;
+
+  /** Sits rounds out unless the user names it to speak (speaker_ids). */
+  @Column({ type: 'boolean', default: false })
+  muted: boolean;
 }

@@ -15,6 +15,27 @@ import type { Language } from '../../common/languages.js';
 export const CHAT_KINDS = ['direct', 'group'] as const;
 export type ChatKind = (typeof CHAT_KINDS)[number];
 
+/** Text the prompt carries `depth` messages from its end (0: after the newest message). */
+export interface AuthorNote {
+  text: string;
+  depth: number;
+}
+
+/**
+ * A chat's settings, named as the generation options of a request (which override them);
+ * absent: the default (the character's, or the spec's).
+ */
+export interface ChatSettings {
+  model?: string;
+  temperature?: number;
+  top_p?: number;
+  top_k?: number;
+  frequency_penalty?: number;
+  presence_penalty?: number;
+  max_tokens?: number;
+  author_note?: AuthorNote;
+}
+
 /**
  * A conversation of a user (or a guest session, under the anonymous system user) with one to
  * three characters (its members, chat_member). The persona is copied in when the chat starts, so editing or deleting the
@@ -23,6 +44,7 @@ export type ChatKind = (typeof CHAT_KINDS)[number];
 @Check('ck_chat_language', `language IN ('ru', 'en', 'es', 'fr', 'de', 'pt', 'it')`)
 @Check('ck_chat_message_count', `message_count >= 0`)
 @Check('ck_chat_kind', `kind IN ('direct', 'group')`)
+@Check('ck_chat_settings', `jsonb_typeof(settings) = 'object'`)
 @Entity({ name: 'chat' })
 export class ChatEntity {
   @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'pk_chat' })
@@ -63,9 +85,24 @@ export class ChatEntity {
   @Column({ type: 'bigint', nullable: true })
   summarizedThroughId: string | null;
 
-  /** Kept with every insert and delete, so nothing has to count a chat's messages. */
+  /** The end of the active path (bigint, as a string): new messages attach under it. */
+  @Column({ type: 'bigint', nullable: true })
+  leafId: string | null;
+
+  /**
+   * The active path's length (its leaf's depth), kept with every change, so nothing has to
+   * count a chat's messages.
+   */
   @Column({ type: 'integer', default: 0 })
   messageCount: number;
+
+  /**
+   * The chat's own model, sampling, reply length and author's note (PUT
+   * /api/chats/{id}/settings); a field left out takes the default. Read with the chat row, so a
+   * reply looks nothing else up for them.
+   */
+  @Column({ type: 'jsonb', default: {} })
+  settings: ChatSettings;
 
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt: Date;

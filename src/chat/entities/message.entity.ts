@@ -7,12 +7,14 @@ export const MESSAGE_STATUSES = ['complete', 'stopped'] as const;
 export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
 
 /**
- * One message of a chat. Ids grow with time (identity), so "the latest N" and "before id"
- * are both a walk down the (chat_id, id) index, however long the chat is.
+ * One message of a chat, a node of its tree: alternative replies (and the branches below
+ * them) are siblings. Ids grow with time (identity), so a parent's id is smaller than its
+ * children's.
  */
 @Check('ck_message_role', `role IN ('user', 'assistant', 'system')`)
 @Check('ck_message_status', `status IN ('complete', 'stopped')`)
 @Check('ck_message_character', `role <> 'user' OR character_id IS NULL`)
+@Check('ck_message_depth', `depth >= 1`)
 @Entity({ name: 'message' })
 export class MessageEntity {
   /** bigint: the driver returns it as a string; responses turn it into a number. */
@@ -25,6 +27,18 @@ export class MessageEntity {
 
   @Column({ type: 'uuid' })
   chatId: string;
+
+  /** The message this one follows; null for a chat's openings (the roots of its tree). */
+  @Column({ type: 'bigint', nullable: true })
+  parentId: string | null;
+
+  /** The child last active below this message; null where the active path ends. */
+  @Column({ type: 'bigint', nullable: true })
+  activeChildId: string | null;
+
+  /** Its place on its path, from 1 (an opening): the chat's message_count is its leaf's. */
+  @Column({ type: 'integer' })
+  depth: number;
 
   @Column({ type: 'text' })
   role: MessageRole;
@@ -60,6 +74,10 @@ export class MessageEntity {
   /** The character's lorebook entries this reply's prompt carried, as `{id, name}`. */
   @Column({ type: 'jsonb', nullable: true })
   lorebookEntries: Array<{ id: number | string; name: string | null }> | null;
+
+  /** Last edited in place by the user. */
+  @Column({ type: 'timestamptz', nullable: true })
+  editedAt: Date | null;
 
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt: Date;

@@ -15,7 +15,8 @@ export interface ReplyDoneEvent {
   type: 'done';
   /** Null when the reply was stopped before any text arrived (nothing was saved). */
   message_id: number | null;
-  user_message_id: number;
+  /** The user message answered; null when a continued opening answers none. */
+  user_message_id: number | null;
   character_id: string;
   anon_messages_left?: number;
   dice_rolls?: Array<Record<string, unknown>>;

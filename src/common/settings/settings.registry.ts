@@ -253,6 +253,14 @@ export const SETTINGS = {
     max: 100_000,
     description: 'AI character drafts per user and UTC day, admins excepted (0: none)',
   },
+  impersonate_min_tier: {
+    type: 'enum',
+    default: 'free',
+    values: ['anon', 'free', 'premium', 'admin'],
+    description:
+      'The lowest tier that may have the model suggest their next line (POST ' +
+      '/api/chats/{id}/impersonate): anon lets guests too',
+  },
   background_llm_daily_tokens: {
     type: 'integer',
     default: 5_000_000,

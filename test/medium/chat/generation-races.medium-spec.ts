@@ -9,6 +9,7 @@ import { lockWaiters, replayLockRace } from '../../support/locks.js';
 import { createMediumModule, type MediumModule } from '../../support/medium.js';
 import { createUser, type TestUser } from '../../support/users.js';
 import { messagesOf, publicCharacter } from '../../chat/chat-support.js';
+import { appendToPath } from '../../support/messages.js';
 
 /**
  * The statements that start, save and give back rounds (GenerationRepository) against what
@@ -49,7 +50,8 @@ describe('generation statements in races', () => {
     const chatId = await openChat(character.id);
     const instanceId = randomUUID();
     const [{ id }] = await t.dataSource.query<Array<{ id: number }>>(
-      `INSERT INTO message (chat_id, role, content) VALUES ($1, 'user', 'Hi') RETURNING id::int`,
+      `INSERT INTO message (chat_id, depth, role, content) VALUES ($1, 2, 'user', 'Hi')
+       RETURNING id::int`,
       [chatId],
     );
     await t.dataSource.query(`INSERT INTO chat_generation (chat_id, instance_id) VALUES ($1, $2)`, [
@@ -68,16 +70,28 @@ describe('generation statements in races', () => {
 
   it('edits the last message while its chat is being deleted, without a deadlock', async () => {
     const chatId = await openChat(character.id);
-    const [{ id }] = await t.dataSource.query<Array<{ id: number }>>(
-      `INSERT INTO message (chat_id, role, content) VALUES ($1, 'user', 'Hi') RETURNING id::int`,
+    // The user's message at the end of the active path, under the greeting.
+    const [{ parent }] = await t.dataSource.query<Array<{ parent: number }>>(
+      `WITH m AS (
+         INSERT INTO message (chat_id, parent_id, depth, role, content)
+         SELECT id, leaf_id, message_count + 1, 'user', 'Hi' FROM chat WHERE id = $1
+         RETURNING id, parent_id),
+       linked AS (
+         UPDATE chat SET leaf_id = (SELECT id FROM m), message_count = message_count + 1
+         WHERE id = $1)
+       SELECT parent_id::int AS parent FROM m`,
       [chatId],
     );
+    // Sending it again writes a sibling under the same parent, which is locked for it.
     const outcome = await replayLockRace(t, {
-      hold: ['SELECT 1 FROM message WHERE id = $1 FOR UPDATE', [id]],
-      first: () => generations.startEditingLast(chatId, randomUUID(), 'Hello'),
+      hold: ['SELECT 1 FROM message WHERE id = $1 FOR UPDATE', [parent]],
+      first: () => generations.startResending(chatId, randomUUID(), 'Hello', null),
       second: () => t.dataSource.query('DELETE FROM chat WHERE id = $1', [chatId]),
     });
-    expect(outcome.first).toMatchObject({ status: 'fulfilled', value: { userMessageId: id } });
+    expect(outcome.first).toMatchObject({
+      status: 'fulfilled',
+      value: { userMessageId: expect.any(Number) },
+    });
     expect(outcome.second.status).toBe('fulfilled');
     expect(await messagesOf(t, chatId)).toEqual([]);
   });
@@ -115,13 +129,7 @@ describe('generation statements in races', () => {
     try {
       // Another instance saving its reply: the message and the count, not yet committed.
       await other.query('BEGIN');
-      await other.query(
-        `INSERT INTO message (chat_id, role, content) VALUES ($1, 'assistant', 'Late.')`,
-        [chatId],
-      );
-      await other.query(`UPDATE chat SET message_count = message_count + 1 WHERE id = $1`, [
-        chatId,
-      ]);
+      await appendToPath(other, chatId, [{ role: 'assistant', content: 'Late.' }]);
       const owner = { userId: alice.id };
       const starting = generations.startWithUserMessage(chatId, owner, randomUUID(), 'Hi', 10);
       // Its snapshot taken, it waits for the chat's row.

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CharacterEntity } from '../../../src/characters/entities/character.entity.js';
 import type { ChatWithMembers } from '../../../src/chat/chat-rows.js';
-import type { ContextMessage } from '../../../src/chat/chat.repository.js';
+import type { ContextMessage } from '../../../src/chat/message.repository.js';
 import { ChatModule } from '../../../src/chat/chat.module.js';
 import { ReplyContextService, type ContextInput } from '../../../src/chat/reply-context.service.js';
 import { LLM_PROVIDER_NAMES, type LlmProviderName } from '../../../src/config/configuration.js';
@@ -63,6 +63,9 @@ const chat = (kind: 'direct' | 'group', memberIds: string[]): ChatWithMembers =>
   characterId: memberIds[0],
   kind,
   memberIds,
+  mutedIds: [],
+  leafId: null,
+  settings: {},
   personaName: 'Alex',
   personaDescription: null,
   anonSessionId: null,

@@ -317,7 +317,7 @@ describe('reply engine (ReplyService, RoundRunner, ReplyRegistry)', () => {
     expect(leaving.errorLogs()).toEqual([]);
   });
 
-  it('regenerates a group round: the old replies stay until the new first reply is saved', async () => {
+  it('regenerates a group round: the old replies stay shown until the new first reply is saved, then an alternative branch', async () => {
     const chatId = await groupChat([mira, bram]);
     await (
       await sendAndFollow(chatId, 'Good evening')
@@ -352,6 +352,12 @@ describe('reply engine (ReplyService, RoundRunner, ReplyRegistry)', () => {
     ]);
     expect(saved.map((message) => message.id)).not.toContain(oldReplies[0]);
     expect(saved.map((message) => message.id)).not.toContain(oldReplies[1]);
+    // Kept off the path: the old first reply is the new one's alternative.
+    const kept = await t.dataSource.query<Array<{ id: number; parent_id: number }>>(
+      `SELECT id::int, parent_id::int FROM message WHERE id = ANY($1::bigint[]) ORDER BY id`,
+      [[oldReplies[0], (miraDone as { message_id: number }).message_id]],
+    );
+    expect(kept.map((row) => row.parent_id)).toEqual([userMessage, userMessage]);
     expect(await quotaUsed(alice)).toBe(used + 1);
     expect(await claimsOf(chatId)).toEqual([]);
   });

@@ -8,6 +8,7 @@ import { createMediumModule, type MediumModule } from '../../support/medium.js';
 import { createUser } from '../../support/users.js';
 import { publicCharacter } from '../../chat/chat-support.js';
 import { providerEnv, providerOf } from '../../llm/llm-test-support.js';
+import { appendToPath } from '../../support/messages.js';
 
 const SUMMARY = 'Alex and Mira climbed the lighthouse.';
 
@@ -47,13 +48,14 @@ describe('chat summaries when SUMMARY_PROVIDER_ORDER names no configured provide
     const chatId = (
       await t.app.get(ChatService).create({ character_id: characterId, force_new: true }, caller)
     ).chat.id;
-    await t.dataSource.query(
-      `INSERT INTO message (chat_id, role, content)
-       SELECT $1, CASE WHEN i % 2 = 1 THEN 'user' ELSE 'assistant' END, 'line ' || i
-       FROM generate_series(1, 30) i`,
-      [chatId],
+    await appendToPath(
+      t.dataSource,
+      chatId,
+      Array.from({ length: 30 }, (_, i) => ({
+        role: (i + 1) % 2 === 1 ? ('user' as const) : ('assistant' as const),
+        content: `line ${i + 1}`,
+      })),
     );
-    await t.dataSource.query(`UPDATE chat SET message_count = 30 WHERE id = $1`, [chatId]);
     fake.script({ content: SUMMARY });
 
     const saved = await t.app

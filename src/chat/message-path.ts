@@ -1,0 +1,46 @@
+/**
+ * SQL for walking a chat's message tree. The active path runs from the chat's leaf up through
+ * each message's parent; a walk takes one primary-key lookup per step, so its cost is the
+ * number of messages it returns, whatever the size of the tree.
+ */
+
+/**
+ * A recursive CTE `path` (put it in a `WITH RECURSIVE`): the messages from `start` up its
+ * ancestors, at most `limit` of them, only those with an id above `after` (a parent's id is
+ * always smaller than its children's, so this stops at the summary's boundary). `n` numbers
+ * them from 1 (start). The three arguments are SQL expressions (parameters, columns).
+ */
+export const activePath = (start: string, limit: string, after: string): string => `path AS (
+  SELECT m.*, 1 AS n FROM message m WHERE m.id = ${start} AND m.id > ${after}
+  UNION ALL
+  SELECT m.*, p.n + 1 FROM path p JOIN message m ON m.id = p.parent_id
+  WHERE p.n < ${limit} AND m.id > ${after})`;
+
+/**
+ * For a message `p` of the path: how many siblings it has (itself included) and its position
+ * among them, by id (ix_message_parent; a chat's roots: ix_message_chat_roots).
+ */
+export const ALTERNATIVES = `CASE WHEN p.parent_id IS NULL
+    THEN (SELECT count(*) FROM message s WHERE s.chat_id = p.chat_id AND s.parent_id IS NULL)
+    ELSE (SELECT count(*) FROM message s WHERE s.parent_id = p.parent_id) END::int
+    AS alternative_count,
+  CASE WHEN p.parent_id IS NULL
+    THEN (SELECT count(*) FROM message s
+          WHERE s.chat_id = p.chat_id AND s.parent_id IS NULL AND s.id < p.id)
+    ELSE (SELECT count(*) FROM message s WHERE s.parent_id = p.parent_id AND s.id < p.id) END::int
+    AS alternative_index`;
+
+/** How far up the active path the user's last message is looked for. */
+export const LAST_USER_WALK = 100;
+
+/**
+ * A recursive CTE `up`: from `start` up the active path until the first user message, at
+ * most LAST_USER_WALK steps (a group round has a reply per member between two user messages).
+ * `chat` is the chat's id (an SQL expression): a start in another chat finds nothing.
+ */
+export const upToUserMessage = (start: string, chat: string): string => `up AS (
+  SELECT m.id, m.parent_id, m.role, m.depth, 1 AS n FROM message m
+  WHERE m.id = ${start} AND m.chat_id = ${chat}
+  UNION ALL
+  SELECT m.id, m.parent_id, m.role, m.depth, u.n + 1 FROM up u JOIN message m ON m.id = u.parent_id
+  WHERE u.role <> 'user' AND u.n < ${LAST_USER_WALK})`;
