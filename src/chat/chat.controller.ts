@@ -1,3 +1,7 @@
+/*
+ * Longer than most files on purpose: the chat routes' OpenAPI documentation (every response and
+ * error of the streamed routes) is most of it; the handlers themselves are one call each.
+ */
 import {
   applyDecorators,
   Body,

@@ -36,6 +36,7 @@ import { PromptTemplatesService } from './prompt/prompt-templates.service.js';
 import { ReplyContextService } from './reply-context.service.js';
 import { ReplyService } from './reply.service.js';
 import { ReplyWriter } from './reply-writer.js';
+import { RoundCasting } from './round-casting.js';
 import { RoundRunner } from './round-runner.js';
 import { ChatSignals } from './streaming/chat-signals.js';
 import { FollowerSlots } from './streaming/follower-slots.js';
@@ -89,6 +90,7 @@ import { StoryService } from './story.service.js';
     ReplyContextService,
     ChatService,
     ReplyWriter,
+    RoundCasting,
     RoundRunner,
     ReplyService,
     StoryService,

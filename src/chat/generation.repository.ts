@@ -1,3 +1,8 @@
+/*
+ * Longer than most files on purpose: every statement that changes a chat's messages while a
+ * round's claim is taken or held lives here, so the lock order they share (the chat row, then
+ * its messages, as a chat's deletion takes them) can be checked in one place.
+ */
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';

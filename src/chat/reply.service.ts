@@ -1,53 +1,22 @@
-import {
-  BadRequestException,
-  ConflictException,
-  Injectable,
-  Logger,
-  NotFoundException,
-} from '@nestjs/common';
+import { ConflictException, Injectable, Logger, NotFoundException } from '@nestjs/common';
 import { MessageQuotaService, type QuotaTicket } from '../auth/usage/message-quota.service.js';
-import { CharactersService } from '../characters/characters.service.js';
-import type { CharacterEntity } from '../characters/entities/character.entity.js';
 import type { SseSource } from '../common/http/sse.js';
-import type { Language } from '../common/languages.js';
-import { type ChatCaller, ownerOf, quotaSubjectOf, requireCaller, tierOf } from './chat-caller.js';
-import type { ChatWithMembers } from './chat-rows.js';
+import { type ChatCaller, ownerOf, quotaSubjectOf, requireCaller } from './chat-caller.js';
 import { ChatService, chatNotFound } from './chat.service.js';
-import { characterName } from './dto/chat.dto.js';
-import { withChatSettings } from './dto/chat-settings.dto.js';
 import type { GenerationOptionsDto, SendMessageDto } from './dto/message.dto.js';
 import type { StreamTicketDto } from './dto/stream.dto.js';
-import type { ChatKind, ChatSettings } from './entities/chat.entity.js';
+import type { ChatKind } from './entities/chat.entity.js';
 import { GenerationRepository } from './generation.repository.js';
-import { ReplyContextService, type ReplyRoute } from './reply-context.service.js';
-import { contextLimit, type RoundJob, type Speaker } from './round-job.js';
+import { type Cast, RoundCasting, type RoundOptions, sameMembers } from './round-casting.js';
+import { contextLimit, type RoundJob } from './round-job.js';
 import { RoundRunner } from './round-runner.js';
-import { GROUP_REPLY_MAX_TOKENS } from './storytelling/group-chat.js';
 import { FollowerSlots } from './streaming/follower-slots.js';
 import { numberedReply } from './streaming/reply-cursor.js';
 import type { ReplyEvent, RoundSummary } from './streaming/reply-event.js';
 import { ReplyRegistry } from './streaming/reply-registry.js';
 import { StreamTicketService } from './streaming/stream-tickets.js';
 
-/** Who answers in a chat: the speakers in order, with what their prompts need. */
-type Cast = Pick<RoundJob, 'speakers' | 'members' | 'names' | 'userIsAdult' | 'route'>;
-
-/** A request's generation options, and who is to answer (default: the members not muted). */
-type RoundOptions = GenerationOptionsDto & Pick<SendMessageDto, 'speaker_ids'>;
-
 type Prepared = Cast & Pick<RoundJob, 'chat' | 'caller'>;
-
-/** What a send needs to know of a chat to look its characters up while its message goes in. */
-interface KnownChat {
-  kind: ChatKind;
-  language: Language;
-  memberIds: string[];
-  mutedIds: string[];
-  settings: ChatSettings;
-}
-
-/** Chats whose members a ReplyService remembers. */
-const KNOWN_CHATS = 10_000;
 
 const busy = (kind: ChatKind) =>
   new ConflictException(
@@ -56,18 +25,14 @@ const busy = (kind: ChatKind) =>
       : 'A reply is being written in this chat: wait for it or stop it',
   );
 
-const nobodyLeft = () =>
-  new ConflictException(
-    'None of the characters of this group chat is available any more: start a new one',
-  );
-
 const nothingToContinue = () =>
   new ConflictException(
     "There is no reply to continue: the story does not end with a character's message",
   );
 
 /**
- * The reply endpoints: send, regenerate, edit the last message, follow, stop. A round takes a
+ * The reply endpoints: send, regenerate, edit or resend a message, continue, follow, stop
+ * (who answers: RoundCasting; the round itself: RoundRunner). A round takes a
  * message from the quota and claims the chat (one round per chat, across instances), then
  * RoundRunner writes it. Whatever turns out refused before the round starts is undone: the
  * message taken back, the claim and the quota given back.
@@ -75,15 +40,12 @@ const nothingToContinue = () =>
 @Injectable()
 export class ReplyService {
   private readonly logger = new Logger(ReplyService.name);
-  /** Chat id → its members (see remember). */
-  private readonly knownChats = new Map<string, KnownChat>();
 
   constructor(
     private readonly chats: ChatService,
     private readonly generations: GenerationRepository,
-    private readonly characters: CharactersService,
     private readonly quota: MessageQuotaService,
-    private readonly context: ReplyContextService,
+    private readonly casting: RoundCasting,
     private readonly runner: RoundRunner,
     private readonly registry: ReplyRegistry,
     private readonly followerSlots: FollowerSlots,
@@ -102,7 +64,7 @@ export class ReplyService {
     dto: SendMessageDto,
     caller: ChatCaller,
   ): Promise<SseSource<ReplyEvent>> {
-    const known = this.knownChats.get(chatId);
+    const known = this.casting.known(chatId);
     const [ticket, started, knownCast] = await Promise.allSettled([
       this.quota.consume(quotaSubjectOf(caller)),
       this.generations.startWithUserMessage(
@@ -112,7 +74,7 @@ export class ReplyService {
         dto.content,
         contextLimit(caller) - 1,
       ),
-      known && this.cast(known, dto, caller),
+      known && this.casting.cast(known, dto, caller),
     ]);
     const refund = async () => {
       if (ticket.status === 'fulfilled') await this.quota.refund(ticket.value);
@@ -127,11 +89,11 @@ export class ReplyService {
       throw start.status === 'missing' ? chatNotFound() : busy(start.chat.kind);
     }
     const { chat, userMessageId } = start;
-    this.remember(chat);
+    this.casting.remember(chat);
     let job: RoundJob;
     try {
       let cast: Cast;
-      if (!known || !sameMembers(known, chat)) cast = await this.cast(chat, dto, caller);
+      if (!known || !sameMembers(known, chat)) cast = await this.casting.cast(chat, dto, caller);
       else if (knownCast.status === 'rejected') throw knownCast.reason;
       else cast = knownCast.value as Cast;
       if (ticket.status === 'rejected') throw ticket.reason;
@@ -301,7 +263,7 @@ export class ReplyService {
             'The character who wrote the last reply is no longer in this chat',
           );
         }
-        cast = await this.cast(chat, { ...options, speaker_ids: [author] }, caller);
+        cast = await this.casting.cast(chat, { ...options, speaker_ids: [author] }, caller);
       } catch (error) {
         await this.generations.release(chat.id, this.registry.instanceId);
         throw error;
@@ -363,81 +325,8 @@ export class ReplyService {
     caller: ChatCaller,
   ): Promise<Prepared> {
     const { chat } = await this.chats.requireOwned(chatId, caller);
-    this.remember(chat);
-    return { chat, caller, ...(await this.cast(chat, options, caller)) };
-  }
-
-  /**
-   * The characters who answer (those the caller may still see; a direct chat's must be), their
-   * sampling (the request's options over the chat's settings), whether they meet an adult, and
-   * the route. A group chat's members deleted or hidden since it was made sit the round out,
-   * and so do muted ones unless `speaker_ids` names them (only those answer then, in that
-   * order; 400 for one that is not a member).
-   */
-  private async cast(chat: KnownChat, request: RoundOptions, caller: ChatCaller): Promise<Cast> {
-    const chosen = request.speaker_ids;
-    if (chosen && !chosen.every((id) => chat.memberIds.includes(id))) {
-      throw new BadRequestException('speaker_ids must name members of this chat');
-    }
-    const options = withChatSettings(chat.settings, request);
-    const viewer = caller.user;
-    const group = chat.kind === 'group';
-    const [present, everyone, route] = await Promise.all([
-      group
-        ? Promise.all(
-            chat.memberIds.map((id) =>
-              this.characters.findVisible(id, viewer).catch((error: unknown) => {
-                if (error instanceof NotFoundException) return null;
-                throw error;
-              }),
-            ),
-          ).then((found) => found.filter((member): member is CharacterEntity => !!member))
-        : Promise.all([this.characters.findVisible(chat.memberIds[0], viewer)]),
-      group ? this.characters.findForChats(chat.memberIds) : null,
-      this.context.route(options.model, tierOf(caller)),
-    ]);
-    if (present.length === 0) throw nobodyLeft();
-    const names = new Map(
-      (everyone ?? present).map((member) => [member.id, characterName(member, chat.language)]),
-    );
-    // Only the NSFW rules depend on it: no lookup for SFW characters.
-    const userIsAdult =
-      present.some((member) => member.contentRating === 'nsfw') &&
-      (await this.characters.isAdult(viewer));
-    const sampling: GenerationOptionsDto = group
-      ? { ...options, max_tokens: Math.min(options.max_tokens ?? Infinity, GROUP_REPLY_MAX_TOKENS) }
-      : options;
-    const byId = new Map(present.map((member) => [member.id, member]));
-    const speaking = chosen
-      ? chosen.flatMap((id) => byId.get(id) ?? [])
-      : present.filter((member) => !chat.mutedIds.includes(member.id));
-    if (speaking.length === 0) throw nobodyLeft();
-    const speakers: Speaker[] = speaking.map((character) => ({
-      character,
-      config: this.context.sampling(character, sampling, tierOf(caller), chat.language),
-    }));
-    return { speakers, members: present, names, userIsAdult, route: route satisfies ReplyRoute };
-  }
-
-  /**
-   * Chats' members and settings seldom change: remembered (the latest KNOWN_CHATS chats), a
-   * send looks the members up while its message goes in. A plain bounded Map, oldest out
-   * first: an entry is a hint the start statement confirms (a changed chat is cast again and
-   * remembered as it now is), so recency bookkeeping would buy nothing.
-   */
-  private remember(chat: ChatWithMembers): void {
-    const known = this.knownChats.get(chat.id);
-    if (known && sameMembers(known, chat)) return;
-    if (!known && this.knownChats.size >= KNOWN_CHATS) {
-      this.knownChats.delete(this.knownChats.keys().next().value!);
-    }
-    this.knownChats.set(chat.id, {
-      kind: chat.kind,
-      language: chat.language,
-      memberIds: chat.memberIds,
-      mutedIds: chat.mutedIds,
-      settings: chat.settings,
-    });
+    this.casting.remember(chat);
+    return { chat, caller, ...(await this.casting.cast(chat, options, caller)) };
   }
 
   private numbered(round: SseSource<ReplyEvent> & { kind: ChatKind }): SseSource<ReplyEvent> {
@@ -471,14 +360,3 @@ export class ReplyService {
     }
   }
 }
-
-const sameIds = (known: readonly string[], now: readonly string[]): boolean =>
-  known.length === now.length && known.every((id, index) => id === now[index]);
-
-/** The remembered chat casts as the chat now stands: members, their order, settings. */
-const sameMembers = (known: KnownChat, chat: ChatWithMembers): boolean =>
-  known.kind === chat.kind &&
-  known.language === chat.language &&
-  sameIds(known.memberIds, chat.memberIds) &&
-  sameIds(known.mutedIds, chat.mutedIds) &&
-  JSON.stringify(known.settings) === JSON.stringify(chat.settings);

@@ -1,3 +1,7 @@
+/*
+ * Longer than most files on purpose: a message, its page and every stream event of a round are
+ * each a named schema of their own in OpenAPI, so generated clients type them apart.
+ */
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import {

@@ -1,3 +1,7 @@
+/*
+ * Longer than most files on purpose: the key matchers of every kind (plain, whole-word, regex)
+ * share one step budget and one Aho–Corasick automaton, which only work kept together.
+ */
 /**
  * Lorebook key matching on the event loop, bounded: any user can publish a card, and its keys
  * run on every message of every chat with it.

@@ -1,3 +1,7 @@
+/*
+ * Longer than most files on purpose: parsing a book within its limits, caching the compiled
+ * version and selecting entries under one budget are one pass over the same entry shape.
+ */
 import { LRUCache } from 'lru-cache';
 import { LOREBOOK_LIMITS } from '../../characters/lib/lorebook-limits.js';
 import {
