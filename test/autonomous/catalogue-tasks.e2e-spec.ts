@@ -334,6 +334,10 @@ describe('catalogue tasks', () => {
          FROM generate_series(1, 3000) AS i`,
         [admin.id],
       );
+      // With the statistics of a catalogue that grew over time: just after a bulk insert, before
+      // autovacuum's analyze, the planner takes the 3,000 rows for one or two and scans them for
+      // every tag pair (measured: 6.6 s against 0.15 s with the tag-set index).
+      await t.dataSource.query(`ANALYZE character`);
 
       const run = await runTask(t, admin, 'relationships');
 

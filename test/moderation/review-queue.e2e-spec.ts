@@ -246,7 +246,8 @@ describe('moderation review queue', () => {
       .send({ character_id: keeper.id, force_new: true })
       .expect(201);
     const [message] = await t.dataSource.query<Array<{ id: string }>>(
-      `INSERT INTO message (chat_id, role, content) VALUES ($1, 'user', $2) RETURNING id`,
+      `INSERT INTO message (chat_id, depth, role, content) VALUES ($1, 2, 'user', $2)
+       RETURNING id`,
       [chat.body.id, 'Describe the gore: every severed limb and the entrails.'],
     );
     const moderation = t.app.get(ModerationService);
