@@ -15,6 +15,9 @@ const common = {
 
 export default {
   maxWorkers: process.env.JEST_MAX_WORKERS ?? 2,
+  // ESM test files' modules stay in a worker's memory: a worker past this between two files is
+  // replaced, rather than running out of heap halfway through the suite.
+  workerIdleMemoryLimit: '1GB',
   // A global option (ignored inside projects); e2e hooks start whole apps.
   testTimeout: 60000,
   globalSetup: '<rootDir>/test/support/global-setup.mjs',
