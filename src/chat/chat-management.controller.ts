@@ -5,8 +5,6 @@ import {
   type ExecutionContext,
   Get,
   Injectable,
-  Param,
-  ParseUUIDPipe,
   Patch,
   PayloadTooLargeException,
   Post,
@@ -55,11 +53,7 @@ import {
   CHAT_IMPORT_MAX_LINES,
   CHAT_IMPORT_MAX_MESSAGES,
 } from './sillytavern-chat.js';
-
-const ChatId = () => Param('id', new ParseUUIDPipe());
-
-const ApiChatNotFound = () =>
-  ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No such chat of the caller' });
+import { ApiChatNotFound, ChatId } from './chat-route.decorators.js';
 
 /** The `file` of a chat import, at most CHAT_IMPORT_MAX_BYTES; beyond, a 413 naming the limit. */
 @Injectable()

@@ -22,11 +22,7 @@ import {
   MuteMemberDto,
   ReorderMembersDto,
 } from './dto/chat-settings.dto.js';
-
-const ChatId = () => Param('id', new ParseUUIDPipe());
-
-const ApiChatNotFound = () =>
-  ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No such chat of the caller' });
+import { ApiChatNotFound, ChatId } from './chat-route.decorators.js';
 
 /** How a chat's replies are written (its settings) and who of its members speaks, in what order. */
 @ApiTags('chats')

@@ -11,8 +11,6 @@ import {
   Headers,
   HttpCode,
   Ip,
-  Param,
-  ParseUUIDPipe,
   Post,
   Put,
   Query,
@@ -60,11 +58,7 @@ import { ImpersonationService } from './impersonation.service.js';
 import { PersonaReplyService } from './persona-reply.service.js';
 import { ReplyService } from './reply.service.js';
 import { resumePoint } from './streaming/reply-cursor.js';
-
-const ChatId = () => Param('id', new ParseUUIDPipe());
-
-const ApiChatNotFound = () =>
-  ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No such chat of the caller' });
+import { ApiChatNotFound, ChatId } from './chat-route.decorators.js';
 
 /** The documentation shared by the routes that answer with a streamed reply. */
 const ApiReplyStream = (summary: string) =>
@@ -215,7 +209,9 @@ export class ChatController {
   @Put(':id/messages/last')
   @Guest()
   @MessageThrottle()
-  @ApiReplyStream('Edit my last message: its reply is dropped and a new one streamed')
+  @ApiReplyStream(
+    'Edit my last message: a new one takes its place, its old reply kept as an alternative branch',
+  )
   async editLast(
     @ChatId() id: string,
     @Body() dto: SendMessageDto,

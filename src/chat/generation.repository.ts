@@ -207,17 +207,27 @@ export class GenerationRepository {
    * Claims the chat and sends `content` again in place of a user message — `messageId`, or
    * the user's last message on the active path: a new sibling of it, which becomes the active
    * path's end (the old message and what followed it stay, an inactive branch). A summary
-   * that covered the old message is cleared. `userMessageId` is null when there is no such
-   * user message.
+   * that covered the old message is cleared (`summarized`: the chat still has one).
+   * `userMessageId` is null when there is no such user message.
    */
   async startResending(
     chatId: string,
     instanceId: string,
     content: string,
     messageId: number | null,
-  ): Promise<{ claimed: boolean; userMessageId: number | null; messageCount: number }> {
+  ): Promise<{
+    claimed: boolean;
+    userMessageId: number | null;
+    messageCount: number;
+    summarized: boolean;
+  }> {
     const [row] = await this.dataSource.query<
-      Array<{ claimed: boolean; user_message_id: string | null; message_count: number | null }>
+      Array<{
+        claimed: boolean;
+        user_message_id: string | null;
+        message_count: number | null;
+        summarized: boolean | null;
+      }>
     >(
       `WITH RECURSIVE ${ASYNC_COMMIT},
        -- The chat is locked before its messages, the order its deletion takes (the chat,
@@ -240,10 +250,12 @@ export class GenerationRepository {
          UPDATE chat SET message_count = (SELECT depth FROM inserted), updated_at = now(),
                          leaf_id = (SELECT id FROM inserted),
                          ${CLEAR_SUMMARY_FROM('(SELECT id FROM target)')}
-         WHERE id = $1 AND EXISTS (SELECT 1 FROM inserted) RETURNING message_count)
+         WHERE id = $1 AND EXISTS (SELECT 1 FROM inserted)
+         RETURNING message_count, summarized_through_id IS NOT NULL AS summarized)
        SELECT EXISTS (SELECT 1 FROM claimed) AS claimed,
               (SELECT id FROM inserted) AS user_message_id,
-              (SELECT message_count FROM counted) AS message_count
+              (SELECT message_count FROM counted) AS message_count,
+              (SELECT summarized FROM counted) AS summarized
        FROM async_commit`,
       [chatId, instanceId, content, messageId],
     );
@@ -251,6 +263,7 @@ export class GenerationRepository {
       claimed: row.claimed,
       userMessageId: row.user_message_id === null ? null : Number(row.user_message_id),
       messageCount: row.message_count ?? 0,
+      summarized: row.summarized === true,
     };
   }
 

@@ -168,44 +168,32 @@ export class ReplyService {
    * Sends the user's last message again with new text (a sibling of it, so the old one and
    * its replies stay as an alternative branch) and writes a new round answering it.
    */
-  async editLast(
+  editLast(
     chatId: string,
     dto: SendMessageDto,
     caller: ChatCaller,
   ): Promise<SseSource<ReplyEvent>> {
-    return this.withTicket(caller, this.prepare(chatId, dto, caller), async (prepared, ticket) => {
-      const chat = prepared.chat;
-      const state = await this.generations.startResending(
-        chat.id,
-        this.registry.instanceId,
-        dto.content,
-        null,
-      );
-      if (!state.claimed) throw busy(chat.kind);
-      if (state.userMessageId === null) {
-        await this.generations.release(chat.id, this.registry.instanceId);
-        throw new ConflictException('There is no message of yours to edit in this chat');
-      }
-      return this.numbered(
-        await this.runner.start({
-          ...prepared,
-          ticket,
-          userMessageId: state.userMessageId,
-          messageCount: state.messageCount,
-          dropUnanswered: false,
-        }),
-      );
-    });
+    return this.resendAt(chatId, null, dto, caller);
+  }
+
+  /** editLast for any user message `messageId` of the active path (StoryService checks it is one). */
+  resend(
+    chatId: string,
+    messageId: number,
+    dto: SendMessageDto,
+    caller: ChatCaller,
+  ): Promise<SseSource<ReplyEvent>> {
+    return this.resendAt(chatId, messageId, dto, caller);
   }
 
   /**
-   * editLast for any user message `messageId` of the active path (StoryService checks it is
-   * one): a sibling with the new text, answered by a new round. A summary that covered the old
-   * message was cleared with the start, so the round goes without it.
+   * A sibling of the user message `messageId` (null: the last one) with the new text, answered
+   * by a new round. A summary that covered the old message went with the start, so the round
+   * goes without it.
    */
-  async resend(
+  private resendAt(
     chatId: string,
-    messageId: number,
+    messageId: number | null,
     dto: SendMessageDto,
     caller: ChatCaller,
   ): Promise<SseSource<ReplyEvent>> {
@@ -219,16 +207,16 @@ export class ReplyService {
       );
       if (!state.claimed) throw busy(chat.kind);
       if (state.userMessageId === null) {
-        // Deleted since it was checked.
         await this.generations.release(chat.id, this.registry.instanceId);
-        throw new NotFoundException('Message not found in this chat');
+        throw messageId === null
+          ? new ConflictException('There is no message of yours to edit in this chat')
+          : // Deleted since it was checked.
+            new NotFoundException('Message not found in this chat');
       }
-      const covered =
-        chat.summarizedThroughId !== null && Number(chat.summarizedThroughId) >= messageId;
       return this.numbered(
         await this.runner.start({
           ...prepared,
-          chat: covered ? { ...chat, summary: null, summarizedThroughId: null } : chat,
+          chat: state.summarized ? chat : { ...chat, summary: null, summarizedThroughId: null },
           ticket,
           userMessageId: state.userMessageId,
           messageCount: state.messageCount,

@@ -1,14 +1,4 @@
-import {
-  Body,
-  Controller,
-  Delete,
-  HttpCode,
-  Param,
-  ParseUUIDPipe,
-  Post,
-  Put,
-  Res,
-} from '@nestjs/common';
+import { Body, Controller, Delete, HttpCode, Param, Post, Put, Res } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiConflictResponse,
@@ -38,8 +28,8 @@ import {
   SelectAlternativeDto,
 } from './dto/story.dto.js';
 import { StoryService } from './story.service.js';
+import { ChatId } from './chat-route.decorators.js';
 
-const ChatId = () => Param('id', new ParseUUIDPipe());
 const MessageId = () => Param('message_id', new ParseMessageIdPipe());
 
 const ApiMessageId = () =>
