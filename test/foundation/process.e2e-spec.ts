@@ -14,15 +14,32 @@ import { startFakeLlm } from '../support/fake-llm.js';
 // must start (and stop) embedded PostgreSQL itself.
 const buildDir = resolve('.data', `test-build-${process.pid}`);
 const dataDir = resolve('.data', `test-process-${process.pid}`);
-const pgPort = 20000 + (process.pid % 20000);
+
+// Ports the kernel just handed out and took back: a fixed range collided with ephemeral
+// ports of other suites' connections, and the child then exited with EADDRINUSE.
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+// What each child wrote to stderr, so an early exit says why.
+const stderrOf = new WeakMap<ChildProcess, string>();
 
 function startProcess(env: Record<string, string>, nodeArgs: string[] = []): ChildProcess {
   const withoutDatabase = { ...process.env };
   delete withoutDatabase.DATABASE_URL;
-  return spawn(process.execPath, [...nodeArgs, join(buildDir, 'src/main.js')], {
+  const child = spawn(process.execPath, [...nodeArgs, join(buildDir, 'src/main.js')], {
     env: { ...withoutDatabase, NODE_ENV: 'development', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  stderrOf.set(child, '');
+  child.stderr!.on('data', (chunk) =>
+    stderrOf.set(child, (stderrOf.get(child)! + chunk).slice(-4000)),
+  );
+  return child;
 }
 
 const exited = (child: ChildProcess): Promise<number | null> =>
@@ -33,7 +50,9 @@ const exited = (child: ChildProcess): Promise<number | null> =>
 async function waitReady(url: string, child: ChildProcess): Promise<void> {
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`exited early with ${child.exitCode}`);
+    if (child.exitCode !== null) {
+      throw new Error(`exited early with ${child.exitCode}: ${stderrOf.get(child)}`);
+    }
     try {
       if ((await fetch(`${url}/api/readyz`)).status === 200) return;
     } catch {
@@ -77,7 +96,12 @@ describe('the app process', () => {
   });
 
   it('starts embedded PostgreSQL without DATABASE_URL, stops it on SIGTERM, and reuses its data', async () => {
-    const env = { PORT: String(pgPort + 1), DATA_DIR: dataDir, EMBEDDED_PG_PORT: String(pgPort) };
+    const pgPort = await freePort();
+    const env = {
+      PORT: String(await freePort()),
+      DATA_DIR: dataDir,
+      EMBEDDED_PG_PORT: String(pgPort),
+    };
     const url = `http://127.0.0.1:${env.PORT}`;
     const pgUrl = `postgres://postgres:postgres@127.0.0.1:${pgPort}/app`;
 
@@ -109,7 +133,7 @@ describe('the app process', () => {
     const database = await createTestDatabase();
     const fake = await startFakeLlm();
     const secret = 'process-test-secret-process-test-secret-0123';
-    const port = pgPort + 2;
+    const port = await freePort();
     const child = startProcess({
       PORT: String(port),
       DATABASE_URL: database.url,
@@ -208,7 +232,7 @@ describe('the app process', () => {
     ];
     try {
       for (const [index, { code, what }] of cases.entries()) {
-        const port = pgPort + 3 + index;
+        const port = await freePort();
         const child = startProcess(
           {
             PORT: String(port),
