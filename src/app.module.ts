@@ -18,6 +18,7 @@ import { AppConfigModule } from './config/config.module.js';
 import type { AppConfig } from './config/configuration.js';
 import { DatabaseModule } from './database/database.module.js';
 import { LlmModule } from './llm/llm.module.js';
+import { NotificationsModule } from './notifications/notifications.module.js';
 import { SeoModule } from './seo/seo.module.js';
 
 @Module({})
@@ -38,6 +39,7 @@ export class AppModule {
         JobsModule,
         AuthModule,
         LlmModule,
+        NotificationsModule,
         CharactersModule,
         ChatModule,
         AdminModule,

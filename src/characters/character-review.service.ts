@@ -5,6 +5,7 @@ import {
   NotFoundException,
   type OnModuleInit,
 } from '@nestjs/common';
+import { NotificationsService } from '../notifications/notifications.service.js';
 import { UsersService } from '../auth/users.service.js';
 import type { AuthUser } from '../common/auth/auth-user.js';
 import { JobQueue } from '../common/jobs/job-queue.service.js';
@@ -39,6 +40,7 @@ export class CharacterReviewService implements OnModuleInit {
     private readonly users: UsersService,
     private readonly jobs: JobQueue,
     private readonly mail: MailService,
+    private readonly notifications: NotificationsService,
     @InjectConfig() private readonly config: AppConfig,
   ) {}
 
@@ -75,16 +77,31 @@ export class CharacterReviewService implements OnModuleInit {
           { characterId: id, reason },
           { maxAttempts: 5 },
         );
+        await this.notifyOwner(id, 'rejected', reason);
         return;
       }
-      case 'unpublish':
-        if (!(await this.reviews.takeDown(id, reason ?? DEFAULT_TAKEDOWN_REASON))) {
+      case 'unpublish': {
+        const why = reason ?? DEFAULT_TAKEDOWN_REASON;
+        if (!(await this.reviews.takeDown(id, why))) {
           throw new NotFoundException('Character not found');
         }
+        await this.notifyOwner(id, 'unpublished', why);
         return;
+      }
       case 'delete':
         await this.characters.remove(id, admin);
         return;
+    }
+  }
+
+  private async notifyOwner(
+    id: string,
+    decision: 'rejected' | 'unpublished',
+    reason: string,
+  ): Promise<void> {
+    const character = await this.reviews.find(id);
+    if (character) {
+      await this.notifications.characterModerated(character.ownerId, character, decision, reason);
     }
   }
 

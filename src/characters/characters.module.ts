@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthModule } from '../auth/auth.module.js';
 import { LlmModule } from '../llm/llm.module.js';
 import { ModerationModule } from '../moderation/moderation.module.js';
+import { NotificationsModule } from '../notifications/notifications.module.js';
 import { AvatarStorage } from './avatar-storage.js';
 import { AvatarsController } from './avatars.controller.js';
 import { CardsController } from './cards.controller.js';
@@ -44,6 +45,7 @@ import { TranslationService } from './translation.service.js';
     AuthModule,
     LlmModule,
     ModerationModule,
+    NotificationsModule,
     TypeOrmModule.forFeature([
       CharacterEntity,
       FavoriteEntity,

@@ -335,7 +335,12 @@ export class CharactersRepository {
    * Sets (1/-1) or clears (0) a user's vote. The character row is locked first, so concurrent
    * votes on one character apply one after another and vote_score stays the sum of the votes.
    */
-  async vote(userId: string, characterId: string, value: -1 | 0 | 1): Promise<number> {
+  /** The score before and after the vote. */
+  async vote(
+    userId: string,
+    characterId: string,
+    value: -1 | 0 | 1,
+  ): Promise<{ before: number; after: number }> {
     return this.dataSource.transaction(async (manager) => {
       await manager.query(`SELECT 1 FROM character WHERE id = $1 FOR UPDATE`, [characterId]);
       const previous = (await manager.findOneBy(VoteEntity, { userId, characterId }))?.value ?? 0;
@@ -350,7 +355,7 @@ export class CharactersRepository {
          WHERE id = $1 RETURNING vote_score`,
         [characterId, value - previous, credited ? TRENDING_BUMP.vote : 0],
       )) as [[{ vote_score: number }], number];
-      return row.vote_score;
+      return { before: row.vote_score - (value - previous), after: row.vote_score };
     });
   }
 
@@ -360,9 +365,12 @@ export class CharactersRepository {
       .then((vote) => vote?.value ?? 0);
   }
 
-  /** Adds or removes a favorite; real_like_count moves only when the row really changed. */
-  async setFavorite(userId: string, characterId: string, favorite: boolean): Promise<void> {
-    await this.dataSource.transaction(async (manager) => {
+  /**
+   * Adds or removes a favorite; real_like_count moves only when the row really changed.
+   * Returns whether it did.
+   */
+  async setFavorite(userId: string, characterId: string, favorite: boolean): Promise<boolean> {
+    return this.dataSource.transaction(async (manager) => {
       const changed = favorite
         ? await manager.query(
             `INSERT INTO favorite (user_id, character_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING 1`,
@@ -374,13 +382,14 @@ export class CharactersRepository {
               [userId, characterId],
             )) as [unknown[], number]
           )[0];
-      if ((changed as unknown[]).length === 0) return;
+      if ((changed as unknown[]).length === 0) return false;
       const credited = favorite && (await this.credit(manager, userId, characterId, 'favorite'));
       await manager.query(
         `UPDATE character SET real_like_count = real_like_count + $2,
                 trending_score = trending_score + $3 WHERE id = $1`,
         [characterId, favorite ? 1 : -1, credited ? TRENDING_BUMP.favorite : 0],
       );
+      return true;
     });
   }
 

@@ -1,6 +1,7 @@
 import { BadRequestException, ForbiddenException, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { AuthUser } from '../common/auth/auth-user.js';
+import { NotificationsService } from '../notifications/notifications.service.js';
 import type { Language } from '../common/languages.js';
 import { CharactersRepository } from './characters.repository.js';
 import { CharactersService } from './characters.service.js';
@@ -29,12 +30,21 @@ export class EngagementService {
   constructor(
     private readonly characters: CharactersService,
     private readonly repository: CharactersRepository,
+    private readonly notifications: NotificationsService,
   ) {}
 
   async vote(idOrSlug: string, value: -1 | 0 | 1, user: AuthUser): Promise<VoteResultDto> {
     const character = await this.characters.findVisible(idOrSlug, user);
     const score = await this.repository.vote(user.id, character.id, value);
-    return { vote_score: score, my_vote: value };
+    if (character.isPublic && character.ownerId) {
+      await this.notifications.voteScoreChanged(
+        character.ownerId,
+        character,
+        score.before,
+        score.after,
+      );
+    }
+    return { vote_score: score.after, my_vote: value };
   }
 
   async setFavorite(
@@ -43,7 +53,10 @@ export class EngagementService {
     user: AuthUser,
   ): Promise<{ is_favorite: boolean }> {
     const character = await this.characters.findVisible(idOrSlug, user);
-    await this.repository.setFavorite(user.id, character.id, favorite);
+    const added = (await this.repository.setFavorite(user.id, character.id, favorite)) && favorite;
+    if (added && character.isPublic && character.ownerId) {
+      await this.notifications.characterFavorited(character.ownerId, character, user.id);
+    }
     return { is_favorite: favorite };
   }
 
@@ -115,6 +128,9 @@ export class EngagementService {
       },
       source.id,
     );
+    if (source.isPublic && source.ownerId) {
+      await this.notifications.characterForked(source.ownerId, source, user.id);
+    }
     return toCharacterResponse(copy, user, copy.originalLanguage);
   }
 

@@ -50,10 +50,10 @@ export class ReportsRepository {
     id: string,
     changes: Pick<ReportEntity, 'status'> & Partial<Pick<ReportEntity, 'resolutionNote'>>,
     takedownReason: ((report: ReportEntity) => string) | null,
-  ): Promise<boolean> {
+  ): Promise<ReportStatus | null> {
     return this.dataSource.transaction(async (manager) => {
       const report = await manager.findOneBy(ReportEntity, { id });
-      if (!report) return false;
+      if (!report) return null;
       await manager.update(ReportEntity, { id }, changes);
       if (takedownReason) {
         await manager.query(
@@ -63,7 +63,7 @@ export class ReportsRepository {
           [report.characterId, takedownReason(report)],
         );
       }
-      return true;
+      return report.status;
     });
   }
 }

@@ -1,4 +1,5 @@
 import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
+import { NotificationsService } from '../notifications/notifications.service.js';
 import { UsersService } from '../auth/users.service.js';
 import type { ModerationReportDto, ModerationReportPageDto } from './dto/moderation.dto.js';
 import type { CharacterEntity } from './entities/character.entity.js';
@@ -31,6 +32,7 @@ export class ReportsService {
   constructor(
     private readonly reports: ReportsRepository,
     private readonly users: UsersService,
+    private readonly notifications: NotificationsService,
   ) {}
 
   async list(query: ReportQuery): Promise<ModerationReportPageDto> {
@@ -61,7 +63,7 @@ export class ReportsService {
     if (decision.takedownReason !== undefined && decision.unpublish !== true) {
       throw new BadRequestException('takedown_reason requires unpublish: true');
     }
-    const found = await this.reports.moderate(
+    const previous = await this.reports.moderate(
       id,
       {
         status: decision.status,
@@ -71,8 +73,17 @@ export class ReportsService {
         ? (report) => decision.takedownReason || defaultTakedownReason(report.reason)
         : null,
     );
-    if (!found) throw new NotFoundException('Report not found');
-    return this.get(id);
+    if (!previous) throw new NotFoundException('Report not found');
+    const report = await this.get(id);
+    // The owner hears of the decision once: when the report leaves `pending`.
+    if (previous === 'pending' && decision.status !== 'pending' && report.character) {
+      await this.notifications.reportDecided(report.character.owner_id, report.character, {
+        reportId: report.id,
+        status: decision.status,
+        unpublished: decision.unpublish === true,
+      });
+    }
+    return report;
   }
 
   /** Adds the characters and reporters, two queries for the whole page. */

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthModule } from '../auth/auth.module.js';
 import { CharactersModule } from '../characters/characters.module.js';
+import { NotificationsModule } from '../notifications/notifications.module.js';
 import { LlmModule } from '../llm/llm.module.js';
 import { ChatSummarizer } from './chat-summarizer.service.js';
 import { ChatController } from './chat.controller.js';
@@ -54,6 +55,7 @@ import { StoryService } from './story.service.js';
     AuthModule,
     CharactersModule,
     LlmModule,
+    NotificationsModule,
     TypeOrmModule.forFeature([
       ChatEntity,
       MessageEntity,

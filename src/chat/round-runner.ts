@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { MessageQuotaService } from '../auth/usage/message-quota.service.js';
 import { UsersService } from '../auth/users.service.js';
+import { NotificationsService } from '../notifications/notifications.service.js';
 import { ChatSummarizer } from './chat-summarizer.service.js';
 import { type ContextMessage, MessageRepository } from './message.repository.js';
 import { GenerationRepository } from './generation.repository.js';
@@ -36,6 +37,7 @@ export class RoundRunner {
     private readonly registry: ReplyRegistry,
     private readonly writer: ReplyWriter,
     private readonly summarizer: ChatSummarizer,
+    private readonly notifications: NotificationsService,
   ) {}
 
   /**
@@ -159,6 +161,8 @@ export class RoundRunner {
       this.logger.error(`Round in chat ${job.chat.id} not closed: ${(error as Error).message}`);
     }
     if (!answered) await this.refund(job);
+    // Every client left before the reply was done: its user hears of it (issue #21).
+    const unheard = answered && !round.followed ? saved.at(-1)! : null;
     this.registry.finish(
       round,
       job.chat.kind === 'group'
@@ -167,6 +171,7 @@ export class RoundRunner {
     );
     // After the client has its answer: nobody waits for these.
     if (answered) this.summarizeIfLong(job, saved.length, unsummarized);
+    if (unheard && job.caller.user) this.notifyUnheard(job, job.caller.user.id, unheard);
     if (tokens > 0 && job.caller.user) {
       await this.users.addTokensUsed(job.caller.user.id, tokens).catch((error: Error) => {
         this.logger.error(`Tokens of a round in chat ${job.chat.id} not counted: ${error.message}`);
@@ -182,6 +187,15 @@ export class RoundRunner {
       character: job.names.get(job.chat.characterId) ?? '',
       user: job.chat.personaName?.trim() || USER_SPEAKER,
       ...(job.chat.kind === 'group' ? { characters: Object.fromEntries(job.names) } : {}),
+    });
+  }
+
+  private notifyUnheard(job: RoundJob, userId: string, reply: ContextMessage): void {
+    const characterId = reply.characterId ?? job.chat.characterId;
+    void this.notifications.replyReady(userId, {
+      chatId: job.chat.id,
+      messageId: reply.id,
+      character: { id: characterId, name: job.names.get(characterId) ?? '' },
     });
   }
 

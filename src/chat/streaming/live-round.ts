@@ -58,6 +58,11 @@ export class LiveRound implements SseSource<ReplyEvent> {
     return this.end !== undefined;
   }
 
+  /** Some client (on this instance or, through a relay, another) follows the round now. */
+  get followed(): boolean {
+    return this.followers.size > 0;
+  }
+
   stop(reason: StopReason): void {
     if (this.over || this.controller.signal.aborted) return;
     this.stoppedAt = this.turns.length;

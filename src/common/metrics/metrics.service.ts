@@ -8,6 +8,7 @@ import {
   JobMetrics,
   LlmMetrics,
   ModerationMetrics,
+  NotificationMetrics,
   RefusalMetrics,
   StreamMetrics,
 } from './service-metrics.js';
@@ -33,7 +34,7 @@ const MISNAMED_DEFAULT_GAUGES = [
  * Prometheus metrics. Each app instance owns its registry (not prom-client's global one), so
  * several instances in one process — as in the tests — do not collide. Besides HTTP, the
  * process and the pool: what the service does (`llm`, `jobs`, `streams`, `refusals`,
- * `moderation`, `bans`), each fed by the code that does it.
+ * `moderation`, `bans`, `notifications`), each fed by the code that does it.
  */
 @Injectable()
 export class MetricsService {
@@ -44,6 +45,7 @@ export class MetricsService {
   readonly refusals = new RefusalMetrics(this.registry);
   readonly moderation = new ModerationMetrics(this.registry);
   readonly bans = new BanMetrics(this.registry);
+  readonly notifications = new NotificationMetrics(this.registry);
 
   private readonly requests = new Counter({
     name: 'http_requests_total',

@@ -382,3 +382,45 @@ export class BanMetrics {
     this.lifted.inc({ subject });
   }
 }
+
+/** Notifications, proactive character messages and digest mails (src/notifications). */
+export class NotificationMetrics {
+  private readonly raised: Counter<'type'>;
+  private readonly proactive: Counter<'outcome'>;
+  private readonly digests: Counter<'kind'>;
+
+  constructor(registry: Registry) {
+    this.raised = new Counter({
+      name: 'notifications_raised_total',
+      help: 'Notifications raised by type (a batched one counts each event it folds in)',
+      labelNames: ['type'],
+      registers: [registry],
+    });
+    this.proactive = new Counter({
+      name: 'proactive_messages_total',
+      help:
+        'Proactive character messages by outcome: sent, failed, or skipped_<why> (quiet_hours, ' +
+        'cap, busy, answered, unanswered, ineligible, disabled)',
+      labelNames: ['outcome'],
+      registers: [registry],
+    });
+    this.digests = new Counter({
+      name: 'digest_mails_sent_total',
+      help: 'Digest mails sent by kind (weekly, creator_daily)',
+      labelNames: ['kind'],
+      registers: [registry],
+    });
+  }
+
+  notificationRaised(type: string): void {
+    this.raised.inc({ type });
+  }
+
+  proactiveMessage(outcome: string): void {
+    this.proactive.inc({ outcome });
+  }
+
+  digestSent(kind: string): void {
+    this.digests.inc({ kind });
+  }
+}

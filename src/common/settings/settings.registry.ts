@@ -217,6 +217,19 @@ export const SETTINGS = {
     description:
       'Guest messages per client address per UTC day, over all its guest sessions; 0 = no address limit',
   },
+  proactive_messages_enabled: {
+    type: 'boolean',
+    default: true,
+    description:
+      'Kill switch of proactive character messages: false stops every one (chats keep their opt-in)',
+  },
+  proactive_messages_daily_cap: {
+    type: 'integer',
+    default: 2,
+    min: 0,
+    max: 50,
+    description: 'Proactive character messages one user gets per day at most, over all chats',
+  },
   guest_chat_retention_days: {
     type: 'integer',
     default: 30,

@@ -1,0 +1,32 @@
+import { Module } from '@nestjs/common';
+import { LlmModule } from '../llm/llm.module.js';
+import { DigestService } from './digest.service.js';
+import { NotificationRepository } from './notification.repository.js';
+import { NotificationSettingsRepository } from './notification-settings.repository.js';
+import { NotificationSignals } from './notification-signals.js';
+import { NotificationStreams } from './notification-streams.js';
+import {
+  NotificationSettingsController,
+  NotificationsController,
+} from './notifications.controller.js';
+import { NotificationsService } from './notifications.service.js';
+
+/**
+ * Notifications, their live stream and the digest mails. Imports no feature module (LlmModule
+ * only for its Clock): characters, moderation, admin and chat raise through
+ * NotificationsService with ids and public names.
+ */
+@Module({
+  imports: [LlmModule],
+  controllers: [NotificationsController, NotificationSettingsController],
+  providers: [
+    NotificationRepository,
+    NotificationSettingsRepository,
+    NotificationSignals,
+    NotificationStreams,
+    NotificationsService,
+    DigestService,
+  ],
+  exports: [NotificationsService, DigestService, NotificationSettingsRepository],
+})
+export class NotificationsModule {}

@@ -1,0 +1,287 @@
+/**
+ * Notifications (issue #21): each trigger raises exactly one (forks and favorites batched per
+ * character per day), reading them, the live stream across instances, settings.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { NotificationsService } from '../../src/notifications/notifications.service.js';
+import {
+  eventually,
+  llmEnv,
+  openChat,
+  publicCharacter,
+  send,
+  stream,
+} from '../chat/chat-support.js';
+import { startFakeLlm, type FakeLlm } from '../support/fake-llm.js';
+import { createTestApp, type TestApp } from '../support/test-app.js';
+import { createUser, type TestUser } from '../support/users.js';
+
+interface Notification {
+  id: string;
+  type: string;
+  metadata: Record<string, unknown>;
+  count: number;
+  read_at: string | null;
+}
+
+describe('notifications', () => {
+  let fake: FakeLlm;
+  let t: TestApp;
+  let second: TestApp;
+  let admin: TestUser;
+
+  beforeAll(async () => {
+    fake = await startFakeLlm();
+    const env = { ...llmEnv(fake), RATE_LIMIT_SCALE: '0' };
+    t = await createTestApp({ env });
+    second = await createTestApp({ env, databaseUrl: t.databaseUrl });
+    admin = await createUser(t, { role: 'admin' });
+  });
+
+  afterAll(async () => {
+    await second?.close();
+    await t?.close();
+    await fake?.close();
+  });
+
+  const mine = async (user: TestUser, query = ''): Promise<Notification[]> =>
+    (await t.http.get(`/api/notifications${query}`).set(user.auth).expect(200)).body.items;
+
+  const users = (n: number) => Promise.all(Array.from({ length: n }, () => createUser(t)));
+
+  it('batches forks of a character in a day into one notification; my own fork raises none', async () => {
+    const owner = await createUser(t);
+    const character = await publicCharacter(t, owner, { name: 'Mira' });
+    for (const forker of await users(5)) {
+      await t.http.post(`/api/characters/${character.id}/fork`).set(forker.auth).expect(201);
+    }
+    await t.http.post(`/api/characters/${character.id}/fork`).set(owner.auth).expect(201);
+    const list = await mine(owner);
+    expect(list).toHaveLength(1);
+    expect(list[0]).toMatchObject({
+      type: 'character_forked',
+      count: 5,
+      metadata: { character_id: character.id, character_name: 'Mira' },
+      read_at: null,
+    });
+    // Only public names and ids: no other user's email or id.
+    const text = JSON.stringify(list);
+    expect(text).not.toMatch(/@example\.test/);
+  });
+
+  it('batches favorites per character per day; a favorite removed and added again is not new', async () => {
+    const owner = await createUser(t);
+    const character = await publicCharacter(t, owner);
+    const [a, b] = await users(2);
+    await t.http.post(`/api/characters/${character.id}/favorite`).set(a.auth).expect(200);
+    await t.http.post(`/api/characters/${character.id}/favorite`).set(a.auth).expect(200);
+    await t.http.post(`/api/characters/${character.id}/favorite`).set(b.auth).expect(200);
+    const list = await mine(owner);
+    expect(list).toHaveLength(1);
+    expect(list[0]).toMatchObject({ type: 'character_favorited', count: 2 });
+  });
+
+  it('tells the owner once when a vote takes the score to a milestone', async () => {
+    const owner = await createUser(t);
+    const character = await publicCharacter(t, owner);
+    await t.dataSource.query(`UPDATE character SET vote_score = 9 WHERE id = $1`, [character.id]);
+    const voter = await createUser(t);
+    const vote = (value: number) =>
+      t.http.post(`/api/characters/${character.id}/vote`).set(voter.auth).send({ value });
+    await vote(1).expect(200);
+    await vote(0).expect(200);
+    await vote(1).expect(200);
+    const list = await mine(owner);
+    expect(list).toHaveLength(1);
+    expect(list[0]).toMatchObject({ type: 'vote_milestone', metadata: { milestone: 10 } });
+  });
+
+  it('tells the owner once when a report on their character is decided', async () => {
+    const owner = await createUser(t);
+    const character = await publicCharacter(t, owner);
+    const reporter = await createUser(t);
+    await t.http
+      .post(`/api/characters/${character.id}/report`)
+      .set(reporter.auth)
+      .send({ reason: 'spam' })
+      .expect(201);
+    const [report] = await t.dataSource.query<Array<{ id: string }>>(
+      `SELECT id FROM report WHERE character_id = $1`,
+      [character.id],
+    );
+    await t.http
+      .put(`/api/admin/reports/${report.id}`)
+      .set(admin.auth)
+      .send({ status: 'reviewed', note: 'Checked' })
+      .expect(200);
+    // A later edit of the note is not a new decision.
+    await t.http
+      .put(`/api/admin/reports/${report.id}`)
+      .set(admin.auth)
+      .send({ status: 'reviewed', note: 'Checked twice' })
+      .expect(200);
+    const list = await mine(owner);
+    expect(list).toHaveLength(1);
+    expect(list[0]).toMatchObject({
+      type: 'report_decided',
+      metadata: { character_id: character.id, status: 'reviewed', unpublished: false },
+    });
+    expect(JSON.stringify(list)).not.toContain(reporter.id);
+  });
+
+  it('tells the owner when moderation unpublishes their character', async () => {
+    const owner = await createUser(t);
+    const character = await publicCharacter(t, owner);
+    await t.http
+      .post(`/api/admin/moderation/character/${character.id}/decision`)
+      .set(admin.auth)
+      .send({ action: 'unpublish', reason: 'Not allowed here' })
+      .expect(200);
+    const list = await mine(owner);
+    expect(list).toHaveLength(1);
+    expect(list[0]).toMatchObject({
+      type: 'character_moderated',
+      metadata: { character_id: character.id, decision: 'unpublished', reason: 'Not allowed here' },
+    });
+  });
+
+  it('tells me a reply finished after I left, and nothing when I stayed to the end', async () => {
+    const owner = await createUser(t);
+    const character = await publicCharacter(t, owner, { name: 'Theo' });
+    const user = await createUser(t);
+    const chatId = await openChat(t, user.auth, character.id);
+    fake.script({ content: 'Stayed.' });
+    await send(t, user.auth, chatId);
+    expect(await mine(user)).toEqual([]);
+
+    const tokens = Array.from({ length: 20 }, (_, i) => ` w${i}`);
+    fake.script({ tokens, tokenIntervalMs: 20 });
+    const left = await stream(t.url, `/api/chats/${chatId}/message`, {
+      headers: user.auth,
+      body: { content: 'Tell me a long story' },
+    });
+    await left.next();
+    left.close();
+    await eventually(async () => (await mine(user)).length > 0);
+    const list = await mine(user);
+    expect(list).toHaveLength(1);
+    expect(list[0]).toMatchObject({
+      type: 'reply_ready',
+      metadata: { chat_id: chatId, character_id: character.id, character_name: 'Theo' },
+    });
+  });
+
+  it('pages newest first with a cursor, reads one and all; another user’s is not found', async () => {
+    const user = await createUser(t);
+    const other = await createUser(t);
+    const notifications = t.app.get(NotificationsService);
+    for (let i = 0; i < 5; i++) {
+      await notifications.raise(user.id, 'report_decided', { n: i });
+    }
+    const first = await t.http.get('/api/notifications?limit=2').set(user.auth).expect(200);
+    expect(first.body.unread_count).toBe(5);
+    expect(first.body.items.map((item: Notification) => item.metadata.n)).toEqual([4, 3]);
+    const next = await t.http
+      .get(`/api/notifications?limit=2&cursor=${first.body.next_cursor}`)
+      .set(user.auth)
+      .expect(200);
+    expect(next.body.items.map((item: Notification) => item.metadata.n)).toEqual([2, 1]);
+    await t.http.get('/api/notifications?cursor=abc').set(user.auth).expect(400);
+
+    const id = first.body.items[0].id as string;
+    await t.http.post(`/api/notifications/${id}/read`).set(other.auth).expect(404);
+    await t.http.post(`/api/notifications/nope/read`).set(user.auth).expect(404);
+    const read = await t.http.post(`/api/notifications/${id}/read`).set(user.auth).expect(200);
+    expect(read.body.read_at).toEqual(expect.any(String));
+    const unread = await t.http.get('/api/notifications?unread=true').set(user.auth).expect(200);
+    expect(unread.body.items).toHaveLength(4);
+    expect(unread.body.unread_count).toBe(4);
+
+    const all = await t.http.post('/api/notifications/read-all').set(user.auth).expect(200);
+    expect(all.body).toEqual({ marked: 4, unread_count: 0 });
+    expect((await t.http.get('/api/notifications').set(user.auth)).body.unread_count).toBe(0);
+    await t.http.get('/api/notifications').expect(401);
+  });
+
+  it('pushes a notification raised on one instance to a stream open on another', async () => {
+    const user = await createUser(t);
+    const tab = await stream(second.url, '/api/notifications/stream', {
+      method: 'GET',
+      headers: user.auth,
+    });
+    expect(tab.status).toBe(200);
+    expect(await tab.next()).toEqual({ type: 'ready', unread_count: 0 });
+    const owner = user;
+    const character = await publicCharacter(t, owner, { name: 'Ansel' });
+    const forker = await createUser(t);
+    await t.http.post(`/api/characters/${character.id}/fork`).set(forker.auth).expect(201);
+    const event = (await tab.next()) as unknown as { type: string; notification: Notification };
+    expect(event).toMatchObject({
+      type: 'notification',
+      notification: { type: 'character_forked', count: 1, metadata: { character_name: 'Ansel' } },
+    });
+    tab.close();
+  });
+
+  it('holds at most five streams per user per instance', async () => {
+    const user = await createUser(t);
+    const tabs = [];
+    for (let i = 0; i < 5; i++) {
+      const tab = await stream(t.url, '/api/notifications/stream', {
+        method: 'GET',
+        headers: user.auth,
+      });
+      expect(tab.status).toBe(200);
+      tabs.push(tab);
+    }
+    const sixth = await stream(t.url, '/api/notifications/stream', {
+      method: 'GET',
+      headers: user.auth,
+    });
+    expect(sixth.status).toBe(429);
+    tabs.pop()!.close();
+    await eventually(async () => {
+      const again = await stream(t.url, '/api/notifications/stream', {
+        method: 'GET',
+        headers: user.auth,
+      });
+      again.close();
+      return again.status === 200;
+    });
+    for (const tab of tabs) tab.close();
+  });
+
+  it('keeps my settings; a muted type is not stored; a bad time zone is a 400', async () => {
+    const user = await createUser(t);
+    const url = '/api/me/notification-settings';
+    expect((await t.http.get(url).set(user.auth).expect(200)).body).toEqual({
+      muted_types: [],
+      weekly_digest: false,
+      creator_digest: false,
+      time_zone: 'UTC',
+      quiet_start: 22,
+      quiet_end: 9,
+    });
+    const put = await t.http
+      .put(url)
+      .set(user.auth)
+      .send({ muted_types: ['character_forked'], time_zone: 'Asia/Tokyo', weekly_digest: true })
+      .expect(200);
+    expect(put.body).toMatchObject({ muted_types: ['character_forked'], time_zone: 'Asia/Tokyo' });
+    expect((await t.http.get(url).set(user.auth).expect(200)).body).toEqual(put.body);
+    const bad = await t.http.put(url).set(user.auth).send({ time_zone: 'Mars/Base' }).expect(400);
+    expect(bad.body.message).toMatch(/time_zone/);
+    await t.http
+      .put(url)
+      .set(user.auth)
+      .send({ muted_types: ['nope'] })
+      .expect(400);
+    await t.http.put(url).set(user.auth).send({ quiet_start: 24 }).expect(400);
+
+    const character = await publicCharacter(t, user);
+    const forker = await createUser(t);
+    await t.http.post(`/api/characters/${character.id}/fork`).set(forker.auth).expect(201);
+    expect(await mine(user)).toEqual([]);
+    await t.http.get(url).expect(401);
+  });
+});
