@@ -3,6 +3,7 @@ import { AuthModule } from '../auth/auth.module.js';
 import { CharactersModule } from '../characters/characters.module.js';
 import { ChatModule } from '../chat/chat.module.js';
 import { LlmModule } from '../llm/llm.module.js';
+import { NotificationsModule } from '../notifications/notifications.module.js';
 import { AdminAlertRepository } from './admin-alert.repository.js';
 import { AdminAlerts } from './admin-alerts.service.js';
 import { AUTONOMOUS_TASKS, type AutonomousTask } from './autonomous-task.js';
@@ -17,6 +18,7 @@ import { CleanupTask } from './tasks/cleanup.task.js';
 import { CounterGrowthTask } from './tasks/counter-growth.task.js';
 import { HighlightsTask } from './tasks/highlights.task.js';
 import { ModelMonitorTask } from './tasks/model-monitor.task.js';
+import { NotificationsTask } from './tasks/notifications.task.js';
 import { RelationshipsTask } from './tasks/relationships.task.js';
 
 /** In the order an hourly check runs them (spec: scheduler.py's task list). */
@@ -27,6 +29,7 @@ const TASKS = [
   RelationshipsTask,
   CleanupTask,
   ModelMonitorTask,
+  NotificationsTask,
 ];
 
 /**
@@ -36,7 +39,7 @@ const TASKS = [
  * only through the characters and chat modules' exported services.
  */
 @Module({
-  imports: [AuthModule, LlmModule, CharactersModule, ChatModule],
+  imports: [AuthModule, LlmModule, CharactersModule, ChatModule, NotificationsModule],
   controllers: [AutonomousController],
   providers: [
     ...TASKS,

@@ -2,6 +2,9 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthModule } from '../auth/auth.module.js';
 import { CharactersModule } from '../characters/characters.module.js';
+import { ProactiveController } from './proactive/proactive.controller.js';
+import { ProactiveMessagesService } from './proactive/proactive-messages.service.js';
+import { ProactiveRepository } from './proactive/proactive.repository.js';
 import { NotificationsModule } from '../notifications/notifications.module.js';
 import { LlmModule } from '../llm/llm.module.js';
 import { ChatSummarizer } from './chat-summarizer.service.js';
@@ -73,6 +76,7 @@ import { StoryService } from './story.service.js';
     GroupChatController,
     ChatSettingsController,
     PreferencesController,
+    ProactiveController,
   ],
   providers: [
     ChatSearchRepository,
@@ -105,7 +109,15 @@ import { StoryService } from './story.service.js';
     PreferencesRepository,
     PreferencesService,
     GuestChatRetentionService,
+    ProactiveRepository,
+    ProactiveMessagesService,
   ],
-  exports: [PromptTemplatesService, PromptBuilderService, ChatService, GuestChatRetentionService],
+  exports: [
+    PromptTemplatesService,
+    PromptBuilderService,
+    ChatService,
+    GuestChatRetentionService,
+    ProactiveMessagesService,
+  ],
 })
 export class ChatModule {}

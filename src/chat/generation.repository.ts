@@ -483,6 +483,79 @@ export class GenerationRepository {
     );
   }
 
+  /**
+   * Claims the chat for a proactive message (issue #21): no user message goes in; the path's
+   * end is read under the chat's lock, as by every change of its tree. `claimed` false when a
+   * round holds the chat (the message waits for another time).
+   */
+  async startProactive(
+    chatId: string,
+    instanceId: string,
+  ): Promise<{ claimed: boolean; leafId: number | null; messageCount: number }> {
+    const [row] = await this.dataSource.query<
+      Array<{ claimed: boolean; leaf_id: string | null; message_count: number | null }>
+    >(
+      `WITH live_chat AS (SELECT id, leaf_id, message_count FROM chat WHERE id = $1 FOR NO KEY UPDATE),
+       ${claimOf('live_chat')}
+       SELECT EXISTS (SELECT 1 FROM claimed) AS claimed,
+              (SELECT leaf_id FROM live_chat) AS leaf_id,
+              (SELECT message_count FROM live_chat) AS message_count`,
+      [chatId, instanceId],
+    );
+    return {
+      claimed: row.claimed,
+      leafId: row.leaf_id === null ? null : Number(row.leaf_id),
+      messageCount: row.message_count ?? 0,
+    };
+  }
+
+  /**
+   * Saves a proactive message under `parentId` (the path's end when the chat was claimed) as
+   * the path's new end, marked `proactive`, at `createdAt` (the app's clock: absences are
+   * measured from it), and gives the claim back in the same statement. Null when the claim
+   * was lost or the chat deleted meanwhile.
+   */
+  async saveProactive(
+    chatId: string,
+    instanceId: string,
+    reply: FinishedReply,
+    parentId: number,
+    createdAt: Date,
+  ): Promise<number | null> {
+    const [row] = await this.dataSource.query<Array<{ id: string | null }>>(
+      `WITH live_chat AS (SELECT id FROM chat WHERE id = $1 FOR UPDATE),
+       ${RELEASE_HELD},
+       inserted AS (
+         INSERT INTO message (chat_id, parent_id, depth, role, character_id, content, status,
+                              model_used, prompt_tokens, completion_tokens, proactive, created_at)
+         SELECT chat_id, $3::bigint, (SELECT depth + 1 FROM message WHERE id = $3::bigint),
+                'assistant', $4::uuid, $5::text, 'complete', $6::text, $7::int, $8::int, true,
+                $9::timestamptz
+         FROM held
+         RETURNING id, depth),
+       linked AS (
+         UPDATE message SET active_child_id = (SELECT id FROM inserted)
+         WHERE id = $3::bigint AND EXISTS (SELECT 1 FROM inserted)),
+       counted AS (
+         UPDATE chat SET message_count = (SELECT depth FROM inserted), updated_at = now(),
+                         leaf_id = (SELECT id FROM inserted)
+         WHERE id = $1 AND EXISTS (SELECT 1 FROM inserted))
+       SELECT (SELECT id FROM inserted) AS id`,
+      [
+        chatId,
+        instanceId,
+        parentId,
+        reply.characterId,
+        reply.content,
+        reply.modelUsed,
+        reply.promptTokens,
+        reply.completionTokens,
+        createdAt,
+      ],
+    );
+    return row.id === null ? null : Number(row.id);
+  }
+
   /** Gives the chat back without saving a reply. */
   async release(chatId: string, instanceId: string): Promise<void> {
     await this.prepared.query(

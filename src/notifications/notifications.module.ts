@@ -27,6 +27,6 @@ import { NotificationsService } from './notifications.service.js';
     NotificationsService,
     DigestService,
   ],
-  exports: [NotificationsService, DigestService, NotificationSettingsRepository],
+  exports: [NotificationsService, DigestService],
 })
 export class NotificationsModule {}

@@ -15,7 +15,10 @@ import {
   type UpdateNotificationSettingsDto,
 } from './dto/notification-settings.dto.js';
 import { NotificationRepository } from './notification.repository.js';
-import { NotificationSettingsRepository } from './notification-settings.repository.js';
+import {
+  type NotificationSettings,
+  NotificationSettingsRepository,
+} from './notification-settings.repository.js';
 import { NotificationSignals } from './notification-signals.js';
 import {
   milestoneReached,
@@ -196,6 +199,11 @@ export class NotificationsService {
 
   async markAllRead(user: AuthUser): Promise<NotificationsReadDto> {
     return { marked: await this.notifications.markAllRead(user.id), unread_count: 0 };
+  }
+
+  /** A user's settings as other modules read them (proactive messages: quiet hours). */
+  settingsOf(userId: string): Promise<NotificationSettings> {
+    return this.settings.find(userId);
   }
 
   async getSettings(user: AuthUser): Promise<NotificationSettingsDto> {

@@ -1,0 +1,231 @@
+/**
+ * Proactive character messages (issue #21): sent once after the absence the chat chose (time
+ * moved with the app's Clock), in the user's waking hours, two unanswered at most, never
+ * charged, never to a guest or a disabled account, and not at all with the kill switch off.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { NotificationsTask } from '../../src/autonomous/tasks/notifications.task.js';
+import { JobQueue } from '../../src/common/jobs/job-queue.service.js';
+import { Clock } from '../../src/llm/clock.js';
+import { guest, llmEnv, openChat, publicCharacter, send } from '../chat/chat-support.js';
+import { startFakeLlm, type FakeLlm } from '../support/fake-llm.js';
+import { createTestApp, type TestApp } from '../support/test-app.js';
+import { createUser, type TestUser } from '../support/users.js';
+
+const HOUR_MS = 60 * 60_000;
+const DAY_MS = 24 * HOUR_MS;
+
+describe('proactive messages', () => {
+  let fake: FakeLlm;
+  let t: TestApp;
+  let admin: TestUser;
+  let author: TestUser;
+  let character: { id: string };
+
+  beforeAll(async () => {
+    fake = await startFakeLlm();
+    t = await createTestApp({ env: { ...llmEnv(fake), RATE_LIMIT_SCALE: '0' } });
+    [admin, author] = await Promise.all([createUser(t, { role: 'admin' }), createUser(t)]);
+    character = await publicCharacter(t, author, { name: 'Mira' });
+  });
+
+  afterEach(async () => {
+    jest.restoreAllMocks();
+    fake.reset();
+    // Each test's chats only: an earlier test's opted-in chat would take the scripted replies.
+    await t.dataSource.query(`UPDATE chat SET proactive_after_hours = NULL`);
+  });
+
+  afterAll(async () => {
+    await t?.close();
+    await fake?.close();
+  });
+
+  /** `days` days from now, at `hour`:00 UTC. */
+  const dayAt = (days: number, hour: number) =>
+    Math.floor((Date.now() + days * DAY_MS) / DAY_MS) * DAY_MS + hour * HOUR_MS;
+
+  /** Moves the app's clock to `at` and runs the hourly task and the jobs it queued. */
+  async function hourPasses(at: number): Promise<void> {
+    jest.spyOn(t.app.get(Clock), 'now').mockReturnValue(at);
+    await t.app.get(NotificationsTask).run();
+    await t.app.get(JobQueue).runDue();
+  }
+
+  const proactiveIn = (chatId: string) =>
+    t.dataSource.query<Array<{ id: string; content: string; parent_id: string }>>(
+      `SELECT m.id::text, m.content, m.parent_id::text FROM message m
+       WHERE m.chat_id = $1 AND m.proactive ORDER BY m.id`,
+      [chatId],
+    );
+
+  async function optedInChat(user: TestUser, hours = 24): Promise<string> {
+    const chatId = await openChat(t, user.auth, character.id);
+    fake.script({ content: 'Storm coming.' });
+    await send(t, user.auth, chatId);
+    await t.http
+      .put(`/api/chats/${chatId}/proactive`)
+      .set(user.auth)
+      .send({ after_hours: hours })
+      .expect(200);
+    return chatId;
+  }
+
+  it('is off by default and opted into per chat; another user’s chat is not found', async () => {
+    const user = await createUser(t);
+    const other = await createUser(t);
+    const chatId = await openChat(t, user.auth, character.id);
+    const url = `/api/chats/${chatId}/proactive`;
+    expect((await t.http.get(url).set(user.auth).expect(200)).body).toEqual({ after_hours: null });
+    await t.http.put(url).set(user.auth).send({ after_hours: 0 }).expect(400);
+    await t.http.put(url).set(user.auth).send({ after_hours: 72 }).expect(200);
+    expect((await t.http.get(url).set(user.auth).expect(200)).body).toEqual({ after_hours: 72 });
+    await t.http.get(url).set(other.auth).expect(404);
+    await t.http.put(url).set(other.auth).send({ after_hours: 24 }).expect(404);
+    await t.http.put(url).set(guest()).send({ after_hours: 24 }).expect(401);
+  });
+
+  it('writes once after the absence, on the story’s path, uncharged, with a notification', async () => {
+    const user = await createUser(t);
+    const chatId = await optedInChat(user);
+    const [before] = await t.dataSource.query<Array<{ used: number; tokens: number }>>(
+      `SELECT (SELECT coalesce(sum(used), 0)::int FROM message_quota WHERE subject LIKE '%' || $1::text || '%') AS used,
+              (SELECT tokens_used_today FROM app_user WHERE id = $1::uuid) AS tokens`,
+      [user.id],
+    );
+
+    // Not away long enough yet.
+    await hourPasses(Date.now() + 20 * HOUR_MS);
+    expect(await proactiveIn(chatId)).toEqual([]);
+
+    fake.script({
+      content: 'The lamp is lit. Where have you been?',
+      usage: { prompt_tokens: 300 },
+    });
+    const at = dayAt(2, 12);
+    await hourPasses(at);
+    const sent = await proactiveIn(chatId);
+    expect(sent).toHaveLength(1);
+    expect(sent[0].content).toBe('The lamp is lit. Where have you been?');
+    // The model had the chat's own prompt and the instruction, in the chat's language.
+    const request = fake.requests.at(-1)!;
+    const messages = request.body!.messages as Array<{ role: string; content: string }>;
+    expect(messages[0].content).toContain('Mira');
+    expect(messages.at(-1)!.content).toMatch(/Reach out to them first, in character, briefly/);
+
+    // It ends the story's path, as the chat shows it.
+    const shown = await t.http.get(`/api/chats/${chatId}/messages`).set(user.auth).expect(200);
+    const items = (shown.body.items ?? shown.body.messages ?? shown.body) as Array<{
+      id: string | number;
+      content: string;
+    }>;
+    expect(items.at(-1)).toMatchObject({ content: 'The lamp is lit. Where have you been?' });
+
+    // Run again in the same hour, and an hour later: still one (same absence).
+    await hourPasses(at);
+    await hourPasses(at + HOUR_MS);
+    expect(await proactiveIn(chatId)).toHaveLength(1);
+
+    const notifications = await t.http.get('/api/notifications').set(user.auth).expect(200);
+    expect(notifications.body.items).toHaveLength(1);
+    expect(notifications.body.items[0]).toMatchObject({
+      type: 'proactive_message',
+      metadata: {
+        chat_id: chatId,
+        message_id: Number(sent[0].id),
+        character_name: 'Mira',
+        excerpt: 'The lamp is lit. Where have you been?',
+      },
+    });
+    // Not charged: neither a message of the day nor tokens.
+    const [after] = await t.dataSource.query<Array<{ used: number; tokens: number }>>(
+      `SELECT (SELECT coalesce(sum(used), 0)::int FROM message_quota WHERE subject LIKE '%' || $1::text || '%') AS used,
+              (SELECT tokens_used_today FROM app_user WHERE id = $1::uuid) AS tokens`,
+      [user.id],
+    );
+    expect(after).toEqual(before);
+  });
+
+  it('stops after two unanswered in a row, and starts again once the user writes', async () => {
+    const user = await createUser(t);
+    const chatId = await optedInChat(user);
+    fake.script({ content: 'First.' }, { content: 'Second.' }, { content: 'Third.' });
+    await hourPasses(dayAt(2, 12));
+    await hourPasses(dayAt(4, 12));
+    await hourPasses(dayAt(6, 12));
+    await hourPasses(dayAt(8, 12));
+    expect((await proactiveIn(chatId)).map((m) => m.content)).toEqual(['First.', 'Second.']);
+
+    jest.restoreAllMocks();
+    fake.reset();
+    fake.script({ content: 'Welcome back.' });
+    await send(t, user.auth, chatId, { content: 'I am back' });
+    fake.reset();
+    fake.script({ content: 'Third.' });
+    await hourPasses(dayAt(12, 12));
+    expect((await proactiveIn(chatId)).map((m) => m.content)).toEqual([
+      'First.',
+      'Second.',
+      'Third.',
+    ]);
+  });
+
+  it('waits for the end of the quiet hours in the user’s time zone', async () => {
+    const user = await createUser(t);
+    await t.http
+      .put('/api/me/notification-settings')
+      .set(user.auth)
+      .send({ time_zone: 'America/Los_Angeles' })
+      .expect(200);
+    const chatId = await optedInChat(user);
+    // 06:00 UTC is 22:00 or 23:00 in Los Angeles: quiet; 12:00 UTC is 04:00 or 05:00: quiet.
+    await hourPasses(dayAt(2, 6));
+    await hourPasses(dayAt(2, 12));
+    expect(await proactiveIn(chatId)).toEqual([]);
+    // 20:00 UTC is 12:00 or 13:00 there.
+    fake.script({ content: 'Good afternoon.' });
+    await hourPasses(dayAt(2, 20));
+    expect(await proactiveIn(chatId)).toHaveLength(1);
+  });
+
+  it('never writes to a guest or a disabled account, nor with the kill switch off', async () => {
+    const session = guest();
+    const guestChat = await openChat(t, session, character.id);
+    fake.script({ content: 'Hi.' });
+    await send(t, session, guestChat);
+    // Even with the column set behind the API's back.
+    await t.dataSource.query(`UPDATE chat SET proactive_after_hours = 24 WHERE id = $1`, [
+      guestChat,
+    ]);
+    const disabled = await createUser(t);
+    const disabledChat = await optedInChat(disabled);
+    await t.dataSource.query(`UPDATE app_user SET disabled_at = now() WHERE id = $1`, [
+      disabled.id,
+    ]);
+    const user = await createUser(t);
+    const chatId = await optedInChat(user);
+    await t.http
+      .put('/api/admin/settings/proactive_messages_enabled')
+      .set(admin.auth)
+      .send({ value: false })
+      .expect(200);
+    fake.script({ content: 'Should not be written.' });
+    await hourPasses(dayAt(2, 12));
+    expect(await proactiveIn(chatId)).toEqual([]);
+
+    await t.http
+      .put('/api/admin/settings/proactive_messages_enabled')
+      .set(admin.auth)
+      .send({ value: true })
+      .expect(200);
+    fake.reset();
+    fake.script({ content: 'Only for the enabled account.' });
+    await hourPasses(dayAt(2, 13));
+    expect(await proactiveIn(guestChat)).toEqual([]);
+    expect(await proactiveIn(disabledChat)).toEqual([]);
+    expect((await proactiveIn(chatId)).map((m) => m.content)).toEqual([
+      'Only for the enabled account.',
+    ]);
+    expect(t.errorLogs()).toEqual([]);
+  });
+});
