@@ -3,6 +3,9 @@
  * character per day), reading them, the live stream across instances, settings.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { JobQueue } from '../../src/common/jobs/job-queue.service.js';
+import { MailService } from '../../src/common/mail/mail.service.js';
+import { DigestService } from '../../src/notifications/digest.service.js';
 import { NotificationsService } from '../../src/notifications/notifications.service.js';
 import {
   eventually,
@@ -283,5 +286,110 @@ describe('notifications', () => {
     await t.http.post(`/api/characters/${character.id}/fork`).set(forker.auth).expect(201);
     expect(await mine(user)).toEqual([]);
     await t.http.get(url).expect(401);
+  });
+
+  describe('digests', () => {
+    const mailsTo = (email: string) =>
+      [t, second].flatMap((app) =>
+        app.app.get(MailService).outbox.filter((mail) => mail.to === email),
+      );
+
+    it('mails the weekly digest once even when two instances queue and run it', async () => {
+      const user = await createUser(t);
+      const quiet = await createUser(t);
+      for (const who of [user, quiet]) {
+        await t.http
+          .put('/api/me/notification-settings')
+          .set(who.auth)
+          .send({ weekly_digest: true })
+          .expect(200);
+      }
+      const notifications = t.app.get(NotificationsService);
+      await notifications.raise(user.id, 'proactive_message', {
+        character_name: 'Mira',
+        excerpt: 'Where have you been?',
+      });
+      await notifications.raise(user.id, 'report_decided', {
+        character_name: 'Theo',
+        status: 'reviewed',
+      });
+      // Both instances' schedules queue it, both instances' workers run, twice over.
+      await Promise.all([
+        t.app.get(DigestService).enqueueDue(),
+        second.app.get(DigestService).enqueueDue(),
+      ]);
+      await Promise.all([t.app.get(JobQueue).runDue(), second.app.get(JobQueue).runDue()]);
+      await Promise.all([
+        t.app.get(DigestService).enqueueDue(),
+        second.app.get(DigestService).enqueueDue(),
+      ]);
+      await Promise.all([t.app.get(JobQueue).runDue(), second.app.get(JobQueue).runDue()]);
+
+      const mails = mailsTo(user.email);
+      expect(mails).toHaveLength(1);
+      expect(mails[0].subject).toMatch(/Your week/);
+      expect(mails[0].text).toContain('Mira wrote to you: "Where have you been?"');
+      expect(mails[0].text).toContain('A report on Theo was decided (reviewed)');
+      // Nothing unread: no mail at all.
+      expect(mailsTo(quiet.email)).toEqual([]);
+
+      // The link turns it off without signing in.
+      const link = /http:\/\/frontend\.test(\/api\/notifications\/unsubscribe\?token=\S+)/.exec(
+        mails[0].text,
+      )![1];
+      const done = await t.http.get(link).expect(200);
+      expect(done.body).toEqual({ unsubscribed: 'weekly' });
+      const settings = await t.http.get('/api/me/notification-settings').set(user.auth);
+      expect(settings.body.weekly_digest).toBe(false);
+    });
+
+    it('refuses a forged or altered unsubscribe link', async () => {
+      const victim = await createUser(t);
+      const attacker = await createUser(t);
+      await t.http
+        .put('/api/me/notification-settings')
+        .set(victim.auth)
+        .send({ weekly_digest: true })
+        .expect(200);
+      const digests = t.app.get(DigestService);
+      const own = new URL(digests.unsubscribeLink(attacker.id, 'weekly')).searchParams.get(
+        'token',
+      )!;
+      const [, kind, signature] = own.split('.');
+      const url = (token: string) =>
+        `/api/notifications/unsubscribe?token=${encodeURIComponent(token)}`;
+      // Another user's id under my signature, a made-up signature, the wrong kind, garbage.
+      for (const token of [
+        `${victim.id}.${kind}.${signature}`,
+        `${victim.id}.weekly.${'A'.repeat(43)}`,
+        `${attacker.id}.creator_daily.${signature}`,
+        'nope',
+      ]) {
+        const res = await t.http.get(url(token)).expect(400);
+        expect(res.body.message).toMatch(/not valid/);
+      }
+      await t.http.get('/api/notifications/unsubscribe').expect(400);
+      const settings = await t.http.get('/api/me/notification-settings').set(victim.auth);
+      expect(settings.body.weekly_digest).toBe(true);
+    });
+
+    it('mails creators a daily digest of their characters', async () => {
+      const creator = await createUser(t);
+      await t.http
+        .put('/api/me/notification-settings')
+        .set(creator.auth)
+        .send({ creator_digest: true })
+        .expect(200);
+      const character = await publicCharacter(t, creator, { name: 'Keeper Ansel' });
+      for (const forker of await users(2)) {
+        await t.http.post(`/api/characters/${character.id}/fork`).set(forker.auth).expect(201);
+      }
+      await t.app.get(DigestService).enqueueDue();
+      await t.app.get(JobQueue).runDue();
+      const mails = mailsTo(creator.email);
+      expect(mails).toHaveLength(1);
+      expect(mails[0].text).toContain('Keeper Ansel was forked 2 times');
+      expect(mails[0].text).toMatch(/unsubscribe\?token=/);
+    });
   });
 });
