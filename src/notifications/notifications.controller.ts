@@ -19,6 +19,7 @@ import {
   ApiQuery,
   ApiTags,
   ApiTooManyRequestsResponse,
+  ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Authenticated, Public } from '../common/auth/access.decorators.js';
@@ -53,6 +54,7 @@ export class NotificationsController {
 
   @Get()
   @Authenticated()
+  @ApiUnauthorizedResponse({ type: ErrorResponseDto, description: 'Not signed in' })
   @ApiOperation({
     summary: 'My notifications, newest first, a page at a time, with my unread count',
   })
@@ -67,6 +69,7 @@ export class NotificationsController {
 
   @Get('stream')
   @Authenticated()
+  @ApiUnauthorizedResponse({ type: ErrorResponseDto, description: 'Not signed in' })
   @ApiOperation({
     summary: 'New notifications as they are raised (SSE), from whichever server raised them',
     description:
@@ -84,6 +87,7 @@ export class NotificationsController {
   @Post('read-all')
   @HttpCode(200)
   @Authenticated()
+  @ApiUnauthorizedResponse({ type: ErrorResponseDto, description: 'Not signed in' })
   @ApiOperation({ summary: 'Mark all my notifications read' })
   @ApiOkResponse({ type: NotificationsReadDto })
   readAll(@CurrentUser() user: AuthUser): Promise<NotificationsReadDto> {
@@ -93,6 +97,7 @@ export class NotificationsController {
   @Post(':id/read')
   @HttpCode(200)
   @Authenticated()
+  @ApiUnauthorizedResponse({ type: ErrorResponseDto, description: 'Not signed in' })
   @ApiOperation({ summary: 'Mark one of my notifications read' })
   @ApiParam({ name: 'id', description: 'Notification id (numeric)' })
   @ApiOkResponse({ type: NotificationDto })
@@ -124,6 +129,7 @@ export class NotificationSettingsController {
 
   @Get()
   @Authenticated()
+  @ApiUnauthorizedResponse({ type: ErrorResponseDto, description: 'Not signed in' })
   @ApiOperation({ summary: 'My notification settings' })
   @ApiOkResponse({ type: NotificationSettingsDto })
   get(@CurrentUser() user: AuthUser): Promise<NotificationSettingsDto> {
@@ -132,6 +138,7 @@ export class NotificationSettingsController {
 
   @Put()
   @Authenticated()
+  @ApiUnauthorizedResponse({ type: ErrorResponseDto, description: 'Not signed in' })
   @ApiOperation({
     summary: 'Change my notification settings (the fields sent)',
     description:

@@ -510,6 +510,7 @@ describe('chats', () => {
       '/api/chats/{id}/messages/{message_id}',
       '/api/chats/{id}/messages/{message_id}/resend',
       '/api/chats/{id}/messages/{message_id}/select',
+      '/api/chats/{id}/proactive',
       '/api/chats/{id}/regenerate',
       '/api/chats/{id}/rewind',
       '/api/chats/{id}/settings',

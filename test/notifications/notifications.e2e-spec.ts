@@ -3,6 +3,7 @@
  * character per day), reading them, the live stream across instances, settings.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { documentedPaths } from '../support/openapi.js';
 import { JobQueue } from '../../src/common/jobs/job-queue.service.js';
 import { MailService } from '../../src/common/mail/mail.service.js';
 import { DigestService } from '../../src/notifications/digest.service.js';
@@ -286,6 +287,20 @@ describe('notifications', () => {
     await t.http.post(`/api/characters/${character.id}/fork`).set(forker.auth).expect(201);
     expect(await mine(user)).toEqual([]);
     await t.http.get(url).expect(401);
+  });
+
+  it('documents every notification route in OpenAPI with a summary and error shapes', async () => {
+    const { body } = await t.http.get('/api/docs-json').expect(200);
+    expect(documentedPaths(body, '/api/notifications', 'notifications')).toEqual([
+      '/api/notifications',
+      '/api/notifications/read-all',
+      '/api/notifications/stream',
+      '/api/notifications/unsubscribe',
+      '/api/notifications/{id}/read',
+    ]);
+    expect(documentedPaths(body, '/api/me/notification-settings', 'notifications')).toEqual([
+      '/api/me/notification-settings',
+    ]);
   });
 
   describe('digests', () => {

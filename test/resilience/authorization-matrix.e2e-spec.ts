@@ -35,7 +35,7 @@ import { llmEnv, publicCharacter } from '../chat/chat-support.js';
 
 type Rule = 'public' | 'guest' | 'user' | 'premium' | 'admin';
 /** Resources with an owner, created for each caller that may own one. */
-type Kind = 'chat' | 'character' | 'persona' | 'groupChat';
+type Kind = 'chat' | 'character' | 'persona' | 'groupChat' | 'notification';
 
 /** Placeholders in `params`: the caller's own resource of the entry's `owned` kind, a public character. */
 const OWN = Symbol('own resource');
@@ -112,6 +112,8 @@ interface Entry {
   raw?: true;
   /** Callers the rule lets through but a setting turns away (by default), and with what. */
   refuses?: Partial<Record<Caller, 403>>;
+  /** An endless stream (notifications): only its status is read, then it is closed. */
+  endless?: true;
 }
 
 /** An idea the fake model answers with a valid character draft (POST /api/characters/generate). */
@@ -232,6 +234,15 @@ const ROUTES: Record<string, Entry> = {
   'GET /api/chats/:id/export':                  { rule: 'guest', owned: 'chat', refuses: { guest: 403 } },
   'POST /api/chats/import':                     { rule: 'guest', refuses: { guest: 403 }, bodyFor: ({ characters }) => ({ character_id: characters[0].id, jsonl: '{"mes": "Hi"}' }) },
   'GET /api/me/preferences':                    { rule: 'user' },
+  'GET /api/me/notification-settings':          { rule: 'user' },
+  'PUT /api/me/notification-settings':          { rule: 'user', body: { quiet_start: 23 } },
+  'GET /api/notifications':                     { rule: 'user' },
+  'GET /api/notifications/stream':              { rule: 'user', endless: true },
+  'POST /api/notifications/read-all':           { rule: 'user' },
+  'POST /api/notifications/:id/read':           { rule: 'user', owned: 'notification' },
+  'GET /api/notifications/unsubscribe':         { rule: 'public' },
+  'GET /api/chats/:id/proactive':               { rule: 'user', owned: 'chat' },
+  'PUT /api/chats/:id/proactive':               { rule: 'user', owned: 'chat', body: { after_hours: 24 } },
   'PUT /api/me/preferences':                    { rule: 'user', body: { max_tokens: 500 } },
 
   // group chats
@@ -324,6 +335,7 @@ const OWNERS: Record<Kind, Identity[]> = {
   character: USERS,
   persona: USERS,
   groupChat: USERS,
+  notification: USERS,
 };
 
 type Expected = 401 | 403 | 'ok';
@@ -397,6 +409,7 @@ describe('authorization matrix', () => {
   let routes: Map<string, AppRoute>;
   let fixtures: Fixtures;
   const headers = new Map<Identity, Record<string, string>>();
+  const userIds = new Map<Identity, string>();
   const outcomes: Outcome[] = [];
   /** The hidden-definition character, its creator, and a public character related to it. */
   let hidden: { id: string; slug: string; creator: Record<string, string>; neighbour: string };
@@ -422,6 +435,7 @@ describe('authorization matrix', () => {
       createUser(t, { role: 'admin' }),
     ]);
     USERS.forEach((identity, i) => headers.set(identity, users[i].auth));
+    USERS.forEach((identity, i) => userIds.set(identity, users[i].id));
     headers.set('guest', { 'X-Anon-Session': randomUUID() });
     headers.set('other guest', { 'X-Anon-Session': randomUUID() });
 
@@ -473,13 +487,14 @@ describe('authorization matrix', () => {
     method: string,
     path: string,
     who: Record<string, string>,
-    entry: Pick<Entry, 'body' | 'bodyFor' | 'upload'> = {},
+    entry: Pick<Entry, 'body' | 'bodyFor' | 'upload' | 'endless'> = {},
   ): Promise<{ status: number; body: string }> {
+    const endless = new AbortController();
     const init: RequestInit = {
       method,
       headers: { ...who },
       redirect: 'manual',
-      signal: AbortSignal.timeout(20_000),
+      signal: AbortSignal.any([AbortSignal.timeout(20_000), endless.signal]),
     };
     if (entry.upload) {
       const form = new FormData();
@@ -490,6 +505,10 @@ describe('authorization matrix', () => {
       init.body = JSON.stringify(entry.bodyFor?.(fixtures) ?? entry.body ?? {});
     }
     const res = await fetch(`${t.url}${path}`, init);
+    if (entry.endless && res.headers.get('content-type')?.startsWith('text/event-stream')) {
+      endless.abort();
+      return { status: res.status, body: '' };
+    }
     return { status: res.status, body: await res.text() };
   }
 
@@ -532,6 +551,15 @@ describe('authorization matrix', () => {
         return created('/api/personas', { name: `Persona of ${identity}` });
       case 'groupChat':
         return created('/api/group-chats', groupChatBody(fixtures));
+      case 'notification': {
+        // Raised as the app does (a report on their character decided), for that user.
+        const [row] = await t.dataSource.query<Array<{ id: string }>>(
+          `INSERT INTO notification (user_id, type, metadata) VALUES ($1, 'report_decided', '{}')
+           RETURNING id::text`,
+          [userIds.get(identity)],
+        );
+        return row.id;
+      }
     }
   }
 
