@@ -69,7 +69,7 @@ export interface PathMessage extends MessageEntity {
 /** The columns `toMessage` reads, from a message row. */
 export const MESSAGE_COLUMNS = `id, chat_id, parent_id, active_child_id, depth, role, character_id,
   content, status, model_used, prompt_tokens, completion_tokens, dice_rolls, encounter_state,
-  lorebook_entries, edited_at, created_at`;
+  lorebook_entries, edited_at, proactive, created_at`;
 
 const idOf = (value: unknown): string | null => (value === null ? null : String(value));
 
@@ -91,6 +91,7 @@ export const toMessage = (row: Row, prefix = ''): PathMessage => ({
   encounterState: row[`${prefix}encounter_state`] as MessageEntity['encounterState'],
   lorebookEntries: row[`${prefix}lorebook_entries`] as MessageEntity['lorebookEntries'],
   editedAt: row[`${prefix}edited_at`] as Date | null,
+  proactive: (row[`${prefix}proactive`] as boolean | undefined) ?? false,
   createdAt: row[`${prefix}created_at`] as Date,
   alternativeIndex: (row[`${prefix}alternative_index`] as number | undefined) ?? 0,
   alternativeCount: (row[`${prefix}alternative_count`] as number | undefined) ?? 1,

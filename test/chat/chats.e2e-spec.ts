@@ -115,6 +115,7 @@ describe('chats', () => {
             alternative_index: 0,
             alternative_count: 1,
             edited_at: null,
+            proactive: false,
             content: 'Mira looks up. "Storm coming, User."',
             status: 'complete',
             model_used: null,

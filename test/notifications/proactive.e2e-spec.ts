@@ -115,11 +115,13 @@ describe('proactive messages', () => {
 
     // It ends the story's path, as the chat shows it.
     const shown = await t.http.get(`/api/chats/${chatId}/messages`).set(user.auth).expect(200);
-    const items = (shown.body.items ?? shown.body.messages ?? shown.body) as Array<{
-      id: string | number;
-      content: string;
-    }>;
-    expect(items.at(-1)).toMatchObject({ content: 'The lamp is lit. Where have you been?' });
+    const items = shown.body.messages as Array<{ content: string; proactive: boolean }>;
+    expect(items.at(-1)).toMatchObject({
+      content: 'The lamp is lit. Where have you been?',
+      role: 'assistant',
+      proactive: true,
+    });
+    expect(items.at(-2)).toMatchObject({ role: 'assistant', proactive: false });
 
     // Run again in the same hour, and an hour later: still one (same absence).
     await hourPasses(at);

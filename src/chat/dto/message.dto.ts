@@ -192,6 +192,12 @@ export class ChatMessageDto {
   @ApiProperty({ nullable: true, type: String, description: 'Last edited in place' })
   edited_at: string | null;
 
+  @ApiProperty({
+    description:
+      'The character wrote it first while the user was away (PUT /api/chats/{id}/proactive)',
+  })
+  proactive: boolean;
+
   @ApiProperty()
   content: string;
 
@@ -368,6 +374,7 @@ export const toMessageResponse = (message: PathMessage): ChatMessageDto => ({
   alternative_index: message.alternativeIndex,
   alternative_count: message.alternativeCount,
   edited_at: message.editedAt?.toISOString() ?? null,
+  proactive: message.proactive,
   content: message.content,
   status: message.status,
   model_used: message.modelUsed,

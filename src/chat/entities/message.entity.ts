@@ -79,6 +79,10 @@ export class MessageEntity {
   @Column({ type: 'timestamptz', nullable: true })
   editedAt: Date | null;
 
+  /** Written by the character first, the user away (issue #21): not an answer, not charged. */
+  @Column({ type: 'boolean', default: false })
+  proactive: boolean;
+
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt: Date;
 }
