@@ -28,6 +28,7 @@ const TASKS = [
   'relationships',
   'cleanup',
   'model_monitor',
+  'notifications',
 ];
 
 const SCHEDULER_ON = {

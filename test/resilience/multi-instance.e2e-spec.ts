@@ -68,6 +68,7 @@ const TASKS = [
   'relationships',
   'cleanup',
   'model_monitor',
+  'notifications',
 ];
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
