@@ -4,6 +4,7 @@ import {
   Delete,
   Get,
   HttpCode,
+  Ip,
   Param,
   ParseUUIDPipe,
   Post,
@@ -175,10 +176,12 @@ export class GroupChatController {
     @GroupChatId() id: string,
     @Body() dto: SendGroupMessageDto,
     @CurrentUser() user: AuthUser,
+    @Ip() address: string,
     @Res() res: Response,
   ): Promise<void> {
     await this.chats.requireOwned(id, { user }, 'group');
-    streamSse(res, groupEvents(await this.replies.send(id, { content: dto.content }, { user })));
+    const caller = { user, address };
+    streamSse(res, groupEvents(await this.replies.send(id, { content: dto.content }, caller)));
   }
 
   @Post(':id/stop')
