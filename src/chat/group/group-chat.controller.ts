@@ -31,6 +31,7 @@ import { streamSse } from '../../common/http/sse.js';
 import { ChatService } from '../chat.service.js';
 import { ChatListQueryDto } from '../dto/chat.dto.js';
 import { MessagesQueryDto } from '../dto/message.dto.js';
+import { ApiModerationRefusal } from '../chat-route.decorators.js';
 import { ReplyService } from '../reply.service.js';
 import {
   CreateGroupChatDto,
@@ -172,6 +173,7 @@ export class GroupChatController {
     type: ErrorResponseDto,
     description: 'The characters are still answering, or none of them is available any more',
   })
+  @ApiModerationRefusal()
   async send(
     @GroupChatId() id: string,
     @Body() dto: SendGroupMessageDto,
