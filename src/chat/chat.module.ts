@@ -7,6 +7,8 @@ import { ProactiveMessagesService } from './proactive/proactive-messages.service
 import { ProactiveRepository } from './proactive/proactive.repository.js';
 import { NotificationsModule } from '../notifications/notifications.module.js';
 import { LlmModule } from '../llm/llm.module.js';
+import { ModerationModule } from '../moderation/moderation.module.js';
+import { ChatModeration } from './chat-moderation.service.js';
 import { ChatSummarizer } from './chat-summarizer.service.js';
 import { ChatController } from './chat.controller.js';
 import { ChatControlsRepository } from './chat-controls.repository.js';
@@ -59,6 +61,7 @@ import { StoryService } from './story.service.js';
     CharactersModule,
     LlmModule,
     NotificationsModule,
+    ModerationModule,
     TypeOrmModule.forFeature([
       ChatEntity,
       MessageEntity,
@@ -79,6 +82,7 @@ import { StoryService } from './story.service.js';
     ProactiveController,
   ],
   providers: [
+    ChatModeration,
     ChatSearchRepository,
     ChatSearchService,
     ChatTransferRepository,

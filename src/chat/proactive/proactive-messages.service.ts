@@ -1,5 +1,6 @@
 import { Injectable, Logger, NotFoundException, type OnModuleInit } from '@nestjs/common';
 import type { AuthUser } from '../../common/auth/auth-user.js';
+import type { ModerationHit } from '../../moderation/moderation.types.js';
 import { UsersService } from '../../auth/users.service.js';
 import { JobQueue } from '../../common/jobs/job-queue.service.js';
 import { MetricsService } from '../../common/metrics/metrics.service.js';
@@ -9,6 +10,7 @@ import { LlmService } from '../../llm/llm.service.js';
 import { NotificationsService } from '../../notifications/notifications.service.js';
 import { inQuietHours } from '../../notifications/quiet-hours.js';
 import type { ChatCaller } from '../chat-caller.js';
+import { ChatModeration } from '../chat-moderation.service.js';
 import { ChatRepository } from '../chat.repository.js';
 import { GenerationRepository } from '../generation.repository.js';
 import { MessageRepository } from '../message.repository.js';
@@ -35,7 +37,7 @@ interface ProactiveJob {
 }
 
 /** Why a proactive message was not written (a metric's outcome: `skipped_<why>`). */
-type Skip = 'disabled' | 'ineligible' | 'quiet_hours' | 'cap' | 'busy' | 'answered';
+type Skip = 'disabled' | 'ineligible' | 'quiet_hours' | 'cap' | 'busy' | 'answered' | 'moderated';
 
 /**
  * Proactive messages (issue #21): when a user has been away from an opted-in chat for the
@@ -43,9 +45,9 @@ type Skip = 'disabled' | 'ineligible' | 'quiet_hours' | 'cap' | 'busy' | 'answer
  * job per chat and absence (dedupe key: the chat and the message the absence began after);
  * the job checks again (kill switch, account, quiet hours in the user's time zone, the daily
  * cap), takes the chat's claim like a round (or skips while one runs), asks the model with the
- * chat's own prompt plus an instruction in its language, saves the reply on the active path
- * marked `proactive` (not counted against the user's messages or tokens) and raises a
- * notification. Once the path ends with two proactive messages in a row, no more come until
+ * chat's own prompt plus an instruction in its language, screens the text like any reply,
+ * saves it on the active path marked `proactive` (not counted against the user's messages or
+ * tokens) and raises a notification. Once the path ends with two proactive messages in a row, no more come until
  * the user writes.
  */
 @Injectable()
@@ -61,6 +63,7 @@ export class ProactiveMessagesService implements OnModuleInit {
     private readonly context: ReplyContextService,
     private readonly registry: ReplyRegistry,
     private readonly llm: LlmService,
+    private readonly moderation: ChatModeration,
     private readonly users: UsersService,
     private readonly jobs: JobQueue,
     private readonly settings: SettingsService,
@@ -143,6 +146,7 @@ export class ProactiveMessagesService implements OnModuleInit {
     if (!start.claimed) return 'busy';
     let saved: number | null = null;
     let content = '';
+    let hits: ModerationHit[] = [];
     try {
       // The user wrote (or anything else happened) since the absence was seen: not this time.
       if (start.leafId === null || String(start.leafId) !== job.leafId) return 'answered';
@@ -180,6 +184,12 @@ export class ProactiveMessagesService implements OnModuleInit {
       });
       content = result.content.trim();
       if (!content) throw new Error('the model wrote nothing');
+      // The output scan of every reply: a hard hit keeps nothing (nobody asked: no violation).
+      const screen = this.moderation.replyScreen(speaker.character.contentRating === 'nsfw');
+      screen.push(content);
+      screen.finish();
+      if (screen.refused) return 'moderated';
+      hits = screen.hits;
       saved = await this.generations.saveProactive(
         chat.id,
         instanceId,
@@ -207,6 +217,14 @@ export class ProactiveMessagesService implements OnModuleInit {
     }
     // The claim lapsed and another round took the chat: nothing was written.
     if (saved === null) return 'busy';
+    if (hits.length > 0) {
+      await this.moderation.flagReply({
+        messageId: saved,
+        chatId: chat.id,
+        characterId: speaker.character.id,
+        hits,
+      });
+    }
     await this.notifications.proactiveMessage(job.userId, {
       chatId: chat.id,
       messageId: saved,
