@@ -40,9 +40,13 @@ export class ChatModeration {
     throw this.moderation.refusalOf(check);
   }
 
-  /** The screen of one reply of a character (its rating decides how sexual text is read). */
-  replyScreen(nsfw: boolean): ReplyScreen {
-    return new ReplyScreen(this.moderation.outputScanner({ nsfw }));
+  /**
+   * The screen of one reply (a character's rating decides how sexual text is read): the
+   * model's deltas go in, `emit` gets what followers may see (moderation_output_hold_back).
+   */
+  replyScreen(nsfw: boolean, emit: (text: string) => void): ReplyScreen {
+    const scanner = this.moderation.outputScanner({ nsfw });
+    return new ReplyScreen(scanner, this.moderation.holdsBackOutput, emit);
   }
 
   /** A reply stopped by the scan counts against the chat's owner (who asked for it). */

@@ -2,19 +2,32 @@ import type { OutputScanner } from '../moderation/output-scanner.js';
 import type { ModerationHit } from '../moderation/moderation.types.js';
 
 /**
- * The output scan of one reply, between the model and its followers: text is let through only
- * once the scanner has checked the sentence it belongs to, so an offending sentence never
- * reaches a client. The first sentence is checked as soon as it ends; later ones a few at a
- * time (OutputScanner), so what waits is at most a few sentences. Per delta: one
- * concatenation, and a slice when text is let through.
+ * The output scan of one reply, between the model and its followers (`emit`). Two ways, as the
+ * admin setting moderation_output_hold_back says:
+ *
+ * - streaming (the default): each delta goes on as it comes, unless the check it completes is
+ *   a hard hit; the offending sentence's earlier words may have reached clients by then, and
+ *   the reply is dropped (nothing saved) with an error event.
+ * - holding back: deltas wait until the scanner has checked all of their text, so an offending
+ *   sentence never reaches a client. The first sentence is checked as soon as it ends, later
+ *   ones a few at a time (OutputScanner); text without a sentence end waits up to ~600
+ *   characters or the reply's end. Deltas go on whole, as the model sent them.
+ *
+ * Per delta: the scanner's concatenation, and when holding back an array slot.
  */
 export class ReplyScreen {
-  /** Text pushed and not let through yet (not checked, or refused). */
-  private held = '';
+  /** Held deltas not let through yet, from `next` on (holding back only). */
+  private held: string[] = [];
+  private next = 0;
+  /** Characters let through (holding back: a prefix of the scanner's safe length). */
   private cleared = 0;
   private hard = false;
 
-  constructor(private readonly scanner: OutputScanner) {}
+  constructor(
+    private readonly scanner: OutputScanner,
+    private readonly holdBack: boolean,
+    private readonly emit: (text: string) => void,
+  ) {}
 
   /** A hard hit stopped the reply: nothing more is let through. */
   get refused(): boolean {
@@ -31,32 +44,45 @@ export class ReplyScreen {
     return this.scanner.hits;
   }
 
-  /** Takes a delta of the model; answers the text now cleared for followers ('' for none). */
-  push(text: string): string {
-    if (this.hard) return '';
-    this.held += text;
+  /** Takes a delta of the model; false once the reply is refused (stop reading the model). */
+  push(text: string): boolean {
+    if (this.hard) return false;
     if (this.scanner.push(text) === 'hard') return this.refuse();
-    return this.release(this.scanner.safeLength);
+    if (!this.holdBack) this.emit(text);
+    else {
+      this.held.push(text);
+      this.release(this.scanner.safeLength);
+    }
+    return true;
   }
 
-  /** The reply ended (or was stopped): checks what is held; answers the text cleared. */
-  finish(): string {
-    if (this.hard) return '';
-    if (this.scanner.flush().verdict === 'hard') return this.refuse();
-    return this.release(this.cleared + this.held.length);
+  /** The reply ended (or was stopped): checks what is left and lets it through if clean. */
+  finish(): void {
+    if (this.hard) return;
+    if (this.scanner.flush().verdict === 'hard') {
+      this.refuse();
+      return;
+    }
+    if (this.holdBack) this.release(Infinity);
   }
 
-  private release(upTo: number): string {
-    if (upTo <= this.cleared) return '';
-    const text = this.held.slice(0, upTo - this.cleared);
-    this.held = this.held.slice(text.length);
-    this.cleared = upTo;
-    return text;
+  /** Lets through the held deltas whose text lies within the first `upTo` characters. */
+  private release(upTo: number): void {
+    const held = this.held;
+    while (this.next < held.length && this.cleared + held[this.next].length <= upTo) {
+      this.cleared += held[this.next].length;
+      this.emit(held[this.next++]);
+    }
+    if (this.next === held.length && held.length > 0) {
+      this.held = [];
+      this.next = 0;
+    }
   }
 
-  private refuse(): string {
+  private refuse(): false {
     this.hard = true;
-    this.held = '';
-    return '';
+    this.held = [];
+    this.next = 0;
+    return false;
   }
 }

@@ -80,8 +80,10 @@ export class ReplyWriter {
   ): Promise<Turn> {
     let usage: Usage | undefined;
     let failure: unknown;
-    // The output scan: followers get text once its sentence is checked (reply-screen.ts).
-    const screen = this.moderation.replyScreen(speaker.character.contentRating === 'nsfw');
+    // The output scan between the model and the followers (reply-screen.ts).
+    const screen = this.moderation.replyScreen(speaker.character.contentRating === 'nsfw', (text) =>
+      round.append(text),
+    );
     try {
       const events = this.llm.stream({
         messages: context.messages,
@@ -92,19 +94,14 @@ export class ReplyWriter {
       });
       for await (const event of events) {
         if (event.type !== 'delta') usage = event;
-        else {
-          const cleared = screen.push(event.text);
-          if (cleared) round.append(cleared);
-          // Leaving the loop aborts the upstream request.
-          if (screen.refused) break;
-        }
+        // A hard hit: leaving the loop aborts the upstream request.
+        else if (!screen.push(event.text)) break;
       }
     } catch (error) {
       failure = error;
     }
     // What the scan still held (the end, or a stop) goes out once checked.
-    const rest = screen.finish();
-    if (rest) round.append(rest);
+    screen.finish();
     if (screen.refused) failure = new ReplyModerated(screen.cause?.category ?? 'minors_sexual');
     try {
       const turn = await this.conclude(round, job, speaker, context, {

@@ -180,6 +180,11 @@ export class ModerationService implements OnModuleInit {
     );
   }
 
+  /** Whether replies are held back until checked (moderation_output_hold_back, latest read). */
+  get holdsBackOutput(): boolean {
+    return this.policy.holdBackOutput;
+  }
+
   /** The seam for avatars and generated images: allows everything until a classifier exists. */
   async checkImage(image: Buffer, options: { nsfw?: boolean } = {}): Promise<ModerationCheck> {
     const result = await this.images.classify(image, { nsfw: options.nsfw ?? false });

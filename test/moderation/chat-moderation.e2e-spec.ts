@@ -184,32 +184,54 @@ describe('moderation in chats', () => {
     expect(await pointsOf(`user:${user.id}`)).toBe(4 * 5);
   });
 
-  it('stops a reply at a forbidden passage: the upstream aborted, an error event, nothing of it saved or streamed', async () => {
-    const user = await createUser(t);
-    const chatId = await openChat(t, user.auth, character.id);
-    const before = await messagesOf(t, chatId);
-    fake.script({ content: CLEAN + FORBIDDEN + TAIL, tokenIntervalMs: 5 });
-    const res = await post(`/api/chats/${chatId}/message`, user.auth, { content: 'Go on.' });
-    const events = await res.rest();
-    expect(events.at(-1)).toEqual({ type: 'error', message: STOPPED });
-    // Followers saw clean sentences at most: never the passage, nor what came after it.
-    const streamed = tokensOf(events);
-    expect(streamed).toContain('The keeper lit the lamp.');
-    expect(CLEAN.startsWith(streamed)).toBe(true);
-    await fake.waitForAborted(1);
+  it.each([
+    ['streaming (the default)', false],
+    ['holding back', true],
+  ])(
+    'stops a reply at a forbidden passage (%s): the upstream aborted, an error event, nothing of it saved',
+    async (_, holdBack) => {
+      const settings = t.app.get(SettingsService);
+      await settings.set('moderation_output_hold_back', holdBack);
+      try {
+        const user = await createUser(t);
+        const chatId = await openChat(t, user.auth, character.id);
+        const before = await messagesOf(t, chatId);
+        fake.script({ content: CLEAN + FORBIDDEN + TAIL, tokenIntervalMs: 5 });
+        const res = await post(`/api/chats/${chatId}/message`, user.auth, { content: 'Go on.' });
+        const events = await res.rest();
+        expect(events.at(-1)).toEqual({ type: 'error', message: STOPPED });
+        const streamed = tokensOf(events);
+        expect(streamed).toContain('The keeper lit the lamp.');
+        if (holdBack) {
+          // Followers saw checked sentences only: never the passage, nor what came after it.
+          expect(CLEAN.startsWith(streamed)).toBe(true);
+        } else {
+          // Streaming: words of it may have gone out before its check; the rest never did.
+          expect((CLEAN + FORBIDDEN + TAIL).startsWith(streamed)).toBe(true);
+          expect(streamed.length).toBeLessThan((CLEAN + FORBIDDEN).length + 130);
+        }
+        await fake.waitForAborted(1);
 
-    // The user's message stays (unanswered, as after any failure); no reply is saved.
-    const after = await messagesOf(t, chatId);
-    expect(after.map((message) => message.role)).toEqual([...before.map((m) => m.role), 'user']);
-    const [{ n }] = await t.dataSource.query<Array<{ n: string }>>(
-      `SELECT count(*) AS n FROM message WHERE chat_id = $1 AND (content LIKE '%14%' OR content LIKE '%keeper lit%')`,
-      [chatId],
-    );
-    expect(Number(n)).toBe(0);
-    expect(await pointsOf(`user:${user.id}`)).toBe(5);
-    // Nothing was answered: the message was given back.
-    expect(await quotaUsed(user)).toBe(0);
-  });
+        // The user's message stays (unanswered, as after any failure); no reply is saved.
+        const after = await messagesOf(t, chatId);
+        expect(after.map((message) => message.role)).toEqual([
+          ...before.map((message) => message.role),
+          'user',
+        ]);
+        const [{ n }] = await t.dataSource.query<Array<{ n: string }>>(
+          `SELECT count(*) AS n FROM message
+           WHERE chat_id = $1 AND (content LIKE '%14%' OR content LIKE '%keeper lit%')`,
+          [chatId],
+        );
+        expect(Number(n)).toBe(0);
+        expect(await pointsOf(`user:${user.id}`)).toBe(5);
+        // Nothing was answered: the message was given back.
+        expect(await quotaUsed(user)).toBe(0);
+      } finally {
+        await settings.set('moderation_output_hold_back', false);
+      }
+    },
+  );
 
   it('ends a group round cleanly when a later speaker is stopped: the earlier reply stays', async () => {
     const user = await createUser(t);

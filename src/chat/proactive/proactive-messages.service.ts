@@ -185,7 +185,10 @@ export class ProactiveMessagesService implements OnModuleInit {
       content = result.content.trim();
       if (!content) throw new Error('the model wrote nothing');
       // The output scan of every reply: a hard hit keeps nothing (nobody asked: no violation).
-      const screen = this.moderation.replyScreen(speaker.character.contentRating === 'nsfw');
+      const screen = this.moderation.replyScreen(
+        speaker.character.contentRating === 'nsfw',
+        () => undefined,
+      );
       screen.push(content);
       screen.finish();
       if (screen.refused) return 'moderated';
