@@ -24,7 +24,8 @@ export class AdminJobDto {
   @ApiProperty({
     example: 'chat.summarize',
     description:
-      'chat.summarize, characters.translate, autonomous.<task>, admin.error_digest, auth.*-mail',
+      'chat.summarize, chat.proactive, characters.translate, autonomous.<task>, ' +
+      'admin.error_digest, notifications.digest, auth.*-mail',
   })
   type: string;
 
