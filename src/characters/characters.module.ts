@@ -3,6 +3,8 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthModule } from '../auth/auth.module.js';
 import { LlmModule } from '../llm/llm.module.js';
 import { ModerationModule } from '../moderation/moderation.module.js';
+import { AnonymousCatalogueInterceptor } from './anonymous-catalogue.interceptor.js';
+import { CatalogueCache } from './catalogue-cache.service.js';
 import { AvatarStorage } from './avatar-storage.js';
 import { AvatarsController } from './avatars.controller.js';
 import { CardsController } from './cards.controller.js';
@@ -62,7 +64,9 @@ import { TranslationService } from './translation.service.js';
     AvatarsController,
   ],
   providers: [
+    AnonymousCatalogueInterceptor,
     AvatarStorage,
+    CatalogueCache,
     CardExportSlots,
     CardsService,
     CharactersRepository,
@@ -86,6 +90,7 @@ import { TranslationService } from './translation.service.js';
     CharacterReviewService,
   ],
   exports: [
+    CatalogueCache,
     CharactersService,
     CharacterReviewService,
     PersonasService,
