@@ -138,8 +138,10 @@ export async function startApp(env: Record<string, string>): Promise<RunningApp>
     url,
     process: child,
     startupMs,
+    // Stopping twice (a benchmark that restarts the app, then its finally) is a no-op.
     stop: () =>
       new Promise((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
         child.once('exit', () => resolve());
         child.kill('SIGTERM');
       }),

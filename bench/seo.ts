@@ -2,10 +2,20 @@
 // - generates the whole sitemap (index + every file) through the compiled API, timing it and
 //   sampling the app process's VmRSS: streaming with keyset pages must keep the peak growth
 //   under 50 MB whatever the catalogue size;
-// - loads a character page with autocannon next to /api/healthz (the baseline).
+// - loads a character page with autocannon next to /api/healthz (the baseline), with the
+//   anonymous catalogue cache on (as deployed), then on an instance with it off.
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
-import { createBenchDatabase, fmt, load, printTable, smokeOr, startApp, summarize } from './lib.js';
+import {
+  createBenchDatabase,
+  fmt,
+  load,
+  type LoadResult,
+  printTable,
+  smokeOr,
+  startApp,
+  summarize,
+} from './lib.js';
 
 const CHARACTERS = smokeOr(100_000, 200);
 const RSS_LIMIT_MIB = 50;
@@ -109,7 +119,21 @@ try {
   const health = await load({ url: `${app.url}/api/healthz` });
   const api = await load({ url: `${app.url}/api/characters/${slug}` });
   const page = await load({ url: `${app.url}/api/seo/c/${slug}` });
-  if ([api, page].some((result) => result.non2xx > 0 || result.errors > 0)) {
+  await app.stop();
+  const uncachedApp = await startApp({
+    DATABASE_URL: database.url,
+    RATE_LIMIT_SCALE: '0',
+    CATALOGUE_CACHE_TTL_MS: '0',
+  });
+  let uncachedHealth: LoadResult;
+  let uncachedPage: LoadResult;
+  try {
+    uncachedHealth = await load({ url: `${uncachedApp.url}/api/healthz` });
+    uncachedPage = await load({ url: `${uncachedApp.url}/api/seo/c/${slug}` });
+  } finally {
+    await uncachedApp.stop();
+  }
+  if ([api, page, uncachedPage].some((result) => result.non2xx > 0 || result.errors > 0)) {
     throw new Error('character load had failures');
   }
 
@@ -127,20 +151,22 @@ try {
     ],
   );
   printTable(
-    'Character page throughput vs /api/healthz (autocannon, 10 connections, 5 s each)',
+    'Character page throughput vs /api/healthz (autocannon, 10 connections, 5 s each; the last two rows on an instance with the anonymous cache off)',
     ['endpoint', 'req/s', 'p50 ms', 'p99 ms', 'ratio to healthz'],
     (
       [
-        ['/api/healthz', health],
-        [`/api/characters/${slug} (JSON, for reference)`, api],
-        [`/api/seo/c/${slug}`, page],
+        ['/api/healthz', health, health],
+        [`/api/characters/${slug} (JSON, for reference)`, api, health],
+        [`/api/seo/c/${slug}`, page, health],
+        ['/api/healthz (cache off)', uncachedHealth, uncachedHealth],
+        [`/api/seo/c/${slug} (cache off)`, uncachedPage, uncachedHealth],
       ] as const
-    ).map(([endpoint, result]) => [
+    ).map(([endpoint, result, baseline]) => [
       endpoint,
       fmt(result.requestsPerSecond, 0),
       result.latencyP50,
       result.latencyP99,
-      fmt(result.requestsPerSecond / health.requestsPerSecond),
+      fmt(result.requestsPerSecond / baseline.requestsPerSecond),
     ]),
   );
   if (growth >= RSS_LIMIT_MIB) {

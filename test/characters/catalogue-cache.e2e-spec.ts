@@ -96,7 +96,10 @@ describe('anonymous catalogue cache across two instances', () => {
       name: 'After Dark',
       contentRating: 'nsfw',
     });
-    const { id: draft } = await seedCharacter(a, owner.id, { name: 'Owner Draft', isPublic: false });
+    const { id: draft } = await seedCharacter(a, owner.id, {
+      name: 'Owner Draft',
+      isPublic: false,
+    });
     const nsfw = '/api/characters?include_nsfw=true&page_size=50';
     const mine = '/api/characters?mine=true&page_size=50';
 
@@ -133,7 +136,11 @@ describe('anonymous catalogue cache across two instances', () => {
       await eventually(async () => names(await t.http.get(search)).includes('Fleeting Keeper'));
     }
 
-    await a.http.put(`/api/characters/${id}`).set(owner.auth).send({ is_public: false }).expect(200);
+    await a.http
+      .put(`/api/characters/${id}`)
+      .set(owner.auth)
+      .send({ is_public: false })
+      .expect(200);
     // The writing instance: at once, no waiting.
     expect(names(await a.http.get(LIST).expect(200))).not.toContain('Fleeting Keeper');
     expect(names(await a.http.get(search).expect(200))).not.toContain('Fleeting Keeper');
