@@ -22,7 +22,17 @@ const BENCHES: Array<[string, string[]]> = [
   ['llm', ['LLM streams: time to first token', 'Added by the provider layer']],
   ['characters', ['Catalogue latency through the API', 'Catalogue throughput at 100k']],
   ['seo', ['Sitemap of 200 quality-gated characters', 'Character page throughput']],
-  ['chat', ['Chat streams: time to first token', 'Added by the API', 'Targets', 'Context build']],
+  [
+    'chat',
+    [
+      'Chat streams: time to first token',
+      'Added by the API',
+      'Targets',
+      'Context build',
+      'Output scan (moderation rules) per reply',
+      'moderation_output_hold_back on: tokens in before the first',
+    ],
+  ],
   ['event-loop', ['Event loop under hostile requests']],
   [
     'moderation',
