@@ -138,8 +138,10 @@ export async function startApp(env: Record<string, string>): Promise<RunningApp>
     url,
     process: child,
     startupMs,
+    // Stopping twice (a benchmark that restarts the app, then its finally) is a no-op.
     stop: () =>
       new Promise((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
         child.once('exit', () => resolve());
         child.kill('SIGTERM');
       }),
@@ -170,3 +172,46 @@ export async function load(options: autocannon.Options & { url: string }): Promi
 }
 
 export const rssMiB = (): number => process.memoryUsage().rss / 1024 / 1024;
+
+export interface PairedRatio {
+  /** The endpoint's load of the median round. */
+  result: LoadResult;
+  /** The baseline's load of that round. */
+  baseline: LoadResult;
+  /** Each round's req/s ratio to the baseline measured just before it, sorted. */
+  ratios: number[];
+  median: number;
+}
+
+/**
+ * Throughput of `url` as a ratio to `baselineUrl`, each round loading the baseline and then
+ * the endpoint back to back (3 s each), so load from outside the benchmark (a shared machine)
+ * moves both alike; the median round's ratio and the spread of all rounds.
+ */
+export async function pairedRatio(
+  baselineUrl: string,
+  url: string,
+  rounds = Number(process.env.BENCH_ROUNDS ?? smokeOr(3, 1)),
+): Promise<PairedRatio> {
+  const runs: Array<{ ratio: number; result: LoadResult; baseline: LoadResult }> = [];
+  for (let round = 0; round < rounds; round++) {
+    const baseline = await load({ url: baselineUrl, duration: 3 });
+    const result = await load({ url, duration: 3 });
+    if (result.non2xx > 0 || result.errors > 0) throw new Error(`${url}: load had failures`);
+    runs.push({ ratio: result.requestsPerSecond / baseline.requestsPerSecond, result, baseline });
+  }
+  runs.sort((x, y) => x.ratio - y.ratio);
+  const middle = runs[Math.floor(runs.length / 2)];
+  return {
+    result: middle.result,
+    baseline: middle.baseline,
+    ratios: runs.map((run) => run.ratio),
+    median: middle.ratio,
+  };
+}
+
+/** "0.52 (0.41–0.60)": a median ratio and its spread. */
+export const fmtSpread = (paired: PairedRatio): string =>
+  paired.ratios.length > 1
+    ? `${fmt(paired.median)} (${fmt(paired.ratios[0])}–${fmt(paired.ratios.at(-1)!)})`
+    : fmt(paired.median);

@@ -39,6 +39,7 @@ import { MessageSearch1763809100000 } from './1763809100000-MessageSearch.js';
 import { ViolationsAndBans1763809300000 } from './1763809300000-ViolationsAndBans.js';
 import { Moderation1763809400000 } from './1763809400000-Moderation.js';
 import { Notifications1763809600000 } from './1763809600000-Notifications.js';
+import { CatalogueChanges1763809900000 } from './1763809900000-CatalogueChanges.js';
 
 export const migrations: Function[] = [
   Foundation1763800000000,
@@ -79,4 +80,5 @@ export const migrations: Function[] = [
   ViolationsAndBans1763809300000,
   Moderation1763809400000,
   Notifications1763809600000,
+  CatalogueChanges1763809900000,
 ];

@@ -31,6 +31,7 @@ import { Authenticated, Guest } from '../common/auth/access.decorators.js';
 import { type AuthUser, CurrentUser } from '../common/auth/auth-user.js';
 import { ErrorResponseDto } from '../common/http/error-response.dto.js';
 import { RateLimit } from '../auth/rate-limit/rate-limits.js';
+import { AnonymousCatalogueInterceptor } from './anonymous-catalogue.interceptor.js';
 import { AVATAR_MAX_BYTES } from './avatar-storage.js';
 import { CharactersService } from './characters.service.js';
 import { DraftService } from './draft.service.js';
@@ -60,7 +61,13 @@ export class CharactersController {
 
   @Get()
   @Guest()
-  @ApiOperation({ summary: 'The catalogue: filter, search, sort, paginate' })
+  @UseInterceptors(AnonymousCatalogueInterceptor)
+  @ApiOperation({
+    summary: 'The catalogue: filter, search, sort, paginate',
+    description:
+      'Anonymous answers come from a per-instance cache: counters may lag up to ' +
+      'CATALOGUE_CACHE_TTL_MS (5 s); a character published, hidden, edited or deleted shows at once.',
+  })
   @ApiOkResponse({ type: CharacterPageDto })
   list(
     @Query() query: CatalogueQueryDto,

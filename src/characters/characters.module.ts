@@ -4,6 +4,8 @@ import { AuthModule } from '../auth/auth.module.js';
 import { LlmModule } from '../llm/llm.module.js';
 import { ModerationModule } from '../moderation/moderation.module.js';
 import { NotificationsModule } from '../notifications/notifications.module.js';
+import { AnonymousCatalogueInterceptor } from './anonymous-catalogue.interceptor.js';
+import { CatalogueCache } from './catalogue-cache.service.js';
 import { AvatarStorage } from './avatar-storage.js';
 import { AvatarsController } from './avatars.controller.js';
 import { CardsController } from './cards.controller.js';
@@ -64,7 +66,9 @@ import { TranslationService } from './translation.service.js';
     AvatarsController,
   ],
   providers: [
+    AnonymousCatalogueInterceptor,
     AvatarStorage,
+    CatalogueCache,
     CardExportSlots,
     CardsService,
     CharactersRepository,
@@ -88,6 +92,7 @@ import { TranslationService } from './translation.service.js';
     CharacterReviewService,
   ],
   exports: [
+    CatalogueCache,
     CharactersService,
     CharacterReviewService,
     PersonasService,

@@ -25,6 +25,7 @@ import {
   TRANSLATED_FIELDS,
 } from './entities/character.entity.js';
 import { AvatarStorage } from './avatar-storage.js';
+import { CatalogueCache } from './catalogue-cache.service.js';
 import { type ChatStarter, CharactersRepository } from './characters.repository.js';
 import { initialBaseCounts } from './lib/language-preferences.js';
 import { PageViewsService } from './page-views.service.js';
@@ -96,6 +97,7 @@ export class CharactersService {
     private readonly avatars: AvatarStorage,
     private readonly pageViews: PageViewsService,
     private readonly moderation: ModerationService,
+    private readonly catalogueCache: CatalogueCache,
   ) {}
 
   async list(query: CatalogueQueryDto, viewer: AuthUser | null): Promise<CharacterPageDto> {
@@ -253,6 +255,7 @@ export class CharactersService {
         return { searchText: searchText(row), ...(stale ? keptStale(row) : {}) };
       },
     );
+    this.changedListing(character, updated);
     if (listing.withdraw) await this.moderation.withdrawCharacterReview(character.id);
     // Only public characters are translated: when their text changes, and when published.
     if (updated.isPublic && (stale || !character.isPublic)) {
@@ -275,6 +278,7 @@ export class CharactersService {
       throw new ConflictException('This character is not taken down');
     }
     const after = (await this.characters.findById(before.id))!;
+    this.changedListing(before, after);
     if (after.isPublic) await this.scheduleTranslation(after.id);
     return { before, after, response: toCharacterResponse(after, admin, after.originalLanguage) };
   }
@@ -282,6 +286,7 @@ export class CharactersService {
   async remove(id: string, editor: AuthUser): Promise<void> {
     const character = await this.findEditable(id, editor);
     await this.characters.softDelete(character.id);
+    this.changedListing(character);
   }
 
   /**
@@ -297,11 +302,21 @@ export class CharactersService {
     const character = await this.findEditable(id, editor);
     const avatarUrl = await this.avatars.save(image);
     const updated = await this.characters.update(character.id, { avatarUrl });
+    this.changedListing(character, updated);
     const old = character.avatarUrl;
     if (old && old !== avatarUrl && !(await this.characters.avatarInUse(old))) {
       await this.avatars.remove(old);
     }
     return toCharacterResponse(updated, editor, updated.originalLanguage);
+  }
+
+  /**
+   * After a write this instance made to a character anonymous visitors may have seen (or may
+   * now see): drop the anonymous cache here at once. The table's trigger notifies every
+   * instance, this one included, a few ms later (CatalogueCache).
+   */
+  private changedListing(...versions: Array<Pick<CharacterEntity, 'isPublic'>>): void {
+    if (versions.some((version) => version.isPublic)) this.catalogueCache.invalidate();
   }
 
   /** The character if this viewer may see it; a hidden one is indistinguishable from none. */

@@ -47,6 +47,8 @@ export interface AppConfig {
   jobs: { pollIntervalMs: number; lockMs: number };
   /** Other instances see an admin settings change within this long. */
   settings: { cacheTtlMs: number };
+  /** Anonymous catalogue pages, searches and SEO pages (src/characters/catalogue-cache.service.ts). */
+  catalogueCache: { ttlMs: number; maxBytes: number };
   autonomous: {
     enabled: boolean;
     startupDelayMs: number;
@@ -215,6 +217,10 @@ export function loadConfiguration(
     },
     jobs: { pollIntervalMs: env.JOBS_POLL_INTERVAL_MS, lockMs: env.JOBS_LOCK_MS },
     settings: { cacheTtlMs: env.SETTINGS_CACHE_TTL_MS },
+    catalogueCache: {
+      ttlMs: env.CATALOGUE_CACHE_TTL_MS,
+      maxBytes: env.CATALOGUE_CACHE_MAX_MB * 1024 * 1024,
+    },
     autonomous: {
       // Off by default under test, so other suites never see scheduled jobs fire.
       enabled: env.AUTONOMOUS_ENABLED ?? env.NODE_ENV !== 'test',

@@ -193,6 +193,23 @@ export class Environment {
   @IsInt()
   SETTINGS_CACHE_TTL_MS = 60_000;
 
+  /**
+   * How long each instance keeps an anonymous catalogue page, search or SEO page: counters
+   * (chats, votes, likes) may lag this long; visibility changes invalidate at once. 0 = off.
+   */
+  @Transform(toInt)
+  @Min(0)
+  @Max(600_000)
+  @IsInt()
+  CATALOGUE_CACHE_TTL_MS = 5_000;
+
+  /** Memory the anonymous catalogue cache may hold per instance, in MiB (least recent go first). */
+  @Transform(toInt)
+  @Min(1)
+  @Max(4096)
+  @IsInt()
+  CATALOGUE_CACHE_MAX_MB = 32;
+
   @IsString()
   ADMIN_EMAILS = '';
 

@@ -1,9 +1,7 @@
-import { createHash } from 'node:crypto';
 import type { Request, Response } from 'express';
+import { strongEtag } from '../common/http/etag.js';
 
-/** A strong validator: the base64url SHA-256 of whatever determines the body. */
-export const strongEtag = (content: string): string =>
-  `"${createHash('sha256').update(content).digest('base64url')}"`;
+export { strongEtag };
 
 /** If-None-Match against our ETag, compared weakly as RFC 9110 §13.1.2 asks. */
 function notModified(req: Request, etag: string): boolean {
@@ -43,9 +41,18 @@ function sendHeaders(req: Request, res: Response, etag: string, options: Cacheab
   return true;
 }
 
-/** Sends a body with Cache-Control and a strong ETag (its hash), or a 304 when it matches. */
-export function sendCacheable(req: Request, res: Response, body: string, options: Cacheable): void {
-  if (sendHeaders(req, res, strongEtag(body), options)) res.status(200).send(body);
+/**
+ * Sends a body with Cache-Control and a strong ETag (its hash, computed here unless the body
+ * comes with it), or a 304 when it matches.
+ */
+export function sendCacheable(
+  req: Request,
+  res: Response,
+  body: string | { body: string; etag: string },
+  options: Cacheable,
+): void {
+  const { body: text, etag } = typeof body === 'string' ? { body, etag: strongEtag(body) } : body;
+  if (sendHeaders(req, res, etag, options)) res.status(200).send(text);
 }
 
 /**

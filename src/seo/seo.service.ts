@@ -1,6 +1,7 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { isSystemEmail } from '../auth/system-accounts.js';
 import { UsersService } from '../auth/users.service.js';
+import { CatalogueCache, type CachedResponse } from '../characters/catalogue-cache.service.js';
 import { isStructuredTagId } from '../characters/lib/structured-tags.js';
 import {
   type CatalogueCounts,
@@ -48,6 +49,7 @@ export class SeoService {
   constructor(
     private readonly catalogue: PublicCatalogueService,
     private readonly users: UsersService,
+    private readonly cache: CatalogueCache,
     @InjectConfig() config: AppConfig,
   ) {
     this.site = siteFrom(config);
@@ -56,7 +58,33 @@ export class SeoService {
     );
   }
 
-  async home(lang: Language = DEFAULT_LANGUAGE): Promise<string> {
+  /**
+   * The pages built from the catalogue are the same for every visitor: each is kept in the
+   * CatalogueCache (counters lag its TTL, anything else changes at once), keyed by what it is
+   * built from. A 404 is not kept.
+   */
+  home(lang: Language = DEFAULT_LANGUAGE): Promise<CachedResponse> {
+    return this.cache.remember(`seo:home:${lang}`, () => this.buildHome(lang));
+  }
+
+  character(slug: string, lang?: Language): Promise<CachedResponse> {
+    const key = `seo:c:${slug.toLowerCase()}:${lang ?? ''}`;
+    return this.cache.remember(key, () => this.buildCharacter(slug, lang));
+  }
+
+  tag(id: string, lang: Language = DEFAULT_LANGUAGE): Promise<CachedResponse> {
+    return this.cache.remember(`seo:tag:${id}:${lang}`, () => this.buildTag(id, lang));
+  }
+
+  campaigns(lang: Language = DEFAULT_LANGUAGE): Promise<CachedResponse> {
+    return this.cache.remember(`seo:campaigns:${lang}`, () => this.buildCampaigns(lang));
+  }
+
+  feed(lang: Language = DEFAULT_LANGUAGE): Promise<CachedResponse> {
+    return this.cache.remember(`seo:feed:${lang}`, () => this.buildFeed(lang));
+  }
+
+  private async buildHome(lang: Language): Promise<string> {
     const [popular, counts] = await Promise.all([
       this.catalogue.popular(lang, HOME_SIZE).then(this.readable),
       this.tagCounts(),
@@ -73,7 +101,7 @@ export class SeoService {
    * language (whose URL is then the canonical one). Characters the quality gate keeps out are
    * a 404, exactly like characters that do not exist.
    */
-  async character(slug: string, lang?: Language): Promise<string> {
+  private async buildCharacter(slug: string, lang?: Language): Promise<string> {
     const found = await this.catalogue.findBySlug(slug, lang);
     if (!found) throw new NotFoundException('Character not found');
     const [author, related] = await Promise.all([
@@ -84,7 +112,7 @@ export class SeoService {
     return characterPage(this.context(character.language), { character, author, related });
   }
 
-  async tag(id: string, lang: Language = DEFAULT_LANGUAGE): Promise<string> {
+  private async buildTag(id: string, lang: Language): Promise<string> {
     if (!isStructuredTagId(id)) throw new NotFoundException('Tag not found');
     const characters = this.readable(await this.catalogue.byStructuredTag(id, lang, LISTING_SIZE));
     const words = this.copies.get(lang)!.tag;
@@ -102,7 +130,7 @@ export class SeoService {
     );
   }
 
-  async campaigns(lang: Language = DEFAULT_LANGUAGE): Promise<string> {
+  private async buildCampaigns(lang: Language): Promise<string> {
     const characters = this.readable(await this.catalogue.campaigns(lang, LISTING_SIZE));
     return listingPage(
       this.context(lang),
@@ -123,7 +151,7 @@ export class SeoService {
     return robotsTxt(this.site);
   }
 
-  async feed(lang: Language = DEFAULT_LANGUAGE): Promise<string> {
+  private async buildFeed(lang: Language): Promise<string> {
     const characters = this.readable(await this.catalogue.newest(lang, FEED_SIZE));
     return rssFeed(this.context(lang), characters);
   }

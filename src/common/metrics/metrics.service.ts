@@ -5,6 +5,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import type { DataSource } from 'typeorm';
 import {
   BanMetrics,
+  CatalogueCacheMetrics,
   JobMetrics,
   LlmMetrics,
   ModerationMetrics,
@@ -34,7 +35,7 @@ const MISNAMED_DEFAULT_GAUGES = [
  * Prometheus metrics. Each app instance owns its registry (not prom-client's global one), so
  * several instances in one process — as in the tests — do not collide. Besides HTTP, the
  * process and the pool: what the service does (`llm`, `jobs`, `streams`, `refusals`,
- * `moderation`, `bans`, `notifications`), each fed by the code that does it.
+ * `moderation`, `bans`, `notifications`, `catalogueCache`), each fed by the code that does it.
  */
 @Injectable()
 export class MetricsService {
@@ -46,6 +47,7 @@ export class MetricsService {
   readonly moderation = new ModerationMetrics(this.registry);
   readonly bans = new BanMetrics(this.registry);
   readonly notifications = new NotificationMetrics(this.registry);
+  readonly catalogueCache = new CatalogueCacheMetrics(this.registry);
 
   private readonly requests = new Counter({
     name: 'http_requests_total',

@@ -424,3 +424,33 @@ export class NotificationMetrics {
     this.digests.inc({ kind });
   }
 }
+
+/** The anonymous catalogue cache (src/characters/catalogue-cache.service.ts). */
+export class CatalogueCacheMetrics {
+  private readonly lookups: Counter<'outcome'>;
+  private readonly invalidations: Counter;
+
+  constructor(registry: Registry) {
+    this.lookups = new Counter({
+      name: 'catalogue_cache_lookups_total',
+      help:
+        'Anonymous catalogue and SEO responses by outcome: hit, joined (waited for the same ' +
+        'response being built), miss (built and kept), bypass (cache off or not listening)',
+      labelNames: ['outcome'],
+      registers: [registry],
+    });
+    this.invalidations = new Counter({
+      name: 'catalogue_cache_invalidations_total',
+      help: 'Times this instance dropped its whole catalogue cache (a listed character changed)',
+      registers: [registry],
+    });
+  }
+
+  lookup(outcome: 'hit' | 'joined' | 'miss' | 'bypass'): void {
+    this.lookups.inc({ outcome });
+  }
+
+  invalidated(): void {
+    this.invalidations.inc();
+  }
+}
