@@ -1,7 +1,7 @@
 import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import pg from 'pg';
 import type { DataSource } from 'typeorm';
+import { PgChannelListener } from '../common/signals/pg-channel-listener.js';
 import { InjectConfig, type AppConfig } from '../config/app-config.js';
 import type { NotificationDto } from './dto/notification.dto.js';
 
@@ -13,35 +13,37 @@ export interface NotificationSignal {
 
 /** The one channel every instance listens on; NOTIFY payloads stay far below 8,000 bytes. */
 const CHANNEL = 'notification_events';
-const RECONNECT_DELAY_MS = 1000;
 
 /**
- * PostgreSQL LISTEN/NOTIFY between instances, as ChatSignals does for chat re-attach: a
- * notification stored on one instance reaches the streams open on any. One listening
- * connection per instance, outside the pool (reconnected when lost); sending goes through the
- * pool. The raising instance hears its own signals too, so delivery has one path.
+ * PostgreSQL LISTEN/NOTIFY between instances (PgChannelListener, as chat re-attach): a
+ * notification stored on one instance reaches the streams open on any. Sending goes through
+ * the pool. The raising instance hears its own signals too, so delivery has one path.
  */
 @Injectable()
 export class NotificationSignals implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(NotificationSignals.name);
   private readonly handlers: Array<(signal: NotificationSignal) => void> = [];
-  private client?: pg.Client;
-  private reconnectTimer?: NodeJS.Timeout;
-  private closing = false;
+  private readonly listener: PgChannelListener;
 
   constructor(
-    @InjectConfig() private readonly config: AppConfig,
+    @InjectConfig() config: AppConfig,
     @InjectDataSource() private readonly dataSource: DataSource,
-  ) {}
+  ) {
+    this.listener = new PgChannelListener({
+      connectionString: config.database.url,
+      channels: [CHANNEL],
+      applicationName: 'roleplay-notification-signals',
+      onNotification: (_channel, payload) => payload && this.dispatch(payload),
+      onListening: () => undefined,
+    });
+  }
 
   async onModuleInit(): Promise<void> {
-    await this.connect();
+    await this.listener.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.closing = true;
-    clearTimeout(this.reconnectTimer);
-    await this.client?.end().catch(() => undefined);
+    await this.listener.stop();
   }
 
   onSignal(handler: (signal: NotificationSignal) => void): void {
@@ -50,21 +52,6 @@ export class NotificationSignals implements OnModuleInit, OnApplicationShutdown 
 
   async publish(signal: NotificationSignal): Promise<void> {
     await this.dataSource.query('SELECT pg_notify($1, $2)', [CHANNEL, JSON.stringify(signal)]);
-  }
-
-  private async connect(): Promise<void> {
-    const client = new pg.Client({
-      connectionString: this.config.database.url,
-      application_name: 'roleplay-notification-signals',
-    });
-    client.on('notification', ({ payload }) => {
-      if (payload) this.dispatch(payload);
-    });
-    client.on('error', (error) => this.lost(client, error.message));
-    client.on('end', () => this.lost(client, 'connection closed'));
-    await client.connect();
-    await client.query(`LISTEN ${CHANNEL}`);
-    this.client = client;
   }
 
   private dispatch(payload: string): void {
@@ -76,23 +63,5 @@ export class NotificationSignals implements OnModuleInit, OnApplicationShutdown 
       return;
     }
     for (const handler of this.handlers) handler(signal);
-  }
-
-  private lost(client: pg.Client, reason: string): void {
-    if (this.closing || this.client !== client) return;
-    this.client = undefined;
-    this.logger.warn(`Notification signal connection lost (${reason}); reconnecting`);
-    client.end().catch(() => undefined);
-    this.reconnect();
-  }
-
-  private reconnect(): void {
-    this.reconnectTimer = setTimeout(() => {
-      this.connect().catch((error: Error) => {
-        this.logger.warn(`Notification signal connection failed (${error.message}); retrying`);
-        this.reconnect();
-      });
-    }, RECONNECT_DELAY_MS);
-    this.reconnectTimer.unref();
   }
 }

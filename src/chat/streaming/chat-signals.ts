@@ -6,7 +6,7 @@ import {
   ServiceUnavailableException,
 } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import pg from 'pg';
+import { PgChannelListener } from '../../common/signals/pg-channel-listener.js';
 import { InjectConfig, type AppConfig } from '../../config/app-config.js';
 import type { ReplyEvent, RoundSummary } from './reply-event.js';
 
@@ -28,7 +28,6 @@ export type ChatSignal =
   | { t: 'end'; sub: string; found: boolean; n?: number }
   | { t: 'stopped'; sub: string; summary: RoundSummary | null };
 
-const RECONNECT_DELAY_MS = 1000;
 /** How long an instance waits for another to answer it (an attach, a stop). */
 export const ANSWER_TIMEOUT_MS = 5000;
 
@@ -49,20 +48,24 @@ export class ChatSignals implements OnModuleInit, OnApplicationShutdown {
   private readonly handlers: Array<(signal: ChatSignal) => void> = [];
   /** Questions asked of other instances (see ask), by subscription id. */
   private readonly awaiting = new Map<string, (signal: ChatSignal) => boolean>();
-  private client?: pg.Client;
-  private reconnectTimer?: NodeJS.Timeout;
-  private closing = false;
+  private readonly listener: PgChannelListener;
 
-  constructor(@InjectConfig() private readonly config: AppConfig) {}
+  constructor(@InjectConfig() config: AppConfig) {
+    this.listener = new PgChannelListener({
+      connectionString: config.database.url,
+      channels: [channelOf(this.instanceId)],
+      applicationName: 'roleplay-chat-signals',
+      onNotification: (_channel, payload) => payload && this.dispatch(payload),
+      onListening: () => undefined,
+    });
+  }
 
   async onModuleInit(): Promise<void> {
-    await this.connect();
+    await this.listener.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.closing = true;
-    clearTimeout(this.reconnectTimer);
-    await this.client?.end().catch(() => undefined);
+    await this.listener.stop();
   }
 
   onSignal(handler: (signal: ChatSignal) => void): void {
@@ -107,31 +110,13 @@ export class ChatSignals implements OnModuleInit, OnApplicationShutdown {
   async send(instanceId: string, signal: ChatSignal): Promise<void> {
     const unreachable = () =>
       new ServiceUnavailableException('The other servers cannot be reached right now; retry');
-    if (!this.client) throw unreachable();
+    if (!this.listener.listening) throw unreachable();
     try {
-      await this.client.query('SELECT pg_notify($1, $2)', [
-        channelOf(instanceId),
-        JSON.stringify(signal),
-      ]);
+      await this.listener.notify(channelOf(instanceId), JSON.stringify(signal));
     } catch {
-      // The connection's own error handler logs and reconnects.
+      // The listener's own error handler logs and reconnects.
       throw unreachable();
     }
-  }
-
-  private async connect(): Promise<void> {
-    const client = new pg.Client({
-      connectionString: this.config.database.url,
-      application_name: 'roleplay-chat-signals',
-    });
-    client.on('notification', ({ payload }) => {
-      if (payload) this.dispatch(payload);
-    });
-    client.on('error', (error) => this.lost(client, error.message));
-    client.on('end', () => this.lost(client, 'connection closed'));
-    await client.connect();
-    await client.query(`LISTEN ${channelOf(this.instanceId)}`);
-    this.client = client;
   }
 
   private dispatch(payload: string): void {
@@ -145,23 +130,5 @@ export class ChatSignals implements OnModuleInit, OnApplicationShutdown {
     const sub = 'sub' in signal ? signal.sub : undefined;
     if (sub !== undefined && this.awaiting.get(sub)?.(signal)) return;
     for (const handler of this.handlers) handler(signal);
-  }
-
-  private lost(client: pg.Client, reason: string): void {
-    if (this.closing || this.client !== client) return;
-    this.client = undefined;
-    this.logger.warn(`Chat signal connection lost (${reason}); reconnecting`);
-    client.end().catch(() => undefined);
-    this.reconnect();
-  }
-
-  private reconnect(): void {
-    this.reconnectTimer = setTimeout(() => {
-      this.connect().catch((error: Error) => {
-        this.logger.warn(`Chat signal connection failed (${error.message}); retrying`);
-        this.reconnect();
-      });
-    }, RECONNECT_DELAY_MS);
-    this.reconnectTimer.unref();
   }
 }

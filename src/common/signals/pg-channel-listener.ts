@@ -4,7 +4,7 @@ import pg from 'pg';
 const RECONNECT_DELAY_MS = 1000;
 
 export interface PgChannelListenerOptions {
-  connectionString: string;
+  connectionString: string | undefined;
   /** Channels to LISTEN on (plain identifiers: lower case, digits, underscores). */
   channels: readonly string[];
   /** Shown in pg_stat_activity. */
@@ -22,7 +22,9 @@ const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
 
 /**
  * One connection outside the pool that LISTENs on fixed channels and reconnects when lost:
- * how an instance hears what other instances (or triggers) announce with NOTIFY.
+ * how an instance hears what other instances (or triggers) announce with NOTIFY. Every
+ * cross-instance signal goes through this class (chat re-attach and stop, notifications, row
+ * copies, the catalogue cache), each user with its own channels and connection.
  */
 export class PgChannelListener {
   private readonly logger: Logger;
@@ -39,6 +41,15 @@ export class PgChannelListener {
 
   get listening(): boolean {
     return this.client !== undefined;
+  }
+
+  /**
+   * NOTIFY on this listener's own connection, so what one instance sends arrives in the order
+   * it was sent. Throws when the connection is down (its handler logs and reconnects).
+   */
+  async notify(channel: string, payload: string): Promise<void> {
+    if (!this.client) throw new Error('not listening');
+    await this.client.query('SELECT pg_notify($1, $2)', [channel, payload]);
   }
 
   async start(): Promise<void> {
