@@ -36,6 +36,7 @@ import { StaleTranslations1763808900001 } from './1763808900001-StaleTranslation
 import { NoChatCampaign1763808900002 } from './1763808900002-NoChatCampaign.js';
 import { ChatControls1763809000000 } from './1763809000000-ChatControls.js';
 import { MessageSearch1763809100000 } from './1763809100000-MessageSearch.js';
+import { MessageTokens1763809700000 } from './1763809700000-MessageTokens.js';
 import { ViolationsAndBans1763809300000 } from './1763809300000-ViolationsAndBans.js';
 import { Moderation1763809400000 } from './1763809400000-Moderation.js';
 
@@ -77,4 +78,5 @@ export const migrations: Function[] = [
   MessageSearch1763809100000,
   ViolationsAndBans1763809300000,
   Moderation1763809400000,
+  MessageTokens1763809700000,
 ];

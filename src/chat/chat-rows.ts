@@ -68,7 +68,7 @@ export interface PathMessage extends MessageEntity {
 
 /** The columns `toMessage` reads, from a message row. */
 export const MESSAGE_COLUMNS = `id, chat_id, parent_id, active_child_id, depth, role, character_id,
-  content, status, model_used, prompt_tokens, completion_tokens, dice_rolls, encounter_state,
+  content, tokens, status, model_used, prompt_tokens, completion_tokens, dice_rolls, encounter_state,
   lorebook_entries, edited_at, created_at`;
 
 const idOf = (value: unknown): string | null => (value === null ? null : String(value));
@@ -83,6 +83,7 @@ export const toMessage = (row: Row, prefix = ''): PathMessage => ({
   role: row[`${prefix}role`] as MessageRole,
   characterId: row[`${prefix}character_id`] as string | null,
   content: row[`${prefix}content`] as string,
+  tokens: (row[`${prefix}tokens`] as number | null | undefined) ?? null,
   status: row[`${prefix}status`] as MessageEntity['status'],
   modelUsed: row[`${prefix}model_used`] as string | null,
   promptTokens: row[`${prefix}prompt_tokens`] as number | null,

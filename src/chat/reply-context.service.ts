@@ -7,6 +7,8 @@ import { SettingsService } from '../common/settings/settings.service.js';
 import { InjectConfig, type AppConfig } from '../config/app-config.js';
 import { LLM_PROVIDER_NAMES, type LlmProviderName } from '../config/configuration.js';
 import type { LlmRequest } from '../llm/llm.service.js';
+import { TokenEstimator } from '../llm/usage/token-estimator.js';
+import { LRUCache } from 'lru-cache';
 import type { ChatMessage, GenerationConfig } from '../llm/llm.types.js';
 import { PAID_PROVIDERS } from '../llm/models/model-registry.js';
 import type { ChatWithMembers } from './chat-rows.js';
@@ -30,16 +32,29 @@ export const CONTEXT_TOKEN_BUDGET = 24_000;
 const estimateMessages = (messages: readonly ChatMessage[]): number =>
   messages.reduce((total, message) => total + estimateTokens(message.content), 0);
 
-/** The newest messages that fit `budget` tokens, oldest first; stops at the first that does not. */
-export function fitHistory<T extends { content: string }>(messages: readonly T[], budget: number) {
+/**
+ * The newest messages that fit `budget` tokens, oldest first; stops at the first that does not.
+ * `tokensOf` gives a message's tokens (its index too): by default about four characters a token.
+ */
+export function fitHistory<T extends { content: string }>(
+  messages: readonly T[],
+  budget: number,
+  tokensOf: (message: T, index: number) => number = (message) => estimateTokens(message.content),
+) {
   let left = budget;
   let start = messages.length;
-  while (start > 0 && estimateTokens(messages[start - 1].content) <= left) {
-    left -= estimateTokens(messages[start - 1].content);
+  while (start > 0 && tokensOf(messages[start - 1], start - 1) <= left) {
+    left -= tokensOf(messages[start - 1], start - 1);
     start--;
   }
   return messages.slice(start);
 }
+
+/** What `[Name]: ` costs before another character's line, in tokens (a name is a few). */
+const SPEAKER_PREFIX_TOKENS = 4;
+
+/** A line of the prompt's history with its tokens. */
+type CountedLine = ChatMessage & { tokens: number };
 
 export interface ContextInput {
   chat: ChatWithMembers;
@@ -104,7 +119,39 @@ export class ReplyContextService {
     private readonly settings: SettingsService,
     @InjectConfig() private readonly config: AppConfig,
     private readonly allowlist: ModelAllowlistService,
+    // Nest injects the app's one; a default for the benchmark's hand-built service.
+    private readonly tokenizer: TokenEstimator = new TokenEstimator(),
   ) {}
+
+  /**
+   * Texts a prompt carries build after build (the system prompt, the post-history, messages
+   * from before token counts were stored) are counted once: by the text itself, bounded.
+   */
+  private readonly counted = new LRUCache<string, number>({
+    max: 2048,
+    maxSize: 16 * 1024 * 1024,
+    sizeCalculation: (_tokens, text) => Math.max(1, text.length),
+  });
+
+  /** Tokens of `text` by the one tokenizer (TokenEstimator, o200k_base), remembered. */
+  async tokensOf(text: string): Promise<number> {
+    if (!text) return 0;
+    const known = this.counted.get(text);
+    if (known !== undefined) return known;
+    const tokens = await this.tokenizer.count(text);
+    this.counted.set(text, tokens);
+    return tokens;
+  }
+
+  /** Tokens of a text about to be stored with its count (not remembered here). */
+  countNew(text: string): Promise<number> {
+    return this.tokenizer.count(text);
+  }
+
+  private async tokensOfMessages(messages: readonly ChatMessage[]): Promise<number> {
+    const counts = await Promise.all(messages.map((message) => this.tokensOf(message.content)));
+    return counts.reduce((total, count) => total + count, 0);
+  }
 
   async messages(input: ContextInput): Promise<ChatMessage[]> {
     return (await this.build(input)).messages;
@@ -113,9 +160,10 @@ export class ReplyContextService {
   async build(input: ContextInput): Promise<ReplyContext> {
     const { chat, character, history } = input;
     const isDnd = isDndChat(character);
-    const lines = this.linesFor(input);
+    const lines = await this.linesFor(input);
     const earlier = lines.slice(0, -1);
-    const newest = lines[lines.length - 1];
+    const last = lines.at(-1);
+    const newest: ChatMessage | undefined = last && { role: last.role, content: last.content };
     const ownLast = history.findLast((message) => this.isOwn(input, message));
     const lastReply = history.findLast((message) => message.role === 'assistant');
     const lorebook = this.lorebooks(input);
@@ -167,14 +215,18 @@ export class ReplyContextService {
       ...(late.postHistory ? [{ role: 'system' as const, content: late.postHistory }] : []),
     ];
     const note = chat.settings.author_note;
-    const budget =
-      CONTEXT_TOKEN_BUDGET -
-      estimateTokens(system) -
-      estimateMessages(tail) -
-      estimateTokens(note?.text ?? '');
+    const [systemTokens, tailTokens, noteTokens] = await Promise.all([
+      this.tokensOf(system),
+      this.tokensOfMessages(tail),
+      this.tokensOf(note?.text ?? ''),
+    ]);
+    const budget = CONTEXT_TOKEN_BUDGET - systemTokens - tailTokens - noteTokens;
     const messages: ChatMessage[] = [
       { role: 'system', content: system },
-      ...fitHistory(earlier, budget),
+      ...fitHistory(earlier, budget, (line) => line.tokens).map(({ role, content }) => ({
+        role,
+        content,
+      })),
       ...tail,
     ];
     // The chat's author's note, a step of its own: where it goes depends on the finished order.
@@ -194,13 +246,26 @@ export class ReplyContextService {
    * Turns alternate: user lines in a row are one turn, so a message whose reply failed (a
    * direct chat keeps it) is answered with the next one instead of dangling unanswered.
    */
-  private linesFor(input: ContextInput): ChatMessage[] {
-    const lines: ChatMessage[] = [];
-    for (const message of input.history) {
-      let line: ChatMessage | null = { role: message.role, content: message.content };
+  private async linesFor(input: ContextInput): Promise<CountedLine[]> {
+    // Stored counts; only rows from before they were stored are counted here.
+    const counts = await Promise.all(
+      input.history.map((message) => message.tokens ?? this.tokensOf(message.content)),
+    );
+    const lines: CountedLine[] = [];
+    for (const [index, message] of input.history.entries()) {
+      let line: CountedLine | null = {
+        role: message.role,
+        content: message.content,
+        tokens: counts[index],
+      };
       if (message.role === 'assistant' && !this.isOwn(input, message)) {
         const name = message.characterId && input.names.get(message.characterId);
-        line = name ? formatOtherCharacterMessage(name, message.content) : null;
+        line = name
+          ? {
+              ...formatOtherCharacterMessage(name, message.content),
+              tokens: counts[index] + SPEAKER_PREFIX_TOKENS,
+            }
+          : null;
       }
       if (!line) continue;
       const previous = lines.at(-1);
@@ -208,6 +273,7 @@ export class ReplyContextService {
         lines[lines.length - 1] = {
           role: 'user',
           content: `${previous.content}\n\n${line.content}`,
+          tokens: previous.tokens + line.tokens + 1,
         };
       } else lines.push(line);
     }

@@ -1,3 +1,4 @@
+import { TokenEstimator } from '../llm/usage/token-estimator.js';
 import { ConflictException, Injectable, Logger, NotFoundException } from '@nestjs/common';
 import { MessageQuotaService, type QuotaTicket } from '../auth/usage/message-quota.service.js';
 import type { SseSource } from '../common/http/sse.js';
@@ -50,6 +51,7 @@ export class ReplyService {
     private readonly registry: ReplyRegistry,
     private readonly followerSlots: FollowerSlots,
     private readonly tickets: StreamTicketService,
+    private readonly tokenizer: TokenEstimator,
   ) {}
 
   /**
@@ -65,6 +67,8 @@ export class ReplyService {
     caller: ChatCaller,
   ): Promise<SseSource<ReplyEvent>> {
     const known = this.casting.known(chatId);
+    // Counted once, stored with the message: later context builds read the count.
+    const tokens = await this.tokenizer.count(dto.content);
     const [ticket, started, knownCast] = await Promise.allSettled([
       this.quota.consume(quotaSubjectOf(caller)),
       this.generations.startWithUserMessage(
@@ -73,6 +77,7 @@ export class ReplyService {
         this.registry.instanceId,
         dto.content,
         contextLimit(caller) - 1,
+        tokens,
       ),
       known && this.casting.cast(known, dto, caller),
     ]);
@@ -124,7 +129,7 @@ export class ReplyService {
           job,
           start.history && [
             ...start.history,
-            { id: userMessageId, role: 'user', characterId: null, content: dto.content },
+            { id: userMessageId, role: 'user', characterId: null, content: dto.content, tokens },
           ],
         ),
       );
@@ -204,6 +209,7 @@ export class ReplyService {
         this.registry.instanceId,
         dto.content,
         messageId,
+        await this.tokenizer.count(dto.content),
       );
       if (!state.claimed) throw busy(chat.kind);
       if (state.userMessageId === null) {

@@ -34,6 +34,6 @@ import { TokenEstimator } from './usage/token-estimator.js';
     BackgroundSpendRepository,
     BackgroundBudget,
   ],
-  exports: [LlmService, ModelAllowlistService],
+  exports: [LlmService, ModelAllowlistService, TokenEstimator],
 })
 export class LlmModule {}
