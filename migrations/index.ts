@@ -37,6 +37,7 @@ import { NoChatCampaign1763808900002 } from './1763808900002-NoChatCampaign.js';
 import { ChatControls1763809000000 } from './1763809000000-ChatControls.js';
 import { MessageSearch1763809100000 } from './1763809100000-MessageSearch.js';
 import { MessageTokens1763809700000 } from './1763809700000-MessageTokens.js';
+import { ChatMemoryPanel1763809710000 } from './1763809710000-ChatMemoryPanel.js';
 import { ViolationsAndBans1763809300000 } from './1763809300000-ViolationsAndBans.js';
 import { Moderation1763809400000 } from './1763809400000-Moderation.js';
 
@@ -79,4 +80,5 @@ export const migrations: Function[] = [
   ViolationsAndBans1763809300000,
   Moderation1763809400000,
   MessageTokens1763809700000,
+  ChatMemoryPanel1763809710000,
 ];

@@ -10,6 +10,9 @@ import { ChatMembersService } from './chat-members.service.js';
 import { ChatSettingsController } from './chat-settings.controller.js';
 import { ChatSettingsService } from './chat-settings.service.js';
 import { ImpersonationService } from './impersonation.service.js';
+import { ChatMemoryController } from './memory/chat-memory.controller.js';
+import { ChatMemoryRepository } from './memory/chat-memory.repository.js';
+import { ChatMemoryService } from './memory/chat-memory.service.js';
 import { PreferencesController } from './preferences/preferences.controller.js';
 import { PreferencesRepository } from './preferences/preferences.repository.js';
 import { PreferencesService } from './preferences/preferences.service.js';
@@ -70,6 +73,7 @@ import { StoryService } from './story.service.js';
     StoryController,
     GroupChatController,
     ChatSettingsController,
+    ChatMemoryController,
     PreferencesController,
   ],
   providers: [
@@ -103,6 +107,8 @@ import { StoryService } from './story.service.js';
     PreferencesRepository,
     PreferencesService,
     GuestChatRetentionService,
+    ChatMemoryRepository,
+    ChatMemoryService,
   ],
   exports: [PromptTemplatesService, PromptBuilderService, ChatService, GuestChatRetentionService],
 })

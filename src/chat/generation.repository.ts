@@ -49,6 +49,8 @@ const claimOf = (source: string) => `claimed AS (
  */
 export const CLEAR_SUMMARY_FROM = (from: string) => `
   summary = CASE WHEN summarized_through_id >= ${from} THEN NULL ELSE summary END,
+  summary_edited_at = CASE WHEN summarized_through_id >= ${from} THEN NULL
+                           ELSE summary_edited_at END,
   summarized_through_id = CASE WHEN summarized_through_id >= ${from} THEN NULL
                                ELSE summarized_through_id END`;
 

@@ -292,6 +292,7 @@ function branchStatement(dataSource: DataSource): string {
     'id',
     'title',
     'summary',
+    'summary_edited_at',
     'summarized_through_id',
     'message_count',
     'leaf_id',

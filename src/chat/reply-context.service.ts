@@ -17,6 +17,7 @@ import type { GenerationOptionsDto } from './dto/message.dto.js';
 import { macroValues, PromptBuilderService } from './prompt/prompt-builder.service.js';
 import { withAuthorsNote } from './storytelling/authors-note.js';
 import { type DiceResult, formatDiceInjection } from './storytelling/dice.js';
+import { formatMemoryBlock } from './storytelling/memory-prompt.js';
 import { isDndChat } from './storytelling/dnd.js';
 import { formatOtherCharacterMessage } from './storytelling/group-chat.js';
 import {
@@ -69,6 +70,8 @@ export interface ContextInput {
   /** Messages in the chat, the one to answer included. */
   messageCount: number;
   userIsAdult: boolean;
+  /** What the speaker remembers about the user (character memories), most important first. */
+  facts?: ReadonlyArray<{ id: number; text: string }>;
   /**
    * The history ends with the speaker's reply to continue: no post-history or dice after it
    * (they would ask for a new reply; the continue nudge follows instead).
@@ -81,6 +84,8 @@ export interface ReplyContext {
   messages: ChatMessage[];
   /** The lorebook entries the system prompt carries, recorded on the reply. */
   lorebook: LorebookEntryRef[];
+  /** The ids of the remembered facts and pinned notes the prompt carries. */
+  memory: { facts: number[]; notes: number[] };
 }
 
 const isDiceResult = (value: unknown): value is DiceResult => {
@@ -215,14 +220,27 @@ export class ReplyContextService {
       ...(late.postHistory ? [{ role: 'system' as const, content: late.postHistory }] : []),
     ];
     const note = chat.settings.author_note;
-    const [systemTokens, tailTokens, noteTokens] = await Promise.all([
+    const facts = input.facts ?? [];
+    const notes = chat.pinnedNotes ?? [];
+    // After the system prompt, which stays the same turn after turn (provider prompt caches).
+    const memory = formatMemoryBlock(
+      {
+        facts: facts.map((fact) => fact.text),
+        notes: notes.map((pinned) => pinned.text),
+        characterName: input.names.get(character.id) ?? character.name,
+      },
+      chat.language,
+    );
+    const [systemTokens, memoryTokens, tailTokens, noteTokens] = await Promise.all([
       this.tokensOf(system),
+      this.tokensOf(memory ?? ''),
       this.tokensOfMessages(tail),
       this.tokensOf(note?.text ?? ''),
     ]);
-    const budget = CONTEXT_TOKEN_BUDGET - systemTokens - tailTokens - noteTokens;
+    const budget = CONTEXT_TOKEN_BUDGET - systemTokens - memoryTokens - tailTokens - noteTokens;
     const messages: ChatMessage[] = [
       { role: 'system', content: system },
+      ...(memory ? [{ role: 'system' as const, content: memory }] : []),
       ...fitHistory(earlier, budget, (line) => line.tokens).map(({ role, content }) => ({
         role,
         content,
@@ -230,7 +248,11 @@ export class ReplyContextService {
       ...tail,
     ];
     // The chat's author's note, a step of its own: where it goes depends on the finished order.
-    return { messages: withAuthorsNote(messages, note), lorebook: lorebook.fired };
+    return {
+      messages: withAuthorsNote(messages, note),
+      lorebook: lorebook.fired,
+      memory: { facts: facts.map((fact) => fact.id), notes: notes.map((pinned) => pinned.id) },
+    };
   }
 
   /** A line the speaker wrote: its own, or any character line of a direct chat. */

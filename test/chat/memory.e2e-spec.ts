@@ -5,9 +5,11 @@ import { startFakeLlm, type FakeLlm, type RecordedRequest } from '../support/fak
 import { appendToPath } from '../support/messages.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 import { createUser, type TestUser } from '../support/users.js';
-import { llmEnv, openChat, publicCharacter, replyOf, send } from './chat-support.js';
+import { ChatRepository } from '../../src/chat/chat.repository.js';
+import { JobQueue } from '../../src/common/jobs/job-queue.service.js';
+import { eventually, llmEnv, openChat, publicCharacter, replyOf, send } from './chat-support.js';
 
-type UpstreamMessage = { role: string; content: string };
+import type { ChatMessage } from '../../src/llm/llm.types.js';
 
 describe('chat memory', () => {
   let llm: FakeLlm;
@@ -33,8 +35,8 @@ describe('chat memory', () => {
 
   const completions = (): RecordedRequest[] =>
     llm.requests.filter((request) => request.path.endsWith('/chat/completions'));
-  const promptOf = (request: RecordedRequest): UpstreamMessage[] =>
-    (request.body?.messages ?? []) as UpstreamMessage[];
+  const promptOf = (request: RecordedRequest): ChatMessage[] =>
+    (request.body?.messages ?? []) as ChatMessage[];
 
   describe('token counts', () => {
     it('stores each message’s token count when it is written', async () => {
@@ -78,6 +80,123 @@ describe('chat memory', () => {
       // The budget holds in real tokens (the message framing aside), and is nearly used.
       expect(real).toBeLessThanOrEqual(CONTEXT_TOKEN_BUDGET + 3 * prompt.length + 3);
       expect(real).toBeGreaterThan(CONTEXT_TOKEN_BUDGET - 1500);
+    });
+  });
+
+  describe('memory panel', () => {
+    const memoryOf = (chatId: string, who = alice.auth) =>
+      t.http.get(`/api/chats/${chatId}/memory`).set(who);
+    const putMemory = (chatId: string, body: Record<string, unknown>, who = alice.auth) =>
+      t.http.put(`/api/chats/${chatId}/memory`).set(who).send(body);
+
+    it('shows the summary, the pinned notes and the author’s note; notes reach every prompt', async () => {
+      const chatId = await openChat(t, alice.auth, character.id, { language: 'en' });
+      await t.http
+        .put(`/api/chats/${chatId}/settings`)
+        .set(alice.auth)
+        .send({ author_note: { text: 'Keep it tense.', depth: 2 } })
+        .expect(200);
+      const { body: empty } = await memoryOf(chatId).expect(200);
+      expect(empty).toEqual({
+        summary: null,
+        summary_edited_at: null,
+        summarized_through_message_id: null,
+        pinned_notes: [],
+        pinned_note_limits: { count: 30, chars: 1000 },
+        author_note: { text: 'Keep it tense.', depth: 2 },
+      });
+
+      const { body: pinned } = await putMemory(chatId, {
+        pinned_notes: [
+          { text: 'Alex is afraid of deep water.' },
+          { text: 'The ship is the Gull.' },
+        ],
+      }).expect(200);
+      expect(pinned.pinned_notes.map((note: { text: string }) => note.text)).toEqual([
+        'Alex is afraid of deep water.',
+        'The ship is the Gull.',
+      ]);
+      // A listed id keeps its note; one left out goes.
+      const [fear] = pinned.pinned_notes as Array<{ id: number; text: string }>;
+      const { body: kept } = await putMemory(chatId, {
+        pinned_notes: [{ id: fear.id, text: 'Alex cannot swim.' }, { text: 'Mira owes Alex.' }],
+      }).expect(200);
+      expect(kept.pinned_notes[0]).toEqual({ id: fear.id, text: 'Alex cannot swim.' });
+      expect(kept.pinned_notes).toHaveLength(2);
+
+      await send(t, alice.auth, chatId, { content: 'Shall we sail?' });
+      const prompt = promptOf(completions()[0]);
+      expect(prompt[1].role).toBe('system');
+      expect(prompt[1].content).toContain("The player's notes on this story");
+      expect(prompt[1].content).toContain('- Alex cannot swim.\n- Mira owes Alex.');
+    });
+
+    it('holds notes to the tier’s count and length, and answers others’ chats with 404', async () => {
+      const bob = await createUser(t);
+      const chatId = await openChat(t, bob.auth, character.id);
+      const { body: tooMany } = await putMemory(
+        chatId,
+        { pinned_notes: Array.from({ length: 11 }, (_, i) => ({ text: `note ${i}` })) },
+        bob.auth,
+      ).expect(400);
+      expect(tooMany.message).toMatch(/at most 10 notes on the free tier/);
+      const { body: tooLong } = await putMemory(
+        chatId,
+        { pinned_notes: [{ text: 'x'.repeat(501) }] },
+        bob.auth,
+      ).expect(400);
+      expect(tooLong.message).toMatch(/pinned_notes\[0\]\.text: at most 500 characters/);
+      await memoryOf(chatId, alice.auth).expect(404);
+      await putMemory(chatId, { summary: 'Mine now.' }, alice.auth).expect(404);
+    });
+
+    it('keeps a summary the user wrote: the summarizer folds new messages into it', async () => {
+      const chatId = await openChat(t, alice.auth, character.id, { language: 'en' });
+      await appendToPath(
+        t.dataSource,
+        chatId,
+        Array.from({ length: 30 }, (_, i) => ({
+          role: i % 2 === 0 ? ('user' as const) : ('assistant' as const),
+          content: `line ${i + 2}`,
+        })),
+      );
+      const written = 'Alex’s sister is called Yara. She vanished at sea.';
+      const { body } = await putMemory(chatId, { summary: written }).expect(200);
+      expect(body.summary).toBe(written);
+      expect(body.summary_edited_at).toEqual(expect.any(String));
+
+      llm.onRequest((request) =>
+        promptOf(request)[0]?.content.startsWith('You keep the memory')
+          ? { content: 'Alex’s sister Yara vanished at sea. Alex and Mira talked for hours.' }
+          : undefined,
+      );
+      await send(t, alice.auth, chatId, { content: 'line 32' });
+      await eventually(async () => (await t.app.get(JobQueue).runDue()) > 0);
+      const summaryRequest = completions().find((request) =>
+        promptOf(request)[0]?.content.startsWith('You keep the memory'),
+      )!;
+      expect(promptOf(summaryRequest)[1].content).toContain(
+        `Previous summary: The player wrote or corrected this summary: keep every fact it states.\n${written}`,
+      );
+      const { body: after } = await memoryOf(chatId).expect(200);
+      expect(after.summary).toBe(
+        'Alex’s sister Yara vanished at sea. Alex and Mira talked for hours.',
+      );
+      expect(after.summarized_through_message_id).toEqual(expect.any(Number));
+
+      // A summary written from what the user has since rewritten is not saved over it.
+      await putMemory(chatId, { summary: 'Yara is alive.' }).expect(200);
+      const saved = await t.app
+        .get(ChatRepository)
+        .saveSummary(
+          chatId,
+          'stale',
+          after.summarized_through_message_id + 2,
+          after.summarized_through_message_id,
+          after.summary,
+        );
+      expect(saved).toBe(false);
+      expect((await memoryOf(chatId).expect(200)).body.summary).toBe('Yara is alive.');
     });
   });
 });

@@ -224,6 +224,8 @@ const ROUTES: Record<string, Entry> = {
   'POST /api/chats/:id/impersonate':            { rule: 'guest', owned: 'chat', refuses: { guest: 403 } },
   'GET /api/chats/:id/settings':                { rule: 'guest', owned: 'chat' },
   'PUT /api/chats/:id/settings':                { rule: 'guest', owned: 'chat', body: { temperature: 0.5 } },
+  'GET /api/chats/:id/memory':                  { rule: 'guest', owned: 'chat' },
+  'PUT /api/chats/:id/memory':                  { rule: 'guest', owned: 'chat', body: { summary: 'So far.' } },
   'PUT /api/chats/:id/members':                 { rule: 'user', owned: 'chat', bodyFor: ({ characters }) => ({ character_ids: [characters[0].id] }) },
   'PUT /api/chats/:id/members/:character_id':   { rule: 'user', owned: 'chat', params: { character_id: PUBLIC_ID }, body: { muted: false } },
   'GET /api/chats/search':                      { rule: 'guest' },

@@ -81,6 +81,10 @@ export class ChatEntity {
   @Column({ type: 'text', nullable: true })
   summary: string | null;
 
+  /** When the user last wrote the summary (the memory panel); null: the summarizer's alone. */
+  @Column({ type: 'timestamptz', nullable: true })
+  summaryEditedAt: Date | null;
+
   /** The last message the summary covers (bigint, as a string); the context sends later ones. */
   @Column({ type: 'bigint', nullable: true })
   summarizedThroughId: string | null;
