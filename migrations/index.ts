@@ -38,6 +38,7 @@ import { ChatControls1763809000000 } from './1763809000000-ChatControls.js';
 import { MessageSearch1763809100000 } from './1763809100000-MessageSearch.js';
 import { MessageTokens1763809700000 } from './1763809700000-MessageTokens.js';
 import { ChatMemoryPanel1763809710000 } from './1763809710000-ChatMemoryPanel.js';
+import { CharacterMemory1763809720000 } from './1763809720000-CharacterMemory.js';
 import { ViolationsAndBans1763809300000 } from './1763809300000-ViolationsAndBans.js';
 import { Moderation1763809400000 } from './1763809400000-Moderation.js';
 
@@ -81,4 +82,5 @@ export const migrations: Function[] = [
   Moderation1763809400000,
   MessageTokens1763809700000,
   ChatMemoryPanel1763809710000,
+  CharacterMemory1763809720000,
 ];

@@ -10,6 +10,10 @@ import { ChatMembersService } from './chat-members.service.js';
 import { ChatSettingsController } from './chat-settings.controller.js';
 import { ChatSettingsService } from './chat-settings.service.js';
 import { ImpersonationService } from './impersonation.service.js';
+import { CharacterMemoryController } from './memory/character-memory.controller.js';
+import { CharacterMemoryRepository } from './memory/character-memory.repository.js';
+import { CharacterMemoryService } from './memory/character-memory.service.js';
+import { MemoryExtractor } from './memory/memory-extractor.service.js';
 import { ChatMemoryController } from './memory/chat-memory.controller.js';
 import { ChatMemoryRepository } from './memory/chat-memory.repository.js';
 import { ChatMemoryService } from './memory/chat-memory.service.js';
@@ -74,6 +78,7 @@ import { StoryService } from './story.service.js';
     GroupChatController,
     ChatSettingsController,
     ChatMemoryController,
+    CharacterMemoryController,
     PreferencesController,
   ],
   providers: [
@@ -109,6 +114,9 @@ import { StoryService } from './story.service.js';
     GuestChatRetentionService,
     ChatMemoryRepository,
     ChatMemoryService,
+    CharacterMemoryRepository,
+    CharacterMemoryService,
+    MemoryExtractor,
   ],
   exports: [PromptTemplatesService, PromptBuilderService, ChatService, GuestChatRetentionService],
 })

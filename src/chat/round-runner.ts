@@ -2,6 +2,8 @@ import { Injectable, Logger } from '@nestjs/common';
 import { MessageQuotaService } from '../auth/usage/message-quota.service.js';
 import { UsersService } from '../auth/users.service.js';
 import { ChatSummarizer } from './chat-summarizer.service.js';
+import { CharacterMemoryService } from './memory/character-memory.service.js';
+import { MemoryExtractor } from './memory/memory-extractor.service.js';
 import { type ContextMessage, MessageRepository } from './message.repository.js';
 import { GenerationRepository } from './generation.repository.js';
 import { type ReplyContext, ReplyContextService } from './reply-context.service.js';
@@ -36,6 +38,8 @@ export class RoundRunner {
     private readonly registry: ReplyRegistry,
     private readonly writer: ReplyWriter,
     private readonly summarizer: ChatSummarizer,
+    private readonly memories: CharacterMemoryService,
+    private readonly extractor: MemoryExtractor,
   ) {}
 
   /**
@@ -73,7 +77,12 @@ export class RoundRunner {
     speaker: Speaker,
     history: ContextMessage[],
   ): Promise<ReplyContext> {
+    // A user's memories of the character (guests keep none): one indexed read per speaker.
+    const facts = job.caller.user
+      ? await this.memories.forPrompt(job.caller.user.id, speaker.character.id, job.chat.id)
+      : [];
     const context = await this.context.build({
+      facts,
       chat: job.chat,
       character: speaker.character,
       members: job.members,
@@ -166,7 +175,10 @@ export class RoundRunner {
         : null,
     );
     // After the client has its answer: nobody waits for these.
-    if (answered) this.summarizeIfLong(job, saved.length, unsummarized);
+    if (answered) {
+      this.summarizeIfLong(job, saved.length, unsummarized);
+      this.learnFrom(job);
+    }
     if (tokens > 0 && job.caller.user) {
       await this.users.addTokensUsed(job.caller.user.id, tokens).catch((error: Error) => {
         this.logger.error(`Tokens of a round in chat ${job.chat.id} not counted: ${error.message}`);
@@ -182,6 +194,20 @@ export class RoundRunner {
       character: job.names.get(job.chat.characterId) ?? '',
       user: job.chat.personaName?.trim() || USER_SPEAKER,
       ...(job.chat.kind === 'group' ? { characters: Object.fromEntries(job.names) } : {}),
+    });
+  }
+
+  /** A signed-in user's direct chat: what the character learned goes to its memories. */
+  private learnFrom(job: RoundJob): void {
+    if (!job.caller.user || job.chat.kind !== 'direct') return;
+    this.extractor.trigger({
+      chatId: job.chat.id,
+      userId: job.caller.user.id,
+      characterId: job.chat.characterId,
+      characterName: job.names.get(job.chat.characterId) ?? '',
+      userName: job.chat.personaName?.trim() || USER_SPEAKER,
+      language: job.chat.language,
+      chatOnly: job.chat.settings.memory_chat_only === true,
     });
   }
 

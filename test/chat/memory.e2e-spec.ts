@@ -7,7 +7,15 @@ import { createTestApp, type TestApp } from '../support/test-app.js';
 import { createUser, type TestUser } from '../support/users.js';
 import { ChatRepository } from '../../src/chat/chat.repository.js';
 import { JobQueue } from '../../src/common/jobs/job-queue.service.js';
-import { eventually, llmEnv, openChat, publicCharacter, replyOf, send } from './chat-support.js';
+import {
+  eventually,
+  llmEnv,
+  openChat,
+  publicCharacter,
+  replyOf,
+  send,
+  stream,
+} from './chat-support.js';
 
 import type { ChatMessage } from '../../src/llm/llm.types.js';
 
@@ -104,6 +112,7 @@ describe('chat memory', () => {
         pinned_notes: [],
         pinned_note_limits: { count: 30, chars: 1000 },
         author_note: { text: 'Keep it tense.', depth: 2 },
+        memories: [],
       });
 
       const { body: pinned } = await putMemory(chatId, {
@@ -197,6 +206,150 @@ describe('chat memory', () => {
         );
       expect(saved).toBe(false);
       expect((await memoryOf(chatId).expect(200)).body.summary).toBe('Yara is alive.');
+    });
+  });
+
+  describe('character memories', () => {
+    const EXTRACTOR = 'You maintain the long-term memory';
+    const isExtraction = (request: RecordedRequest) =>
+      promptOf(request)[0]?.content.startsWith(EXTRACTOR) === true;
+    /** The extractor answers: `fact` from the new messages that mention `word`. */
+    const extractorFinds = (word: string, fact: string, kind = 'person') =>
+      llm.onRequest((request) => {
+        if (!isExtraction(request)) return undefined;
+        const ids = [...promptOf(request)[1].content.matchAll(/^\[(\d+)\] [^:]+: (.*)$/gm)]
+          .filter((line) => line[2].includes(word))
+          .map((line) => Number(line[1]));
+        return {
+          content: JSON.stringify({
+            facts: ids.length ? [{ text: fact, kind, importance: 4, source_message_ids: ids }] : [],
+          }),
+        };
+      });
+    const runJobs = () => eventually(async () => (await t.app.get(JobQueue).runDue()) > 0);
+    const memoriesOf = async (who = alice.auth, characterId = character.id, history = false) =>
+      (
+        await t.http
+          .get(`/api/characters/${characterId}/memories${history ? '?history=true' : ''}`)
+          .set(who)
+          .expect(200)
+      ).body.memories as Array<{ id: number; text: string; source_message_ids: number[] }>;
+    let memoryCharacter: { id: string };
+
+    beforeAll(async () => {
+      memoryCharacter = await publicCharacter(t, owner, { name: 'Nell', greeting: 'Nell nods.' });
+    });
+
+    it('learns a fact after a reply, keeps one when it is learned twice, and carries it in prompts', async () => {
+      const chatId = await openChat(t, alice.auth, memoryCharacter.id, { language: 'en' });
+      extractorFinds('Yara', 'Alex’s sister is called Yara.');
+      await send(t, alice.auth, chatId, { content: 'My sister is called Yara.' });
+      await runJobs();
+      let facts = await memoriesOf(alice.auth, memoryCharacter.id);
+      expect(facts.map((fact) => fact.text)).toEqual(['Alex’s sister is called Yara.']);
+      const [first] = facts;
+
+      await send(t, alice.auth, chatId, { content: 'Yara would love this place.' });
+      await runJobs();
+      facts = await memoriesOf(alice.auth, memoryCharacter.id);
+      expect(facts).toHaveLength(1);
+      expect(facts[0].id).toBe(first.id);
+      expect(facts[0].source_message_ids.length).toBeGreaterThan(first.source_message_ids.length);
+
+      llm.reset();
+      await send(t, alice.auth, chatId, { content: 'Do you remember my family?' });
+      const prompt = promptOf(completions().find((request) => !isExtraction(request))!);
+      expect(prompt[1]).toEqual({
+        role: 'system',
+        content:
+          'Nell remembers about the user and their story together:\n- Alex’s sister is called Yara.',
+      });
+      // The memory panel of the chat shows it too.
+      const { body: panel } = await t.http.get(`/api/chats/${chatId}/memory`).set(alice.auth);
+      expect(panel.memories.map((fact: { text: string }) => fact.text)).toEqual([
+        'Alex’s sister is called Yara.',
+      ]);
+    });
+
+    it('supersedes a contradicted fact and keeps its history', async () => {
+      const chatId = await openChat(t, alice.auth, memoryCharacter.id, { language: 'en' });
+      const [known] = await memoriesOf(alice.auth, memoryCharacter.id);
+      llm.onRequest((request) => {
+        if (!isExtraction(request)) return undefined;
+        const [id] = [...promptOf(request)[1].content.matchAll(/^\[(\d+)\] [^:]+: .*Mara/gm)];
+        return {
+          content: JSON.stringify({
+            facts: id
+              ? [
+                  {
+                    text: 'Alex’s sister is called Mara, not Yara.',
+                    kind: 'person',
+                    importance: 4,
+                    source_message_ids: [Number(id[1])],
+                    replaces: known.id,
+                  },
+                ]
+              : [],
+          }),
+        };
+      });
+      await send(t, alice.auth, chatId, { content: 'Sorry, I misspoke: my sister is Mara.' });
+      await runJobs();
+      const current = await memoriesOf(alice.auth, memoryCharacter.id);
+      expect(current.map((fact) => fact.text)).toEqual(['Alex’s sister is called Mara, not Yara.']);
+      const all = await memoriesOf(alice.auth, memoryCharacter.id, true);
+      expect(all.find((fact) => fact.id === known.id)).toMatchObject({
+        superseded_by: current[0].id,
+      });
+    });
+
+    it('does not use a fact whose only source is off the active branch', async () => {
+      const chatId = await openChat(t, alice.auth, character.id, { language: 'en' });
+      extractorFinds('Tom', 'Alex has a brother, Tom.');
+      await send(t, alice.auth, chatId, { content: 'My brother Tom is a sailor.' });
+      await runJobs();
+      expect((await memoriesOf()).map((fact) => fact.text)).toContain('Alex has a brother, Tom.');
+      llm.reset();
+      // The message is sent again, edited: the old one stays, on a branch no longer shown.
+      const res = await stream(t.url, `/api/chats/${chatId}/messages/last`, {
+        method: 'PUT',
+        headers: alice.auth,
+        body: { content: 'My cousin is a sailor.' },
+      });
+      await res.rest();
+      const prompt = promptOf(completions().find((request) => !isExtraction(request))!);
+      expect(JSON.stringify(prompt)).not.toContain('Tom');
+    });
+
+    it('keeps my memories mine: others (the character’s owner too) neither see nor change them', async () => {
+      const [fact] = await memoriesOf(alice.auth, memoryCharacter.id);
+      expect(await memoriesOf(owner.auth, memoryCharacter.id)).toEqual([]);
+      const path = `/api/characters/${memoryCharacter.id}/memories/${fact.id}`;
+      await t.http.patch(path).set(owner.auth).send({ pinned: true }).expect(404);
+      await t.http.delete(path).set(owner.auth).expect(404);
+      const { body: pinned } = await t.http
+        .patch(path)
+        .set(alice.auth)
+        .send({ pinned: true, text: 'Alex’s sister is Mara.' })
+        .expect(200);
+      expect(pinned).toMatchObject({ pinned: true, text: 'Alex’s sister is Mara.' });
+      await t.http.get(`/api/characters/${memoryCharacter.id}/memories`).expect(401);
+      await t.http.delete(path).set(alice.auth).expect(204);
+      expect(await memoriesOf(alice.auth, memoryCharacter.id, true)).toEqual([]);
+    });
+
+    it('removes the facts learned in a chat with the chat', async () => {
+      const chatId = await openChat(t, alice.auth, memoryCharacter.id, { language: 'en' });
+      extractorFinds('Oslo', 'Alex was born in Oslo.', 'place');
+      await send(t, alice.auth, chatId, { content: 'I was born in Oslo.' });
+      await runJobs();
+      expect((await memoriesOf(alice.auth, memoryCharacter.id)).map((f) => f.text)).toContain(
+        'Alex was born in Oslo.',
+      );
+      await t.http.delete(`/api/chats/${chatId}`).set(alice.auth).expect(204);
+      expect((await memoriesOf(alice.auth, memoryCharacter.id)).map((f) => f.text)).not.toContain(
+        'Alex was born in Oslo.',
+      );
     });
   });
 });

@@ -35,7 +35,7 @@ import { llmEnv, publicCharacter } from '../chat/chat-support.js';
 
 type Rule = 'public' | 'guest' | 'user' | 'premium' | 'admin';
 /** Resources with an owner, created for each caller that may own one. */
-type Kind = 'chat' | 'character' | 'persona' | 'groupChat';
+type Kind = 'chat' | 'character' | 'persona' | 'groupChat' | 'memory';
 
 /** Placeholders in `params`: the caller's own resource of the entry's `owned` kind, a public character. */
 const OWN = Symbol('own resource');
@@ -191,6 +191,11 @@ const ROUTES: Record<string, Entry> = {
   'POST /api/characters/:id/fork':              { rule: 'user', params: { id: PUBLIC_ID } },
   'POST /api/characters/:id/report':            { rule: 'user', params: { id: PUBLIC_ID }, body: { reason: 'spam' } },
   'GET /api/me/favorites':                      { rule: 'user' },
+  // character memories: the caller's own facts about a character (never its owner's)
+  'GET /api/characters/:id/memories':           { rule: 'user', params: { id: PUBLIC_ID } },
+  'POST /api/characters/:id/memories':          { rule: 'user', params: { id: PUBLIC_ID }, body: { text: 'I like tea.', kind: 'preference' } },
+  'PATCH /api/characters/:id/memories/:memory_id': { rule: 'user', owned: 'memory', params: { id: PUBLIC_ID, memory_id: OWN }, body: { pinned: true } },
+  'DELETE /api/characters/:id/memories/:memory_id': { rule: 'user', owned: 'memory', params: { id: PUBLIC_ID, memory_id: OWN } },
 
   // personas
   'GET /api/personas':                          { rule: 'user' },
@@ -326,6 +331,7 @@ const OWNERS: Record<Kind, Identity[]> = {
   character: USERS,
   persona: USERS,
   groupChat: USERS,
+  memory: USERS,
 };
 
 type Expected = 401 | 403 | 'ok';
@@ -534,6 +540,11 @@ describe('authorization matrix', () => {
         return created('/api/personas', { name: `Persona of ${identity}` });
       case 'groupChat':
         return created('/api/group-chats', groupChatBody(fixtures));
+      case 'memory':
+        return created(`/api/characters/${fixtures.characters[0].id}/memories`, {
+          text: `A fact of ${identity}`,
+          kind: 'preference',
+        });
     }
   }
 

@@ -34,6 +34,8 @@ export interface ChatSettings {
   presence_penalty?: number;
   max_tokens?: number;
   author_note?: AuthorNote;
+  /** What the character learns in this chat stays this chat's (character memories). */
+  memory_chat_only?: boolean;
 }
 
 /**

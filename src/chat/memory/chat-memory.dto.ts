@@ -3,6 +3,7 @@ import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsInt, IsOptional, Min, ValidateNested } from 'class-validator';
 import { TextField } from '../../common/validation/text-field.js';
 import { AuthorNoteDto } from '../dto/chat-settings.dto.js';
+import { CharacterMemoryResponseDto } from './character-memory.dto.js';
 
 /** A summary the user writes is at most this long (the summarizer's own stay near 300 words). */
 export const MAX_SUMMARY_LENGTH = 8000;
@@ -98,4 +99,12 @@ export class ChatMemoryResponseDto {
     description: "The chat's author's note, shown here; changed with PUT /api/chats/{id}/settings",
   })
   author_note: AuthorNoteDto | null;
+
+  @ApiProperty({
+    type: [CharacterMemoryResponseDto],
+    description:
+      "What the chat's character remembers about me (none in guest chats); changed through " +
+      '/api/characters/{id}/memories',
+  })
+  memories: CharacterMemoryResponseDto[];
 }

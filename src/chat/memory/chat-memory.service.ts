@@ -2,7 +2,8 @@ import { BadRequestException, Injectable } from '@nestjs/common';
 import { TIER_LIMITS } from '../../auth/tiers.js';
 import { type ChatCaller, tierOf } from '../chat-caller.js';
 import { ChatService, chatNotFound } from '../chat.service.js';
-import type { ChatSettings } from '../entities/chat.entity.js';
+import type { ChatEntity } from '../entities/chat.entity.js';
+import { CharacterMemoryService } from './character-memory.service.js';
 import { type ChatMemoryResponseDto, type UpdateChatMemoryDto } from './chat-memory.dto.js';
 import {
   type ChatMemoryState,
@@ -19,13 +20,14 @@ export class ChatMemoryService {
   constructor(
     private readonly chats: ChatService,
     private readonly memory: ChatMemoryRepository,
+    private readonly memories: CharacterMemoryService,
   ) {}
 
   async get(chatId: string, caller: ChatCaller): Promise<ChatMemoryResponseDto> {
     const { chat } = await this.chats.requireOwned(chatId, caller);
     const state = await this.memory.read(chat.id);
     if (!state) throw chatNotFound();
-    return this.toResponse(state, chat.settings, caller);
+    return this.toResponse(state, chat, caller);
   }
 
   async update(
@@ -41,7 +43,7 @@ export class ChatMemoryService {
     });
     const state = saved ? await this.memory.read(chat.id) : null;
     if (!state) throw chatNotFound();
-    return this.toResponse(state, chat.settings, caller);
+    return this.toResponse(state, chat, caller);
   }
 
   /** The notes a prompt of the chat carries, in order. */
@@ -66,13 +68,16 @@ export class ChatMemoryService {
     }
   }
 
-  private toResponse(
+  private async toResponse(
     state: ChatMemoryState,
-    settings: ChatSettings,
+    chat: Pick<ChatEntity, 'id' | 'characterId' | 'settings'>,
     caller: ChatCaller,
-  ): ChatMemoryResponseDto {
+  ): Promise<ChatMemoryResponseDto> {
     const limits = TIER_LIMITS[tierOf(caller)];
-    const note = settings.author_note;
+    const note = chat.settings.author_note;
+    const memories = caller.user
+      ? await this.memories.forChat(caller.user.id, chat.characterId, chat.id)
+      : [];
     return {
       summary: state.summary,
       summary_edited_at: state.summaryEditedAt?.toISOString() ?? null,
@@ -80,6 +85,7 @@ export class ChatMemoryService {
       pinned_notes: state.notes.map(({ id, text }) => ({ id, text })),
       pinned_note_limits: { count: limits.pinnedNotes, chars: limits.pinnedNoteChars },
       author_note: note ? { text: note.text, depth: note.depth } : null,
+      memories,
     };
   }
 }
