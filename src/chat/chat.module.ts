@@ -14,6 +14,8 @@ import { CharacterMemoryController } from './memory/character-memory.controller.
 import { CharacterMemoryRepository } from './memory/character-memory.repository.js';
 import { CharacterMemoryService } from './memory/character-memory.service.js';
 import { MemoryExtractor } from './memory/memory-extractor.service.js';
+import { FullTextRetriever } from './memory/full-text-retriever.js';
+import { RETRIEVER } from './memory/retriever.js';
 import { ChatMemoryController } from './memory/chat-memory.controller.js';
 import { ChatMemoryRepository } from './memory/chat-memory.repository.js';
 import { ChatMemoryService } from './memory/chat-memory.service.js';
@@ -117,6 +119,8 @@ import { StoryService } from './story.service.js';
     CharacterMemoryRepository,
     CharacterMemoryService,
     MemoryExtractor,
+    FullTextRetriever,
+    { provide: RETRIEVER, useExisting: FullTextRetriever },
   ],
   exports: [PromptTemplatesService, PromptBuilderService, ChatService, GuestChatRetentionService],
 })

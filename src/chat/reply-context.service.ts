@@ -17,7 +17,12 @@ import type { GenerationOptionsDto } from './dto/message.dto.js';
 import { macroValues, PromptBuilderService } from './prompt/prompt-builder.service.js';
 import { withAuthorsNote } from './storytelling/authors-note.js';
 import { type DiceResult, formatDiceInjection } from './storytelling/dice.js';
-import { formatMemoryBlock } from './storytelling/memory-prompt.js';
+import {
+  formatMemoryBlock,
+  formatRecalled,
+  MAX_RECALLED_CHARS,
+} from './storytelling/memory-prompt.js';
+import type { RecalledPassage } from './memory/retriever.js';
 import { isDndChat } from './storytelling/dnd.js';
 import { formatOtherCharacterMessage } from './storytelling/group-chat.js';
 import {
@@ -51,6 +56,11 @@ export function fitHistory<T extends { content: string }>(
   return messages.slice(start);
 }
 
+/** Recalled passages of the chat's past take at most this many tokens of the prompt. */
+export const RECALL_TOKEN_BUDGET = 1_000;
+/** The user in recalled passages when the chat has no persona. */
+const USER_LABEL = 'User';
+
 /** What `[Name]: ` costs before another character's line, in tokens (a name is a few). */
 const SPEAKER_PREFIX_TOKENS = 4;
 
@@ -72,6 +82,8 @@ export interface ContextInput {
   userIsAdult: boolean;
   /** What the speaker remembers about the user (character memories), most important first. */
   facts?: ReadonlyArray<{ id: number; text: string }>;
+  /** Passages of the chat's past, older than the history, relevant to the newest turn. */
+  recalled?: readonly RecalledPassage[];
   /**
    * The history ends with the speaker's reply to continue: no post-history or dice after it
    * (they would ask for a new reply; the continue nudge follows instead).
@@ -85,7 +97,7 @@ export interface ReplyContext {
   /** The lorebook entries the system prompt carries, recorded on the reply. */
   lorebook: LorebookEntryRef[];
   /** The ids of the remembered facts and pinned notes the prompt carries. */
-  memory: { facts: number[]; notes: number[] };
+  memory: { facts: number[]; notes: number[]; messages: number[] };
 }
 
 const isDiceResult = (value: unknown): value is DiceResult => {
@@ -231,9 +243,20 @@ export class ReplyContextService {
       },
       chat.language,
     );
+    const passages = await this.recalledWithin(input, RECALL_TOKEN_BUDGET);
+    const recalled = formatRecalled(
+      passages.map((passage) => ({
+        speaker:
+          passage.role === 'user'
+            ? chat.personaName?.trim() || USER_LABEL
+            : ((passage.characterId && input.names.get(passage.characterId)) ?? character.name),
+        content: passage.content,
+      })),
+      chat.language,
+    );
     const [systemTokens, memoryTokens, tailTokens, noteTokens] = await Promise.all([
       this.tokensOf(system),
-      this.tokensOf(memory ?? ''),
+      this.tokensOf([memory, recalled].filter(Boolean).join('\n\n')),
       this.tokensOfMessages(tail),
       this.tokensOf(note?.text ?? ''),
     ]);
@@ -241,6 +264,7 @@ export class ReplyContextService {
     const messages: ChatMessage[] = [
       { role: 'system', content: system },
       ...(memory ? [{ role: 'system' as const, content: memory }] : []),
+      ...(recalled ? [{ role: 'system' as const, content: recalled }] : []),
       ...fitHistory(earlier, budget, (line) => line.tokens).map(({ role, content }) => ({
         role,
         content,
@@ -251,8 +275,25 @@ export class ReplyContextService {
     return {
       messages: withAuthorsNote(messages, note),
       lorebook: lorebook.fired,
-      memory: { facts: facts.map((fact) => fact.id), notes: notes.map((pinned) => pinned.id) },
+      memory: {
+        facts: facts.map((fact) => fact.id),
+        notes: notes.map((pinned) => pinned.id),
+        messages: passages.map((passage) => passage.messageId),
+      },
     };
+  }
+
+  /** The recalled passages, best first, that fit `budget` tokens (each cut as the prompt cuts it). */
+  private async recalledWithin(input: ContextInput, budget: number): Promise<RecalledPassage[]> {
+    const kept: RecalledPassage[] = [];
+    let left = budget;
+    for (const passage of input.recalled ?? []) {
+      const tokens = await this.tokensOf(passage.content.slice(0, MAX_RECALLED_CHARS));
+      if (tokens > left) continue;
+      left -= tokens;
+      kept.push(passage);
+    }
+    return kept;
   }
 
   /** A line the speaker wrote: its own, or any character line of a direct chat. */

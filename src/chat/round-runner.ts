@@ -1,9 +1,10 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { MessageQuotaService } from '../auth/usage/message-quota.service.js';
 import { UsersService } from '../auth/users.service.js';
 import { ChatSummarizer } from './chat-summarizer.service.js';
 import { CharacterMemoryService } from './memory/character-memory.service.js';
 import { MemoryExtractor } from './memory/memory-extractor.service.js';
+import { RETRIEVER, type Retriever } from './memory/retriever.js';
 import { type ContextMessage, MessageRepository } from './message.repository.js';
 import { GenerationRepository } from './generation.repository.js';
 import { type ReplyContext, ReplyContextService } from './reply-context.service.js';
@@ -17,6 +18,8 @@ import { ReplyRegistry } from './streaming/reply-registry.js';
 
 /** What the user is called in summaries when the chat has no persona. */
 const USER_SPEAKER = 'User';
+/** Recalled passages asked for per prompt (the prompt keeps those that fit its budget). */
+const RECALLED = 4;
 
 /**
  * The running round: every speaker in turn streams from the model into the LiveRound (which
@@ -40,6 +43,7 @@ export class RoundRunner {
     private readonly summarizer: ChatSummarizer,
     private readonly memories: CharacterMemoryService,
     private readonly extractor: MemoryExtractor,
+    @Inject(RETRIEVER) private readonly retriever: Retriever,
   ) {}
 
   /**
@@ -78,11 +82,15 @@ export class RoundRunner {
     history: ContextMessage[],
   ): Promise<ReplyContext> {
     // A user's memories of the character (guests keep none): one indexed read per speaker.
-    const facts = job.caller.user
-      ? await this.memories.forPrompt(job.caller.user.id, speaker.character.id, job.chat.id)
-      : [];
+    const [facts, recalled] = await Promise.all([
+      job.caller.user
+        ? this.memories.forPrompt(job.caller.user.id, speaker.character.id, job.chat.id)
+        : [],
+      this.recall(job, history),
+    ]);
     const context = await this.context.build({
       facts,
+      recalled,
       chat: job.chat,
       character: speaker.character,
       members: job.members,
@@ -195,6 +203,22 @@ export class RoundRunner {
       user: job.chat.personaName?.trim() || USER_SPEAKER,
       ...(job.chat.kind === 'group' ? { characters: Object.fromEntries(job.names) } : {}),
     });
+  }
+
+  /**
+   * Passages older than the history relevant to the newest user message (full text); none when
+   * the history reaches back to the chat's start. A failure costs the prompt its recall only.
+   */
+  private async recall(job: RoundJob, history: readonly ContextMessage[]) {
+    const newest = history.findLast((message) => message.role === 'user');
+    const oldest = history[0];
+    if (!newest || !oldest || history.length < contextLimit(job.caller)) return [];
+    return this.retriever
+      .recall({ chatId: job.chat.id, text: newest.content, beforeId: oldest.id, limit: RECALLED })
+      .catch((error: Error) => {
+        this.logger.warn(`Chat ${job.chat.id}: no recall: ${error.message}`);
+        return [];
+      });
   }
 
   /** A signed-in user's direct chat: what the character learned goes to its memories. */

@@ -6,6 +6,7 @@ import { appendToPath } from '../support/messages.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 import { createUser, type TestUser } from '../support/users.js';
 import { ChatRepository } from '../../src/chat/chat.repository.js';
+import { CharacterMemoryRepository } from '../../src/chat/memory/character-memory.repository.js';
 import { JobQueue } from '../../src/common/jobs/job-queue.service.js';
 import {
   eventually,
@@ -18,6 +19,11 @@ import {
 } from './chat-support.js';
 
 import type { ChatMessage } from '../../src/llm/llm.types.js';
+
+const isExtractionRequest = (request: RecordedRequest) =>
+  ((request.body?.messages ?? []) as ChatMessage[])[0]?.content.startsWith(
+    'You maintain the long-term memory',
+  ) === true;
 
 describe('chat memory', () => {
   let llm: FakeLlm;
@@ -350,6 +356,49 @@ describe('chat memory', () => {
       expect((await memoriesOf(alice.auth, memoryCharacter.id)).map((f) => f.text)).not.toContain(
         'Alex was born in Oslo.',
       );
+    });
+  });
+
+  describe('recall', () => {
+    it('in a 300-message chat, a fact from message 3 reaches the prompt as a fact and as a recalled passage', async () => {
+      const iris = await publicCharacter(t, owner, { name: 'Iris', greeting: 'Iris smiles.' });
+      const chatId = await openChat(t, alice.auth, iris.id, { language: 'en' });
+      const stated = 'My sister is called Yara and she keeps bees in Lisbon.';
+      await appendToPath(
+        t.dataSource,
+        chatId,
+        Array.from({ length: 299 }, (_, i) => ({
+          // The user speaks at odd depths from 3 on: message 3 is theirs.
+          role: i % 2 === 1 ? ('user' as const) : ('assistant' as const),
+          content: i === 1 ? stated : `line ${i + 2} about the harbour and the weather`,
+        })),
+      );
+      const [third] = await t.dataSource.query<Array<{ id: string }>>(
+        `SELECT id FROM message WHERE chat_id = $1 AND depth = 3`,
+        [chatId],
+      );
+      expect(third).toBeDefined();
+      // What the extractor learned when message 3 was written.
+      await t.app
+        .get(CharacterMemoryRepository)
+        .merge({ userId: alice.id, characterId: iris.id, chatId, chatOnly: false }, [
+          {
+            text: 'Alex’s sister Yara keeps bees in Lisbon.',
+            kind: 'person',
+            importance: 4,
+            sourceMessageIds: [Number(third.id)],
+          },
+        ]);
+      llm.reset();
+      await send(t, alice.auth, chatId, { content: 'How are the bees of my sister doing?' });
+      const prompt = promptOf(completions().find((r) => !isExtractionRequest(r))!);
+      const history = prompt.filter((message) => message.role !== 'system');
+      expect(history.map((message) => message.content)).not.toContain(stated);
+      expect(prompt[1].content).toContain('- Alex’s sister Yara keeps bees in Lisbon.');
+      expect(prompt[2]).toEqual({
+        role: 'system',
+        content: `From earlier in this story (word for word):\nUser: ${stated}`,
+      });
     });
   });
 });
