@@ -270,6 +270,16 @@ describe('chat memory', () => {
         content:
           'Nell remembers about the user and their story together:\n- Alex’s sister is called Yara.',
       });
+      // The chat's export carries what was learned in it.
+      const exported = await t.http
+        .get(`/api/chats/${chatId}/export?format=json`)
+        .set(alice.auth)
+        .expect(200);
+      expect(
+        (JSON.parse(exported.text) as { memories: Array<{ text: string }> }).memories.map(
+          (fact) => fact.text,
+        ),
+      ).toEqual(['Alex’s sister is called Yara.']);
       // The memory panel of the chat shows it too.
       const { body: panel } = await t.http.get(`/api/chats/${chatId}/memory`).set(alice.auth);
       expect(panel.memories.map((fact: { text: string }) => fact.text)).toEqual([
