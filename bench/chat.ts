@@ -574,3 +574,4 @@ try {
   agent.destroy();
   await database.drop();
 }
+await (await import('./chat-moderation.js')).printChatModerationCost();

@@ -6,11 +6,12 @@ import type { SseSource } from '../common/http/sse.js';
 import { SettingsService } from '../common/settings/settings.service.js';
 import { type LlmRequest, LlmService } from '../llm/llm.service.js';
 import { type ChatCaller, quotaSubjectOf, tierOf } from './chat-caller.js';
+import { ChatModeration } from './chat-moderation.service.js';
 import { ChatService } from './chat.service.js';
 import type { ImpersonationEvent } from './dto/impersonation.dto.js';
 import type { GenerationOptionsDto } from './dto/message.dto.js';
 import { PersonaReplyService } from './persona-reply.service.js';
-import { replyErrorMessage } from './reply-errors.js';
+import { ReplyModerated, replyErrorMessage } from './reply-errors.js';
 
 const TIER_NAMES: Record<LimitTier, string> = {
   anon: 'guests',
@@ -36,6 +37,7 @@ export class ImpersonationService {
     private readonly quota: MessageQuotaService,
     private readonly llm: LlmService,
     private readonly users: UsersService,
+    private readonly moderation: ChatModeration,
   ) {}
 
   /** Checks everything, takes the message, then streams once the response is ready. */
@@ -82,15 +84,24 @@ export class ImpersonationService {
     let text = '';
     let tokens = 0;
     let failure: unknown;
+    // Screened as a round's reply is (the user may send it as is; it is read then too).
+    const screen = this.moderation.replyScreen(false, (cleared) => {
+      text += cleared;
+      if (!request.signal?.aborted) send({ type: 'token', content: cleared });
+    });
     try {
       for await (const event of this.llm.stream(request)) {
-        if (event.type === 'delta') {
-          text += event.text;
-          send({ type: 'token', content: event.text });
-        } else tokens = event.promptTokens + event.completionTokens;
+        if (event.type !== 'delta') tokens = event.promptTokens + event.completionTokens;
+        else if (!screen.push(event.text)) break;
       }
     } catch (error) {
       failure = error;
+    }
+    screen.finish();
+    if (screen.refused) {
+      failure = new ReplyModerated(screen.cause?.category ?? 'minors_sexual');
+      text = '';
+      await this.moderation.hardOutput(caller);
     }
     const content = text.trim();
     // Given back before the client hears of it, as a round's.

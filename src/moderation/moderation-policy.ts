@@ -14,6 +14,8 @@ export interface ModerationPolicy {
   review: Record<ModerationCategory, number>;
   newAccountReviewDays: number;
   providerEnabled: boolean;
+  /** Replies are held back until checked (the chat's ReplyScreen). */
+  holdBackOutput: boolean;
 }
 
 /** The settings' defaults, until the first read (src/common/settings/settings.registry.ts). */
@@ -36,6 +38,7 @@ export const DEFAULT_POLICY: ModerationPolicy = {
   },
   newAccountReviewDays: 0,
   providerEnabled: true,
+  holdBackOutput: false,
 };
 
 export async function readPolicy(settings: SettingsService): Promise<ModerationPolicy> {
@@ -52,6 +55,7 @@ export async function readPolicy(settings: SettingsService): Promise<ModerationP
     review,
     newAccountReviewDays: await settings.get('moderation_new_account_review_days'),
     providerEnabled: await settings.get('moderation_provider_enabled'),
+    holdBackOutput: await settings.get('moderation_output_hold_back'),
   };
 }
 

@@ -154,15 +154,21 @@ export class ModerationService implements OnModuleInit {
       nsfw: character.contentRating === 'nsfw',
       accountCreatedAt: options.accountCreatedAt,
     });
-    if (check.verdict === 'refuse') {
-      const cause = check.hits.find((hit) => refuses(hit, this.policy)) ?? check.hits[0];
-      throw new UnprocessableEntityException(refusal(cause));
-    }
+    if (check.verdict === 'refuse') throw this.refusalOf(check);
     return {
       verdict: check.verdict,
       hits: check.hits,
       reason: check.verdict === 'review' ? reviewReason(check.hits) : null,
     };
+  }
+
+  /**
+   * The 422 of a refused check (its verdict `refuse`): the field and the category of the hit
+   * that reached its refuse threshold, as a character's refusal names them.
+   */
+  refusalOf(check: ModerationCheck): UnprocessableEntityException {
+    const cause = check.hits.find((hit) => refuses(hit, this.policy)) ?? check.hits[0];
+    return new UnprocessableEntityException(refusal(cause));
   }
 
   /** A streaming scan of a model's reply (rules only, on sentence boundaries). */
@@ -172,6 +178,11 @@ export class ModerationService implements OnModuleInit {
     return new OutputScanner(this.rules, this.policy, options.nsfw ?? false, (verdict) =>
       this.metrics.moderation.checked('output', verdict),
     );
+  }
+
+  /** Whether replies are held back until checked (moderation_output_hold_back, latest read). */
+  get holdsBackOutput(): boolean {
+    return this.policy.holdBackOutput;
   }
 
   /** The seam for avatars and generated images: allows everything until a classifier exists. */

@@ -520,6 +520,14 @@ describe('chats', () => {
     ]);
     const send = body.paths['/api/chats/{id}/message'].post;
     expect(Object.keys(send.responses['200'].content)).toEqual(['text/event-stream']);
-    expect(Object.keys(send.responses).sort()).toEqual(['200', '400', '403', '404', '409', '429']);
+    expect(Object.keys(send.responses).sort()).toEqual([
+      '200',
+      '400',
+      '403',
+      '404',
+      '409',
+      '422',
+      '429',
+    ]);
   });
 });

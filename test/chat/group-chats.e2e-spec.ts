@@ -568,7 +568,15 @@ describe('group chats', () => {
     ]);
     const send = body.paths['/api/group-chats/{id}/message'].post;
     expect(Object.keys(send.responses['200'].content)).toEqual(['text/event-stream']);
-    expect(Object.keys(send.responses).sort()).toEqual(['200', '400', '401', '404', '409', '429']);
+    expect(Object.keys(send.responses).sort()).toEqual([
+      '200',
+      '400',
+      '401',
+      '404',
+      '409',
+      '422',
+      '429',
+    ]);
     const stop = body.paths['/api/group-chats/{id}/stop'].post;
     expect(stop.responses['200'].content['application/json'].schema.$ref).toMatch(
       /GroupStopResponseDto$/,

@@ -383,6 +383,14 @@ export const SETTINGS = {
       'Ask the provider moderation endpoint (MODERATION_PROVIDER_URL) too; false: the ' +
       'built-in rules alone',
   },
+  moderation_output_hold_back: {
+    type: 'boolean',
+    default: false,
+    description:
+      'Hold each reply back until its sentence is checked, so an offending sentence never ' +
+      'reaches a client (costs the first sentence before the first token); false: text streams ' +
+      'as it comes and a hard hit stops the reply, saved nowhere',
+  },
   ...providerToggles,
 } satisfies Record<string, SettingDefinition>;
 
