@@ -36,12 +36,15 @@ export class FullTextRetriever implements Retriever, OnModuleInit {
         content: string;
       }>
     >(
-      `WITH RECURSIVE candidates AS (
-         SELECT m.id, m.role, m.character_id, m.content, m.parent_id
-         FROM message m
-         WHERE m.chat_id = $1 AND m.id < $3
-           AND to_tsvector('simple', m.content) @@ to_tsquery('simple', $2)
-         ORDER BY m.id DESC LIMIT $5),
+      `WITH RECURSIVE matches AS MATERIALIZED (
+         -- Through the GIN index first (materialized: a plan walking the chat's messages by id
+         -- and computing each one's tsvector took seconds at 100,000 messages).
+         SELECT m.id FROM message m
+         WHERE to_tsvector('simple', m.content) @@ to_tsquery('simple', $2)
+           AND m.chat_id = $1 AND m.id < $3),
+       candidates AS (
+         SELECT m.id, m.role, m.character_id, m.content, m.parent_id FROM message m
+         WHERE m.id IN (SELECT id FROM matches ORDER BY id DESC LIMIT $5)),
        ranked AS (
          SELECT c.*, ts_rank_cd(to_tsvector('simple', c.content), to_tsquery('simple', $2)) AS rank
          FROM candidates c ORDER BY rank DESC, c.id DESC LIMIT $4 * 3),
