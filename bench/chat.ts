@@ -575,3 +575,4 @@ try {
   await database.drop();
 }
 await (await import('./chat-moderation.js')).printChatModerationCost();
+await (await import('./chat-memory.js')).printChatMemoryCost();

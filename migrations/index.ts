@@ -36,6 +36,9 @@ import { StaleTranslations1763808900001 } from './1763808900001-StaleTranslation
 import { NoChatCampaign1763808900002 } from './1763808900002-NoChatCampaign.js';
 import { ChatControls1763809000000 } from './1763809000000-ChatControls.js';
 import { MessageSearch1763809100000 } from './1763809100000-MessageSearch.js';
+import { MessageTokens1763809700000 } from './1763809700000-MessageTokens.js';
+import { ChatMemoryPanel1763809710000 } from './1763809710000-ChatMemoryPanel.js';
+import { CharacterMemory1763809720000 } from './1763809720000-CharacterMemory.js';
 import { ViolationsAndBans1763809300000 } from './1763809300000-ViolationsAndBans.js';
 import { Moderation1763809400000 } from './1763809400000-Moderation.js';
 import { Notifications1763809600000 } from './1763809600000-Notifications.js';
@@ -80,5 +83,8 @@ export const migrations: Function[] = [
   ViolationsAndBans1763809300000,
   Moderation1763809400000,
   Notifications1763809600000,
+  MessageTokens1763809700000,
+  ChatMemoryPanel1763809710000,
+  CharacterMemory1763809720000,
   CatalogueChanges1763809900000,
 ];

@@ -3,12 +3,18 @@ import { capMaxTokens, TIER_LIMITS, tierAtLeast, tierForRole } from './tiers.js'
 
 describe('tiers', () => {
   it('holds the spec limits', () => {
-    expect(TIER_LIMITS).toEqual({
+    expect(TIER_LIMITS).toMatchObject({
       anon: { dailyMessages: 20, maxTokens: 1024, contextMessages: 10 },
       free: { dailyMessages: 200, maxTokens: 2048, contextMessages: 30 },
       premium: { dailyMessages: null, maxTokens: 4096, contextMessages: 50 },
       admin: { dailyMessages: null, maxTokens: 4096, contextMessages: 50 },
     });
+  });
+
+  it('bounds pinned memory notes more the lower the tier', () => {
+    expect(TIER_LIMITS.anon.pinnedNotes).toBeLessThan(TIER_LIMITS.free.pinnedNotes);
+    expect(TIER_LIMITS.free.pinnedNotes).toBeLessThan(TIER_LIMITS.premium.pinnedNotes);
+    expect(TIER_LIMITS.free.pinnedNoteChars).toBeLessThan(TIER_LIMITS.premium.pinnedNoteChars);
   });
 
   it.each([

@@ -12,14 +12,42 @@ export interface TierLimits {
   maxTokens: number;
   /** History messages sent to the model with each request. */
   contextMessages: number;
+  /** Notes pinned to one chat's memory (GET/PUT /api/chats/{id}/memory). */
+  pinnedNotes: number;
+  /** Characters of one pinned note. */
+  pinnedNoteChars: number;
 }
 
 /** The one table of per-tier limits (spec: chat/daily_limit.py TIER_LIMITS). */
 export const TIER_LIMITS: Readonly<Record<LimitTier, Readonly<TierLimits>>> = {
-  anon: { dailyMessages: 20, maxTokens: 1024, contextMessages: 10 },
-  free: { dailyMessages: 200, maxTokens: 2048, contextMessages: 30 },
-  premium: { dailyMessages: null, maxTokens: 4096, contextMessages: 50 },
-  admin: { dailyMessages: null, maxTokens: 4096, contextMessages: 50 },
+  anon: {
+    dailyMessages: 20,
+    maxTokens: 1024,
+    contextMessages: 10,
+    pinnedNotes: 3,
+    pinnedNoteChars: 300,
+  },
+  free: {
+    dailyMessages: 200,
+    maxTokens: 2048,
+    contextMessages: 30,
+    pinnedNotes: 10,
+    pinnedNoteChars: 500,
+  },
+  premium: {
+    dailyMessages: null,
+    maxTokens: 4096,
+    contextMessages: 50,
+    pinnedNotes: 30,
+    pinnedNoteChars: 1000,
+  },
+  admin: {
+    dailyMessages: null,
+    maxTokens: 4096,
+    contextMessages: 50,
+    pinnedNotes: 30,
+    pinnedNoteChars: 1000,
+  },
 };
 
 /**

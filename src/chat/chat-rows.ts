@@ -8,10 +8,12 @@ export type ChatOwner = { userId: string } | { anonSession: string };
 type Row = Record<string, unknown>;
 
 /** A chat with its members' ids in speaking order (chat_member); the first is the lead. */
-export interface ChatWithMembers extends ChatEntity {
+export interface ChatWithMembers extends Omit<ChatEntity, 'summaryEditedAt'> {
   memberIds: string[];
   /** The members who sit rounds out unless named to speak, in speaking order. */
   mutedIds: string[];
+  /** The notes the user pinned to the chat, in order (every prompt carries them). */
+  pinnedNotes?: Array<{ id: number; text: string }>;
 }
 
 /** The columns `toChat` reads, from `c` (chat): its members come along (pk_chat_member). */
@@ -21,7 +23,9 @@ export const CHAT_COLUMNS = `c.id, c.user_id, c.character_id, c.kind, c.persona_
   ARRAY(SELECT cm.character_id FROM chat_member cm WHERE cm.chat_id = c.id
         ORDER BY cm.position) AS member_ids,
   ARRAY(SELECT cm.character_id FROM chat_member cm WHERE cm.chat_id = c.id AND cm.muted
-        ORDER BY cm.position) AS muted_ids`;
+        ORDER BY cm.position) AS muted_ids,
+  (SELECT json_agg(json_build_object('id', n.id, 'text', n.text) ORDER BY n.position, n.id)
+   FROM chat_note n WHERE n.chat_id = c.id) AS pinned_notes`;
 
 /**
  * SQL condition on `c` (chat) for a fixed statement text: owned by the user in `userParam`, or,
@@ -46,6 +50,9 @@ export const toChat = (row: Row): ChatWithMembers => ({
   memberIds: row.member_ids as string[],
   // A chat just created (RETURNING *) has no muted member yet.
   mutedIds: (row.muted_ids as string[] | undefined) ?? [],
+  pinnedNotes: (
+    (row.pinned_notes as Array<{ id: string; text: string }> | null | undefined) ?? []
+  ).map((note) => ({ id: Number(note.id), text: note.text })),
   personaName: row.persona_name as string | null,
   personaDescription: row.persona_description as string | null,
   anonSessionId: row.anon_session_id as string | null,
@@ -68,7 +75,7 @@ export interface PathMessage extends MessageEntity {
 
 /** The columns `toMessage` reads, from a message row. */
 export const MESSAGE_COLUMNS = `id, chat_id, parent_id, active_child_id, depth, role, character_id,
-  content, status, model_used, prompt_tokens, completion_tokens, dice_rolls, encounter_state,
+  content, tokens, status, model_used, prompt_tokens, completion_tokens, dice_rolls, encounter_state,
   lorebook_entries, edited_at, proactive, created_at`;
 
 const idOf = (value: unknown): string | null => (value === null ? null : String(value));
@@ -83,6 +90,7 @@ export const toMessage = (row: Row, prefix = ''): PathMessage => ({
   role: row[`${prefix}role`] as MessageRole,
   characterId: row[`${prefix}character_id`] as string | null,
   content: row[`${prefix}content`] as string,
+  tokens: (row[`${prefix}tokens`] as number | null | undefined) ?? null,
   status: row[`${prefix}status`] as MessageEntity['status'],
   modelUsed: row[`${prefix}model_used`] as string | null,
   promptTokens: row[`${prefix}prompt_tokens`] as number | null,

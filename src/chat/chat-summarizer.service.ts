@@ -143,6 +143,7 @@ export class ChatSummarizer implements OnModuleInit, BeforeApplicationShutdown {
             content: message.content,
           })),
           state.language,
+          state.editedByUser,
         ),
         // Only providers that are available now: `auto` alone could end at the offline one.
         provider: 'auto',
@@ -163,6 +164,7 @@ export class ChatSummarizer implements OnModuleInit, BeforeApplicationShutdown {
       summary,
       older[older.length - 1].id,
       state.summarizedThroughId,
+      state.summary,
     );
   }
 }

@@ -1,3 +1,5 @@
+import { CharacterMemoryRepository } from './memory/character-memory.repository.js';
+import { toMemoryResponse } from './memory/character-memory.dto.js';
 import {
   BadRequestException,
   ForbiddenException,
@@ -66,6 +68,7 @@ export class ChatTransferService {
     private readonly characters: CharactersService,
     private readonly users: UsersService,
     private readonly preferences: PreferencesRepository,
+    private readonly memories: CharacterMemoryRepository,
   ) {}
 
   async export(id: string, format: ChatExportFormat, caller: ChatCaller): Promise<ChatExportFile> {
@@ -155,7 +158,10 @@ export class ChatTransferService {
   }
 
   private async tree(chat: ChatWithMembers): Promise<ChatTreeExportDto> {
-    const messages = await this.repository.exportTree(chat.id);
+    const [messages, memories] = await Promise.all([
+      this.repository.exportTree(chat.id),
+      this.memories.ofChat(chat.id),
+    ]);
     return {
       chat: {
         id: chat.id,
@@ -178,6 +184,8 @@ export class ChatTransferService {
         created_at: message.createdAt.toISOString(),
         edited_at: message.editedAt?.toISOString() ?? null,
       })),
+      memories: memories.map(toMemoryResponse),
+      pinned_notes: (chat.pinnedNotes ?? []).map((note) => note.text),
     };
   }
 

@@ -16,6 +16,15 @@ import { ChatMembersService } from './chat-members.service.js';
 import { ChatSettingsController } from './chat-settings.controller.js';
 import { ChatSettingsService } from './chat-settings.service.js';
 import { ImpersonationService } from './impersonation.service.js';
+import { CharacterMemoryController } from './memory/character-memory.controller.js';
+import { CharacterMemoryRepository } from './memory/character-memory.repository.js';
+import { CharacterMemoryService } from './memory/character-memory.service.js';
+import { MemoryExtractor } from './memory/memory-extractor.service.js';
+import { FullTextRetriever } from './memory/full-text-retriever.js';
+import { RETRIEVER } from './memory/retriever.js';
+import { ChatMemoryController } from './memory/chat-memory.controller.js';
+import { ChatMemoryRepository } from './memory/chat-memory.repository.js';
+import { ChatMemoryService } from './memory/chat-memory.service.js';
 import { PreferencesController } from './preferences/preferences.controller.js';
 import { PreferencesRepository } from './preferences/preferences.repository.js';
 import { PreferencesService } from './preferences/preferences.service.js';
@@ -78,6 +87,8 @@ import { StoryService } from './story.service.js';
     StoryController,
     GroupChatController,
     ChatSettingsController,
+    ChatMemoryController,
+    CharacterMemoryController,
     PreferencesController,
     ProactiveController,
   ],
@@ -115,6 +126,13 @@ import { StoryService } from './story.service.js';
     GuestChatRetentionService,
     ProactiveRepository,
     ProactiveMessagesService,
+    ChatMemoryRepository,
+    ChatMemoryService,
+    CharacterMemoryRepository,
+    CharacterMemoryService,
+    MemoryExtractor,
+    FullTextRetriever,
+    { provide: RETRIEVER, useExisting: FullTextRetriever },
   ],
   exports: [
     PromptTemplatesService,

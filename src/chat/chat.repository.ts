@@ -65,6 +65,8 @@ export interface ChatListRow extends ChatState {
 /** Where a chat's summary stands: what it says, and the last message it covers. */
 export interface SummaryState {
   summary: string | null;
+  /** The user wrote the summary (the memory panel): the summarizer keeps what it says. */
+  editedByUser: boolean;
   summarizedThroughId: number | null;
   language: Language;
 }
@@ -218,11 +220,21 @@ export class ChatRepository {
 
   async summaryState(chatId: string): Promise<SummaryState | null> {
     const [row] = await this.dataSource.query<
-      Array<{ summary: string | null; summarized_through_id: string | null; language: Language }>
-    >(`SELECT summary, summarized_through_id, language FROM chat WHERE id = $1`, [chatId]);
+      Array<{
+        summary: string | null;
+        summarized_through_id: string | null;
+        language: Language;
+        edited: boolean;
+      }>
+    >(
+      `SELECT summary, summarized_through_id, language, summary_edited_at IS NOT NULL AS edited
+       FROM chat WHERE id = $1`,
+      [chatId],
+    );
     if (!row) return null;
     return {
       summary: row.summary,
+      editedByUser: row.edited,
       summarizedThroughId:
         row.summarized_through_id === null ? null : Number(row.summarized_through_id),
       language: row.language,
@@ -230,19 +242,22 @@ export class ChatRepository {
   }
 
   /**
-   * Stores the new summary; a no-op (false) when the boundary moved meanwhile: of two
-   * summaries of the same messages written at once (two instances), only the first is kept.
+   * Stores the new summary; a no-op (false) when the boundary or the summary it was written
+   * from changed meanwhile: of two summaries of the same messages written at once (two
+   * instances), only the first is kept, and a summary the user wrote while it ran stays.
    */
   async saveSummary(
     chatId: string,
     summary: string,
     throughId: number,
     previousThroughId: number | null,
+    previousSummary: string | null = null,
   ): Promise<boolean> {
     const [, updated] = (await this.dataSource.query(
       `UPDATE chat SET summary = $2, summarized_through_id = $3
-       WHERE id = $1 AND summarized_through_id IS NOT DISTINCT FROM $4::bigint`,
-      [chatId, summary, throughId, previousThroughId],
+       WHERE id = $1 AND summarized_through_id IS NOT DISTINCT FROM $4::bigint
+         AND summary IS NOT DISTINCT FROM $5::text`,
+      [chatId, summary, throughId, previousThroughId, previousSummary],
     )) as [unknown, number];
     return updated > 0;
   }

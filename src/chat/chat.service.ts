@@ -43,7 +43,7 @@ const ANONYMOUS_EMAIL = `anonymous@${SYSTEM_EMAIL_DOMAIN}`;
 /** Someone else's chat is indistinguishable from none. */
 export const chatNotFound = () => new NotFoundException('Chat not found');
 
-const owns = (caller: ChatCaller, chat: ChatEntity): boolean =>
+const owns = (caller: ChatCaller, chat: Pick<ChatEntity, 'userId' | 'anonSessionId'>): boolean =>
   caller.user
     ? chat.userId === caller.user.id && chat.anonSessionId === null
     : chat.anonSessionId === caller.guestSession;

@@ -49,6 +49,8 @@ const claimOf = (source: string) => `claimed AS (
  */
 export const CLEAR_SUMMARY_FROM = (from: string) => `
   summary = CASE WHEN summarized_through_id >= ${from} THEN NULL ELSE summary END,
+  summary_edited_at = CASE WHEN summarized_through_id >= ${from} THEN NULL
+                           ELSE summary_edited_at END,
   summarized_through_id = CASE WHEN summarized_through_id >= ${from} THEN NULL
                                ELSE summarized_through_id END`;
 
@@ -70,6 +72,8 @@ export interface FinishedReply {
   /** The character who spoke. */
   characterId: string;
   content: string;
+  /** Tokens of `content` (TokenEstimator), stored with it for later context budgets. */
+  tokens?: number | null;
   status: MessageStatus;
   modelUsed: string | null;
   promptTokens: number;
@@ -143,6 +147,8 @@ export class GenerationRepository {
     instanceId: string,
     content: string,
     historyLimit: number,
+    /** Tokens of `content` (TokenEstimator), stored with it. */
+    tokens: number | null = null,
   ): Promise<StartOutcome> {
     const [row] = await this.prepared.query<Row[]>(
       'chat_reply_start',
@@ -157,8 +163,8 @@ export class GenerationRepository {
          WHERE id = $1 AND EXISTS (SELECT 1 FROM owned) FOR NO KEY UPDATE),
        ${claimOf('live_chat')},
        inserted AS (
-         INSERT INTO message (chat_id, parent_id, depth, role, content)
-         SELECT chat_id, l.leaf_id, l.message_count + 1, 'user', $3::text
+         INSERT INTO message (chat_id, parent_id, depth, role, content, tokens)
+         SELECT chat_id, l.leaf_id, l.message_count + 1, 'user', $3::text, $7::int
          FROM claimed, live_chat l
          RETURNING id),
        linked AS (
@@ -180,11 +186,12 @@ export class GenerationRepository {
               (SELECT message_count FROM counted) AS new_message_count,
               (SELECT json_agg(json_build_object('id', h.id, 'role', h.role,
                                                  'characterId', h.character_id,
-                                                 'content', h.content, 'diceRolls', h.dice_rolls)
+                                                 'content', h.content, 'tokens', h.tokens,
+                                                 'diceRolls', h.dice_rolls)
                                ORDER BY h.n DESC)
                FROM path h) AS history
        FROM async_commit LEFT JOIN owned o ON true`,
-      [chatId, instanceId, content, historyLimit, ...ownerParams(owner)],
+      [chatId, instanceId, content, historyLimit, ...ownerParams(owner), tokens],
     );
     // Not live: deleted between the statement's snapshot and its lock.
     if (row.id === null || !row.live) return { status: 'missing' };
@@ -215,6 +222,7 @@ export class GenerationRepository {
     instanceId: string,
     content: string,
     messageId: number | null,
+    tokens: number | null = null,
   ): Promise<{
     claimed: boolean;
     userMessageId: number | null;
@@ -240,8 +248,8 @@ export class GenerationRepository {
          WHERE role = 'user' AND ($4::bigint IS NULL OR id = $4::bigint)
            AND EXISTS (SELECT 1 FROM claimed)),
        inserted AS (
-         INSERT INTO message (chat_id, parent_id, depth, role, content)
-         SELECT $1, parent_id, depth, 'user', $3::text FROM target
+         INSERT INTO message (chat_id, parent_id, depth, role, content, tokens)
+         SELECT $1, parent_id, depth, 'user', $3::text, $5::int FROM target
          RETURNING id, depth),
        linked AS (
          UPDATE message SET active_child_id = (SELECT id FROM inserted)
@@ -257,7 +265,7 @@ export class GenerationRepository {
               (SELECT message_count FROM counted) AS message_count,
               (SELECT summarized FROM counted) AS summarized
        FROM async_commit`,
-      [chatId, instanceId, content, messageId],
+      [chatId, instanceId, content, messageId, tokens],
     );
     return {
       claimed: row.claimed,
@@ -358,6 +366,8 @@ export class GenerationRepository {
        appended AS (
          UPDATE message
          SET content = content || $4::text, status = $5::text,
+             -- Counted apart, the two parts may differ from the whole by a merge: close enough.
+             tokens = COALESCE(tokens, 0) + $12::int,
              model_used = COALESCE($6::text, model_used),
              prompt_tokens = COALESCE(prompt_tokens, 0) + $7::int,
              completion_tokens = COALESCE(completion_tokens, 0) + $8::int,
@@ -384,6 +394,7 @@ export class GenerationRepository {
         reply.diceRolls === null ? null : JSON.stringify(reply.diceRolls),
         reply.encounterState === null ? null : JSON.stringify(reply.encounterState),
         reply.lorebookEntries === null ? null : JSON.stringify(reply.lorebookEntries),
+        reply.tokens ?? null,
       ],
     );
     if (row.id !== null) return { status: 'saved', messageId: Number(row.id) };
@@ -417,10 +428,10 @@ export class GenerationRepository {
        inserted AS (
          INSERT INTO message (chat_id, parent_id, depth, role, character_id, content, status,
                               model_used, prompt_tokens, completion_tokens, dice_rolls,
-                              encounter_state, lorebook_entries)
+                              encounter_state, lorebook_entries, tokens)
          SELECT chat_id, $3::bigint, (SELECT depth + 1 FROM message WHERE id = $3::bigint),
                 'assistant', $12::uuid, $4::text, $5::text, $6::text, $7::int, $8::int,
-                $9::jsonb, $10::jsonb, $11::jsonb
+                $9::jsonb, $10::jsonb, $11::jsonb, $13::int
          FROM held
          RETURNING id, depth),
        linked AS (
@@ -447,6 +458,7 @@ export class GenerationRepository {
         reply.encounterState === null ? null : JSON.stringify(reply.encounterState),
         reply.lorebookEntries === null ? null : JSON.stringify(reply.lorebookEntries),
         reply.characterId,
+        reply.tokens ?? null,
       ],
     );
     if (row.id !== null) return { status: 'saved', messageId: Number(row.id) };

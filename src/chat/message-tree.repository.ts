@@ -134,7 +134,8 @@ export class MessageTreeRepository {
       const [row] = await manager.query<Row[]>(
         `WITH ${FREE},
          edited AS (
-           UPDATE message SET content = $3, edited_at = now()
+           -- Its stored count no longer holds: counted again when a context meets it.
+           UPDATE message SET content = $3, tokens = NULL, edited_at = now()
            WHERE id = $2 AND chat_id = $1 AND (SELECT ok FROM free)
            RETURNING *),
          touched AS (
@@ -291,6 +292,7 @@ function branchStatement(dataSource: DataSource): string {
     'id',
     'title',
     'summary',
+    'summary_edited_at',
     'summarized_through_id',
     'message_count',
     'leaf_id',

@@ -13,6 +13,8 @@ export interface ContextMessage {
   /** Who spoke: null for the user (and for a character that no longer exists). */
   characterId: string | null;
   content: string;
+  /** Tokens of `content` as stored when it was written; null (older rows): counted when met. */
+  tokens?: number | null;
   /** The server's rolls for the [ROLL] tags of a GM reply, reported on the next turn. */
   diceRolls?: unknown;
 }
@@ -84,19 +86,21 @@ export class MessageRepository {
         role: MessageRole;
         character_id: string | null;
         content: string;
+        tokens: number | null;
         dice_rolls: unknown;
       }>
     >(
       `WITH RECURSIVE ${activePath('$2::bigint', '$3', '$4::bigint')}
-       SELECT id, role, character_id, content, dice_rolls FROM path
+       SELECT id, role, character_id, content, tokens, dice_rolls FROM path
        WHERE chat_id = $1 ORDER BY n DESC`,
       [chatId, uptoId, limit, afterId ?? 0],
     );
-    return rows.map(({ id, role, character_id, content, dice_rolls }) => ({
+    return rows.map(({ id, role, character_id, content, tokens, dice_rolls }) => ({
       id: Number(id),
       role,
       characterId: character_id,
       content,
+      tokens,
       diceRolls: dice_rolls,
     }));
   }

@@ -7,6 +7,7 @@ import type { AppConfig } from '../config/app-config.js';
 import type { PromptBuilderService } from './prompt/prompt-builder.service.js';
 import { fitHistory, ReplyContextService } from './reply-context.service.js';
 import { estimateTokens } from './storytelling/lorebook.js';
+import { TokenEstimator } from '../llm/usage/token-estimator.js';
 
 const message = (chars: number, label = '') => ({ content: label.padEnd(chars, '.') });
 
@@ -23,6 +24,7 @@ function service(costMode: string): ReplyContextService {
     settings,
     config,
     new ModelAllowlistService(settings),
+    new TokenEstimator(),
   );
 }
 

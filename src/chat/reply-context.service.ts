@@ -7,6 +7,8 @@ import { SettingsService } from '../common/settings/settings.service.js';
 import { InjectConfig, type AppConfig } from '../config/app-config.js';
 import { LLM_PROVIDER_NAMES, type LlmProviderName } from '../config/configuration.js';
 import type { LlmRequest } from '../llm/llm.service.js';
+import { TokenEstimator } from '../llm/usage/token-estimator.js';
+import { LRUCache } from 'lru-cache';
 import type { ChatMessage, GenerationConfig } from '../llm/llm.types.js';
 import { PAID_PROVIDERS } from '../llm/models/model-registry.js';
 import type { ChatWithMembers } from './chat-rows.js';
@@ -15,6 +17,12 @@ import type { GenerationOptionsDto } from './dto/message.dto.js';
 import { macroValues, PromptBuilderService } from './prompt/prompt-builder.service.js';
 import { withAuthorsNote } from './storytelling/authors-note.js';
 import { type DiceResult, formatDiceInjection } from './storytelling/dice.js';
+import {
+  formatMemoryBlock,
+  formatRecalled,
+  MAX_RECALLED_CHARS,
+} from './storytelling/memory-prompt.js';
+import type { RecalledPassage } from './memory/retriever.js';
 import { isDndChat } from './storytelling/dnd.js';
 import { formatOtherCharacterMessage } from './storytelling/group-chat.js';
 import {
@@ -30,16 +38,34 @@ export const CONTEXT_TOKEN_BUDGET = 24_000;
 const estimateMessages = (messages: readonly ChatMessage[]): number =>
   messages.reduce((total, message) => total + estimateTokens(message.content), 0);
 
-/** The newest messages that fit `budget` tokens, oldest first; stops at the first that does not. */
-export function fitHistory<T extends { content: string }>(messages: readonly T[], budget: number) {
+/**
+ * The newest messages that fit `budget` tokens, oldest first; stops at the first that does not.
+ * `tokensOf` gives a message's tokens (its index too): by default about four characters a token.
+ */
+export function fitHistory<T extends { content: string }>(
+  messages: readonly T[],
+  budget: number,
+  tokensOf: (message: T, index: number) => number = (message) => estimateTokens(message.content),
+) {
   let left = budget;
   let start = messages.length;
-  while (start > 0 && estimateTokens(messages[start - 1].content) <= left) {
-    left -= estimateTokens(messages[start - 1].content);
+  while (start > 0 && tokensOf(messages[start - 1], start - 1) <= left) {
+    left -= tokensOf(messages[start - 1], start - 1);
     start--;
   }
   return messages.slice(start);
 }
+
+/** Recalled passages of the chat's past take at most this many tokens of the prompt. */
+export const RECALL_TOKEN_BUDGET = 1_000;
+/** The user in recalled passages when the chat has no persona. */
+const USER_LABEL = 'User';
+
+/** What `[Name]: ` costs before another character's line, in tokens (a name is a few). */
+const SPEAKER_PREFIX_TOKENS = 4;
+
+/** A line of the prompt's history with its tokens. */
+type CountedLine = ChatMessage & { tokens: number };
 
 export interface ContextInput {
   chat: ChatWithMembers;
@@ -54,6 +80,10 @@ export interface ContextInput {
   /** Messages in the chat, the one to answer included. */
   messageCount: number;
   userIsAdult: boolean;
+  /** What the speaker remembers about the user (character memories), most important first. */
+  facts?: ReadonlyArray<{ id: number; text: string }>;
+  /** Passages of the chat's past, older than the history, relevant to the newest turn. */
+  recalled?: readonly RecalledPassage[];
   /**
    * The history ends with the speaker's reply to continue: no post-history or dice after it
    * (they would ask for a new reply; the continue nudge follows instead).
@@ -66,6 +96,8 @@ export interface ReplyContext {
   messages: ChatMessage[];
   /** The lorebook entries the system prompt carries, recorded on the reply. */
   lorebook: LorebookEntryRef[];
+  /** The ids of the remembered facts and pinned notes the prompt carries. */
+  memory: { facts: number[]; notes: number[]; messages: number[] };
 }
 
 const isDiceResult = (value: unknown): value is DiceResult => {
@@ -104,7 +136,39 @@ export class ReplyContextService {
     private readonly settings: SettingsService,
     @InjectConfig() private readonly config: AppConfig,
     private readonly allowlist: ModelAllowlistService,
+    // Nest injects the app's one; a default for the benchmark's hand-built service.
+    private readonly tokenizer: TokenEstimator = new TokenEstimator(),
   ) {}
+
+  /**
+   * Texts a prompt carries build after build (the system prompt, the post-history, messages
+   * from before token counts were stored) are counted once: by the text itself, bounded.
+   */
+  private readonly counted = new LRUCache<string, number>({
+    max: 2048,
+    maxSize: 16 * 1024 * 1024,
+    sizeCalculation: (_tokens, text) => Math.max(1, text.length),
+  });
+
+  /** Tokens of `text` by the one tokenizer (TokenEstimator, o200k_base), remembered. */
+  async tokensOf(text: string): Promise<number> {
+    if (!text) return 0;
+    const known = this.counted.get(text);
+    if (known !== undefined) return known;
+    const tokens = await this.tokenizer.count(text);
+    this.counted.set(text, tokens);
+    return tokens;
+  }
+
+  /** Tokens of a text about to be stored with its count (not remembered here). */
+  countNew(text: string): Promise<number> {
+    return this.tokenizer.count(text);
+  }
+
+  private async tokensOfMessages(messages: readonly ChatMessage[]): Promise<number> {
+    const counts = await Promise.all(messages.map((message) => this.tokensOf(message.content)));
+    return counts.reduce((total, count) => total + count, 0);
+  }
 
   async messages(input: ContextInput): Promise<ChatMessage[]> {
     return (await this.build(input)).messages;
@@ -113,9 +177,10 @@ export class ReplyContextService {
   async build(input: ContextInput): Promise<ReplyContext> {
     const { chat, character, history } = input;
     const isDnd = isDndChat(character);
-    const lines = this.linesFor(input);
+    const lines = await this.linesFor(input);
     const earlier = lines.slice(0, -1);
-    const newest = lines[lines.length - 1];
+    const last = lines.at(-1);
+    const newest: ChatMessage | undefined = last && { role: last.role, content: last.content };
     const ownLast = history.findLast((message) => this.isOwn(input, message));
     const lastReply = history.findLast((message) => message.role === 'assistant');
     const lorebook = this.lorebooks(input);
@@ -167,18 +232,68 @@ export class ReplyContextService {
       ...(late.postHistory ? [{ role: 'system' as const, content: late.postHistory }] : []),
     ];
     const note = chat.settings.author_note;
-    const budget =
-      CONTEXT_TOKEN_BUDGET -
-      estimateTokens(system) -
-      estimateMessages(tail) -
-      estimateTokens(note?.text ?? '');
+    const facts = input.facts ?? [];
+    const notes = chat.pinnedNotes ?? [];
+    // After the system prompt, which stays the same turn after turn (provider prompt caches).
+    const memory = formatMemoryBlock(
+      {
+        facts: facts.map((fact) => fact.text),
+        notes: notes.map((pinned) => pinned.text),
+        characterName: input.names.get(character.id) ?? character.name,
+      },
+      chat.language,
+    );
+    const passages = await this.recalledWithin(input, RECALL_TOKEN_BUDGET);
+    const recalled = formatRecalled(
+      passages.map((passage) => ({
+        speaker:
+          passage.role === 'user'
+            ? chat.personaName?.trim() || USER_LABEL
+            : ((passage.characterId && input.names.get(passage.characterId)) ?? character.name),
+        content: passage.content,
+      })),
+      chat.language,
+    );
+    const [systemTokens, memoryTokens, tailTokens, noteTokens] = await Promise.all([
+      this.tokensOf(system),
+      this.tokensOf([memory, recalled].filter(Boolean).join('\n\n')),
+      this.tokensOfMessages(tail),
+      this.tokensOf(note?.text ?? ''),
+    ]);
+    const budget = CONTEXT_TOKEN_BUDGET - systemTokens - memoryTokens - tailTokens - noteTokens;
     const messages: ChatMessage[] = [
       { role: 'system', content: system },
-      ...fitHistory(earlier, budget),
+      ...(memory ? [{ role: 'system' as const, content: memory }] : []),
+      ...(recalled ? [{ role: 'system' as const, content: recalled }] : []),
+      ...fitHistory(earlier, budget, (line) => line.tokens).map(({ role, content }) => ({
+        role,
+        content,
+      })),
       ...tail,
     ];
     // The chat's author's note, a step of its own: where it goes depends on the finished order.
-    return { messages: withAuthorsNote(messages, note), lorebook: lorebook.fired };
+    return {
+      messages: withAuthorsNote(messages, note),
+      lorebook: lorebook.fired,
+      memory: {
+        facts: facts.map((fact) => fact.id),
+        notes: notes.map((pinned) => pinned.id),
+        messages: passages.map((passage) => passage.messageId),
+      },
+    };
+  }
+
+  /** The recalled passages, best first, that fit `budget` tokens (each cut as the prompt cuts it). */
+  private async recalledWithin(input: ContextInput, budget: number): Promise<RecalledPassage[]> {
+    const kept: RecalledPassage[] = [];
+    let left = budget;
+    for (const passage of input.recalled ?? []) {
+      const tokens = await this.tokensOf(passage.content.slice(0, MAX_RECALLED_CHARS));
+      if (tokens > left) continue;
+      left -= tokens;
+      kept.push(passage);
+    }
+    return kept;
   }
 
   /** A line the speaker wrote: its own, or any character line of a direct chat. */
@@ -194,13 +309,26 @@ export class ReplyContextService {
    * Turns alternate: user lines in a row are one turn, so a message whose reply failed (a
    * direct chat keeps it) is answered with the next one instead of dangling unanswered.
    */
-  private linesFor(input: ContextInput): ChatMessage[] {
-    const lines: ChatMessage[] = [];
-    for (const message of input.history) {
-      let line: ChatMessage | null = { role: message.role, content: message.content };
+  private async linesFor(input: ContextInput): Promise<CountedLine[]> {
+    // Stored counts; only rows from before they were stored are counted here.
+    const counts = await Promise.all(
+      input.history.map((message) => message.tokens ?? this.tokensOf(message.content)),
+    );
+    const lines: CountedLine[] = [];
+    for (const [index, message] of input.history.entries()) {
+      let line: CountedLine | null = {
+        role: message.role,
+        content: message.content,
+        tokens: counts[index],
+      };
       if (message.role === 'assistant' && !this.isOwn(input, message)) {
         const name = message.characterId && input.names.get(message.characterId);
-        line = name ? formatOtherCharacterMessage(name, message.content) : null;
+        line = name
+          ? {
+              ...formatOtherCharacterMessage(name, message.content),
+              tokens: counts[index] + SPEAKER_PREFIX_TOKENS,
+            }
+          : null;
       }
       if (!line) continue;
       const previous = lines.at(-1);
@@ -208,6 +336,7 @@ export class ReplyContextService {
         lines[lines.length - 1] = {
           role: 'user',
           content: `${previous.content}\n\n${line.content}`,
+          tokens: previous.tokens + line.tokens + 1,
         };
       } else lines.push(line);
     }

@@ -181,6 +181,7 @@ export class ReplyWriter {
       completionTokens,
       ...game,
       lorebookEntries: context.lorebook.length > 0 ? context.lorebook : null,
+      tokens: await this.context.countNew(content),
     };
     // A continuation is the round's one reply: it goes on the end of the one continued.
     const saved = job.continuing

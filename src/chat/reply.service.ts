@@ -1,3 +1,4 @@
+import { TokenEstimator } from '../llm/usage/token-estimator.js';
 import { ConflictException, Injectable, Logger, NotFoundException } from '@nestjs/common';
 import { MessageQuotaService, type QuotaTicket } from '../auth/usage/message-quota.service.js';
 import type { SseSource } from '../common/http/sse.js';
@@ -53,6 +54,7 @@ export class ReplyService {
     private readonly followerSlots: FollowerSlots,
     private readonly tickets: StreamTicketService,
     private readonly moderation: ChatModeration,
+    private readonly tokenizer: TokenEstimator,
   ) {}
 
   /**
@@ -70,6 +72,8 @@ export class ReplyService {
     // Refused text spends nothing: checked before the quota and the claim.
     await this.moderation.screenInput(dto.content, caller);
     const known = this.casting.known(chatId);
+    // Counted once, stored with the message: later context builds read the count.
+    const tokens = await this.tokenizer.count(dto.content);
     const [ticket, started, knownCast] = await Promise.allSettled([
       this.quota.consume(quotaSubjectOf(caller)),
       this.generations.startWithUserMessage(
@@ -78,6 +82,7 @@ export class ReplyService {
         this.registry.instanceId,
         dto.content,
         contextLimit(caller) - 1,
+        tokens,
       ),
       known && this.casting.cast(known, dto, caller),
     ]);
@@ -129,7 +134,7 @@ export class ReplyService {
           job,
           start.history && [
             ...start.history,
-            { id: userMessageId, role: 'user', characterId: null, content: dto.content },
+            { id: userMessageId, role: 'user', characterId: null, content: dto.content, tokens },
           ],
         ),
       );
@@ -210,6 +215,7 @@ export class ReplyService {
         this.registry.instanceId,
         dto.content,
         messageId,
+        await this.tokenizer.count(dto.content),
       );
       if (!state.claimed) throw busy(chat.kind);
       if (state.userMessageId === null) {

@@ -1,8 +1,11 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { MessageQuotaService } from '../auth/usage/message-quota.service.js';
 import { UsersService } from '../auth/users.service.js';
 import { NotificationsService } from '../notifications/notifications.service.js';
 import { ChatSummarizer } from './chat-summarizer.service.js';
+import { CharacterMemoryService } from './memory/character-memory.service.js';
+import { MemoryExtractor } from './memory/memory-extractor.service.js';
+import { RETRIEVER, type Retriever } from './memory/retriever.js';
 import { type ContextMessage, MessageRepository } from './message.repository.js';
 import { GenerationRepository } from './generation.repository.js';
 import { type ReplyContext, ReplyContextService } from './reply-context.service.js';
@@ -16,6 +19,8 @@ import { ReplyRegistry } from './streaming/reply-registry.js';
 
 /** What the user is called in summaries when the chat has no persona. */
 const USER_SPEAKER = 'User';
+/** Recalled passages asked for per prompt (the prompt keeps those that fit its budget). */
+const RECALLED = 4;
 
 /**
  * The running round: every speaker in turn streams from the model into the LiveRound (which
@@ -38,6 +43,9 @@ export class RoundRunner {
     private readonly writer: ReplyWriter,
     private readonly summarizer: ChatSummarizer,
     private readonly notifications: NotificationsService,
+    private readonly memories: CharacterMemoryService,
+    private readonly extractor: MemoryExtractor,
+    @Inject(RETRIEVER) private readonly retriever: Retriever,
   ) {}
 
   /**
@@ -75,7 +83,16 @@ export class RoundRunner {
     speaker: Speaker,
     history: ContextMessage[],
   ): Promise<ReplyContext> {
+    // A user's memories of the character (guests keep none): one indexed read per speaker.
+    const [facts, recalled] = await Promise.all([
+      job.caller.user
+        ? this.memories.forPrompt(job.caller.user.id, speaker.character.id, job.chat.id)
+        : [],
+      this.recall(job, history),
+    ]);
     const context = await this.context.build({
+      facts,
+      recalled,
       chat: job.chat,
       character: speaker.character,
       members: job.members,
@@ -170,7 +187,10 @@ export class RoundRunner {
         : null,
     );
     // After the client has its answer: nobody waits for these.
-    if (answered) this.summarizeIfLong(job, saved.length, unsummarized);
+    if (answered) {
+      this.summarizeIfLong(job, saved.length, unsummarized);
+      this.learnFrom(job);
+    }
     if (unheard && job.caller.user) this.notifyUnheard(job, job.caller.user.id, unheard);
     if (tokens > 0 && job.caller.user) {
       await this.users.addTokensUsed(job.caller.user.id, tokens).catch((error: Error) => {
@@ -196,6 +216,36 @@ export class RoundRunner {
       chatId: job.chat.id,
       messageId: reply.id,
       character: { id: characterId, name: job.names.get(characterId) ?? '' },
+    });
+  }
+
+  /**
+   * Passages older than the history relevant to the newest user message (full text); none when
+   * the history reaches back to the chat's start. A failure costs the prompt its recall only.
+   */
+  private async recall(job: RoundJob, history: readonly ContextMessage[]) {
+    const newest = history.findLast((message) => message.role === 'user');
+    const oldest = history[0];
+    if (!newest || !oldest || history.length < contextLimit(job.caller)) return [];
+    return this.retriever
+      .recall({ chatId: job.chat.id, text: newest.content, beforeId: oldest.id, limit: RECALLED })
+      .catch((error: Error) => {
+        this.logger.warn(`Chat ${job.chat.id}: no recall: ${error.message}`);
+        return [];
+      });
+  }
+
+  /** A signed-in user's direct chat: what the character learned goes to its memories. */
+  private learnFrom(job: RoundJob): void {
+    if (!job.caller.user || job.chat.kind !== 'direct') return;
+    this.extractor.trigger({
+      chatId: job.chat.id,
+      userId: job.caller.user.id,
+      characterId: job.chat.characterId,
+      characterName: job.names.get(job.chat.characterId) ?? '',
+      userName: job.chat.personaName?.trim() || USER_SPEAKER,
+      language: job.chat.language,
+      chatOnly: job.chat.settings.memory_chat_only === true,
     });
   }
 

@@ -58,6 +58,8 @@ export interface AppConfig {
   chat: {
     /** Providers the chat summarizer tries, in order (SUMMARY_PROVIDER_ORDER). */
     summaryProviderOrder: LlmProviderName[];
+    /** Providers the character-memory extractor tries, in order (MEMORY_PROVIDER_ORDER). */
+    memoryProviderOrder: LlmProviderName[];
     /** Re-attached reply streams at once on this instance: per chat, per user or guest. */
     followersPerChat: number;
     followersPerCaller: number;
@@ -230,6 +232,7 @@ export function loadConfiguration(
     },
     chat: {
       summaryProviderOrder: providerList('SUMMARY_PROVIDER_ORDER', env.SUMMARY_PROVIDER_ORDER),
+      memoryProviderOrder: providerList('MEMORY_PROVIDER_ORDER', env.MEMORY_PROVIDER_ORDER),
       followersPerChat: env.SSE_FOLLOWERS_PER_CHAT,
       followersPerCaller: env.SSE_FOLLOWERS_PER_CALLER,
     },

@@ -305,6 +305,13 @@ export class Environment {
   @IsString()
   SUMMARY_PROVIDER_ORDER = 'groq,cerebras,openrouter';
 
+  /**
+   * Providers the character-memory extractor tries, in this order (unknown names stop the
+   * process); none configured: LLM_PROVIDER_ORDER, as for summaries.
+   */
+  @IsString()
+  MEMORY_PROVIDER_ORDER = 'groq,cerebras,openrouter';
+
   /** Providers that model "auto" tries, in this order (unknown names stop the process). */
   @IsString()
   LLM_PROVIDER_ORDER = 'openai,anthropic,gemini,deepseek,qwen,together,groq,cerebras,openrouter';

@@ -34,6 +34,6 @@ import { TokenEstimator } from './usage/token-estimator.js';
     BackgroundSpendRepository,
     BackgroundBudget,
   ],
-  exports: [LlmService, ModelAllowlistService, Clock],
+  exports: [LlmService, ModelAllowlistService, Clock, TokenEstimator],
 })
 export class LlmModule {}

@@ -36,6 +36,7 @@ const UNSET = {
   presence_penalty: null,
   max_tokens: null,
   author_note: null,
+  memory_chat_only: false,
 };
 
 /**

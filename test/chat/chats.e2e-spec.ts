@@ -505,6 +505,7 @@ describe('chats', () => {
       '/api/chats/{id}/impersonate',
       '/api/chats/{id}/members',
       '/api/chats/{id}/members/{character_id}',
+      '/api/chats/{id}/memory',
       '/api/chats/{id}/message',
       '/api/chats/{id}/messages',
       '/api/chats/{id}/messages/last',

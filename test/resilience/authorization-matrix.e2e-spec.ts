@@ -35,7 +35,7 @@ import { llmEnv, publicCharacter } from '../chat/chat-support.js';
 
 type Rule = 'public' | 'guest' | 'user' | 'premium' | 'admin';
 /** Resources with an owner, created for each caller that may own one. */
-type Kind = 'chat' | 'character' | 'persona' | 'groupChat' | 'notification';
+type Kind = 'chat' | 'character' | 'persona' | 'groupChat' | 'notification' | 'memory';
 
 /** Placeholders in `params`: the caller's own resource of the entry's `owned` kind, a public character. */
 const OWN = Symbol('own resource');
@@ -193,6 +193,11 @@ const ROUTES: Record<string, Entry> = {
   'POST /api/characters/:id/fork':              { rule: 'user', params: { id: PUBLIC_ID } },
   'POST /api/characters/:id/report':            { rule: 'user', params: { id: PUBLIC_ID }, body: { reason: 'spam' } },
   'GET /api/me/favorites':                      { rule: 'user' },
+  // character memories: the caller's own facts about a character (never its owner's)
+  'GET /api/characters/:id/memories':           { rule: 'user', params: { id: PUBLIC_ID } },
+  'POST /api/characters/:id/memories':          { rule: 'user', params: { id: PUBLIC_ID }, body: { text: 'I like tea.', kind: 'preference' } },
+  'PATCH /api/characters/:id/memories/:memory_id': { rule: 'user', owned: 'memory', params: { id: PUBLIC_ID, memory_id: OWN }, body: { pinned: true } },
+  'DELETE /api/characters/:id/memories/:memory_id': { rule: 'user', owned: 'memory', params: { id: PUBLIC_ID, memory_id: OWN } },
 
   // personas
   'GET /api/personas':                          { rule: 'user' },
@@ -226,6 +231,8 @@ const ROUTES: Record<string, Entry> = {
   'POST /api/chats/:id/impersonate':            { rule: 'guest', owned: 'chat', refuses: { guest: 403 } },
   'GET /api/chats/:id/settings':                { rule: 'guest', owned: 'chat' },
   'PUT /api/chats/:id/settings':                { rule: 'guest', owned: 'chat', body: { temperature: 0.5 } },
+  'GET /api/chats/:id/memory':                  { rule: 'guest', owned: 'chat' },
+  'PUT /api/chats/:id/memory':                  { rule: 'guest', owned: 'chat', body: { summary: 'So far.' } },
   'PUT /api/chats/:id/members':                 { rule: 'user', owned: 'chat', bodyFor: ({ characters }) => ({ character_ids: [characters[0].id] }) },
   'PUT /api/chats/:id/members/:character_id':   { rule: 'user', owned: 'chat', params: { character_id: PUBLIC_ID }, body: { muted: false } },
   'GET /api/chats/search':                      { rule: 'guest' },
@@ -336,6 +343,7 @@ const OWNERS: Record<Kind, Identity[]> = {
   persona: USERS,
   groupChat: USERS,
   notification: USERS,
+  memory: USERS,
 };
 
 type Expected = 401 | 403 | 'ok';
@@ -560,6 +568,11 @@ describe('authorization matrix', () => {
         );
         return row.id;
       }
+      case 'memory':
+        return created(`/api/characters/${fixtures.characters[0].id}/memories`, {
+          text: `A fact of ${identity}`,
+          kind: 'preference',
+        });
     }
   }
 

@@ -1,3 +1,4 @@
+import { CharacterMemoryResponseDto } from '../memory/character-memory.dto.js';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
@@ -195,4 +196,13 @@ export class ChatTreeExportDto {
     description: 'Every message of every branch, by id (a parent before its children)',
   })
   messages: ChatTreeMessageDto[];
+
+  @ApiProperty({
+    type: [CharacterMemoryResponseDto],
+    description: 'What the character learned about me in this chat, superseded facts too',
+  })
+  memories: CharacterMemoryResponseDto[];
+
+  @ApiProperty({ type: [String], description: 'The notes pinned to the chat, in order' })
+  pinned_notes: string[];
 }

@@ -41,6 +41,15 @@ export class ChatSettingsDto extends GenerationOptionsDto {
   @ValidateNested()
   @Type(() => AuthorNoteDto)
   author_note?: AuthorNoteDto | null;
+
+  @ApiPropertyOptional({
+    description:
+      "true: what the character learns in this chat stays this chat's (other chats with it " +
+      'neither see it nor add to it here); default false: shared by my chats with the character',
+  })
+  @IsOptional()
+  @IsBoolean()
+  memory_chat_only?: boolean;
 }
 
 export class ChatSettingsResponseDto {
@@ -75,6 +84,9 @@ export class ChatSettingsResponseDto {
 
   @ApiProperty({ nullable: true, type: AuthorNoteDto })
   author_note: AuthorNoteDto | null;
+
+  @ApiProperty({ description: "What the character learns here stays this chat's" })
+  memory_chat_only: boolean;
 }
 
 /** The settings a request body sets: only what it gives (a PUT replaces them all). */
@@ -89,6 +101,7 @@ export const toChatSettings = (dto: ChatSettingsDto): ChatSettings =>
       presence_penalty: dto.presence_penalty,
       max_tokens: dto.max_tokens,
       author_note: dto.author_note && { text: dto.author_note.text, depth: dto.author_note.depth },
+      memory_chat_only: dto.memory_chat_only || undefined,
     }).filter(([, value]) => value !== undefined && value !== null),
   );
 
@@ -97,7 +110,7 @@ export function withChatSettings<T extends GenerationOptionsDto>(
   settings: ChatSettings,
   options: T,
 ): T {
-  const { author_note: _note, ...sampling } = settings;
+  const { author_note: _note, memory_chat_only: _memory, ...sampling } = settings;
   const given = Object.entries(options).filter(
     ([, value]) => value !== undefined && value !== null,
   );
@@ -113,6 +126,7 @@ export const toChatSettingsResponse = (settings: ChatSettings): ChatSettingsResp
   presence_penalty: settings.presence_penalty ?? null,
   max_tokens: settings.max_tokens ?? null,
   author_note: settings.author_note ?? null,
+  memory_chat_only: settings.memory_chat_only === true,
 });
 
 export class MuteMemberDto {

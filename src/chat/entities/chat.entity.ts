@@ -34,6 +34,8 @@ export interface ChatSettings {
   presence_penalty?: number;
   max_tokens?: number;
   author_note?: AuthorNote;
+  /** What the character learns in this chat stays this chat's (character memories). */
+  memory_chat_only?: boolean;
 }
 
 /**
@@ -80,6 +82,10 @@ export class ChatEntity {
   /** What happened before the messages the model still sees (written by the summarizer). */
   @Column({ type: 'text', nullable: true })
   summary: string | null;
+
+  /** When the user last wrote the summary (the memory panel); null: the summarizer's alone. */
+  @Column({ type: 'timestamptz', nullable: true })
+  summaryEditedAt: Date | null;
 
   /** The last message the summary covers (bigint, as a string); the context sends later ones. */
   @Column({ type: 'bigint', nullable: true })

@@ -63,6 +63,10 @@ export class MessageEntity {
   @Column({ type: 'integer', nullable: true })
   completionTokens: number | null;
 
+  /** Tokens of `content` (o200k_base), counted when it was written; null on older rows. */
+  @Column({ type: 'integer', nullable: true })
+  tokens: number | null;
+
   /** Dice the game master asked for in this reply, rolled by the server (campaigns). */
   @Column({ type: 'jsonb', nullable: true })
   diceRolls: Array<Record<string, unknown>> | null;

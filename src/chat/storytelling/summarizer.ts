@@ -24,7 +24,10 @@ export interface SummaryMessage {
 }
 
 const SUMMARY_TEXTS: Readonly<
-  Record<Language, { system: string; previous: string; none: string; messages: string }>
+  Record<
+    Language,
+    { system: string; previous: string; none: string; messages: string; edited: string }
+  >
 > = {
   ru: {
     system:
@@ -32,6 +35,7 @@ const SUMMARY_TEXTS: Readonly<
     previous: 'Предыдущее краткое содержание:',
     none: '(пока нет)',
     messages: 'Новые сообщения:',
+    edited: 'Игрок сам написал или исправил это краткое содержание: сохрани каждый факт из него.',
   },
   en: {
     system:
@@ -39,6 +43,7 @@ const SUMMARY_TEXTS: Readonly<
     previous: 'Previous summary:',
     none: '(none yet)',
     messages: 'New messages:',
+    edited: 'The player wrote or corrected this summary: keep every fact it states.',
   },
   es: {
     system:
@@ -46,6 +51,7 @@ const SUMMARY_TEXTS: Readonly<
     previous: 'Resumen anterior:',
     none: '(todavía ninguno)',
     messages: 'Mensajes nuevos:',
+    edited: 'El jugador escribió o corrigió este resumen: conserva cada dato que contiene.',
   },
   fr: {
     system:
@@ -53,6 +59,7 @@ const SUMMARY_TEXTS: Readonly<
     previous: 'Résumé précédent :',
     none: "(aucun pour l'instant)",
     messages: 'Nouveaux messages :',
+    edited: "Le joueur a écrit ou corrigé ce résumé : garde chaque fait qu'il contient.",
   },
   de: {
     system:
@@ -60,6 +67,8 @@ const SUMMARY_TEXTS: Readonly<
     previous: 'Bisherige Zusammenfassung:',
     none: '(noch keine)',
     messages: 'Neue Nachrichten:',
+    edited:
+      'Der Spieler hat diese Zusammenfassung geschrieben oder korrigiert: Behalte jede Tatsache daraus.',
   },
   pt: {
     system:
@@ -67,6 +76,7 @@ const SUMMARY_TEXTS: Readonly<
     previous: 'Resumo anterior:',
     none: '(nenhum ainda)',
     messages: 'Mensagens novas:',
+    edited: 'O jogador escreveu ou corrigiu este resumo: mantenha cada fato que ele contém.',
   },
   it: {
     system:
@@ -74,6 +84,8 @@ const SUMMARY_TEXTS: Readonly<
     previous: 'Riassunto precedente:',
     none: '(ancora nessuno)',
     messages: 'Nuovi messaggi:',
+    edited:
+      'Il giocatore ha scritto o corretto questo riassunto: conserva ogni fatto che contiene.',
   },
 };
 
@@ -85,13 +97,15 @@ export function buildSummaryPrompt(
   previousSummary: string | null,
   messages: readonly SummaryMessage[],
   lang: Language,
+  /** The user wrote or corrected `previousSummary`: the model is told to keep it. */
+  editedByUser = false,
 ): ChatMessage[] {
   const texts = SUMMARY_TEXTS[lang];
   const transcript = messages
     .map((message) => `${message.speaker}: ${stripGameTags(message.content)}`)
     .join('\n\n');
   const user = [
-    texts.previous,
+    editedByUser && previousSummary?.trim() ? `${texts.previous} ${texts.edited}` : texts.previous,
     previousSummary?.trim() || texts.none,
     '',
     texts.messages,

@@ -1,0 +1,414 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { CONTEXT_TOKEN_BUDGET } from '../../src/chat/reply-context.service.js';
+import { TokenEstimator } from '../../src/llm/usage/token-estimator.js';
+import { startFakeLlm, type FakeLlm, type RecordedRequest } from '../support/fake-llm.js';
+import { appendToPath } from '../support/messages.js';
+import { createTestApp, type TestApp } from '../support/test-app.js';
+import { createUser, type TestUser } from '../support/users.js';
+import { ChatRepository } from '../../src/chat/chat.repository.js';
+import { CharacterMemoryRepository } from '../../src/chat/memory/character-memory.repository.js';
+import { JobQueue } from '../../src/common/jobs/job-queue.service.js';
+import {
+  eventually,
+  llmEnv,
+  openChat,
+  publicCharacter,
+  replyOf,
+  send,
+  stream,
+} from './chat-support.js';
+
+import type { ChatMessage } from '../../src/llm/llm.types.js';
+
+const isExtractionRequest = (request: RecordedRequest) =>
+  ((request.body?.messages ?? []) as ChatMessage[])[0]?.content.startsWith(
+    'You maintain the long-term memory',
+  ) === true;
+
+describe('chat memory', () => {
+  let llm: FakeLlm;
+  let t: TestApp;
+  let owner: TestUser;
+  let alice: TestUser;
+  let character: { id: string };
+  const tokenizer = new TokenEstimator();
+
+  beforeAll(async () => {
+    llm = await startFakeLlm();
+    t = await createTestApp({ env: { ...llmEnv(llm), RATE_LIMIT_SCALE: '0' } });
+    [owner, alice] = await Promise.all([createUser(t), createUser(t, { tier: 'premium' })]);
+    character = await publicCharacter(t, owner, { name: 'Mira', greeting: 'Mira waves.' });
+  });
+
+  beforeEach(() => llm.reset());
+
+  afterAll(async () => {
+    await t?.close();
+    await llm?.close();
+  });
+
+  const completions = (): RecordedRequest[] =>
+    llm.requests.filter((request) => request.path.endsWith('/chat/completions'));
+  const promptOf = (request: RecordedRequest): ChatMessage[] =>
+    (request.body?.messages ?? []) as ChatMessage[];
+
+  describe('token counts', () => {
+    it('stores each message’s token count when it is written', async () => {
+      const chatId = await openChat(t, alice.auth, character.id, { language: 'ru' });
+      const content = 'Капитан, где спрятана карта сокровищ? Скажите мне правду.';
+      const { events } = await send(t, alice.auth, chatId, { content });
+      const reply = replyOf(events).text;
+      const rows = await t.dataSource.query<Array<{ role: string; tokens: number | null }>>(
+        `SELECT role, tokens FROM message WHERE chat_id = $1 AND parent_id IS NOT NULL
+         ORDER BY id`,
+        [chatId],
+      );
+      expect(rows).toEqual([
+        { role: 'user', tokens: await tokenizer.count(content) },
+        { role: 'assistant', tokens: await tokenizer.count(reply) },
+      ]);
+    });
+
+    it('budgets Russian history by real tokens, not four characters a token', async () => {
+      const chatId = await openChat(t, alice.auth, character.id, { language: 'ru' });
+      const line = 'Капитан Мира стояла на мостике и смотрела, как над гаванью поднимается туман. ';
+      // 40 lines of ~2,000 characters: ~20,000 tokens at four characters a token (all would
+      // fit), ~26,000 real ones (they cannot all fit in 24,000).
+      const lines = Array.from({ length: 40 }, (_, i) => `[${i}] ${line.repeat(26)}`);
+      await appendToPath(
+        t.dataSource,
+        chatId,
+        lines.map((content, i) => ({
+          role: i % 2 === 0 ? ('user' as const) : ('assistant' as const),
+          content,
+        })),
+      );
+      const estimated = lines.reduce((sum, text) => sum + Math.ceil(text.length / 4), 0);
+      expect(estimated).toBeLessThan(CONTEXT_TOKEN_BUDGET - 2000);
+      await send(t, alice.auth, chatId, { content: 'Что дальше?' });
+      const prompt = promptOf(completions()[0]);
+      const carried = lines.filter((text) => prompt.some((m) => m.content.includes(text)));
+      expect(carried.length).toBeLessThan(lines.length);
+      expect(carried.length).toBeGreaterThan(20);
+      const real = await tokenizer.countMessages(prompt);
+      // The budget holds in real tokens (the message framing aside), and is nearly used.
+      expect(real).toBeLessThanOrEqual(CONTEXT_TOKEN_BUDGET + 3 * prompt.length + 3);
+      expect(real).toBeGreaterThan(CONTEXT_TOKEN_BUDGET - 1500);
+    });
+  });
+
+  describe('memory panel', () => {
+    const memoryOf = (chatId: string, who = alice.auth) =>
+      t.http.get(`/api/chats/${chatId}/memory`).set(who);
+    const putMemory = (chatId: string, body: Record<string, unknown>, who = alice.auth) =>
+      t.http.put(`/api/chats/${chatId}/memory`).set(who).send(body);
+
+    it('shows the summary, the pinned notes and the author’s note; notes reach every prompt', async () => {
+      const chatId = await openChat(t, alice.auth, character.id, { language: 'en' });
+      await t.http
+        .put(`/api/chats/${chatId}/settings`)
+        .set(alice.auth)
+        .send({ author_note: { text: 'Keep it tense.', depth: 2 } })
+        .expect(200);
+      const { body: empty } = await memoryOf(chatId).expect(200);
+      expect(empty).toEqual({
+        summary: null,
+        summary_edited_at: null,
+        summarized_through_message_id: null,
+        pinned_notes: [],
+        pinned_note_limits: { count: 30, chars: 1000 },
+        author_note: { text: 'Keep it tense.', depth: 2 },
+        memories: [],
+      });
+
+      const { body: pinned } = await putMemory(chatId, {
+        pinned_notes: [
+          { text: 'Alex is afraid of deep water.' },
+          { text: 'The ship is the Gull.' },
+        ],
+      }).expect(200);
+      expect(pinned.pinned_notes.map((note: { text: string }) => note.text)).toEqual([
+        'Alex is afraid of deep water.',
+        'The ship is the Gull.',
+      ]);
+      // A listed id keeps its note; one left out goes.
+      const [fear] = pinned.pinned_notes as Array<{ id: number; text: string }>;
+      const { body: kept } = await putMemory(chatId, {
+        pinned_notes: [{ id: fear.id, text: 'Alex cannot swim.' }, { text: 'Mira owes Alex.' }],
+      }).expect(200);
+      expect(kept.pinned_notes[0]).toEqual({ id: fear.id, text: 'Alex cannot swim.' });
+      expect(kept.pinned_notes).toHaveLength(2);
+
+      await send(t, alice.auth, chatId, { content: 'Shall we sail?' });
+      const prompt = promptOf(completions()[0]);
+      expect(prompt[1].role).toBe('system');
+      expect(prompt[1].content).toContain("The player's notes on this story");
+      expect(prompt[1].content).toContain('- Alex cannot swim.\n- Mira owes Alex.');
+    });
+
+    it('holds notes to the tier’s count and length, and answers others’ chats with 404', async () => {
+      const bob = await createUser(t);
+      const chatId = await openChat(t, bob.auth, character.id);
+      const { body: tooMany } = await putMemory(
+        chatId,
+        { pinned_notes: Array.from({ length: 11 }, (_, i) => ({ text: `note ${i}` })) },
+        bob.auth,
+      ).expect(400);
+      expect(tooMany.message).toMatch(/at most 10 notes on the free tier/);
+      const { body: tooLong } = await putMemory(
+        chatId,
+        { pinned_notes: [{ text: 'x'.repeat(501) }] },
+        bob.auth,
+      ).expect(400);
+      expect(tooLong.message).toMatch(/pinned_notes\[0\]\.text: at most 500 characters/);
+      await memoryOf(chatId, alice.auth).expect(404);
+      await putMemory(chatId, { summary: 'Mine now.' }, alice.auth).expect(404);
+    });
+
+    it('keeps a summary the user wrote: the summarizer folds new messages into it', async () => {
+      const chatId = await openChat(t, alice.auth, character.id, { language: 'en' });
+      await appendToPath(
+        t.dataSource,
+        chatId,
+        Array.from({ length: 30 }, (_, i) => ({
+          role: i % 2 === 0 ? ('user' as const) : ('assistant' as const),
+          content: `line ${i + 2}`,
+        })),
+      );
+      const written = 'Alex’s sister is called Yara. She vanished at sea.';
+      const { body } = await putMemory(chatId, { summary: written }).expect(200);
+      expect(body.summary).toBe(written);
+      expect(body.summary_edited_at).toEqual(expect.any(String));
+
+      llm.onRequest((request) =>
+        promptOf(request)[0]?.content.startsWith('You keep the memory')
+          ? { content: 'Alex’s sister Yara vanished at sea. Alex and Mira talked for hours.' }
+          : undefined,
+      );
+      await send(t, alice.auth, chatId, { content: 'line 32' });
+      await eventually(async () => (await t.app.get(JobQueue).runDue()) > 0);
+      const summaryRequest = completions().find((request) =>
+        promptOf(request)[0]?.content.startsWith('You keep the memory'),
+      )!;
+      expect(promptOf(summaryRequest)[1].content).toContain(
+        `Previous summary: The player wrote or corrected this summary: keep every fact it states.\n${written}`,
+      );
+      const { body: after } = await memoryOf(chatId).expect(200);
+      expect(after.summary).toBe(
+        'Alex’s sister Yara vanished at sea. Alex and Mira talked for hours.',
+      );
+      expect(after.summarized_through_message_id).toEqual(expect.any(Number));
+
+      // A summary written from what the user has since rewritten is not saved over it.
+      await putMemory(chatId, { summary: 'Yara is alive.' }).expect(200);
+      const saved = await t.app
+        .get(ChatRepository)
+        .saveSummary(
+          chatId,
+          'stale',
+          after.summarized_through_message_id + 2,
+          after.summarized_through_message_id,
+          after.summary,
+        );
+      expect(saved).toBe(false);
+      expect((await memoryOf(chatId).expect(200)).body.summary).toBe('Yara is alive.');
+    });
+  });
+
+  describe('character memories', () => {
+    const EXTRACTOR = 'You maintain the long-term memory';
+    const isExtraction = (request: RecordedRequest) =>
+      promptOf(request)[0]?.content.startsWith(EXTRACTOR) === true;
+    /** The extractor answers: `fact` from the new messages that mention `word`. */
+    const extractorFinds = (word: string, fact: string, kind = 'person') =>
+      llm.onRequest((request) => {
+        if (!isExtraction(request)) return undefined;
+        const ids = [...promptOf(request)[1].content.matchAll(/^\[(\d+)\] [^:]+: (.*)$/gm)]
+          .filter((line) => line[2].includes(word))
+          .map((line) => Number(line[1]));
+        return {
+          content: JSON.stringify({
+            facts: ids.length ? [{ text: fact, kind, importance: 4, source_message_ids: ids }] : [],
+          }),
+        };
+      });
+    const runJobs = () => eventually(async () => (await t.app.get(JobQueue).runDue()) > 0);
+    const memoriesOf = async (who = alice.auth, characterId = character.id, history = false) =>
+      (
+        await t.http
+          .get(`/api/characters/${characterId}/memories${history ? '?history=true' : ''}`)
+          .set(who)
+          .expect(200)
+      ).body.memories as Array<{ id: number; text: string; source_message_ids: number[] }>;
+    let memoryCharacter: { id: string };
+
+    beforeAll(async () => {
+      memoryCharacter = await publicCharacter(t, owner, { name: 'Nell', greeting: 'Nell nods.' });
+    });
+
+    it('learns a fact after a reply, keeps one when it is learned twice, and carries it in prompts', async () => {
+      const chatId = await openChat(t, alice.auth, memoryCharacter.id, { language: 'en' });
+      extractorFinds('Yara', 'Alex’s sister is called Yara.');
+      await send(t, alice.auth, chatId, { content: 'My sister is called Yara.' });
+      await runJobs();
+      let facts = await memoriesOf(alice.auth, memoryCharacter.id);
+      expect(facts.map((fact) => fact.text)).toEqual(['Alex’s sister is called Yara.']);
+      const [first] = facts;
+
+      await send(t, alice.auth, chatId, { content: 'Yara would love this place.' });
+      await runJobs();
+      facts = await memoriesOf(alice.auth, memoryCharacter.id);
+      expect(facts).toHaveLength(1);
+      expect(facts[0].id).toBe(first.id);
+      expect(facts[0].source_message_ids.length).toBeGreaterThan(first.source_message_ids.length);
+
+      llm.reset();
+      await send(t, alice.auth, chatId, { content: 'Do you remember my family?' });
+      const prompt = promptOf(completions().find((request) => !isExtraction(request))!);
+      expect(prompt[1]).toEqual({
+        role: 'system',
+        content:
+          'Nell remembers about the user and their story together:\n- Alex’s sister is called Yara.',
+      });
+      // The chat's export carries what was learned in it.
+      const exported = await t.http
+        .get(`/api/chats/${chatId}/export?format=json`)
+        .set(alice.auth)
+        .expect(200);
+      expect(
+        (JSON.parse(exported.text) as { memories: Array<{ text: string }> }).memories.map(
+          (fact) => fact.text,
+        ),
+      ).toEqual(['Alex’s sister is called Yara.']);
+      // The memory panel of the chat shows it too.
+      const { body: panel } = await t.http.get(`/api/chats/${chatId}/memory`).set(alice.auth);
+      expect(panel.memories.map((fact: { text: string }) => fact.text)).toEqual([
+        'Alex’s sister is called Yara.',
+      ]);
+    });
+
+    it('supersedes a contradicted fact and keeps its history', async () => {
+      const chatId = await openChat(t, alice.auth, memoryCharacter.id, { language: 'en' });
+      const [known] = await memoriesOf(alice.auth, memoryCharacter.id);
+      llm.onRequest((request) => {
+        if (!isExtraction(request)) return undefined;
+        const [id] = [...promptOf(request)[1].content.matchAll(/^\[(\d+)\] [^:]+: .*Mara/gm)];
+        return {
+          content: JSON.stringify({
+            facts: id
+              ? [
+                  {
+                    text: 'Alex’s sister is called Mara, not Yara.',
+                    kind: 'person',
+                    importance: 4,
+                    source_message_ids: [Number(id[1])],
+                    replaces: known.id,
+                  },
+                ]
+              : [],
+          }),
+        };
+      });
+      await send(t, alice.auth, chatId, { content: 'Sorry, I misspoke: my sister is Mara.' });
+      await runJobs();
+      const current = await memoriesOf(alice.auth, memoryCharacter.id);
+      expect(current.map((fact) => fact.text)).toEqual(['Alex’s sister is called Mara, not Yara.']);
+      const all = await memoriesOf(alice.auth, memoryCharacter.id, true);
+      expect(all.find((fact) => fact.id === known.id)).toMatchObject({
+        superseded_by: current[0].id,
+      });
+    });
+
+    it('does not use a fact whose only source is off the active branch', async () => {
+      const chatId = await openChat(t, alice.auth, character.id, { language: 'en' });
+      extractorFinds('Tom', 'Alex has a brother, Tom.');
+      await send(t, alice.auth, chatId, { content: 'My brother Tom is a sailor.' });
+      await runJobs();
+      expect((await memoriesOf()).map((fact) => fact.text)).toContain('Alex has a brother, Tom.');
+      llm.reset();
+      // The message is sent again, edited: the old one stays, on a branch no longer shown.
+      const res = await stream(t.url, `/api/chats/${chatId}/messages/last`, {
+        method: 'PUT',
+        headers: alice.auth,
+        body: { content: 'My cousin is a sailor.' },
+      });
+      await res.rest();
+      const prompt = promptOf(completions().find((request) => !isExtraction(request))!);
+      expect(JSON.stringify(prompt)).not.toContain('Tom');
+    });
+
+    it('keeps my memories mine: others (the character’s owner too) neither see nor change them', async () => {
+      const [fact] = await memoriesOf(alice.auth, memoryCharacter.id);
+      expect(await memoriesOf(owner.auth, memoryCharacter.id)).toEqual([]);
+      const path = `/api/characters/${memoryCharacter.id}/memories/${fact.id}`;
+      await t.http.patch(path).set(owner.auth).send({ pinned: true }).expect(404);
+      await t.http.delete(path).set(owner.auth).expect(404);
+      const { body: pinned } = await t.http
+        .patch(path)
+        .set(alice.auth)
+        .send({ pinned: true, text: 'Alex’s sister is Mara.' })
+        .expect(200);
+      expect(pinned).toMatchObject({ pinned: true, text: 'Alex’s sister is Mara.' });
+      await t.http.get(`/api/characters/${memoryCharacter.id}/memories`).expect(401);
+      await t.http.delete(path).set(alice.auth).expect(204);
+      expect(await memoriesOf(alice.auth, memoryCharacter.id, true)).toEqual([]);
+    });
+
+    it('removes the facts learned in a chat with the chat', async () => {
+      const chatId = await openChat(t, alice.auth, memoryCharacter.id, { language: 'en' });
+      extractorFinds('Oslo', 'Alex was born in Oslo.', 'place');
+      await send(t, alice.auth, chatId, { content: 'I was born in Oslo.' });
+      await runJobs();
+      expect((await memoriesOf(alice.auth, memoryCharacter.id)).map((f) => f.text)).toContain(
+        'Alex was born in Oslo.',
+      );
+      await t.http.delete(`/api/chats/${chatId}`).set(alice.auth).expect(204);
+      expect((await memoriesOf(alice.auth, memoryCharacter.id)).map((f) => f.text)).not.toContain(
+        'Alex was born in Oslo.',
+      );
+    });
+  });
+
+  describe('recall', () => {
+    it('in a 300-message chat, a fact from message 3 reaches the prompt as a fact and as a recalled passage', async () => {
+      const iris = await publicCharacter(t, owner, { name: 'Iris', greeting: 'Iris smiles.' });
+      const chatId = await openChat(t, alice.auth, iris.id, { language: 'en' });
+      const stated = 'My sister is called Yara and she keeps bees in Lisbon.';
+      await appendToPath(
+        t.dataSource,
+        chatId,
+        Array.from({ length: 299 }, (_, i) => ({
+          // The user speaks at odd depths from 3 on: message 3 is theirs.
+          role: i % 2 === 1 ? ('user' as const) : ('assistant' as const),
+          content: i === 1 ? stated : `line ${i + 2} about the harbour and the weather`,
+        })),
+      );
+      const [third] = await t.dataSource.query<Array<{ id: string }>>(
+        `SELECT id FROM message WHERE chat_id = $1 AND depth = 3`,
+        [chatId],
+      );
+      expect(third).toBeDefined();
+      // What the extractor learned when message 3 was written.
+      await t.app
+        .get(CharacterMemoryRepository)
+        .merge({ userId: alice.id, characterId: iris.id, chatId, chatOnly: false }, [
+          {
+            text: 'Alex’s sister Yara keeps bees in Lisbon.',
+            kind: 'person',
+            importance: 4,
+            sourceMessageIds: [Number(third.id)],
+          },
+        ]);
+      llm.reset();
+      await send(t, alice.auth, chatId, { content: 'How are the bees of my sister doing?' });
+      const prompt = promptOf(completions().find((r) => !isExtractionRequest(r))!);
+      const history = prompt.filter((message) => message.role !== 'system');
+      expect(history.map((message) => message.content)).not.toContain(stated);
+      expect(prompt[1].content).toContain('- Alex’s sister Yara keeps bees in Lisbon.');
+      expect(prompt[2]).toEqual({
+        role: 'system',
+        content: `From earlier in this story (word for word):\nUser: ${stated}`,
+      });
+    });
+  });
+});
