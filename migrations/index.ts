@@ -38,6 +38,7 @@ import { ChatControls1763809000000 } from './1763809000000-ChatControls.js';
 import { MessageSearch1763809100000 } from './1763809100000-MessageSearch.js';
 import { ViolationsAndBans1763809300000 } from './1763809300000-ViolationsAndBans.js';
 import { Moderation1763809400000 } from './1763809400000-Moderation.js';
+import { RowChangeNotifications1763809800000 } from './1763809800000-RowChangeNotifications.js';
 
 export const migrations: Function[] = [
   Foundation1763800000000,
@@ -77,4 +78,5 @@ export const migrations: Function[] = [
   MessageSearch1763809100000,
   ViolationsAndBans1763809300000,
   Moderation1763809400000,
+  RowChangeNotifications1763809800000,
 ];

@@ -1,0 +1,37 @@
+import type { MigrationInterface, QueryRunner } from 'typeorm';
+
+export class RowChangeNotifications1763809800000 implements MigrationInterface {
+  name = 'RowChangeNotifications1763809800000';
+
+  public async up(queryRunner: QueryRunner): Promise<void> {
+    // Instances keep short copies of rows they read on every request (the caller's account);
+    // this tells every instance, on commit, that one changed (src/common/row-changes). A
+    // trigger rather than the services: every writer is covered, an admin's SQL included.
+    await queryRunner.query(`
+      CREATE FUNCTION notify_row_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        PERFORM pg_notify('row_changed', TG_TABLE_NAME || ':' || OLD.id);
+        RETURN NULL;
+      END $$`);
+    // Only the columns the access guard reads: the daily token counters change on every
+    // reply and must not empty the copy each time.
+    await queryRunner.query(`
+      CREATE TRIGGER app_user_changed
+        AFTER UPDATE OF email, role, tier, password_changed_at, disabled_at ON app_user
+        FOR EACH ROW
+        WHEN (OLD.email IS DISTINCT FROM NEW.email OR OLD.role IS DISTINCT FROM NEW.role
+              OR OLD.tier IS DISTINCT FROM NEW.tier
+              OR OLD.password_changed_at IS DISTINCT FROM NEW.password_changed_at
+              OR OLD.disabled_at IS DISTINCT FROM NEW.disabled_at)
+        EXECUTE FUNCTION notify_row_changed()`);
+    await queryRunner.query(`
+      CREATE TRIGGER app_user_deleted AFTER DELETE ON app_user
+        FOR EACH ROW EXECUTE FUNCTION notify_row_changed()`);
+  }
+
+  public async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`DROP TRIGGER app_user_deleted ON app_user`);
+    await queryRunner.query(`DROP TRIGGER app_user_changed ON app_user`);
+    await queryRunner.query(`DROP FUNCTION notify_row_changed()`);
+  }
+}
