@@ -4,7 +4,8 @@ export class RowChangeNotifications1763809800000 implements MigrationInterface {
   name = 'RowChangeNotifications1763809800000';
 
   public async up(queryRunner: QueryRunner): Promise<void> {
-    // Instances keep short copies of rows they read on every request (the caller's account);
+    // Instances keep short copies of rows they read on every request (the caller's account,
+    // the character a reply speaks as);
     // this tells every instance, on commit, that one changed (src/common/row-changes). A
     // trigger rather than the services: every writer is covered, an admin's SQL included.
     await queryRunner.query(`
@@ -27,9 +28,27 @@ export class RowChangeNotifications1763809800000 implements MigrationInterface {
     await queryRunner.query(`
       CREATE TRIGGER app_user_deleted AFTER DELETE ON app_user
         FOR EACH ROW EXECUTE FUNCTION notify_row_changed()`);
+    // Any column but the counters chats, votes and likes bump and the catalogue's upkeep
+    // columns (a reply reads none of them).
+    await queryRunner.query(`
+      CREATE TRIGGER character_changed AFTER UPDATE ON character
+        FOR EACH ROW
+        WHEN (to_jsonb(OLD) - '{real_chat_count,base_chat_count,real_like_count,base_like_count,
+                                vote_score,fork_count,trending_score,trending_decayed_on,
+                                counters_grown_on,highlights,highlights_tried_on}'::text[]
+              IS DISTINCT FROM
+              to_jsonb(NEW) - '{real_chat_count,base_chat_count,real_like_count,base_like_count,
+                                vote_score,fork_count,trending_score,trending_decayed_on,
+                                counters_grown_on,highlights,highlights_tried_on}'::text[])
+        EXECUTE FUNCTION notify_row_changed()`);
+    await queryRunner.query(`
+      CREATE TRIGGER character_deleted AFTER DELETE ON character
+        FOR EACH ROW EXECUTE FUNCTION notify_row_changed()`);
   }
 
   public async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`DROP TRIGGER character_deleted ON character`);
+    await queryRunner.query(`DROP TRIGGER character_changed ON character`);
     await queryRunner.query(`DROP TRIGGER app_user_deleted ON app_user`);
     await queryRunner.query(`DROP TRIGGER app_user_changed ON app_user`);
     await queryRunner.query(`DROP FUNCTION notify_row_changed()`);

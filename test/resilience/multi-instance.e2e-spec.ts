@@ -615,6 +615,36 @@ describe('several API instances sharing PostgreSQL and Redis', () => {
         await t.http.get(`/api/chats/${chatId}/stream`).set(alice.auth).expect(204);
       }
     });
+
+    it("a character changed through b speaks as changed in a's next reply, and once private is refused there", async () => {
+      const bob = await createUser(a);
+      const orin = await publicCharacter(a, owner, { name: 'Orin' });
+      const chatId = await openChat(a, bob.auth, orin.id);
+      const systemPromptOfNext = async () => {
+        await allowNextMessage(bob);
+        paid.script({ content: 'Hm.' });
+        const reply = await send(a, bob.auth, chatId, { content: 'Evening.' });
+        expect(reply.status).toBe(200);
+        return String(paid.requests.at(-1)!.body!.messages![0].content);
+      };
+      // a keeps its copy of Orin from the first reply on.
+      expect(await systemPromptOfNext()).toContain('gruff, kind');
+      await b.http
+        .put(`/api/characters/${orin.id}`)
+        .set(owner.auth)
+        .send({ personality: 'speaks only in riddles' })
+        .expect(200);
+      expect(await systemPromptOfNext()).toContain('speaks only in riddles');
+
+      await b.http
+        .put(`/api/characters/${orin.id}`)
+        .set(owner.auth)
+        .send({ is_public: false })
+        .expect(200);
+      await allowNextMessage(bob);
+      const refused = await send(a, bob.auth, chatId, { content: 'Still there?' });
+      expect(refused.status).toBe(404);
+    });
   });
 
   describe('uploaded files (AVATAR_DIR on shared storage)', () => {
