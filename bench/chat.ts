@@ -619,3 +619,4 @@ try {
   agent.destroy();
   await database.drop();
 }
+await (await import('./chat-moderation.js')).printChatModerationCost();

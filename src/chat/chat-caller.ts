@@ -6,17 +6,18 @@ import type { QuotaSubject } from '../auth/usage/message-quota.service.js';
 import type { ChatOwner } from './chat-rows.js';
 
 /**
- * Who is chatting: a signed-in user, or a guest known by its X-Anon-Session and, when the
- * request came with one, its client address (the guest allowance is also counted per address).
+ * Who is chatting: a signed-in user, or a guest known by its X-Anon-Session; and, when the
+ * request came with one, its client address (the guest allowance is also counted per address,
+ * moderation violations are for anyone).
  */
 export type ChatCaller =
-  | { user: AuthUser; guestSession?: undefined }
+  | { user: AuthUser; guestSession?: undefined; address?: string }
   | { user: null; guestSession: string; address?: string };
 
 /** The caller of a request: its user, else its guest session (400 when not a UUID), else null. */
 function callerOf(context: ExecutionContext): ChatCaller | null {
   const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
-  if (request.user) return { user: request.user };
+  if (request.user) return { user: request.user, address: request.ip };
   const guestSession = anonSessionOf(request);
   return guestSession ? { user: null, guestSession, address: request.ip } : null;
 }

@@ -58,7 +58,7 @@ import { ImpersonationService } from './impersonation.service.js';
 import { PersonaReplyService } from './persona-reply.service.js';
 import { ReplyService } from './reply.service.js';
 import { resumePoint } from './streaming/reply-cursor.js';
-import { ApiChatNotFound, ChatId } from './chat-route.decorators.js';
+import { ApiChatNotFound, ApiModerationRefusal, ChatId } from './chat-route.decorators.js';
 
 /** The documentation shared by the routes that answer with a streamed reply. */
 const ApiReplyStream = (summary: string) =>
@@ -73,7 +73,9 @@ const ApiReplyStream = (summary: string) =>
         'answers in turn (tokens, then done, for each; an error ends the round) and the stream ' +
         'closes with `{"type":"end","user_message_id":…}` (null: nobody answered and the ' +
         'message was dropped, and it does not count toward the daily limit). Replies are ' +
-        'saved even if the client disconnects; GET /api/chats/{id}/stream re-attaches. 429 ' +
+        'saved even if the client disconnects; GET /api/chats/{id}/stream re-attaches. A reply ' +
+        'moderation stops (a hard hit of the output scan) ends with an `error` event that ' +
+        'names the category, and nothing of it is saved. 429 ' +
         'also when the daily message limit is reached (it resets at midnight UTC).',
     }),
     ApiEventStream('A stream of reply events', REPLY_EVENTS),
@@ -184,6 +186,7 @@ export class ChatController {
   @Guest()
   @MessageThrottle()
   @ApiReplyStream('Send a message and stream the reply')
+  @ApiModerationRefusal()
   async send(
     @ChatId() id: string,
     @Body() dto: SendMessageDto,
@@ -212,6 +215,7 @@ export class ChatController {
   @ApiReplyStream(
     'Edit my last message: a new one takes its place, its old reply kept as an alternative branch',
   )
+  @ApiModerationRefusal()
   async editLast(
     @ChatId() id: string,
     @Body() dto: SendMessageDto,

@@ -3,6 +3,8 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthModule } from '../auth/auth.module.js';
 import { CharactersModule } from '../characters/characters.module.js';
 import { LlmModule } from '../llm/llm.module.js';
+import { ModerationModule } from '../moderation/moderation.module.js';
+import { ChatModeration } from './chat-moderation.service.js';
 import { ChatSummarizer } from './chat-summarizer.service.js';
 import { ChatController } from './chat.controller.js';
 import { ChatControlsRepository } from './chat-controls.repository.js';
@@ -54,6 +56,7 @@ import { StoryService } from './story.service.js';
     AuthModule,
     CharactersModule,
     LlmModule,
+    ModerationModule,
     TypeOrmModule.forFeature([
       ChatEntity,
       MessageEntity,
@@ -73,6 +76,7 @@ import { StoryService } from './story.service.js';
     PreferencesController,
   ],
   providers: [
+    ChatModeration,
     ChatSearchRepository,
     ChatSearchService,
     ChatTransferRepository,

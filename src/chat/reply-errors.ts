@@ -1,5 +1,20 @@
-import { HttpException } from '@nestjs/common';
+import { HttpException, HttpStatus } from '@nestjs/common';
 import { LlmRequestFailedError, ProviderUnavailableError } from '../llm/llm.errors.js';
+import { CATEGORY_LABELS, type ModerationCategory } from '../moderation/moderation.types.js';
+
+/**
+ * A reply our output scan stopped (ReplyScreen): nothing of it is saved, and its error event
+ * tells every user why, as an upstream's own refusal does.
+ */
+export class ReplyModerated extends HttpException {
+  constructor(readonly category: ModerationCategory) {
+    super(
+      `The reply was stopped by moderation (${category}: ${CATEGORY_LABELS[category]}): ` +
+        'nothing of it was kept',
+      HttpStatus.UNPROCESSABLE_ENTITY,
+    );
+  }
+}
 
 /** Upstream refusals of the content itself: the user should know why, so all see these. */
 const MODERATION =
@@ -11,12 +26,13 @@ const CHOSEN_UNAVAILABLE =
   'The model you chose is not available right now: pick another or use auto';
 
 /**
- * What the error event of a failed reply says: a moderation refusal to everyone; the attempt
- * details to admins; to others the client-safe message of the LLM layer's own errors (which
- * name no provider; a provider the user chose by name is only said to be unavailable), or a
- * generic one.
+ * What the error event of a failed reply says: a moderation refusal (ours or the upstream's)
+ * to everyone; the attempt details to admins; to others the client-safe message of the LLM
+ * layer's own errors (which name no provider; a provider the user chose by name is only said
+ * to be unavailable), or a generic one.
  */
 export function replyErrorMessage(error: unknown, isAdmin: boolean): string {
+  if (error instanceof ReplyModerated) return error.message;
   const failures = error instanceof LlmRequestFailedError ? error.failures : [];
   const refusal = failures.find((failure) => MODERATION.test(failure.message));
   if (refusal) return `The model refused this message: ${refusal.message.slice(0, 300)}`;

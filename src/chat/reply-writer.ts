@@ -2,10 +2,12 @@ import { HttpException, Injectable, Logger } from '@nestjs/common';
 import type { CharacterEntity } from '../characters/entities/character.entity.js';
 import { LlmService } from '../llm/llm.service.js';
 import type { LlmStreamEvent } from '../llm/llm.types.js';
+import { ChatModeration } from './chat-moderation.service.js';
 import type { ContextMessage } from './message.repository.js';
 import { type FinishedReply, GenerationRepository } from './generation.repository.js';
 import { type ReplyContext, ReplyContextService } from './reply-context.service.js';
-import { replyErrorMessage } from './reply-errors.js';
+import { ReplyModerated, replyErrorMessage } from './reply-errors.js';
+import type { ReplyScreen } from './reply-screen.js';
 import type { RoundJob, Speaker } from './round-job.js';
 import { parseEncounterState, parseRollTags, rollDice } from './storytelling/dice.js';
 import { isDndChat } from './storytelling/dnd.js';
@@ -64,6 +66,7 @@ export class ReplyWriter {
     private readonly llm: LlmService,
     private readonly context: ReplyContextService,
     private readonly registry: ReplyRegistry,
+    private readonly moderation: ChatModeration,
   ) {}
 
   /** One character's reply: streamed, then saved (or given up). */
@@ -77,6 +80,8 @@ export class ReplyWriter {
   ): Promise<Turn> {
     let usage: Usage | undefined;
     let failure: unknown;
+    // The output scan: followers get text once its sentence is checked (reply-screen.ts).
+    const screen = this.moderation.replyScreen(speaker.character.contentRating === 'nsfw');
     try {
       const events = this.llm.stream({
         messages: context.messages,
@@ -86,14 +91,30 @@ export class ReplyWriter {
         signal: round.signal,
       });
       for await (const event of events) {
-        if (event.type === 'delta') round.append(event.text);
-        else usage = event;
+        if (event.type !== 'delta') usage = event;
+        else {
+          const cleared = screen.push(event.text);
+          if (cleared) round.append(cleared);
+          // Leaving the loop aborts the upstream request.
+          if (screen.refused) break;
+        }
       }
     } catch (error) {
       failure = error;
     }
+    // What the scan still held (the end, or a stop) goes out once checked.
+    const rest = screen.finish();
+    if (rest) round.append(rest);
+    if (screen.refused) failure = new ReplyModerated(screen.cause?.category ?? 'minors_sexual');
     try {
-      return await this.conclude(round, job, speaker, context, { usage, failure, parentId, last });
+      const turn = await this.conclude(round, job, speaker, context, {
+        usage,
+        failure,
+        parentId,
+        last,
+      });
+      await this.afterScreen(screen, job, speaker, turn);
+      return turn;
     } catch (error) {
       this.logger.error(
         `Reply in chat ${job.chat.id} could not be saved: ${(error as Error).stack ?? error}`,
@@ -124,7 +145,9 @@ export class ReplyWriter {
   ): Promise<Turn> {
     const characterId = speaker.character.id;
     const content = round.content;
-    const stopped = usage === undefined && round.stopReason !== undefined;
+    // A reply the scan stopped keeps nothing, even its clean start: it failed.
+    const stopped =
+      usage === undefined && round.stopReason !== undefined && !(failure instanceof ReplyModerated);
     const nothing = { tokens: 0, saved: null, released: false, lost: false };
     if (stopped ? !content : usage === undefined || failure !== undefined) {
       if (stopped) {
@@ -223,6 +246,31 @@ export class ReplyWriter {
       released: last || stopped,
       lost: false,
     };
+  }
+
+  /**
+   * After a screened reply: a hard hit counts against the chat's owner; a saved reply with
+   * softer hits goes to the review queue. Both are rare: the common reply awaits nothing here.
+   */
+  private async afterScreen(
+    screen: ReplyScreen,
+    job: RoundJob,
+    speaker: Speaker,
+    turn: Turn,
+  ): Promise<void> {
+    if (screen.refused) {
+      await this.moderation.hardOutput(job.caller);
+      return;
+    }
+    const hits = screen.hits;
+    if (hits.length > 0 && turn.saved) {
+      await this.moderation.flagReply({
+        messageId: turn.saved.id,
+        chatId: job.chat.id,
+        characterId: speaker.character.id,
+        hits,
+      });
+    }
   }
 
   private logFailure(job: RoundJob, speaker: Speaker, failure: unknown): void {

@@ -2,6 +2,7 @@ import { ConflictException, Injectable, Logger, NotFoundException } from '@nestj
 import { MessageQuotaService, type QuotaTicket } from '../auth/usage/message-quota.service.js';
 import type { SseSource } from '../common/http/sse.js';
 import { type ChatCaller, ownerOf, quotaSubjectOf, requireCaller } from './chat-caller.js';
+import { ChatModeration } from './chat-moderation.service.js';
 import { ChatService, chatNotFound } from './chat.service.js';
 import type { GenerationOptionsDto, SendMessageDto } from './dto/message.dto.js';
 import type { StreamTicketDto } from './dto/stream.dto.js';
@@ -34,8 +35,9 @@ const nothingToContinue = () =>
  * The reply endpoints: send, regenerate, edit or resend a message, continue, follow, stop
  * (who answers: RoundCasting; the round itself: RoundRunner). A round takes a
  * message from the quota and claims the chat (one round per chat, across instances), then
- * RoundRunner writes it. Whatever turns out refused before the round starts is undone: the
- * message taken back, the claim and the quota given back.
+ * RoundRunner writes it. The user's text is screened first (ChatModeration: refused text spends
+ * nothing). Whatever turns out refused before the round starts is undone: the message taken
+ * back, the claim and the quota given back.
  */
 @Injectable()
 export class ReplyService {
@@ -50,6 +52,7 @@ export class ReplyService {
     private readonly registry: ReplyRegistry,
     private readonly followerSlots: FollowerSlots,
     private readonly tickets: StreamTicketService,
+    private readonly moderation: ChatModeration,
   ) {}
 
   /**
@@ -64,6 +67,8 @@ export class ReplyService {
     dto: SendMessageDto,
     caller: ChatCaller,
   ): Promise<SseSource<ReplyEvent>> {
+    // Refused text spends nothing: checked before the quota and the claim.
+    await this.moderation.screenInput(dto.content, caller);
     const known = this.casting.known(chatId);
     const [ticket, started, knownCast] = await Promise.allSettled([
       this.quota.consume(quotaSubjectOf(caller)),
@@ -191,12 +196,13 @@ export class ReplyService {
    * by a new round. A summary that covered the old message went with the start, so the round
    * goes without it.
    */
-  private resendAt(
+  private async resendAt(
     chatId: string,
     messageId: number | null,
     dto: SendMessageDto,
     caller: ChatCaller,
   ): Promise<SseSource<ReplyEvent>> {
+    await this.moderation.screenInput(dto.content, caller);
     return this.withTicket(caller, this.prepare(chatId, dto, caller), async (prepared, ticket) => {
       const chat = prepared.chat;
       const state = await this.generations.startResending(

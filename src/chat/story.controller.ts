@@ -28,7 +28,7 @@ import {
   SelectAlternativeDto,
 } from './dto/story.dto.js';
 import { StoryService } from './story.service.js';
-import { ChatId } from './chat-route.decorators.js';
+import { ApiModerationRefusal, ChatId } from './chat-route.decorators.js';
 
 const MessageId = () => Param('message_id', new ParseMessageIdPipe());
 
@@ -100,6 +100,7 @@ export class StoryController {
   @ApiOkResponse({ type: ChatMessageDto })
   @ApiMessageNotFound()
   @ApiConflictResponse({ type: ErrorResponseDto, description: REPLY_IN_FLIGHT })
+  @ApiModerationRefusal()
   edit(
     @ChatId() id: string,
     @MessageId() messageId: number,
@@ -133,6 +134,7 @@ export class StoryController {
       'A reply is being written; the message is not the user’s or not on the active path; ' +
       'none of a group chat’s characters is available',
   })
+  @ApiModerationRefusal()
   async resend(
     @ChatId() id: string,
     @MessageId() messageId: number,

@@ -6,6 +6,7 @@ import {
 } from '@nestjs/common';
 import type { SseSource } from '../common/http/sse.js';
 import type { ChatCaller } from './chat-caller.js';
+import { ChatModeration } from './chat-moderation.service.js';
 import { ChatService } from './chat.service.js';
 import { type ChatResponseDto, MAX_CHAT_TITLE_LENGTH } from './dto/chat.dto.js';
 import {
@@ -40,6 +41,7 @@ export class StoryService {
     private readonly chats: ChatService,
     private readonly tree: MessageTreeRepository,
     private readonly replies: ReplyService,
+    private readonly moderation: ChatModeration,
   ) {}
 
   /**
@@ -69,6 +71,8 @@ export class StoryService {
     content: string,
     caller: ChatCaller,
   ): Promise<ChatMessageDto> {
+    // The edited text goes to the model with the history: screened as a message is.
+    await this.moderation.screenInput(content, caller);
     await this.chats.requireOwned(chatId, caller);
     const change = await this.tree.edit(chatId, messageId, content);
     settled(change);

@@ -154,15 +154,21 @@ export class ModerationService implements OnModuleInit {
       nsfw: character.contentRating === 'nsfw',
       accountCreatedAt: options.accountCreatedAt,
     });
-    if (check.verdict === 'refuse') {
-      const cause = check.hits.find((hit) => refuses(hit, this.policy)) ?? check.hits[0];
-      throw new UnprocessableEntityException(refusal(cause));
-    }
+    if (check.verdict === 'refuse') throw this.refusalOf(check);
     return {
       verdict: check.verdict,
       hits: check.hits,
       reason: check.verdict === 'review' ? reviewReason(check.hits) : null,
     };
+  }
+
+  /**
+   * The 422 of a refused check (its verdict `refuse`): the field and the category of the hit
+   * that reached its refuse threshold, as a character's refusal names them.
+   */
+  refusalOf(check: ModerationCheck): UnprocessableEntityException {
+    const cause = check.hits.find((hit) => refuses(hit, this.policy)) ?? check.hits[0];
+    return new UnprocessableEntityException(refusal(cause));
   }
 
   /** A streaming scan of a model's reply (rules only, on sentence boundaries). */

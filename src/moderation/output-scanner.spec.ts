@@ -14,13 +14,17 @@ describe('output scanner', () => {
   it('checks on sentence boundaries, not per token, a few sentences at a time', () => {
     const scan = scanner();
     expect(scan.push('The storm')).toBe('ok');
-    scan.push(' is close. She');
-    // One short sentence waits for more before it is read.
     expect(scan.safeLength).toBe(0);
+    // The first sentence is read once it ends (the reply's first words wait for no more).
+    scan.push(' is close. She');
+    expect(scan.safeLength).toBe('The storm is close.'.length);
+    // The next short one waits for more before it is read.
+    scan.push(' nods. He');
+    expect(scan.safeLength).toBe('The storm is close.'.length);
     const more =
-      ' waits by the lamp while the waves climb the black rocks and the gulls go quiet over the bay. The';
+      ' waits by the lamp while the waves climb the black rocks and the gulls go quiet over the grey bay of the old town. The';
     scan.push(more);
-    const text = `The storm is close. She${more}`;
+    const text = `The storm is close. She nods. He${more}`;
     expect(scan.safeLength).toBe(text.lastIndexOf('.') + 1);
   });
 

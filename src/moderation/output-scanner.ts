@@ -1,4 +1,4 @@
-import { decide, type ModerationPolicy } from './moderation-policy.js';
+import { decide, refuses, type ModerationPolicy } from './moderation-policy.js';
 import type { ModerationHit } from './moderation.types.js';
 import type { RulesClassifier } from './rules/rules.classifier.js';
 
@@ -26,8 +26,9 @@ export interface OutputScan {
 }
 
 /**
- * Scans a model's reply as it streams, on sentence boundaries (not per token: the sentences
- * that ended since the last check, once about MIN_CHECKED characters wait), with the
+ * Scans a model's reply as it streams, on sentence boundaries (not per token: the first
+ * sentence once it ends, then the sentences that ended since the last check once about
+ * MIN_CHECKED characters wait), with the
  * built-in rules only (synchronous, ~0.1 ms per KB). `push` answers `hard` once a checked
  * sentence reaches a refuse threshold, and from then on; `safeLength` is how much of the
  * pushed text was checked and passed, so the caller keeps nothing of the offending part.
@@ -38,6 +39,7 @@ export class OutputScanner {
   private context = '';
   private checked = 0;
   private stopped = false;
+  private refusal?: ModerationHit;
   private readonly found = new Map<string, ModerationHit>();
 
   constructor(
@@ -52,6 +54,11 @@ export class OutputScanner {
     return this.checked;
   }
 
+  /** The hit that stopped the reply (a refuse threshold reached), once one did. */
+  get cause(): ModerationHit | undefined {
+    return this.refusal;
+  }
+
   get hits(): ModerationHit[] {
     return [...this.found.values()].sort((a, b) => b.score - a.score);
   }
@@ -59,7 +66,9 @@ export class OutputScanner {
   push(text: string): ScanVerdict {
     if (this.stopped) return 'hard';
     this.pending += text;
-    if (this.pending.length < MIN_CHECKED) return 'ok';
+    // The first sentence is read as soon as it ends: a caller holding text back until it is
+    // checked (ReplyScreen) shows the reply's first words that much sooner.
+    if (this.pending.length < (this.checked === 0 ? 1 : MIN_CHECKED)) return 'ok';
     let end = -1;
     BOUNDARY.lastIndex = 0;
     for (let match = BOUNDARY.exec(this.pending); match; match = BOUNDARY.exec(this.pending)) {
@@ -101,6 +110,7 @@ export class OutputScanner {
     }
     if (verdict === 'refuse') {
       this.stopped = true;
+      this.refusal = hits.find((hit) => refuses(hit, this.policy)) ?? hits[0];
       this.onCheck('hard');
       return 'hard';
     }

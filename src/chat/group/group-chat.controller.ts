@@ -4,6 +4,7 @@ import {
   Delete,
   Get,
   HttpCode,
+  Ip,
   Param,
   ParseUUIDPipe,
   Post,
@@ -30,6 +31,7 @@ import { streamSse } from '../../common/http/sse.js';
 import { ChatService } from '../chat.service.js';
 import { ChatListQueryDto } from '../dto/chat.dto.js';
 import { MessagesQueryDto } from '../dto/message.dto.js';
+import { ApiModerationRefusal } from '../chat-route.decorators.js';
 import { ReplyService } from '../reply.service.js';
 import {
   CreateGroupChatDto,
@@ -171,14 +173,17 @@ export class GroupChatController {
     type: ErrorResponseDto,
     description: 'The characters are still answering, or none of them is available any more',
   })
+  @ApiModerationRefusal()
   async send(
     @GroupChatId() id: string,
     @Body() dto: SendGroupMessageDto,
     @CurrentUser() user: AuthUser,
+    @Ip() address: string,
     @Res() res: Response,
   ): Promise<void> {
     await this.chats.requireOwned(id, { user }, 'group');
-    streamSse(res, groupEvents(await this.replies.send(id, { content: dto.content }, { user })));
+    const caller = { user, address };
+    streamSse(res, groupEvents(await this.replies.send(id, { content: dto.content }, caller)));
   }
 
   @Post(':id/stop')
