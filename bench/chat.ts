@@ -268,6 +268,9 @@ async function addBranches(db: pg.Client, chatId: string): Promise<void> {
 
 const upstream = fork(new URL('./llm-upstream.ts', import.meta.url));
 const [baseURL] = (await once(upstream, 'message')) as [string];
+// The floor of issue #25: a bare node:http pipe proxy in front of the same upstream.
+const pipeProxy = fork(new URL('./pipe-proxy.ts', import.meta.url), [baseURL]);
+const [pipeProxyURL] = (await once(pipeProxy, 'message')) as [string];
 const database = await createBenchDatabase();
 const databaseName = new URL(database.url).pathname.slice(1);
 const client = new pg.Client({ connectionString: database.url });
@@ -334,9 +337,9 @@ try {
     stream: true,
     stream_options: { include_usage: true },
   });
-  const direct = () =>
+  const upstreamStream = (base: string) =>
     timedStream(
-      `${baseURL}/chat/completions`,
+      `${base}/chat/completions`,
       upstreamBody,
       { authorization: 'Bearer bench' },
       (event) =>
@@ -346,6 +349,8 @@ try {
         ),
       (data) => data === '[DONE]',
     );
+  const direct = () => upstreamStream(baseURL);
+  const proxied = () => upstreamStream(pipeProxyURL);
   const messageBody = JSON.stringify({ content: 'Any rooms free tonight?' });
   const throughApi = (chat: { id: string; auth: string }) =>
     timedStream(
@@ -357,29 +362,35 @@ try {
     );
 
   // Warm-up: JIT, keep-alive connections, caches (settings, prompts, availability).
-  for (let i = 0; i < WARM_UP; i++) await Promise.all([direct(), throughApi(chats[0])]);
+  for (let i = 0; i < WARM_UP; i++) await Promise.all([direct(), proxied(), throughApi(chats[0])]);
 
   const rows: Array<Array<string | number>> = [];
   const summary: Array<Array<string | number>> = [];
+  const versusProxy: Array<Array<string | number>> = [];
   for (const { streams, rounds } of LEVELS) {
-    const samples = { direct: [] as Sample[], api: [] as Sample[] };
+    const samples = { direct: [] as Sample[], proxy: [] as Sample[], api: [] as Sample[] };
     let apiCpuMs = 0;
-    const machineMs = { direct: 0, api: 0 };
+    let proxyCpuMs = 0;
+    const machineMs = { direct: 0, proxy: 0, api: 0 };
     let postgresMs = 0;
     let peakRss = rssMiBOf(app.process.pid!);
     const sampler = setInterval(() => {
       peakRss = Math.max(peakRss, rssMiBOf(app!.process.pid!));
     }, 50);
     // Two passes, the paths in opposite order, so neither always meets a warmer process.
-    for (const order of [['direct', 'api'] as const, ['api', 'direct'] as const]) {
+    for (const order of [
+      ['direct', 'proxy', 'api'] as const,
+      ['api', 'proxy', 'direct'] as const,
+    ]) {
       for (const path of order) {
         agent.destroy();
         agent = new http.Agent({ keepAlive: true });
         const cpuBefore = cpuMsOf(app.process.pid!);
+        const proxyCpuBefore = cpuMsOf(pipeProxy.pid!);
         const machineBefore = machineBusyMs();
         const postgresBefore = postgresCpuMsOf(databaseName);
         const batch = await concurrently(streams, Math.ceil(rounds / 2), (worker) =>
-          path === 'direct' ? direct() : throughApi(chats[worker]),
+          path === 'direct' ? direct() : path === 'proxy' ? proxied() : throughApi(chats[worker]),
         );
         machineMs[path] += machineBusyMs() - machineBefore;
         if (path === 'api') {
@@ -387,6 +398,7 @@ try {
         }
         samples[path].push(...batch);
         if (path === 'api') apiCpuMs += cpuMsOf(app.process.pid!) - cpuBefore;
+        if (path === 'proxy') proxyCpuMs += cpuMsOf(pipeProxy.pid!) - proxyCpuBefore;
       }
     }
     clearInterval(sampler);
@@ -400,9 +412,11 @@ try {
       };
     };
     const d = stats(samples.direct);
+    const p = stats(samples.proxy);
     const a = stats(samples.api);
     for (const [path, s] of [
       ['upstream directly', d],
+      ['through a bare pipe proxy', p],
       ['through the API', a],
     ] as const) {
       rows.push([
@@ -429,6 +443,17 @@ try {
       fmt(machineMs.api / samples.api.length),
       fmt(peakRss, 0),
     ]);
+    const apiPerReply = (apiCpuMs + postgresMs) / samples.api.length;
+    const proxyPerStream = proxyCpuMs / samples.proxy.length;
+    versusProxy.push([
+      streams,
+      fmt(a.ttft.p50 - d.ttft.p50),
+      fmt(p.ttft.p50 - d.ttft.p50),
+      fmt(apiPerReply),
+      fmt(proxyPerStream),
+      fmt(apiPerReply / proxyPerStream),
+      a.errors + p.errors,
+    ]);
   }
 
   printTable(
@@ -454,6 +479,19 @@ try {
     ],
     summary,
   );
+  printTable(
+    'API vs a bare pipe proxy in the same run (added = − upstream directly; CPU from /proc)',
+    [
+      'streams',
+      'API added TTFT p50 ms',
+      'proxy added TTFT p50 ms',
+      'API+PostgreSQL CPU ms/reply',
+      'proxy CPU ms/stream',
+      'CPU ratio API+PostgreSQL / proxy',
+      'errors',
+    ],
+    versusProxy,
+  );
   const added = (streams: number, column: number) =>
     Number(summary.find((row) => row[0] === streams)?.[column]);
   const target = (label: string, value: number, limit: number) => [
@@ -471,6 +509,12 @@ try {
       target('added total p50 ≤ 5 ms at 1', added(1, 4), 5),
       target('added total p50 ≤ 5 ms at 100', added(100, 4), 5),
       target('errors at 1,000 streams = 0', added(1000, 6), 0),
+      target('added TTFT p50 ≤ 4 ms at 1 stream (issue #25)', added(1, 2), 4),
+      target(
+        'API+PostgreSQL CPU ≤ 4× the bare proxy per reply, 100 streams (issue #25)',
+        Number(versusProxy.find((row) => row[0] === 100)?.[5]),
+        4,
+      ),
     ],
   );
 
@@ -571,6 +615,7 @@ try {
   await app?.stop();
   await client.end().catch(() => undefined);
   upstream.disconnect();
+  pipeProxy.disconnect();
   agent.destroy();
   await database.drop();
 }

@@ -282,6 +282,30 @@ export function summarize(runs: BenchRun[]): SummaryRow[] {
       limit: 0,
       op: '=',
     });
+    // Issue #25: a reply's CPU next to a bare pipe proxy's, and TTFT next to the proxy's.
+    const vs = /^API vs a bare pipe proxy/;
+    add(
+      'chat',
+      'API+PostgreSQL CPU per reply ÷ bare proxy, 100 streams',
+      num(chat.cell(vs, '100', /^CPU ratio/)),
+      '×',
+      { limit: 4, op: '≤' },
+    );
+    add(
+      'chat',
+      'added TTFT p50, 1 stream (issue #25)',
+      num(chat.cell(vs, '1', /^API added TTFT p50/)),
+      ' ms',
+      { limit: 4, op: '≤' },
+    );
+    for (const streams of ['1', '100']) {
+      add(
+        'chat',
+        `bare proxy added TTFT p50, ${streamsLabel(streams)}`,
+        num(chat.cell(vs, streams, /^proxy added TTFT p50/)),
+        ' ms',
+      );
+    }
     add(
       'chat',
       'API process CPU per reply, 100 streams',

@@ -6,6 +6,7 @@ import { getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
 import { createSecretKey } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { REDIS, type RedisClient } from '../common/redis/redis.module.js';
+import { RowChangesModule } from '../common/row-changes/row-change-feed.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { AccessGuard } from './access.guard.js';
 import { AuthTokenService } from './auth-token.service.js';
@@ -56,6 +57,7 @@ const jwtExpiresIn = (value: string) =>
 @Module({
   imports: [
     TypeOrmModule.forFeature([UserEntity, PasswordResetTokenEntity]),
+    RowChangesModule,
     JwtModule.registerAsync({
       inject: [APP_CONFIG],
       useFactory: (config: AppConfig) => ({

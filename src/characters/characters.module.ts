@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthModule } from '../auth/auth.module.js';
+import { RowChangesModule } from '../common/row-changes/row-change-feed.js';
 import { LlmModule } from '../llm/llm.module.js';
 import { ModerationModule } from '../moderation/moderation.module.js';
 import { NotificationsModule } from '../notifications/notifications.module.js';
@@ -45,6 +46,7 @@ import { TranslationService } from './translation.service.js';
 @Module({
   imports: [
     AuthModule,
+    RowChangesModule,
     LlmModule,
     ModerationModule,
     NotificationsModule,

@@ -9,6 +9,8 @@ import { randomUUID } from 'node:crypto';
 import { UsersService } from '../auth/users.service.js';
 import type { AuthUser } from '../common/auth/auth-user.js';
 import { JobQueue } from '../common/jobs/job-queue.service.js';
+import { RowCache } from '../common/row-changes/row-cache.js';
+import { RowChangeFeed } from '../common/row-changes/row-change-feed.js';
 import { ModerationService, type CharacterScreening } from '../moderation/moderation.service.js';
 import { DEFAULT_LANGUAGE, LANGUAGES, type Language } from '../common/languages.js';
 import type { CreateCharacterDto, UpdateCharacterDto } from './dto/character-input.dto.js';
@@ -45,6 +47,14 @@ export const TRANSLATION_DEBOUNCE_MS = 30_000;
 const TRANSLATION_ATTEMPTS = 3;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * How long an instance keeps a character a reply reads. Any change but to its counters
+ * reaches every instance at once (RowChangeFeed); the TTL only bounds a missed notification's
+ * reach.
+ */
+const REPLY_CHARACTER_TTL_MS = 60_000;
+const REPLY_CHARACTERS_KEPT = 5_000;
 
 /** The lower-cased text the catalogue's trigram search looks through. */
 export const searchText = (c: Pick<CharacterEntity, 'name' | 'description' | 'tags'>): string =>
@@ -98,7 +108,16 @@ export class CharactersService {
     private readonly pageViews: PageViewsService,
     private readonly moderation: ModerationService,
     private readonly catalogueCache: CatalogueCache,
-  ) {}
+    changes: RowChangeFeed,
+  ) {
+    this.replyCharacters = new RowCache(changes, 'character', {
+      ttlMs: REPLY_CHARACTER_TTL_MS,
+      maxEntries: REPLY_CHARACTERS_KEPT,
+    });
+  }
+
+  /** Characters by id as replies read them (frozen: shared by every reply on this instance). */
+  private readonly replyCharacters: RowCache<Readonly<CharacterEntity> | null>;
 
   async list(query: CatalogueQueryDto, viewer: AuthUser | null): Promise<CharacterPageDto> {
     if (query.mine && !viewer) throw new BadRequestException('mine=true needs a signed-in user');
@@ -324,6 +343,32 @@ export class CharactersService {
     const character = UUID.test(idOrSlug)
       ? await this.characters.findById(idOrSlug)
       : await this.characters.findBySlug(idOrSlug.toLowerCase());
+    return this.visibleTo(character, viewer);
+  }
+
+  /**
+   * findVisible for a chat's reply, read on every message: the character from a per-instance
+   * copy that any change to it empties on every instance (its counters — chats, likes,
+   * votes, trending — may lag: a reply does not read them). Frozen, so no caller can change
+   * what the next reply reads.
+   */
+  async findVisibleForReply(
+    id: string,
+    viewer: AuthUser | null,
+  ): Promise<Readonly<CharacterEntity>> {
+    const character = UUID.test(id)
+      ? await this.replyCharacters.get(id, async (key) => {
+          const row = await this.characters.findById(key);
+          return row && Object.freeze(row);
+        })
+      : null;
+    return this.visibleTo(character, viewer);
+  }
+
+  private async visibleTo<C extends Readonly<CharacterEntity>>(
+    character: C | null,
+    viewer: AuthUser | null,
+  ): Promise<C> {
     const privileged = viewer && (viewer.role === 'admin' || viewer.id === character?.ownerId);
     if (!character || (!character.isPublic && !privileged)) {
       throw new NotFoundException('Character not found');

@@ -79,13 +79,13 @@ export class RoundCasting {
       group
         ? Promise.all(
             chat.memberIds.map((id) =>
-              this.characters.findVisible(id, viewer).catch((error: unknown) => {
+              this.characters.findVisibleForReply(id, viewer).catch((error: unknown) => {
                 if (error instanceof NotFoundException) return null;
                 throw error;
               }),
             ),
           ).then((found) => found.filter((member): member is CharacterEntity => !!member))
-        : Promise.all([this.characters.findVisible(chat.memberIds[0], viewer)]),
+        : Promise.all([this.characters.findVisibleForReply(chat.memberIds[0], viewer)]),
       group ? this.characters.findForChats(chat.memberIds) : null,
       this.context.route(options.model, tierOf(caller)),
     ]);

@@ -491,6 +491,40 @@ describe('several API instances sharing PostgreSQL and Redis', () => {
     });
   });
 
+  describe('accounts (cached per instance, PostgreSQL NOTIFY)', () => {
+    /** What `user`'s token is worth on `t` right now: the status and tier /api/auth/me answers. */
+    const seenBy = async (t: TestApp, user: TestUser) => {
+      const res = await t.http.get('/api/auth/me').set(user.auth);
+      return res.status === 200 ? `200 ${(res.body as { tier: string }).tier}` : `${res.status}`;
+    };
+    const adminUpdate = (t: TestApp, user: TestUser, change: object) =>
+      t.http.put(`/api/admin/users/${user.id}`).set(admin.auth).send(change).expect(200);
+
+    it('a tier changed, an account disabled and enabled again through a take effect on b at once', async () => {
+      const carol = await createUser(a);
+      // b keeps a copy of carol from here on.
+      expect(await seenBy(b, carol)).toBe('200 free');
+      expect(await seenBy(b, carol)).toBe('200 free');
+      await adminUpdate(a, carol, { tier: 'premium' });
+      expect(await seenBy(b, carol)).toBe('200 premium');
+      await adminUpdate(a, carol, { disabled: true });
+      expect(await seenBy(b, carol)).toBe('401');
+      expect(await seenBy(a, carol)).toBe('401');
+      await adminUpdate(b, carol, { disabled: false });
+      expect(await seenBy(a, carol)).toBe('200 premium');
+      expect(await seenBy(b, carol)).toBe('200 premium');
+    });
+
+    it('a password changed on a revokes the old token on b at once', async () => {
+      const dave = await createUser(b);
+      expect(await seenBy(b, dave)).toBe('200 free');
+      await a.dataSource.query(`UPDATE app_user SET password_changed_at = now() WHERE id = $1`, [
+        dave.id,
+      ]);
+      expect(await seenBy(b, dave)).toBe('401');
+    });
+  });
+
   describe('chats (PostgreSQL, LISTEN/NOTIFY)', () => {
     /**
      * Lets `user` send again at once. The one-message-per-5-seconds limit is shared through
@@ -581,6 +615,36 @@ describe('several API instances sharing PostgreSQL and Redis', () => {
       for (const t of [a, b]) {
         await t.http.get(`/api/chats/${chatId}/stream`).set(alice.auth).expect(204);
       }
+    });
+
+    it("a character changed through b speaks as changed in a's next reply, and once private is refused there", async () => {
+      const bob = await createUser(a);
+      const orin = await publicCharacter(a, owner, { name: 'Orin' });
+      const chatId = await openChat(a, bob.auth, orin.id);
+      const systemPromptOfNext = async () => {
+        await allowNextMessage(bob);
+        paid.script({ content: 'Hm.' });
+        const reply = await send(a, bob.auth, chatId, { content: 'Evening.' });
+        expect(reply.status).toBe(200);
+        return String(paid.requests.at(-1)!.body!.messages![0].content);
+      };
+      // a keeps its copy of Orin from the first reply on.
+      expect(await systemPromptOfNext()).toContain('gruff, kind');
+      await b.http
+        .put(`/api/characters/${orin.id}`)
+        .set(owner.auth)
+        .send({ personality: 'speaks only in riddles' })
+        .expect(200);
+      expect(await systemPromptOfNext()).toContain('speaks only in riddles');
+
+      await b.http
+        .put(`/api/characters/${orin.id}`)
+        .set(owner.auth)
+        .send({ is_public: false })
+        .expect(200);
+      await allowNextMessage(bob);
+      const refused = await send(a, bob.auth, chatId, { content: 'Still there?' });
+      expect(refused.status).toBe(404);
     });
   });
 

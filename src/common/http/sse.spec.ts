@@ -61,7 +61,7 @@ describe('streamSse', () => {
     for (let i = 0; i < 200 && !unsubscribed; i++) {
       emit(token);
       // Past the coalescing window, so each event is written at once.
-      await new Promise((resolve) => setTimeout(resolve, 30));
+      await new Promise((resolve) => setTimeout(resolve, 55));
     }
     expect(unsubscribed).toBe(true);
     response.destroy();

@@ -22,7 +22,7 @@ const KEEPALIVE_MS = 15_000;
  * Events closer than this to the previous write wait for the next one: one write (a syscall)
  * for several tokens of a fast model, while a token is never held back longer than this.
  */
-const COALESCE_MS = 25;
+const COALESCE_MS = 50;
 
 /** Bytes a client may leave unread before its stream is cut. */
 const MAX_UNREAD_BYTES = 1024 * 1024;

@@ -1,0 +1,71 @@
+import { Injectable, Module, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { PgChannelListener } from '../signals/pg-channel-listener.js';
+import { InjectConfig, type AppConfig } from '../../config/app-config.js';
+
+/** The channel the `notify_row_changed` trigger (migration RowChangeNotifications) sends on. */
+export const ROW_CHANGED_CHANNEL = 'row_changed';
+
+/** A table whose rows instances cache; the trigger sends `<table>:<id>` after each commit. */
+export type WatchedTable = 'app_user' | 'character';
+
+/**
+ * Tells this instance which cached rows changed on any instance: PostgreSQL sends the
+ * trigger's notification to every listener when the writing transaction commits, whoever
+ * wrote (a service, an admin, a migration by hand). One connection per instance, outside the
+ * pool. While it is down nothing can be trusted: `live` is false (caches read through) and
+ * every cache is emptied on loss and again once it listens anew.
+ */
+@Injectable()
+export class RowChangeFeed implements OnModuleInit, OnApplicationShutdown {
+  private readonly listeners = new Map<WatchedTable, Array<(id: string) => void>>();
+  private readonly resets: Array<() => void> = [];
+  private readonly listener: PgChannelListener;
+
+  constructor(@InjectConfig() config: AppConfig) {
+    this.listener = new PgChannelListener({
+      connectionString: config.database.url,
+      channels: [ROW_CHANGED_CHANNEL],
+      applicationName: 'roleplay-row-changes',
+      onNotification: (_channel, payload) => payload && this.dispatch(payload),
+      // Changes while it was down were not heard: lost or back, every copy goes.
+      onListening: () => this.reset(),
+    });
+  }
+
+  /** Whether changes reach this instance now: a cache may serve a copy only then. */
+  get live(): boolean {
+    return this.listener.listening;
+  }
+
+  async onModuleInit(): Promise<void> {
+    await this.listener.start();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.listener.stop();
+  }
+
+  /** `changed(id)` after a row of `table` is updated (cached columns) or deleted. */
+  onChange(table: WatchedTable, changed: (id: string) => void): void {
+    this.listeners.set(table, [...(this.listeners.get(table) ?? []), changed]);
+  }
+
+  /** `reset()` when changes may have been missed (the connection dropped or came back). */
+  onReset(reset: () => void): void {
+    this.resets.push(reset);
+  }
+
+  private dispatch(payload: string): void {
+    const split = payload.indexOf(':');
+    const listeners = this.listeners.get(payload.slice(0, split) as WatchedTable);
+    for (const changed of listeners ?? []) changed(payload.slice(split + 1));
+  }
+
+  private reset(): void {
+    for (const reset of this.resets) reset();
+  }
+}
+
+/** RowChangeFeed: modules that cache rows import this (one listening connection per instance). */
+@Module({ providers: [RowChangeFeed], exports: [RowChangeFeed] })
+export class RowChangesModule {}
