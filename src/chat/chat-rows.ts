@@ -8,7 +8,10 @@ export type ChatOwner = { userId: string } | { anonSession: string };
 type Row = Record<string, unknown>;
 
 /** A chat with its members' ids in speaking order (chat_member); the first is the lead. */
-export interface ChatWithMembers extends Omit<ChatEntity, 'summaryEditedAt'> {
+export interface ChatWithMembers extends Omit<
+  ChatEntity,
+  'summaryEditedAt' | 'proactiveAfterHours'
+> {
   memberIds: string[];
   /** The members who sit rounds out unless named to speak, in speaking order. */
   mutedIds: string[];

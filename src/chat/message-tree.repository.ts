@@ -294,6 +294,8 @@ function branchStatement(dataSource: DataSource): string {
     'summary',
     'summary_edited_at',
     'summarized_through_id',
+    // A branch starts without the original's opt-in to proactive messages.
+    'proactive_after_hours',
     'message_count',
     'leaf_id',
     'created_at',

@@ -60,6 +60,8 @@ export interface AppConfig {
     summaryProviderOrder: LlmProviderName[];
     /** Providers the character-memory extractor tries, in order (MEMORY_PROVIDER_ORDER). */
     memoryProviderOrder: LlmProviderName[];
+    /** How long after a reply its chat's memory extraction waits (MEMORY_EXTRACT_DELAY_MS). */
+    memoryExtractDelayMs: number;
     /** Re-attached reply streams at once on this instance: per chat, per user or guest. */
     followersPerChat: number;
     followersPerCaller: number;
@@ -233,6 +235,7 @@ export function loadConfiguration(
     chat: {
       summaryProviderOrder: providerList('SUMMARY_PROVIDER_ORDER', env.SUMMARY_PROVIDER_ORDER),
       memoryProviderOrder: providerList('MEMORY_PROVIDER_ORDER', env.MEMORY_PROVIDER_ORDER),
+      memoryExtractDelayMs: env.MEMORY_EXTRACT_DELAY_MS,
       followersPerChat: env.SSE_FOLLOWERS_PER_CHAT,
       followersPerCaller: env.SSE_FOLLOWERS_PER_CALLER,
     },

@@ -312,6 +312,16 @@ export class Environment {
   @IsString()
   MEMORY_PROVIDER_ORDER = 'groq,cerebras,openrouter';
 
+  /**
+   * How long after a reply a chat's memory extraction waits: the rounds of that time share one
+   * extraction (one cheap call per chat and minute of play instead of one per reply).
+   */
+  @Transform(toInt)
+  @Min(0)
+  @Max(3_600_000)
+  @IsInt()
+  MEMORY_EXTRACT_DELAY_MS = 60_000;
+
   /** Providers that model "auto" tries, in this order (unknown names stop the process). */
   @IsString()
   LLM_PROVIDER_ORDER = 'openai,anthropic,gemini,deepseek,qwen,together,groq,cerebras,openrouter';

@@ -35,7 +35,9 @@ describe('chat memory', () => {
 
   beforeAll(async () => {
     llm = await startFakeLlm();
-    t = await createTestApp({ env: { ...llmEnv(llm), RATE_LIMIT_SCALE: '0' } });
+    t = await createTestApp({
+      env: { ...llmEnv(llm), RATE_LIMIT_SCALE: '0', MEMORY_EXTRACT_DELAY_MS: '0' },
+    });
     [owner, alice] = await Promise.all([createUser(t), createUser(t, { tier: 'premium' })]);
     character = await publicCharacter(t, owner, { name: 'Mira', greeting: 'Mira waves.' });
   });

@@ -31,9 +31,6 @@ describe('chat summaries', () => {
         ...providerEnv(chatLlm.baseURL, ['openai']),
         ...providerEnv(summaryLlm.baseURL, ['groq', 'cerebras', 'openrouter']),
         LLM_PROVIDER_ORDER: 'openai',
-        // Character-memory extraction (after every reply) goes to the chat's upstream, so the
-        // summary upstream sees summaries only.
-        MEMORY_PROVIDER_ORDER: 'openai',
         RATE_LIMIT_SCALE: '0',
       },
     });
@@ -53,11 +50,6 @@ describe('chat summaries', () => {
     await t?.close();
     await Promise.all([chatLlm?.close(), summaryLlm?.close()]);
   });
-
-  const isExtraction = (request: RecordedRequest): boolean =>
-    String((request.body?.messages as UpstreamMessage[] | undefined)?.[0]?.content).startsWith(
-      'You maintain the long-term memory',
-    );
 
   const completions = (fake: FakeLlm): RecordedRequest[] =>
     fake.requests.filter((request) => request.path.endsWith('/chat/completions'));
@@ -144,9 +136,7 @@ describe('chat summaries', () => {
     // The next reply reads the summary and only the messages after it.
     chatLlm.script({ content: 'Mira trims the wick.' });
     await send(t, alice.auth, chatId, { content: 'line 27' });
-    const messages = completions(chatLlm)
-      .filter((request) => !isExtraction(request))
-      .at(-1)!.body!.messages as UpstreamMessage[];
+    const messages = completions(chatLlm).at(-1)!.body!.messages as UpstreamMessage[];
     expect(messages[0].content).toContain(SUMMARY);
     const history = messages.filter((message) => message.role !== 'system');
     expect(history[0].content).toBe('line 12');
@@ -194,8 +184,7 @@ describe('chat summaries', () => {
       (await summaryJobs(chatId)).some((job) => job.status === 'pending'),
     );
     expect((await summaryJobs(chatId)).map((job) => job.status)).toEqual(['running', 'pending']);
-    // Two summary jobs (the memory extractions the replies queued run alongside).
-    await run;
+    expect(await run).toBe(2);
 
     expect((await chatRow(chatId)).summary).toBe(SUMMARY);
     expect(completions(summaryLlm)).toHaveLength(1);

@@ -167,6 +167,9 @@ describe('several API instances sharing PostgreSQL and Redis', () => {
       AUTONOMOUS_STARTUP_DELAY_MS: '0',
       AUTONOMOUS_CHECK_INTERVAL_MS: '1000',
       JOBS_POLL_INTERVAL_MS: '100',
+      // Memory extraction after replies would ask the upstreams these tests count: not while
+      // they run.
+      MEMORY_EXTRACT_DELAY_MS: '3600000',
       SETTINGS_CACHE_TTL_MS: String(SETTINGS_TTL_MS),
       // Behind a load balancer; each test poses as its own client through X-Forwarded-For.
       TRUST_PROXY: '1',

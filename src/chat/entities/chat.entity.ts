@@ -47,6 +47,10 @@ export interface ChatSettings {
 @Check('ck_chat_message_count', `message_count >= 0`)
 @Check('ck_chat_kind', `kind IN ('direct', 'group')`)
 @Check('ck_chat_settings', `jsonb_typeof(settings) = 'object'`)
+@Check(
+  'ck_chat_proactive_after_hours',
+  `proactive_after_hours IS NULL OR proactive_after_hours BETWEEN 1 AND 720`,
+)
 @Entity({ name: 'chat' })
 export class ChatEntity {
   @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'pk_chat' })
@@ -109,6 +113,10 @@ export class ChatEntity {
    */
   @Column({ type: 'jsonb', default: {} })
   settings: ChatSettings;
+
+  /** Hours of absence after which the lead writes first (src/chat/proactive); null: never. */
+  @Column({ type: 'integer', nullable: true })
+  proactiveAfterHours: number | null;
 
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt: Date;

@@ -23,8 +23,11 @@ export const MEMORY_EXTRACT_JOB = 'memory.extract';
 const EXTRACT_ATTEMPTS = 3;
 const EXTRACT_TIMEOUT_MS = 30_000;
 const NO_PROVIDER_WAIT_MS = 5 * 60_000;
-/** The latest messages one extraction reads: the exchange just written and the one before. */
-const EXTRACT_WINDOW = 4;
+/**
+ * The latest messages one extraction reads: the rounds played while it waited
+ * (MEMORY_EXTRACT_DELAY_MS) and one before them; what it has seen before merges as duplicates.
+ */
+const EXTRACT_WINDOW = 12;
 /** Known facts shown to the model, so it can say which one a new fact repeats or replaces. */
 const KNOWN_FACTS_SHOWN = 40;
 /** Facts one extraction may add. */
@@ -78,10 +81,17 @@ export class MemoryExtractor implements OnModuleInit, BeforeApplicationShutdown 
     return configured ? memoryProviderOrder : this.config.llm.providerOrder;
   }
 
-  /** Queues an extraction for the chat (one pending per chat); never throws. */
+  /**
+   * Queues an extraction for the chat, due MEMORY_EXTRACT_DELAY_MS from now (one pending per
+   * chat: the rounds until then join it); never throws.
+   */
   trigger(job: MemoryExtractJob): void {
     this.jobs
-      .enqueue(MEMORY_EXTRACT_JOB, job, { dedupeKey: job.chatId, maxAttempts: EXTRACT_ATTEMPTS })
+      .enqueue(MEMORY_EXTRACT_JOB, job, {
+        dedupeKey: job.chatId,
+        maxAttempts: EXTRACT_ATTEMPTS,
+        delayMs: this.config.chat.memoryExtractDelayMs,
+      })
       .catch((error: Error) => {
         this.logger.warn(`Chat ${job.chatId}: memory extraction not queued: ${error.message}`);
       });
