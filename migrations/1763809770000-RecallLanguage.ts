@@ -47,9 +47,13 @@ export class RecallLanguage1763809770000 implements MigrationInterface {
     await queryRunner.query(
       `CREATE INDEX ix_message_recall ON message USING gin (recall_vector) WITH (fastupdate = off)`,
     );
+    // A recalled message alone at its depth in its chat (not deeper than the leaf) is on the
+    // active path without walking up to the root: the path has one message at every depth.
+    await queryRunner.query(`CREATE INDEX ix_message_chat_depth ON message (chat_id, depth)`);
   }
 
   public async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`DROP INDEX ix_message_chat_depth`);
     await queryRunner.query(`DROP INDEX ix_message_recall`);
     await queryRunner.query(`DROP TRIGGER tr_message_recall_vector ON message`);
     await queryRunner.query(`DROP FUNCTION message_recall_vector()`);

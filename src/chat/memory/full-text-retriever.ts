@@ -15,7 +15,8 @@ const CONFIG_CACHE_SIZE = 1_000;
  * the chat's language: `message.recall_vector` (the chat's configuration, e.g. russian:
  * stemmed, stop words out; migration RecallLanguage) through ix_message_recall. Any of the
  * newest turn's longer words; the first CANDIDATES matches ranked by ts_rank_cd on the stored
- * vectors; the best `limit` checked to be on the active path (another branch's are left out).
+ * vectors; the best `limit` checked to be on the active path (another branch's are left out):
+ * one alone at its depth is, others walk up (bounded, as forPrompt's facts).
  */
 @Injectable()
 export class FullTextRetriever implements Retriever, OnModuleInit {
@@ -38,9 +39,9 @@ export class FullTextRetriever implements Retriever, OnModuleInit {
   /**
    * The best `picks` passages on the active path, best first, with their full-text rank. The
    * configuration is a parameter, not a subquery, so the planner sees the query's lexemes and
-   * chooses between the GIN index (rare words) and the chat's newest messages (common ones).
+   * chooses between the GIN index (rare words) and the table (common ones).
    */
-  async candidates(
+  private async candidates(
     query: RecallQuery,
     picks: number,
   ): Promise<Array<RecalledPassage & { rank: number }>> {
@@ -58,19 +59,27 @@ export class FullTextRetriever implements Retriever, OnModuleInit {
       }>
     >(
       `WITH RECURSIVE matches AS MATERIALIZED (
-         SELECT m.id, m.recall_vector FROM message m
+         SELECT m.id, m.depth, m.recall_vector FROM message m
          WHERE m.recall_vector @@ to_tsquery($2::regconfig, $4)
-           -- Written so no btree index serves them: a backward walk of the chat's ids looking
-           -- for a rare word read all 100,000 messages (bench/README.md). No ORDER BY: the
-           -- bitmap scan stops at the CANDIDATES-th match, whatever the word's frequency.
-           AND m.chat_id::text = $1 AND m.id + 0 < $3
+           AND m.chat_id = $1 AND m.id < $3
+         -- No ORDER BY: sorted by id, a rare word made the planner walk the chat's ids
+         -- backwards through all 100,000 messages (bench/README.md). Unsorted, the plan stops
+         -- at the CANDIDATES-th match: the GIN index for rare words, the table for common ones.
          LIMIT $5),
        ranked AS MATERIALIZED (
-         SELECT x.id, ts_rank_cd(x.recall_vector, to_tsquery($2::regconfig, $4)) AS rank
+         SELECT x.id, x.depth, ts_rank_cd(x.recall_vector, to_tsquery($2::regconfig, $4)) AS rank
          FROM matches x ORDER BY rank DESC, x.id DESC LIMIT $6),
+       -- Alone at its depth (and not below the leaf): on the path, which has one message at
+       -- every depth (ix_message_chat_depth). Only the others walk up (a branched stretch).
+       lone AS (
+         SELECT r.id FROM ranked r JOIN chat c ON c.id = $1::uuid
+         WHERE r.depth <= c.message_count
+           AND NOT EXISTS (SELECT 1 FROM message o
+                           WHERE o.chat_id = $1::uuid AND o.depth = r.depth AND o.id <> r.id)),
        walk AS (
          SELECT r.id AS source, m.id, m.parent_id, 1 AS n, true AS ok
          FROM ranked r JOIN message m ON m.id = r.id
+         WHERE r.id NOT IN (SELECT id FROM lone)
          UNION ALL
          SELECT w.source, p.id, p.parent_id, w.n + 1, COALESCE(p.active_child_id = w.id, false)
          FROM walk w JOIN message p ON p.id = w.parent_id

@@ -92,6 +92,28 @@ describe('FullTextRetriever in the chat language (medium)', () => {
     expect(found.map((passage) => passage.content)).toEqual(['Die Schwestern wohnen in Lissabon.']);
   });
 
+  it('leaves out a passage off the active path and keeps its on-path sibling', async () => {
+    const chat = await chatWith('en', [
+      'The harbour bell rang twice.',
+      'Mira hid the silver compass.',
+      'We sailed at dawn.',
+    ]);
+    // Another version of the second message, as an edit leaves it: a sibling, not active.
+    await medium.dataSource.query(
+      `INSERT INTO message (chat_id, parent_id, depth, role, content)
+       SELECT chat_id, parent_id, depth, role, 'Mira sold the silver compass.'
+       FROM message WHERE chat_id = $1 AND content = 'Mira hid the silver compass.'`,
+      [chat.chatId],
+    );
+    const found = await retriever.recall({
+      ...chat,
+      beforeId: Number.MAX_SAFE_INTEGER,
+      text: 'Where is the compass?',
+      limit: 4,
+    });
+    expect(found.map((passage) => passage.content)).toEqual(['Mira hid the silver compass.']);
+  });
+
   it('leaves out a message the newest turn shares no word with', async () => {
     const chat = await chatWith('fr', ['Le phare veille sur le port.']);
     expect(
