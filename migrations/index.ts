@@ -42,6 +42,7 @@ import { CharacterMemory1763809720000 } from './1763809720000-CharacterMemory.js
 import { ViolationsAndBans1763809300000 } from './1763809300000-ViolationsAndBans.js';
 import { Moderation1763809400000 } from './1763809400000-Moderation.js';
 import { Notifications1763809600000 } from './1763809600000-Notifications.js';
+import { RecallLanguage1763809770000 } from './1763809770000-RecallLanguage.js';
 import { RowChangeNotifications1763809800000 } from './1763809800000-RowChangeNotifications.js';
 import { CatalogueChanges1763809900000 } from './1763809900000-CatalogueChanges.js';
 
@@ -87,6 +88,7 @@ export const migrations: Function[] = [
   MessageTokens1763809700000,
   ChatMemoryPanel1763809710000,
   CharacterMemory1763809720000,
+  RecallLanguage1763809770000,
   RowChangeNotifications1763809800000,
   CatalogueChanges1763809900000,
 ];

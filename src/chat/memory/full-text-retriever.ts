@@ -3,67 +3,123 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { queryWords, type RecalledPassage, type RecallQuery, type Retriever } from './retriever.js';
 
-/** Matching messages ranked at most: the newest this many, so a common word costs no more. */
+/** Matching messages ranked at most (the first found), so a common word costs no more. */
 const CANDIDATES = 200;
 /** Steps up the tree that check a passage is still on the active path (see forPrompt). */
 const PATH_CHECK_STEPS = 2_000;
+/** Chats whose text-search configuration is remembered (a chat's language never changes). */
+const CONFIG_CACHE_SIZE = 1_000;
 
 /**
- * Recall by PostgreSQL full text over the chat's messages older than the context window:
- * ix_message_search (GIN, `simple` configuration: every chat language alike, no stemming),
- * any of the newest turn's longer words, the newest CANDIDATES matches ranked by ts_rank_cd;
- * a passage off the active path (another branch) is left out.
+ * Recall by PostgreSQL full text over the chat's messages older than the context window, in
+ * the chat's language: `message.recall_vector` (the chat's configuration, e.g. russian:
+ * stemmed, stop words out; migration RecallLanguage) through ix_message_recall. Any of the
+ * newest turn's longer words; the first CANDIDATES matches ranked by ts_rank_cd on the stored
+ * vectors; the best `limit` checked to be on the active path (another branch's are left out):
+ * one alone at its depth is, others walk up (bounded, as forPrompt's facts).
  */
 @Injectable()
 export class FullTextRetriever implements Retriever, OnModuleInit {
-  readonly mode = 'full-text';
+  readonly mode: string = 'full-text';
   private readonly logger = new Logger(FullTextRetriever.name);
-
-  onModuleInit(): void {
-    this.logger.log(`Recall of old messages: ${this.mode} (PostgreSQL, ix_message_search)`);
-  }
+  private readonly configs = new Map<string, string>();
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
+  onModuleInit(): void {
+    this.logger.log(`Recall of old messages: ${this.mode} (PostgreSQL, ix_message_recall)`);
+  }
+
   async recall(query: RecallQuery): Promise<RecalledPassage[]> {
+    return (await this.candidates(query, query.limit)).map(
+      ({ rank: _rank, ...passage }) => passage,
+    );
+  }
+
+  /**
+   * The best `picks` passages on the active path, best first, with their full-text rank. The
+   * configuration is a parameter, not a subquery, so the planner sees the query's lexemes and
+   * chooses between the GIN index (rare words) and the table (common ones).
+   */
+  private async candidates(
+    query: RecallQuery,
+    picks: number,
+  ): Promise<Array<RecalledPassage & { rank: number }>> {
     const words = queryWords(query.text);
-    if (words.length === 0 || query.limit <= 0) return [];
+    if (words.length === 0 || picks <= 0) return [];
+    const config = await this.textConfig(query.chatId);
+    if (config === null) return [];
     const rows = await this.dataSource.query<
       Array<{
         id: string;
         role: RecalledPassage['role'];
         character_id: string | null;
         content: string;
+        rank: number;
       }>
     >(
       `WITH RECURSIVE matches AS MATERIALIZED (
-         -- Through the GIN index first (materialized: a plan walking the chat's messages by id
-         -- and computing each one's tsvector took seconds at 100,000 messages).
-         SELECT m.id FROM message m
-         WHERE to_tsvector('simple', m.content) @@ to_tsquery('simple', $2)
-           AND m.chat_id = $1 AND m.id < $3),
-       candidates AS (
-         SELECT m.id, m.role, m.character_id, m.content, m.parent_id FROM message m
-         WHERE m.id IN (SELECT id FROM matches ORDER BY id DESC LIMIT $5)),
-       ranked AS (
-         SELECT c.*, ts_rank_cd(to_tsvector('simple', c.content), to_tsquery('simple', $2)) AS rank
-         FROM candidates c ORDER BY rank DESC, c.id DESC LIMIT $4 * 3),
+         SELECT m.id, m.depth, m.recall_vector FROM message m
+         WHERE m.recall_vector @@ to_tsquery($2::regconfig, $4)
+           AND m.chat_id = $1 AND m.id < $3
+         -- No ORDER BY: sorted by id, a rare word made the planner walk the chat's ids
+         -- backwards through all 100,000 messages (bench/README.md). Unsorted, the plan stops
+         -- at the CANDIDATES-th match: the GIN index for rare words, the table for common ones.
+         LIMIT $5),
+       ranked AS MATERIALIZED (
+         SELECT x.id, x.depth, ts_rank_cd(x.recall_vector, to_tsquery($2::regconfig, $4)) AS rank
+         FROM matches x ORDER BY rank DESC, x.id DESC LIMIT $6),
+       -- Alone at its depth (and not below the leaf): on the path, which has one message at
+       -- every depth (ix_message_chat_depth). Only the others walk up (a branched stretch).
+       lone AS (
+         SELECT r.id FROM ranked r JOIN chat c ON c.id = $1::uuid
+         WHERE r.depth <= c.message_count
+           AND NOT EXISTS (SELECT 1 FROM message o
+                           WHERE o.chat_id = $1::uuid AND o.depth = r.depth AND o.id <> r.id)),
        walk AS (
-         SELECT r.id AS source, r.id, r.parent_id, 1 AS n, true AS ok FROM ranked r
+         SELECT r.id AS source, m.id, m.parent_id, 1 AS n, true AS ok
+         FROM ranked r JOIN message m ON m.id = r.id
+         WHERE r.id NOT IN (SELECT id FROM lone)
          UNION ALL
          SELECT w.source, p.id, p.parent_id, w.n + 1, COALESCE(p.active_child_id = w.id, false)
          FROM walk w JOIN message p ON p.id = w.parent_id
-         WHERE w.ok AND w.n < $6)
-       SELECT r.id, r.role, r.character_id, r.content FROM ranked r
+         WHERE w.ok AND w.n < $7)
+       SELECT m.id, m.role, m.character_id, m.content, r.rank FROM ranked r
+       JOIN message m ON m.id = r.id
        WHERE NOT EXISTS (SELECT 1 FROM walk w WHERE w.source = r.id AND NOT w.ok)
-       ORDER BY r.rank DESC, r.id DESC LIMIT $4`,
-      [query.chatId, words.join(' | '), query.beforeId, query.limit, CANDIDATES, PATH_CHECK_STEPS],
+       ORDER BY r.rank DESC, r.id DESC`,
+      [
+        query.chatId,
+        config,
+        query.beforeId,
+        words.join(' | '),
+        CANDIDATES,
+        picks,
+        PATH_CHECK_STEPS,
+      ],
     );
     return rows.map((row) => ({
       messageId: Number(row.id),
       role: row.role,
       characterId: row.character_id,
       content: row.content,
+      rank: Number(row.rank),
     }));
+  }
+
+  /** The chat's text-search configuration (recall_text_config), null for no such chat. */
+  private async textConfig(chatId: string): Promise<string | null> {
+    const known = this.configs.get(chatId);
+    if (known !== undefined) return known;
+    const [row] = await this.dataSource.query<Array<{ config: string }>>(
+      `SELECT recall_text_config(language)::text AS config FROM chat WHERE id = $1`,
+      [chatId],
+    );
+    if (!row) return null;
+    if (this.configs.size >= CONFIG_CACHE_SIZE) {
+      this.configs.delete(this.configs.keys().next().value!);
+    }
+    this.configs.set(chatId, row.config);
+    return row.config;
   }
 }
