@@ -7,6 +7,7 @@ import { documentedPaths } from '../support/openapi.js';
 import { JobQueue } from '../../src/common/jobs/job-queue.service.js';
 import { MailService } from '../../src/common/mail/mail.service.js';
 import { DigestService } from '../../src/notifications/digest.service.js';
+import { NotificationStreamTickets } from '../../src/notifications/notification-stream-tickets.js';
 import { NotificationsService } from '../../src/notifications/notifications.service.js';
 import {
   eventually,
@@ -227,6 +228,67 @@ describe('notifications', () => {
     tab.close();
   });
 
+  it('opens the stream with a ticket instead of headers (EventSource), from any instance', async () => {
+    const user = await createUser(t);
+    const issued = await t.http.post('/api/notifications/stream-ticket').set(user.auth).expect(201);
+    const { ticket, expires_at } = issued.body as { ticket: string; expires_at: string };
+    expect(Date.parse(expires_at) - Date.now()).toBeLessThanOrEqual(60_000);
+    // No Authorization header: only the ticket in the URL, as EventSource sends it.
+    const tab = await stream(second.url, `/api/notifications/stream?ticket=${ticket}`, {
+      method: 'GET',
+    });
+    expect(tab.status).toBe(200);
+    expect(await tab.next()).toEqual({ type: 'ready', unread_count: 0 });
+    const character = await publicCharacter(t, user, { name: 'Tova' });
+    await t.http.post(`/api/characters/${character.id}/fork`).set((await createUser(t)).auth);
+    expect(await tab.next()).toMatchObject({
+      type: 'notification',
+      notification: { type: 'character_forked', metadata: { character_name: 'Tova' } },
+    });
+    tab.close();
+    await t.http.post('/api/notifications/stream-ticket').expect(401);
+  });
+
+  it('refuses a missing, expired, forged, chat or login ticket with 401', async () => {
+    const user = await createUser(t);
+    const refused = async (ticket: string | null, message: RegExp) => {
+      const query = ticket === null ? '' : `?ticket=${encodeURIComponent(ticket)}`;
+      const res = await stream(t.url, `/api/notifications/stream${query}`, { method: 'GET' });
+      res.close();
+      expect({ status: res.status, message: res.body?.message }).toEqual({
+        status: 401,
+        message: expect.stringMatching(message),
+      });
+    };
+    await refused(null, /stream ticket/);
+    const tickets = t.app.get(NotificationStreamTickets);
+    const stale = await tickets.issue(user.id, new Date(Date.now() - 61_000));
+    await refused(stale.ticket, /expired/);
+    // A login token is never a ticket: no long-lived credential in a URL.
+    await refused(user.token, /^Invalid stream ticket$/);
+    const valid = (await tickets.issue(user.id)).ticket;
+    const [head, body, signature] = valid.split('.');
+    const other = await createUser(t);
+    const forged = Buffer.from(
+      JSON.stringify({
+        ...JSON.parse(Buffer.from(body, 'base64url').toString()),
+        sub: `user:${other.id}`,
+      }),
+    ).toString('base64url');
+    await refused(`${head}.${forged}.${signature}`, /^Invalid stream ticket$/);
+    // A chat's re-attach ticket does not open notifications.
+    const character = await publicCharacter(t, other);
+    const chatId = await openChat(t, user.auth, character.id);
+    const chatTicket = await t.http.post(`/api/chats/${chatId}/stream-ticket`).set(user.auth);
+    expect(chatTicket.status).toBe(201);
+    await refused(chatTicket.body.ticket, /Not a notification stream ticket/);
+    // Nor is a ticket a session.
+    await t.http
+      .get('/api/notifications')
+      .set({ Authorization: `Bearer ${valid}` })
+      .expect(401);
+  });
+
   it('holds at most five streams per user per instance', async () => {
     const user = await createUser(t);
     const tabs = [];
@@ -295,6 +357,7 @@ describe('notifications', () => {
       '/api/notifications',
       '/api/notifications/read-all',
       '/api/notifications/stream',
+      '/api/notifications/stream-ticket',
       '/api/notifications/unsubscribe',
       '/api/notifications/{id}/read',
     ]);
