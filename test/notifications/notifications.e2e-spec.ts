@@ -11,6 +11,7 @@ import { NotificationStreamTickets } from '../../src/notifications/notification-
 import { NotificationsService } from '../../src/notifications/notifications.service.js';
 import {
   eventually,
+  guest,
   llmEnv,
   openChat,
   publicCharacter,
@@ -468,6 +469,34 @@ describe('notifications', () => {
       expect(mails).toHaveLength(1);
       expect(mails[0].text).toContain('Keeper Ansel was forked 2 times');
       expect(mails[0].text).toMatch(/unsubscribe\?token=/);
+    });
+
+    it("lists new chats with a creator's public characters, by users and guests, not the creator's own", async () => {
+      const creator = await createUser(t);
+      await t.http
+        .put('/api/me/notification-settings')
+        .set(creator.auth)
+        .send({ creator_digest: true })
+        .expect(200);
+      const lantern = await publicCharacter(t, creator, { name: 'Lantern' });
+      const tide = await publicCharacter(t, creator, { name: 'Tide' });
+      const [reader] = await users(1);
+      await openChat(t, reader.auth, lantern.id);
+      await openChat(t, guest(), lantern.id);
+      await openChat(t, guest(), tide.id);
+      await openChat(t, creator.auth, tide.id);
+      // A chat older than a day is not new.
+      const old = await openChat(t, guest(), tide.id);
+      await t.dataSource.query(
+        `UPDATE chat SET created_at = now() - interval '2 days' WHERE id = $1`,
+        [old],
+      );
+      await t.app.get(DigestService).enqueueDue();
+      await t.app.get(JobQueue).runDue();
+      const mails = mailsTo(creator.email);
+      expect(mails).toHaveLength(1);
+      const lines = mails[0].text.split('\n').filter((line) => line.startsWith('- '));
+      expect(lines).toEqual(['- Lantern was in 2 new chats', '- Tide was in 1 new chat']);
     });
   });
 });
