@@ -151,6 +151,55 @@ describe('notifications', () => {
     });
   });
 
+  it('tells the owner once when moderation holds their listed character, and once when it is rejected', async () => {
+    const owner = await createUser(t);
+    const character = await publicCharacter(t, owner, { name: 'Scarlet' });
+    const edit = (description: string) =>
+      t.http.put(`/api/characters/${character.id}`).set(owner.auth).send({ description });
+    // Borderline text on an SFW card: the automatic screening takes it out of the catalogue.
+    const held = await edit(
+      'A sultry cabaret dancer who talks about sex and porn all night with the patrons of the club.',
+    ).expect(200);
+    expect(held.body).toMatchObject({ is_public: false, moderation: { status: 'pending' } });
+    // A second edit while it waits is no new event.
+    await edit(
+      'A sultry cabaret dancer who talks about sex and porn all night long with the patrons.',
+    ).expect(200);
+    let list = await mine(owner);
+    expect(list).toHaveLength(1);
+    expect(list[0]).toMatchObject({
+      type: 'character_moderated',
+      metadata: {
+        character_id: character.id,
+        character_name: 'Scarlet',
+        decision: 'held_for_review',
+        reason: expect.stringContaining('sexual'),
+      },
+    });
+    // The moderator's decision from the review queue is the second, and the last.
+    await t.http
+      .post(`/api/admin/moderation/character/${character.id}/decision`)
+      .set(admin.auth)
+      .send({ action: 'reject', reason: 'Rate it NSFW' })
+      .expect(200);
+    list = await mine(owner);
+    expect(list.map((item) => [item.type, item.metadata.decision])).toEqual([
+      ['character_moderated', 'rejected'],
+      ['character_moderated', 'held_for_review'],
+    ]);
+    expect(list[0].metadata.reason).toBe('Rate it NSFW');
+    // A refused edit (422) is answered to the editor and raises nothing.
+    const plain = await publicCharacter(t, owner, { name: 'Plain' });
+    await t.http
+      .put(`/api/characters/${plain.id}`)
+      .set(owner.auth)
+      .send({
+        description: 'Lily is a 14 year old schoolgirl who wants to have sex with her teacher.',
+      })
+      .expect(422);
+    expect(await mine(owner)).toHaveLength(2);
+  });
+
   it('tells me a reply finished after I left, and nothing when I stayed to the end', async () => {
     const owner = await createUser(t);
     const character = await publicCharacter(t, owner, { name: 'Theo' });
