@@ -7,7 +7,14 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jes
 import { NotificationsTask } from '../../src/autonomous/tasks/notifications.task.js';
 import { JobQueue } from '../../src/common/jobs/job-queue.service.js';
 import { Clock } from '../../src/llm/clock.js';
-import { guest, llmEnv, openChat, publicCharacter, send } from '../chat/chat-support.js';
+import {
+  eventually,
+  guest,
+  llmEnv,
+  openChat,
+  publicCharacter,
+  send,
+} from '../chat/chat-support.js';
 import { startFakeLlm, type FakeLlm } from '../support/fake-llm.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 import { createUser, type TestUser } from '../support/users.js';
@@ -59,10 +66,27 @@ describe('proactive messages', () => {
       [chatId],
     );
 
+  /**
+   * A signed-in user's reply queues a memory extraction (an LLM call): run it now, on the fake's
+   * default answer, so that it does not take a reply scripted for a proactive message.
+   */
+  async function extractionDone(chatId: string): Promise<void> {
+    await eventually(async () => {
+      await t.app.get(JobQueue).runDue();
+      const [job] = await t.dataSource.query<Array<{ status: string }>>(
+        `SELECT status FROM job WHERE type = 'memory.extract' AND dedupe_key = $1
+         ORDER BY id DESC LIMIT 1`,
+        [chatId],
+      );
+      return job?.status === 'done' || job?.status === 'failed';
+    });
+  }
+
   async function optedInChat(user: TestUser, hours = 24): Promise<string> {
     const chatId = await openChat(t, user.auth, character.id);
     fake.script({ content: 'Storm coming.' });
     await send(t, user.auth, chatId);
+    await extractionDone(chatId);
     await t.http
       .put(`/api/chats/${chatId}/proactive`)
       .set(user.auth)
@@ -163,6 +187,7 @@ describe('proactive messages', () => {
     fake.script({ content: 'Welcome back.' });
     await send(t, user.auth, chatId, { content: 'I am back' });
     fake.reset();
+    await extractionDone(chatId);
     fake.script({ content: 'Third.' });
     await hourPasses(dayAt(12, 12));
     expect((await proactiveIn(chatId)).map((m) => m.content)).toEqual([
