@@ -43,6 +43,7 @@ import { ViolationsAndBans1763809300000 } from './1763809300000-ViolationsAndBan
 import { Moderation1763809400000 } from './1763809400000-Moderation.js';
 import { Notifications1763809600000 } from './1763809600000-Notifications.js';
 import { RecallLanguage1763809770000 } from './1763809770000-RecallLanguage.js';
+import { ChatCharacterCreated1763809650000 } from './1763809650000-ChatCharacterCreated.js';
 import { RowChangeNotifications1763809800000 } from './1763809800000-RowChangeNotifications.js';
 import { CatalogueChanges1763809900000 } from './1763809900000-CatalogueChanges.js';
 
@@ -85,6 +86,7 @@ export const migrations: Function[] = [
   ViolationsAndBans1763809300000,
   Moderation1763809400000,
   Notifications1763809600000,
+  ChatCharacterCreated1763809650000,
   MessageTokens1763809700000,
   ChatMemoryPanel1763809710000,
   CharacterMemory1763809720000,

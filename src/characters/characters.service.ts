@@ -12,6 +12,7 @@ import { JobQueue } from '../common/jobs/job-queue.service.js';
 import { RowCache } from '../common/row-changes/row-cache.js';
 import { RowChangeFeed } from '../common/row-changes/row-change-feed.js';
 import { ModerationService, type CharacterScreening } from '../moderation/moderation.service.js';
+import { NotificationsService } from '../notifications/notifications.service.js';
 import { DEFAULT_LANGUAGE, LANGUAGES, type Language } from '../common/languages.js';
 import type { CreateCharacterDto, UpdateCharacterDto } from './dto/character-input.dto.js';
 import { CHARACTER_LIMITS } from './dto/character-limits.js';
@@ -108,6 +109,7 @@ export class CharactersService {
     private readonly pageViews: PageViewsService,
     private readonly moderation: ModerationService,
     private readonly catalogueCache: CatalogueCache,
+    private readonly notifications: NotificationsService,
     changes: RowChangeFeed,
   ) {
     this.replyCharacters = new RowCache(changes, 'character', {
@@ -276,6 +278,16 @@ export class CharactersService {
     );
     this.changedListing(character, updated);
     if (listing.withdraw) await this.moderation.withdrawCharacterReview(character.id);
+    // A listed character taken out of the catalogue by the screening of this edit: its owner
+    // is told, as of a moderator's takedown (an admin may have made the edit).
+    if (character.isPublic && !updated.isPublic && listing.review) {
+      await this.notifications.characterModerated(
+        character.ownerId,
+        updated,
+        'held_for_review',
+        screening.reason,
+      );
+    }
     // Only public characters are translated: when their text changes, and when published.
     if (updated.isPublic && (stale || !character.isPublic)) {
       await this.scheduleTranslation(character.id);

@@ -7,6 +7,7 @@ import { Clock } from '../llm/clock.js';
 import { NotificationRepository, type NotificationRow } from './notification.repository.js';
 import {
   type DigestKind,
+  type NewChatsRow,
   NotificationSettingsRepository,
   type Recipient,
 } from './notification-settings.repository.js';
@@ -17,6 +18,8 @@ export const DIGEST_JOB = 'notifications.digest';
 /** Users queued per kind per scheduled run; the rest follow at the next run. */
 const DIGESTS_PER_RUN = 1000;
 const WEEKLY_ITEMS = 20;
+/** Characters listed with their new chats in a creator's digest. */
+const NEW_CHAT_LINES = 20;
 const DAY_MS = 24 * 60 * 60_000;
 const CREATOR_TYPES: NotificationType[] = [
   'character_forked',
@@ -46,7 +49,8 @@ const periodOf = (kind: DigestKind, at: number) =>
 
 /**
  * The digest mails: weekly, the unread notifications (proactive messages among them); daily,
- * a creator's "your characters" (forks, favorites, vote milestones of the last day). A
+ * a creator's "your characters" (new chats with them, forks, favorites, vote milestones of the
+ * last day). A
  * scheduled task only queues one `notifications.digest` job per user and period (dedupe key);
  * the job takes the period's digest_delivery row before it mails, so two instances, two
  * queued jobs or a retry after the mail went out send it once; a failed mail gives the row
@@ -111,14 +115,17 @@ export class DigestService implements OnModuleInit {
     const now = this.clock.now();
     const recipient = await this.settings.recipient(userId, kind, new Date(now));
     if (!recipient) return;
+    const since = new Date(now - DAY_MS);
     const items =
       kind === 'weekly'
         ? await this.notifications.unread(userId, WEEKLY_ITEMS)
-        : await this.notifications.since(userId, new Date(now - DAY_MS), CREATOR_TYPES);
-    if (items.length === 0) return;
+        : await this.notifications.since(userId, since, CREATOR_TYPES);
+    const newChats =
+      kind === 'weekly' ? [] : await this.settings.newChats(userId, since, NEW_CHAT_LINES);
+    if (items.length === 0 && newChats.length === 0) return;
     if (!(await this.settings.claimDelivery(userId, kind, period))) return;
     try {
-      await this.mail.send(this.compose(recipient, kind, items));
+      await this.mail.send(this.compose(recipient, kind, items, newChats));
     } catch (error) {
       await this.settings.releaseDelivery(userId, kind, period);
       throw error;
@@ -127,10 +134,18 @@ export class DigestService implements OnModuleInit {
     this.logger.log(`Digest ${kind} ${period} mailed to user ${userId}`);
   }
 
-  private compose(recipient: Recipient, kind: DigestKind, items: NotificationRow[]) {
+  private compose(
+    recipient: Recipient,
+    kind: DigestKind,
+    items: NotificationRow[],
+    newChats: NewChatsRow[],
+  ) {
     const site = this.config.site.name;
     const hello = `Hello${recipient.display_name ? ` ${recipient.display_name}` : ''},`;
-    const lines = items.map((item) => `- ${describe(item)}`);
+    const lines = [
+      ...newChats.map((row) => `- ${describeNewChats(row)}`),
+      ...items.map((item) => `- ${describe(item)}`),
+    ];
     const intro =
       kind === 'weekly'
         ? `here is what is waiting for you on ${site}:`
@@ -154,6 +169,11 @@ export class DigestService implements OnModuleInit {
   }
 }
 
+/** A creator digest's line for one character's new chats. */
+export function describeNewChats({ character_name, chats }: NewChatsRow): string {
+  return `${character_name} was in ${chats} new ${chats === 1 ? 'chat' : 'chats'}`;
+}
+
 /** One line of a digest, from the notification's public metadata. */
 export function describe(item: NotificationRow): string {
   const name = String(item.metadata.character_name ?? 'A character');
@@ -168,7 +188,9 @@ export function describe(item: NotificationRow): string {
     case 'report_decided':
       return `A report on ${name} was decided (${String(item.metadata.status)})`;
     case 'character_moderated':
-      return `${name} was ${String(item.metadata.decision)} by moderation`;
+      return item.metadata.decision === 'held_for_review'
+        ? `${name} waits for a moderator before it is listed again`
+        : `${name} was ${String(item.metadata.decision)} by moderation`;
     case 'reply_ready':
       return `${name} answered you`;
     case 'proactive_message':

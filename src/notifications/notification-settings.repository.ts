@@ -143,6 +143,25 @@ export class NotificationSettingsRepository {
     return rows.length > 0;
   }
 
+  /**
+   * Chats started since `since` with the owner's public characters, by others (users and
+   * guests), most first. The digest's own read of the chat table: chat imports notifications,
+   * so this module reads the counts rather than calling into chat.
+   */
+  newChats(ownerId: string, since: Date, limit: number): Promise<NewChatsRow[]> {
+    return this.dataSource.query<NewChatsRow[]>(
+      `SELECT c.id AS character_id, c.name AS character_name, n.chats
+       FROM character c
+       CROSS JOIN LATERAL (
+         SELECT count(*)::int AS chats FROM chat ch
+         WHERE ch.character_id = c.id AND ch.created_at >= $2
+           AND ch.user_id IS DISTINCT FROM c.owner_id) n
+       WHERE c.owner_id = $1 AND c.is_public AND c.deleted_at IS NULL AND n.chats > 0
+       ORDER BY n.chats DESC, c.id LIMIT $3`,
+      [ownerId, since, limit],
+    );
+  }
+
   async releaseDelivery(userId: string, kind: DigestKind, period: string): Promise<void> {
     await this.dataSource.query(
       `DELETE FROM digest_delivery WHERE user_id = $1 AND kind = $2 AND period = $3`,
@@ -152,3 +171,10 @@ export class NotificationSettingsRepository {
 }
 
 export type DigestKind = 'weekly' | 'creator_daily';
+
+/** New chats of one of a creator's public characters (the creators' digest). */
+export interface NewChatsRow {
+  character_id: string;
+  character_name: string;
+  chats: number;
+}

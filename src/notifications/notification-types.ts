@@ -11,7 +11,7 @@ export const NOTIFICATION_TYPES = [
   'vote_milestone',
   /** A report on my character was decided. */
   'report_decided',
-  /** Moderation unpublished, refused or rejected my character. */
+  /** Moderation unpublished or rejected my character, or held my listed one for review. */
   'character_moderated',
   /** A reply finished after I had left the chat (the stream closed before `done`). */
   'reply_ready',

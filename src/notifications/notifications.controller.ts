@@ -9,9 +9,11 @@ import {
   Put,
   Query,
   Res,
+  UnauthorizedException,
 } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
+  ApiCreatedResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
@@ -22,7 +24,7 @@ import {
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { Authenticated, Public } from '../common/auth/access.decorators.js';
+import { Authenticated, Guest, Public } from '../common/auth/access.decorators.js';
 import { type AuthUser, CurrentUser } from '../common/auth/auth-user.js';
 import { ApiEventStream } from '../common/http/api-event-stream.js';
 import { ErrorResponseDto } from '../common/http/error-response.dto.js';
@@ -34,12 +36,15 @@ import {
   NotificationPageDto,
   NotificationQueryDto,
   NotificationsReadDto,
+  NotificationStreamQueryDto,
+  NotificationStreamTicketDto,
 } from './dto/notification.dto.js';
 import {
   NotificationSettingsDto,
   UnsubscribedDto,
   UpdateNotificationSettingsDto,
 } from './dto/notification-settings.dto.js';
+import { NotificationStreamTickets } from './notification-stream-tickets.js';
 import { NotificationStreams } from './notification-streams.js';
 import { NotificationsService } from './notifications.service.js';
 
@@ -50,6 +55,7 @@ export class NotificationsController {
     private readonly notifications: NotificationsService,
     private readonly streams: NotificationStreams,
     private readonly digests: DigestService,
+    private readonly tickets: NotificationStreamTickets,
   ) {}
 
   @Get()
@@ -67,21 +73,53 @@ export class NotificationsController {
     return this.notifications.list(user, query);
   }
 
-  @Get('stream')
+  @Post('stream-ticket')
   @Authenticated()
   @ApiUnauthorizedResponse({ type: ErrorResponseDto, description: 'Not signed in' })
   @ApiOperation({
+    summary: 'A one-minute ticket to open my notification stream with EventSource (no headers)',
+    description:
+      'For GET /api/notifications/stream?ticket=…: a browser EventSource cannot send ' +
+      'Authorization. The ticket opens my notification stream only, for one minute; EventSource ' +
+      'reconnects with the same URL, so a client asks for a new ticket when one is refused.',
+  })
+  @ApiCreatedResponse({ type: NotificationStreamTicketDto })
+  streamTicket(@CurrentUser() user: AuthUser): Promise<NotificationStreamTicketDto> {
+    return this.tickets.issue(user.id);
+  }
+
+  @Get('stream')
+  // Guest: the caller is a signed-in user or a stream ticket, checked below (EventSource
+  // sends no Authorization header).
+  @Guest()
+  @ApiUnauthorizedResponse({
+    type: ErrorResponseDto,
+    description: 'Not signed in, or the ticket is forged, expired or not for this stream',
+  })
+  @ApiOperation({
     summary: 'New notifications as they are raised (SSE), from whichever server raised them',
     description:
-      'First `ready` with the unread count, then a `notification` event for each one stored ' +
-      '(a batched one again when another event joins it). A comment line every 15 s keeps ' +
-      'proxies from closing it. At most 5 streams per user per server (429 beyond).',
+      'Signed in (Authorization), or with `ticket` (POST /api/notifications/stream-ticket) ' +
+      'for EventSource. First `ready` with the unread count, then a `notification` event for ' +
+      'each one stored (a batched one again when another event joins it). A comment line ' +
+      'every 15 s keeps proxies from closing it. At most 5 streams per user per server (429 ' +
+      'beyond).',
   })
   @ApiEventStream('A stream of notification events', NOTIFICATION_EVENTS)
   @ApiTooManyRequestsResponse({ type: ErrorResponseDto, description: 'Too many open streams' })
-  async stream(@CurrentUser() user: AuthUser, @Res() res: Response): Promise<void> {
-    const unread = await this.notifications.unreadCount(user.id);
-    streamSse(res, this.streams.source(user.id, unread));
+  async stream(
+    @Query() query: NotificationStreamQueryDto,
+    @CurrentUser() user: AuthUser | null,
+    @Res() res: Response,
+  ): Promise<void> {
+    const userId = query.ticket ? await this.tickets.redeem(query.ticket) : user?.id;
+    if (!userId) {
+      throw new UnauthorizedException(
+        'Sign in, or pass a stream ticket (POST /api/notifications/stream-ticket)',
+      );
+    }
+    const unread = await this.notifications.unreadCount(userId);
+    streamSse(res, this.streams.source(userId, unread));
   }
 
   @Post('read-all')

@@ -28,6 +28,9 @@ import {
 import { isTimeZone } from './quiet-hours.js';
 
 /** A character as notifications name it: its id and public name, nothing else. */
+/** What moderation did to a character (`character_moderated`'s `decision`). */
+export type CharacterModeration = 'unpublished' | 'rejected' | 'held_for_review';
+
 export interface CharacterRef {
   id: string;
   name: string;
@@ -108,11 +111,15 @@ export class NotificationsService {
     });
   }
 
-  /** Moderation unpublished, refused or rejected my character, for `reason`. */
+  /**
+   * Moderation unpublished or rejected my character, or took my listed character out of the
+   * catalogue until a moderator reviews it (`held_for_review`, an edit's automatic screening),
+   * for `reason`.
+   */
   characterModerated(
     ownerId: string,
     character: CharacterRef,
-    decision: 'unpublished' | 'refused' | 'rejected',
+    decision: CharacterModeration,
     reason: string | null,
   ): Promise<void> {
     return this.raise(ownerId, 'character_moderated', {

@@ -7,9 +7,11 @@ import { documentedPaths } from '../support/openapi.js';
 import { JobQueue } from '../../src/common/jobs/job-queue.service.js';
 import { MailService } from '../../src/common/mail/mail.service.js';
 import { DigestService } from '../../src/notifications/digest.service.js';
+import { NotificationStreamTickets } from '../../src/notifications/notification-stream-tickets.js';
 import { NotificationsService } from '../../src/notifications/notifications.service.js';
 import {
   eventually,
+  guest,
   llmEnv,
   openChat,
   publicCharacter,
@@ -149,6 +151,55 @@ describe('notifications', () => {
     });
   });
 
+  it('tells the owner once when moderation holds their listed character, and once when it is rejected', async () => {
+    const owner = await createUser(t);
+    const character = await publicCharacter(t, owner, { name: 'Scarlet' });
+    const edit = (description: string) =>
+      t.http.put(`/api/characters/${character.id}`).set(owner.auth).send({ description });
+    // Borderline text on an SFW card: the automatic screening takes it out of the catalogue.
+    const held = await edit(
+      'A sultry cabaret dancer who talks about sex and porn all night with the patrons of the club.',
+    ).expect(200);
+    expect(held.body).toMatchObject({ is_public: false, moderation: { status: 'pending' } });
+    // A second edit while it waits is no new event.
+    await edit(
+      'A sultry cabaret dancer who talks about sex and porn all night long with the patrons.',
+    ).expect(200);
+    let list = await mine(owner);
+    expect(list).toHaveLength(1);
+    expect(list[0]).toMatchObject({
+      type: 'character_moderated',
+      metadata: {
+        character_id: character.id,
+        character_name: 'Scarlet',
+        decision: 'held_for_review',
+        reason: expect.stringContaining('sexual'),
+      },
+    });
+    // The moderator's decision from the review queue is the second, and the last.
+    await t.http
+      .post(`/api/admin/moderation/character/${character.id}/decision`)
+      .set(admin.auth)
+      .send({ action: 'reject', reason: 'Rate it NSFW' })
+      .expect(200);
+    list = await mine(owner);
+    expect(list.map((item) => [item.type, item.metadata.decision])).toEqual([
+      ['character_moderated', 'rejected'],
+      ['character_moderated', 'held_for_review'],
+    ]);
+    expect(list[0].metadata.reason).toBe('Rate it NSFW');
+    // A refused edit (422) is answered to the editor and raises nothing.
+    const plain = await publicCharacter(t, owner, { name: 'Plain' });
+    await t.http
+      .put(`/api/characters/${plain.id}`)
+      .set(owner.auth)
+      .send({
+        description: 'Lily is a 14 year old schoolgirl who wants to have sex with her teacher.',
+      })
+      .expect(422);
+    expect(await mine(owner)).toHaveLength(2);
+  });
+
   it('tells me a reply finished after I left, and nothing when I stayed to the end', async () => {
     const owner = await createUser(t);
     const character = await publicCharacter(t, owner, { name: 'Theo' });
@@ -227,6 +278,67 @@ describe('notifications', () => {
     tab.close();
   });
 
+  it('opens the stream with a ticket instead of headers (EventSource), from any instance', async () => {
+    const user = await createUser(t);
+    const issued = await t.http.post('/api/notifications/stream-ticket').set(user.auth).expect(201);
+    const { ticket, expires_at } = issued.body as { ticket: string; expires_at: string };
+    expect(Date.parse(expires_at) - Date.now()).toBeLessThanOrEqual(60_000);
+    // No Authorization header: only the ticket in the URL, as EventSource sends it.
+    const tab = await stream(second.url, `/api/notifications/stream?ticket=${ticket}`, {
+      method: 'GET',
+    });
+    expect(tab.status).toBe(200);
+    expect(await tab.next()).toEqual({ type: 'ready', unread_count: 0 });
+    const character = await publicCharacter(t, user, { name: 'Tova' });
+    await t.http.post(`/api/characters/${character.id}/fork`).set((await createUser(t)).auth);
+    expect(await tab.next()).toMatchObject({
+      type: 'notification',
+      notification: { type: 'character_forked', metadata: { character_name: 'Tova' } },
+    });
+    tab.close();
+    await t.http.post('/api/notifications/stream-ticket').expect(401);
+  });
+
+  it('refuses a missing, expired, forged, chat or login ticket with 401', async () => {
+    const user = await createUser(t);
+    const refused = async (ticket: string | null, message: RegExp) => {
+      const query = ticket === null ? '' : `?ticket=${encodeURIComponent(ticket)}`;
+      const res = await stream(t.url, `/api/notifications/stream${query}`, { method: 'GET' });
+      res.close();
+      expect({ status: res.status, message: res.body?.message }).toEqual({
+        status: 401,
+        message: expect.stringMatching(message),
+      });
+    };
+    await refused(null, /stream ticket/);
+    const tickets = t.app.get(NotificationStreamTickets);
+    const stale = await tickets.issue(user.id, new Date(Date.now() - 61_000));
+    await refused(stale.ticket, /expired/);
+    // A login token is never a ticket: no long-lived credential in a URL.
+    await refused(user.token, /^Invalid stream ticket$/);
+    const valid = (await tickets.issue(user.id)).ticket;
+    const [head, body, signature] = valid.split('.');
+    const other = await createUser(t);
+    const forged = Buffer.from(
+      JSON.stringify({
+        ...JSON.parse(Buffer.from(body, 'base64url').toString()),
+        sub: `user:${other.id}`,
+      }),
+    ).toString('base64url');
+    await refused(`${head}.${forged}.${signature}`, /^Invalid stream ticket$/);
+    // A chat's re-attach ticket does not open notifications.
+    const character = await publicCharacter(t, other);
+    const chatId = await openChat(t, user.auth, character.id);
+    const chatTicket = await t.http.post(`/api/chats/${chatId}/stream-ticket`).set(user.auth);
+    expect(chatTicket.status).toBe(201);
+    await refused(chatTicket.body.ticket, /Not a notification stream ticket/);
+    // Nor is a ticket a session.
+    await t.http
+      .get('/api/notifications')
+      .set({ Authorization: `Bearer ${valid}` })
+      .expect(401);
+  });
+
   it('holds at most five streams per user per instance', async () => {
     const user = await createUser(t);
     const tabs = [];
@@ -295,6 +407,7 @@ describe('notifications', () => {
       '/api/notifications',
       '/api/notifications/read-all',
       '/api/notifications/stream',
+      '/api/notifications/stream-ticket',
       '/api/notifications/unsubscribe',
       '/api/notifications/{id}/read',
     ]);
@@ -405,6 +518,34 @@ describe('notifications', () => {
       expect(mails).toHaveLength(1);
       expect(mails[0].text).toContain('Keeper Ansel was forked 2 times');
       expect(mails[0].text).toMatch(/unsubscribe\?token=/);
+    });
+
+    it("lists new chats with a creator's public characters, by users and guests, not the creator's own", async () => {
+      const creator = await createUser(t);
+      await t.http
+        .put('/api/me/notification-settings')
+        .set(creator.auth)
+        .send({ creator_digest: true })
+        .expect(200);
+      const lantern = await publicCharacter(t, creator, { name: 'Lantern' });
+      const tide = await publicCharacter(t, creator, { name: 'Tide' });
+      const [reader] = await users(1);
+      await openChat(t, reader.auth, lantern.id);
+      await openChat(t, guest(), lantern.id);
+      await openChat(t, guest(), tide.id);
+      await openChat(t, creator.auth, tide.id);
+      // A chat older than a day is not new.
+      const old = await openChat(t, guest(), tide.id);
+      await t.dataSource.query(
+        `UPDATE chat SET created_at = now() - interval '2 days' WHERE id = $1`,
+        [old],
+      );
+      await t.app.get(DigestService).enqueueDue();
+      await t.app.get(JobQueue).runDue();
+      const mails = mailsTo(creator.email);
+      expect(mails).toHaveLength(1);
+      const lines = mails[0].text.split('\n').filter((line) => line.startsWith('- '));
+      expect(lines).toEqual(['- Lantern was in 2 new chats', '- Tide was in 1 new chat']);
     });
   });
 });

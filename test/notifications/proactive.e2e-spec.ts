@@ -7,7 +7,13 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jes
 import { NotificationsTask } from '../../src/autonomous/tasks/notifications.task.js';
 import { JobQueue } from '../../src/common/jobs/job-queue.service.js';
 import { Clock } from '../../src/llm/clock.js';
-import { guest, llmEnv, openChat, publicCharacter, send } from '../chat/chat-support.js';
+import {
+  guest,
+  llmEnv,
+  openChat,
+  publicCharacter,
+  send,
+} from '../chat/chat-support.js';
 import { startFakeLlm, type FakeLlm } from '../support/fake-llm.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 import { createUser, type TestUser } from '../support/users.js';

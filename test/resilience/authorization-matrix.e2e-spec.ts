@@ -111,7 +111,7 @@ interface Entry {
   /** Mounted on Express directly, outside Nest and its guard (Swagger UI): no decorator. */
   raw?: true;
   /** Callers the rule lets through but a setting turns away (by default), and with what. */
-  refuses?: Partial<Record<Caller, 403>>;
+  refuses?: Partial<Record<Caller, 401 | 403>>;
   /** An endless stream (notifications): only its status is read, then it is closed. */
   endless?: true;
 }
@@ -244,7 +244,9 @@ const ROUTES: Record<string, Entry> = {
   'GET /api/me/notification-settings':          { rule: 'user' },
   'PUT /api/me/notification-settings':          { rule: 'user', body: { quiet_start: 23 } },
   'GET /api/notifications':                     { rule: 'user' },
-  'GET /api/notifications/stream':              { rule: 'user', endless: true },
+  // Guest so a stream ticket can stand in for the header EventSource cannot send; no user, no ticket: 401.
+  'GET /api/notifications/stream':              { rule: 'guest', endless: true, refuses: { 'no token': 401, guest: 401 } },
+  'POST /api/notifications/stream-ticket':      { rule: 'user' },
   'POST /api/notifications/read-all':           { rule: 'user' },
   'POST /api/notifications/:id/read':           { rule: 'user', owned: 'notification' },
   'GET /api/notifications/unsubscribe':         { rule: 'public' },

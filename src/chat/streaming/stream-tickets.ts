@@ -1,28 +1,17 @@
 import { ForbiddenException, Injectable, UnauthorizedException } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { UsersService } from '../../auth/users.service.js';
+import { readStreamTicket, signStreamTicket } from '../../common/auth/stream-tickets.js';
 import { sha256Hex } from '../../common/hash.js';
 import type { ChatCaller } from '../chat-caller.js';
 import { ChatRepository } from '../chat.repository.js';
 import type { StreamTicketDto } from '../dto/stream.dto.js';
 
-/** The `aud` of stream tickets: access tokens carry none, so neither passes for the other. */
-export const STREAM_TICKET_AUDIENCE = 'chat-stream';
-
-/** A ticket is read once, when EventSource (re)connects: a minute is plenty and leaks little. */
-export const STREAM_TICKET_TTL_SECONDS = 60;
-
-interface StreamTicketClaims {
-  /**
-   * The chat's owner: `user:<id>`, or `guest:<SHA-256 of the guest session>` — the session is
-   * a guest's lasting credential and the ticket travels in a URL (logs, history), so only its
-   * hash goes in.
-   */
-  sub: string;
-  /** The one chat the ticket opens. */
-  cht: string;
-}
-
+/**
+ * `sub` of a chat ticket: `user:<id>`, or `guest:<SHA-256 of the guest session>` — the session
+ * is a guest's lasting credential and the ticket travels in a URL (logs, history), so only
+ * its hash goes in. `cht` is the one chat it opens.
+ */
 const ownerClaim = (caller: ChatCaller): string =>
   caller.user ? `user:${caller.user.id}` : `guest:${sha256Hex(caller.guestSession)}`;
 
@@ -33,6 +22,7 @@ const invalid = () => new UnauthorizedException('Invalid stream ticket');
  * re-attach to a chat's reply (GET /api/chats/{id}/stream?ticket=…). A ticket names one chat
  * and its owner and lasts a minute; it is signed with the app's JWT key under its own
  * audience, so it is never a session and a session (or any other token) is never a ticket.
+ * Signed and read by the shared `common/auth/stream-tickets.ts` (the notification stream too).
  */
 @Injectable()
 export class StreamTicketService {
@@ -44,21 +34,7 @@ export class StreamTicketService {
 
   /** A ticket for `chatId`, whose ownership by `caller` was checked; `issuedAt` lets tests age it. */
   async issue(chatId: string, caller: ChatCaller, issuedAt = new Date()): Promise<StreamTicketDto> {
-    const iat = Math.floor(issuedAt.getTime() / 1000);
-    const claims: StreamTicketClaims & { iat: number } = {
-      sub: ownerClaim(caller),
-      cht: chatId,
-      iat,
-    };
-    // jsonwebtoken counts expiresIn from the payload's iat.
-    const ticket = await this.jwt.signAsync(claims, {
-      audience: STREAM_TICKET_AUDIENCE,
-      expiresIn: STREAM_TICKET_TTL_SECONDS,
-    });
-    return {
-      ticket,
-      expires_at: new Date((iat + STREAM_TICKET_TTL_SECONDS) * 1000).toISOString(),
-    };
+    return signStreamTicket(this.jwt, { sub: ownerClaim(caller), cht: chatId }, issuedAt);
   }
 
   /**
@@ -66,7 +42,7 @@ export class StreamTicketService {
    * ticket, 403 when it is for another chat or its owner no longer owns the chat.
    */
   async redeem(chatId: string, ticket: string): Promise<ChatCaller> {
-    const claims = await this.read(ticket);
+    const claims = await readStreamTicket(this.jwt, ticket, 'POST /api/chats/{id}/stream-ticket');
     if (claims.cht !== chatId) {
       throw new ForbiddenException(
         'This stream ticket is for another chat: ask for one for this chat',
@@ -86,23 +62,5 @@ export class StreamTicketService {
       );
     }
     return { user: null, guestSession: session };
-  }
-
-  private async read(ticket: string): Promise<StreamTicketClaims> {
-    let claims: Partial<StreamTicketClaims>;
-    try {
-      claims = await this.jwt.verifyAsync<StreamTicketClaims>(ticket, {
-        audience: STREAM_TICKET_AUDIENCE,
-      });
-    } catch (error) {
-      if ((error as Error).name === 'TokenExpiredError') {
-        throw new UnauthorizedException(
-          'This stream ticket has expired: ask for a new one (POST /api/chats/{id}/stream-ticket)',
-        );
-      }
-      throw invalid();
-    }
-    if (typeof claims.sub !== 'string' || typeof claims.cht !== 'string') throw invalid();
-    return { sub: claims.sub, cht: claims.cht };
   }
 }

@@ -1,6 +1,15 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { IsBoolean, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
+import {
+  IsBoolean,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+} from 'class-validator';
 import type { NotificationRow } from '../notification.repository.js';
 import {
   NOTIFICATION_TYPES,
@@ -33,6 +42,32 @@ export class NotificationQueryDto {
   @Min(1)
   @Max(MAX_NOTIFICATION_PAGE_SIZE)
   limit?: number;
+}
+
+/** POST /api/notifications/stream-ticket. */
+export class NotificationStreamTicketDto {
+  @ApiProperty({
+    description:
+      'Pass as `?ticket=` to GET /api/notifications/stream: my notifications only, valid one minute',
+  })
+  ticket: string;
+
+  @ApiProperty({ format: 'date-time', description: 'When the ticket stops being accepted' })
+  expires_at: string;
+}
+
+/** The query of GET /api/notifications/stream, for clients that cannot send headers. */
+export class NotificationStreamQueryDto {
+  @ApiPropertyOptional({
+    description:
+      'A stream ticket (POST /api/notifications/stream-ticket), instead of Authorization: for ' +
+      'EventSource. Access tokens are never accepted here.',
+  })
+  @IsOptional()
+  @IsString()
+  // A ticket is a few hundred characters; anything far longer is not one.
+  @MaxLength(2048)
+  ticket?: string;
 }
 
 export class NotificationDto {
