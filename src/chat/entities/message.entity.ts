@@ -87,6 +87,13 @@ export class MessageEntity {
   @Column({ type: 'boolean', default: false })
   proactive: boolean;
 
+  /**
+   * The content's lexemes in the chat's text-search configuration, for recall: written by the
+   * trigger tr_message_recall_vector (migration RecallLanguage), never by the app.
+   */
+  @Column({ type: 'tsvector', nullable: true, select: false, insert: false, update: false })
+  recallVector?: string | null;
+
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt: Date;
 }
