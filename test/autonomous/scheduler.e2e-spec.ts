@@ -228,9 +228,13 @@ describe('autonomous scheduler', () => {
       }
       // The model has not answered yet: the task is still in its call.
       expect(await taskState(t, 'character_generator')).toBeUndefined();
-      expect(samples).toEqual(
-        samples.map(() => ({ checkedOut: 0, waiting: 0, idleInTransaction: 0 })),
+      // A task holding a connection or a transaction across its call shows in every sample;
+      // the poller and the other tasks' short statements may show in one now and then.
+      const clean = samples.filter(
+        (sample) =>
+          sample.checkedOut === 0 && sample.waiting === 0 && sample.idleInTransaction === 0,
       );
+      expect(clean.length).toBeGreaterThanOrEqual(samples.length / 2);
       const state = await waitFor(async () => {
         const current = await taskState(t, 'character_generator');
         return current?.lastStatus ? current : undefined;
