@@ -13,6 +13,7 @@ import type { ChatMessage, GenerationConfig } from '../llm/llm.types.js';
 import { PAID_PROVIDERS } from '../llm/models/model-registry.js';
 import type { ChatWithMembers } from './chat-rows.js';
 import type { ContextMessage } from './message.repository.js';
+import type { MemoryUsed } from './entities/message.entity.js';
 import type { GenerationOptionsDto } from './dto/message.dto.js';
 import { macroValues, PromptBuilderService } from './prompt/prompt-builder.service.js';
 import { withAuthorsNote } from './storytelling/authors-note.js';
@@ -96,8 +97,11 @@ export interface ReplyContext {
   messages: ChatMessage[];
   /** The lorebook entries the system prompt carries, recorded on the reply. */
   lorebook: LorebookEntryRef[];
-  /** The ids of the remembered facts and pinned notes the prompt carries. */
-  memory: { facts: number[]; notes: number[]; messages: number[] };
+  /**
+   * The ids of the remembered facts, pinned notes and recalled messages the prompt carries,
+   * recorded on the reply (`message.memory_used`); null when it carries none.
+   */
+  memory: MemoryUsed | null;
 }
 
 const isDiceResult = (value: unknown): value is DiceResult => {
@@ -275,11 +279,14 @@ export class ReplyContextService {
     return {
       messages: withAuthorsNote(messages, note),
       lorebook: lorebook.fired,
-      memory: {
-        facts: facts.map((fact) => fact.id),
-        notes: notes.map((pinned) => pinned.id),
-        messages: passages.map((passage) => passage.messageId),
-      },
+      memory:
+        facts.length + notes.length + passages.length > 0
+          ? {
+              facts: facts.map((fact) => fact.id),
+              notes: notes.map((pinned) => pinned.id),
+              messages: passages.map((passage) => passage.messageId),
+            }
+          : null,
     };
   }
 

@@ -399,8 +399,14 @@ describe('chat memory', () => {
             sourceMessageIds: [Number(third.id)],
           },
         ]);
+      const [fact] = await t.dataSource.query<Array<{ id: string }>>(
+        `SELECT id FROM character_memory WHERE user_id = $1 AND character_id = $2`,
+        [alice.id, iris.id],
+      );
       llm.reset();
-      await send(t, alice.auth, chatId, { content: 'How are the bees of my sister doing?' });
+      const { events } = await send(t, alice.auth, chatId, {
+        content: 'How are the bees of my sister doing?',
+      });
       const prompt = promptOf(completions().find((r) => !isExtractionRequest(r))!);
       const history = prompt.filter((message) => message.role !== 'system');
       expect(history.map((message) => message.content)).not.toContain(stated);
@@ -409,6 +415,15 @@ describe('chat memory', () => {
         role: 'system',
         content: `From earlier in this story (word for word):\nUser: ${stated}`,
       });
+      // What the reply remembered, for a frontend's "remembered: …": in `done` and the page.
+      const remembered = { facts: [Number(fact.id)], notes: [], messages: [Number(third.id)] };
+      const done = replyOf(events).last as { type: string; message_id: number };
+      expect(done).toMatchObject({ type: 'done', memory_used: remembered });
+      const page = await t.http.get(`/api/chats/${chatId}/messages`).set(alice.auth).expect(200);
+      const messages = page.body.messages as Array<{ id: number; memory_used: unknown }>;
+      expect(messages.at(-1)).toMatchObject({ id: done.message_id, memory_used: remembered });
+      // The user's message carried no prompt: nothing remembered.
+      expect(messages.at(-2)?.memory_used).toBeNull();
     });
   });
 });
