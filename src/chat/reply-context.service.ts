@@ -129,9 +129,9 @@ const diceOf = (value: unknown): DiceResult[] =>
 export type ReplyRoute = Pick<LlmRequest, 'provider' | 'providers'> & { model?: string };
 
 /**
- * What the model is sent for a reply: the messages (system prompt with the chat's summary, as
- * much recent history as fits, the post-history instruction, the new message), the sampling
- * settings and the providers the cost mode allows.
+ * What the model is sent for a reply: the messages (system prompt; memories and pinned notes;
+ * the chat's summary; recalled passages; as much recent history as fits; the new message; the
+ * post-history instruction), the sampling settings and the providers the cost mode allows.
  */
 @Injectable()
 export class ReplyContextService {
@@ -199,7 +199,6 @@ export class ReplyContextService {
         userIsAdult: input.userIsAdult,
         isDnd,
         lorebook,
-        summary: chat.summary,
         ...(chat.kind === 'group'
           ? { otherCharacters: others.map((other) => input.names.get(other.id) ?? other.name) }
           : {}),
@@ -247,6 +246,12 @@ export class ReplyContextService {
       },
       chat.language,
     );
+    const summary = await this.prompts.summaryBlock({
+      character,
+      persona: { name: chat.personaName, description: chat.personaDescription },
+      language: chat.language,
+      summary: chat.summary,
+    });
     const passages = await this.recalledWithin(input, RECALL_TOKEN_BUDGET);
     const recalled = formatRecalled(
       passages.map((passage) => ({
@@ -260,15 +265,19 @@ export class ReplyContextService {
     );
     const [systemTokens, memoryTokens, tailTokens, noteTokens] = await Promise.all([
       this.tokensOf(system),
-      this.tokensOf([memory, recalled].filter(Boolean).join('\n\n')),
+      this.tokensOf([memory, summary, recalled].filter(Boolean).join('\n\n')),
       this.tokensOfMessages(tail),
       this.tokensOf(note?.text ?? ''),
     ]);
     const budget = CONTEXT_TOKEN_BUDGET - systemTokens - memoryTokens - tailTokens - noteTokens;
+    // Most stable first, so a provider's prompt cache (a shared prefix) reaches furthest: the
+    // system prompt (same every turn), the memories (change when a fact is learned), the summary
+    // (every few dozen messages), the recalled passages (every turn), then the conversation.
     const messages: ChatMessage[] = [
       { role: 'system', content: system },
-      ...(memory ? [{ role: 'system' as const, content: memory }] : []),
-      ...(recalled ? [{ role: 'system' as const, content: recalled }] : []),
+      ...[memory, summary, recalled]
+        .filter((block): block is string => Boolean(block))
+        .map((content) => ({ role: 'system' as const, content })),
       ...fitHistory(earlier, budget, (line) => line.tokens).map(({ role, content }) => ({
         role,
         content,

@@ -370,7 +370,7 @@ describe('chat memory', () => {
   });
 
   describe('recall', () => {
-    it('in a 300-message chat, a fact from message 3 reaches the prompt as a fact and as a recalled passage', async () => {
+    it('in a 300-message chat, a fact from message 3 reaches the prompt as a fact and as a recalled passage; the reply records both', async () => {
       const iris = await publicCharacter(t, owner, { name: 'Iris', greeting: 'Iris smiles.' });
       const chatId = await openChat(t, alice.auth, iris.id, { language: 'en' });
       const stated = 'My sister is called Yara and she keeps bees in Lisbon.';
@@ -403,6 +403,16 @@ describe('chat memory', () => {
         `SELECT id FROM character_memory WHERE user_id = $1 AND character_id = $2`,
         [alice.id, iris.id],
       );
+      // A summary and a pinned note too, so the whole layout shows.
+      const { body: panel } = await t.http
+        .put(`/api/chats/${chatId}/memory`)
+        .set(alice.auth)
+        .send({
+          summary: 'Alex and Iris met at the harbour.',
+          pinned_notes: [{ text: 'Iris is shy.' }],
+        })
+        .expect(200);
+      const note = (panel.pinned_notes as Array<{ id: number }>)[0];
       llm.reset();
       const { events } = await send(t, alice.auth, chatId, {
         content: 'How are the bees of my sister doing?',
@@ -410,13 +420,26 @@ describe('chat memory', () => {
       const prompt = promptOf(completions().find((r) => !isExtractionRequest(r))!);
       const history = prompt.filter((message) => message.role !== 'system');
       expect(history.map((message) => message.content)).not.toContain(stated);
+      // The layout: system prompt, memories and notes, summary, recalled passages, history.
+      expect(prompt[0].content).not.toContain('Alex and Iris met at the harbour.');
       expect(prompt[1].content).toContain('- Alex’s sister Yara keeps bees in Lisbon.');
+      expect(prompt[1].content).toContain('- Iris is shy.');
       expect(prompt[2]).toEqual({
+        role: 'system',
+        content:
+          'Summary of the story so far (earlier messages are no longer shown; stay consistent ' +
+          'with it):\nAlex and Iris met at the harbour.',
+      });
+      expect(prompt[3]).toEqual({
         role: 'system',
         content: `From earlier in this story (word for word):\nUser: ${stated}`,
       });
       // What the reply remembered, for a frontend's "remembered: …": in `done` and the page.
-      const remembered = { facts: [Number(fact.id)], notes: [], messages: [Number(third.id)] };
+      const remembered = {
+        facts: [Number(fact.id)],
+        notes: [note.id],
+        messages: [Number(third.id)],
+      };
       const done = replyOf(events).last as { type: string; message_id: number };
       expect(done).toMatchObject({ type: 'done', memory_used: remembered });
       const page = await t.http.get(`/api/chats/${chatId}/messages`).set(alice.auth).expect(200);
