@@ -370,6 +370,14 @@ describe('chat memory', () => {
   });
 
   describe('recall', () => {
+    it('shows admins the recall mode in use, and no one else', async () => {
+      const admin = await createUser(t, { role: 'admin' });
+      const { body } = await t.http.get('/api/admin/memory-status').set(admin.auth).expect(200);
+      // No embedding model configured here: full text alone.
+      expect(body).toEqual({ recall_mode: 'full-text' });
+      await t.http.get('/api/admin/memory-status').set(alice.auth).expect(403);
+    });
+
     it('in a 300-message chat, a fact from message 3 reaches the prompt as a fact and as a recalled passage; the reply records both', async () => {
       const iris = await publicCharacter(t, owner, { name: 'Iris', greeting: 'Iris smiles.' });
       const chatId = await openChat(t, alice.auth, iris.id, { language: 'en' });
