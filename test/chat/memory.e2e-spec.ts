@@ -146,6 +146,35 @@ describe('chat memory', () => {
       expect(prompt[1].content).toContain('- Alex cannot swim.\n- Mira owes Alex.');
     });
 
+    it('carries the pinned notes into a branch, which then keeps its own', async () => {
+      const chatId = await openChat(t, alice.auth, character.id, { language: 'en' });
+      await putMemory(chatId, {
+        pinned_notes: [{ text: 'The ship is the Gull.' }, { text: 'Alex owes Mira.' }],
+      }).expect(200);
+      await send(t, alice.auth, chatId, { content: 'Shall we sail?' });
+      const [opening] = (
+        await t.http.get(`/api/chats/${chatId}/messages`).set(alice.auth).expect(200)
+      ).body.messages as Array<{ id: number }>;
+      const { body: branch } = await t.http
+        .post(`/api/chats/${chatId}/branch`)
+        .set(alice.auth)
+        .send({ message_id: opening.id })
+        .expect(201);
+      const texts = (body: { pinned_notes: Array<{ text: string }> }) =>
+        body.pinned_notes.map((note) => note.text);
+      const { body: copied } = await memoryOf(branch.id).expect(200);
+      expect(texts(copied)).toEqual(['The ship is the Gull.', 'Alex owes Mira.']);
+      // Copies: editing the branch's notes leaves the original's alone.
+      await putMemory(branch.id, { pinned_notes: [{ text: 'The ship sank.' }] }).expect(200);
+      expect(texts((await memoryOf(chatId).expect(200)).body)).toEqual([
+        'The ship is the Gull.',
+        'Alex owes Mira.',
+      ]);
+      llm.reset();
+      await send(t, alice.auth, branch.id, { content: 'Now what?' });
+      expect(promptOf(completions()[0])[1].content).toContain('- The ship sank.');
+    });
+
     it('holds notes to the tier’s count and length, and answers others’ chats with 404', async () => {
       const bob = await createUser(t);
       const chatId = await openChat(t, bob.auth, character.id);
