@@ -39,6 +39,7 @@ import { MessageSearch1763809100000 } from './1763809100000-MessageSearch.js';
 import { MessageTokens1763809700000 } from './1763809700000-MessageTokens.js';
 import { ChatMemoryPanel1763809710000 } from './1763809710000-ChatMemoryPanel.js';
 import { CharacterMemory1763809720000 } from './1763809720000-CharacterMemory.js';
+import { MemoryUsed1763809750000 } from './1763809750000-MemoryUsed.js';
 import { ViolationsAndBans1763809300000 } from './1763809300000-ViolationsAndBans.js';
 import { Moderation1763809400000 } from './1763809400000-Moderation.js';
 import { Notifications1763809600000 } from './1763809600000-Notifications.js';
@@ -90,6 +91,7 @@ export const migrations: Function[] = [
   MessageTokens1763809700000,
   ChatMemoryPanel1763809710000,
   CharacterMemory1763809720000,
+  MemoryUsed1763809750000,
   RecallLanguage1763809770000,
   RowChangeNotifications1763809800000,
   CatalogueChanges1763809900000,

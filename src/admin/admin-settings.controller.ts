@@ -4,7 +4,12 @@ import { AdminOnly } from '../common/auth/access.decorators.js';
 import { type AuthUser, CurrentUser } from '../common/auth/auth-user.js';
 import { ErrorResponseDto } from '../common/http/error-response.dto.js';
 import { AdminSettingsService } from './admin-settings.service.js';
-import { ProviderStatusDto, SettingDto, UpdateSettingDto } from './dto/setting.dto.js';
+import {
+  MemoryStatusDto,
+  ProviderStatusDto,
+  SettingDto,
+  UpdateSettingDto,
+} from './dto/setting.dto.js';
 
 @ApiTags('admin')
 @AdminOnly()
@@ -48,5 +53,14 @@ export class AdminSettingsController {
   @ApiOkResponse({ type: [ProviderStatusDto] })
   providerStatus(): Promise<ProviderStatusDto[]> {
     return this.settings.providerStatus();
+  }
+
+  @Get('memory-status')
+  @ApiOperation({
+    summary: 'How chat memory works here: the recall mode in use (full text, or re-ranked)',
+  })
+  @ApiOkResponse({ type: MemoryStatusDto })
+  memoryStatus(): MemoryStatusDto {
+    return this.settings.memoryStatus();
   }
 }

@@ -1,10 +1,11 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { AuthUser } from '../common/auth/auth-user.js';
 import { SETTINGS, type SettingKey } from '../common/settings/settings.registry.js';
 import { SettingsService } from '../common/settings/settings.service.js';
+import { RETRIEVER, type Retriever } from '../chat/memory/retriever.js';
 import { LlmService } from '../llm/llm.service.js';
 import { AuditService } from './audit.service.js';
-import type { ProviderStatusDto, SettingDto } from './dto/setting.dto.js';
+import type { MemoryStatusDto, ProviderStatusDto, SettingDto } from './dto/setting.dto.js';
 
 /**
  * Typed settings and the LLM provider switches among them. A change applies at once on this
@@ -17,6 +18,7 @@ export class AdminSettingsService {
     private readonly settings: SettingsService,
     private readonly llm: LlmService,
     private readonly audit: AuditService,
+    @Inject(RETRIEVER) private readonly retriever: Retriever,
   ) {}
 
   async list(): Promise<SettingDto[]> {
@@ -30,6 +32,10 @@ export class AdminSettingsService {
     await this.settings.set(key, value);
     await this.audit.record(actor, 'setting.update', `setting:${key}`, before, value);
     return describe(key as SettingKey, value);
+  }
+
+  memoryStatus(): MemoryStatusDto {
+    return memoryStatus(this.retriever);
   }
 
   async providerStatus(): Promise<ProviderStatusDto[]> {
@@ -47,6 +53,11 @@ export class AdminSettingsService {
       available: status.available,
     }));
   }
+}
+
+/** The recall mode in use (also logged at start-up by the retriever). */
+export function memoryStatus(retriever: Pick<Retriever, 'mode'>): MemoryStatusDto {
+  return { recall_mode: retriever.mode };
 }
 
 function describe(key: SettingKey, value: unknown): SettingDto {

@@ -79,7 +79,7 @@ export interface PathMessage extends MessageEntity {
 /** The columns `toMessage` reads, from a message row. */
 export const MESSAGE_COLUMNS = `id, chat_id, parent_id, active_child_id, depth, role, character_id,
   content, tokens, status, model_used, prompt_tokens, completion_tokens, dice_rolls, encounter_state,
-  lorebook_entries, edited_at, proactive, created_at`;
+  lorebook_entries, memory_used, edited_at, proactive, created_at`;
 
 const idOf = (value: unknown): string | null => (value === null ? null : String(value));
 
@@ -101,6 +101,7 @@ export const toMessage = (row: Row, prefix = ''): PathMessage => ({
   diceRolls: row[`${prefix}dice_rolls`] as MessageEntity['diceRolls'],
   encounterState: row[`${prefix}encounter_state`] as MessageEntity['encounterState'],
   lorebookEntries: row[`${prefix}lorebook_entries`] as MessageEntity['lorebookEntries'],
+  memoryUsed: (row[`${prefix}memory_used`] as MessageEntity['memoryUsed'] | undefined) ?? null,
   editedAt: row[`${prefix}edited_at`] as Date | null,
   proactive: (row[`${prefix}proactive`] as boolean | undefined) ?? false,
   createdAt: row[`${prefix}created_at`] as Date,

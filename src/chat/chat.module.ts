@@ -140,6 +140,8 @@ import { StoryService } from './story.service.js';
     ChatService,
     GuestChatRetentionService,
     ProactiveMessagesService,
+    // The recall mode, for the admins (GET /api/admin/memory-status).
+    RETRIEVER,
   ],
 })
 export class ChatModule {}

@@ -11,7 +11,7 @@ import { CHAT_COLUMNS, type ChatOwner, ownedBy, ownerParams, toChat } from './ch
 import type { ContextMessage } from './message.repository.js';
 import { activePath, upToUserMessage } from './message-path.js';
 import type { ChatWithMembers } from './chat-rows.js';
-import type { MessageStatus } from './entities/message.entity.js';
+import type { MemoryUsed, MessageStatus } from './entities/message.entity.js';
 
 /** How often an instance renews the rows of the replies it is writing. */
 export const HEARTBEAT_INTERVAL_MS = 10_000;
@@ -81,6 +81,8 @@ export interface FinishedReply {
   diceRolls: Array<Record<string, unknown>> | null;
   encounterState: Record<string, unknown> | null;
   lorebookEntries: Array<{ id: number | string; name: string | null }> | null;
+  /** What the prompt remembered; null when it carried none. */
+  memoryUsed?: MemoryUsed | null;
 }
 
 /** How saving a reply went: saved, the chat deleted meanwhile, or its claim taken over. */
@@ -374,7 +376,8 @@ export class GenerationRepository {
              dice_rolls = CASE WHEN $9::jsonb IS NULL THEN dice_rolls
                                ELSE COALESCE(dice_rolls, '[]'::jsonb) || $9::jsonb END,
              encounter_state = COALESCE($10::jsonb, encounter_state),
-             lorebook_entries = COALESCE($11::jsonb, lorebook_entries)
+             lorebook_entries = COALESCE($11::jsonb, lorebook_entries),
+             memory_used = COALESCE($13::jsonb, memory_used)
          WHERE id = $3::bigint AND chat_id = $1 AND EXISTS (SELECT 1 FROM held)
          RETURNING id),
        touched AS (
@@ -395,6 +398,7 @@ export class GenerationRepository {
         reply.encounterState === null ? null : JSON.stringify(reply.encounterState),
         reply.lorebookEntries === null ? null : JSON.stringify(reply.lorebookEntries),
         reply.tokens ?? null,
+        reply.memoryUsed ? JSON.stringify(reply.memoryUsed) : null,
       ],
     );
     if (row.id !== null) return { status: 'saved', messageId: Number(row.id) };
@@ -428,10 +432,10 @@ export class GenerationRepository {
        inserted AS (
          INSERT INTO message (chat_id, parent_id, depth, role, character_id, content, status,
                               model_used, prompt_tokens, completion_tokens, dice_rolls,
-                              encounter_state, lorebook_entries, tokens)
+                              encounter_state, lorebook_entries, tokens, memory_used)
          SELECT chat_id, $3::bigint, (SELECT depth + 1 FROM message WHERE id = $3::bigint),
                 'assistant', $12::uuid, $4::text, $5::text, $6::text, $7::int, $8::int,
-                $9::jsonb, $10::jsonb, $11::jsonb, $13::int
+                $9::jsonb, $10::jsonb, $11::jsonb, $13::int, $14::jsonb
          FROM held
          RETURNING id, depth),
        linked AS (
@@ -459,6 +463,7 @@ export class GenerationRepository {
         reply.lorebookEntries === null ? null : JSON.stringify(reply.lorebookEntries),
         reply.characterId,
         reply.tokens ?? null,
+        reply.memoryUsed ? JSON.stringify(reply.memoryUsed) : null,
       ],
     );
     if (row.id !== null) return { status: 'saved', messageId: Number(row.id) };

@@ -225,7 +225,7 @@ export class MessageTreeRepository {
    * A new chat like the original (owner, kind, members, persona, language, settings: every
    * column but the few below), titled `title`, whose messages are copies of the path from the
    * first message to `messageId`, in one statement (one step per message of the path). The
-   * summary comes along when it ends on that path. The original is only read: the statement's
+   * summary comes along when it ends on that path; the pinned notes always do. The original is only read: the statement's
    * snapshot is a consistent tree without a lock. Null when the chat has no such message.
    */
   async branch(chatId: string, messageId: number, title: string): Promise<ChatWithMembers | null> {
@@ -334,6 +334,10 @@ function branchStatement(dataSource: DataSource): string {
     members AS (
       INSERT INTO chat_member (chat_id, ${list(memberColumns)})
       SELECT c.id, ${list(memberColumns, 'cm.')} FROM c, chat_member cm WHERE cm.chat_id = $1),
+    -- The user's pinned notes hold for the whole story: the branch carries them too.
+    notes AS (
+      INSERT INTO chat_note (chat_id, position, text)
+      SELECT c.id, n.position, n.text FROM c, chat_note n WHERE n.chat_id = $1),
     inserted AS (
       INSERT INTO message (id, chat_id, parent_id, active_child_id, depth,
                            ${list(messageColumns)})

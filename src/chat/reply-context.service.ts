@@ -13,6 +13,7 @@ import type { ChatMessage, GenerationConfig } from '../llm/llm.types.js';
 import { PAID_PROVIDERS } from '../llm/models/model-registry.js';
 import type { ChatWithMembers } from './chat-rows.js';
 import type { ContextMessage } from './message.repository.js';
+import type { MemoryUsed } from './entities/message.entity.js';
 import type { GenerationOptionsDto } from './dto/message.dto.js';
 import { macroValues, PromptBuilderService } from './prompt/prompt-builder.service.js';
 import { withAuthorsNote } from './storytelling/authors-note.js';
@@ -96,8 +97,11 @@ export interface ReplyContext {
   messages: ChatMessage[];
   /** The lorebook entries the system prompt carries, recorded on the reply. */
   lorebook: LorebookEntryRef[];
-  /** The ids of the remembered facts and pinned notes the prompt carries. */
-  memory: { facts: number[]; notes: number[]; messages: number[] };
+  /**
+   * The ids of the remembered facts, pinned notes and recalled messages the prompt carries,
+   * recorded on the reply (`message.memory_used`); null when it carries none.
+   */
+  memory: MemoryUsed | null;
 }
 
 const isDiceResult = (value: unknown): value is DiceResult => {
@@ -125,9 +129,9 @@ const diceOf = (value: unknown): DiceResult[] =>
 export type ReplyRoute = Pick<LlmRequest, 'provider' | 'providers'> & { model?: string };
 
 /**
- * What the model is sent for a reply: the messages (system prompt with the chat's summary, as
- * much recent history as fits, the post-history instruction, the new message), the sampling
- * settings and the providers the cost mode allows.
+ * What the model is sent for a reply: the messages (system prompt; memories and pinned notes;
+ * the chat's summary; recalled passages; as much recent history as fits; the new message; the
+ * post-history instruction), the sampling settings and the providers the cost mode allows.
  */
 @Injectable()
 export class ReplyContextService {
@@ -195,7 +199,6 @@ export class ReplyContextService {
         userIsAdult: input.userIsAdult,
         isDnd,
         lorebook,
-        summary: chat.summary,
         ...(chat.kind === 'group'
           ? { otherCharacters: others.map((other) => input.names.get(other.id) ?? other.name) }
           : {}),
@@ -243,6 +246,12 @@ export class ReplyContextService {
       },
       chat.language,
     );
+    const summary = await this.prompts.summaryBlock({
+      character,
+      persona: { name: chat.personaName, description: chat.personaDescription },
+      language: chat.language,
+      summary: chat.summary,
+    });
     const passages = await this.recalledWithin(input, RECALL_TOKEN_BUDGET);
     const recalled = formatRecalled(
       passages.map((passage) => ({
@@ -256,15 +265,19 @@ export class ReplyContextService {
     );
     const [systemTokens, memoryTokens, tailTokens, noteTokens] = await Promise.all([
       this.tokensOf(system),
-      this.tokensOf([memory, recalled].filter(Boolean).join('\n\n')),
+      this.tokensOf([memory, summary, recalled].filter(Boolean).join('\n\n')),
       this.tokensOfMessages(tail),
       this.tokensOf(note?.text ?? ''),
     ]);
     const budget = CONTEXT_TOKEN_BUDGET - systemTokens - memoryTokens - tailTokens - noteTokens;
+    // Most stable first, so a provider's prompt cache (a shared prefix) reaches furthest: the
+    // system prompt (same every turn), the memories (change when a fact is learned), the summary
+    // (every few dozen messages), the recalled passages (every turn), then the conversation.
     const messages: ChatMessage[] = [
       { role: 'system', content: system },
-      ...(memory ? [{ role: 'system' as const, content: memory }] : []),
-      ...(recalled ? [{ role: 'system' as const, content: recalled }] : []),
+      ...[memory, summary, recalled]
+        .filter((block): block is string => Boolean(block))
+        .map((content) => ({ role: 'system' as const, content })),
       ...fitHistory(earlier, budget, (line) => line.tokens).map(({ role, content }) => ({
         role,
         content,
@@ -275,11 +288,14 @@ export class ReplyContextService {
     return {
       messages: withAuthorsNote(messages, note),
       lorebook: lorebook.fired,
-      memory: {
-        facts: facts.map((fact) => fact.id),
-        notes: notes.map((pinned) => pinned.id),
-        messages: passages.map((passage) => passage.messageId),
-      },
+      memory:
+        facts.length + notes.length + passages.length > 0
+          ? {
+              facts: facts.map((fact) => fact.id),
+              notes: notes.map((pinned) => pinned.id),
+              messages: passages.map((passage) => passage.messageId),
+            }
+          : null,
     };
   }
 

@@ -181,6 +181,7 @@ export class ReplyWriter {
       completionTokens,
       ...game,
       lorebookEntries: context.lorebook.length > 0 ? context.lorebook : null,
+      memoryUsed: context.memory,
       tokens: await this.context.countNew(content),
     };
     // A continuation is the round's one reply: it goes on the end of the one continued.
@@ -231,6 +232,7 @@ export class ReplyWriter {
           : {}),
         ...(game.diceRolls ? { dice_rolls: game.diceRolls } : {}),
         ...(game.encounterState ? { encounter_state: game.encounterState } : {}),
+        ...(context.memory ? { memory_used: context.memory } : {}),
         ...(stopped ? { stopped: true as const } : {}),
       },
       tokens,

@@ -46,6 +46,7 @@ describe('admin access', () => {
         'GET /api/admin/settings',
         'PUT /api/admin/settings/:key',
         'GET /api/admin/provider-status',
+        'GET /api/admin/memory-status',
         'GET /api/admin/reports',
         'PUT /api/admin/reports/:id',
         'GET /api/admin/users',

@@ -124,6 +124,7 @@ describe('chats', () => {
             dice_rolls: null,
             encounter_state: null,
             lorebook_entries: null,
+            memory_used: null,
             created_at: expect.any(String),
           },
         ],

@@ -148,6 +148,35 @@ describe('chat memory', () => {
       expect(prompt[1].content).toContain('- Alex cannot swim.\n- Mira owes Alex.');
     });
 
+    it('carries the pinned notes into a branch, which then keeps its own', async () => {
+      const chatId = await openChat(t, alice.auth, character.id, { language: 'en' });
+      await putMemory(chatId, {
+        pinned_notes: [{ text: 'The ship is the Gull.' }, { text: 'Alex owes Mira.' }],
+      }).expect(200);
+      await send(t, alice.auth, chatId, { content: 'Shall we sail?' });
+      const [opening] = (
+        await t.http.get(`/api/chats/${chatId}/messages`).set(alice.auth).expect(200)
+      ).body.messages as Array<{ id: number }>;
+      const { body: branch } = await t.http
+        .post(`/api/chats/${chatId}/branch`)
+        .set(alice.auth)
+        .send({ message_id: opening.id })
+        .expect(201);
+      const texts = (body: { pinned_notes: Array<{ text: string }> }) =>
+        body.pinned_notes.map((note) => note.text);
+      const { body: copied } = await memoryOf(branch.id).expect(200);
+      expect(texts(copied)).toEqual(['The ship is the Gull.', 'Alex owes Mira.']);
+      // Copies: editing the branch's notes leaves the original's alone.
+      await putMemory(branch.id, { pinned_notes: [{ text: 'The ship sank.' }] }).expect(200);
+      expect(texts((await memoryOf(chatId).expect(200)).body)).toEqual([
+        'The ship is the Gull.',
+        'Alex owes Mira.',
+      ]);
+      llm.reset();
+      await send(t, alice.auth, branch.id, { content: 'Now what?' });
+      expect(promptOf(completions()[0])[1].content).toContain('- The ship sank.');
+    });
+
     it('holds notes to the tier’s count and length, and answers others’ chats with 404', async () => {
       const bob = await createUser(t);
       const chatId = await openChat(t, bob.auth, character.id);
@@ -372,7 +401,15 @@ describe('chat memory', () => {
   });
 
   describe('recall', () => {
-    it('in a 300-message chat, a fact from message 3 reaches the prompt as a fact and as a recalled passage', async () => {
+    it('shows admins the recall mode in use, and no one else', async () => {
+      const admin = await createUser(t, { role: 'admin' });
+      const { body } = await t.http.get('/api/admin/memory-status').set(admin.auth).expect(200);
+      // No embedding model configured here: full text alone.
+      expect(body).toEqual({ recall_mode: 'full-text' });
+      await t.http.get('/api/admin/memory-status').set(alice.auth).expect(403);
+    });
+
+    it('in a 300-message chat, a fact from message 3 reaches the prompt as a fact and as a recalled passage; the reply records both', async () => {
       const iris = await publicCharacter(t, owner, { name: 'Iris', greeting: 'Iris smiles.' });
       const chatId = await openChat(t, alice.auth, iris.id, { language: 'en' });
       const stated = 'My sister is called Yara and she keeps bees in Lisbon.';
@@ -401,16 +438,54 @@ describe('chat memory', () => {
             sourceMessageIds: [Number(third.id)],
           },
         ]);
+      const [fact] = await t.dataSource.query<Array<{ id: string }>>(
+        `SELECT id FROM character_memory WHERE user_id = $1 AND character_id = $2`,
+        [alice.id, iris.id],
+      );
+      // A summary and a pinned note too, so the whole layout shows.
+      const { body: panel } = await t.http
+        .put(`/api/chats/${chatId}/memory`)
+        .set(alice.auth)
+        .send({
+          summary: 'Alex and Iris met at the harbour.',
+          pinned_notes: [{ text: 'Iris is shy.' }],
+        })
+        .expect(200);
+      const note = (panel.pinned_notes as Array<{ id: number }>)[0];
       llm.reset();
-      await send(t, alice.auth, chatId, { content: 'How are the bees of my sister doing?' });
+      const { events } = await send(t, alice.auth, chatId, {
+        content: 'How are the bees of my sister doing?',
+      });
       const prompt = promptOf(completions().find((r) => !isExtractionRequest(r))!);
       const history = prompt.filter((message) => message.role !== 'system');
       expect(history.map((message) => message.content)).not.toContain(stated);
+      // The layout: system prompt, memories and notes, summary, recalled passages, history.
+      expect(prompt[0].content).not.toContain('Alex and Iris met at the harbour.');
       expect(prompt[1].content).toContain('- Alex’s sister Yara keeps bees in Lisbon.');
+      expect(prompt[1].content).toContain('- Iris is shy.');
       expect(prompt[2]).toEqual({
+        role: 'system',
+        content:
+          'Summary of the story so far (earlier messages are no longer shown; stay consistent ' +
+          'with it):\nAlex and Iris met at the harbour.',
+      });
+      expect(prompt[3]).toEqual({
         role: 'system',
         content: `From earlier in this story (word for word):\nUser: ${stated}`,
       });
+      // What the reply remembered, for a frontend's "remembered: …": in `done` and the page.
+      const remembered = {
+        facts: [Number(fact.id)],
+        notes: [note.id],
+        messages: [Number(third.id)],
+      };
+      const done = replyOf(events).last as { type: string; message_id: number };
+      expect(done).toMatchObject({ type: 'done', memory_used: remembered });
+      const page = await t.http.get(`/api/chats/${chatId}/messages`).set(alice.auth).expect(200);
+      const messages = page.body.messages as Array<{ id: number; memory_used: unknown }>;
+      expect(messages.at(-1)).toMatchObject({ id: done.message_id, memory_used: remembered });
+      // The user's message carried no prompt: nothing remembered.
+      expect(messages.at(-2)?.memory_used).toBeNull();
     });
   });
 });

@@ -137,7 +137,13 @@ describe('chat summaries', () => {
     chatLlm.script({ content: 'Mira trims the wick.' });
     await send(t, alice.auth, chatId, { content: 'line 27' });
     const messages = completions(chatLlm).at(-1)!.body!.messages as UpstreamMessage[];
-    expect(messages[0].content).toContain(SUMMARY);
+    // Its own system message after the system prompt (and any memories), before the history.
+    expect(messages[0].content).not.toContain(SUMMARY);
+    const summaryAt = messages.findIndex((message) => message.content.includes(SUMMARY));
+    expect(summaryAt).toBeGreaterThan(0);
+    expect(messages.slice(0, summaryAt + 1).every((message) => message.role === 'system')).toBe(
+      true,
+    );
     const history = messages.filter((message) => message.role !== 'system');
     expect(history[0].content).toBe('line 12');
     expect(history.map((message) => message.content)).not.toContain('line 11');

@@ -270,6 +270,7 @@ const ROUTES: Record<string, Entry> = {
   'GET /api/admin/settings':                    { rule: 'admin' },
   'PUT /api/admin/settings/:key':               { rule: 'admin', params: { key: 'nope' }, body: { value: 1 } },
   'GET /api/admin/provider-status':             { rule: 'admin' },
+  'GET /api/admin/memory-status':               { rule: 'admin' },
   'GET /api/admin/reports':                     { rule: 'admin' },
   'PUT /api/admin/reports/:id':                 { rule: 'admin' },
   'POST /api/admin/characters/:id/reinstate':   { rule: 'admin' },

@@ -89,3 +89,14 @@ export class ProviderStatusDto {
   @ApiProperty({ description: 'May serve requests now' })
   available: boolean;
 }
+
+/** How chat memory works on this deployment, as the admin screen shows it (issue #18). */
+export class MemoryStatusDto {
+  @ApiProperty({
+    example: 'full-text',
+    description:
+      'How old messages are recalled into prompts: `full-text` (PostgreSQL full-text search), ' +
+      'or full text re-ranked by embeddings when an embedding model is configured',
+  })
+  recall_mode: string;
+}

@@ -156,6 +156,27 @@ export class LorebookEntryRefDto {
   name: string | null;
 }
 
+/** What a reply's prompt remembered beyond its recent messages, by id (issue #18). */
+export class MemoryUsedDto {
+  @ApiProperty({
+    type: [Number],
+    description: 'Character memories (GET /api/characters/{id}/memories) the prompt carried',
+  })
+  facts: number[];
+
+  @ApiProperty({
+    type: [Number],
+    description: "The chat's pinned notes (GET /api/chats/{id}/memory) the prompt carried",
+  })
+  notes: number[];
+
+  @ApiProperty({
+    type: [Number],
+    description: 'Earlier messages of the chat recalled into the prompt',
+  })
+  messages: number[];
+}
+
 /** One message of a chat, direct or group. */
 export class ChatMessageDto {
   @ApiProperty()
@@ -228,6 +249,15 @@ export class ChatMessageDto {
     description: "Replies: the character book's entries their prompt carried",
   })
   lorebook_entries: LorebookEntryRefDto[] | null;
+
+  @ApiProperty({
+    nullable: true,
+    type: MemoryUsedDto,
+    description:
+      'Replies: the facts, pinned notes and recalled messages their prompt carried ' +
+      '(null: none, or a reply from before this was recorded)',
+  })
+  memory_used: MemoryUsedDto | null;
 
   @ApiProperty()
   created_at: string;
@@ -326,6 +356,12 @@ export class ReplyDoneEventDto {
   })
   encounter_state?: Record<string, unknown>;
 
+  @ApiPropertyOptional({
+    type: MemoryUsedDto,
+    description: 'What the prompt remembered (ids), when it carried any fact, note or passage',
+  })
+  memory_used?: MemoryUsedDto;
+
   @ApiPropertyOptional({ description: 'The reply was stopped; the part so far was kept' })
   stopped?: boolean;
 }
@@ -383,6 +419,7 @@ export const toMessageResponse = (message: PathMessage): ChatMessageDto => ({
   dice_rolls: message.diceRolls,
   encounter_state: message.encounterState,
   lorebook_entries: message.lorebookEntries,
+  memory_used: message.memoryUsed,
   created_at: message.createdAt.toISOString(),
 });
 

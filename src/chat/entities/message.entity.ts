@@ -79,6 +79,10 @@ export class MessageEntity {
   @Column({ type: 'jsonb', nullable: true })
   lorebookEntries: Array<{ id: number | string; name: string | null }> | null;
 
+  /** The facts, pinned notes and recalled messages this reply's prompt carried (ids). */
+  @Column({ type: 'jsonb', nullable: true })
+  memoryUsed: MemoryUsed | null;
+
   /** Last edited in place by the user. */
   @Column({ type: 'timestamptz', nullable: true })
   editedAt: Date | null;
@@ -96,4 +100,11 @@ export class MessageEntity {
 
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt: Date;
+}
+
+/** Ids of what a reply's prompt remembered: character memories, chat notes, messages. */
+export interface MemoryUsed {
+  facts: number[];
+  notes: number[];
+  messages: number[];
 }

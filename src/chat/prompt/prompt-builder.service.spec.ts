@@ -162,7 +162,6 @@ describe('PromptBuilderService', () => {
         'scenario',
         'example_dialogues',
         'lorebook',
-        'summary',
       ] as const) {
         expect(prompt).not.toContain(en(key));
       }
@@ -209,14 +208,13 @@ describe('PromptBuilderService', () => {
       expect(prompt).not.toMatch(/Sardonic, loyal|sailor slang|Born ready/);
     });
 
-    it('places lorebook entries around the character definitions, then summary and group', async () => {
+    it('places lorebook entries around the character definitions, then the group', async () => {
       const prompt = await builder.systemPrompt(
         input({
           lorebook: {
             before: ['{{char}} owes money to the Voss cartel.'],
             after: ['Ports close at dusk.'],
           },
-          summary: 'They fled the customs patrol and hid in the cargo hold.',
           otherCharacters: ['Orin', 'Sela'],
         }),
       );
@@ -227,12 +225,21 @@ describe('PromptBuilderService', () => {
         en('scenario'),
         'Ports close at dusk.',
         en('example_dialogues'),
-        `${en('summary')}\nThey fled the customs patrol`,
         en('group_context').replace('{{others}}', 'Orin, Sela'),
         en('length_medium'),
       ].map((marker) => prompt.indexOf(marker));
       expect(order).not.toContain(-1);
       expect(order).toEqual([...order].sort((a, b) => a - b));
+    });
+
+    it('keeps the summary out of the system prompt: a block of its own, macros filled', async () => {
+      const summary = 'They fled the customs patrol; {{char}} hid {{user}} in the cargo hold.';
+      const base = input({ persona: { name: 'Alex', description: null } });
+      expect(await builder.systemPrompt(base)).not.toContain(en('summary'));
+      expect(await builder.summaryBlock({ ...base, summary })).toBe(
+        `${en('summary')}\nThey fled the customs patrol; Mira hid Alex in the cargo hold.`,
+      );
+      expect(await builder.summaryBlock({ ...base, summary: '  ' })).toBeNull();
     });
 
     it('runs DnD chats with the Game Master prompts instead of the roleplay narration rules', async () => {

@@ -26,8 +26,6 @@ export interface SystemPromptInput {
   isDnd: boolean;
   /** Lorebook entries the recent messages triggered (selectLorebookEntries). */
   lorebook?: Pick<LorebookSelection, 'before' | 'after'>;
-  /** The rolling summary of the messages no longer sent (summarizer). */
-  summary?: string | null;
   /** Group chats: the names of the other characters in the scene. */
   otherCharacters?: readonly string[];
   /** The card's own system prompt is used (setting use_card_prompts). */
@@ -174,7 +172,6 @@ export class PromptBuilderService {
         'example_dialogues',
         formatExamples(local.exampleDialogues || character.exampleDialogues),
       ),
-      await section('summary', input.summary ?? undefined),
       input.otherCharacters?.length
         ? await this.buildGroupContext(macros, input.otherCharacters, lang)
         : null,
@@ -187,6 +184,23 @@ export class PromptBuilderService {
       await template(contentKey),
     ];
     return sections.filter((text): text is string => Boolean(text)).join('\n\n');
+  }
+
+  /**
+   * The rolling summary of the messages no longer sent (summarizer), under its heading: a
+   * system message of its own after the memories, since it changes as the story moves on and
+   * would otherwise end the cacheable prefix inside the system prompt. Null without one.
+   */
+  async summaryBlock(
+    input: Pick<SystemPromptInput, 'character' | 'persona' | 'language'> & {
+      summary: string | null | undefined;
+    },
+  ): Promise<string | null> {
+    const summary = input.summary?.trim();
+    if (!summary) return null;
+    const macros = macroValues(input.character, input.persona.name, input.language);
+    const heading = (await this.templates.get('summary', input.language)).trim();
+    return `${fillMacros(heading, macros)}\n${fillMacros(summary, macros)}`;
   }
 
   /** A group chat member's view of the scene (spec: group_chat/router.py, "group context"). */

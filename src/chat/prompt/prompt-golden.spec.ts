@@ -114,8 +114,13 @@ const CASES: readonly Case[] = ['sfw', 'nsfw', 'dnd'];
 
 interface Assembled {
   system: string;
+  /** The summary block: its own system message after the memories, not in the system prompt. */
+  summary: string;
   postHistory: string;
 }
+
+/** A summary with macros, the same in every golden (the heading is the language's). */
+const SUMMARY = '{{user}} stowed away; {{char}} found them and set a price for the passage.';
 
 /** How the reply context calls the builder (reply-context.service.ts), for one setup. */
 async function assemble(
@@ -137,6 +142,12 @@ async function assemble(
     userIsAdult: setup.userIsAdult,
     isDnd,
   });
+  const summary = await builder.summaryBlock({
+    character: card,
+    persona: PERSONA,
+    language: lang,
+    summary: SUMMARY,
+  });
   const postHistory = await builder.postHistory({
     language: lang,
     chatId: CHAT_ID,
@@ -146,7 +157,7 @@ async function assemble(
     isDnd,
     userIsAdult: setup.userIsAdult,
   });
-  return { system, postHistory: postHistory ?? '' };
+  return { system, summary: summary ?? '', postHistory: postHistory ?? '' };
 }
 
 const SETUPS: Readonly<
@@ -158,7 +169,7 @@ const SETUPS: Readonly<
   dnd: { rating: 'sfw', userIsAdult: true, tags: ['space', 'smuggler', 'dnd'] },
 };
 
-function render(lang: Language, kind: Case, { system, postHistory }: Assembled): string {
+function render(lang: Language, kind: Case, { system, summary, postHistory }: Assembled): string {
   const setup = SETUPS[kind];
   return [
     `# Golden prompt: language ${lang}, ${kind} case (character ${setup.rating}, adult user` +
@@ -167,6 +178,9 @@ function render(lang: Language, kind: Case, { system, postHistory }: Assembled):
     '',
     '======== SYSTEM PROMPT ========',
     system,
+    '',
+    '======== SUMMARY (a system message after the memories) ========',
+    summary,
     '',
     '======== POST-HISTORY INSTRUCTION ========',
     postHistory,
@@ -246,8 +260,11 @@ describe('golden prompts', () => {
 
     it('all cases: no macro leftovers, no empty sections, no untranslated template', async () => {
       for (const kind of CASES) {
-        const { system, postHistory } = await assemble(builder, lang, SETUPS[kind]);
-        for (const text of [system, postHistory]) {
+        const { system, summary, postHistory } = await assemble(builder, lang, SETUPS[kind]);
+        // The summary changes as the story goes on: never inside the stable system prompt.
+        expect(system).not.toContain(PROMPT_DEFAULTS.summary[lang]);
+        expect(summary.startsWith(`${PROMPT_DEFAULTS.summary[lang]}\n`)).toBe(true);
+        for (const text of [system, summary, postHistory]) {
           expect(text).not.toMatch(/\{\{|\}\}|<START>|<\/?(bot|user)>/i);
           expect(text).not.toMatch(/\n{3,}/);
           expect(text).toBe(text.trim());

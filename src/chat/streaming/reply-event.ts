@@ -1,3 +1,5 @@
+import type { MemoryUsed } from '../entities/message.entity.js';
+
 /**
  * The server-sent events of a round (documented by REPLY_EVENTS in dto/message.dto.ts). Every
  * character that speaks streams tokens, then a `done` (its reply saved) or an `error` (which
@@ -21,6 +23,8 @@ export interface ReplyDoneEvent {
   anon_messages_left?: number;
   dice_rolls?: Array<Record<string, unknown>>;
   encounter_state?: Record<string, unknown>;
+  /** What the reply's prompt remembered (ids), when it carried anything. */
+  memory_used?: MemoryUsed;
   stopped?: true;
 }
 

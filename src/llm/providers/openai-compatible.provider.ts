@@ -26,7 +26,7 @@ import { isGarbledReply } from '../output/language-check.js';
 import { headOf, textPieces } from '../output/text-pieces.js';
 import { ThinkingFilter } from '../output/thinking-filter.js';
 import type { TokenEstimator } from '../usage/token-estimator.js';
-import { foldLateSystemMessages } from './system-messages.js';
+import { foldLateSystemMessages, joinLeadingSystemMessages } from './system-messages.js';
 
 export interface ProviderOptions {
   apiKey: string;
@@ -228,12 +228,15 @@ export abstract class OpenAiCompatibleProvider implements LlmProvider {
 
   /** Hook: the messages as the model wants them (e.g. no system role). */
   protected shapeMessages(messages: ChatMessage[], model: string): ChatMessage[] {
-    return this.readsSystemOnlyFirst(model) ? foldLateSystemMessages(messages) : messages;
+    return this.readsSystemOnlyFirst(model)
+      ? joinLeadingSystemMessages(foldLateSystemMessages(messages))
+      : messages;
   }
 
   /**
    * Hook: the model reads system messages only at the top (see foldLateSystemMessages), so
-   * the instructions meant to be read last go into the last user turn instead.
+   * the instructions meant to be read last go into the last user turn instead, and the leading
+   * ones become one (joinLeadingSystemMessages).
    */
   protected readsSystemOnlyFirst(_model: string): boolean {
     return false;

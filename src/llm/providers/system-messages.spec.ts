@@ -1,6 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
 import type { ChatMessage } from '../llm.types.js';
-import { foldLateSystemMessages, systemIntoFirstUser } from './system-messages.js';
+import {
+  foldLateSystemMessages,
+  joinLeadingSystemMessages,
+  systemIntoFirstUser,
+} from './system-messages.js';
 
 const system = (content: string): ChatMessage => ({ role: 'system', content });
 const user = (content: string): ChatMessage => ({ role: 'user', content });
@@ -26,6 +30,31 @@ describe('foldLateSystemMessages', () => {
     expect(foldLateSystemMessages(noUser)).toBe(noUser);
     const onlySystem = [system('S')];
     expect(foldLateSystemMessages(onlySystem)).toBe(onlySystem);
+  });
+});
+
+describe('joinLeadingSystemMessages', () => {
+  it('joins the system messages a prompt opens with, in order, and leaves the rest', () => {
+    expect(
+      joinLeadingSystemMessages([
+        system('S'),
+        system('Memories'),
+        system('Summary'),
+        assistant('Hi.'),
+        user('Go.'),
+        system('Reminder'),
+      ]),
+    ).toEqual([
+      system('S\n\nMemories\n\nSummary'),
+      assistant('Hi.'),
+      user('Go.'),
+      system('Reminder'),
+    ]);
+  });
+
+  it('leaves a prompt with one leading system message as it is', () => {
+    const one = [system('S'), user('Go.')];
+    expect(joinLeadingSystemMessages(one)).toBe(one);
   });
 });
 

@@ -23,6 +23,23 @@ export function foldLateSystemMessages(messages: ChatMessage[]): ChatMessage[] {
 }
 
 /**
+ * The system messages a prompt opens with (the system prompt, then the memories, the summary,
+ * the recalled passages) as one, in order, for the same models: an endpoint that keeps only
+ * one system message would drop the others. One shared prefix either way, so prompt caches
+ * still reach as far.
+ */
+export function joinLeadingSystemMessages(messages: ChatMessage[]): ChatMessage[] {
+  const lead = messages.findIndex((message) => message.role !== 'system');
+  const count = lead === -1 ? messages.length : lead;
+  if (count < 2) return messages;
+  const content = messages
+    .slice(0, count)
+    .map((message) => message.content)
+    .join('\n\n');
+  return [{ role: 'system', content }, ...messages.slice(count)];
+}
+
+/**
  * For models without a system role (Gemma): the system prompt leads the first user turn, or
  * is a user turn of its own before a conversation that opens with the character's greeting
  * (Gemma's template wants turns to alternate from a user turn on).

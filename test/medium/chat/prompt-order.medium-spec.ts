@@ -113,6 +113,31 @@ function cases(): Array<{ title: string; input: ContextInput }> {
       },
     },
     {
+      // Most stable first (provider prompt caches): system prompt, memories and notes, summary,
+      // recalled passages, history, post-history.
+      title: 'direct chat with memories, a summary and recall',
+      input: {
+        chat: {
+          ...chat('direct', [MIRA_ID]),
+          summary: 'Alex came to the lighthouse after the wreck of the Gull.',
+          pinnedNotes: [{ id: 7, text: 'Alex cannot swim.' }],
+        },
+        character: mira,
+        members: [mira],
+        names,
+        history: [
+          line(41, 'assistant', 'Mira looks up from the lamp.', MIRA_ID),
+          line(42, 'user', 'Do you remember my sister?'),
+        ],
+        facts: [{ id: 3, text: 'Alex’s sister Yara keeps bees.' }],
+        recalled: [
+          { messageId: 5, role: 'user', characterId: null, content: 'My sister Yara keeps bees.' },
+        ],
+        messageCount: 42,
+        userIsAdult: false,
+      },
+    },
+    {
       title: 'campaign turn after a roll',
       input: {
         chat: chat('direct', [MIRA_ID]),
