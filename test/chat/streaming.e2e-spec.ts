@@ -543,7 +543,11 @@ describe('chat replies', () => {
     ]);
     await send(t, guestHeaders, chatId, { content: 'And now?' });
     const sent = fake.requests[0].body!.messages!;
-    expect(sent[0].content).toContain('They met at the pier.');
+    // The summary is a system block of its own, after the system prompt.
+    expect(sent[0].content).not.toContain('They met at the pier.');
+    expect(
+      sent.some((m) => m.role === 'system' && String(m.content).includes('They met at the pier.')),
+    ).toBe(true);
     // Guests: 10 context messages, the new one included.
     expect(sent.filter((m) => m.role !== 'system').map((m) => m.content)).toEqual([
       ...Array.from({ length: 9 }, (_, i) => `old message ${492 + i}`),
