@@ -27,10 +27,12 @@ const BENCHES: Array<[string, string[]]> = [
     [
       'Chat streams: time to first token',
       'Added by the API',
+      'API vs a bare pipe proxy in the same run',
       'Targets',
       'Context build',
       'Output scan (moderation rules) per reply',
       'moderation_output_hold_back on: tokens in before the first',
+      'Context build with memory and recall',
     ],
   ],
   ['event-loop', ['Event loop under hostile requests']],
