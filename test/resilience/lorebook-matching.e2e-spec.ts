@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { LOREBOOK_LIMITS } from '../../src/characters/lib/lorebook-limits.js';
+import { TokenEstimator } from '../../src/llm/usage/token-estimator.js';
 import { llmEnv, openChat, publicCharacter, replyOf, send } from '../chat/chat-support.js';
 import { startFakeLlm, type FakeLlm } from '../support/fake-llm.js';
 import { whileHealthzPolled } from '../support/healthz.js';
@@ -35,6 +36,9 @@ describe('lorebook matching bounds', () => {
   beforeAll(async () => {
     fake = await startFakeLlm();
     t = await createTestApp({ env: { ...llmEnv(fake), RATE_LIMIT_SCALE: '0' } });
+    // As main.ts does before listening: the tokenizer's one-time load (~1 s of CPU) is not
+    // what these bounds measure, and a reply now counts its message's tokens.
+    await t.app.get(TokenEstimator).warm();
     owner = await createUser(t);
   });
 
