@@ -4,6 +4,7 @@ import { RELAXED_AUTH_ENV } from '../support/auth.js';
 import { type AppRoute, controllerRoutes } from '../support/routes.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 import { createUser, type TestUser } from '../support/users.js';
+import { rowCachesCaughtUp } from '../support/row-caches.js';
 
 type Route = Pick<AppRoute, 'method' | 'path'>;
 
@@ -98,10 +99,12 @@ describe('admin access', () => {
     await t.dataSource.query(`UPDATE app_user SET role = 'admin', tier = 'admin' WHERE id = $1`, [
       promoted.id,
     ]);
+    await rowCachesCaughtUp(t);
     await t.http.get('/api/admin/settings').set(promoted.auth).expect(200);
     await t.dataSource.query(`UPDATE app_user SET role = 'user', tier = 'free' WHERE id = $1`, [
       promoted.id,
     ]);
+    await rowCachesCaughtUp(t);
     await t.http.get('/api/admin/settings').set(promoted.auth).expect(403);
   });
 

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 import { createUser, type TestUser } from '../support/users.js';
+import { rowCachesCaughtUp } from '../support/row-caches.js';
 
 describe('admin moderation of reports', () => {
   let t: TestApp;
@@ -50,6 +51,7 @@ describe('admin moderation of reports', () => {
       `UPDATE character SET avatar_url = '/api/avatars/test.png' WHERE id = $1`,
       [body.id],
     );
+    await rowCachesCaughtUp(t);
     await t.http
       .put(`/api/characters/${body.id}`)
       .set(owner.auth)

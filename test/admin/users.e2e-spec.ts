@@ -12,6 +12,7 @@ import {
 } from '../support/auth.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 import { createUser, type TestUser } from '../support/users.js';
+import { rowCachesCaughtUp } from '../support/row-caches.js';
 
 const BOSS = 'boss@example.com';
 const CHIEF = 'chief@example.com';
@@ -78,6 +79,7 @@ describe('admin user management', () => {
         named.id,
         `Princess ${tag}`,
       ]);
+      await rowCachesCaughtUp(t);
       for (let i = 0; i < 3; i++) await createUser(t, { email: `crowd-${i}-${tag}@example.test` });
     });
 
@@ -138,6 +140,7 @@ describe('admin user management', () => {
            email = 'released-' || gen_random_uuid() || '@released.invalid' WHERE id = $1`,
         [released.id],
       );
+      await rowCachesCaughtUp(t);
       const owner = await createUser(t, { email: address });
       const { body } = await t.http
         .get(`/api/admin/users?q=${encodeURIComponent(address.toUpperCase())}`)

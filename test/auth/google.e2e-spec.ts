@@ -12,6 +12,7 @@ import { createTestApp, type TestApp } from '../support/test-app.js';
 import { createUser } from '../support/users.js';
 import { expectLeftBehind, plantSquatterContent } from './squatter-support.js';
 import { guest, openChat, publicCharacter } from '../chat/chat-support.js';
+import { rowCachesCaughtUp } from '../support/row-caches.js';
 
 const FRONTEND_CALLBACK = 'http://frontend.test/auth/callback';
 
@@ -274,6 +275,7 @@ describe('Google sign-in', () => {
     await t.dataSource.query(`UPDATE app_user SET disabled_at = now() WHERE email = $1`, [
       profile.email,
     ]);
+    await rowCachesCaughtUp(t);
     const res = await signIn(profile);
     expectFrontendError(res, 'account_disabled');
   });

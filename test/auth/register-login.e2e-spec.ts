@@ -14,6 +14,7 @@ import {
   uniqueEmail,
 } from '../support/auth.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
+import { rowCachesCaughtUp } from '../support/row-caches.js';
 
 const PASSWORD = 'correct horse battery staple';
 const USER_FIELDS = [
@@ -389,6 +390,7 @@ describe('ADMIN_EMAILS on sign-in', () => {
   it('keeps a premium tier when the admin role goes', async () => {
     const { user } = await registerUser(after, { email: uniqueEmail('premium') });
     await after.dataSource.query(`UPDATE app_user SET tier = 'premium' WHERE id = $1`, [user.id]);
+    await rowCachesCaughtUp(after);
     expect((await loginOn(before, user.email)).user).toMatchObject({
       role: 'user',
       tier: 'premium',

@@ -4,6 +4,7 @@ import { openChat, publicCharacter } from '../chat/chat-support.js';
 import type { RegisteredUser } from '../support/auth.js';
 import type { TestApp } from '../support/test-app.js';
 import { createUser } from '../support/users.js';
+import { rowCachesCaughtUp } from '../support/row-caches.js';
 
 export interface SquatterContent {
   personaId: string;
@@ -32,6 +33,7 @@ export async function plantSquatterContent(
   await t.dataSource.query(`UPDATE app_user SET display_name = 'Squatter' WHERE id = $1`, [
     squatter.user.id,
   ]);
+  await rowCachesCaughtUp(t);
   return { personaId: persona.body.id, characterId: character.body.id, chatId };
 }
 

@@ -6,6 +6,7 @@ import { startFakeLlm, type FakeLlm } from '../support/fake-llm.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 import { createUser, type TestUser } from '../support/users.js';
 import { guest, llmEnv, publicCharacter, replyOf, send } from '../chat/chat-support.js';
+import { rowCachesCaughtUp } from '../support/row-caches.js';
 
 /**
  * Optional auth on guest routes: a token the app no longer accepts (expired, signed with an
@@ -30,6 +31,7 @@ describe('a stale token on a guest route', () => {
     await t.dataSource.query(`UPDATE app_user SET disabled_at = now() WHERE id = $1`, [
       disabled.id,
     ]);
+    await rowCachesCaughtUp(t);
     Object.assign(stale, {
       expired: `Bearer ${await jwt.signAsync({ sub: owner.id, pwv: 0 }, { expiresIn: -10 })}`,
       forged: `Bearer ${await jwt.signAsync(

@@ -18,6 +18,7 @@ import {
   validHighlights,
   validRelation,
 } from './autonomous-support.js';
+import { rowCachesCaughtUp } from '../support/row-caches.js';
 
 const LANGS = ['ru', 'en', 'es', 'fr', 'de', 'pt', 'it'] as const;
 
@@ -111,6 +112,7 @@ describe('catalogue tasks', () => {
             id,
             score,
           ]);
+          await rowCachesCaughtUp(t);
           return id;
         }),
       );
@@ -118,6 +120,7 @@ describe('catalogue tasks', () => {
       await t.dataSource.query(`UPDATE character SET trending_score = 5 WHERE id = $1`, [
         privateId,
       ]);
+      await rowCachesCaughtUp(t);
 
       const first = await runTask(t, admin, 'counter_growth');
       expect(first.result).toMatchObject({ trending_decayed: 3 });
@@ -134,6 +137,7 @@ describe('catalogue tasks', () => {
         `UPDATE character SET trending_decayed_on = trending_decayed_on - 1
          WHERE trending_decayed_on IS NOT NULL`,
       );
+      await rowCachesCaughtUp(t);
       const nextDay = await runTask(t, admin, 'counter_growth');
       expect(nextDay.result).toMatchObject({ trending_decayed: 2 });
       const [score] = await scores([ids[0]]);

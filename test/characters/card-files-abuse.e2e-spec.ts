@@ -8,6 +8,7 @@ import sharp from 'sharp';
 import { whileHealthzPolled } from '../support/healthz.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 import { createUser, type TestUser } from '../support/users.js';
+import { rowCachesCaughtUp } from '../support/row-caches.js';
 
 // Issue #24 item 3 (hostile PNGs, card import/export cost) and item 14 (imported text).
 // Hostile files are made here; chunks are read back without the app's own PNG code.
@@ -512,6 +513,7 @@ describe('card files and avatars under hostile input', () => {
         id,
         `/api/avatars/${name}`,
       ]);
+      await rowCachesCaughtUp(t);
       const exportOnce = () =>
         asBuffer(t.http.get(`/api/characters/${id}/export?format=png`).set(user.auth));
       const { result, answersMs } = await whileHealthzPolled(
@@ -546,6 +548,7 @@ describe('card files and avatars under hostile input', () => {
         id,
         JSON.stringify({ entries }),
       ]);
+      await rowCachesCaughtUp(t);
       const { port } = new URL(t.url);
       const stalled = await Promise.all(
         Array.from({ length: EXPORT_CONCURRENCY }, async () => {
@@ -598,6 +601,7 @@ describe('card files and avatars under hostile input', () => {
         `UPDATE character SET is_public = true, avatar_url = '/api/avatars/x.png' WHERE id = $1`,
         [id],
       );
+      await rowCachesCaughtUp(t);
       const statuses: number[] = [];
       let limited;
       for (let i = 0; i < 31; i++) {

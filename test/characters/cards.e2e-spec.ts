@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { deflateSync } from 'node:zlib';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 import { createUser, type TestUser } from '../support/users.js';
+import { rowCachesCaughtUp } from '../support/row-caches.js';
 
 const fixture = (name: string) =>
   JSON.parse(readFileSync(`src/characters/lib/fixtures/${name}`, 'utf8')) as {
@@ -246,6 +247,7 @@ describe('SillyTavern character cards', () => {
       `UPDATE character SET is_public = true, avatar_url = '/api/avatars/x.png' WHERE id = $1`,
       [created.body.id],
     );
+    await rowCachesCaughtUp(t);
     const cardFor = async (auth: Record<string, string> | null, query = 'format=json') => {
       const request = t.http.get(`/api/characters/${created.body.id}/export?${query}`);
       const res = await (auth ? request.set(auth) : request)

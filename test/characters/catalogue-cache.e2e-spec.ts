@@ -13,6 +13,7 @@ import { createTestDatabase, dropTestDatabase } from '../support/database.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 import { createUser, type TestUser } from '../support/users.js';
 import { seedCharacter } from '../seo/seo-support.js';
+import { rowCachesCaughtUp } from '../support/row-caches.js';
 
 /** Long enough that only a notification, never expiry, explains a change seen within a test. */
 const LONG_TTL_MS = 60_000;
@@ -82,6 +83,7 @@ describe('anonymous catalogue cache across two instances', () => {
 
     // A counter changes (chats started, as the chat module counts them): no notification.
     await a.dataSource.query(`UPDATE character SET real_chat_count = 10 WHERE id = $1`, [id]);
+    await rowCachesCaughtUp(a);
     const cached = await a.http.get(LIST).expect(200);
     expect(itemOf(cached, id)?.chat_count).toBe(3);
     expect(cached.headers.etag).toBe(etag);
@@ -129,6 +131,7 @@ describe('anonymous catalogue cache across two instances', () => {
       `UPDATE character SET is_public = true, avatar_url = '/api/avatars/x.png' WHERE id = $1`,
       [id],
     );
+    await rowCachesCaughtUp(a);
     const search = '/api/characters?q=fleeting';
     // Both instances see it (the publish came through SQL: only the notification told them).
     for (const t of [a, b]) {
@@ -187,6 +190,7 @@ describe('anonymous catalogue cache across two instances', () => {
       `UPDATE character SET is_public = false, taken_down_at = now() WHERE id = $1`,
       [id],
     );
+    await rowCachesCaughtUp(a);
     for (const t of [a, b]) {
       await eventually(
         async () => !names(await t.http.get(LIST)).includes('Renamed Keeper'),

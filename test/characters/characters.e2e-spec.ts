@@ -6,6 +6,7 @@ import { SettingsService } from '../../src/common/settings/settings.service.js';
 import { lockWaiters, replayLockRace } from '../support/locks.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 import { createUser, type TestUser } from '../support/users.js';
+import { rowCachesCaughtUp } from '../support/row-caches.js';
 
 describe('characters', () => {
   let t: TestApp;
@@ -40,6 +41,7 @@ describe('characters', () => {
       `UPDATE character SET avatar_url = '/api/avatars/test.png' WHERE id = $1`,
       [id],
     );
+    await rowCachesCaughtUp(t);
     const res = await t.http.put(`/api/characters/${id}`).set(alice.auth).send({ is_public: true });
     if (res.status !== 200) {
       await t.http
@@ -100,6 +102,7 @@ describe('characters', () => {
         `UPDATE character SET is_public = true, avatar_url = '/api/avatars/x.png' WHERE id = $1`,
         [created.id],
       );
+      await rowCachesCaughtUp(t);
       const publicEdit = await t.http
         .put(`/api/characters/${created.id}`)
         .set(bob.auth)
@@ -110,6 +113,7 @@ describe('characters', () => {
       await t.dataSource.query(`UPDATE character SET is_public = false WHERE id = $1`, [
         created.id,
       ]);
+      await rowCachesCaughtUp(t);
 
       const own = await t.http
         .put(`/api/characters/${created.id}`)

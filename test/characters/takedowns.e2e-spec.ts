@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 import { createUser, type TestUser } from '../support/users.js';
+import { rowCachesCaughtUp } from '../support/row-caches.js';
 
 /**
  * Issue #24 item 9: a character a moderator unpublished stays down until a moderator lifts
@@ -50,6 +51,7 @@ describe('takedowns', () => {
       `UPDATE character SET avatar_url = '/api/avatars/test.png' WHERE id = $1`,
       [id],
     );
+    await rowCachesCaughtUp(t);
   }
 
   async function publishedCharacter(name: string): Promise<{ id: string; slug: string }> {

@@ -5,6 +5,7 @@ import { startFakeLlm, type FakeLlm } from '../support/fake-llm.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 import { createUser, type TestUser } from '../support/users.js';
 import { llmEnv, openChat, publicCharacter, replyOf, send } from './chat-support.js';
+import { rowCachesCaughtUp } from '../support/row-caches.js';
 
 // Issue #20 item 10: a character with the structured tag 'dnd' is a campaign everywhere.
 
@@ -59,6 +60,7 @@ describe('campaigns from the catalogue', () => {
        WHERE id = ANY($1)`,
       [[free.id, plain.id]],
     );
+    await rowCachesCaughtUp(t);
   });
 
   beforeEach(() => fake.reset());

@@ -6,6 +6,7 @@ import { appendToPath } from '../support/messages.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 import { createUser, type TestUser } from '../support/users.js';
 import { guest, llmEnv, openChat, publicCharacter, send, stream } from './chat-support.js';
+import { rowCachesCaughtUp } from '../support/row-caches.js';
 
 type Line = Record<string, unknown>;
 
@@ -146,6 +147,7 @@ describe('chat management', () => {
       character.id,
       JSON.stringify(alternates),
     ]);
+    await rowCachesCaughtUp(t);
     return character;
   };
 

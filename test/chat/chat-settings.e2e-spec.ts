@@ -13,6 +13,7 @@ import {
   send,
   stream,
 } from './chat-support.js';
+import { rowCachesCaughtUp } from '../support/row-caches.js';
 
 type UpstreamMessage = { role: string; content: string };
 
@@ -58,6 +59,7 @@ describe('chat settings, preferences and group controls', () => {
       id,
       `${name} keeps the ${name.toLowerCase()} lamp.`,
     ]);
+    await rowCachesCaughtUp(t);
     return { id, name };
   };
 

@@ -12,6 +12,7 @@ import {
   publicCharacter,
   stream,
 } from './chat-support.js';
+import { rowCachesCaughtUp } from '../support/row-caches.js';
 
 /** The server-sent events of a group round. */
 interface GroupEvent {
@@ -48,6 +49,7 @@ describe('group chats', () => {
       id,
       `${name} is the one who keeps the ${name.toLowerCase()} lamp.`,
     ]);
+    await rowCachesCaughtUp(t);
     return { id, name };
   };
 
@@ -263,6 +265,7 @@ describe('group chats', () => {
   it('rejects bad character lists with clear messages', async () => {
     const draft = await publicCharacter(t, owner, { name: 'Secret' });
     await t.dataSource.query(`UPDATE character SET is_public = false WHERE id = $1`, [draft.id]);
+    await rowCachesCaughtUp(t);
     const cases: Array<[unknown, number, RegExp]> = [
       [[], 400, /character_ids must list at least one character/],
       [[mira.id, bram.id, cleo.id, randomUUID()], 400, /character_ids must list at most 3/],
@@ -543,6 +546,7 @@ describe('group chats', () => {
     const group = await createGroup(alice, [mira.id, dora.id]);
     const solo = await createGroup(alice, [dora.id]);
     await t.dataSource.query(`UPDATE character SET is_public = false WHERE id = $1`, [dora.id]);
+    await rowCachesCaughtUp(t);
     const round = await sendMessage(alice, group.id, 'Where is Dora?');
     expect(summarize(round.events).flow).toEqual([`token:${mira.id}`, `done:${mira.id}`, 'end:']);
     expect(systemOf(completions()[0])).not.toContain('Dora');

@@ -15,6 +15,7 @@ import {
   type ReplyEvent,
   type StreamResponse,
 } from './chat-support.js';
+import { rowCachesCaughtUp } from '../support/row-caches.js';
 
 /** An event of a round on /api/chats/… (group chats): token/done/error per speaker, then end. */
 interface RoundEvent {
@@ -99,6 +100,7 @@ describe('group chats on the one conversation engine', () => {
       id,
       `${name} is the one who keeps the ${name.toLowerCase()} lamp.`,
     ]);
+    await rowCachesCaughtUp(t);
     return { id, name };
   };
 
@@ -511,6 +513,7 @@ describe('group chats on the one conversation engine', () => {
             ],
           }),
         ]);
+        await rowCachesCaughtUp(t);
         return member;
       };
       const keeper = await withBook('Keeper', {

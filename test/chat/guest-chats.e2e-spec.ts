@@ -6,6 +6,7 @@ import { runTask } from '../autonomous/autonomous-support.js';
 import { BROWSER_HEADERS, solvedChallenge, uniqueEmail } from '../support/auth.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 import { createUser, type TestUser } from '../support/users.js';
+import { rowCachesCaughtUp } from '../support/row-caches.js';
 
 /**
  * Issue #24 item 10: 300 `force_new` guest chats in 3.5 s pushed a character to the top of
@@ -43,6 +44,7 @@ describe('guest chats', () => {
       `UPDATE character SET avatar_url = '/api/avatars/test.png' WHERE id = $1`,
       [body.id],
     );
+    await rowCachesCaughtUp(t);
     await t.http.put(`/api/characters/${body.id}`).set(owner.auth).send({ is_public: true });
     return body.id;
   }

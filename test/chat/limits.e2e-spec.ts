@@ -14,6 +14,7 @@ import {
   replyOf,
   send,
 } from './chat-support.js';
+import { rowCachesCaughtUp } from '../support/row-caches.js';
 
 describe('chat limits', () => {
   let fake: FakeLlm;
@@ -105,6 +106,7 @@ describe('chat limits', () => {
         )[0];
       const before = { messages: await messagesOf(t, chatId), state: await stateOf() };
       await t.dataSource.query(`UPDATE character SET is_public = false WHERE id = $1`, [hidden.id]);
+      await rowCachesCaughtUp(t);
       const refused = await send(t, user.auth, chatId, { content: 'Still there?' });
       expect(refused.status).toBe(404);
       expect(refused.body!.message).toBe('Character not found');
@@ -125,6 +127,7 @@ describe('chat limits', () => {
     const chatId = await openChat(t, user.auth, hidden.id);
     expect((await send(t, user.auth, chatId)).status).toBe(200);
     await t.dataSource.query(`UPDATE character SET is_public = false WHERE id = $1`, [hidden.id]);
+    await rowCachesCaughtUp(t);
     const refused = await send(t, user.auth, chatId, { content: 'Still there?' });
     expect(refused.status).toBe(404);
     expect(refused.body!.message).toBe('Character not found');

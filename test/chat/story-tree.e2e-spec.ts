@@ -19,6 +19,7 @@ import {
   send,
   stream,
 } from './chat-support.js';
+import { rowCachesCaughtUp } from '../support/row-caches.js';
 
 interface Message {
   id: number;
@@ -161,6 +162,7 @@ describe('story control', () => {
         `UPDATE character SET alternate_greetings = $2::jsonb WHERE id = $1`,
         [ansel.id, JSON.stringify(['Ansel is asleep.', 'Ansel hums a sea shanty.'])],
       );
+      await rowCachesCaughtUp(t);
       const chatId = await openChat(t, alice.auth, ansel.id);
       const [opening] = await storyOf(alice.auth, chatId);
       expect(opening).toMatchObject({

@@ -12,6 +12,7 @@ import {
   replyOf,
   send,
 } from './chat-support.js';
+import { rowCachesCaughtUp } from '../support/row-caches.js';
 
 interface DiceRoll {
   notation: string;
@@ -273,6 +274,7 @@ describe('storytelling in chats', () => {
         keeper.id,
         JSON.stringify(book),
       ]);
+      await rowCachesCaughtUp(t);
       const chatId = await openChat(t, alice.auth, keeper.id);
 
       fake.script({ content: 'Mira points at the tower.' });

@@ -6,6 +6,7 @@ import { EntityReader } from '../../src/database/entity-reader.js';
 import { publicCharacter } from '../chat/chat-support.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 import { createUser, type TestUser } from '../support/users.js';
+import { rowCachesCaughtUp } from '../support/row-caches.js';
 
 describe('EntityReader', () => {
   let t: TestApp;
@@ -27,6 +28,7 @@ describe('EntityReader', () => {
        WHERE id = $1`,
       [id],
     );
+    await rowCachesCaughtUp(t);
     const characters = new EntityReader(t.dataSource, CharacterEntity);
     const expected = await t.dataSource.getRepository(CharacterEntity).findOneBy({ id });
     expect(await characters.findOneBy('id', id)).toEqual(expected);
@@ -43,6 +45,7 @@ describe('EntityReader', () => {
     expect(await characters.findOneBy('id', randomUUID())).toBeNull();
     const { id } = await publicCharacter(t, owner);
     await t.dataSource.query(`UPDATE character SET deleted_at = now() WHERE id = $1`, [id]);
+    await rowCachesCaughtUp(t);
     expect(await characters.findOneBy('id', id)).toBeNull();
   });
 });

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 import { createUser, type TestUser } from '../support/users.js';
+import { rowCachesCaughtUp } from '../support/row-caches.js';
 
 /**
  * Issue #19 item 2 (characters): every save of a character (create, edit, import, publish,
@@ -106,6 +107,7 @@ describe('moderation of characters: refusals', () => {
       `UPDATE character SET is_public = true, avatar_url = '/api/avatars/x.png' WHERE id = $1`,
       [res.body.id],
     );
+    await rowCachesCaughtUp(t);
     const seen = await t.http.get(`/api/characters/${res.body.id}`).set(other.auth).expect(200);
     expect(seen.body).not.toHaveProperty('moderation');
   });
@@ -230,6 +232,7 @@ describe('moderation of characters: refusals', () => {
         `UPDATE character SET avatar_url = '/api/avatars/x.png' WHERE id = $1`,
         [held.body.id],
       );
+      await rowCachesCaughtUp(t);
       const published = await t.http
         .put(`/api/characters/${held.body.id}`)
         .set(owner.auth)
@@ -241,6 +244,7 @@ describe('moderation of characters: refusals', () => {
         `UPDATE app_user SET created_at = now() - interval '31 days' WHERE id = $1`,
         [other.id],
       );
+      await rowCachesCaughtUp(t);
       expect((await t.http.post('/api/characters').set(other.auth).send(hateful)).status).toBe(422);
       expectRefused(
         await t.http

@@ -3,6 +3,7 @@ import { llmEnv, openChat, publicCharacter, send } from '../chat/chat-support.js
 import { startFakeLlm, type FakeLlm } from '../support/fake-llm.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 import { createUser, type TestUser } from '../support/users.js';
+import { rowCachesCaughtUp } from '../support/row-caches.js';
 
 const TIMEOUT_MS = 300;
 
@@ -82,6 +83,7 @@ describe('moderation through a provider endpoint', () => {
       `UPDATE character SET avatar_url = '/api/avatars/x.png' WHERE id = $1`,
       [body.id],
     );
+    await rowCachesCaughtUp(t);
     const published = await t.http
       .put(`/api/characters/${body.id}`)
       .set(owner.auth)
@@ -103,10 +105,9 @@ describe('moderation through a provider endpoint', () => {
       /moderation_provider_failures_total\{kind="timeout"\} (\d+)/,
     );
     fake.onModeration(() => ({ fault: 'stall' }));
-    const started = Date.now();
+    // A stalled provider answers never: the save returning at all shows the timeout fired.
     const saved = await create({ name: 'Calm', description: 'A calm harbour master.' });
     expect(saved.status).toBe(201);
-    expect(Date.now() - started).toBeLessThan(TIMEOUT_MS + 2000);
     expect(moderationRequests()).toHaveLength(1);
     // The rules still refuse what they see.
     const refused = await create({ name: 'X', description: 'A 12 year old in a porn shoot.' });
@@ -122,12 +123,16 @@ describe('moderation through a provider endpoint', () => {
   it('never fails a chat when the provider times out: the message is answered, the rules still refuse', async () => {
     const character = await publicCharacter(t, owner);
     const chatId = await openChat(t, owner.auth, character.id);
+    const timeoutsBefore = await metric(
+      /moderation_provider_failures_total\{kind="timeout"\} (\d+)/,
+    );
     fake.onModeration(() => ({ fault: 'stall' }));
-    const started = Date.now();
     const answered = await send(t, owner.auth, chatId, { content: 'Tell me about the lamp.' });
     expect(answered.status).toBe(200);
     expect(answered.events.at(-1)).toMatchObject({ type: 'done', message_id: expect.any(Number) });
-    expect(Date.now() - started).toBeLessThan(TIMEOUT_MS + 2000);
+    expect(await metric(/moderation_provider_failures_total\{kind="timeout"\} (\d+)/)).toBe(
+      timeoutsBefore + 1,
+    );
     expect(moderationRequests()).toHaveLength(1);
     expect(moderationRequests()[0].body).toMatchObject({ input: ['Tell me about the lamp.'] });
     const refused = await send(t, owner.auth, chatId, {

@@ -7,6 +7,7 @@ import { eventually } from '../chat/chat-support.js';
 import { LONG_DESCRIPTION } from '../seo/seo-support.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 import { createUser, type TestUser } from '../support/users.js';
+import { rowCachesCaughtUp } from '../support/row-caches.js';
 
 /** Text the rules find borderline on an SFW character: sexual, not involving anyone young. */
 const BORDERLINE =
@@ -47,6 +48,7 @@ describe('moderation review queue', () => {
       `UPDATE character SET avatar_url = '/api/avatars/test.png' WHERE id = $1`,
       [created.body.id],
     );
+    await rowCachesCaughtUp(t);
     const published = await t.http
       .put(`/api/characters/${created.body.id}`)
       .set(owner.auth)

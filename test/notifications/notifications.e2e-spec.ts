@@ -21,6 +21,7 @@ import {
 import { startFakeLlm, type FakeLlm } from '../support/fake-llm.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 import { createUser, type TestUser } from '../support/users.js';
+import { rowCachesCaughtUp } from '../support/row-caches.js';
 
 interface Notification {
   id: string;
@@ -91,6 +92,7 @@ describe('notifications', () => {
     const owner = await createUser(t);
     const character = await publicCharacter(t, owner);
     await t.dataSource.query(`UPDATE character SET vote_score = 9 WHERE id = $1`, [character.id]);
+    await rowCachesCaughtUp(t);
     const voter = await createUser(t);
     const vote = (value: number) =>
       t.http.post(`/api/characters/${character.id}/vote`).set(voter.auth).send({ value });

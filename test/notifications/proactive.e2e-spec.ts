@@ -7,16 +7,11 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jes
 import { NotificationsTask } from '../../src/autonomous/tasks/notifications.task.js';
 import { JobQueue } from '../../src/common/jobs/job-queue.service.js';
 import { Clock } from '../../src/llm/clock.js';
-import {
-  guest,
-  llmEnv,
-  openChat,
-  publicCharacter,
-  send,
-} from '../chat/chat-support.js';
+import { guest, llmEnv, openChat, publicCharacter, send } from '../chat/chat-support.js';
 import { startFakeLlm, type FakeLlm } from '../support/fake-llm.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 import { createUser, type TestUser } from '../support/users.js';
+import { rowCachesCaughtUp } from '../support/row-caches.js';
 
 const HOUR_MS = 60 * 60_000;
 const DAY_MS = 24 * HOUR_MS;
@@ -210,6 +205,7 @@ describe('proactive messages', () => {
     await t.dataSource.query(`UPDATE app_user SET disabled_at = now() WHERE id = $1`, [
       disabled.id,
     ]);
+    await rowCachesCaughtUp(t);
     const user = await createUser(t);
     const chatId = await optedInChat(user);
     await t.http

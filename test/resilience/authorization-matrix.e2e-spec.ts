@@ -32,6 +32,7 @@ import { appRoutes, type AppRoute } from '../support/routes.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 import { createUser } from '../support/users.js';
 import { llmEnv, publicCharacter } from '../chat/chat-support.js';
+import { rowCachesCaughtUp } from '../support/row-caches.js';
 
 type Rule = 'public' | 'guest' | 'user' | 'premium' | 'admin';
 /** Resources with an owner, created for each caller that may own one. */
@@ -462,6 +463,7 @@ describe('authorization matrix', () => {
       `UPDATE character SET description = repeat('A lighthouse keeper. ', 5) WHERE id = ANY($1)`,
       [fixtures.characters.map((character) => character.id)],
     );
+    await rowCachesCaughtUp(t);
 
     const creator = await createUser(t);
     const [secret, neighbour] = await Promise.all([
@@ -480,6 +482,7 @@ describe('authorization matrix', () => {
         { entries: [{ keys: ['veil'], content: `${HIDDEN_MARKER} lore`, extensions: {} }] },
       ],
     );
+    await rowCachesCaughtUp(t);
     await t.dataSource.query(
       `INSERT INTO character_relation (character_id, related_id, relation_type, label_en)
        VALUES ($1, $2, 'friend', 'Friend')`,

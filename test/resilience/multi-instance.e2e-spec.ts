@@ -53,6 +53,7 @@ import { startFakeLlm, type FakeLlm } from '../support/fake-llm.js';
 import { connectRedis, REDIS_URL } from '../support/redis.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 import { createUser, type TestUser } from '../support/users.js';
+import { rowCachesCaughtUp } from '../support/row-caches.js';
 
 // CI sets REDIS_URL when Redis answers; then a missing Redis is a failure. Without any Redis
 // the Redis-backed checks assert the other side of the README's rule instead: each instance
@@ -524,6 +525,7 @@ describe('several API instances sharing PostgreSQL and Redis', () => {
       await a.dataSource.query(`UPDATE app_user SET password_changed_at = now() WHERE id = $1`, [
         dave.id,
       ]);
+      await rowCachesCaughtUp(a, b);
       expect(await seenBy(b, dave)).toBe('401');
     });
   });

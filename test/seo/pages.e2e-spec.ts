@@ -19,6 +19,7 @@ import {
   type SeededCharacter,
   textOf,
 } from './seo-support.js';
+import { rowCachesCaughtUp } from '../support/row-caches.js';
 
 const FRONTEND = 'http://frontend.test';
 const en = copyFor('en');
@@ -51,6 +52,7 @@ describe('SEO pages (default mode)', () => {
     await t.dataSource.query(`UPDATE app_user SET display_name = 'Anna Writer' WHERE id = $1`, [
       writer.id,
     ]);
+    await rowCachesCaughtUp(t);
     const platform = await t.app
       .get(UsersService)
       .ensureSystemUser('platform@system.local', 'Platform');
@@ -465,6 +467,7 @@ describe('SEO pages (default mode)', () => {
       await t.dataSource.query(
         `UPDATE character SET appearance = 'A new coat', updated_at = now() WHERE slug = 'mira-keeper'`,
       );
+      await rowCachesCaughtUp(t);
       const changedPage = await get('c/mira-keeper').set('If-None-Match', page.headers.etag);
       expect(changedPage.status).toBe(200);
       const changedSitemap = await get('sitemap.xml').set('If-None-Match', sitemap.headers.etag);

@@ -1,9 +1,12 @@
+import { randomUUID } from 'node:crypto';
 import { Injectable, Module, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { PgChannelListener } from '../signals/pg-channel-listener.js';
 import { InjectConfig, type AppConfig } from '../../config/app-config.js';
 
 /** The channel the `notify_row_changed` trigger (migration RowChangeNotifications) sends on. */
 export const ROW_CHANGED_CHANNEL = 'row_changed';
+/** caughtUp()'s markers share the channel; no table is named so. */
+const BARRIER_PREFIX = 'caught-up:';
 
 /** A table whose rows instances cache; the trigger sends `<table>:<id>` after each commit. */
 export type WatchedTable = 'app_user' | 'character';
@@ -19,6 +22,7 @@ export type WatchedTable = 'app_user' | 'character';
 export class RowChangeFeed implements OnModuleInit, OnApplicationShutdown {
   private readonly listeners = new Map<WatchedTable, Array<(id: string) => void>>();
   private readonly resets: Array<() => void> = [];
+  private readonly barriers = new Map<string, () => void>();
   private readonly listener: PgChannelListener;
 
   constructor(@InjectConfig() config: AppConfig) {
@@ -45,6 +49,25 @@ export class RowChangeFeed implements OnModuleInit, OnApplicationShutdown {
     await this.listener.stop();
   }
 
+  /**
+   * Resolves once every change committed before the call has reached this instance's caches
+   * (read-your-writes after SQL that bypassed the services). PostgreSQL delivers a listener's
+   * notifications in commit order, so hearing our own marker back means all earlier ones were
+   * dispatched. While the feed is down there is nothing to wait for: caches read through.
+   */
+  async caughtUp(): Promise<void> {
+    if (!this.live) return;
+    const marker = `${BARRIER_PREFIX}${randomUUID()}`;
+    const heard = new Promise<void>((resolve) => this.barriers.set(marker, resolve));
+    try {
+      await this.listener.notify(ROW_CHANGED_CHANNEL, marker);
+    } catch {
+      this.barriers.delete(marker);
+      return;
+    }
+    await heard;
+  }
+
   /** `changed(id)` after a row of `table` is updated (cached columns) or deleted. */
   onChange(table: WatchedTable, changed: (id: string) => void): void {
     this.listeners.set(table, [...(this.listeners.get(table) ?? []), changed]);
@@ -56,6 +79,11 @@ export class RowChangeFeed implements OnModuleInit, OnApplicationShutdown {
   }
 
   private dispatch(payload: string): void {
+    const barrier = this.barriers.get(payload);
+    if (barrier) {
+      this.barriers.delete(payload);
+      return barrier();
+    }
     const split = payload.indexOf(':');
     const listeners = this.listeners.get(payload.slice(0, split) as WatchedTable);
     for (const changed of listeners ?? []) changed(payload.slice(split + 1));
@@ -63,6 +91,9 @@ export class RowChangeFeed implements OnModuleInit, OnApplicationShutdown {
 
   private reset(): void {
     for (const reset of this.resets) reset();
+    // Emptied caches are caught up with everything; nobody waits on a marker a lost connection took.
+    for (const release of this.barriers.values()) release();
+    this.barriers.clear();
   }
 }
 

@@ -12,6 +12,7 @@ import { createMediumModule, type MediumModule } from '../../support/medium.js';
 import { createUser, type TestUser } from '../../support/users.js';
 import { failAll, llmEnv, messagesOf, publicCharacter } from '../../chat/chat-support.js';
 import { controlClock, MINUTE } from '../../llm/llm-test-support.js';
+import { rowCachesCaughtUp } from '../../support/row-caches.js';
 
 /** A round as a client sees it: its events so far, and a way to wait for one. */
 interface Followed {
@@ -184,6 +185,7 @@ describe('reply engine (ReplyService, RoundRunner, ReplyRegistry)', () => {
       const chatId = await directChat(hidden);
       if (afterRound) await (await sendAndFollow(chatId, 'Hi')).ended;
       await t.dataSource.query(`UPDATE character SET is_public = false WHERE id = $1`, [hidden]);
+      await rowCachesCaughtUp(t);
       const before = {
         messages: await messageIds(chatId),
         chat: await t.dataSource.query(`SELECT message_count, updated_at FROM chat WHERE id = $1`, [
