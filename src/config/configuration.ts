@@ -81,6 +81,8 @@ export interface AppConfig {
     botDelayMs: number;
     /** Multiplies every rate limit; 0 turns rate limiting off. */
     rateLimitScale: number;
+    /** TOKEN_USAGE_FLUSH_MS: 0 writes each reply's tokens at once. */
+    tokenUsageFlushMs: number;
   };
   frontendUrl: string;
   site: { name: string; mode: Environment['SITE_MODE'] };
@@ -252,6 +254,7 @@ export function loadConfiguration(
       adminEmails: splitList(env.ADMIN_EMAILS).map((email) => email.toLowerCase()),
       botDelayMs: env.AUTH_BOT_DELAY_MS,
       rateLimitScale: env.RATE_LIMIT_SCALE,
+      tokenUsageFlushMs: env.TOKEN_USAGE_FLUSH_MS,
     },
     frontendUrl: env.FRONTEND_URL,
     site: { name: env.SITE_NAME, mode: env.SITE_MODE },

@@ -169,6 +169,16 @@ export class Environment {
   @IsInt()
   CARD_EXPORT_CONCURRENCY = 8;
 
+  /**
+   * How long each instance holds the tokens users spend before adding them to their counters
+   * in one statement; 0 writes each reply's at once.
+   */
+  @Transform(toInt)
+  @Min(0)
+  @Max(60_000)
+  @IsInt()
+  TOKEN_USAGE_FLUSH_MS = 1000;
+
   /** How often each instance looks for due background jobs; 0 turns the poller off. */
   @Transform(toInt)
   @Min(0)
