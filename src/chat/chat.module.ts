@@ -59,6 +59,7 @@ import { ReplyRegistry } from './streaming/reply-registry.js';
 import { StreamTicketService } from './streaming/stream-tickets.js';
 import { StoryController } from './story.controller.js';
 import { StoryService } from './story.service.js';
+import { SignalsModule } from '../common/signals/pg-channels.service.js';
 
 /**
  * Chats (direct and group), their messages, the rounds of replies streamed into them and the
@@ -71,6 +72,7 @@ import { StoryService } from './story.service.js';
     LlmModule,
     NotificationsModule,
     ModerationModule,
+    SignalsModule,
     TypeOrmModule.forFeature([
       ChatEntity,
       MessageEntity,
