@@ -108,6 +108,8 @@ export interface AppConfig {
   /** The provider moderation endpoint, when MODERATION_PROVIDER_URL is set. */
   moderation: {
     provider?: { baseUrl: string; apiKey?: string; model: string };
+    /** Images go to the provider too (MODERATION_IMAGES, with a provider only). */
+    images: boolean;
     timeoutMs: number;
   };
   mail: {
@@ -199,6 +201,11 @@ export function loadConfiguration(
         'which must be a persistent volume, and cannot be shared by several instances',
     );
   }
+  if (env.MODERATION_IMAGES && !env.MODERATION_PROVIDER_URL) {
+    warnings.push(
+      'MODERATION_IMAGES is set without MODERATION_PROVIDER_URL: no image classifier, every image passes',
+    );
+  }
   return {
     env: env.NODE_ENV,
     warnings,
@@ -288,6 +295,7 @@ export function loadConfiguration(
             model: env.MODERATION_MODEL,
           }
         : undefined,
+      images: env.MODERATION_IMAGES && !!env.MODERATION_PROVIDER_URL,
       timeoutMs: env.MODERATION_TIMEOUT_MS,
     },
     mail: {

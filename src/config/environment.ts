@@ -447,6 +447,15 @@ export class Environment {
   @IsString()
   MODERATION_MODEL = 'omni-moderation-latest';
 
+  /**
+   * Avatars (uploaded, imported with a card, generated) are sent to the provider endpoint too,
+   * as images: only models that read images (OpenAI's omni-moderation) can answer them.
+   * Without a provider URL it does nothing: no image classifier ships, every image passes.
+   */
+  @Transform(toBoolean)
+  @IsBoolean()
+  MODERATION_IMAGES = false;
+
   /** A moderation request taking longer is given up (the rules still apply). */
   @Transform(toInt)
   @Min(50)
