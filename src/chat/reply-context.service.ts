@@ -103,7 +103,6 @@ export class ReplyContextService {
     const last = lines.at(-1);
     const newest: ChatMessage | undefined = last && { role: last.role, content: last.content };
     const ownLast = history.findLast((message) => this.isOwn(input, message));
-    const lastReply = history.findLast((message) => message.role === 'assistant');
     const lorebook = this.lorebooks(input);
     const others = input.members.filter((member) => member.id !== character.id);
     // The card's own prompts (SillyTavern's semantics), unless an admin turned them off.
@@ -140,8 +139,9 @@ export class ReplyContextService {
           : {}),
       }),
     ]);
-    // The rolls the GM asked for last turn, so it narrates their outcome first.
-    const dice = formatDiceInjection(storedDiceRolls(lastReply?.diceRolls), chat.language);
+    // The rolls the GM asked for in its last reply, so it narrates their outcome first. Its own:
+    // in a group chat another member may have spoken since, and must not narrate them.
+    const dice = formatDiceInjection(storedDiceRolls(ownLast?.diceRolls), chat.language);
     // Read last, after the newest turn: closest to generation is where an instruction weighs
     // most. Providers whose models read system messages only at the top move them into that
     // turn (foldLateSystemMessages).
