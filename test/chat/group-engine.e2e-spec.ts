@@ -498,6 +498,82 @@ describe('group chats on the one conversation engine', () => {
       expect(forGm.messages.some((m) => m.content.startsWith(POST_HISTORY_CORE.en))).toBe(false);
     });
 
+    it("rolls a campaign member's dice, keeps its encounter state, and gives it (only it) the results next round", async () => {
+      const gm = await character('Dungeon', { tags: ['dnd'] });
+      const group = await openGroup(alice, [mira, gm]);
+      const GM_REPLY =
+        'A goblin lunges from the dark. [ROLL 2d6+3 attack]\n[STATE {"hp":{"goblin":3},"round":1}]';
+      // A tag in a member's reply that is no campaign is only text.
+      const MIRA_REPLY = 'Mira raises the lamp. [ROLL 1d6 luck]';
+      fake.script({ content: MIRA_REPLY }, { content: GM_REPLY });
+      const first = await sendRound(alice, group.id, 'We go down together.');
+      expect(summarize(first.events).flow).toEqual(fullFlow([mira, gm]));
+
+      type GameDone = RoundEvent & {
+        dice_rolls?: Array<{ notation: string; rolls: number[]; modifier: number; total: number }>;
+        encounter_state?: unknown;
+      };
+      const [miraDone, gmDone] = first.events.filter(
+        (event) => event.type === 'done',
+      ) as GameDone[];
+      expect(miraDone.character_id).toBe(mira.id);
+      expect(miraDone).not.toHaveProperty('dice_rolls');
+      expect(miraDone).not.toHaveProperty('encounter_state');
+      expect(gmDone).toMatchObject({
+        character_id: gm.id,
+        encounter_state: { hp: { goblin: 3 }, round: 1 },
+        dice_rolls: [{ notation: '2d6+3', description: 'attack', modifier: 3 }],
+      });
+      const [roll] = gmDone.dice_rolls!;
+      expect(roll.rolls).toHaveLength(2);
+      expect(roll.total).toBe(roll.rolls[0] + roll.rolls[1] + 3);
+
+      // Saved with each reply, and shown with it.
+      type GameMessage = ApiMessage & { dice_rolls: unknown; encounter_state: unknown };
+      const saved = (await apiMessages(alice, group.id)).slice(-2) as GameMessage[];
+      expect(saved).toEqual([
+        expect.objectContaining({
+          character_id: mira.id,
+          content: MIRA_REPLY,
+          dice_rolls: null,
+          encounter_state: null,
+        }),
+        expect.objectContaining({
+          character_id: gm.id,
+          content: GM_REPLY,
+          dice_rolls: [roll],
+          encounter_state: { hp: { goblin: 3 }, round: 1 },
+        }),
+      ]);
+
+      // Next round: the game master narrates its rolls; Mira speaks first and is not told them.
+      fake.reset();
+      fake.script({ content: 'Mira gasps.' }, { content: 'Your blade bites deep.' });
+      const second = await sendRound(alice, group.id, 'I strike!');
+      expect(summarize(second.events).flow).toEqual(fullFlow([mira, gm]));
+      const [miraRequest, gmRequest] = completions();
+      const diceOf = (request: RecordedRequest) =>
+        messagesSent(request).filter(
+          (message) => message.role === 'system' && message.content.startsWith('Dice results'),
+        );
+      expect(diceOf(miraRequest)).toEqual([]);
+      const gmMessages = messagesSent(gmRequest);
+      const [dice] = diceOf(gmRequest);
+      expect(dice.content).toContain(
+        `- attack: 2d6+3 → [${roll.rolls.join(', ')}] + 3 = ${roll.total}`,
+      );
+      // After the newest turn, before the game master's post-history, which is read last.
+      expect(gmMessages.at(-2)).toEqual(dice);
+      expect(gmMessages.at(-1)!.content.startsWith(DND_POST_HISTORY.en)).toBe(true);
+      expect(gmMessages.at(-3)).toMatchObject({ role: 'user' });
+      expect(gmMessages.at(-3)!.content).toMatch(/I strike!\n\n\[Mira\]: Mira gasps\.$/);
+      // The round after that has no new rolls: nothing is reported again.
+      fake.reset();
+      fake.script({ content: 'Mira cheers.' }, { content: 'The goblin falls.' });
+      await sendRound(alice, group.id, 'Again!');
+      expect(completions().flatMap(diceOf)).toEqual([]);
+    });
+
     it("puts the entries of every member's lorebook into each speaker's prompt and records them", async () => {
       const withBook = async (name: string, entry: Record<string, unknown>) => {
         const member = await character(name);
