@@ -108,6 +108,11 @@ export interface AppConfig {
     provider?: { baseUrl: string; apiKey?: string; model: string };
     timeoutMs: number;
   };
+  /**
+   * The embeddings endpoint re-ranking recall, when EMBEDDINGS_BASE_URL and EMBEDDINGS_MODEL
+   * are both set; unset: recall by full text alone.
+   */
+  embeddings?: { baseUrl: string; apiKey?: string; model: string; timeoutMs: number };
   mail: {
     from: string;
     resend?: { apiKey: string; apiUrl: string };
@@ -195,6 +200,13 @@ export function loadConfiguration(
     warnings.push(
       `DATABASE_URL is unset in production: the embedded PostgreSQL keeps its data in ${dataDir}, ` +
         'which must be a persistent volume, and cannot be shared by several instances',
+    );
+  }
+  if (Boolean(env.EMBEDDINGS_BASE_URL) !== Boolean(env.EMBEDDINGS_MODEL)) {
+    warnings.push(
+      `${env.EMBEDDINGS_BASE_URL ? 'EMBEDDINGS_MODEL' : 'EMBEDDINGS_BASE_URL'} is unset while ` +
+        `${env.EMBEDDINGS_BASE_URL ? 'EMBEDDINGS_BASE_URL' : 'EMBEDDINGS_MODEL'} is set: ` +
+        'recall uses full text alone',
     );
   }
   return {
@@ -287,6 +299,15 @@ export function loadConfiguration(
         : undefined,
       timeoutMs: env.MODERATION_TIMEOUT_MS,
     },
+    embeddings:
+      env.EMBEDDINGS_BASE_URL && env.EMBEDDINGS_MODEL
+        ? {
+            baseUrl: env.EMBEDDINGS_BASE_URL,
+            apiKey: env.EMBEDDINGS_API_KEY,
+            model: env.EMBEDDINGS_MODEL,
+            timeoutMs: env.EMBEDDINGS_TIMEOUT_MS,
+          }
+        : undefined,
     mail: {
       from: env.MAIL_FROM,
       resend: env.RESEND_API_KEY
