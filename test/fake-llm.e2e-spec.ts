@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import OpenAI from 'openai';
 
-import { startFakeLlm } from './support/fake-llm.js';
+import { fakeEmbedding, startFakeLlm } from './support/fake-llm.js';
 import type { FakeLlm } from './support/fake-llm.js';
 
 describe('fake LLM upstream (through the openai SDK)', () => {
@@ -221,7 +221,7 @@ describe('fake LLM upstream (through the openai SDK)', () => {
     const completion = await unprefixed.chat.completions.create({ model: 'm', messages });
     expect(completion.choices[0].message.content).toBe('Hello from the fake model.');
 
-    const response = await fetch(`${fake.baseURL}/embeddings`, { method: 'POST', body: '{}' });
+    const response = await fetch(`${fake.baseURL}/audio/speech`, { method: 'POST', body: '{}' });
     expect(response.status).toBe(404);
     expect(await response.json()).toMatchObject({ error: { code: 'not_found' } });
   });
@@ -252,5 +252,42 @@ describe('fake LLM upstream (through the openai SDK)', () => {
     } finally {
       await sized.close();
     }
+  });
+
+  it('embeds deterministically, as floats or base64, scripted per input, or faults', async () => {
+    const floats = await client.embeddings.create({
+      model: 'fake-embedding',
+      input: ['a lantern', 'a boat'],
+      encoding_format: 'float',
+    });
+    expect(floats.data.map((item) => item.embedding)).toEqual([
+      fakeEmbedding('a lantern'),
+      fakeEmbedding('a boat'),
+    ]);
+    expect(fakeEmbedding('a lantern')).toHaveLength(8);
+    expect(fakeEmbedding('a lantern')).not.toEqual(fakeEmbedding('a boat'));
+    // The SDK's default asks for base64 and decodes it.
+    const decoded = await client.embeddings.create({ model: 'm', input: 'a lantern' });
+    expect(decoded.data[0].embedding.map((value) => value.toFixed(4))).toEqual(
+      fakeEmbedding('a lantern').map((value) => value.toFixed(4)),
+    );
+
+    fake.onEmbedding((inputs) =>
+      inputs.includes('fail') ? { fault: 'status', status: 500 } : undefined,
+    );
+    fake.onEmbedding(() => ({ vector: (input) => [input.length, 0] }));
+    const scripted = await client.embeddings.create({
+      model: 'm',
+      input: ['abc', 'de'],
+      encoding_format: 'float',
+    });
+    expect(scripted.data.map((item) => item.embedding)).toEqual([
+      [3, 0],
+      [2, 0],
+    ]);
+    await expect(client.embeddings.create({ model: 'm', input: ['fail'] })).rejects.toMatchObject({
+      status: 500,
+    });
+    expect(fake.requests.map((request) => request.path)).toEqual(Array(4).fill('/v1/embeddings'));
   });
 });

@@ -55,7 +55,7 @@ export class AdminSettingsService {
   }
 }
 
-/** The recall mode in use (also logged at start-up by the retriever). */
+/** The recall mode in use (also logged at start-up: recallRetriever). */
 export function memoryStatus(retriever: Pick<Retriever, 'mode'>): MemoryStatusDto {
   return { recall_mode: retriever.mode };
 }

@@ -6,6 +6,7 @@ import { ProactiveController } from './proactive/proactive.controller.js';
 import { ProactiveMessagesService } from './proactive/proactive-messages.service.js';
 import { ProactiveRepository } from './proactive/proactive.repository.js';
 import { NotificationsModule } from '../notifications/notifications.module.js';
+import { EmbeddingsService } from '../llm/embeddings/embeddings.service.js';
 import { LlmModule } from '../llm/llm.module.js';
 import { ModerationModule } from '../moderation/moderation.module.js';
 import { ChatModeration } from './chat-moderation.service.js';
@@ -20,7 +21,10 @@ import { CharacterMemoryController } from './memory/character-memory.controller.
 import { CharacterMemoryRepository } from './memory/character-memory.repository.js';
 import { CharacterMemoryService } from './memory/character-memory.service.js';
 import { MemoryExtractor } from './memory/memory-extractor.service.js';
+import { EmbeddingRerankRetriever, recallRetriever } from './memory/embedding-rerank-retriever.js';
 import { FullTextRetriever } from './memory/full-text-retriever.js';
+import { MessageEmbedder } from './memory/message-embedder.service.js';
+import { MessageEmbeddingRepository } from './memory/message-embedding.repository.js';
 import { RETRIEVER } from './memory/retriever.js';
 import { ChatMemoryController } from './memory/chat-memory.controller.js';
 import { ChatMemoryRepository } from './memory/chat-memory.repository.js';
@@ -142,7 +146,15 @@ import { SignalsModule } from '../common/signals/pg-channels.service.js';
     CharacterMemoryService,
     MemoryExtractor,
     FullTextRetriever,
-    { provide: RETRIEVER, useExisting: FullTextRetriever },
+    MessageEmbeddingRepository,
+    MessageEmbedder,
+    EmbeddingRerankRetriever,
+    // Chosen at start-up: full text, re-ranked by embeddings when EMBEDDINGS_* configure them.
+    {
+      provide: RETRIEVER,
+      inject: [EmbeddingsService, FullTextRetriever, EmbeddingRerankRetriever],
+      useFactory: recallRetriever,
+    },
   ],
   exports: [
     PromptTemplatesService,

@@ -5,6 +5,7 @@ import { NotificationsService } from '../notifications/notifications.service.js'
 import { ChatSummarizer } from './chat-summarizer.service.js';
 import { CharacterMemoryService } from './memory/character-memory.service.js';
 import { MemoryExtractor } from './memory/memory-extractor.service.js';
+import { MessageEmbedder } from './memory/message-embedder.service.js';
 import { RETRIEVER, type Retriever } from './memory/retriever.js';
 import { type ContextMessage, MessageRepository } from './message.repository.js';
 import { GenerationRepository } from './generation.repository.js';
@@ -45,6 +46,7 @@ export class RoundRunner {
     private readonly notifications: NotificationsService,
     private readonly memories: CharacterMemoryService,
     private readonly extractor: MemoryExtractor,
+    private readonly embedder: MessageEmbedder,
     @Inject(RETRIEVER) private readonly retriever: Retriever,
   ) {}
 
@@ -190,6 +192,8 @@ export class RoundRunner {
     if (answered) {
       this.summarizeIfLong(job, saved.length, unsummarized);
       this.learnFrom(job);
+      // The round's messages get their vectors for later recalls (when embeddings are on).
+      this.embedder.trigger(job.chat.id);
     }
     if (unheard && job.caller.user) this.notifyUnheard(job, job.caller.user.id, unheard);
     if (job.caller.user) this.users.countTokens(job.caller.user.id, tokens);
@@ -216,8 +220,9 @@ export class RoundRunner {
   }
 
   /**
-   * Passages older than the history relevant to the newest user message (full text); none when
-   * the history reaches back to the chat's start. A failure costs the prompt its recall only.
+   * Passages older than the history relevant to the newest user message (the RETRIEVER: full
+   * text, re-ranked by embeddings when configured); none when the history reaches back to the
+   * chat's start. A failure costs the prompt its recall only.
    */
   private async recall(job: RoundJob, history: readonly ContextMessage[]) {
     const newest = history.findLast((message) => message.role === 'user');

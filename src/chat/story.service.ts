@@ -16,6 +16,7 @@ import {
   toMessageResponse,
 } from './dto/message.dto.js';
 import { MessageTreeRepository, type TreeChange } from './message-tree.repository.js';
+import { MessageEmbedder } from './memory/message-embedder.service.js';
 import { StoryRounds } from './story-rounds.js';
 import type { ReplyEvent } from './streaming/reply-event.js';
 
@@ -42,6 +43,7 @@ export class StoryService {
     private readonly tree: MessageTreeRepository,
     private readonly rounds: StoryRounds,
     private readonly moderation: ChatModeration,
+    private readonly embedder: MessageEmbedder,
   ) {}
 
   /**
@@ -76,6 +78,8 @@ export class StoryService {
     await this.chats.requireOwned(chatId, caller);
     const change = await this.tree.edit(chatId, messageId, content);
     settled(change);
+    // The edit cleared the message's embedding (tr_message_embedding_stale): a new one, later.
+    this.embedder.trigger(chatId, messageId);
     return toMessageResponse(change.message);
   }
 

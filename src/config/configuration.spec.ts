@@ -107,6 +107,29 @@ describe('loadConfiguration', () => {
     expect(() => load({ MODERATION_IMAGES: 'maybe' })).toThrow(/MODERATION_IMAGES/);
   });
 
+  it('turns embeddings on only with both a base URL and a model, and says when one is missing', () => {
+    const load = (env: Record<string, string>) =>
+      loadConfiguration({ DATA_DIR: dataDir(), ...env });
+    expect(load({}).embeddings).toBeUndefined();
+    expect(load({}).warnings).toEqual([]);
+    expect(
+      load({ EMBEDDINGS_BASE_URL: 'http://embed:8080/v1', EMBEDDINGS_MODEL: 'bge-m3' }).embeddings,
+    ).toEqual({
+      baseUrl: 'http://embed:8080/v1',
+      apiKey: undefined,
+      model: 'bge-m3',
+      timeoutMs: 2000,
+    });
+    const urlOnly = load({ EMBEDDINGS_BASE_URL: 'http://embed:8080/v1' });
+    expect(urlOnly.embeddings).toBeUndefined();
+    expect(urlOnly.warnings).toEqual([
+      'EMBEDDINGS_MODEL is unset while EMBEDDINGS_BASE_URL is set: recall uses full text alone',
+    ]);
+    expect(load({ EMBEDDINGS_MODEL: 'bge-m3' }).warnings).toEqual([
+      'EMBEDDINGS_BASE_URL is unset while EMBEDDINGS_MODEL is set: recall uses full text alone',
+    ]);
+  });
+
   it('uses JSON logs in production and lower-cases admin emails', () => {
     const config = loadConfiguration({
       DATA_DIR: dataDir(),

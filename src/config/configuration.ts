@@ -112,6 +112,11 @@ export interface AppConfig {
     images: boolean;
     timeoutMs: number;
   };
+  /**
+   * The embeddings endpoint re-ranking recall, when EMBEDDINGS_BASE_URL and EMBEDDINGS_MODEL
+   * are both set; unset: recall by full text alone.
+   */
+  embeddings?: { baseUrl: string; apiKey?: string; model: string; timeoutMs: number };
   mail: {
     from: string;
     resend?: { apiKey: string; apiUrl: string };
@@ -206,6 +211,13 @@ export function loadConfiguration(
       'MODERATION_IMAGES is set without MODERATION_PROVIDER_URL: no image classifier, every image passes',
     );
   }
+  if (Boolean(env.EMBEDDINGS_BASE_URL) !== Boolean(env.EMBEDDINGS_MODEL)) {
+    warnings.push(
+      `${env.EMBEDDINGS_BASE_URL ? 'EMBEDDINGS_MODEL' : 'EMBEDDINGS_BASE_URL'} is unset while ` +
+        `${env.EMBEDDINGS_BASE_URL ? 'EMBEDDINGS_BASE_URL' : 'EMBEDDINGS_MODEL'} is set: ` +
+        'recall uses full text alone',
+    );
+  }
   return {
     env: env.NODE_ENV,
     warnings,
@@ -298,6 +310,15 @@ export function loadConfiguration(
       images: env.MODERATION_IMAGES && !!env.MODERATION_PROVIDER_URL,
       timeoutMs: env.MODERATION_TIMEOUT_MS,
     },
+    embeddings:
+      env.EMBEDDINGS_BASE_URL && env.EMBEDDINGS_MODEL
+        ? {
+            baseUrl: env.EMBEDDINGS_BASE_URL,
+            apiKey: env.EMBEDDINGS_API_KEY,
+            model: env.EMBEDDINGS_MODEL,
+            timeoutMs: env.EMBEDDINGS_TIMEOUT_MS,
+          }
+        : undefined,
     mail: {
       from: env.MAIL_FROM,
       resend: env.RESEND_API_KEY

@@ -463,6 +463,34 @@ export class Environment {
   @IsInt()
   MODERATION_TIMEOUT_MS = 2000;
 
+  /**
+   * An OpenAI-compatible embeddings endpoint's base URL (`…/v1`, where `/embeddings` is): set
+   * with EMBEDDINGS_MODEL, stored message embeddings re-rank recall's full-text candidates.
+   * Unset (or no model): full text alone.
+   */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] })
+  EMBEDDINGS_BASE_URL?: string;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  EMBEDDINGS_API_KEY?: string;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @MaxLength(200)
+  @IsString()
+  EMBEDDINGS_MODEL?: string;
+
+  /** Embedding the newest turn for recall taking longer is given up (full-text order). */
+  @Transform(toInt)
+  @Min(50)
+  @Max(60000)
+  @IsInt()
+  EMBEDDINGS_TIMEOUT_MS = 2000;
+
   @Transform(emptyToUndefined)
   @IsOptional()
   @IsString()

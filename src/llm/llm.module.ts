@@ -5,6 +5,7 @@ import { ProviderAvailabilityService } from './availability/provider-availabilit
 import { Clock } from './clock.js';
 import { LlmModelCooldownEntity } from './entities/llm-model-cooldown.entity.js';
 import { LlmProviderBlockEntity } from './entities/llm-provider-block.entity.js';
+import { EmbeddingsService } from './embeddings/embeddings.service.js';
 import { LlmService } from './llm.service.js';
 import { ModelsController } from './models.controller.js';
 import { ModelAllowlistService } from './models/model-allowlist.service.js';
@@ -17,7 +18,8 @@ import { TokenEstimator } from './usage/token-estimator.js';
 /**
  * LLM providers behind one facade, LlmService (stream, generate, background fallback, provider
  * status), plus the models each tier may name (ModelAllowlistService, fed by the settings and
- * auth's tier table) and the model lists filtered by it. Depends on config and common.
+ * auth's tier table) and the model lists filtered by it; the embeddings endpoint recall
+ * re-ranks with (EmbeddingsService). Depends on config and common.
  */
 @Module({
   imports: [TypeOrmModule.forFeature([LlmProviderBlockEntity, LlmModelCooldownEntity])],
@@ -33,7 +35,8 @@ import { TokenEstimator } from './usage/token-estimator.js';
     ModelAllowlistService,
     BackgroundSpendRepository,
     BackgroundBudget,
+    EmbeddingsService,
   ],
-  exports: [LlmService, ModelAllowlistService, Clock, TokenEstimator],
+  exports: [LlmService, ModelAllowlistService, Clock, TokenEstimator, EmbeddingsService],
 })
 export class LlmModule {}

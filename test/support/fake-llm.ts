@@ -62,6 +62,17 @@ export type ModerationMatcher = (
   req: RecordedRequest,
 ) => FakeModerationReply | undefined;
 
+/**
+ * A /v1/embeddings answer: one vector for every input, or one per input from a function of
+ * it; or a fault (`stall` never answers).
+ */
+export type FakeEmbeddingReply = { vector: number[] | ((input: string) => number[]) } | FakeFault;
+
+export type EmbeddingMatcher = (
+  inputs: string[],
+  req: RecordedRequest,
+) => FakeEmbeddingReply | undefined;
+
 export type RandomFaultKind = 'status429' | 'status500' | 'status503' | 'drop' | 'stall';
 
 export interface RandomFaultOptions {
@@ -142,6 +153,11 @@ export interface FakeLlm {
    * input scores 0.
    */
   onModeration(matcher: ModerationMatcher): void;
+  /**
+   * Registers a matcher for /v1/embeddings (first defined answer wins); without one, each
+   * input gets `fakeEmbedding(input)`.
+   */
+  onEmbedding(matcher: EmbeddingMatcher): void;
   /** Resolves with the recorded requests once at least `n` have arrived. */
   waitForRequests(n: number, timeoutMs?: number): Promise<RecordedRequest[]>;
   /** Resolves once `abortedCount` reaches `n` (aborts are observed asynchronously). */
@@ -201,6 +217,7 @@ class FakeLlmServer implements FakeLlm {
   private queue: FakeReply[] = [];
   private matchers: RequestMatcher[] = [];
   private moderationMatchers: ModerationMatcher[] = [];
+  private embeddingMatchers: EmbeddingMatcher[] = [];
   private randomFaults?: { options: RandomFaultOptions; random: () => number };
   private models: FakeModel[];
   private modelsBareArray = false;
@@ -248,6 +265,10 @@ class FakeLlmServer implements FakeLlm {
     this.moderationMatchers.push(matcher);
   }
 
+  onEmbedding(matcher: EmbeddingMatcher): void {
+    this.embeddingMatchers.push(matcher);
+  }
+
   setRandomFaults(options: RandomFaultOptions | undefined): void {
     this.randomFaults = options && {
       options,
@@ -282,6 +303,7 @@ class FakeLlmServer implements FakeLlm {
     this.queue = [];
     this.matchers = [];
     this.moderationMatchers = [];
+    this.embeddingMatchers = [];
     this.randomFaults = undefined;
     this.requests.length = 0;
     this.aborted = 0;
@@ -332,6 +354,8 @@ class FakeLlmServer implements FakeLlm {
       this.chatCompletion(res, body, this.pickReply(recorded));
     } else if (method === 'POST' && (path === '/v1/moderations' || path === '/moderations')) {
       this.moderation(res, recorded);
+    } else if (method === 'POST' && (path === '/v1/embeddings' || path === '/embeddings')) {
+      this.embeddings(res, recorded);
     } else if (method === 'GET' && (path === '/v1/models' || path === '/models')) {
       const data = this.models.map((m) => ({
         object: 'model',
@@ -391,6 +415,49 @@ class FakeLlmServer implements FakeLlm {
           category_applied_input_types: {},
         };
       }),
+    });
+  }
+
+  /**
+   * OpenAI's embeddings answer: a vector per input, as floats or, when the request asks for
+   * `encoding_format: 'base64'` (the openai SDK's default), as little-endian float32 bytes.
+   */
+  private embeddings(res: ServerResponse, req: RecordedRequest): void {
+    const input = req.body?.input;
+    const inputs = (Array.isArray(input) ? input : [input]).map((item) => String(item ?? ''));
+    let reply: FakeEmbeddingReply = { vector: fakeEmbedding };
+    for (const matcher of this.embeddingMatchers) {
+      const found = matcher(inputs, req);
+      if (found) {
+        reply = found;
+        break;
+      }
+    }
+    if ('fault' in reply) {
+      if (reply.fault === 'status') {
+        sendJson(res, reply.status, reply.body ?? errorBody(reply.status), reply.headers);
+      } else if (reply.fault === 'drop') {
+        this.drop(res);
+      }
+      return; // stall: never answers
+    }
+    const { vector } = reply;
+    const base64 = req.body?.encoding_format === 'base64';
+    const tokens = inputs.reduce((sum, text) => sum + tokenize(text).length, 0);
+    sendJson(res, 200, {
+      object: 'list',
+      model: req.body?.model ?? 'fake-embedding',
+      data: inputs.map((text, index) => {
+        const values = typeof vector === 'function' ? vector(text) : vector;
+        return {
+          object: 'embedding',
+          index,
+          embedding: base64
+            ? Buffer.from(new Float32Array(values).buffer).toString('base64')
+            : values,
+        };
+      }),
+      usage: { prompt_tokens: tokens, total_tokens: tokens },
     });
   }
 
@@ -649,6 +716,19 @@ function errorBody(status: number, message = `Fake upstream error ${status}`): o
     code: null,
   };
   return { error: { message, type, code } };
+}
+
+/**
+ * The fake's default embedding: 8 numbers from the text's FNV-1a hash, the same for the same
+ * text, so vectors are deterministic without being scripted.
+ */
+export function fakeEmbedding(text: string): number[] {
+  let hash = 0x811c9dc5;
+  for (const char of text) {
+    hash ^= char.codePointAt(0)!;
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return Array.from({ length: 8 }, (_, i) => (((hash >>> (i * 4)) & 0xf) - 7.5) / 7.5);
 }
 
 /** Word-ish tokens with leading whitespace attached; joining them restores the input exactly. */

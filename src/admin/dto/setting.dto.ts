@@ -96,7 +96,8 @@ export class MemoryStatusDto {
     example: 'full-text',
     description:
       'How old messages are recalled into prompts: `full-text` (PostgreSQL full-text search), ' +
-      'or full text re-ranked by embeddings when an embedding model is configured',
+      'or `full-text+embeddings` (its candidates re-ranked by message embeddings) when an ' +
+      'embeddings endpoint is configured',
   })
   recall_mode: string;
 }

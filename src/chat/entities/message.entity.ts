@@ -98,6 +98,18 @@ export class MessageEntity {
   @Column({ type: 'tsvector', nullable: true, select: false, insert: false, update: false })
   recallVector?: string | null;
 
+  /**
+   * The content's embedding for recall's re-ranking (float4, any length), written by the
+   * `memory.embed` job; cleared with `embeddingModel` by tr_message_embedding_stale when the
+   * content changes. Never read with a message: only EmbeddingRerankRetriever loads it.
+   */
+  @Column({ type: 'real', array: true, nullable: true, select: false })
+  embedding?: number[] | null;
+
+  /** The model `embedding` came from (EMBEDDINGS_MODEL then): vectors of another are ignored. */
+  @Column({ type: 'text', nullable: true, select: false })
+  embeddingModel?: string | null;
+
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt: Date;
 }

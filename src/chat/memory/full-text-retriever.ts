@@ -1,4 +1,4 @@
-import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { strayOpenings } from '../message-path.js';
@@ -21,16 +21,11 @@ const CONFIG_CACHE_SIZE = 1_000;
  * story now starts from (strayOpenings).
  */
 @Injectable()
-export class FullTextRetriever implements Retriever, OnModuleInit {
+export class FullTextRetriever implements Retriever {
   readonly mode: string = 'full-text';
-  private readonly logger = new Logger(FullTextRetriever.name);
   private readonly configs = new Map<string, string>();
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
-
-  onModuleInit(): void {
-    this.logger.log(`Recall of old messages: ${this.mode} (PostgreSQL, ix_message_recall)`);
-  }
 
   async recall(query: RecallQuery): Promise<RecalledPassage[]> {
     return (await this.candidates(query, query.limit)).map(
@@ -39,11 +34,12 @@ export class FullTextRetriever implements Retriever, OnModuleInit {
   }
 
   /**
-   * The best `picks` passages on the active path, best first, with their full-text rank. The
-   * configuration is a parameter, not a subquery, so the planner sees the query's lexemes and
-   * chooses between the GIN index (rare words) and the table (common ones).
+   * The best `picks` passages on the active path, best first, with their full-text rank (the
+   * candidates EmbeddingRerankRetriever re-orders). The configuration is a parameter, not a
+   * subquery, so the planner sees the query's lexemes and chooses between the GIN index (rare
+   * words) and the table (common ones).
    */
-  private async candidates(
+  async candidates(
     query: RecallQuery,
     picks: number,
   ): Promise<Array<RecalledPassage & { rank: number }>> {

@@ -1,4 +1,7 @@
-/** The Nest token of the Retriever in use (FullTextRetriever). */
+/**
+ * The Nest token of the Retriever in use: FullTextRetriever, or EmbeddingRerankRetriever when
+ * an embeddings endpoint is configured (recallRetriever).
+ */
 export const RETRIEVER = Symbol('Retriever');
 
 /** What recall is asked: passages of a chat relevant to its newest turn. */
@@ -20,8 +23,9 @@ export interface RecalledPassage {
 }
 
 /**
- * Finds passages of a chat's past. One interface whatever does the finding: full text today
- * (FullTextRetriever); a pgvector index could stand in for very long histories later.
+ * Finds passages of a chat's past. One interface whatever does the finding: full text
+ * (FullTextRetriever), re-ranked by stored embeddings (EmbeddingRerankRetriever); a pgvector
+ * index could stand in for the re-ranking of very long histories later.
  */
 export interface Retriever {
   /** How it finds passages, for the start-up log and the admins. */

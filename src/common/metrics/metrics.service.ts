@@ -10,6 +10,7 @@ import {
   LlmMetrics,
   ModerationMetrics,
   NotificationMetrics,
+  RecallMetrics,
   RefusalMetrics,
   StreamMetrics,
 } from './service-metrics.js';
@@ -35,7 +36,8 @@ const MISNAMED_DEFAULT_GAUGES = [
  * Prometheus metrics. Each app instance owns its registry (not prom-client's global one), so
  * several instances in one process — as in the tests — do not collide. Besides HTTP, the
  * process and the pool: what the service does (`llm`, `jobs`, `streams`, `refusals`,
- * `moderation`, `bans`, `notifications`, `catalogueCache`), each fed by the code that does it.
+ * `moderation`, `bans`, `notifications`, `catalogueCache`, `recall`), each fed by the code
+ * that does it.
  */
 @Injectable()
 export class MetricsService {
@@ -48,6 +50,7 @@ export class MetricsService {
   readonly bans = new BanMetrics(this.registry);
   readonly notifications = new NotificationMetrics(this.registry);
   readonly catalogueCache = new CatalogueCacheMetrics(this.registry);
+  readonly recall = new RecallMetrics(this.registry);
 
   private readonly requests = new Counter({
     name: 'http_requests_total',

@@ -454,3 +454,23 @@ export class CatalogueCacheMetrics {
     this.invalidations.inc();
   }
 }
+
+/** Chat recall's embedding re-ranking (src/chat/memory/embedding-rerank-retriever.ts). */
+export class RecallMetrics {
+  private readonly fallbacks: Counter<'kind'>;
+
+  constructor(registry: Registry) {
+    this.fallbacks = new Counter({
+      name: 'recall_rerank_fallbacks_total',
+      help:
+        'Recalls that kept the full-text order because the newest turn could not be embedded, ' +
+        'by kind (timeout, error)',
+      labelNames: ['kind'],
+      registers: [registry],
+    });
+  }
+
+  rerankFallback(kind: 'timeout' | 'error'): void {
+    this.fallbacks.inc({ kind });
+  }
+}
