@@ -37,6 +37,7 @@ export class PgChannelListener {
   private client?: pg.Client;
   private reconnectTimer?: NodeJS.Timeout;
   private closing = false;
+  private sending: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: PgChannelListenerOptions) {
     for (const channel of options.channels) this.channels.add(checked(channel));
@@ -50,9 +51,8 @@ export class PgChannelListener {
   add(channel: string): Promise<void> {
     if (this.channels.has(checked(channel))) return Promise.resolve();
     this.channels.add(channel);
-    return this.client
-      ? this.client.query(`LISTEN ${channel}`).then(() => undefined)
-      : Promise.resolve();
+    const client = this.client;
+    return client ? this.serially(() => client.query(`LISTEN ${channel}`)) : Promise.resolve();
   }
 
   get listening(): boolean {
@@ -63,9 +63,17 @@ export class PgChannelListener {
    * NOTIFY on this listener's own connection, so what one instance sends arrives in the order
    * it was sent. Throws when the connection is down (its handler logs and reconnects).
    */
-  async notify(channel: string, payload: string): Promise<void> {
-    if (!this.client) throw new Error('not listening');
-    await this.client.query('SELECT pg_notify($1, $2)', [channel, payload]);
+  notify(channel: string, payload: string): Promise<void> {
+    const client = this.client;
+    if (!client) return Promise.reject(new Error('not listening'));
+    return this.serially(() => client.query('SELECT pg_notify($1, $2)', [channel, payload]));
+  }
+
+  /** One query at a time: pg queues concurrent ones on a client, but deprecates doing so. */
+  private serially(query: () => Promise<unknown>): Promise<void> {
+    const done = this.sending.then(query).then(() => undefined);
+    this.sending = done.catch(() => undefined);
+    return done;
   }
 
   async start(): Promise<void> {
