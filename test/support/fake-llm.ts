@@ -376,26 +376,22 @@ class FakeLlmServer implements FakeLlm {
     }
   }
 
+  /** Answers a scripted fault (a `stall` never answers); false for a real answer. */
+  private faulted<R extends object>(res: ServerResponse, reply: R | FakeFault): reply is FakeFault {
+    if (!('fault' in reply)) return false;
+    if (reply.fault === 'status') {
+      sendJson(res, reply.status, reply.body ?? errorBody(reply.status), reply.headers);
+    } else if (reply.fault === 'drop') {
+      this.drop(res);
+    }
+    return true;
+  }
+
   /** OpenAI's moderation answer: one result per input, with every category scored. */
   private moderation(res: ServerResponse, req: RecordedRequest): void {
-    const input = req.body?.input;
-    const inputs = (Array.isArray(input) ? input : [input]).map((item) => String(item ?? ''));
-    let reply: FakeModerationReply = { scores: {} };
-    for (const matcher of this.moderationMatchers) {
-      const found = matcher(inputs, req);
-      if (found) {
-        reply = found;
-        break;
-      }
-    }
-    if ('fault' in reply) {
-      if (reply.fault === 'status') {
-        sendJson(res, reply.status, reply.body ?? errorBody(reply.status), reply.headers);
-      } else if (reply.fault === 'drop') {
-        this.drop(res);
-      }
-      return; // stall: never answers
-    }
+    const inputs = inputsOf(req);
+    const reply = firstMatch(this.moderationMatchers, inputs, req) ?? { scores: {} };
+    if (this.faulted(res, reply)) return;
     const { scores } = reply;
     sendJson(res, 200, {
       id: `modr-fake-${++this.completionSeq}`,
@@ -423,24 +419,9 @@ class FakeLlmServer implements FakeLlm {
    * `encoding_format: 'base64'` (the openai SDK's default), as little-endian float32 bytes.
    */
   private embeddings(res: ServerResponse, req: RecordedRequest): void {
-    const input = req.body?.input;
-    const inputs = (Array.isArray(input) ? input : [input]).map((item) => String(item ?? ''));
-    let reply: FakeEmbeddingReply = { vector: fakeEmbedding };
-    for (const matcher of this.embeddingMatchers) {
-      const found = matcher(inputs, req);
-      if (found) {
-        reply = found;
-        break;
-      }
-    }
-    if ('fault' in reply) {
-      if (reply.fault === 'status') {
-        sendJson(res, reply.status, reply.body ?? errorBody(reply.status), reply.headers);
-      } else if (reply.fault === 'drop') {
-        this.drop(res);
-      }
-      return; // stall: never answers
-    }
+    const inputs = inputsOf(req);
+    const reply = firstMatch(this.embeddingMatchers, inputs, req) ?? { vector: fakeEmbedding };
+    if (this.faulted(res, reply)) return;
     const { vector } = reply;
     const base64 = req.body?.encoding_format === 'base64';
     const tokens = inputs.reduce((sum, text) => sum + tokenize(text).length, 0);
@@ -761,4 +742,23 @@ function mulberry32(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/** A moderation or embeddings request's `input`, one string or many, as strings. */
+function inputsOf(req: RecordedRequest): string[] {
+  const input = req.body?.input;
+  return (Array.isArray(input) ? input : [input]).map((item) => String(item ?? ''));
+}
+
+/** The answer of the first matcher that has one for these inputs. */
+function firstMatch<R>(
+  matchers: ReadonlyArray<(inputs: string[], req: RecordedRequest) => R | undefined | null>,
+  inputs: string[],
+  req: RecordedRequest,
+): R | undefined {
+  for (const matcher of matchers) {
+    const found = matcher(inputs, req);
+    if (found) return found;
+  }
+  return undefined;
 }
