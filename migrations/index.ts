@@ -47,6 +47,7 @@ import { RecallLanguage1763809770000 } from './1763809770000-RecallLanguage.js';
 import { ChatCharacterCreated1763809650000 } from './1763809650000-ChatCharacterCreated.js';
 import { RowChangeNotifications1763809800000 } from './1763809800000-RowChangeNotifications.js';
 import { CatalogueChanges1763809900000 } from './1763809900000-CatalogueChanges.js';
+import { LegacyAvatarSweep1763812022000 } from './1763812022000-LegacyAvatarSweep.js';
 
 export const migrations: Function[] = [
   Foundation1763800000000,
@@ -95,4 +96,5 @@ export const migrations: Function[] = [
   RecallLanguage1763809770000,
   RowChangeNotifications1763809800000,
   CatalogueChanges1763809900000,
+  LegacyAvatarSweep1763812022000,
 ];
