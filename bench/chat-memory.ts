@@ -14,13 +14,15 @@ import { FullTextRetriever } from '../src/chat/memory/full-text-retriever.js';
 import { MessageRepository } from '../src/chat/message.repository.js';
 import { PromptBuilderService } from '../src/chat/prompt/prompt-builder.service.js';
 import { PromptTemplatesService } from '../src/chat/prompt/prompt-templates.service.js';
+import { MemoryContextService } from '../src/chat/memory-context.service.js';
+import { PromptTokens } from '../src/chat/prompt/prompt-tokens.js';
 import { ReplyContextService } from '../src/chat/reply-context.service.js';
 import { KeyValueEntity } from '../src/common/settings/key-value.entity.js';
 import { KeyValueRepository } from '../src/common/settings/key-value.repository.js';
 import { SettingsService } from '../src/common/settings/settings.service.js';
 import { loadConfiguration } from '../src/config/configuration.js';
 import { dataSourceOptions } from '../src/database/data-source-options.js';
-import { ModelAllowlistService } from '../src/llm/models/model-allowlist.service.js';
+import { TokenEstimator } from '../src/llm/usage/token-estimator.js';
 import { appendToPath } from '../test/support/messages.js';
 import { createBenchDatabase, fmt, printTable, smokeOr, summarize } from './lib.js';
 
@@ -113,11 +115,14 @@ export async function printChatMemoryCost(): Promise<void> {
 
     const keyValues = new KeyValueRepository(dataSource.getRepository(KeyValueEntity));
     const settings = new SettingsService(keyValues);
+    const prompts = new PromptBuilderService(new PromptTemplatesService(keyValues));
+    const tokens = new PromptTokens(new TokenEstimator());
     const context = new ReplyContextService(
-      new PromptBuilderService(new PromptTemplatesService(keyValues)),
+      prompts,
       settings,
       config,
-      new ModelAllowlistService(settings),
+      new MemoryContextService(prompts, tokens),
+      tokens,
     );
     const chats = new ChatRepository(dataSource);
     const paths = new MessageRepository(dataSource);

@@ -21,7 +21,9 @@ import { ChatRepository } from '../src/chat/chat.repository.js';
 import { MessageRepository } from '../src/chat/message.repository.js';
 import { PromptBuilderService } from '../src/chat/prompt/prompt-builder.service.js';
 import { PromptTemplatesService } from '../src/chat/prompt/prompt-templates.service.js';
-import { ModelAllowlistService } from '../src/llm/models/model-allowlist.service.js';
+import { TokenEstimator } from '../src/llm/usage/token-estimator.js';
+import { MemoryContextService } from '../src/chat/memory-context.service.js';
+import { PromptTokens } from '../src/chat/prompt/prompt-tokens.js';
 import { ReplyContextService } from '../src/chat/reply-context.service.js';
 import { KeyValueEntity } from '../src/common/settings/key-value.entity.js';
 import { KeyValueRepository } from '../src/common/settings/key-value.repository.js';
@@ -546,11 +548,14 @@ try {
   const repository = new ChatRepository(dataSource);
   const paths = new MessageRepository(dataSource);
   const settings = new SettingsService(keyValues);
+  const prompts = new PromptBuilderService(new PromptTemplatesService(keyValues));
+  const tokens = new PromptTokens(new TokenEstimator());
   const context = new ReplyContextService(
-    new PromptBuilderService(new PromptTemplatesService(keyValues)),
+    prompts,
     settings,
     config,
-    new ModelAllowlistService(settings),
+    new MemoryContextService(prompts, tokens),
+    tokens,
   );
   const characterEntity = (await dataSource.getRepository(CharacterEntity).findOneBy({
     id: character.id,

@@ -35,6 +35,7 @@ import { DailyAllowanceService } from './usage/daily-allowance.service.js';
 import { MessageQuotaService } from './usage/message-quota.service.js';
 import { QuotaCounterRepository } from './usage/quota-counter.repository.js';
 import { UsersRepository } from './users.repository.js';
+import { TokenUsageTally } from './token-usage-tally.service.js';
 import { UsersService } from './users.service.js';
 import { BanRegistry } from './violations/ban-registry.service.js';
 import { BanGuard } from './violations/ban.guard.js';
@@ -82,6 +83,7 @@ const jwtExpiresIn = (value: string) =>
   providers: [
     UsersRepository,
     UsersService,
+    TokenUsageTally,
     PasswordHasher,
     AuthTokenService,
     AuthService,

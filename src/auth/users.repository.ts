@@ -244,26 +244,36 @@ export class UsersRepository {
   }
 
   /**
-   * Adds to the token counters in one statement, so concurrent replies never lose an update.
-   * The counters belong to the UTC day (and month) in tokens_reset_date; the first use on a
-   * later day starts them again from zero, using the database's clock as the one clock.
+   * Adds to several users' token counters in one statement (a user named twice counts twice),
+   * so concurrent writers never lose an update; rows are locked in id order, so two instances'
+   * batches never deadlock. The counters belong to the UTC day (and month) in
+   * tokens_reset_date; the first use on a later day starts them again from zero, using the
+   * database's clock as the one clock. The counters after, by user; users gone are absent.
    */
-  async addTokensUsed(id: string, tokens: number): Promise<TokenUsage | null> {
-    const rows = await this.prepared.query<TokenUsage[]>(
+  async addTokensUsed(
+    usage: ReadonlyArray<{ userId: string; tokens: number }>,
+  ): Promise<Map<string, TokenUsage>> {
+    const rows = await this.prepared.query<Array<TokenUsage & { id: string }>>(
       'user_add_tokens',
-      `WITH clock AS (SELECT (now() AT TIME ZONE 'UTC')::date AS today)
-       UPDATE app_user SET
+      `WITH clock AS (SELECT (now() AT TIME ZONE 'UTC')::date AS today),
+       given AS (
+         SELECT id, sum(tokens)::int AS tokens
+         FROM unnest($1::uuid[], $2::int[]) AS g (id, tokens) GROUP BY id),
+       locked AS (
+         SELECT u.id FROM app_user u JOIN given g ON g.id = u.id ORDER BY u.id FOR UPDATE OF u)
+       UPDATE app_user u SET
          tokens_used_today =
-           CASE WHEN tokens_reset_date = clock.today THEN tokens_used_today ELSE 0 END + $2,
+           CASE WHEN u.tokens_reset_date = clock.today THEN u.tokens_used_today ELSE 0 END
+           + g.tokens,
          tokens_used_month =
-           CASE WHEN date_trunc('month', tokens_reset_date) = date_trunc('month', clock.today)
-             THEN tokens_used_month ELSE 0 END + $2,
+           CASE WHEN date_trunc('month', u.tokens_reset_date) = date_trunc('month', clock.today)
+             THEN u.tokens_used_month ELSE 0 END + g.tokens,
          tokens_reset_date = clock.today
-       FROM clock
-       WHERE id = $1
-       RETURNING tokens_used_today AS today, tokens_used_month AS month`,
-      [id, tokens],
+       FROM clock, given g, locked l
+       WHERE u.id = l.id AND g.id = l.id
+       RETURNING u.id, u.tokens_used_today AS today, u.tokens_used_month AS month`,
+      [usage.map((entry) => entry.userId), usage.map((entry) => entry.tokens)],
     );
-    return rows[0] ?? null;
+    return new Map(rows.map(({ id, today, month }) => [id, { today, month }]));
   }
 }

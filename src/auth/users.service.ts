@@ -7,13 +7,9 @@ import { InjectConfig, type AppConfig } from '../config/app-config.js';
 import { UserResponseDto } from './dto/user-response.dto.js';
 import type { OAuthProvider, UserEntity } from './entities/user.entity.js';
 import { isSystemEmail } from './system-accounts.js';
+import { TokenUsageTally } from './token-usage-tally.service.js';
 import { tierForRole } from './tiers.js';
-import {
-  type NewUser,
-  type TokenUsage,
-  type UserSearch,
-  UsersRepository,
-} from './users.repository.js';
+import { type NewUser, type UserSearch, UsersRepository } from './users.repository.js';
 
 /** The account that now holds a proven address; `fresh` when it was made just now. */
 export interface ProvenAccount {
@@ -35,6 +31,7 @@ export class UsersService {
 
   constructor(
     private readonly users: UsersRepository,
+    private readonly tally: TokenUsageTally,
     @InjectConfig() private readonly config: AppConfig,
   ) {}
 
@@ -273,11 +270,11 @@ export class UsersService {
   }
 
   /**
-   * Counts tokens a user spent; the daily counter restarts at UTC midnight and the monthly one
-   * on the 1st. Null when the user no longer exists.
+   * Counts tokens a user spent (written within TOKEN_USAGE_FLUSH_MS); the daily counter
+   * restarts at UTC midnight and the monthly one on the 1st. Never throws.
    */
-  addTokensUsed(userId: string, tokens: number): Promise<TokenUsage | null> {
-    return this.users.addTokensUsed(userId, tokens);
+  countTokens(userId: string, tokens: number): void {
+    this.tally.count(userId, tokens);
   }
 
   isAdminEmail(email: string): boolean {

@@ -3,6 +3,7 @@ import { AuthModule } from '../auth/auth.module.js';
 import { CharactersModule } from '../characters/characters.module.js';
 import { ChatModule } from '../chat/chat.module.js';
 import { LlmModule } from '../llm/llm.module.js';
+import { ModerationModule } from '../moderation/moderation.module.js';
 import { NotificationsModule } from '../notifications/notifications.module.js';
 import { AdminAlertRepository } from './admin-alert.repository.js';
 import { AdminAlerts } from './admin-alerts.service.js';
@@ -39,7 +40,14 @@ const TASKS = [
  * only through the characters and chat modules' exported services.
  */
 @Module({
-  imports: [AuthModule, LlmModule, CharactersModule, ChatModule, NotificationsModule],
+  imports: [
+    AuthModule,
+    LlmModule,
+    CharactersModule,
+    ChatModule,
+    NotificationsModule,
+    ModerationModule,
+  ],
   controllers: [AutonomousController],
   providers: [
     ...TASKS,

@@ -1,7 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { AVATAR_MAX_BYTES, imageExtension } from '../characters/avatar-storage.js';
+import { AVATAR_MAX_BYTES, moderatedImage } from '../characters/avatar-storage.js';
 import { defaultAvatarPng } from '../characters/lib/png-card.js';
 import { InjectConfig, type AppConfig } from '../config/app-config.js';
+import { ModerationService } from '../moderation/moderation.service.js';
+import { CATEGORY_LABELS } from '../moderation/moderation.types.js';
 
 const IMAGE_TIMEOUT_MS = 120_000;
 
@@ -13,16 +15,21 @@ export interface Painted {
 
 /**
  * Avatars for generated characters from OpenAI's images API (spec: DALL-E 3, about $0.04 a
- * day), when OPENAI_API_KEY is set. Without a key, or when the API fails or refuses the
- * prompt, the platform's default avatar stands in: a character is worth more than its picture.
+ * day), when OPENAI_API_KEY is set. Without a key, when the API fails or refuses the prompt,
+ * or when moderation does not simply allow the image (an image classifier configured: nobody
+ * looks at it before it is published), the platform's default avatar stands in: a character
+ * is worth more than its picture.
  */
 @Injectable()
 export class AvatarPainter {
   private readonly logger = new Logger(AvatarPainter.name);
 
-  constructor(@InjectConfig() private readonly config: AppConfig) {}
+  constructor(
+    @InjectConfig() private readonly config: AppConfig,
+    private readonly moderation: ModerationService,
+  ) {}
 
-  async paint(prompt: string): Promise<Painted> {
+  async paint(prompt: string, options: { nsfw: boolean }): Promise<Painted> {
     const openai = this.config.llm.providers.openai;
     if (!openai) return { image: defaultAvatarPng(), generated: false };
     const model = this.config.autonomous.imageModel;
@@ -45,8 +52,15 @@ export class AvatarPainter {
       const encoded = body.data?.[0]?.b64_json;
       if (!encoded) throw new Error('the answer holds no b64_json image');
       const image = Buffer.from(encoded, 'base64');
-      if (!imageExtension(image) || image.length > AVATAR_MAX_BYTES) {
+      const typed = moderatedImage(image);
+      if (!typed || image.length > AVATAR_MAX_BYTES) {
         throw new Error('the image is not a PNG, JPEG or WebP of at most 5 MB');
+      }
+      const check = await this.moderation.checkImage(typed, { nsfw: options.nsfw });
+      if (check.verdict !== 'allow') {
+        const found = check.hits.map((hit) => `${hit.category}: ${CATEGORY_LABELS[hit.category]}`);
+        const verdict = check.verdict === 'refuse' ? 'refused it' : 'found it borderline';
+        throw new Error(`moderation ${verdict} (${found.join(', ')})`);
       }
       return { image, generated: true };
     } catch (error) {

@@ -3,8 +3,15 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InjectConfig, type AppConfig } from '../config/app-config.js';
+import { ModerationService } from '../moderation/moderation.service.js';
+import type { ModeratedImage } from '../moderation/moderation.types.js';
 import { isCleanImage } from './lib/image-hygiene.js';
-import { ImageError, reencodeImage, UndecodableImageError } from './lib/image-reencoder.js';
+import {
+  ImageError,
+  type ImageExtension,
+  reencodeImage,
+  UndecodableImageError,
+} from './lib/image-reencoder.js';
 
 export const AVATAR_MAX_BYTES = 5 * 1024 * 1024;
 export const AVATAR_URL_PREFIX = '/api/avatars/';
@@ -24,6 +31,30 @@ export function imageExtension(data: Buffer): 'png' | 'jpg' | 'webp' | null {
     return 'webp';
   }
   return null;
+}
+
+const MIME_TYPES: Record<ImageExtension, ModeratedImage['mimeType']> = {
+  png: 'image/png',
+  jpg: 'image/jpeg',
+  webp: 'image/webp',
+};
+
+/** An image as moderation reads it (its type by its magic bytes), or null for another type. */
+export function moderatedImage(data: Buffer): ModeratedImage | null {
+  const extension = imageExtension(data);
+  return extension && { data, mimeType: MIME_TYPES[extension] };
+}
+
+export interface SaveOptions {
+  /** Card imports pass their own limit: card art may be larger than an avatar upload. */
+  maxBytes?: number;
+  /** `skip`: a picture libvips cannot decode gives null instead of a 400 (card art is optional). */
+  undecodable?: 'refuse' | 'skip';
+  /**
+   * Read by moderation (ModerationService.checkImage) before it is stored: a refusal is the
+   * 422 naming `field` and the category, and nothing is written.
+   */
+  moderate?: { field: string; nsfw: boolean };
 }
 
 /**
@@ -47,7 +78,10 @@ export class AvatarStorage {
   /** One check per file at a time: requests for the same file wait for the same one. */
   private readonly checking = new Map<string, Promise<StoredAvatarState>>();
 
-  constructor(@InjectConfig() private readonly config: AppConfig) {}
+  constructor(
+    @InjectConfig() private readonly config: AppConfig,
+    private readonly moderation: ModerationService,
+  ) {}
 
   get directory(): string {
     return this.config.storage.avatarDir;
@@ -55,18 +89,14 @@ export class AvatarStorage {
 
   /**
    * Stores an uploaded or imported image, re-encoded (see reencodeImage: nothing of the
-   * original file but its pixels is kept), and returns its public URL. Card imports pass
-   * their own size limit: card art may be larger than an avatar upload, and is optional: with
-   * `undecodable: 'skip'` a picture libvips cannot decode gives null instead of a 400 (one over
-   * the pixel limit is still refused).
+   * original file but its pixels is kept), and returns its public URL. With `moderate`, the
+   * re-encoded pixels (what would be served) are checked first. With `undecodable: 'skip'`
+   * a picture libvips cannot decode gives null (one over the pixel limit is still refused).
    */
-  async save(data: Buffer, maxBytes?: number): Promise<string>;
-  async save(data: Buffer, maxBytes: number, undecodable: 'skip'): Promise<string | null>;
-  async save(
-    data: Buffer,
-    maxBytes = AVATAR_MAX_BYTES,
-    undecodable: 'refuse' | 'skip' = 'refuse',
-  ): Promise<string | null> {
+  async save(data: Buffer, options?: SaveOptions & { undecodable?: 'refuse' }): Promise<string>;
+  async save(data: Buffer, options: SaveOptions & { undecodable: 'skip' }): Promise<string | null>;
+  async save(data: Buffer, options: SaveOptions = {}): Promise<string | null> {
+    const { maxBytes = AVATAR_MAX_BYTES, undecodable = 'refuse', moderate } = options;
     const format = imageExtension(data);
     if (!format) throw new BadRequestException('file must be a PNG, JPEG or WebP image');
     if (data.length > maxBytes) {
@@ -83,6 +113,13 @@ export class AvatarStorage {
       if (error instanceof ImageError)
         throw new BadRequestException(`Invalid image: ${error.message}`);
       throw error;
+    }
+    if (moderate) {
+      const check = await this.moderation.checkImage(
+        { data: clean.data, mimeType: MIME_TYPES[clean.extension] },
+        moderate,
+      );
+      if (check.verdict === 'refuse') throw this.moderation.refusalOf(check);
     }
     const name = `${randomUUID()}.${clean.extension}`;
     await mkdir(this.directory, { recursive: true });

@@ -22,6 +22,7 @@ import {
   ApiProduces,
   ApiServiceUnavailableResponse,
   ApiTags,
+  ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { RateLimit } from '../auth/rate-limit/rate-limits.js';
@@ -76,6 +77,12 @@ export class CardsController {
     },
   })
   @ApiCreatedResponse({ type: CharacterResponseDto })
+  @ApiUnprocessableEntityResponse({
+    type: ErrorResponseDto,
+    description:
+      "Refused by moderation: a text field, or the card's picture with an image classifier " +
+      'configured (`picture: refused by moderation (<category>: <label>)`); nothing is saved',
+  })
   import(
     @UploadedFile() file: { buffer: Buffer } | undefined,
     // A card is free-form JSON, validated by the card parser rather than a DTO.

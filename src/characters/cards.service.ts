@@ -79,7 +79,8 @@ export class CardsService {
    * as the JSON body into a private draft. The card's picture (the PNG or WebP itself, the
    * CharX's main icon, else the JPEG in front of it) becomes the draft's avatar, re-encoded
    * like any upload; a picture that cannot be decoded is left out (the text is what a card is
-   * for), a pixel bomb refused.
+   * for), a pixel bomb refused, and one moderation refuses (an image classifier configured) is
+   * a 422 naming `picture`, as a refused text names its field.
    */
   async import(
     file: Buffer | undefined,
@@ -103,7 +104,11 @@ export class CardsService {
     // A CharX icon may be any format; only the three avatars are stored in are taken.
     const avatarUrl =
       picture && imageExtension(picture)
-        ? await this.avatars.save(picture, CARD_FILE_MAX_BYTES, 'skip')
+        ? await this.avatars.save(picture, {
+            maxBytes: CARD_FILE_MAX_BYTES,
+            undecodable: 'skip',
+            moderate: { field: 'picture', nsfw: fields.contentRating === 'nsfw' },
+          })
         : null;
     if (!avatarUrl) return this.characters.createDraft(fields, owner);
     try {

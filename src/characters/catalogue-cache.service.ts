@@ -1,6 +1,6 @@
-import { Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { MetricsService } from '../common/metrics/metrics.service.js';
-import { PgChannelListener } from '../common/signals/pg-channel-listener.js';
+import { PgChannels } from '../common/signals/pg-channels.service.js';
 import { InjectConfig, type AppConfig } from '../config/app-config.js';
 import { type CachedResponse, ResponseCache } from './lib/response-cache.js';
 
@@ -32,13 +32,13 @@ const MAX_ENTRIES = 10_000;
  * CATALOGUE_CACHE_MAX_MB and MAX_ENTRIES, least recently used first.
  */
 @Injectable()
-export class CatalogueCache implements OnModuleInit, OnApplicationShutdown {
+export class CatalogueCache implements OnApplicationShutdown {
   private readonly cache: ResponseCache;
-  private readonly listener?: PgChannelListener;
-
+  private closing = false;
   constructor(
     @InjectConfig() config: AppConfig,
     private readonly metrics: MetricsService,
+    channels: PgChannels,
   ) {
     const { ttlMs, maxBytes } = config.catalogueCache;
     this.cache = new ResponseCache({
@@ -49,28 +49,21 @@ export class CatalogueCache implements OnModuleInit, OnApplicationShutdown {
     });
     // Off until the LISTEN is in place: before, a change could go unheard.
     this.cache.enabled = false;
-    if (ttlMs > 0 && config.database.url) {
-      this.listener = new PgChannelListener({
-        connectionString: config.database.url,
-        channels: [CATALOGUE_CHANGED_CHANNEL],
-        applicationName: 'roleplay-catalogue-cache',
+    if (ttlMs > 0) {
+      channels.subscribe(CATALOGUE_CHANGED_CHANNEL, {
         onNotification: () => this.invalidate(),
         onListening: (listening) => {
           // Whatever changed while nobody listened is unknown: start over either way.
           this.invalidate();
-          this.cache.enabled = listening;
+          this.cache.enabled = listening && !this.closing;
         },
       });
     }
   }
 
-  async onModuleInit(): Promise<void> {
-    await this.listener?.start();
-  }
-
-  async onApplicationShutdown(): Promise<void> {
+  onApplicationShutdown(): void {
+    this.closing = true;
     this.cache.enabled = false;
-    await this.listener?.stop();
   }
 
   /**

@@ -26,6 +26,7 @@ import {
   ApiOperation,
   ApiParam,
   ApiTags,
+  ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
 import { Authenticated, Guest } from '../common/auth/access.decorators.js';
 import { type AuthUser, CurrentUser } from '../common/auth/auth-user.js';
@@ -153,6 +154,12 @@ export class CharactersController {
   })
   @ApiOkResponse({ type: CharacterResponseDto })
   @ApiPayloadTooLargeResponse({ type: ErrorResponseDto })
+  @ApiUnprocessableEntityResponse({
+    type: ErrorResponseDto,
+    description:
+      'Refused by moderation (with an image classifier configured, MODERATION_IMAGES): ' +
+      '`file: refused by moderation (<category>: <label>)`; nothing is stored',
+  })
   uploadAvatar(
     @Param('id') id: string,
     @UploadedFile() file: { buffer: Buffer } | undefined,

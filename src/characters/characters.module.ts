@@ -42,12 +42,14 @@ import { ReportsService } from './reports.service.js';
 import { StarterCharactersRepository } from './starter-characters.repository.js';
 import { StarterCharactersService } from './starter-characters.service.js';
 import { TranslationService } from './translation.service.js';
+import { SignalsModule } from '../common/signals/pg-channels.service.js';
 
 /** The catalogue and everything users do with characters and personas. */
 @Module({
   imports: [
     AuthModule,
     RowChangesModule,
+    SignalsModule,
     LlmModule,
     ModerationModule,
     NotificationsModule,

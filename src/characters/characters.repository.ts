@@ -367,9 +367,14 @@ export class CharactersRepository {
 
   /**
    * Adds or removes a favorite; real_like_count moves only when the row really changed.
-   * Returns whether it did.
+   * Returns whether it did, and whether it was this user's first favorite of the character
+   * ever (trending_credit): a favorite removed and added again is not a new one.
    */
-  async setFavorite(userId: string, characterId: string, favorite: boolean): Promise<boolean> {
+  async setFavorite(
+    userId: string,
+    characterId: string,
+    favorite: boolean,
+  ): Promise<{ changed: boolean; first: boolean }> {
     return this.dataSource.transaction(async (manager) => {
       const changed = favorite
         ? await manager.query(
@@ -382,14 +387,14 @@ export class CharactersRepository {
               [userId, characterId],
             )) as [unknown[], number]
           )[0];
-      if ((changed as unknown[]).length === 0) return false;
+      if ((changed as unknown[]).length === 0) return { changed: false, first: false };
       const credited = favorite && (await this.credit(manager, userId, characterId, 'favorite'));
       await manager.query(
         `UPDATE character SET real_like_count = real_like_count + $2,
                 trending_score = trending_score + $3 WHERE id = $1`,
         [characterId, favorite ? 1 : -1, credited ? TRENDING_BUMP.favorite : 0],
       );
-      return true;
+      return { changed: true, first: credited };
     });
   }
 

@@ -321,8 +321,9 @@ export class CharactersService {
   }
 
   /**
-   * Stores a new avatar and returns the updated character. The old file is removed unless
-   * another character (a fork, or the original of this fork) still shows it.
+   * Stores a new avatar and returns the updated character: one moderation refuses is a 422
+   * naming `file` (AvatarStorage.save). The old file is removed unless another character (a
+   * fork, or the original of this fork) still shows it.
    */
   async setAvatar(
     id: string,
@@ -331,7 +332,9 @@ export class CharactersService {
   ): Promise<CharacterResponseDto> {
     if (!image) throw new BadRequestException("file is required (multipart field 'file')");
     const character = await this.findEditable(id, editor);
-    const avatarUrl = await this.avatars.save(image);
+    const avatarUrl = await this.avatars.save(image, {
+      moderate: { field: 'file', nsfw: character.contentRating === 'nsfw' },
+    });
     const updated = await this.characters.update(character.id, { avatarUrl });
     this.changedListing(character, updated);
     const old = character.avatarUrl;

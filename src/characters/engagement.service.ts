@@ -53,8 +53,10 @@ export class EngagementService {
     user: AuthUser,
   ): Promise<{ is_favorite: boolean }> {
     const character = await this.characters.findVisible(idOrSlug, user);
-    const added = (await this.repository.setFavorite(user.id, character.id, favorite)) && favorite;
-    if (added && character.isPublic && character.ownerId) {
+    const { first } = await this.repository.setFavorite(user.id, character.id, favorite);
+    // Only a user's first favorite of it is news to the owner: removing it and adding it
+    // again (the same day or later) raises nothing, nor counts again in the day's batch.
+    if (first && character.isPublic && character.ownerId) {
       await this.notifications.characterFavorited(character.ownerId, character, user.id);
     }
     return { is_favorite: favorite };

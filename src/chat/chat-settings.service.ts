@@ -10,19 +10,20 @@ import {
   toChatSettingsResponse,
 } from './dto/chat-settings.dto.js';
 import type { GenerationOptionsDto } from './dto/message.dto.js';
-import { ReplyContextService } from './reply-context.service.js';
+import { ReplyRouting } from './reply-routing.service.js';
 
 /**
  * A chat's own settings (model, sampling, reply length, author's note). Every reply of the chat
  * uses them, a request's own generation options over them (ReplyService); the author's note
- * goes into the prompt (ReplyContextService).
+ * goes into the prompt (ReplyContextService); a model is checked as a reply's route is
+ * (ReplyRouting).
  */
 @Injectable()
 export class ChatSettingsService {
   constructor(
     private readonly chats: ChatService,
     private readonly controls: ChatControlsRepository,
-    private readonly context: ReplyContextService,
+    private readonly routing: ReplyRouting,
   ) {}
 
   async get(chatId: string, caller: ChatCaller): Promise<ChatSettingsResponseDto> {
@@ -61,6 +62,6 @@ export class ChatSettingsService {
         );
       }
     }
-    await this.context.route(options.model ?? undefined, tier);
+    await this.routing.route(options.model ?? undefined, tier);
   }
 }

@@ -57,6 +57,7 @@ import { FollowStreamQueryDto, StreamTicketDto } from './dto/stream.dto.js';
 import { ImpersonationService } from './impersonation.service.js';
 import { PersonaReplyService } from './persona-reply.service.js';
 import { ReplyService } from './reply.service.js';
+import { StoryRounds } from './story-rounds.js';
 import { resumePoint } from './streaming/reply-cursor.js';
 import { ApiChatNotFound, ApiModerationRefusal, ChatId } from './chat-route.decorators.js';
 
@@ -99,6 +100,7 @@ export class ChatController {
   constructor(
     private readonly chats: ChatService,
     private readonly replies: ReplyService,
+    private readonly storyRounds: StoryRounds,
     private readonly personaReplies: PersonaReplyService,
     private readonly impersonation: ImpersonationService,
   ) {}
@@ -206,7 +208,7 @@ export class ChatController {
     @Caller() caller: ChatCaller,
     @Res() res: Response,
   ): Promise<void> {
-    streamSse(res, await this.replies.regenerate(id, dto, caller));
+    streamSse(res, await this.storyRounds.regenerate(id, dto, caller));
   }
 
   @Put(':id/messages/last')
@@ -222,7 +224,7 @@ export class ChatController {
     @Caller() caller: ChatCaller,
     @Res() res: Response,
   ): Promise<void> {
-    streamSse(res, await this.replies.editLast(id, dto, caller));
+    streamSse(res, await this.storyRounds.editLast(id, dto, caller));
   }
 
   @Post(':id/continue')
@@ -244,7 +246,7 @@ export class ChatController {
     @Caller() caller: ChatCaller,
     @Res() res: Response,
   ): Promise<void> {
-    streamSse(res, await this.replies.continue(id, dto, caller));
+    streamSse(res, await this.storyRounds.continue(id, dto, caller));
   }
 
   @Post(':id/impersonate')

@@ -48,7 +48,10 @@ import { UserPreferenceEntity } from './entities/user-preference.entity.js';
 import { GroupChatController } from './group/group-chat.controller.js';
 import { PromptBuilderService } from './prompt/prompt-builder.service.js';
 import { PromptTemplatesService } from './prompt/prompt-templates.service.js';
+import { MemoryContextService } from './memory-context.service.js';
+import { PromptTokens } from './prompt/prompt-tokens.js';
 import { ReplyContextService } from './reply-context.service.js';
+import { ReplyRouting } from './reply-routing.service.js';
 import { ReplyService } from './reply.service.js';
 import { ReplyWriter } from './reply-writer.js';
 import { RoundCasting } from './round-casting.js';
@@ -58,7 +61,9 @@ import { FollowerSlots } from './streaming/follower-slots.js';
 import { ReplyRegistry } from './streaming/reply-registry.js';
 import { StreamTicketService } from './streaming/stream-tickets.js';
 import { StoryController } from './story.controller.js';
+import { StoryRounds } from './story-rounds.js';
 import { StoryService } from './story.service.js';
+import { SignalsModule } from '../common/signals/pg-channels.service.js';
 
 /**
  * Chats (direct and group), their messages, the rounds of replies streamed into them and the
@@ -71,6 +76,7 @@ import { StoryService } from './story.service.js';
     LlmModule,
     NotificationsModule,
     ModerationModule,
+    SignalsModule,
     TypeOrmModule.forFeature([
       ChatEntity,
       MessageEntity,
@@ -108,12 +114,16 @@ import { StoryService } from './story.service.js';
     ReplyRegistry,
     FollowerSlots,
     StreamTicketService,
+    PromptTokens,
+    MemoryContextService,
     ReplyContextService,
+    ReplyRouting,
     ChatService,
     ReplyWriter,
     RoundCasting,
     RoundRunner,
     ReplyService,
+    StoryRounds,
     StoryService,
     ChatSummarizer,
     PersonaReplyService,

@@ -130,11 +130,7 @@ export class ImpersonationService {
       }
       end();
     }
-    if (tokens > 0 && caller.user) {
-      await this.users.addTokensUsed(caller.user.id, tokens).catch((error: Error) => {
-        this.logger.error(`Tokens of an impersonation not counted: ${error.message}`);
-      });
-    }
+    if (caller.user) this.users.countTokens(caller.user.id, tokens);
   }
 
   private async refund(ticket: QuotaTicket): Promise<void> {

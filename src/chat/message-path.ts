@@ -44,3 +44,30 @@ export const upToUserMessage = (start: string, chat: string): string => `up AS (
   UNION ALL
   SELECT m.id, m.parent_id, m.role, m.depth, u.n + 1 FROM up u JOIN message m ON m.id = u.parent_id
   WHERE u.role <> 'user' AND u.n < ${LAST_USER_WALK})`;
+
+/**
+ * CTEs (in a `WITH RECURSIVE`, after `walk`) for a path check that walks up from a message,
+ * each step `ok` while the parent names the child as its active child (`walk`: rows with `id`,
+ * `parent_id`, `ok`). Such a walk proves a message is on its chat's active path only up to its
+ * opening: an alternate greeting left for another keeps its branch, every pointer intact. So an
+ * opening a walk reached must be the chat's only one, or the one the walk up from the chat's
+ * leaf ends at (at most `limit` steps, and only for chats with several openings; unfinished:
+ * taken as on the path). Gives `stray_openings (id)`: the reached openings off their path.
+ */
+export const strayOpenings = (limit: string): string => `
+  reached_openings AS (
+    SELECT DISTINCT m.id, m.chat_id FROM walk w JOIN message m ON m.id = w.id
+    WHERE w.parent_id IS NULL AND w.ok),
+  contested AS (
+    SELECT DISTINCT r.chat_id FROM reached_openings r
+    WHERE EXISTS (SELECT 1 FROM message o
+                  WHERE o.chat_id = r.chat_id AND o.parent_id IS NULL AND o.id <> r.id)),
+  from_leaf AS (
+    SELECT c.id AS chat_id, m.id, m.parent_id, 1 AS n
+    FROM contested x JOIN chat c ON c.id = x.chat_id JOIN message m ON m.id = c.leaf_id
+    UNION ALL
+    SELECT f.chat_id, p.id, p.parent_id, f.n + 1
+    FROM from_leaf f JOIN message p ON p.id = f.parent_id WHERE f.n < ${limit}),
+  stray_openings AS (
+    SELECT r.id FROM reached_openings r
+    JOIN from_leaf f ON f.chat_id = r.chat_id AND f.parent_id IS NULL AND f.id <> r.id)`;

@@ -14,7 +14,8 @@ import { characterName } from './dto/chat.dto.js';
 import { withChatSettings } from './dto/chat-settings.dto.js';
 import type { GenerationOptionsDto, PersonaReplyResponseDto } from './dto/message.dto.js';
 import { PromptTemplatesService } from './prompt/prompt-templates.service.js';
-import { CONTEXT_TOKEN_BUDGET, fitHistory, ReplyContextService } from './reply-context.service.js';
+import { CONTEXT_TOKEN_BUDGET, fitHistory } from './reply-context.service.js';
+import { ReplyRouting } from './reply-routing.service.js';
 import { replyErrorMessage } from './reply-errors.js';
 import { stripGameTags } from './storytelling/dice.js';
 import { estimateTokens } from './storytelling/lorebook.js';
@@ -35,7 +36,7 @@ export class PersonaReplyService {
     private readonly templates: PromptTemplatesService,
     private readonly quota: MessageQuotaService,
     private readonly llm: LlmService,
-    private readonly context: ReplyContextService,
+    private readonly routing: ReplyRouting,
   ) {}
 
   async write(
@@ -73,7 +74,7 @@ export class PersonaReplyService {
     const sampling = withChatSettings(chat.settings, options);
     const [character, route, latest] = await Promise.all([
       this.characters.findVisible(chat.characterId, caller.user),
-      this.context.route(sampling.model, tier),
+      this.routing.route(sampling.model, tier),
       this.messages.page(chat.id, TIER_LIMITS[tier].contextMessages),
     ]);
     const boundary = chat.summarizedThroughId === null ? 0 : Number(chat.summarizedThroughId);
@@ -102,7 +103,7 @@ export class PersonaReplyService {
       provider: route.provider,
       providers: route.providers,
       config: {
-        ...this.context.sampling(character, sampling, tier, lang),
+        ...this.routing.sampling(character, sampling, tier, lang),
         ...(route.model ? { model: route.model } : {}),
       },
     };

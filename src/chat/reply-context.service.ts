@@ -1,32 +1,19 @@
-import { estimateTokens } from './storytelling/lorebook.js';
-import { BadRequestException, ForbiddenException, Injectable } from '@nestjs/common';
-import { ModelAllowlistService } from '../llm/models/model-allowlist.service.js';
-import { capMaxTokens, type LimitTier } from '../auth/tiers.js';
+import { Injectable } from '@nestjs/common';
 import type { CharacterEntity } from '../characters/entities/character.entity.js';
 import { SettingsService } from '../common/settings/settings.service.js';
 import { InjectConfig, type AppConfig } from '../config/app-config.js';
-import { LLM_PROVIDER_NAMES, type LlmProviderName } from '../config/configuration.js';
-import type { LlmRequest } from '../llm/llm.service.js';
-import { TokenEstimator } from '../llm/usage/token-estimator.js';
-import { LRUCache } from 'lru-cache';
-import type { ChatMessage, GenerationConfig } from '../llm/llm.types.js';
-import { PAID_PROVIDERS } from '../llm/models/model-registry.js';
-import type { ChatWithMembers } from './chat-rows.js';
-import type { ContextMessage } from './message.repository.js';
+import type { ChatMessage } from '../llm/llm.types.js';
 import type { MemoryUsed } from './entities/message.entity.js';
-import type { GenerationOptionsDto } from './dto/message.dto.js';
+import { MemoryContextService, type MemoryInput } from './memory-context.service.js';
+import type { ContextMessage } from './message.repository.js';
 import { macroValues, PromptBuilderService } from './prompt/prompt-builder.service.js';
+import { PromptTokens } from './prompt/prompt-tokens.js';
 import { withAuthorsNote } from './storytelling/authors-note.js';
-import { type DiceResult, formatDiceInjection } from './storytelling/dice.js';
-import {
-  formatMemoryBlock,
-  formatRecalled,
-  MAX_RECALLED_CHARS,
-} from './storytelling/memory-prompt.js';
-import type { RecalledPassage } from './memory/retriever.js';
+import { formatDiceInjection, storedDiceRolls } from './storytelling/dice.js';
 import { isDndChat } from './storytelling/dnd.js';
 import { formatOtherCharacterMessage } from './storytelling/group-chat.js';
 import {
+  estimateTokens,
   LOREBOOK_DEFAULTS,
   type LorebookEntryRef,
   type LorebookSelection,
@@ -35,9 +22,6 @@ import {
 
 /** The prompt stays within about this many tokens (spec: sliding window of ~24k tokens). */
 export const CONTEXT_TOKEN_BUDGET = 24_000;
-
-const estimateMessages = (messages: readonly ChatMessage[]): number =>
-  messages.reduce((total, message) => total + estimateTokens(message.content), 0);
 
 /**
  * The newest messages that fit `budget` tokens, oldest first; stops at the first that does not.
@@ -57,34 +41,20 @@ export function fitHistory<T extends { content: string }>(
   return messages.slice(start);
 }
 
-/** Recalled passages of the chat's past take at most this many tokens of the prompt. */
-export const RECALL_TOKEN_BUDGET = 1_000;
-/** The user in recalled passages when the chat has no persona. */
-const USER_LABEL = 'User';
-
 /** What `[Name]: ` costs before another character's line, in tokens (a name is a few). */
 const SPEAKER_PREFIX_TOKENS = 4;
 
 /** A line of the prompt's history with its tokens. */
 type CountedLine = ChatMessage & { tokens: number };
 
-export interface ContextInput {
-  chat: ChatWithMembers;
-  /** The character about to speak. */
-  character: CharacterEntity;
+export interface ContextInput extends MemoryInput {
   /** The members taking part in the round, the speaker included (lorebooks, the scene). */
   members: readonly CharacterEntity[];
-  /** Every member's name by id (absent ones too), for their earlier lines. */
-  names: ReadonlyMap<string, string>;
   /** The latest messages, oldest first, ending with the one to answer. */
   history: ContextMessage[];
   /** Messages in the chat, the one to answer included. */
   messageCount: number;
   userIsAdult: boolean;
-  /** What the speaker remembers about the user (character memories), most important first. */
-  facts?: ReadonlyArray<{ id: number; text: string }>;
-  /** Passages of the chat's past, older than the history, relevant to the newest turn. */
-  recalled?: readonly RecalledPassage[];
   /**
    * The history ends with the speaker's reply to continue: no post-history or dice after it
    * (they would ask for a new reply; the continue nudge follows instead).
@@ -104,34 +74,12 @@ export interface ReplyContext {
   memory: MemoryUsed | null;
 }
 
-const isDiceResult = (value: unknown): value is DiceResult => {
-  const roll = value as Partial<DiceResult> | null;
-  return (
-    typeof roll === 'object' &&
-    roll !== null &&
-    typeof roll.notation === 'string' &&
-    typeof roll.total === 'number' &&
-    typeof roll.modifier === 'number' &&
-    Array.isArray(roll.rolls) &&
-    roll.rolls.every((die) => typeof die === 'number')
-  );
-};
-
-/** The rolls stored on a message (jsonb, so checked rather than trusted). */
-const diceOf = (value: unknown): DiceResult[] =>
-  Array.isArray(value)
-    ? value
-        .filter(isDiceResult)
-        .map((roll) => ({ ...roll, description: String(roll.description ?? '') }))
-    : [];
-
-/** Which provider(s) answer, as LlmService.stream takes it. */
-export type ReplyRoute = Pick<LlmRequest, 'provider' | 'providers'> & { model?: string };
-
 /**
- * What the model is sent for a reply: the messages (system prompt; memories and pinned notes;
- * the chat's summary; recalled passages; as much recent history as fits; the new message; the
- * post-history instruction), the sampling settings and the providers the cost mode allows.
+ * What the model is sent for a reply: the system prompt (card, persona, rules, the members'
+ * lorebooks under one budget); the memory blocks (MemoryContextService: memories and pinned
+ * notes, the chat's summary, recalled passages); as much recent history as fits, as the
+ * speaker reads it; the new message; the dice and post-history instruction; the author's note.
+ * Who answers and with what sampling is ReplyRouting's.
  */
 @Injectable()
 export class ReplyContextService {
@@ -139,40 +87,9 @@ export class ReplyContextService {
     private readonly prompts: PromptBuilderService,
     private readonly settings: SettingsService,
     @InjectConfig() private readonly config: AppConfig,
-    private readonly allowlist: ModelAllowlistService,
-    // Nest injects the app's one; a default for the benchmark's hand-built service.
-    private readonly tokenizer: TokenEstimator = new TokenEstimator(),
+    private readonly memory: MemoryContextService,
+    private readonly tokens: PromptTokens,
   ) {}
-
-  /**
-   * Texts a prompt carries build after build (the system prompt, the post-history, messages
-   * from before token counts were stored) are counted once: by the text itself, bounded.
-   */
-  private readonly counted = new LRUCache<string, number>({
-    max: 2048,
-    maxSize: 16 * 1024 * 1024,
-    sizeCalculation: (_tokens, text) => Math.max(1, text.length),
-  });
-
-  /** Tokens of `text` by the one tokenizer (TokenEstimator, o200k_base), remembered. */
-  async tokensOf(text: string): Promise<number> {
-    if (!text) return 0;
-    const known = this.counted.get(text);
-    if (known !== undefined) return known;
-    const tokens = await this.tokenizer.count(text);
-    this.counted.set(text, tokens);
-    return tokens;
-  }
-
-  /** Tokens of a text about to be stored with its count (not remembered here). */
-  countNew(text: string): Promise<number> {
-    return this.tokenizer.count(text);
-  }
-
-  private async tokensOfMessages(messages: readonly ChatMessage[]): Promise<number> {
-    const counts = await Promise.all(messages.map((message) => this.tokensOf(message.content)));
-    return counts.reduce((total, count) => total + count, 0);
-  }
 
   async messages(input: ContextInput): Promise<ChatMessage[]> {
     return (await this.build(input)).messages;
@@ -186,7 +103,6 @@ export class ReplyContextService {
     const last = lines.at(-1);
     const newest: ChatMessage | undefined = last && { role: last.role, content: last.content };
     const ownLast = history.findLast((message) => this.isOwn(input, message));
-    const lastReply = history.findLast((message) => message.role === 'assistant');
     const lorebook = this.lorebooks(input);
     const others = input.members.filter((member) => member.id !== character.id);
     // The card's own prompts (SillyTavern's semantics), unless an admin turned them off.
@@ -223,8 +139,9 @@ export class ReplyContextService {
           : {}),
       }),
     ]);
-    // The rolls the GM asked for last turn, so it narrates their outcome first.
-    const dice = formatDiceInjection(diceOf(lastReply?.diceRolls), chat.language);
+    // The rolls the GM asked for in its last reply, so it narrates their outcome first. Its own:
+    // in a group chat another member may have spoken since, and must not narrate them.
+    const dice = formatDiceInjection(storedDiceRolls(ownLast?.diceRolls), chat.language);
     // Read last, after the newest turn: closest to generation is where an instruction weighs
     // most. Providers whose models read system messages only at the top move them into that
     // turn (foldLateSystemMessages).
@@ -235,49 +152,20 @@ export class ReplyContextService {
       ...(late.postHistory ? [{ role: 'system' as const, content: late.postHistory }] : []),
     ];
     const note = chat.settings.author_note;
-    const facts = input.facts ?? [];
-    const notes = chat.pinnedNotes ?? [];
     // After the system prompt, which stays the same turn after turn (provider prompt caches).
-    const memory = formatMemoryBlock(
-      {
-        facts: facts.map((fact) => fact.text),
-        notes: notes.map((pinned) => pinned.text),
-        characterName: input.names.get(character.id) ?? character.name,
-      },
-      chat.language,
-    );
-    const summary = await this.prompts.summaryBlock({
-      character,
-      persona: { name: chat.personaName, description: chat.personaDescription },
-      language: chat.language,
-      summary: chat.summary,
-    });
-    const passages = await this.recalledWithin(input, RECALL_TOKEN_BUDGET);
-    const recalled = formatRecalled(
-      passages.map((passage) => ({
-        speaker:
-          passage.role === 'user'
-            ? chat.personaName?.trim() || USER_LABEL
-            : ((passage.characterId && input.names.get(passage.characterId)) ?? character.name),
-        content: passage.content,
-      })),
-      chat.language,
-    );
-    const [systemTokens, memoryTokens, tailTokens, noteTokens] = await Promise.all([
-      this.tokensOf(system),
-      this.tokensOf([memory, summary, recalled].filter(Boolean).join('\n\n')),
-      this.tokensOfMessages(tail),
-      this.tokensOf(note?.text ?? ''),
+    const memory = await this.memory.blocks(input);
+    const [systemTokens, tailTokens, noteTokens] = await Promise.all([
+      this.tokens.of(system),
+      this.tokens.ofMessages(tail),
+      this.tokens.of(note?.text ?? ''),
     ]);
-    const budget = CONTEXT_TOKEN_BUDGET - systemTokens - memoryTokens - tailTokens - noteTokens;
+    const budget = CONTEXT_TOKEN_BUDGET - systemTokens - memory.tokens - tailTokens - noteTokens;
     // Most stable first, so a provider's prompt cache (a shared prefix) reaches furthest: the
     // system prompt (same every turn), the memories (change when a fact is learned), the summary
     // (every few dozen messages), the recalled passages (every turn), then the conversation.
     const messages: ChatMessage[] = [
       { role: 'system', content: system },
-      ...[memory, summary, recalled]
-        .filter((block): block is string => Boolean(block))
-        .map((content) => ({ role: 'system' as const, content })),
+      ...memory.blocks.map((content) => ({ role: 'system' as const, content })),
       ...fitHistory(earlier, budget, (line) => line.tokens).map(({ role, content }) => ({
         role,
         content,
@@ -288,28 +176,8 @@ export class ReplyContextService {
     return {
       messages: withAuthorsNote(messages, note),
       lorebook: lorebook.fired,
-      memory:
-        facts.length + notes.length + passages.length > 0
-          ? {
-              facts: facts.map((fact) => fact.id),
-              notes: notes.map((pinned) => pinned.id),
-              messages: passages.map((passage) => passage.messageId),
-            }
-          : null,
+      memory: memory.used,
     };
-  }
-
-  /** The recalled passages, best first, that fit `budget` tokens (each cut as the prompt cuts it). */
-  private async recalledWithin(input: ContextInput, budget: number): Promise<RecalledPassage[]> {
-    const kept: RecalledPassage[] = [];
-    let left = budget;
-    for (const passage of input.recalled ?? []) {
-      const tokens = await this.tokensOf(passage.content.slice(0, MAX_RECALLED_CHARS));
-      if (tokens > left) continue;
-      left -= tokens;
-      kept.push(passage);
-    }
-    return kept;
   }
 
   /** A line the speaker wrote: its own, or any character line of a direct chat. */
@@ -328,7 +196,7 @@ export class ReplyContextService {
   private async linesFor(input: ContextInput): Promise<CountedLine[]> {
     // Stored counts; only rows from before they were stored are counted here.
     const counts = await Promise.all(
-      input.history.map((message) => message.tokens ?? this.tokensOf(message.content)),
+      input.history.map((message) => message.tokens ?? this.tokens.of(message.content)),
     );
     const lines: CountedLine[] = [];
     for (const [index, message] of input.history.entries()) {
@@ -390,69 +258,5 @@ export class ReplyContextService {
       );
     }
     return merged;
-  }
-
-  /** The prompt size the messages stand for, when the provider reports no usage. */
-  estimate(messages: readonly ChatMessage[]): number {
-    return estimateMessages(messages);
-  }
-
-  /** The user's overrides over the defaults (spec: warmer and less repetitive for NSFW). */
-  sampling(
-    character: CharacterEntity,
-    options: GenerationOptionsDto,
-    tier: LimitTier,
-    language: string,
-  ): GenerationConfig {
-    const nsfw = character.contentRating === 'nsfw';
-    return {
-      temperature: options.temperature ?? (nsfw ? 0.95 : 0.85),
-      frequencyPenalty: options.frequency_penalty ?? (nsfw ? 0.5 : 0.3),
-      presencePenalty: options.presence_penalty ?? (nsfw ? 0.5 : 0.3),
-      topP: options.top_p,
-      topK: options.top_k,
-      maxTokens: capMaxTokens(options.max_tokens ?? character.maxTokens, tier),
-      language,
-    };
-  }
-
-  /**
-   * `auto`: the providers of LLM_PROVIDER_ORDER the cost mode allows (quality: paid first for
-   * everyone; balanced: paid first for users, free only for guests; economy: free only), with
-   * fallback across them. A named provider must be allowed too, or the cost mode would be
-   * one request field away from being bypassed; a named model must also be on the tier's
-   * allowlist (400 naming the allowed ones).
-   */
-  async route(model: string | undefined, tier: LimitTier): Promise<ReplyRoute> {
-    const registered = tier !== 'anon';
-    const [costMode, paidMode] = await Promise.all([
-      this.settings.get('cost_mode'),
-      this.settings.get('paid_mode'),
-    ]);
-    // paid_mode is the legacy switch for what cost mode quality does (spec: get_cost_mode).
-    const mode = paidMode ? 'quality' : costMode;
-    const paidAllowed = mode === 'quality' || (mode === 'balanced' && registered);
-    if (!model || model === 'auto') {
-      const order = this.config.llm.providerOrder;
-      const free = order.filter((name) => !PAID_PROVIDERS.has(name));
-      const paid = order.filter((name) => PAID_PROVIDERS.has(name));
-      return { provider: 'auto', providers: paidAllowed ? [...paid, ...free] : free };
-    }
-    const separator = model.indexOf(':');
-    const name = separator < 0 ? model : model.slice(0, separator);
-    if (!(LLM_PROVIDER_NAMES as readonly string[]).includes(name)) {
-      throw new BadRequestException(
-        `Unknown model provider '${name}': use auto or one of ${LLM_PROVIDER_NAMES.join(', ')}`,
-      );
-    }
-    const provider = name as LlmProviderName;
-    const modelId = separator < 0 ? undefined : model.slice(separator + 1);
-    await this.allowlist.assertAllowed(tier, provider, modelId);
-    if (PAID_PROVIDERS.has(provider) && !paidAllowed) {
-      throw new ForbiddenException(
-        `The ${provider} provider is not available ${registered ? 'now' : 'to guests'}: use auto`,
-      );
-    }
-    return { provider, model: modelId };
   }
 }

@@ -1,6 +1,7 @@
-import { HttpException, HttpStatus } from '@nestjs/common';
+import { ConflictException, HttpException, HttpStatus } from '@nestjs/common';
 import { LlmRequestFailedError, ProviderUnavailableError } from '../llm/llm.errors.js';
 import { CATEGORY_LABELS, type ModerationCategory } from '../moderation/moderation.types.js';
+import type { ChatKind } from './entities/chat.entity.js';
 
 /**
  * A reply our output scan stopped (ReplyScreen): nothing of it is saved, and its error event
@@ -15,6 +16,14 @@ export class ReplyModerated extends HttpException {
     );
   }
 }
+
+/** A round was asked for while the chat's claim is held (one round per chat at a time). */
+export const roundInFlight = (kind: ChatKind) =>
+  new ConflictException(
+    kind === 'group'
+      ? 'The characters are still answering in this group chat: wait for them'
+      : 'A reply is being written in this chat: wait for it or stop it',
+  );
 
 /** Upstream refusals of the content itself: the user should know why, so all see these. */
 const MODERATION =

@@ -5,7 +5,8 @@ import type { LlmStreamEvent } from '../llm/llm.types.js';
 import { ChatModeration } from './chat-moderation.service.js';
 import type { ContextMessage } from './message.repository.js';
 import { type FinishedReply, GenerationRepository } from './generation.repository.js';
-import { type ReplyContext, ReplyContextService } from './reply-context.service.js';
+import { PromptTokens } from './prompt/prompt-tokens.js';
+import type { ReplyContext } from './reply-context.service.js';
 import { ReplyModerated, replyErrorMessage } from './reply-errors.js';
 import type { ReplyScreen } from './reply-screen.js';
 import type { RoundJob, Speaker } from './round-job.js';
@@ -64,7 +65,7 @@ export class ReplyWriter {
   constructor(
     private readonly generations: GenerationRepository,
     private readonly llm: LlmService,
-    private readonly context: ReplyContextService,
+    private readonly tokens: PromptTokens,
     private readonly registry: ReplyRegistry,
     private readonly moderation: ChatModeration,
   ) {}
@@ -169,7 +170,7 @@ export class ReplyWriter {
       return { ...nothing, outcome: { type: 'error', message, character_id: characterId } };
     }
     // A stopped stream reports no usage: its tokens are estimated.
-    const promptTokens = usage?.promptTokens ?? this.context.estimate(context.messages);
+    const promptTokens = usage?.promptTokens ?? this.tokens.estimate(context.messages);
     const completionTokens = usage?.completionTokens ?? estimateTokens(content);
     const game = gameOf(speaker.character, content);
     const reply: FinishedReply = {
@@ -182,7 +183,7 @@ export class ReplyWriter {
       ...game,
       lorebookEntries: context.lorebook.length > 0 ? context.lorebook : null,
       memoryUsed: context.memory,
-      tokens: await this.context.countNew(content),
+      tokens: await this.tokens.countNew(content),
     };
     // A continuation is the round's one reply: it goes on the end of the one continued.
     const saved = job.continuing

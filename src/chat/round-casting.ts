@@ -13,7 +13,7 @@ import { characterName } from './dto/chat.dto.js';
 import { withChatSettings } from './dto/chat-settings.dto.js';
 import type { GenerationOptionsDto, SendMessageDto } from './dto/message.dto.js';
 import type { ChatKind, ChatSettings } from './entities/chat.entity.js';
-import { ReplyContextService, type ReplyRoute } from './reply-context.service.js';
+import { type ReplyRoute, ReplyRouting } from './reply-routing.service.js';
 import type { RoundJob, Speaker } from './round-job.js';
 import { GROUP_REPLY_MAX_TOKENS } from './storytelling/group-chat.js';
 
@@ -52,7 +52,7 @@ export class RoundCasting {
 
   constructor(
     private readonly characters: CharactersService,
-    private readonly context: ReplyContextService,
+    private readonly routing: ReplyRouting,
   ) {}
 
   /** The chat as remembered from an earlier round, if it is. */
@@ -87,7 +87,7 @@ export class RoundCasting {
           ).then((found) => found.filter((member): member is CharacterEntity => !!member))
         : Promise.all([this.characters.findVisibleForReply(chat.memberIds[0], viewer)]),
       group ? this.characters.findForChats(chat.memberIds) : null,
-      this.context.route(options.model, tierOf(caller)),
+      this.routing.route(options.model, tierOf(caller)),
     ]);
     if (present.length === 0) throw nobodyLeft();
     const names = new Map(
@@ -107,7 +107,7 @@ export class RoundCasting {
     if (speaking.length === 0) throw nobodyLeft();
     const speakers: Speaker[] = speaking.map((character) => ({
       character,
-      config: this.context.sampling(character, sampling, tierOf(caller), chat.language),
+      config: this.routing.sampling(character, sampling, tierOf(caller), chat.language),
     }));
     return { speakers, members: present, names, userIsAdult, route: route satisfies ReplyRoute };
   }

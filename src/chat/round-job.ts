@@ -4,7 +4,7 @@ import type { CharacterEntity } from '../characters/entities/character.entity.js
 import type { GenerationConfig } from '../llm/llm.types.js';
 import type { ChatCaller } from './chat-caller.js';
 import type { ChatWithMembers } from './chat-rows.js';
-import type { ReplyRoute } from './reply-context.service.js';
+import type { ReplyRoute } from './reply-routing.service.js';
 
 /** A character answering in the round, with the sampling it answers with. */
 export interface Speaker {

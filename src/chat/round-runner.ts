@@ -192,11 +192,7 @@ export class RoundRunner {
       this.learnFrom(job);
     }
     if (unheard && job.caller.user) this.notifyUnheard(job, job.caller.user.id, unheard);
-    if (tokens > 0 && job.caller.user) {
-      await this.users.addTokensUsed(job.caller.user.id, tokens).catch((error: Error) => {
-        this.logger.error(`Tokens of a round in chat ${job.chat.id} not counted: ${error.message}`);
-      });
-    }
+    if (job.caller.user) this.users.countTokens(job.caller.user.id, tokens);
   }
 
   /** Only a chat whose tail past the summary may have outgrown it is looked at. */

@@ -16,7 +16,7 @@ import {
   toMessageResponse,
 } from './dto/message.dto.js';
 import { MessageTreeRepository, type TreeChange } from './message-tree.repository.js';
-import { ReplyService } from './reply.service.js';
+import { StoryRounds } from './story-rounds.js';
 import type { ReplyEvent } from './streaming/reply-event.js';
 
 /** A message id of another chat (or none) is indistinguishable from a missing one. */
@@ -40,7 +40,7 @@ export class StoryService {
   constructor(
     private readonly chats: ChatService,
     private readonly tree: MessageTreeRepository,
-    private readonly replies: ReplyService,
+    private readonly rounds: StoryRounds,
     private readonly moderation: ChatModeration,
   ) {}
 
@@ -100,7 +100,7 @@ export class StoryService {
         'This message is not on the story as it stands: select its branch first',
       );
     }
-    return this.replies.resend(chatId, messageId, dto, caller);
+    return this.rounds.resend(chatId, messageId, dto, caller);
   }
 
   /** Deletes one message (its replies move up in its place); answers the story as it stands. */

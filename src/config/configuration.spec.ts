@@ -95,6 +95,18 @@ describe('loadConfiguration', () => {
     expect(load('1').warnings).toEqual([]);
   });
 
+  it('sends images to the moderation provider only with MODERATION_IMAGES and a provider', () => {
+    const load = (env: Record<string, string>) =>
+      loadConfiguration({ DATA_DIR: dataDir(), ...env });
+    const provider = { MODERATION_PROVIDER_URL: 'https://api.openai.com/v1' };
+    expect(load(provider).moderation.images).toBe(false);
+    expect(load({ ...provider, MODERATION_IMAGES: 'true' }).moderation.images).toBe(true);
+    const alone = load({ MODERATION_IMAGES: 'true' });
+    expect(alone.moderation.images).toBe(false);
+    expect(alone.warnings).toEqual([expect.stringContaining('every image passes')]);
+    expect(() => load({ MODERATION_IMAGES: 'maybe' })).toThrow(/MODERATION_IMAGES/);
+  });
+
   it('uses JSON logs in production and lower-cases admin emails', () => {
     const config = loadConfiguration({
       DATA_DIR: dataDir(),

@@ -81,6 +81,8 @@ export interface AppConfig {
     botDelayMs: number;
     /** Multiplies every rate limit; 0 turns rate limiting off. */
     rateLimitScale: number;
+    /** TOKEN_USAGE_FLUSH_MS: 0 writes each reply's tokens at once. */
+    tokenUsageFlushMs: number;
   };
   frontendUrl: string;
   site: { name: string; mode: Environment['SITE_MODE'] };
@@ -106,6 +108,8 @@ export interface AppConfig {
   /** The provider moderation endpoint, when MODERATION_PROVIDER_URL is set. */
   moderation: {
     provider?: { baseUrl: string; apiKey?: string; model: string };
+    /** Images go to the provider too (MODERATION_IMAGES, with a provider only). */
+    images: boolean;
     timeoutMs: number;
   };
   mail: {
@@ -197,6 +201,11 @@ export function loadConfiguration(
         'which must be a persistent volume, and cannot be shared by several instances',
     );
   }
+  if (env.MODERATION_IMAGES && !env.MODERATION_PROVIDER_URL) {
+    warnings.push(
+      'MODERATION_IMAGES is set without MODERATION_PROVIDER_URL: no image classifier, every image passes',
+    );
+  }
   return {
     env: env.NODE_ENV,
     warnings,
@@ -252,6 +261,7 @@ export function loadConfiguration(
       adminEmails: splitList(env.ADMIN_EMAILS).map((email) => email.toLowerCase()),
       botDelayMs: env.AUTH_BOT_DELAY_MS,
       rateLimitScale: env.RATE_LIMIT_SCALE,
+      tokenUsageFlushMs: env.TOKEN_USAGE_FLUSH_MS,
     },
     frontendUrl: env.FRONTEND_URL,
     site: { name: env.SITE_NAME, mode: env.SITE_MODE },
@@ -285,6 +295,7 @@ export function loadConfiguration(
             model: env.MODERATION_MODEL,
           }
         : undefined,
+      images: env.MODERATION_IMAGES && !!env.MODERATION_PROVIDER_URL,
       timeoutMs: env.MODERATION_TIMEOUT_MS,
     },
     mail: {

@@ -169,6 +169,16 @@ export class Environment {
   @IsInt()
   CARD_EXPORT_CONCURRENCY = 8;
 
+  /**
+   * How long each instance holds the tokens users spend before adding them to their counters
+   * in one statement; 0 writes each reply's at once.
+   */
+  @Transform(toInt)
+  @Min(0)
+  @Max(60_000)
+  @IsInt()
+  TOKEN_USAGE_FLUSH_MS = 1000;
+
   /** How often each instance looks for due background jobs; 0 turns the poller off. */
   @Transform(toInt)
   @Min(0)
@@ -436,6 +446,15 @@ export class Environment {
   @MinLength(1)
   @IsString()
   MODERATION_MODEL = 'omni-moderation-latest';
+
+  /**
+   * Avatars (uploaded, imported with a card, generated) are sent to the provider endpoint too,
+   * as images: only models that read images (OpenAI's omni-moderation) can answer them.
+   * Without a provider URL it does nothing: no image classifier ships, every image passes.
+   */
+  @Transform(toBoolean)
+  @IsBoolean()
+  MODERATION_IMAGES = false;
 
   /** A moderation request taking longer is given up (the rules still apply). */
   @Transform(toInt)

@@ -21,6 +21,7 @@ import {
   CATEGORY_LABELS,
   type ClassifyContext,
   type ImageModerationClassifier,
+  type ModeratedImage,
   type ModerationCheck,
   type ModerationHit,
   type ModerationResult,
@@ -48,12 +49,6 @@ export interface CharacterScreening {
   reason: string | null;
 }
 
-/** No image classifier ships yet: every image passes (the seam for one). */
-const ALLOW_IMAGES: ImageModerationClassifier = {
-  name: 'none',
-  classify: () => Promise.resolve({ scores: {} }),
-};
-
 /** The rules read about this much text (~5 ms) between two turns of the event loop. */
 const YIELD_EVERY_CHARS = 32_000;
 
@@ -61,18 +56,20 @@ const YIELD_EVERY_CHARS = 32_000;
 const FAILURE_LOG_INTERVAL_MS = 60_000;
 
 /**
- * Moderation of text (and, later, images) for the other modules: `checkText` for a set of
- * fields at one stage, `screenCharacter` for a character's save, `outputScanner` for a
- * model's reply as it streams, `flagMessage` to put a chat message in the review queue. The
- * built-in rules always run; the provider endpoint, when configured and switched on, is asked
- * too and its failure only counted. Thresholds come from the admin settings.
+ * Moderation of text for the other modules: `checkText` for a set of fields at one stage,
+ * `screenCharacter` for a character's save, `outputScanner` for a model's reply as it
+ * streams, `flagMessage` to put a chat message in the review queue; `checkImage` for avatars
+ * (when an image classifier is configured). The built-in rules always run; the provider
+ * endpoint, when configured and switched on, is asked too and its failure only counted.
+ * Thresholds come from the admin settings.
  */
 @Injectable()
 export class ModerationService implements OnModuleInit {
   private readonly logger = new Logger(ModerationService.name);
   private readonly rules = new RulesClassifier();
   private readonly provider?: ProviderClassifier;
-  private readonly images: ImageModerationClassifier = ALLOW_IMAGES;
+  /** The provider when MODERATION_IMAGES has it read images; else none: every image passes. */
+  private readonly images?: ImageModerationClassifier;
   /** The latest settings read, for the synchronous output scanner. */
   private policy: ModerationPolicy = DEFAULT_POLICY;
   private lastFailureLog = 0;
@@ -89,6 +86,7 @@ export class ModerationService implements OnModuleInit {
         { ...provider, timeoutMs: config.moderation.timeoutMs },
         metrics.moderation,
       );
+      if (config.moderation.images) this.images = this.provider;
     }
   }
 
@@ -175,9 +173,11 @@ export class ModerationService implements OnModuleInit {
   outputScanner(options: { nsfw?: boolean } = {}): OutputScanner {
     // The scanner is synchronous: it uses the latest policy read, refreshed in the background.
     void this.currentPolicy().catch(() => undefined);
-    return new OutputScanner(this.rules, this.policy, options.nsfw ?? false, (verdict) =>
-      this.metrics.moderation.checked('output', verdict),
-    );
+    const metrics = this.metrics.moderation;
+    return new OutputScanner(this.rules, this.policy, options.nsfw ?? false, {
+      checked: (verdict) => metrics.checked('output', verdict),
+      hit: (hit) => metrics.hit(hit.category, 'output', hit.source),
+    });
   }
 
   /** Whether replies are held back until checked (moderation_output_hold_back, latest read). */
@@ -185,12 +185,34 @@ export class ModerationService implements OnModuleInit {
     return this.policy.holdBackOutput;
   }
 
-  /** The seam for avatars and generated images: allows everything until a classifier exists. */
-  async checkImage(image: Buffer, options: { nsfw?: boolean } = {}): Promise<ModerationCheck> {
-    const result = await this.images.classify(image, { nsfw: options.nsfw ?? false });
-    return decide([{ field: 'image', results: [{ source: 'provider', result }] }], this.policy, {
-      nsfw: options.nsfw ?? false,
-    });
+  /**
+   * Checks an avatar before it is stored (an upload, a card's picture) or used (a generated
+   * one), by the text's thresholds; `field` names it in a refusal. Without an image classifier
+   * (MODERATION_IMAGES off), or with the provider switched off or failing, it passes: as for
+   * text, a provider failure never blocks (it is counted), and no rules read pixels.
+   */
+  async checkImage(
+    image: ModeratedImage,
+    options: { nsfw?: boolean; field?: string } = {},
+  ): Promise<ModerationCheck> {
+    if (!this.images) return { verdict: 'allow', hits: [] };
+    const policy = await this.currentPolicy();
+    if (!policy.providerEnabled) return { verdict: 'allow', hits: [] };
+    const context: ClassifyContext = { nsfw: options.nsfw ?? false };
+    let result: ModerationResult;
+    try {
+      result = await this.images.classify(image, context);
+    } catch (error) {
+      this.logFailure(error, 'the image passed unread');
+      return { verdict: 'allow', hits: [] };
+    }
+    const check = decide(
+      [{ field: options.field ?? 'image', results: [{ source: 'provider', result }] }],
+      policy,
+      context,
+    );
+    this.count('image', check);
+    return check;
   }
 
   /** Holds a public character for review (or refreshes its open review's hits). */
@@ -242,14 +264,17 @@ export class ModerationService implements OnModuleInit {
     try {
       return await this.provider!.classifyMany(texts);
     } catch (error) {
-      const now = Date.now();
-      if (now - this.lastFailureLog >= FAILURE_LOG_INTERVAL_MS) {
-        this.lastFailureLog = now;
-        const why = error instanceof ProviderFailure ? error.message : String(error);
-        this.logger.warn(`Provider moderation failed, the rules alone decided: ${why}`);
-      }
+      this.logFailure(error, 'the rules alone decided');
       return null;
     }
+  }
+
+  private logFailure(error: unknown, outcome: string): void {
+    const now = Date.now();
+    if (now - this.lastFailureLog < FAILURE_LOG_INTERVAL_MS) return;
+    this.lastFailureLog = now;
+    const why = error instanceof ProviderFailure ? error.message : String(error);
+    this.logger.warn(`Provider moderation failed, ${outcome}: ${why}`);
   }
 
   private async isNewAccount(
@@ -261,7 +286,7 @@ export class ModerationService implements OnModuleInit {
     return !!created && Date.now() - created.getTime() < policy.newAccountReviewDays * 86_400_000;
   }
 
-  private count(stage: ModerationStage, check: ModerationCheck): void {
+  private count(stage: ModerationStage | 'image', check: ModerationCheck): void {
     this.metrics.moderation.checked(stage, check.verdict);
     for (const hit of check.hits) this.metrics.moderation.hit(hit.category, stage, hit.source);
   }

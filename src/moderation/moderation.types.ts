@@ -53,13 +53,20 @@ export interface ModerationClassifier {
   classify(text: string, context: ClassifyContext): Promise<ModerationResult>;
 }
 
+/** An image to classify: a PNG, JPEG or WebP (as avatars are stored). */
+export interface ModeratedImage {
+  data: Buffer;
+  mimeType: 'image/png' | 'image/jpeg' | 'image/webp';
+}
+
 /**
- * The seam for avatars and generated images: no image classifier ships today, so every image
- * is allowed; one would plug in here and be called where images are stored.
+ * A classifier of images (avatars: uploaded, imported with a card, generated). None ships of
+ * its own: with MODERATION_IMAGES the provider endpoint reads them (ProviderClassifier), else
+ * there is none and every image passes.
  */
 export interface ImageModerationClassifier {
   readonly name: string;
-  classify(image: Buffer, context: ClassifyContext): Promise<ModerationResult>;
+  classify(image: ModeratedImage, context: ClassifyContext): Promise<ModerationResult>;
 }
 
 export type HitSource = 'rules' | 'provider';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { DEFAULT_POLICY } from './moderation-policy.js';
-import { OutputScanner } from './output-scanner.js';
+import { OutputScanner, type ScanVerdict } from './output-scanner.js';
 import { RulesClassifier } from './rules/rules.classifier.js';
 
 const rules = new RulesClassifier();
@@ -58,6 +58,24 @@ describe('output scanner', () => {
     expect(result.verdict).toBe('ok');
     expect(result.hits.map((hit) => hit.category)).toEqual(['violence_graphic']);
     expect(scan.safeLength).toBe('He described the gore: a severed head, the entrails'.length);
+  });
+
+  it('reports each category it finds once per reply, soft and hard, and each check', () => {
+    const hits: string[] = [];
+    const checks: ScanVerdict[] = [];
+    const scan = new OutputScanner(rules, DEFAULT_POLICY, false, {
+      checked: (verdict) => checks.push(verdict),
+      hit: (hit) => hits.push(`${hit.category}:${hit.source}`),
+    });
+    stream(scan, 'He described the gore: a severed head, the entrails on the stones. ');
+    stream(scan, 'More gore: a severed head, the entrails of a horse on the stones, and worse. ');
+    expect(hits).toEqual(['violence_graphic:rules']);
+    stream(scan, 'The little girl smiled. Then sex. And more words.');
+    expect(scan.flush().verdict).toBe('hard');
+    // Read as SFW text: the sexual term is a hit of its own.
+    expect(hits).toEqual(['violence_graphic:rules', 'sexual:rules', 'minors_sexual:rules']);
+    expect(checks.at(-1)).toBe('hard');
+    expect(checks.slice(0, -1).every((verdict) => verdict === 'ok')).toBe(true);
   });
 
   it('checks a long run without punctuation before it grows unbounded', () => {

@@ -25,6 +25,16 @@ export interface OutputScan {
   hits: ModerationHit[];
 }
 
+/** What a scan reports as it goes (the moderation metrics). */
+export interface ScanCounter {
+  /** Each check of a few sentences. */
+  checked(verdict: ScanVerdict): void;
+  /** A category found in the reply (soft or hard), once per reply. */
+  hit(hit: ModerationHit): void;
+}
+
+const UNCOUNTED: ScanCounter = { checked: () => undefined, hit: () => undefined };
+
 /**
  * Scans a model's reply as it streams, on sentence boundaries (not per token: the first
  * sentence once it ends, then the sentences that ended since the last check once about
@@ -46,7 +56,7 @@ export class OutputScanner {
     private readonly rules: RulesClassifier,
     private readonly policy: ModerationPolicy,
     private readonly nsfw: boolean,
-    private readonly onCheck: (verdict: ScanVerdict) => void = () => undefined,
+    private readonly counter: ScanCounter = UNCOUNTED,
   ) {}
 
   /** Characters of the pushed text that were checked and passed. */
@@ -106,12 +116,14 @@ export class OutputScanner {
     );
     for (const hit of hits) {
       const known = this.found.get(hit.category);
+      // Counted when first found: a reply stopped or abandoned later is counted all the same.
+      if (!known) this.counter.hit(hit);
       if (!known || hit.score > known.score) this.found.set(hit.category, hit);
     }
     if (verdict === 'refuse') {
       this.stopped = true;
       this.refusal = hits.find((hit) => refuses(hit, this.policy)) ?? hits[0];
-      this.onCheck('hard');
+      this.counter.checked('hard');
       return 'hard';
     }
     this.checked += sentences.length;
@@ -119,7 +131,7 @@ export class OutputScanner {
     const tail = text.length > CONTEXT_CHARS ? text.slice(-CONTEXT_CHARS) : text;
     const space = tail === text ? -1 : tail.indexOf(' ');
     this.context = tail.slice(space + 1);
-    this.onCheck('ok');
+    this.counter.checked('ok');
     return 'ok';
   }
 }

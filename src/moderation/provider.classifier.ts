@@ -3,6 +3,8 @@ import type { ModerationMetrics } from '../common/metrics/service-metrics.js';
 import type {
   CategoryScores,
   ClassifyContext,
+  ImageModerationClassifier,
+  ModeratedImage,
   ModerationCategory,
   ModerationClassifier,
   ModerationResult,
@@ -43,8 +45,9 @@ export class ProviderFailure extends Error {
  * A provider's moderation endpoint: OpenAI's /v1/moderations through the openai SDK, or any
  * compatible one at MODERATION_PROVIDER_URL. One request per check (every field an input),
  * no retries, given up after MODERATION_TIMEOUT_MS; the caller falls back to the rules alone.
+ * Images (MODERATION_IMAGES) go as one `image_url` input holding a data URL.
  */
-export class ProviderClassifier implements ModerationClassifier {
+export class ProviderClassifier implements ModerationClassifier, ImageModerationClassifier {
   readonly name = 'provider';
   private readonly client: OpenAI;
 
@@ -61,26 +64,34 @@ export class ProviderClassifier implements ModerationClassifier {
     });
   }
 
-  async classify(text: string, _context: ClassifyContext): Promise<ModerationResult> {
-    return (await this.classifyMany([text]))[0];
+  async classify(
+    input: string | ModeratedImage,
+    _context: ClassifyContext,
+  ): Promise<ModerationResult> {
+    if (typeof input === 'string') return (await this.classifyMany([input]))[0];
+    const url = `data:${input.mimeType};base64,${input.data.toString('base64')}`;
+    return (await this.ask([{ type: 'image_url', image_url: { url } }]))[0];
   }
 
   /** One result per text, in order; throws ProviderFailure. */
-  async classifyMany(texts: string[]): Promise<ModerationResult[]> {
+  classifyMany(texts: string[]): Promise<ModerationResult[]> {
+    return this.ask(texts.map((text) => text.slice(0, PROVIDER_MAX_CHARS)));
+  }
+
+  private async ask(
+    input: string[] | OpenAI.ModerationMultiModalInput[],
+  ): Promise<ModerationResult[]> {
     const started = performance.now();
     const seconds = () => (performance.now() - started) / 1000;
     const signal = AbortSignal.timeout(this.options.timeoutMs);
     try {
       const response = await this.client.moderations.create(
-        {
-          model: this.options.model,
-          input: texts.map((text) => text.slice(0, PROVIDER_MAX_CHARS)),
-        },
+        { model: this.options.model, input },
         { signal, timeout: this.options.timeoutMs },
       );
-      if (!Array.isArray(response.results) || response.results.length !== texts.length) {
+      if (!Array.isArray(response.results) || response.results.length !== input.length) {
         throw new Error(
-          `expected ${texts.length} results, got ${response.results?.length ?? 'none'}`,
+          `expected ${input.length} results, got ${response.results?.length ?? 'none'}`,
         );
       }
       this.metrics.providerAnswered(seconds());

@@ -8,6 +8,7 @@ import { NotificationRepository, type NotificationRow } from './notification.rep
 import {
   type DigestKind,
   type NewChatsRow,
+  type NewVotesRow,
   NotificationSettingsRepository,
   type Recipient,
 } from './notification-settings.repository.js';
@@ -18,8 +19,9 @@ export const DIGEST_JOB = 'notifications.digest';
 /** Users queued per kind per scheduled run; the rest follow at the next run. */
 const DIGESTS_PER_RUN = 1000;
 const WEEKLY_ITEMS = 20;
-/** Characters listed with their new chats in a creator's digest. */
+/** Characters listed with their new chats, and with their new votes, in a creator's digest. */
 const NEW_CHAT_LINES = 20;
+const NEW_VOTE_LINES = 20;
 const DAY_MS = 24 * 60 * 60_000;
 const CREATOR_TYPES: NotificationType[] = [
   'character_forked',
@@ -49,8 +51,8 @@ const periodOf = (kind: DigestKind, at: number) =>
 
 /**
  * The digest mails: weekly, the unread notifications (proactive messages among them); daily,
- * a creator's "your characters" (new chats with them, forks, favorites, vote milestones of the
- * last day). A
+ * a creator's "your characters" (new chats with them, new votes on them, forks, favorites,
+ * vote milestones of the last day). A
  * scheduled task only queues one `notifications.digest` job per user and period (dedupe key);
  * the job takes the period's digest_delivery row before it mails, so two instances, two
  * queued jobs or a retry after the mail went out send it once; a failed mail gives the row
@@ -120,12 +122,15 @@ export class DigestService implements OnModuleInit {
       kind === 'weekly'
         ? await this.notifications.unread(userId, WEEKLY_ITEMS)
         : await this.notifications.since(userId, since, CREATOR_TYPES);
-    const newChats =
-      kind === 'weekly' ? [] : await this.settings.newChats(userId, since, NEW_CHAT_LINES);
-    if (items.length === 0 && newChats.length === 0) return;
+    const creator = kind === 'creator_daily';
+    const activity: CreatorActivity = {
+      chats: creator ? await this.settings.newChats(userId, since, NEW_CHAT_LINES) : [],
+      votes: creator ? await this.settings.newVotes(userId, since, NEW_VOTE_LINES) : [],
+    };
+    if (items.length === 0 && activity.chats.length === 0 && activity.votes.length === 0) return;
     if (!(await this.settings.claimDelivery(userId, kind, period))) return;
     try {
-      await this.mail.send(this.compose(recipient, kind, items, newChats));
+      await this.mail.send(this.compose(recipient, kind, items, activity));
     } catch (error) {
       await this.settings.releaseDelivery(userId, kind, period);
       throw error;
@@ -138,12 +143,13 @@ export class DigestService implements OnModuleInit {
     recipient: Recipient,
     kind: DigestKind,
     items: NotificationRow[],
-    newChats: NewChatsRow[],
+    activity: CreatorActivity,
   ) {
     const site = this.config.site.name;
     const hello = `Hello${recipient.display_name ? ` ${recipient.display_name}` : ''},`;
     const lines = [
-      ...newChats.map((row) => `- ${describeNewChats(row)}`),
+      ...activity.chats.map((row) => `- ${describeNewChats(row)}`),
+      ...activity.votes.map((row) => `- ${describeNewVotes(row)}`),
       ...items.map((item) => `- ${describe(item)}`),
     ];
     const intro =
@@ -167,6 +173,18 @@ export class DigestService implements OnModuleInit {
       text,
     };
   }
+}
+
+/** What a creator's digest reads from chats and votes (notifications are the rest). */
+interface CreatorActivity {
+  chats: NewChatsRow[];
+  votes: NewVotesRow[];
+}
+
+/** A creator digest's line for one character's new votes. */
+export function describeNewVotes({ character_name, up, down }: NewVotesRow): string {
+  const total = up + down;
+  return `${character_name} got ${total} new ${total === 1 ? 'vote' : 'votes'} (${up} up, ${down} down)`;
 }
 
 /** A creator digest's line for one character's new chats. */

@@ -162,6 +162,26 @@ export class NotificationSettingsRepository {
     );
   }
 
+  /**
+   * Votes cast since `since` on the owner's public characters by others, up and down, most
+   * first: a vote counts from when it was cast (changing it later is not a new one; clearing
+   * it removes it). Read from `vote` as newChats reads `chat` (index ix_vote_character).
+   */
+  newVotes(ownerId: string, since: Date, limit: number): Promise<NewVotesRow[]> {
+    return this.dataSource.query<NewVotesRow[]>(
+      `SELECT c.id AS character_id, c.name AS character_name, n.up, n.down
+       FROM character c
+       CROSS JOIN LATERAL (
+         SELECT count(*) FILTER (WHERE v.value = 1)::int AS up,
+                count(*) FILTER (WHERE v.value = -1)::int AS down
+         FROM vote v
+         WHERE v.character_id = c.id AND v.created_at >= $2 AND v.user_id <> c.owner_id) n
+       WHERE c.owner_id = $1 AND c.is_public AND c.deleted_at IS NULL AND n.up + n.down > 0
+       ORDER BY n.up + n.down DESC, c.id LIMIT $3`,
+      [ownerId, since, limit],
+    );
+  }
+
   async releaseDelivery(userId: string, kind: DigestKind, period: string): Promise<void> {
     await this.dataSource.query(
       `DELETE FROM digest_delivery WHERE user_id = $1 AND kind = $2 AND period = $3`,
@@ -177,4 +197,12 @@ export interface NewChatsRow {
   character_id: string;
   character_name: string;
   chats: number;
+}
+
+/** New votes on one of a creator's public characters (the creators' digest). */
+export interface NewVotesRow {
+  character_id: string;
+  character_name: string;
+  up: number;
+  down: number;
 }

@@ -1,8 +1,7 @@
-import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { PgChannelListener } from '../common/signals/pg-channel-listener.js';
-import { InjectConfig, type AppConfig } from '../config/app-config.js';
+import { PgChannels } from '../common/signals/pg-channels.service.js';
 import type { NotificationDto } from './dto/notification.dto.js';
 
 /** A notification stored for `user`, told to every instance (its open streams). */
@@ -15,35 +14,20 @@ export interface NotificationSignal {
 const CHANNEL = 'notification_events';
 
 /**
- * PostgreSQL LISTEN/NOTIFY between instances (PgChannelListener, as chat re-attach): a
+ * PostgreSQL LISTEN/NOTIFY between instances (PgChannels, as chat re-attach): a
  * notification stored on one instance reaches the streams open on any. Sending goes through
  * the pool. The raising instance hears its own signals too, so delivery has one path.
  */
 @Injectable()
-export class NotificationSignals implements OnModuleInit, OnApplicationShutdown {
+export class NotificationSignals {
   private readonly logger = new Logger(NotificationSignals.name);
   private readonly handlers: Array<(signal: NotificationSignal) => void> = [];
-  private readonly listener: PgChannelListener;
 
   constructor(
-    @InjectConfig() config: AppConfig,
+    channels: PgChannels,
     @InjectDataSource() private readonly dataSource: DataSource,
   ) {
-    this.listener = new PgChannelListener({
-      connectionString: config.database.url,
-      channels: [CHANNEL],
-      applicationName: 'roleplay-notification-signals',
-      onNotification: (_channel, payload) => payload && this.dispatch(payload),
-      onListening: () => undefined,
-    });
-  }
-
-  async onModuleInit(): Promise<void> {
-    await this.listener.start();
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.listener.stop();
+    channels.subscribe(CHANNEL, { onNotification: (payload) => payload && this.dispatch(payload) });
   }
 
   onSignal(handler: (signal: NotificationSignal) => void): void {

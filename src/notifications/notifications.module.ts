@@ -12,6 +12,7 @@ import {
   NotificationsController,
 } from './notifications.controller.js';
 import { NotificationsService } from './notifications.service.js';
+import { SignalsModule } from '../common/signals/pg-channels.service.js';
 
 /**
  * Notifications, their live stream and the digest mails. Imports no feature module (AuthModule
@@ -19,7 +20,7 @@ import { NotificationsService } from './notifications.service.js';
  * NotificationsService with ids and public names.
  */
 @Module({
-  imports: [AuthModule, LlmModule],
+  imports: [AuthModule, LlmModule, SignalsModule],
   controllers: [NotificationsController, NotificationSettingsController],
   providers: [
     NotificationRepository,

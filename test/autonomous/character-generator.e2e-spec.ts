@@ -242,6 +242,51 @@ describe('character generator', () => {
     expect(await pixelSize(file)).toEqual({ width: 64, height: 64 });
   });
 
+  it('discards a painted avatar moderation refuses (MODERATION_IMAGES), logged, and keeps one it allows', async () => {
+    const other = await createTestApp({
+      env: {
+        ...llmEnv(fake),
+        OPENAI_BASE_URL: images.baseURL,
+        MODERATION_PROVIDER_URL: fake.baseURL,
+        MODERATION_IMAGES: 'true',
+      },
+      databaseUrl: t.databaseUrl,
+    });
+    try {
+      const stored = async (id: unknown) => {
+        const [{ avatar_url: url }] = await t.dataSource.query(
+          `SELECT avatar_url FROM character WHERE id = $1`,
+          [id],
+        );
+        return pixelSize(join(other.config.storage.avatarDir, url.split('/').pop()));
+      };
+      fake.onModeration((_, request) =>
+        JSON.stringify(request.body?.input).includes('"image_url"')
+          ? { scores: { 'sexual/minors': 0.9 } }
+          : undefined,
+      );
+      fake.script(json(validGenerated({ name: 'Refused Portrait' })));
+      const refused = await runTask(other, admin, 'character_generator');
+      expect(refused).toMatchObject({ status: 'ok', result: { avatar: 'default' } });
+      expect(await stored(refused.result!.character_id)).toEqual({ width: 64, height: 64 });
+      expect(other.logs).toContainEqual(
+        expect.objectContaining({
+          level: 'warn',
+          message: expect.stringMatching(/moderation refused it \(minors_sexual: /),
+        }),
+      );
+
+      fake.reset();
+      fake.script(json(validGenerated({ name: 'Allowed Portrait' })));
+      const allowed = await runTask(other, admin, 'character_generator');
+      expect(allowed).toMatchObject({ status: 'ok', result: { avatar: 'generated' } });
+      expect(await stored(allowed.result!.character_id)).toEqual({ width: 32, height: 16 });
+      expect(images.requests).toHaveLength(2);
+    } finally {
+      await other.close();
+    }
+  });
+
   describe('never saves', () => {
     it.each([
       ['output without JSON', [{ content: 'Sorry, I cannot.' }, { content: 'Still no.' }]],

@@ -218,3 +218,73 @@ export async function eventually(check: () => Promise<boolean>, timeoutMs = 5000
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
+
+/**
+ * What breaks the invariants of a chat's message tree (none: []): every parent in the same
+ * chat with a smaller id, depth = parent's + 1 (1 for an opening), active children are
+ * children, the leaf's ancestors name the path to it as their active child and it has none,
+ * and message_count is the leaf's depth.
+ */
+export async function treeProblems(
+  t: Pick<TestApp, 'dataSource'>,
+  chatId: string,
+): Promise<string[]> {
+  const rows = await t.dataSource.query<
+    Array<{
+      id: number;
+      chat_id: string;
+      parent_id: number | null;
+      active_child_id: number | null;
+      depth: number;
+    }>
+  >(
+    `SELECT id::int, chat_id, parent_id::int, active_child_id::int, depth FROM message
+     WHERE chat_id = $1 OR id IN (SELECT parent_id FROM message WHERE chat_id = $1)
+     ORDER BY id`,
+    [chatId],
+  );
+  const [chat] = await t.dataSource.query<Array<{ leaf_id: number | null; message_count: number }>>(
+    `SELECT leaf_id::int, message_count FROM chat WHERE id = $1`,
+    [chatId],
+  );
+  const byId = new Map(rows.map((row) => [row.id, row]));
+  const problems: string[] = [];
+  for (const message of rows) {
+    if (message.chat_id !== chatId) problems.push(`${message.id}: a parent in another chat`);
+    if (message.parent_id === null) {
+      if (message.depth !== 1) problems.push(`${message.id}: an opening at depth ${message.depth}`);
+      continue;
+    }
+    const parent = byId.get(message.parent_id);
+    if (!parent) problems.push(`${message.id}: parent ${message.parent_id} missing`);
+    else if (parent.id >= message.id) problems.push(`${message.id}: parent ${parent.id} not older`);
+    else if (message.depth !== parent.depth + 1) {
+      problems.push(`${message.id}: depth ${message.depth} under ${parent.depth}`);
+    }
+  }
+  for (const message of rows) {
+    const child = message.active_child_id === null ? null : byId.get(message.active_child_id);
+    if (message.active_child_id !== null && child?.parent_id !== message.id) {
+      problems.push(`${message.id}: active child ${message.active_child_id} not its child`);
+    }
+  }
+  const leaf = chat.leaf_id === null ? undefined : byId.get(chat.leaf_id);
+  if (!leaf) problems.push(`leaf ${chat.leaf_id} not a message of the chat`);
+  else {
+    if (leaf.active_child_id !== null) problems.push(`leaf ${leaf.id} has an active child`);
+    if (chat.message_count !== leaf.depth) {
+      problems.push(`message_count ${chat.message_count}, leaf depth ${leaf.depth}`);
+    }
+    for (let node = leaf; node.parent_id !== null;) {
+      const parent = byId.get(node.parent_id);
+      if (!parent) break;
+      if (parent.active_child_id !== node.id) {
+        problems.push(
+          `${parent.id}: active child ${parent.active_child_id}, path goes to ${node.id}`,
+        );
+      }
+      node = parent;
+    }
+  }
+  return problems;
+}

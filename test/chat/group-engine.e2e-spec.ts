@@ -12,6 +12,7 @@ import {
   llmEnv,
   publicCharacter,
   stream,
+  treeProblems,
   type ReplyEvent,
   type StreamResponse,
 } from './chat-support.js';
@@ -40,6 +41,10 @@ interface ApiMessage {
   content: string;
   status: string;
   lorebook_entries: unknown;
+  parent_id: number | null;
+  alternative_index: number;
+  alternative_count: number;
+  edited_at: string | null;
 }
 
 type UpstreamMessage = { role: string; content: string };
@@ -497,6 +502,82 @@ describe('group chats on the one conversation engine', () => {
       expect(forGm.messages.some((m) => m.content.startsWith(POST_HISTORY_CORE.en))).toBe(false);
     });
 
+    it("rolls a campaign member's dice, keeps its encounter state, and gives it (only it) the results next round", async () => {
+      const gm = await character('Dungeon', { tags: ['dnd'] });
+      const group = await openGroup(alice, [mira, gm]);
+      const GM_REPLY =
+        'A goblin lunges from the dark. [ROLL 2d6+3 attack]\n[STATE {"hp":{"goblin":3},"round":1}]';
+      // A tag in a member's reply that is no campaign is only text.
+      const MIRA_REPLY = 'Mira raises the lamp. [ROLL 1d6 luck]';
+      fake.script({ content: MIRA_REPLY }, { content: GM_REPLY });
+      const first = await sendRound(alice, group.id, 'We go down together.');
+      expect(summarize(first.events).flow).toEqual(fullFlow([mira, gm]));
+
+      type GameDone = RoundEvent & {
+        dice_rolls?: Array<{ notation: string; rolls: number[]; modifier: number; total: number }>;
+        encounter_state?: unknown;
+      };
+      const [miraDone, gmDone] = first.events.filter(
+        (event) => event.type === 'done',
+      ) as GameDone[];
+      expect(miraDone.character_id).toBe(mira.id);
+      expect(miraDone).not.toHaveProperty('dice_rolls');
+      expect(miraDone).not.toHaveProperty('encounter_state');
+      expect(gmDone).toMatchObject({
+        character_id: gm.id,
+        encounter_state: { hp: { goblin: 3 }, round: 1 },
+        dice_rolls: [{ notation: '2d6+3', description: 'attack', modifier: 3 }],
+      });
+      const [roll] = gmDone.dice_rolls!;
+      expect(roll.rolls).toHaveLength(2);
+      expect(roll.total).toBe(roll.rolls[0] + roll.rolls[1] + 3);
+
+      // Saved with each reply, and shown with it.
+      type GameMessage = ApiMessage & { dice_rolls: unknown; encounter_state: unknown };
+      const saved = (await apiMessages(alice, group.id)).slice(-2) as GameMessage[];
+      expect(saved).toEqual([
+        expect.objectContaining({
+          character_id: mira.id,
+          content: MIRA_REPLY,
+          dice_rolls: null,
+          encounter_state: null,
+        }),
+        expect.objectContaining({
+          character_id: gm.id,
+          content: GM_REPLY,
+          dice_rolls: [roll],
+          encounter_state: { hp: { goblin: 3 }, round: 1 },
+        }),
+      ]);
+
+      // Next round: the game master narrates its rolls; Mira speaks first and is not told them.
+      fake.reset();
+      fake.script({ content: 'Mira gasps.' }, { content: 'Your blade bites deep.' });
+      const second = await sendRound(alice, group.id, 'I strike!');
+      expect(summarize(second.events).flow).toEqual(fullFlow([mira, gm]));
+      const [miraRequest, gmRequest] = completions();
+      const diceOf = (request: RecordedRequest) =>
+        messagesSent(request).filter(
+          (message) => message.role === 'system' && message.content.startsWith('Dice results'),
+        );
+      expect(diceOf(miraRequest)).toEqual([]);
+      const gmMessages = messagesSent(gmRequest);
+      const [dice] = diceOf(gmRequest);
+      expect(dice.content).toContain(
+        `- attack: 2d6+3 → [${roll.rolls.join(', ')}] + 3 = ${roll.total}`,
+      );
+      // After the newest turn, before the game master's post-history, which is read last.
+      expect(gmMessages.at(-2)).toEqual(dice);
+      expect(gmMessages.at(-1)!.content.startsWith(DND_POST_HISTORY.en)).toBe(true);
+      expect(gmMessages.at(-3)).toMatchObject({ role: 'user' });
+      expect(gmMessages.at(-3)!.content).toMatch(/I strike!\n\n\[Mira\]: Mira gasps\.$/);
+      // The round after that has no new rolls: nothing is reported again.
+      fake.reset();
+      fake.script({ content: 'Mira cheers.' }, { content: 'The goblin falls.' });
+      await sendRound(alice, group.id, 'Again!');
+      expect(completions().flatMap(diceOf)).toEqual([]);
+    });
+
     it("puts the entries of every member's lorebook into each speaker's prompt and records them", async () => {
       const withBook = async (name: string, entry: Record<string, unknown>) => {
         const member = await character(name);
@@ -801,6 +882,224 @@ describe('group chats on the one conversation engine', () => {
       expect(JSON.stringify(miraRequest.body!.messages)).not.toContain('Helo evryone');
       expect(JSON.stringify(miraRequest.body!.messages)).not.toContain('puzzled');
       expect(await chatOf(alice, group.id)).toMatchObject({ message_count: 4, generating: false });
+    });
+  });
+
+  describe('story control (issue #17)', () => {
+    const contents = (messages: ApiMessage[]) => messages.map((message) => message.content);
+
+    const select = (chatId: string, messageId: number, index: number) =>
+      t.http
+        .post(`/api/chats/${chatId}/messages/${messageId}/select`)
+        .set(alice.auth)
+        .send({ index });
+
+    /** Regenerates the last round and reads it to its end; its flow (fullFlow when whole). */
+    const regenerateRound = async (chatId: string): Promise<string[]> => {
+      const res = await stream(t.url, `/api/chats/${chatId}/regenerate`, {
+        headers: alice.auth,
+        body: {},
+      });
+      expect(res.status).toBe(200);
+      return summarize(asRound(await res.rest())).flow;
+    };
+
+    /** Everything each prompt of the last rounds sent upstream said, one string per request. */
+    const promptsSent = () => completions().map((request) => JSON.stringify(messagesSent(request)));
+
+    it('swipes back to an earlier round: its replies come back whole, and the next round follows them', async () => {
+      const group = await openGroup(alice, [mira, bram]);
+      fake.script({ content: 'Mira, first take.' }, { content: 'Bram, first take.' });
+      await sendRound(alice, group.id, 'What now?');
+      fake.script({ content: 'Mira, second take.' }, { content: 'Bram, second take.' });
+      expect(await regenerateRound(group.id)).toEqual(fullFlow([mira, bram]));
+      fake.script({ content: 'Mira, third take.' }, { content: 'Bram, third take.' });
+      expect(await regenerateRound(group.id)).toEqual(fullFlow([mira, bram]));
+
+      const story = await apiMessages(alice, group.id);
+      expect(contents(story)).toEqual([
+        'Mira waves at User.',
+        'What now?',
+        'Mira, third take.',
+        'Bram, third take.',
+      ]);
+      // Each round hangs off the user's message by its first reply; the rest follow it.
+      expect(story[2]).toMatchObject({
+        parent_id: story[1].id,
+        alternative_index: 2,
+        alternative_count: 3,
+      });
+      expect(story[3]).toMatchObject({
+        parent_id: story[2].id,
+        alternative_index: 0,
+        alternative_count: 1,
+      });
+
+      const first = await select(group.id, story[2].id, 0).expect(200);
+      expect(contents(first.body.messages)).toEqual([
+        'Mira waves at User.',
+        'What now?',
+        'Mira, first take.',
+        'Bram, first take.',
+      ]);
+      expect(first.body.messages[2]).toMatchObject({ alternative_index: 0, alternative_count: 3 });
+      expect(await chatOf(alice, group.id)).toMatchObject({ message_count: 4 });
+
+      fake.reset();
+      fake.script({ content: 'Mira goes on.' }, { content: 'Bram goes on.' });
+      const next = await sendRound(alice, group.id, 'And then?');
+      expect(summarize(next.events).flow).toEqual(fullFlow([mira, bram]));
+      const prompts = promptsSent();
+      expect(prompts).toHaveLength(2);
+      for (const prompt of prompts) {
+        expect(prompt).toContain('Mira, first take.');
+        expect(prompt).toContain('Bram, first take.');
+        for (const other of ['second take', 'third take']) expect(prompt).not.toContain(other);
+      }
+      // Bram answers after Mira's new line.
+      expect(prompts[1]).toContain('Mira goes on.');
+      expect(contents(await apiMessages(alice, group.id)).slice(2)).toEqual([
+        'Mira, first take.',
+        'Bram, first take.',
+        'And then?',
+        'Mira goes on.',
+        'Bram goes on.',
+      ]);
+
+      // The third round is still there, as it was.
+      const third = await select(group.id, story[2].id, 2).expect(200);
+      expect(contents(third.body.messages).slice(2)).toEqual([
+        'Mira, third take.',
+        'Bram, third take.',
+      ]);
+      expect(await chatOf(alice, group.id)).toMatchObject({ message_count: 4 });
+      expect(await treeProblems(t, group.id)).toEqual([]);
+    });
+
+    it("edits one member's reply and deletes another's: the next round's prompts follow", async () => {
+      const group = await openGroup(alice, [mira, bram, cleo]);
+      fake.script(
+        { content: 'The lamp is out.' },
+        { content: 'The boat is gone.' },
+        { content: 'The tide is low.' },
+      );
+      await sendRound(alice, group.id, 'Report, everyone.');
+      const [opening, question, miraReply, bramReply, cleoReply] = await apiMessages(
+        alice,
+        group.id,
+      );
+
+      const edited = await t.http
+        .put(`/api/chats/${group.id}/messages/${bramReply.id}`)
+        .set(alice.auth)
+        .send({ content: 'The boat is moored.' })
+        .expect(200);
+      expect(edited.body).toMatchObject({
+        id: bramReply.id,
+        character_id: bram.id,
+        content: 'The boat is moored.',
+        edited_at: expect.any(String),
+      });
+      const deleted = await t.http
+        .delete(`/api/chats/${group.id}/messages/${miraReply.id}`)
+        .set(alice.auth)
+        .expect(200);
+      expect(
+        (deleted.body.messages as ApiMessage[]).map(({ id, parent_id, content }) => ({
+          id,
+          parent_id,
+          content,
+        })),
+      ).toEqual([
+        { id: opening.id, parent_id: null, content: 'Mira waves at User.' },
+        { id: question.id, parent_id: opening.id, content: 'Report, everyone.' },
+        { id: bramReply.id, parent_id: question.id, content: 'The boat is moored.' },
+        { id: cleoReply.id, parent_id: bramReply.id, content: 'The tide is low.' },
+      ]);
+      expect(await chatOf(alice, group.id)).toMatchObject({ message_count: 4 });
+
+      fake.reset();
+      fake.script(
+        { content: 'Mira: good.' },
+        { content: 'Bram: good.' },
+        { content: 'Cleo: good.' },
+      );
+      const next = await sendRound(alice, group.id, 'Good work.');
+      expect(summarize(next.events).flow).toEqual(fullFlow([mira, bram, cleo]));
+      const prompts = promptsSent();
+      expect(prompts).toHaveLength(3);
+      for (const prompt of prompts) {
+        expect(prompt).toContain('The boat is moored.');
+        expect(prompt).toContain('The tide is low.');
+        for (const gone of ['The boat is gone.', 'The lamp is out.']) {
+          expect(prompt).not.toContain(gone);
+        }
+      }
+      expect(await treeProblems(t, group.id)).toEqual([]);
+    });
+
+    it('rewinds to an earlier round, then resends a message of it as a new branch a new round answers', async () => {
+      const group = await openGroup(alice, [mira, bram]);
+      fake.script({ content: 'Mira: to the north.' }, { content: 'Bram: to the west.' });
+      await sendRound(alice, group.id, 'Where is the ship?');
+      fake.script({ content: 'Mira: at dawn.' }, { content: 'Bram: at dusk.' });
+      await sendRound(alice, group.id, 'When does it sail?');
+      const story = await apiMessages(alice, group.id);
+      expect(story).toHaveLength(7);
+
+      const rewound = await t.http
+        .post(`/api/chats/${group.id}/rewind`)
+        .set(alice.auth)
+        .send({ message_id: story[3].id })
+        .expect(200);
+      expect(contents(rewound.body.messages)).toEqual(contents(story.slice(0, 4)));
+      expect(await chatOf(alice, group.id)).toMatchObject({ message_count: 4 });
+      const [{ count }] = await t.dataSource.query<Array<{ count: number }>>(
+        `SELECT count(*)::int AS count FROM message WHERE chat_id = $1`,
+        [group.id],
+      );
+      expect(count).toBe(4);
+
+      fake.reset();
+      fake.script({ content: 'Mira: it sank.' }, { content: 'Bram: it never was.' });
+      const res = await stream(t.url, `/api/chats/${group.id}/messages/${story[1].id}/resend`, {
+        headers: alice.auth,
+        body: { content: 'Where is the boat?' },
+      });
+      expect(res.status).toBe(200);
+      const events = asRound(await res.rest());
+      expect(summarize(events)).toEqual({
+        texts: { [mira.id]: 'Mira: it sank.', [bram.id]: 'Bram: it never was.' },
+        flow: fullFlow([mira, bram]),
+      });
+      const after = await apiMessages(alice, group.id);
+      expect(contents(after)).toEqual([
+        'Mira waves at User.',
+        'Where is the boat?',
+        'Mira: it sank.',
+        'Bram: it never was.',
+      ]);
+      expect(after[1]).toMatchObject({
+        parent_id: story[0].id,
+        alternative_index: 1,
+        alternative_count: 2,
+      });
+      expect(events.at(-1)).toEqual({ type: 'end', user_message_id: after[1].id });
+      expect(await chatOf(alice, group.id)).toMatchObject({ message_count: 4, generating: false });
+      const prompts = promptsSent();
+      expect(prompts).toHaveLength(2);
+      for (const prompt of prompts) {
+        expect(prompt).toContain('Where is the boat?');
+        for (const gone of ['Where is the ship?', 'to the north', 'to the west', 'When does it']) {
+          expect(prompt).not.toContain(gone);
+        }
+      }
+      expect(prompts[1]).toContain('Mira: it sank.');
+
+      // The first branch is kept, as far as it was rewound.
+      const old = await select(group.id, after[1].id, 0).expect(200);
+      expect(contents(old.body.messages)).toEqual(contents(story.slice(0, 4)));
+      expect(await treeProblems(t, group.id)).toEqual([]);
     });
   });
 

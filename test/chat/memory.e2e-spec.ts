@@ -368,6 +368,80 @@ describe('chat memory', () => {
       expect(JSON.stringify(prompt)).not.toContain('Tom');
     });
 
+    it('stops using a fact once every message it came from is deleted or rewound away', async () => {
+      const oren = await publicCharacter(t, owner, { name: 'Oren', greeting: 'Oren bows.' });
+      const chatId = await openChat(t, alice.auth, oren.id, { language: 'en' });
+      // The extractor learns a fact from each message that names its word.
+      const learned: Record<string, string> = {
+        Bergen: 'Alex was born in Bergen.',
+        Pip: 'Alex has a cat called Pip.',
+      };
+      llm.onRequest((request) => {
+        if (!isExtraction(request)) return undefined;
+        const lines = [...promptOf(request)[1].content.matchAll(/^\[(\d+)\] [^:]+: (.*)$/gm)];
+        const facts = Object.entries(learned).flatMap(([word, text]) => {
+          const ids = lines.filter((line) => line[2].includes(word)).map((line) => Number(line[1]));
+          return ids.length
+            ? [{ text, kind: 'person', importance: 4, source_message_ids: ids }]
+            : [];
+        });
+        return { content: JSON.stringify({ facts }) };
+      });
+      const story = async () =>
+        (await t.http.get(`/api/chats/${chatId}/messages`).set(alice.auth).expect(200)).body
+          .messages as Array<{ id: number; content: string }>;
+      const idOf = async (content: string) =>
+        (await story()).find((message) => message.content === content)!.id;
+      /** What the prompt of a new message carries, as one string. */
+      const nextPrompt = async (content: string) => {
+        llm.script({ content: 'Hm.' });
+        await send(t, alice.auth, chatId, { content });
+        return JSON.stringify(
+          promptOf(
+            completions()
+              .filter((r) => !isExtraction(r))
+              .at(-1)!,
+          ),
+        );
+      };
+
+      llm.script({ content: 'A fine town.' });
+      await send(t, alice.auth, chatId, { content: 'I was born in Bergen.' });
+      await runJobs();
+      llm.script({ content: 'Cats are wise.' });
+      await send(t, alice.auth, chatId, { content: 'My cat Pip sleeps all day.' });
+      await runJobs();
+      expect((await memoriesOf(alice.auth, oren.id)).map((fact) => fact.text).sort()).toEqual([
+        'Alex has a cat called Pip.',
+        'Alex was born in Bergen.',
+      ]);
+      let prompt = await nextPrompt('What do you know of me?');
+      expect(prompt).toContain('Alex was born in Bergen.');
+      expect(prompt).toContain('Alex has a cat called Pip.');
+
+      // Its one source deleted: the fact stays (listed) but no prompt carries it.
+      await t.http
+        .delete(`/api/chats/${chatId}/messages/${await idOf('I was born in Bergen.')}`)
+        .set(alice.auth)
+        .expect(200);
+      prompt = await nextPrompt('And now?');
+      expect(prompt).not.toContain('Alex was born in Bergen.');
+      expect(prompt).toContain('Alex has a cat called Pip.');
+      expect((await memoriesOf(alice.auth, oren.id)).map((fact) => fact.text)).toContain(
+        'Alex was born in Bergen.',
+      );
+
+      // Rewound to before its source.
+      await t.http
+        .post(`/api/chats/${chatId}/rewind`)
+        .set(alice.auth)
+        .send({ message_id: await idOf('A fine town.') })
+        .expect(200);
+      prompt = await nextPrompt('Where were we?');
+      expect(prompt).not.toContain('Alex has a cat called Pip.');
+      expect(prompt).not.toContain('Oren remembers');
+    });
+
     it('keeps my memories mine: others (the character’s owner too) neither see nor change them', async () => {
       const [fact] = await memoriesOf(alice.auth, memoryCharacter.id);
       expect(await memoriesOf(owner.auth, memoryCharacter.id)).toEqual([]);

@@ -1,16 +1,20 @@
 /**
  * Story control over HTTP (issue #17): alternatives (swipes) and greetings, editing any
- * message, edit-and-resend, delete, rewind, branch; refused while a reply is written,
- * someone else's messages hidden, and the tree whole under parallel changes. What the next
- * prompt carries is read at the fake upstream.
+ * message, edit-and-resend, delete, rewind, branch, paging the active path; refused while a
+ * reply is written, someone else's messages hidden, the tree whole under parallel changes,
+ * one message of quota per generation. What the next prompt carries is read at the fake
+ * upstream. (Group chats: group-engine.e2e-spec.ts.)
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { MODEL_COOLDOWN_MS } from '../../src/llm/availability/provider-availability.service.js';
+import { controlClock } from '../llm/llm-test-support.js';
 import { startFakeLlm, type FakeLlm, type RecordedRequest } from '../support/fake-llm.js';
 import { appendToPath } from '../support/messages.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 import { createUser, type TestUser } from '../support/users.js';
 import {
   eventually,
+  failAll,
   guest,
   llmEnv,
   openChat,
@@ -18,6 +22,7 @@ import {
   replyOf,
   send,
   stream,
+  treeProblems,
 } from './chat-support.js';
 import { rowCachesCaughtUp } from '../support/row-caches.js';
 
@@ -40,10 +45,12 @@ describe('story control', () => {
   let alice: TestUser;
   let bob: TestUser;
   let character: { id: string };
+  let clock: { advance(ms: number): void };
 
   beforeAll(async () => {
     fake = await startFakeLlm();
     t = await createTestApp({ env: { ...llmEnv(fake), RATE_LIMIT_SCALE: '0' } });
+    clock = controlClock(t.app);
     [owner, alice, bob] = await Promise.all([createUser(t), createUser(t), createUser(t)]);
     character = await publicCharacter(t, owner, { name: 'Mira', greeting: GREETING });
   });
@@ -192,6 +199,89 @@ describe('story control', () => {
       // The first opening kept its exchange.
       const back = await select(alice.auth, chatId, opening.id, 0).expect(200);
       expect(contents(back.body.messages)).toEqual(['Ansel waves.', 'Hi', 'Hello, traveller.']);
+    });
+
+    it('opens a chat on the greeting greeting_index picks, the others its alternatives', async () => {
+      const ansel = await publicCharacter(t, owner, { name: 'Ansel', greeting: 'Ansel waves.' });
+      await t.dataSource.query(
+        `UPDATE character SET alternate_greetings = $2::jsonb WHERE id = $1`,
+        [ansel.id, JSON.stringify(['Ansel is asleep.', 'Ansel hums for {{user}}.'])],
+      );
+      await rowCachesCaughtUp(t);
+      const chatId = await openChat(t, alice.auth, ansel.id, { greeting_index: 2 });
+      expect(await storyOf(alice.auth, chatId)).toEqual([
+        expect.objectContaining({
+          role: 'assistant',
+          content: 'Ansel hums for User.',
+          parent_id: null,
+          alternative_index: 2,
+          alternative_count: 3,
+        }),
+      ]);
+      expect((await chatOf(alice.auth, chatId)).message_count).toBe(1);
+
+      await say(alice.auth, chatId, 'Nice tune.', 'Thank you.');
+      const prompt = lastPrompt();
+      expect(prompt).toContain('Ansel hums for User.');
+      for (const other of ['Ansel waves.', 'Ansel is asleep.']) expect(prompt).not.toContain(other);
+      // The character's greeting is there to swipe to.
+      const [opening] = await storyOf(alice.auth, chatId);
+      const first = await select(alice.auth, chatId, opening.id, 0).expect(200);
+      expect(contents(first.body.messages)).toEqual(['Ansel waves.']);
+
+      // A group chat opens on the lead's greeting it picks.
+      const group = await t.http
+        .post('/api/chats')
+        .set(alice.auth)
+        .send({ character_ids: [ansel.id, character.id], greeting_index: 1 })
+        .expect(201);
+      expect(await storyOf(alice.auth, group.body.id)).toEqual([
+        expect.objectContaining({
+          content: 'Ansel is asleep.',
+          alternative_index: 1,
+          alternative_count: 3,
+        }),
+      ]);
+    });
+
+    it("refuses a greeting_index past the character's greetings with a 400, opening nothing", async () => {
+      const ansel = await publicCharacter(t, owner, { name: 'Ansel', greeting: 'Ansel waves.' });
+      await t.dataSource.query(
+        `UPDATE character SET alternate_greetings = $2::jsonb WHERE id = $1`,
+        [ansel.id, JSON.stringify(['Ansel is asleep.'])],
+      );
+      const silent = await publicCharacter(t, owner, { name: 'Silent', greeting: '' });
+      await rowCachesCaughtUp(t);
+      const open = (body: Record<string, unknown>) =>
+        t.http
+          .post('/api/chats')
+          .set(alice.auth)
+          .send({ force_new: true, ...body });
+
+      const past = await open({ character_id: ansel.id, greeting_index: 2 }).expect(400);
+      expect(past.body).toMatchObject({
+        status_code: 400,
+        message: 'greeting_index must be below 2: the character has 2 greeting(s)',
+      });
+      const group = await open({ character_ids: [ansel.id], greeting_index: 5 }).expect(400);
+      expect(group.body.message).toBe(
+        'greeting_index must be below 2: the character has 2 greeting(s)',
+      );
+      for (const bad of [-1, 1.5, 'one']) {
+        const res = await open({ character_id: ansel.id, greeting_index: bad }).expect(400);
+        expect(res.body.message).toMatch(/greeting_index/);
+      }
+      const none = await open({ character_id: silent.id, greeting_index: 1 }).expect(400);
+      expect(none.body.message).toBe('greeting_index: this character has no greeting');
+      const [{ count }] = await t.dataSource.query<Array<{ count: number }>>(
+        `SELECT count(*)::int AS count FROM chat_member WHERE character_id = ANY($1::uuid[])`,
+        [[ansel.id, silent.id]],
+      );
+      expect(count).toBe(0);
+
+      // 0 is the greeting, which a character without one need not have.
+      const quiet = await open({ character_id: silent.id, greeting_index: 0 }).expect(201);
+      expect(await storyOf(alice.auth, quiet.body.id)).toEqual([]);
     });
   });
 
@@ -370,6 +460,80 @@ describe('story control', () => {
         }),
       ]);
       expect((await chatOf(alice.auth, chatId)).message_count).toBe(2);
+      await expectWholeTree(chatId);
+    });
+
+    it('deletes a message the summary covered: the summary goes; after its end, it stays', async () => {
+      const chatId = await openChat(t, alice.auth, character.id);
+      await appendToPath(
+        t.dataSource,
+        chatId,
+        Array.from({ length: 6 }, (_, i) => ({
+          role: i % 2 === 0 ? ('user' as const) : ('assistant' as const),
+          content: `line ${i + 2}`,
+          characterId: i % 2 === 0 ? null : character.id,
+        })),
+      );
+      const story = await storyOf(alice.auth, chatId);
+      const line = (n: number) => story.find((message) => message.content === `line ${n}`)!;
+      const summaryState = async () =>
+        (
+          await t.dataSource.query<Array<{ summary: string | null; through: number | null }>>(
+            `SELECT summary, summarized_through_id::int AS through FROM chat WHERE id = $1`,
+            [chatId],
+          )
+        )[0];
+      // A summary of the story up to line 5.
+      await t.dataSource.query(
+        `UPDATE chat SET summary = 'They met at the pier.', summarized_through_id = $2
+         WHERE id = $1`,
+        [chatId, line(5).id],
+      );
+
+      // A message after the summary's end: the summary holds, and the next prompt carries it.
+      await t.http
+        .delete(`/api/chats/${chatId}/messages/${line(7).id}`)
+        .set(alice.auth)
+        .expect(200);
+      expect(await summaryState()).toEqual({
+        summary: 'They met at the pier.',
+        through: line(5).id,
+      });
+      await say(alice.auth, chatId, 'Still there?', 'Yes.');
+      expect(lastPrompt()).toContain('They met at the pier.');
+
+      // One it covered: the summary goes, from the chat and from the next prompt.
+      const res = await t.http
+        .delete(`/api/chats/${chatId}/messages/${line(3).id}`)
+        .set(alice.auth)
+        .expect(200);
+      expect(contents(res.body.messages)).toEqual([
+        GREETING,
+        'line 2',
+        'line 4',
+        'line 5',
+        'line 6',
+        'Still there?',
+        'Yes.',
+      ]);
+      expect(await summaryState()).toEqual({ summary: null, through: null });
+      expect((await chatOf(alice.auth, chatId)).summary).toBeNull();
+      await say(alice.auth, chatId, 'And now?', 'Now we wait.');
+      const prompt = lastPrompt();
+      expect(prompt).not.toContain('They met at the pier.');
+      expect(prompt).not.toContain('line 3');
+      expect(prompt).toContain('line 4');
+
+      // The message the summary ended at counts as covered too.
+      await t.dataSource.query(
+        `UPDATE chat SET summary = 'They waited.', summarized_through_id = $2 WHERE id = $1`,
+        [chatId, line(5).id],
+      );
+      await t.http
+        .delete(`/api/chats/${chatId}/messages/${line(5).id}`)
+        .set(alice.auth)
+        .expect(200);
+      expect(await summaryState()).toEqual({ summary: null, through: null });
       await expectWholeTree(chatId);
     });
 
@@ -554,6 +718,149 @@ describe('story control', () => {
     });
   });
 
+  describe('paging', () => {
+    it('pages a branched story by before_id: the active path only, in order, without gaps or repeats', async () => {
+      const chatId = await openChat(t, alice.auth, character.id);
+      await say(alice.auth, chatId, 'Q1', 'R1 first.');
+      await regenerate(alice.auth, chatId, 'R1 second.');
+      const r1 = (await storyOf(alice.auth, chatId)).at(-1)!;
+      await select(alice.auth, chatId, r1.id, 0).expect(200);
+      await say(alice.auth, chatId, 'Q2', 'R2 first.');
+      await regenerate(alice.auth, chatId, 'R2 second.');
+      await regenerate(alice.auth, chatId, 'R2 third.');
+      const r2 = (await storyOf(alice.auth, chatId)).at(-1)!;
+      await select(alice.auth, chatId, r2.id, 1).expect(200);
+      await say(alice.auth, chatId, 'Q3', 'R3 first.');
+      const q3 = (await storyOf(alice.auth, chatId)).at(-2)!;
+      fake.script({ content: 'R3 second.' });
+      await (
+        await stream(t.url, `/api/chats/${chatId}/messages/${q3.id}/resend`, {
+          headers: alice.auth,
+          body: { content: 'Q3 again' },
+        })
+      ).rest();
+      await say(alice.auth, chatId, 'Q4', 'R4.');
+
+      const story = await storyOf(alice.auth, chatId);
+      expect(contents(story)).toEqual([
+        GREETING,
+        'Q1',
+        'R1 first.',
+        'Q2',
+        'R2 second.',
+        'Q3 again',
+        'R3 second.',
+        'Q4',
+        'R4.',
+      ]);
+      // The alternatives' ids fall between those of the path.
+      const onPath = new Set(story.map((message) => message.id));
+      const others = (
+        await t.dataSource.query<Array<{ id: number }>>(
+          `SELECT id::int FROM message WHERE chat_id = $1 ORDER BY id`,
+          [chatId],
+        )
+      )
+        .map((row) => row.id)
+        .filter((id) => !onPath.has(id));
+      expect(others).toHaveLength(5);
+      expect(others.filter((id) => id > story[2].id && id < story[7].id)).toHaveLength(5);
+
+      for (const limit of [1, 2, 3, 4, 8, 9]) {
+        const read: Message[] = [];
+        let beforeId: number | undefined;
+        for (let pages = 1; ; pages++) {
+          const query = beforeId === undefined ? { limit } : { limit, before_id: beforeId };
+          const page = await t.http
+            .get(`/api/chats/${chatId}/messages`)
+            .query(query)
+            .set(alice.auth)
+            .expect(200);
+          const messages = page.body.messages as Message[];
+          expect({ limit, pages, size: messages.length }).toEqual({
+            limit,
+            pages,
+            size: Math.min(limit, story.length - read.length),
+          });
+          read.unshift(...messages);
+          if (!page.body.has_more) break;
+          beforeId = messages[0].id;
+        }
+        expect({ limit, ids: read.map((message) => message.id) }).toEqual({
+          limit,
+          ids: story.map((message) => message.id),
+        });
+      }
+    });
+  });
+
+  describe('quota', () => {
+    const quotaUsed = async (user: TestUser): Promise<number> => {
+      const [row] = await t.dataSource.query<Array<{ used: number | null }>>(
+        `SELECT sum(used)::int AS used FROM message_quota WHERE subject = $1`,
+        [`user:${user.id}`],
+      );
+      return row.used ?? 0;
+    };
+
+    it('charges one message for a regenerate and for an edit-and-resend, and none when the model fails', async () => {
+      const user = await createUser(t);
+      const chatId = await openChat(t, user.auth, character.id);
+      await say(user.auth, chatId, 'Hello', 'Hi.');
+      const used = await quotaUsed(user);
+      expect(used).toBe(1);
+
+      await regenerate(user.auth, chatId, 'Hey.');
+      expect(await quotaUsed(user)).toBe(used + 1);
+      const [, question] = await storyOf(user.auth, chatId);
+      fake.script({ content: 'Hello to you.' });
+      const resent = await stream(t.url, `/api/chats/${chatId}/messages/${question.id}/resend`, {
+        headers: user.auth,
+        body: { content: 'Hello!' },
+      });
+      expect(replyOf(await resent.rest()).text).toBe('Hello to you.');
+      expect(await quotaUsed(user)).toBe(used + 2);
+
+      const before = await storyOf(user.auth, chatId);
+      const recover = failAll(fake, { fault: 'status', status: 500 });
+      try {
+        const regenerating = await stream(t.url, `/api/chats/${chatId}/regenerate`, {
+          headers: user.auth,
+          body: {},
+        });
+        expect(regenerating.status).toBe(200);
+        expect(replyOf(await regenerating.rest()).last).toMatchObject({ type: 'error' });
+        expect(await quotaUsed(user)).toBe(used + 2);
+        expect(await storyOf(user.auth, chatId)).toEqual(before);
+
+        const resending = await stream(
+          t.url,
+          `/api/chats/${chatId}/messages/${before[1].id}/resend`,
+          { headers: user.auth, body: { content: 'Hello?' } },
+        );
+        expect(resending.status).toBe(200);
+        expect(replyOf(await resending.rest()).last).toMatchObject({ type: 'error' });
+        expect(await quotaUsed(user)).toBe(used + 2);
+      } finally {
+        recover();
+        // The models the failures put on cooldown are back for the next tests.
+        clock.advance(MODEL_COOLDOWN_MS + 1);
+      }
+      // As after a failed send, the new message stays, unanswered, the old branch beside it.
+      const after = await storyOf(user.auth, chatId);
+      expect(contents(after)).toEqual([GREETING, 'Hello?']);
+      expect(after[1]).toMatchObject({ alternative_index: 2, alternative_count: 3 });
+      await regenerate(user.auth, chatId, 'Hello, at last.');
+      expect(await quotaUsed(user)).toBe(used + 3);
+      expect(contents(await storyOf(user.auth, chatId))).toEqual([
+        GREETING,
+        'Hello?',
+        'Hello, at last.',
+      ]);
+      await expectWholeTree(chatId);
+    });
+  });
+
   describe('rules', () => {
     it('refuses every change while a reply is being written, and changes nothing', async () => {
       const chatId = await openChat(t, alice.auth, character.id);
@@ -715,70 +1022,8 @@ describe('story control', () => {
     });
   });
 
-  /**
-   * The tree's invariants: every parent in the same chat with a smaller id, depth = parent's + 1
-   * (1 for an opening), active children are children, the leaf's ancestors name the path to it
-   * as their active child and it has none, and message_count is the leaf's depth.
-   */
+  /** The tree's invariants hold (chat-support.ts: treeProblems). */
   async function expectWholeTree(chatId: string): Promise<void> {
-    const rows = await t.dataSource.query<
-      Array<{
-        id: number;
-        chat_id: string;
-        parent_id: number | null;
-        active_child_id: number | null;
-        depth: number;
-      }>
-    >(
-      `SELECT id::int, chat_id, parent_id::int, active_child_id::int, depth FROM message
-       WHERE chat_id = $1 OR id IN (SELECT parent_id FROM message WHERE chat_id = $1)
-       ORDER BY id`,
-      [chatId],
-    );
-    const [chat] = await t.dataSource.query<
-      Array<{ leaf_id: number | null; message_count: number }>
-    >(`SELECT leaf_id::int, message_count FROM chat WHERE id = $1`, [chatId]);
-    const byId = new Map(rows.map((row) => [row.id, row]));
-    const problems: string[] = [];
-    for (const message of rows) {
-      if (message.chat_id !== chatId) problems.push(`${message.id}: a parent in another chat`);
-      if (message.parent_id === null) {
-        if (message.depth !== 1)
-          problems.push(`${message.id}: an opening at depth ${message.depth}`);
-        continue;
-      }
-      const parent = byId.get(message.parent_id);
-      if (!parent) problems.push(`${message.id}: parent ${message.parent_id} missing`);
-      else if (parent.id >= message.id)
-        problems.push(`${message.id}: parent ${parent.id} not older`);
-      else if (message.depth !== parent.depth + 1) {
-        problems.push(`${message.id}: depth ${message.depth} under ${parent.depth}`);
-      }
-    }
-    for (const message of rows) {
-      const child = message.active_child_id === null ? null : byId.get(message.active_child_id);
-      if (message.active_child_id !== null && child?.parent_id !== message.id) {
-        problems.push(`${message.id}: active child ${message.active_child_id} not its child`);
-      }
-    }
-    const leaf = chat.leaf_id === null ? undefined : byId.get(chat.leaf_id);
-    if (!leaf) problems.push(`leaf ${chat.leaf_id} not a message of the chat`);
-    else {
-      if (leaf.active_child_id !== null) problems.push(`leaf ${leaf.id} has an active child`);
-      if (chat.message_count !== leaf.depth) {
-        problems.push(`message_count ${chat.message_count}, leaf depth ${leaf.depth}`);
-      }
-      for (let node = leaf; node.parent_id !== null;) {
-        const parent = byId.get(node.parent_id)!;
-        if (!parent) break;
-        if (parent.active_child_id !== node.id) {
-          problems.push(
-            `${parent.id}: active child ${parent.active_child_id}, path goes to ${node.id}`,
-          );
-        }
-        node = parent;
-      }
-    }
-    expect(problems).toEqual([]);
+    expect(await treeProblems(t, chatId)).toEqual([]);
   }
 });

@@ -23,6 +23,8 @@ describe('chat summaries', () => {
   let owner: TestUser;
   let alice: TestUser;
   let character: { id: string };
+  /** The second member of the group chats. */
+  let bram: { id: string };
 
   beforeAll(async () => {
     [chatLlm, summaryLlm] = await Promise.all([startFakeLlm(), startFakeLlm()]);
@@ -39,6 +41,7 @@ describe('chat summaries', () => {
       name: 'Mira',
       greeting: 'Mira unlocks the lighthouse door.',
     });
+    bram = await publicCharacter(t, owner, { name: 'Bram', greeting: 'Bram coils a rope.' });
   });
 
   beforeEach(() => {
@@ -152,6 +155,83 @@ describe('chat summaries', () => {
     await new Promise((resolve) => setTimeout(resolve, 200));
     await t.app.get(JobQueue).runDue();
     expect(completions(summaryLlm)).toHaveLength(1);
+  });
+
+  it("summarizes a group chat naming each line's speaker, and every member's next prompt reads it", async () => {
+    const open = await t.http
+      .post('/api/chats')
+      .set(alice.auth)
+      .send({ character_ids: [character.id, bram.id], language: 'en' })
+      .expect(201);
+    const chatId = open.body.id as string;
+    await t.dataSource.query(`UPDATE chat SET persona_name = 'Alex' WHERE id = $1`, [chatId]);
+    // After Mira's greeting, the user's lines take turns with Bram's and Mira's.
+    const speakerOf = (n: number) => (n % 2 === 0 ? null : n % 4 === 1 ? character.id : bram.id);
+    await appendToPath(
+      t.dataSource,
+      chatId,
+      Array.from({ length: 23 }, (_, i) => ({
+        role: speakerOf(i + 2) ? ('assistant' as const) : ('user' as const),
+        characterId: speakerOf(i + 2),
+        content: `line ${i + 2}`,
+      })),
+    );
+    const nameOf = (n: number) =>
+      speakerOf(n) === null ? 'Alex' : speakerOf(n) === character.id ? 'Mira' : 'Bram';
+
+    // A round of two replies takes the chat to 27 messages: the 12 oldest are folded in.
+    summaryLlm.script({ content: SUMMARY });
+    chatLlm.script({ content: 'Mira lights the lamp.' }, { content: 'Bram bars the door.' });
+    const round = await send(t, alice.auth, chatId, { content: 'line 25' });
+    expect(round.events.filter((event) => event.type === 'done')).toHaveLength(2);
+    await runQueuedSummary();
+
+    const ids = await messageIds(chatId);
+    expect(ids).toHaveLength(27);
+    expect(await chatRow(chatId)).toEqual({ summary: SUMMARY, summarized_through_id: ids[11] });
+    const [request] = completions(summaryLlm);
+    expect(completions(summaryLlm)).toHaveLength(1);
+    const [, user] = request.body!.messages as UpstreamMessage[];
+    expect(user.content).toBe(
+      [
+        'Previous summary:',
+        '(none yet)',
+        '',
+        'New messages:',
+        [
+          'Mira: Mira unlocks the lighthouse door.',
+          ...Array.from({ length: 11 }, (_, i) => `${nameOf(i + 2)}: line ${i + 2}`),
+        ].join('\n\n'),
+      ].join('\n'),
+    );
+    // Each of the three speakers named as such, not all as the lead.
+    expect(user.content).toContain('Bram: line 3');
+    expect(user.content).toContain('Mira: line 5');
+    expect(user.content).toContain('Alex: line 4');
+
+    // The next round: both members read the summary in its own system block, then only the
+    // messages after it (line 13, Mira's, is the first).
+    chatLlm.reset();
+    chatLlm.script({ content: 'Mira trims the wick.' }, { content: 'Bram nods.' });
+    await send(t, alice.auth, chatId, { content: 'line 28' });
+    const [forMira, forBram] = completions(chatLlm).map(
+      (sent) => sent.body!.messages as UpstreamMessage[],
+    );
+    for (const messages of [forMira, forBram]) {
+      expect(messages[0].content).not.toContain(SUMMARY);
+      const summaryAt = messages.findIndex((message) => message.content.includes(SUMMARY));
+      expect(summaryAt).toBeGreaterThan(0);
+      expect(messages.slice(0, summaryAt + 1).every((message) => message.role === 'system')).toBe(
+        true,
+      );
+      const history = messages.filter((message) => message.role !== 'system');
+      expect(history.some((message) => message.content.includes('line 12'))).toBe(false);
+      expect(history.at(-1)!.content).toContain('line 28');
+    }
+    const historyOf = (messages: UpstreamMessage[]) =>
+      messages.filter((message) => message.role !== 'system');
+    expect(historyOf(forMira)[0]).toEqual({ role: 'assistant', content: 'line 13' });
+    expect(historyOf(forBram)[0].content).toMatch(/^\[Mira\]: line 13\n\nline 14/);
   });
 
   it('falls back across the summary providers in order', async () => {

@@ -12,8 +12,8 @@ import { testServerUrl } from '../support/database.js';
 const buildDir = resolve('.data', `test-build-bench-${process.pid}`);
 const scratch = mkdtempSync(join(tmpdir(), 'bench-smoke-'));
 const TSX = resolve('node_modules', '.bin', 'tsx');
-/** Per benchmark; a smoke run takes ~10 s on a quiet 2-CPU machine. */
-const BENCH_TIMEOUT_MS = 50_000;
+/** Per benchmark, a hang guard: a smoke run takes ~10 s on a quiet 2-CPU machine, ~50 s on a busy one. */
+const BENCH_TIMEOUT_MS = 120_000;
 
 /** Each benchmark and the titles of the tables it must print (their starts). */
 const BENCHES: Array<[string, string[]]> = [
@@ -45,6 +45,19 @@ const BENCHES: Array<[string, string[]]> = [
     ],
   ],
 ];
+
+/**
+ * Lines a benchmark must print (on the console): bench:chat's context-build row of the branched
+ * tree and its verdicts on the ratios (issue #17: a tree of 100,000 messages in 1,000 branches,
+ * and a linear chat of 100,000, against one of 100).
+ */
+const LINES: Record<string, RegExp[]> = {
+  chat: [
+    /^\| [\d,]+ in [\d,]+ branches +\| \d+\.\d{3} +\|/m,
+    /^[\d,]+ \/ [\d,]+ build p50 ratio: \d+\.\d{3} \(≤ 1\.5: (met|MISSED)\)$/m,
+    /^tree of [\d,]+ in [\d,]+ branches \/ [\d,]+ build p50 ratio: \d+\.\d{3} \(≤ 1\.5: (met|MISSED)\)$/m,
+  ],
+};
 
 interface Run {
   code: number | null;
@@ -131,6 +144,7 @@ describe('benchmarks in smoke mode (BENCH_SMOKE=1)', () => {
         // The console shows the same table, aligned.
         expect(run.output).toContain(`\n${table.title}\n`);
       }
+      for (const line of LINES[name] ?? []) expect(run.output).toMatch(line);
     },
     BENCH_TIMEOUT_MS + 10_000,
   );

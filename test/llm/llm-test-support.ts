@@ -55,3 +55,14 @@ export const messages = [
   { role: 'system' as const, content: 'You are Luna, a witty innkeeper.' },
   { role: 'user' as const, content: 'Any rooms free tonight?' },
 ];
+
+/**
+ * Usage numbers no provider should report, as some have (issue #24 item 8): each must end up
+ * estimated, never trusted, and never cost a reply.
+ */
+export const HOSTILE_USAGE: ReadonlyArray<[string, Record<string, unknown>]> = [
+  ['huge', { prompt_tokens: 1e308, completion_tokens: 2 ** 53 }],
+  ['non-numeric', { prompt_tokens: 'abc', completion_tokens: { valueOf: 1, toString: 1 } }],
+  ['negative and fractional', { prompt_tokens: -5, completion_tokens: 1.5 }],
+  ['past the range', { prompt_tokens: 10_000_001, completion_tokens: null }],
+];

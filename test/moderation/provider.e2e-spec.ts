@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { defaultAvatarPng } from '../../src/characters/lib/png-card.js';
 import { llmEnv, openChat, publicCharacter, send } from '../chat/chat-support.js';
 import { startFakeLlm, type FakeLlm } from '../support/fake-llm.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
@@ -169,5 +170,17 @@ describe('moderation through a provider endpoint', () => {
         .send({ value: true })
         .expect(200);
     }
+  });
+
+  it('sends no image without MODERATION_IMAGES: an avatar passes unread', async () => {
+    const { body } = await create({ name: 'Painted', description: 'A portrait painter.' });
+    fake.reset();
+    fake.onModeration(() => ({ scores: { 'sexual/minors': 0.99 } }));
+    await t.http
+      .post(`/api/characters/${body.id}/avatar`)
+      .set(owner.auth)
+      .attach('file', defaultAvatarPng(), 'a.png')
+      .expect(200);
+    expect(moderationRequests()).toEqual([]);
   });
 });

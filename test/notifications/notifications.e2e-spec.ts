@@ -80,12 +80,24 @@ describe('notifications', () => {
     const owner = await createUser(t);
     const character = await publicCharacter(t, owner);
     const [a, b] = await users(2);
-    await t.http.post(`/api/characters/${character.id}/favorite`).set(a.auth).expect(200);
-    await t.http.post(`/api/characters/${character.id}/favorite`).set(a.auth).expect(200);
-    await t.http.post(`/api/characters/${character.id}/favorite`).set(b.auth).expect(200);
+    const url = `/api/characters/${character.id}/favorite`;
+    await t.http.post(url).set(a.auth).expect(200);
+    // Added twice, removed, added again: still one favorite of a's.
+    await t.http.post(url).set(a.auth).expect(200);
+    await t.http.delete(url).set(a.auth).expect(200);
+    await t.http.post(url).set(a.auth).expect(200);
+    await t.http.post(url).set(b.auth).expect(200);
     const list = await mine(owner);
     expect(list).toHaveLength(1);
     expect(list[0]).toMatchObject({ type: 'character_favorited', count: 2 });
+    // The favorite is really back (it is only not news).
+    const favorites = await t.http.get('/api/me/favorites').set(a.auth).expect(200);
+    expect(favorites.body.items.map((item: { id: string }) => item.id)).toEqual([character.id]);
+    // Once read, a removal and a re-add the same day does not make it unread again.
+    await t.http.post('/api/notifications/read-all').set(owner.auth).expect(200);
+    await t.http.delete(url).set(b.auth).expect(200);
+    await t.http.post(url).set(b.auth).expect(200);
+    expect(await mine(owner, '?unread=true')).toEqual([]);
   });
 
   it('tells the owner once when a vote takes the score to a milestone', async () => {
@@ -503,7 +515,7 @@ describe('notifications', () => {
       expect(settings.body.weekly_digest).toBe(true);
     });
 
-    it('mails creators a daily digest of their characters', async () => {
+    it('mails creators a daily digest of their characters: new votes, forks, favorites, milestones', async () => {
       const creator = await createUser(t);
       await t.http
         .put('/api/me/notification-settings')
@@ -514,12 +526,78 @@ describe('notifications', () => {
       for (const forker of await users(2)) {
         await t.http.post(`/api/characters/${character.id}/fork`).set(forker.auth).expect(201);
       }
+      const [fan, up1, up2, down, old] = await users(5);
+      await t.http.post(`/api/characters/${character.id}/favorite`).set(fan.auth).expect(200);
+      await t.dataSource.query(`UPDATE character SET vote_score = 8 WHERE id = $1`, [character.id]);
+      await rowCachesCaughtUp(t);
+      const vote = (who: TestUser, value: number) =>
+        t.http
+          .post(`/api/characters/${character.id}/vote`)
+          .set(who.auth)
+          .send({ value })
+          .expect(200);
+      await vote(old, 1);
+      // A vote cast before the day is not new.
+      await t.dataSource.query(
+        `UPDATE vote SET created_at = now() - interval '2 days' WHERE user_id = $1`,
+        [old.id],
+      );
+      await vote(up1, 1);
+      await vote(up2, 1); // 8 + 3: the milestone of 10 on the way
+      await vote(down, -1);
+      await vote(creator, 1); // the creator's own vote is not news to them
+
       await t.app.get(DigestService).enqueueDue();
       await t.app.get(JobQueue).runDue();
       const mails = mailsTo(creator.email);
       expect(mails).toHaveLength(1);
-      expect(mails[0].text).toContain('Keeper Ansel was forked 2 times');
+      const lines = mails[0].text.split('\n').filter((line) => line.startsWith('- '));
+      expect(lines).toEqual([
+        '- Keeper Ansel got 3 new votes (2 up, 1 down)',
+        '- Keeper Ansel reached 10 votes',
+        '- Keeper Ansel was made a favorite',
+        '- Keeper Ansel was forked 2 times',
+      ]);
       expect(mails[0].text).toMatch(/unsubscribe\?token=/);
+    });
+
+    it('counts notifications raised by type and digest mails by kind in /api/metrics', async () => {
+      const metric = async (name: string, labels: string): Promise<number> => {
+        const text = (await t.http.get('/api/metrics').expect(200)).text;
+        const line = text.split('\n').find((l) => l.startsWith(`${name}{${labels}} `));
+        return line === undefined ? 0 : Number(line.split(' ')[1]);
+      };
+      const raised = (type: string) => metric('notifications_raised_total', `type="${type}"`);
+      const creator = await createUser(t);
+      await t.http
+        .put('/api/me/notification-settings')
+        .set(creator.auth)
+        .send({ creator_digest: true })
+        .expect(200);
+      const character = await publicCharacter(t, creator, { name: 'Counted' });
+      const before = {
+        forked: await raised('character_forked'),
+        favorited: await raised('character_favorited'),
+        mails: await metric('digest_mails_sent_total', 'kind="creator_daily"'),
+      };
+      // Two forks fold into one notification and count as two; the creator's own, none.
+      for (const forker of await users(2)) {
+        await t.http.post(`/api/characters/${character.id}/fork`).set(forker.auth).expect(201);
+      }
+      await t.http.post(`/api/characters/${character.id}/fork`).set(creator.auth).expect(201);
+      const [fan] = await users(1);
+      await t.http.post(`/api/characters/${character.id}/favorite`).set(fan.auth).expect(200);
+      expect(await raised('character_forked')).toBe(before.forked + 2);
+      expect(await raised('character_favorited')).toBe(before.favorited + 1);
+
+      for (let run = 0; run < 2; run++) {
+        await t.app.get(DigestService).enqueueDue();
+        await t.app.get(JobQueue).runDue();
+      }
+      expect(mailsTo(creator.email)).toHaveLength(1);
+      expect(await metric('digest_mails_sent_total', 'kind="creator_daily"')).toBe(
+        before.mails + 1,
+      );
     });
 
     it("lists new chats with a creator's public characters, by users and guests, not the creator's own", async () => {

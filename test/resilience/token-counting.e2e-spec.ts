@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { LlmService } from '../../src/llm/llm.service.js';
 import { MAX_DELTA_CHARS } from '../../src/llm/output/text-pieces.js';
 import { TokenEstimator } from '../../src/llm/usage/token-estimator.js';
 import {
@@ -15,14 +14,15 @@ import {
   send,
   stream,
 } from '../chat/chat-support.js';
-import { drain } from '../llm/llm-test-support.js';
+import { HOSTILE_USAGE } from '../llm/llm-test-support.js';
 import { startFakeLlm, type FakeLlm } from '../support/fake-llm.js';
 import { leastStalled, whileHealthzPolled } from '../support/healthz.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 import { createUser, type TestUser } from '../support/users.js';
 
 // Issue #24 items 1 and 8: token counting that cannot stall the event loop, and provider usage
-// numbers that cannot lose a reply.
+// numbers that cannot lose a reply. LlmService's own part (delta sizes, usage numbers) is in
+// test/medium/llm/usage-numbers.medium-spec.ts.
 
 /** `n` distinct CJK ideographs without a space: the tokenizer's worst case. */
 const cjk = (n: number): string =>
@@ -156,66 +156,9 @@ describe('token counting and provider usage', () => {
     expect(active).toBeLessThan(LINEAR_BOUND_MS);
   });
 
-  it('hands the chat layer no delta over MAX_DELTA_CHARS, around think tags and at the ceiling', async () => {
-    const visible = 'x'.repeat(100_000) + 'y'.repeat(300_000);
-    fake.script({
-      tokens: [
-        `<think>${'r'.repeat(100_000)}</think>${'x'.repeat(100_000)}<thi`,
-        `nk>hidden</think>${'y'.repeat(300_000)}`,
-      ],
-      usage: null,
-    });
-    const { deltas, text, usage } = await drain(
-      t.app.get(LlmService).stream({
-        messages: [{ role: 'user', content: 'Go on.' }],
-        config: { maxTokens: 16_384 },
-      }),
-    );
-    expect(Math.max(...deltas.map((delta) => delta.length))).toBeLessThanOrEqual(MAX_DELTA_CHARS);
-    expect(text).toBe(visible.slice(0, 16_384 * 16));
-    expect(usage).toMatchObject({ estimated: true });
-  });
-
   describe('usage numbers a provider reports', () => {
-    const hostile: [string, Record<string, unknown>][] = [
-      ['huge', { prompt_tokens: 1e308, completion_tokens: 2 ** 53 }],
-      ['non-numeric', { prompt_tokens: 'abc', completion_tokens: { valueOf: 1, toString: 1 } }],
-      ['negative and fractional', { prompt_tokens: -5, completion_tokens: 1.5 }],
-      ['past the range', { prompt_tokens: 10_000_001, completion_tokens: null }],
-    ];
-
-    it.each(hostile)('are estimated when %s', async (_, usage) => {
-      fake.script({ content: 'The tide turns.', usage });
-      const { text, usage: counted } = await drain(
-        t.app.get(LlmService).stream({ messages: [{ role: 'user', content: 'Tide?' }] }),
-      );
-      expect(text).toBe('The tide turns.');
-      expect(counted).toMatchObject({
-        estimated: true,
-        // Three tokens for the reply, three for the message, and "Tide?".
-        promptTokens: 6 + (await estimator.count('Tide?')),
-        completionTokens: await estimator.count('The tide turns.'),
-      });
-    });
-
-    it('are kept when they are counts, one field estimated when only it is not', async () => {
-      const llm = t.app.get(LlmService);
-      const messages = [{ role: 'user' as const, content: 'Tide?' }];
-      fake.script({ content: 'Low.', usage: { prompt_tokens: 0, completion_tokens: 10_000_000 } });
-      expect((await drain(llm.stream({ messages }))).usage).toMatchObject({
-        estimated: false,
-        promptTokens: 0,
-        completionTokens: 10_000_000,
-      });
-      fake.script({ content: 'Low.', usage: { prompt_tokens: 42, completion_tokens: 'many' } });
-      expect((await drain(llm.stream({ messages }))).usage).toMatchObject({
-        estimated: true,
-        promptTokens: 42,
-        completionTokens: await estimator.count('Low.'),
-      });
-    });
-
-    it.each(hostile)(
+    // What LlmService makes of them: test/medium/llm/usage-numbers.medium-spec.ts.
+    it.each(HOSTILE_USAGE)(
       'when %s, still save the reply the client got and count sane tokens',
       async (_, usage) => {
         const user = await createUser(t);

@@ -54,6 +54,8 @@ export function testConfiguration(
     FRONTEND_URL: 'http://frontend.test',
     // Tests run background jobs explicitly (JobQueue.runDue) unless they opt in to polling.
     JOBS_POLL_INTERVAL_MS: '0',
+    // A reply's tokens are written as it ends (the batching has its own medium test).
+    TOKEN_USAGE_FLUSH_MS: '0',
     ...env,
     DATABASE_URL: databaseUrl,
   });

@@ -108,7 +108,9 @@ export class CharacterGeneratorTask implements AutonomousTask {
       throw new TaskFailedError(`The model wrote no valid character: ${asked.problems}`);
     }
     const { character, avatarPrompt } = asked.value;
-    const avatar = await this.painter.paint(avatarPrompt);
+    const avatar = await this.painter.paint(avatarPrompt, {
+      nsfw: pick.category.contentRating === 'nsfw',
+    });
     const owner = await this.users.ensureSystemUser(PLATFORM_EMAIL, this.config.site.name);
     const created = await this.catalogue.createPublic(
       character,

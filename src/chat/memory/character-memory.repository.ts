@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
+import { strayOpenings } from '../message-path.js';
 
 export const MEMORY_KINDS = [
   'person',
@@ -129,7 +130,8 @@ export class CharacterMemoryRepository {
    * chat-only one from this chat alone), pinned and important first, at most `limit`, without
    * those whose source messages are all deleted or off their chat's active path (a message is
    * on it while each parent above it points at it, walked up to the root: a fact from early in
-   * the story is a short walk). Written by the user (no sources): always used.
+   * the story is a short walk; and the root is the chat's opening now: strayOpenings). Written
+   * by the user (no sources): always used.
    */
   async forPrompt(
     userId: string,
@@ -152,10 +154,12 @@ export class CharacterMemoryRepository {
                 COALESCE(p.active_child_id = w.id, false)
          FROM walk w JOIN message p ON p.id = w.parent_id
          WHERE w.ok AND w.n < $5),
+       ${strayOpenings('$5')},
        on_path AS (
          SELECT DISTINCT fact_id FROM walk w
          WHERE n = 1 AND NOT EXISTS (
-           SELECT 1 FROM walk b WHERE b.fact_id = w.fact_id AND b.source = w.source AND NOT b.ok))
+           SELECT 1 FROM walk b WHERE b.fact_id = w.fact_id AND b.source = w.source
+             AND (NOT b.ok OR b.id IN (SELECT id FROM stray_openings))))
        SELECT c.id, c.text FROM candidates c
        WHERE cardinality(c.source_message_ids) = 0 OR c.id IN (SELECT fact_id FROM on_path)
        ORDER BY c.pinned DESC, c.importance DESC, c.id DESC`,

@@ -1,6 +1,7 @@
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
+import { strayOpenings } from '../message-path.js';
 import { queryWords, type RecalledPassage, type RecallQuery, type Retriever } from './retriever.js';
 
 /** Matching messages ranked at most (the first found), so a common word costs no more. */
@@ -16,7 +17,8 @@ const CONFIG_CACHE_SIZE = 1_000;
  * stemmed, stop words out; migration RecallLanguage) through ix_message_recall. Any of the
  * newest turn's longer words; the first CANDIDATES matches ranked by ts_rank_cd on the stored
  * vectors; the best `limit` checked to be on the active path (another branch's are left out):
- * one alone at its depth is, others walk up (bounded, as forPrompt's facts).
+ * one alone at its depth is, others walk up (bounded, as forPrompt's facts) to an opening the
+ * story now starts from (strayOpenings).
  */
 @Injectable()
 export class FullTextRetriever implements Retriever, OnModuleInit {
@@ -83,10 +85,12 @@ export class FullTextRetriever implements Retriever, OnModuleInit {
          UNION ALL
          SELECT w.source, p.id, p.parent_id, w.n + 1, COALESCE(p.active_child_id = w.id, false)
          FROM walk w JOIN message p ON p.id = w.parent_id
-         WHERE w.ok AND w.n < $7)
+         WHERE w.ok AND w.n < $7),
+       ${strayOpenings('$7')}
        SELECT m.id, m.role, m.character_id, m.content, r.rank FROM ranked r
        JOIN message m ON m.id = r.id
-       WHERE NOT EXISTS (SELECT 1 FROM walk w WHERE w.source = r.id AND NOT w.ok)
+       WHERE NOT EXISTS (SELECT 1 FROM walk w WHERE w.source = r.id
+                           AND (NOT w.ok OR w.id IN (SELECT id FROM stray_openings)))
        ORDER BY r.rank DESC, r.id DESC`,
       [
         query.chatId,

@@ -32,6 +32,27 @@ export interface DiceResult {
   total: number;
 }
 
+const isDiceResult = (value: unknown): value is DiceResult => {
+  const roll = value as Partial<DiceResult> | null;
+  return (
+    typeof roll === 'object' &&
+    roll !== null &&
+    typeof roll.notation === 'string' &&
+    typeof roll.total === 'number' &&
+    typeof roll.modifier === 'number' &&
+    Array.isArray(roll.rolls) &&
+    roll.rolls.every((die) => typeof die === 'number')
+  );
+};
+
+/** The rolls stored on a message (jsonb, so checked rather than trusted). */
+export const storedDiceRolls = (value: unknown): DiceResult[] =>
+  Array.isArray(value)
+    ? value
+        .filter(isDiceResult)
+        .map((roll) => ({ ...roll, description: String(roll.description ?? '') }))
+    : [];
+
 /** `(min, max)` → an integer in [min, max), as crypto.randomInt. */
 export type RandomInt = (min: number, max: number) => number;
 

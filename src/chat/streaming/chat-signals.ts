@@ -1,13 +1,6 @@
-import {
-  Injectable,
-  Logger,
-  type OnApplicationShutdown,
-  type OnModuleInit,
-  ServiceUnavailableException,
-} from '@nestjs/common';
+import { Injectable, Logger, ServiceUnavailableException } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { PgChannelListener } from '../../common/signals/pg-channel-listener.js';
-import { InjectConfig, type AppConfig } from '../../config/app-config.js';
+import { PgChannels } from '../../common/signals/pg-channels.service.js';
 import type { ReplyEvent, RoundSummary } from './reply-event.js';
 
 /**
@@ -35,37 +28,24 @@ const channelOf = (instanceId: string) => `chat_${instanceId.replace(/-/g, '')}`
 
 /**
  * PostgreSQL LISTEN/NOTIFY between instances, so stop and re-attach work wherever a request
- * lands, with or without Redis. One connection per instance, outside the pool: it listens on
- * the instance's own channel and sends every notification, so those from one instance arrive
+ * lands, with or without Redis. Over the instance's one LISTEN connection (PgChannels): it
+ * hears the instance's own channel and sends every signal, so those from one instance arrive
  * in the order they were sent. Nothing goes through here on the token path unless a client
  * follows a reply from another instance.
  */
 @Injectable()
-export class ChatSignals implements OnModuleInit, OnApplicationShutdown {
+export class ChatSignals {
   /** This process; chat_generation rows name it. */
   readonly instanceId = randomUUID();
   private readonly logger = new Logger(ChatSignals.name);
   private readonly handlers: Array<(signal: ChatSignal) => void> = [];
   /** Questions asked of other instances (see ask), by subscription id. */
   private readonly awaiting = new Map<string, (signal: ChatSignal) => boolean>();
-  private readonly listener: PgChannelListener;
 
-  constructor(@InjectConfig() config: AppConfig) {
-    this.listener = new PgChannelListener({
-      connectionString: config.database.url,
-      channels: [channelOf(this.instanceId)],
-      applicationName: 'roleplay-chat-signals',
-      onNotification: (_channel, payload) => payload && this.dispatch(payload),
-      onListening: () => undefined,
+  constructor(private readonly channels: PgChannels) {
+    channels.subscribe(channelOf(this.instanceId), {
+      onNotification: (payload) => payload && this.dispatch(payload),
     });
-  }
-
-  async onModuleInit(): Promise<void> {
-    await this.listener.start();
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.listener.stop();
   }
 
   onSignal(handler: (signal: ChatSignal) => void): void {
@@ -110,9 +90,9 @@ export class ChatSignals implements OnModuleInit, OnApplicationShutdown {
   async send(instanceId: string, signal: ChatSignal): Promise<void> {
     const unreachable = () =>
       new ServiceUnavailableException('The other servers cannot be reached right now; retry');
-    if (!this.listener.listening) throw unreachable();
+    if (!this.channels.listening) throw unreachable();
     try {
-      await this.listener.notify(channelOf(instanceId), JSON.stringify(signal));
+      await this.channels.notify(channelOf(instanceId), JSON.stringify(signal));
     } catch {
       // The listener's own error handler logs and reconnects.
       throw unreachable();

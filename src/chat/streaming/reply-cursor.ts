@@ -59,6 +59,10 @@ export function numberedReply(
   };
 }
 
+/** A round's events numbered from its start, for the client that started it. */
+export const numberedRound = (round: SseSource<ReplyEvent> & { kind: ChatKind }) =>
+  numberedReply(round, 0, round.kind);
+
 /**
  * Where a re-attaching client left off: the `Last-Event-ID` header (EventSource sends it when
  * it reconnects, so it is newer than a `last_event_id` the URL was opened with), else the

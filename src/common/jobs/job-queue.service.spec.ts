@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { retryDelayMs } from './job-queue.service.js';
+import { QueuedKeys, retryDelayMs } from './job-queue.service.js';
 
 describe('retryDelayMs', () => {
   const lowest = () => 0;
@@ -27,5 +27,41 @@ describe('retryDelayMs', () => {
       expect(delay).toBeGreaterThanOrEqual(10_000);
       expect(delay).toBeLessThanOrEqual(20_000);
     }
+  });
+});
+
+describe('QueuedKeys', () => {
+  let now = 0;
+  const keys = new QueuedKeys(() => now);
+  const key = keys.keyOf('memory.extract', 'chat-1');
+
+  it('holds a key until a second before its job is due, then lets it be queued again', () => {
+    now = 0;
+    keys.remember(key, 60_000);
+    expect(keys.waiting(key)).toBe(true);
+    now = 58_999;
+    expect(keys.waiting(key)).toBe(true);
+    now = 59_000;
+    expect(keys.waiting(key)).toBe(false);
+  });
+
+  it('never holds a job due within the clock margin', () => {
+    now = 0;
+    keys.remember(key, 1_000);
+    expect(keys.waiting(key)).toBe(false);
+  });
+
+  it('forgets a key whose job runs now', () => {
+    now = 0;
+    keys.remember(key, 60_000);
+    keys.forget(key);
+    expect(keys.waiting(key)).toBe(false);
+  });
+
+  it('keeps keys of other types and chats apart', () => {
+    now = 0;
+    keys.remember(key, 60_000);
+    expect(keys.waiting(keys.keyOf('memory.extract', 'chat-2'))).toBe(false);
+    expect(keys.waiting(keys.keyOf('chat.summary', 'chat-1'))).toBe(false);
   });
 });

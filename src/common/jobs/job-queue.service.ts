@@ -56,6 +56,52 @@ export interface EnqueueOptions {
   whenIdle?: boolean;
 }
 
+/** A dedupe key remembered only when its job waits at least this long (clock skew margin). */
+const QUEUED_MARGIN_MS = 1_000;
+const QUEUED_MAX_KEYS = 10_000;
+
+/**
+ * The dedupe keys this instance queued a delayed job for, until that job is due. A job never
+ * starts before it is due (runNow aside, which forgets its key), so until then another
+ * enqueue of the key would be the database's no-op: skipping it saves a statement per chat
+ * reply (the memory extraction each reply asks for). Only keys whose row this instance added
+ * are remembered, with its own clock less a margin; a key queued elsewhere still costs one.
+ */
+export class QueuedKeys {
+  private readonly dueAt = new Map<string, number>();
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  keyOf(type: string, dedupeKey: string): string {
+    return `${type}\u0000${dedupeKey}`;
+  }
+
+  waiting(key: string): boolean {
+    const due = this.dueAt.get(key);
+    if (due === undefined) return false;
+    if (due > this.now()) return true;
+    this.dueAt.delete(key);
+    return false;
+  }
+
+  remember(key: string, delayMs: number): void {
+    if (delayMs <= QUEUED_MARGIN_MS) return;
+    if (this.dueAt.size >= QUEUED_MAX_KEYS) this.prune();
+    this.dueAt.set(key, this.now() + delayMs - QUEUED_MARGIN_MS);
+  }
+
+  forget(key: string): void {
+    this.dueAt.delete(key);
+  }
+
+  private prune(): void {
+    const now = this.now();
+    for (const [key, due] of this.dueAt) if (due <= now) this.dueAt.delete(key);
+    // All still waiting: forgetting costs only a statement each later.
+    if (this.dueAt.size >= QUEUED_MAX_KEYS) this.dueAt.clear();
+  }
+}
+
 const BACKOFF_BASE_MS = 5_000;
 const BACKOFF_MAX_MS = 60 * 60_000;
 const MAX_ERROR_LENGTH = 2_000;
@@ -92,6 +138,7 @@ function outcomeOf(row: ClaimedJobRow, failed: boolean, failure: unknown): JobRu
 export class JobQueue implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(JobQueue.name);
   private readonly handlers = new Map<string, JobHandler>();
+  private readonly queued = new QueuedKeys();
   private timer?: NodeJS.Timeout;
   private running?: Promise<number>;
   private stopped = false;
@@ -118,14 +165,19 @@ export class JobQueue implements OnApplicationBootstrap, OnApplicationShutdown {
   }
 
   async enqueue(type: string, payload: unknown, options: EnqueueOptions = {}): Promise<void> {
-    await this.jobs.insert({
+    const delayMs = options.delayMs ?? 0;
+    const held = options.dedupeKey !== undefined && !options.whenIdle ? this.queued : undefined;
+    const key = held?.keyOf(type, options.dedupeKey!);
+    if (key !== undefined && held!.waiting(key)) return;
+    const added = await this.jobs.insert({
       type,
       payload,
       dedupeKey: options.dedupeKey ?? null,
       maxAttempts: options.maxAttempts ?? 5,
-      delayMs: options.delayMs ?? 0,
+      delayMs,
       whenIdle: options.whenIdle ?? false,
     });
+    if (added && key !== undefined) held!.remember(key, delayMs);
   }
 
   /**
@@ -139,6 +191,8 @@ export class JobQueue implements OnApplicationBootstrap, OnApplicationShutdown {
     options: { dedupeKey: string; maxAttempts?: number },
   ): Promise<boolean> {
     if ((await this.jobs.runningTypes([type])).size > 0) return false;
+    // Its pending job is about to run: the next enqueue of the key must queue anew.
+    this.queued.forget(this.queued.keyOf(type, options.dedupeKey));
     await this.enqueue(type, payload, options);
     const job = await this.jobs.claimPending(type, options.dedupeKey, payload, this.lockMs);
     if (!job) return false;

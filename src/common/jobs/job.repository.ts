@@ -63,16 +63,20 @@ const CLAIMED_COLUMNS = `id, type, payload, attempts, max_attempts`;
 export class JobRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  /** Queues a job; a no-op when its dedupe key already has a pending one (uq_job_dedupe). */
-  async insert(job: NewJob): Promise<void> {
-    await this.dataSource.query(
+  /**
+   * Queues a job; a no-op when its dedupe key already has a pending one (uq_job_dedupe).
+   * Whether a row was added.
+   */
+  async insert(job: NewJob): Promise<boolean> {
+    const rows = await this.dataSource.query<Array<{ id: string }>>(
       `INSERT INTO job (type, payload, dedupe_key, max_attempts, run_at)
        SELECT $1::text, $2::jsonb, $3::text, $4::int,
               now() + make_interval(secs => $5::double precision / 1000)
        WHERE NOT ($6::boolean AND EXISTS (
          SELECT 1 FROM job WHERE type = $1 AND dedupe_key = $3 AND status = 'running'))
        ON CONFLICT (type, dedupe_key) WHERE status = 'pending' AND dedupe_key IS NOT NULL
-       DO NOTHING`,
+       DO NOTHING
+       RETURNING id`,
       [
         job.type,
         JSON.stringify(job.payload),
@@ -82,6 +86,7 @@ export class JobRepository {
         job.whenIdle,
       ],
     );
+    return rows.length > 0;
   }
 
   /**

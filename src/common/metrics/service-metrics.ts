@@ -264,16 +264,16 @@ export class ModerationMetrics {
     this.checks = new Counter({
       name: 'moderation_checks_total',
       help:
-        'Moderation checks by stage (character, input, output) and verdict (allow, review, ' +
-        'refuse; output scans: ok, hard)',
+        'Moderation checks by stage (character, input, output, image) and verdict (allow, ' +
+        'review, refuse; output scans: ok, hard)',
       labelNames: ['stage', 'verdict'],
       registers,
     });
     this.hits = new Counter({
       name: 'moderation_hits_total',
       help:
-        'Categories that reached their review or refuse threshold, by category, stage and ' +
-        'source (rules, provider)',
+        'Categories that reached their review or refuse threshold, by category, stage (a ' +
+        'reply: each category once, soft or hard) and source (rules, provider)',
       labelNames: ['category', 'stage', 'source'],
       registers,
     });

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { Injectable, Module, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { PgChannelListener } from '../signals/pg-channel-listener.js';
-import { InjectConfig, type AppConfig } from '../../config/app-config.js';
+import { Injectable, Module } from '@nestjs/common';
+import { PgChannels, SignalsModule } from '../signals/pg-channels.service.js';
 
 /** The channel the `notify_row_changed` trigger (migration RowChangeNotifications) sends on. */
 export const ROW_CHANGED_CHANNEL = 'row_changed';
@@ -14,23 +13,19 @@ export type WatchedTable = 'app_user' | 'character';
 /**
  * Tells this instance which cached rows changed on any instance: PostgreSQL sends the
  * trigger's notification to every listener when the writing transaction commits, whoever
- * wrote (a service, an admin, a migration by hand). One connection per instance, outside the
- * pool. While it is down nothing can be trusted: `live` is false (caches read through) and
+ * wrote (a service, an admin, a migration by hand), over the instance's shared LISTEN
+ * connection (PgChannels). While it is down nothing can be trusted: `live` is false (caches read through) and
  * every cache is emptied on loss and again once it listens anew.
  */
 @Injectable()
-export class RowChangeFeed implements OnModuleInit, OnApplicationShutdown {
+export class RowChangeFeed {
   private readonly listeners = new Map<WatchedTable, Array<(id: string) => void>>();
   private readonly resets: Array<() => void> = [];
   private readonly barriers = new Map<string, () => void>();
-  private readonly listener: PgChannelListener;
 
-  constructor(@InjectConfig() config: AppConfig) {
-    this.listener = new PgChannelListener({
-      connectionString: config.database.url,
-      channels: [ROW_CHANGED_CHANNEL],
-      applicationName: 'roleplay-row-changes',
-      onNotification: (_channel, payload) => payload && this.dispatch(payload),
+  constructor(private readonly channels: PgChannels) {
+    channels.subscribe(ROW_CHANGED_CHANNEL, {
+      onNotification: (payload) => payload && this.dispatch(payload),
       // Changes while it was down were not heard: lost or back, every copy goes.
       onListening: () => this.reset(),
     });
@@ -38,15 +33,7 @@ export class RowChangeFeed implements OnModuleInit, OnApplicationShutdown {
 
   /** Whether changes reach this instance now: a cache may serve a copy only then. */
   get live(): boolean {
-    return this.listener.listening;
-  }
-
-  async onModuleInit(): Promise<void> {
-    await this.listener.start();
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.listener.stop();
+    return this.channels.listening;
   }
 
   /**
@@ -60,7 +47,7 @@ export class RowChangeFeed implements OnModuleInit, OnApplicationShutdown {
     const marker = `${BARRIER_PREFIX}${randomUUID()}`;
     const heard = new Promise<void>((resolve) => this.barriers.set(marker, resolve));
     try {
-      await this.listener.notify(ROW_CHANGED_CHANNEL, marker);
+      await this.channels.notify(ROW_CHANGED_CHANNEL, marker);
     } catch {
       this.barriers.delete(marker);
       return;
@@ -98,5 +85,5 @@ export class RowChangeFeed implements OnModuleInit, OnApplicationShutdown {
 }
 
 /** RowChangeFeed: modules that cache rows import this (one listening connection per instance). */
-@Module({ providers: [RowChangeFeed], exports: [RowChangeFeed] })
+@Module({ imports: [SignalsModule], providers: [RowChangeFeed], exports: [RowChangeFeed] })
 export class RowChangesModule {}

@@ -5,7 +5,7 @@ const RECONNECT_DELAY_MS = 1000;
 
 export interface PgChannelListenerOptions {
   connectionString: string | undefined;
-  /** Channels to LISTEN on (plain identifiers: lower case, digits, underscores). */
+  /** Channels to LISTEN on (plain identifiers: lower case, digits, underscores); see add. */
   channels: readonly string[];
   /** Shown in pg_stat_activity. */
   applicationName: string;
@@ -20,23 +20,39 @@ export interface PgChannelListenerOptions {
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
 
+/** A channel goes into LISTEN as an identifier: only plain names are taken. */
+function checked(channel: string): string {
+  if (!IDENTIFIER.test(channel)) throw new Error(`Not a channel name: ${channel}`);
+  return channel;
+}
+
 /**
- * One connection outside the pool that LISTENs on fixed channels and reconnects when lost:
- * how an instance hears what other instances (or triggers) announce with NOTIFY. Every
- * cross-instance signal goes through this class (chat re-attach and stop, notifications, row
- * copies, the catalogue cache), each user with its own channels and connection.
+ * One connection outside the pool that LISTENs on its channels and reconnects when lost: how
+ * an instance hears what other instances (or triggers) announce with NOTIFY. PgChannels holds
+ * the one an instance has and shares it between every cross-instance signal.
  */
 export class PgChannelListener {
   private readonly logger: Logger;
+  private readonly channels = new Set<string>();
   private client?: pg.Client;
   private reconnectTimer?: NodeJS.Timeout;
   private closing = false;
 
   constructor(private readonly options: PgChannelListenerOptions) {
-    for (const channel of options.channels) {
-      if (!IDENTIFIER.test(channel)) throw new Error(`Not a channel name: ${channel}`);
-    }
+    for (const channel of options.channels) this.channels.add(checked(channel));
     this.logger = new Logger(options.applicationName);
+  }
+
+  /**
+   * LISTENs on `channel` too: at once when connected, else from the next connection on.
+   * Throws at once on a name that is not a plain identifier.
+   */
+  add(channel: string): Promise<void> {
+    if (this.channels.has(checked(channel))) return Promise.resolve();
+    this.channels.add(channel);
+    return this.client
+      ? this.client.query(`LISTEN ${channel}`).then(() => undefined)
+      : Promise.resolve();
   }
 
   get listening(): boolean {
@@ -76,7 +92,7 @@ export class PgChannelListener {
     client.on('end', () => this.lost(client, 'connection closed'));
     await client.connect();
     try {
-      for (const channel of this.options.channels) await client.query(`LISTEN ${channel}`);
+      for (const channel of this.channels) await client.query(`LISTEN ${channel}`);
     } catch (error) {
       await client.end().catch(() => undefined);
       throw error;

@@ -4,6 +4,7 @@ import { ChatModule } from '../../../src/chat/chat.module.js';
 import { ChatService } from '../../../src/chat/chat.service.js';
 import { CharacterMemoryRepository } from '../../../src/chat/memory/character-memory.repository.js';
 import { ChatMemoryRepository } from '../../../src/chat/memory/chat-memory.repository.js';
+import { MessageTreeRepository } from '../../../src/chat/message-tree.repository.js';
 import { publicCharacter } from '../../chat/chat-support.js';
 import { createMediumModule, type MediumModule } from '../../support/medium.js';
 import { appendToPath } from '../../support/messages.js';
@@ -123,6 +124,80 @@ describe('memory repositories', () => {
     expect((await facts.forPrompt(alice.id, characterId, chatId, 50)).map((m) => m.id)).toContain(
       key,
     );
+  });
+
+  it('leaves out a fact once every message it came from is deleted or rewound away', async () => {
+    const { chatId, ids } = await chatWith([
+      'I have a cat, Pip.',
+      'Cute.',
+      'I was born in Bergen.',
+      'Nice.',
+      'Pip is old now.',
+      'Aw.',
+    ]);
+    const tree = t.app.get(MessageTreeRepository);
+    const [pip] = await facts.merge(owner(chatId), [
+      fact('Alex has a cat, Pip.', [ids[0], ids[4]]),
+    ]);
+    const [bergen] = await facts.merge(owner(chatId), [fact('Alex was born in Bergen.', [ids[2]])]);
+    const [written] = await facts.merge(owner(chatId), [fact('Alex likes tea.', [])]);
+    const used = async () =>
+      (await facts.forPrompt(alice.id, characterId, chatId, 50)).map((memory) => memory.id);
+    // New facts (merge answers only the ids it added), all used while their sources stand.
+    expect([pip, bergen, written]).toEqual([
+      expect.any(Number),
+      expect.any(Number),
+      expect.any(Number),
+    ]);
+    expect(await used()).toEqual(expect.arrayContaining([pip, bergen, written]));
+
+    expect(await tree.remove(chatId, ids[2])).toEqual({ status: 'done' });
+    expect(await used()).not.toContain(bergen);
+    // One of two sources gone: the other still holds the fact.
+    expect(await tree.remove(chatId, ids[0])).toEqual({ status: 'done' });
+    expect(await used()).toContain(pip);
+    // Rewound to before its last source.
+    expect(await tree.rewind(chatId, ids[3])).toEqual({ status: 'done' });
+    expect(await used()).not.toContain(pip);
+    // Written by the user (no sources): always used.
+    expect(await used()).toContain(written);
+  });
+
+  it('leaves out a fact learned after another opening than the one the story now starts from', async () => {
+    const { chatId, ids } = await chatWith(['Hi.', 'I keep a silver key.']);
+    const [key] = await facts.merge(owner(chatId), [fact('Mira keeps a silver key.', [ids[1]])]);
+    expect(key).toEqual(expect.any(Number));
+    // A second opening (an alternate greeting) becomes the story's start: the first one keeps
+    // its branch, each of its messages still naming the next as its active child.
+    const [opening] = await t.dataSource.query<Array<{ id: string }>>(
+      `INSERT INTO message (chat_id, depth, role, content)
+       VALUES ($1, 1, 'assistant', 'Another opening.') RETURNING id`,
+      [chatId],
+    );
+    await t.dataSource.query(`UPDATE chat SET leaf_id = $2, message_count = 1 WHERE id = $1`, [
+      chatId,
+      opening.id,
+    ]);
+    await appendToPath(t.dataSource, chatId, [{ role: 'user', content: 'I keep a gold coin.' }]);
+    const [said] = await t.dataSource.query<Array<{ id: string }>>(
+      `SELECT id FROM message WHERE parent_id = $1`,
+      [opening.id],
+    );
+    const [coin] = await facts.merge(owner(chatId), [
+      fact('Alex keeps a gold coin.', [Number(said.id)]),
+    ]);
+    const used = async () =>
+      (await facts.forPrompt(alice.id, characterId, chatId, 50)).map((memory) => memory.id);
+    expect(await used()).toContain(coin);
+    expect(await used()).not.toContain(key);
+
+    // Back to the first opening's story.
+    await t.dataSource.query(`UPDATE chat SET leaf_id = $2, message_count = 2 WHERE id = $1`, [
+      chatId,
+      ids[1],
+    ]);
+    expect(await used()).toContain(key);
+    expect(await used()).not.toContain(coin);
   });
 
   it('saves pinned notes in order: listed ids keep their note, others go; the summary is marked edited', async () => {

@@ -114,6 +114,37 @@ describe('FullTextRetriever in the chat language (medium)', () => {
     expect(found.map((passage) => passage.content)).toEqual(['Mira hid the silver compass.']);
   });
 
+  it('leaves out a passage under another opening than the one the story now starts from', async () => {
+    const chat = await chatWith('en', ['Mira waves.', 'Yara keeps goats in the hills.']);
+    const ask = () =>
+      retriever.recall({
+        ...chat,
+        beforeId: Number.MAX_SAFE_INTEGER,
+        text: 'How are the goats?',
+        limit: 4,
+      });
+    expect((await ask()).map((passage) => passage.content)).toEqual([
+      'Yara keeps goats in the hills.',
+    ]);
+    // An alternate greeting becomes the story's start and goes on as long: the first opening
+    // keeps its branch, each message still naming the next as its active child.
+    const [{ id: opening }] = await medium.dataSource.query<Array<{ id: string }>>(
+      `INSERT INTO message (chat_id, depth, role, content)
+       VALUES ($1, 1, 'assistant', 'Mira sleeps.') RETURNING id`,
+      [chat.chatId],
+    );
+    await medium.dataSource.query(`UPDATE chat SET leaf_id = $2, message_count = 1 WHERE id = $1`, [
+      chat.chatId,
+      opening,
+    ]);
+    await appendToPath(
+      medium.dataSource,
+      chat.chatId,
+      Array.from({ length: 45 }, (_, i) => ({ role: 'user' as const, content: `${i}: calm sea` })),
+    );
+    expect(await ask()).toEqual([]);
+  });
+
   it('leaves out a message the newest turn shares no word with', async () => {
     const chat = await chatWith('fr', ['Le phare veille sur le port.']);
     expect(

@@ -4,6 +4,7 @@ import type { ChatCaller } from '../../../src/chat/chat-caller.js';
 import { ChatModule } from '../../../src/chat/chat.module.js';
 import { ChatService } from '../../../src/chat/chat.service.js';
 import { ReplyService } from '../../../src/chat/reply.service.js';
+import { StoryRounds } from '../../../src/chat/story-rounds.js';
 import type { ReplyEvent } from '../../../src/chat/streaming/reply-event.js';
 import { ReplyRegistry } from '../../../src/chat/streaming/reply-registry.js';
 import type { SseSource } from '../../../src/common/http/sse.js';
@@ -74,10 +75,11 @@ const slowReply = (count: number, intervalMs: number, word = 'w') => ({
   tokenIntervalMs: intervalMs,
 });
 
-describe('reply engine (ReplyService, RoundRunner, ReplyRegistry)', () => {
+describe('reply engine (ReplyService, StoryRounds, RoundRunner, ReplyRegistry)', () => {
   let fake: FakeLlm;
   let t: MediumModule;
   let replies: ReplyService;
+  let storyRounds: StoryRounds;
   let chats: ChatService;
   let registry: ReplyRegistry;
   let owner: TestUser;
@@ -91,6 +93,7 @@ describe('reply engine (ReplyService, RoundRunner, ReplyRegistry)', () => {
     fake = await startFakeLlm();
     t = await createMediumModule({ imports: [ChatModule], env: llmEnv(fake) });
     replies = t.app.get(ReplyService);
+    storyRounds = t.app.get(StoryRounds);
     chats = t.app.get(ChatService);
     registry = t.app.get(ReplyRegistry);
     clock = controlClock(t.app);
@@ -156,7 +159,7 @@ describe('reply engine (ReplyService, RoundRunner, ReplyRegistry)', () => {
     await expect(replies.send(chatId, { content: 'Hello?' }, callerOf(alice))).rejects.toThrow(
       ConflictException,
     );
-    await expect(replies.regenerate(chatId, {}, callerOf(alice))).rejects.toThrow(
+    await expect(storyRounds.regenerate(chatId, {}, callerOf(alice))).rejects.toThrow(
       ConflictException,
     );
     expect(await quotaUsed(alice)).toBe(used);
@@ -329,7 +332,7 @@ describe('reply engine (ReplyService, RoundRunner, ReplyRegistry)', () => {
 
     fake.script(slowReply(10, 40, 'new'), { content: 'Bram again.' });
     const used = await quotaUsed(alice);
-    const round = follow(await replies.regenerate(chatId, {}, callerOf(alice)));
+    const round = follow(await storyRounds.regenerate(chatId, {}, callerOf(alice)));
     await round.until((event) => event.type === 'token');
     // Mira is writing her new reply: the old ones are still what the chat shows.
     expect(await messageIds(chatId)).toEqual([userMessage, ...oldReplies]);

@@ -233,4 +233,32 @@ describe('durable job queue', () => {
       { status: 'done', attempts: 1, last_error: null },
     ]);
   });
+
+  it('sends no statement for a delayed key it queued until that job is due', async () => {
+    const queue = first.app.get(JobQueue);
+    await queue.enqueue('test.held', { v: 1 }, { dedupeKey: 'k', delayMs: 60_000 });
+    // Gone behind its back (as only a test does): this instance still takes the key as
+    // queued and asks nothing, while another instance queues it.
+    await first.dataSource.query(`DELETE FROM job WHERE type = 'test.held'`);
+    await queue.enqueue('test.held', { v: 2 }, { dedupeKey: 'k', delayMs: 60_000 });
+    expect(await jobs('test.held')).toEqual([]);
+    await second.app
+      .get(JobQueue)
+      .enqueue('test.held', { v: 3 }, { dedupeKey: 'k', delayMs: 60_000 });
+    expect(await jobs('test.held')).toHaveLength(1);
+    // A job due within a second is always asked for.
+    await queue.enqueue('test.held-soon', {}, { dedupeKey: 'k', delayMs: 500 });
+    await first.dataSource.query(`DELETE FROM job WHERE type = 'test.held-soon'`);
+    await queue.enqueue('test.held-soon', {}, { dedupeKey: 'k', delayMs: 500 });
+    expect(await jobs('test.held-soon')).toHaveLength(1);
+  });
+
+  it('queues a key anew once its job was run now', async () => {
+    const queue = first.app.get(JobQueue);
+    queue.register('test.held-now', async () => undefined);
+    await queue.enqueue('test.held-now', {}, { dedupeKey: 'k', delayMs: 60_000 });
+    expect(await queue.runNow('test.held-now', {}, { dedupeKey: 'k' })).toBe(true);
+    await queue.enqueue('test.held-now', {}, { dedupeKey: 'k', delayMs: 60_000 });
+    expect((await jobs('test.held-now')).map((job) => job.status)).toEqual(['done', 'pending']);
+  });
 });
