@@ -48,6 +48,7 @@ import { ChatCharacterCreated1763809650000 } from './1763809650000-ChatCharacter
 import { RowChangeNotifications1763809800000 } from './1763809800000-RowChangeNotifications.js';
 import { CatalogueChanges1763809900000 } from './1763809900000-CatalogueChanges.js';
 import { MessageEmbeddings1763810000000 } from './1763810000000-MessageEmbeddings.js';
+import { LegacyAvatarSweep1763812022000 } from './1763812022000-LegacyAvatarSweep.js';
 
 export const migrations: Function[] = [
   Foundation1763800000000,
@@ -97,4 +98,5 @@ export const migrations: Function[] = [
   RowChangeNotifications1763809800000,
   CatalogueChanges1763809900000,
   MessageEmbeddings1763810000000,
+  LegacyAvatarSweep1763812022000,
 ];

@@ -1,10 +1,11 @@
 import { BadRequestException, Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InjectConfig, type AppConfig } from '../config/app-config.js';
 import { ModerationService } from '../moderation/moderation.service.js';
 import type { ModeratedImage } from '../moderation/moderation.types.js';
+import { isCleanImage } from './lib/image-hygiene.js';
 import {
   ImageError,
   type ImageExtension,
@@ -56,10 +57,26 @@ export interface SaveOptions {
   moderate?: { field: string; nsfw: boolean };
 }
 
+/**
+ * How a stored file stands: already clean, made clean now, gone, or one that cannot be made
+ * clean (not an image, over the pixel limit, undecodable), which is never served.
+ */
+export type StoredAvatarState = 'clean' | 'cleaned' | 'missing' | 'unusable';
+
+/** Names this process has seen clean or unusable; past this many, it starts over. */
+const CHECKED_NAMES_MAX = 100_000;
+
+/** Where a file being rewritten is written first; never a name AVATAR_FILE_NAME accepts. */
+const rewriteName = (name: string) => `${name}.${randomUUID()}.reencode.tmp`;
+
 /** Avatar files on local disk (AVATAR_DIR), behind an interface small enough to swap for S3. */
 @Injectable()
 export class AvatarStorage {
   private readonly logger = new Logger(AvatarStorage.name);
+  /** Files whose state this process knows for good (a clean file stays clean). */
+  private readonly checked = new Map<string, 'clean' | 'unusable'>();
+  /** One check per file at a time: requests for the same file wait for the same one. */
+  private readonly checking = new Map<string, Promise<StoredAvatarState>>();
 
   constructor(
     @InjectConfig() private readonly config: AppConfig,
@@ -107,7 +124,65 @@ export class AvatarStorage {
     const name = `${randomUUID()}.${clean.extension}`;
     await mkdir(this.directory, { recursive: true });
     await writeFile(join(this.directory, name), clean.data, { flag: 'wx' });
+    this.remember(name, 'clean');
     return AVATAR_URL_PREFIX + name;
+  }
+
+  /**
+   * Makes the stored file `name` what save() would have stored. Files written before uploads
+   * were re-encoded may still carry a card's chunks or EXIF: those are re-encoded in place
+   * (written beside and renamed over, so a reader sees the old file or the new one, never
+   * half of either; the URL stays valid). A clean file is left alone, so doing this twice, or
+   * on two instances at once, re-encodes nothing twice over. The avatar route calls it before
+   * serving a file the first time; the legacy sweep (AvatarSweepService) for every file.
+   */
+  async ensureClean(name: string): Promise<StoredAvatarState> {
+    if (!AVATAR_FILE_NAME.test(name)) return 'missing';
+    const known = this.checked.get(name);
+    if (known) return known;
+    let pending = this.checking.get(name);
+    if (!pending) {
+      pending = this.check(name).finally(() => this.checking.delete(name));
+      this.checking.set(name, pending);
+    }
+    return pending;
+  }
+
+  private async check(name: string): Promise<StoredAvatarState> {
+    const path = join(this.directory, name);
+    const data = await readFile(path).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return null;
+      throw error;
+    });
+    if (!data) return 'missing';
+    const format = imageExtension(data);
+    if (format && isCleanImage(data, format)) return this.remember(name, 'clean');
+    let clean;
+    try {
+      if (!format) throw new ImageError('not a PNG, JPEG or WebP image');
+      clean = await reencodeImage(data, format);
+    } catch (error) {
+      if (!(error instanceof ImageError)) throw error;
+      this.logger.warn(`Stored avatar ${name} cannot be re-encoded, not served: ${error.message}`);
+      return this.remember(name, 'unusable');
+    }
+    const temporary = join(this.directory, rewriteName(name));
+    try {
+      await writeFile(temporary, clean.data, { flag: 'wx' });
+      await rename(temporary, path);
+    } catch (error) {
+      await unlink(temporary).catch(() => undefined);
+      throw error;
+    }
+    this.logger.log(`Stored avatar ${name} re-encoded: it was kept from before re-encoding`);
+    this.remember(name, 'clean');
+    return 'cleaned';
+  }
+
+  private remember<S extends 'clean' | 'unusable'>(name: string, state: S): S {
+    if (this.checked.size >= CHECKED_NAMES_MAX) this.checked.clear();
+    this.checked.set(name, state);
+    return state;
   }
 
   /**
@@ -130,6 +205,7 @@ export class AvatarStorage {
       ? url.slice(AVATAR_URL_PREFIX.length)
       : undefined;
     if (!name || !AVATAR_FILE_NAME.test(name)) return;
+    this.checked.delete(name);
     await unlink(join(this.directory, name)).catch((error: NodeJS.ErrnoException) => {
       if (error.code !== 'ENOENT')
         this.logger.warn(`Could not remove avatar ${name}: ${error.message}`);

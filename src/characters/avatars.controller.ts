@@ -12,11 +12,20 @@ export class AvatarsController {
 
   @Get(':file')
   @Public()
-  @ApiOperation({ summary: 'An uploaded avatar; names are unique, so it is cached for a year' })
+  @ApiOperation({
+    summary: 'An uploaded avatar; names are unique, so it is cached for a year',
+    description:
+      'Only ever a re-encoded image: a file stored before uploads were re-encoded is re-encoded ' +
+      'in place the first time it is asked for (one that cannot be is not found).',
+  })
   @ApiOkResponse({ description: 'The image' })
   @ApiNotFoundResponse({ type: ErrorResponseDto })
-  serve(@Param('file') file: string, @Res() res: Response): void {
+  async serve(@Param('file') file: string, @Res() res: Response): Promise<void> {
     if (!AVATAR_FILE_NAME.test(file)) throw new NotFoundException('Avatar not found');
+    // A card's chunks or EXIF kept in a file from before re-encoding must not be served.
+    if ((await this.avatars.ensureClean(file)) === 'unusable') {
+      throw new NotFoundException('Avatar not found');
+    }
     res.sendFile(
       file,
       {

@@ -8,6 +8,7 @@ import { NotificationsModule } from '../notifications/notifications.module.js';
 import { AnonymousCatalogueInterceptor } from './anonymous-catalogue.interceptor.js';
 import { CatalogueCache } from './catalogue-cache.service.js';
 import { AvatarStorage } from './avatar-storage.js';
+import { AvatarSweepService } from './avatar-sweep.service.js';
 import { AvatarsController } from './avatars.controller.js';
 import { CardsController } from './cards.controller.js';
 import { CardExportSlots } from './card-export-slots.js';
@@ -72,6 +73,7 @@ import { SignalsModule } from '../common/signals/pg-channels.service.js';
   providers: [
     AnonymousCatalogueInterceptor,
     AvatarStorage,
+    AvatarSweepService,
     CatalogueCache,
     CardExportSlots,
     CardsService,

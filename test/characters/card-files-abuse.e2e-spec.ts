@@ -9,6 +9,13 @@ import { whileHealthzPolled } from '../support/healthz.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 import { createUser, type TestUser } from '../support/users.js';
 import { rowCachesCaughtUp } from '../support/row-caches.js';
+import { LegacyAvatarSweep1763812022000 } from '../../migrations/1763812022000-LegacyAvatarSweep.js';
+import {
+  AVATAR_SWEEP_BATCH,
+  AVATAR_SWEEP_JOB,
+  AVATAR_SWEEP_KEY,
+} from '../../src/characters/avatar-sweep.service.js';
+import { JobQueue } from '../../src/common/jobs/job-queue.service.js';
 
 // Issue #24 item 3 (hostile PNGs, card import/export cost) and item 14 (imported text).
 // Hostile files are made here; chunks are read back without the app's own PNG code.
@@ -282,17 +289,122 @@ describe('card files and avatars under hostile input', () => {
       },
     );
 
-    it('still serves avatar files stored before re-encoding, as they are', async () => {
-      const old = withChunks(plainPng, emptyChunks(1000), cardChunk({ name: 'Legacy' }));
+    it('serves an avatar file stored before re-encoding clean: re-encoded in place on its first request', async () => {
+      const old = Buffer.concat([
+        withChunks(
+          plainPng,
+          emptyChunks(1000),
+          cardChunk({ name: 'Legacy', description: 'hidden definition' }),
+          chunk(
+            'tEXt',
+            Buffer.from(`ccv3\0${Buffer.from('{"spec":"chara_card_v3"}').toString('base64')}`),
+          ),
+        ),
+        Buffer.from('trailing data after IEND'),
+      ]);
       const name = '00000000-0000-4000-8000-000000000001.png';
       mkdirSync(t.config.storage.avatarDir, { recursive: true });
       writeFileSync(join(t.config.storage.avatarDir, name), old);
-      const served = await asBuffer(t.http.get(`/api/avatars/${name}`)).expect(200);
-      expect((served.body as Buffer).equals(old)).toBe(true);
-      expect(served.headers['cross-origin-resource-policy']).toBe('cross-origin');
+      for (let i = 0; i < 2; i++) {
+        const served = await asBuffer(t.http.get(`/api/avatars/${name}`)).expect(200);
+        const png = served.body as Buffer;
+        const { types, trailing } = chunkList(png);
+        expect(types).not.toContain('tEXt');
+        expect(types).not.toContain('ruBb');
+        expect(trailing).toBe(0);
+        expect(png.includes('chara')).toBe(false);
+        expect(png.includes('ccv3')).toBe(false);
+        expect(await sharp(png).metadata()).toMatchObject({ width: 64, height: 48 });
+        // The file itself was replaced, under the same name: the URL stays valid.
+        expect(storedFile(`/api/avatars/${name}`).equals(png)).toBe(true);
+        expect(served.headers['cross-origin-resource-policy']).toBe('cross-origin');
+      }
       // CORP is the avatars' alone; other routes keep helmet's same-origin.
       const other = await t.http.get('/api/healthz').expect(200);
       expect(other.headers['cross-origin-resource-policy']).toBe('same-origin');
+    });
+
+    it('does not serve a file stored before re-encoding that cannot be re-encoded', async () => {
+      const name = '00000000-0000-4000-8000-000000000003.png';
+      mkdirSync(t.config.storage.avatarDir, { recursive: true });
+      const bomb = declaredPng(100_000, 100_000, cardChunk({ name: 'Legacy Bomb' }));
+      writeFileSync(join(t.config.storage.avatarDir, name), bomb);
+      const res = await t.http.get(`/api/avatars/${name}`).expect(404);
+      expect(res.body).toMatchObject({ status_code: 404, message: 'Avatar not found' });
+      expect(JSON.stringify(res.body)).not.toContain('Legacy Bomb');
+      // Left on disk as it was (nothing is deleted), and still not served.
+      expect(storedFile(`/api/avatars/${name}`).equals(bomb)).toBe(true);
+      await t.http.get(`/api/avatars/${name}`).expect(404);
+    });
+
+    it('the one-time sweep re-encodes every file stored before re-encoding, in batches, and only those', async () => {
+      const dir = t.config.storage.avatarDir;
+      mkdirSync(dir, { recursive: true });
+      const queue = t.app.get(JobQueue);
+      const legacyPng = withChunks(plainPng, cardChunk({ name: 'Swept', description: 'secret' }));
+      const legacyJpeg = await sharp({
+        create: { width: 40, height: 30, channels: 3, background: '#553311' },
+      })
+        .jpeg()
+        .withExif({ IFD0: { ImageDescription: 'home-at-52.52N-13.40E' } })
+        .toBuffer();
+      const firstName = '00000000-0000-4000-8000-0000000000a0.png';
+      const lastName = 'ffffffff-ffff-4fff-8fff-fffffffffff0.jpg';
+      writeFileSync(join(dir, firstName), legacyPng);
+      writeFileSync(join(dir, lastName), legacyJpeg);
+      // More clean files than a batch holds, between the two: they are left byte for byte.
+      const cleanNames = Array.from(
+        { length: AVATAR_SWEEP_BATCH },
+        (_, i) => `0000ffff-0000-4000-8000-${String(i).padStart(12, '0')}.png`,
+      );
+      for (const name of cleanNames) writeFileSync(join(dir, name), plainPng);
+      const id = await draft(owner, 'Swept Legacy');
+      await t.dataSource.query(`UPDATE character SET avatar_url = $2 WHERE id = $1`, [
+        id,
+        `/api/avatars/${firstName}`,
+      ]);
+
+      // As the migration queues it on an installation with stored avatars: one job, however
+      // often it is queued.
+      for (let i = 0; i < 2; i++) {
+        const runner = t.dataSource.createQueryRunner();
+        try {
+          await new LegacyAvatarSweep1763812022000().up(runner);
+        } finally {
+          await runner.release();
+        }
+      }
+      const pending = await t.dataSource.query<{ payload: unknown }[]>(
+        `SELECT payload FROM job WHERE type = $1 AND status = 'pending'`,
+        [AVATAR_SWEEP_JOB],
+      );
+      expect(pending).toEqual([{ payload: { after: null } }]);
+
+      let runs = 0;
+      for (let ran = await queue.runDue(); ran > 0; ran = await queue.runDue()) runs += ran;
+      expect(runs).toBeGreaterThanOrEqual(2);
+      const jobs = await t.dataSource.query<{ status: string }[]>(
+        `SELECT status FROM job WHERE type = $1`,
+        [AVATAR_SWEEP_JOB],
+      );
+      expect(jobs.every((job) => job.status === 'done')).toBe(true);
+
+      const png = readFileSync(join(dir, firstName));
+      expect(chunkList(png).types).not.toContain('tEXt');
+      expect(png.includes('Swept')).toBe(false);
+      expect(await sharp(png).metadata()).toMatchObject({ format: 'png', width: 64, height: 48 });
+      const jpeg = readFileSync(join(dir, lastName));
+      expect(jpeg.includes('home-at-52.52N')).toBe(false);
+      expect(await sharp(jpeg).metadata()).toMatchObject({ format: 'jpeg', width: 40, height: 30 });
+      expect((await sharp(jpeg).metadata()).exif).toBeUndefined();
+      for (const name of cleanNames) {
+        expect(readFileSync(join(dir, name)).equals(plainPng)).toBe(true);
+      }
+      // Swept again (a batch re-run after its worker died): nothing changes.
+      await queue.enqueue(AVATAR_SWEEP_JOB, { after: null }, { dedupeKey: AVATAR_SWEEP_KEY });
+      while ((await queue.runDue()) > 0);
+      expect(readFileSync(join(dir, firstName)).equals(png)).toBe(true);
+      expect(readFileSync(join(dir, lastName)).equals(jpeg)).toBe(true);
     });
   });
 

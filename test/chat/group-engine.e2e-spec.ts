@@ -472,9 +472,13 @@ describe('group chats on the one conversation engine', () => {
       expect(summarize(round.events).flow).toEqual(fullFlow([mira, gm]));
 
       const [miraRequest, gmRequest] = completions();
-      for (const request of [miraRequest, gmRequest]) {
+      // The campaign's game master knows Nadia as the hero, the player character.
+      for (const [request, plays] of [
+        [miraRequest, 'The user plays Nadia.'],
+        [gmRequest, 'The user plays Nadia, the player character: the hero of this campaign.'],
+      ] as const) {
         const system = systemOf(request);
-        expect(system).toContain('The user plays Nadia.');
+        expect(system).toContain(plays);
         expect(system).toContain('A salvage diver from the south.');
       }
       const postHistoryOf = (request: RecordedRequest) => {

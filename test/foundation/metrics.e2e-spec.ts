@@ -17,6 +17,7 @@ import {
   stream,
 } from '../chat/chat-support.js';
 import { startFakeLlm, type FakeLlm } from '../support/fake-llm.js';
+import { PROMTOOL_MISSING, promtoolStatus } from '../support/promtool.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 import { createUser, type TestUser } from '../support/users.js';
 
@@ -56,7 +57,16 @@ function valueOf(
   return found[0]?.value;
 }
 
-const promtoolInstalled = spawnSync('promtool', ['--version']).status === 0;
+const promtool = promtoolStatus();
+/** The promtool checks: skipped where promtool is missing and not required, else run (and
+ * failed at once where it is required but missing). */
+const promtoolIt = (title: string, check: () => void | Promise<void>) =>
+  promtool === 'skip'
+    ? it.skip(`${title} (SKIPPED: promtool is not installed; apt-get install prometheus)`, check)
+    : it(title, async () => {
+        if (promtool === 'missing') throw new Error(PROMTOOL_MISSING);
+        await check();
+      });
 
 /** The PromQL of every panel of the shipped Grafana dashboard, Grafana's variables filled in. */
 const dashboardQueries = (): string[] => {
@@ -255,47 +265,51 @@ describe('service metrics at /api/metrics', () => {
     expect(SERVICE_FAMILIES.filter((family) => !exposed.has(family))).toEqual([]);
   });
 
-  (promtoolInstalled ? it : it.skip)(
-    promtoolInstalled
-      ? "parses the dashboard's queries with `promtool check rules`"
-      : "parses the dashboard's queries with `promtool check rules` (SKIPPED: promtool is not " +
-          'installed; apt-get install prometheus)',
-    () => {
-      const dir = mkdtempSync(join(tmpdir(), 'dashboard-rules-'));
-      try {
-        // JSON is YAML: each query as a recording rule, which promtool parses.
-        const file = join(dir, 'rules.yml');
-        const rules = dashboardQueries().map((expr, index) => ({
-          record: `dashboard:query_${index}`,
-          expr,
-        }));
-        writeFileSync(file, JSON.stringify({ groups: [{ name: 'dashboard', rules }] }));
-        const check = spawnSync('promtool', ['check', 'rules', file], { encoding: 'utf8' });
-        expect({ status: check.status, output: check.stderr.trim() }).toEqual({
-          status: 0,
-          output: '',
-        });
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
-    },
-  );
-
-  (promtoolInstalled ? it : it.skip)(
-    promtoolInstalled
-      ? 'passes `promtool check metrics` with every family above in it'
-      : 'passes `promtool check metrics` (SKIPPED: promtool is not installed; ' +
-          'apt-get install prometheus)',
-    async () => {
-      const text = (await t.http.get('/api/metrics').expect(200)).text;
-      for (const family of SERVICE_FAMILIES) expect(text).toContain(`# TYPE ${family} `);
-      const check = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
-      expect({ status: check.status, problems: `${check.stdout}${check.stderr}`.trim() }).toEqual({
+  promtoolIt("parses the dashboard's queries with `promtool check rules`", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dashboard-rules-'));
+    try {
+      // JSON is YAML: each query as a recording rule, which promtool parses.
+      const file = join(dir, 'rules.yml');
+      const rules = dashboardQueries().map((expr, index) => ({
+        record: `dashboard:query_${index}`,
+        expr,
+      }));
+      writeFileSync(file, JSON.stringify({ groups: [{ name: 'dashboard', rules }] }));
+      const check = spawnSync('promtool', ['check', 'rules', file], { encoding: 'utf8' });
+      expect({ status: check.status, output: check.stderr.trim() }).toEqual({
         status: 0,
-        problems: '',
+        output: '',
       });
-    },
-  );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  promtoolIt('passes `promtool check metrics` with every family above in it', async () => {
+    const text = (await t.http.get('/api/metrics').expect(200)).text;
+    for (const family of SERVICE_FAMILIES) expect(text).toContain(`# TYPE ${family} `);
+    const check = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
+    expect({ status: check.status, problems: `${check.stdout}${check.stderr}`.trim() }).toEqual({
+      status: 0,
+      problems: '',
+    });
+  });
+
+  it('skips the promtool checks only where promtool is not required (CI requires it)', () => {
+    const missing = () => false;
+    expect(promtoolStatus({}, () => true)).toBe('run');
+    expect(promtoolStatus({ CI: 'true' }, () => true)).toBe('run');
+    expect(promtoolStatus({}, missing)).toBe('skip');
+    expect(promtoolStatus({ CI: 'false' }, missing)).toBe('skip');
+    // .ci/run exports REQUIRE_PROMTOOL=1; other CIs set CI.
+    expect(promtoolStatus({ REQUIRE_PROMTOOL: '1' }, missing)).toBe('missing');
+    expect(promtoolStatus({ CI: 'true' }, missing)).toBe('missing');
+    expect(promtoolStatus({ CI: '1' }, missing)).toBe('missing');
+    expect(promtoolStatus({ CI: 'true', REQUIRE_PROMTOOL: '0' }, missing)).toBe('skip');
+    // .ci/run asks for it whether or not installing prometheus worked.
+    const ciRun = readFileSync('.ci/run', 'utf8');
+    expect(ciRun).toMatch(/^export REQUIRE_PROMTOOL=1$/m);
+  });
 
   it('logs nothing at error level', () => {
     expect(t.errorLogs()).toEqual([]);

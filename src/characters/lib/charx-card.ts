@@ -13,7 +13,8 @@ import { ZipArchive } from './zip-archive.js';
 // files, referenced from `data.assets` as `embeded://path/in/zip` (the spec's own spelling).
 // RisuAI also writes it appended to a JPEG of the character (the archive's offsets then count
 // from the archive's start). Only the card and its main icon are read: the icon becomes the
-// avatar, other asset files are not kept (their entries in `assets` are).
+// avatar, other asset files are not kept (their entries in `assets` are, for JSON and PNG
+// exports; a CharX export leaves out the entries whose files it does not hold).
 
 export const CHARX_ICON_MAX_BYTES = 10 * 1024 * 1024;
 
@@ -61,8 +62,7 @@ export function readCharx(data: Buffer): CharxContents {
 /**
  * Where a CharX export puts the character's picture, and in which format: where the card's
  * main icon points when that is an embedded PNG, JPEG or WebP, else at the spec's suggested
- * path in the avatar's own format. The card's asset list is never changed, so an archive
- * imported again gives the same card.
+ * path in the avatar's own format.
  */
 export function charxIconTarget(
   card: CharacterCardV3,
@@ -79,13 +79,41 @@ export function charxIconTarget(
   return { path: conventionalIconPath(avatarExt), format: avatarExt };
 }
 
-/** A CharX archive: `card.json` at the root, and the icon file where charxIconTarget says. */
+/**
+ * The card's assets as an archive holding only the icon file at `iconPath` (or no file) can
+ * honour them: in a CharX an `embeded://` entry names a file of the archive, and of a card's
+ * files only the icon is kept. The main icon's entry points at the icon written (as it
+ * already does unless its format was not one avatars are stored in); other embedded entries
+ * are left out. URLs, data URIs and `ccdefault:` stay, and so does a list without embedded
+ * entries (or no list), so a card that never had files exports as it came.
+ */
+export function charxAssets(
+  assets: readonly CardAsset[] | undefined,
+  iconPath: string | null,
+): CardAsset[] | undefined {
+  if (!assets) return undefined;
+  const main = mainIcon(assets);
+  const iconUri = iconPath === null ? null : EMBEDDED + iconPath;
+  return assets.flatMap((asset) => {
+    if (!asset.uri.startsWith(EMBEDDED) || asset.uri === iconUri) return [asset];
+    if (asset !== main || iconUri === null) return [];
+    const ext = iconPath!.slice(iconPath!.lastIndexOf('.') + 1);
+    return [{ ...asset, uri: iconUri, ext }];
+  });
+}
+
+/**
+ * A CharX archive: `card.json` at the root, and the icon file where charxIconTarget says; the
+ * card's assets name no file the archive does not hold (charxAssets).
+ */
 export function writeCharx(
   card: CharacterCardV3,
   icon: { path: string; data: Buffer } | null,
 ): Buffer {
+  const assets = charxAssets(card.data.assets, icon?.path ?? null);
+  const written = assets ? { ...card, data: { ...card.data, assets } } : card;
   const files: Zippable = {
-    'card.json': new TextEncoder().encode(JSON.stringify(card)),
+    'card.json': new TextEncoder().encode(JSON.stringify(written)),
     // Images are compressed already: stored as they are.
     ...(icon ? { [icon.path]: [icon.data, { level: 0 }] } : {}),
   };

@@ -9,7 +9,13 @@ import {
 } from '../../characters/entities/character.entity.js';
 import { getSnippetsForIds } from '../../characters/lib/structured-tags.js';
 import { formatDiceInjection, type DiceResult } from '../storytelling/dice.js';
-import { DND_PROMPTS, DND_RULE_SECTIONS } from '../storytelling/dnd.js';
+import {
+  CAMPAIGN_TEMPLATES,
+  DND_PROMPTS,
+  DND_RULE_SECTIONS,
+  GAME_MASTER_LABEL,
+  isCampaignTemplateKey,
+} from '../storytelling/dnd.js';
 import type { LorebookSelection } from '../storytelling/lorebook.js';
 import { buildPostHistory } from '../storytelling/post-history.js';
 import type { PromptKey } from './prompt-defaults.js';
@@ -112,6 +118,13 @@ const formatExamples = (text: string): string =>
     .filter(Boolean)
     .join('\n\n');
 
+/** A campaign's example lines spoken as `{{char}}:` are the Game Master's, not its title's. */
+const gameMasterSpeaks = (text: string, lang: Language): string =>
+  text.replace(
+    /^([ \t]*)(?:\{\{char\}\}|<bot>)(?=[ \t]*:)/gim,
+    (_line, indent: string) => indent + GAME_MASTER_LABEL[lang],
+  );
+
 const lengthKey = (length: ResponseLength): PromptKey =>
   `length_${RESPONSE_LENGTHS.includes(length) ? length : 'medium'}`;
 
@@ -130,8 +143,14 @@ export class PromptBuilderService {
     const local = character.translations?.[lang] ?? {};
     const macros = macroValues(character, persona.name, lang);
     const fill = (text: string): string => fillMacros(text.trim(), macros);
+    // A campaign's {{char}} is its title: the templates that speak of {{char}} as a person
+    // have campaign wordings (CAMPAIGN_TEMPLATES).
     const template = async (key: PromptKey): Promise<string> =>
-      fill(await this.templates.get(key, lang));
+      fill(
+        input.isDnd && isCampaignTemplateKey(key)
+          ? CAMPAIGN_TEMPLATES[key][lang]
+          : await this.templates.get(key, lang),
+      );
     const section = async (key: PromptKey, content: string | undefined): Promise<string | null> =>
       content?.trim() ? `${await template(key)}\n${fill(content)}` : null;
     const lore = (entries: readonly string[] | undefined): Promise<string | null> =>
@@ -145,6 +164,8 @@ export class PromptBuilderService {
         ? fillCardPrompt(character.systemPrompt, macros, ours)
         : ours;
     const description = fill(local.description || character.description);
+    const cardExamples = formatExamples(local.exampleDialogues || character.exampleDialogues);
+    const examples = input.isDnd ? gameMasterSpeaks(cardExamples, lang) : cardExamples;
     const contentKey =
       character.contentRating === 'nsfw' && input.userIsAdult ? 'content_nsfw' : 'content_sfw';
     const narrationRules = input.isDnd
@@ -168,10 +189,7 @@ export class PromptBuilderService {
             .filter(Boolean)
             .join('\n')
         : null,
-      await section(
-        'example_dialogues',
-        formatExamples(local.exampleDialogues || character.exampleDialogues),
-      ),
+      await section('example_dialogues', examples),
       input.otherCharacters?.length
         ? await this.buildGroupContext(macros, input.otherCharacters, lang)
         : null,

@@ -6,9 +6,11 @@ import { getSnippetsForIds } from '../../characters/lib/structured-tags.js';
 import { LANGUAGES, type Language } from '../../common/languages.js';
 import type { KeyValueRepository } from '../../common/settings/key-value.repository.js';
 import {
+  CAMPAIGN_TEMPLATES,
   DND_POST_HISTORY,
   DND_PROMPTS,
   DND_RULE_SECTIONS,
+  GAME_MASTER_LABEL,
   isDndChat,
 } from '../storytelling/dnd.js';
 import {
@@ -26,7 +28,8 @@ import { PromptTemplatesService } from './prompt-templates.service.js';
 
 /**
  * Golden files of the assembled prompt: the system prompt and the post-history instruction
- * of one fully filled character, for each language × {sfw, nsfw with an adult user, DnD}.
+ * of one fully filled character, for each language × {sfw, nsfw with an adult user}, and of
+ * one fully filled campaign card (DnD: its name is a title, its fields describe the world).
  * The goldens live in ./golden/<lang>.<case>.txt as plain text, so a prompt change shows up
  * as a readable diff. After an intended change, regenerate them and review the diff:
  *
@@ -87,6 +90,46 @@ function character(
 
 const nameIn = (lang: Language): string => (lang === 'ru' ? 'Мира Вэнс' : 'Mira Vance');
 
+/** The player's persona in the campaign: the hero, who owes nobody named {{char}} anything. */
+const CAMPAIGN_PERSONA = {
+  name: 'Alex',
+  description: "A half-elf rogue, once a ship's mechanic: quick with a wrench, bad at lying.",
+};
+
+/** The campaign card: a title for a name, the world and how it is run in its fields. */
+function campaignCard(
+  tags: string[] = ['coast', 'dnd'],
+  structuredTags: string[] = ['fantasy', 'mystery'],
+) {
+  return Object.assign(new CharacterEntity(), {
+    name: 'The Lantern Coast',
+    description:
+      '{{char}} is a low-fantasy campaign on a storm-wracked coast, where smugglers, wreckers and a drowned god fight over the lighthouses.',
+    personality:
+      'Grim but fair: danger is real, clever plans are rewarded, and the humour comes from the NPCs.',
+    appearance: 'Slate cliffs, salt-crusted lanterns, fishing towns on stilts above black water.',
+    speechPattern: 'Terse, sensory narration; NPCs speak in the clipped dialect of the coast.',
+    scenario: '{{user}} reaches the harbour town of Kessa on the night its lighthouse goes dark.',
+    exampleDialogues:
+      '<START>\n{{user}}: I climb the lighthouse stairs.\n{{char}}: The iron steps ring under your boots. Somewhere above, glass crunches.\n<START>\n{{user}}: I ask the harbourmaster about the wreck.\n{{char}}: Old Teodor spits over the rail. "Ask the sea, stranger."',
+    structuredTags,
+    tags,
+    responseLength: 'long',
+    contentRating: 'sfw',
+    translations: {
+      ru: {
+        name: 'Фонарный берег',
+        description:
+          '{{char}} — кампания в духе low fantasy на штормовом побережье, где контрабандисты, мародёры и утонувший бог борются за маяки.',
+        scenario: '{{user}} прибывает в портовый городок Кесса в ту ночь, когда гаснет его маяк.',
+      },
+    },
+  });
+}
+
+const titleIn = (lang: Language): string =>
+  lang === 'ru' ? 'Фонарный берег' : 'The Lantern Coast';
+
 /** The previous assistant reply (anti-echo input), in the chat language, longer than 8 words. */
 const PREVIOUS_REPLY: Readonly<Record<Language, string>> = {
   ru: 'Мира захлопнула люк трюма и медленно обернулась к незваному гостю, не убирая руки с кобуры.',
@@ -119,34 +162,35 @@ interface Assembled {
   postHistory: string;
 }
 
-/** A summary with macros, the same in every golden (the heading is the language's). */
+/** A summary with macros, the same in every golden of a card (the heading is the language's). */
 const SUMMARY = '{{user}} stowed away; {{char}} found them and set a price for the passage.';
+const CAMPAIGN_SUMMARY =
+  "{{user}} found the lighthouse keeper's logbook; the wreckers want it back.";
 
 /** How the reply context calls the builder (reply-context.service.ts), for one setup. */
 async function assemble(
   builder: PromptBuilderService,
   lang: Language,
-  setup: {
-    rating: ContentRating;
-    userIsAdult: boolean;
-    tags?: string[];
-    structuredTags?: string[];
-  },
+  setup: Setup,
 ): Promise<Assembled> {
-  const card = character(setup.rating, setup.tags, setup.structuredTags);
+  const campaign = setup.card === 'campaign';
+  const card = campaign
+    ? campaignCard(setup.tags, setup.structuredTags)
+    : character(setup.rating, setup.tags, setup.structuredTags);
+  const persona = campaign ? CAMPAIGN_PERSONA : PERSONA;
   const isDnd = isDndChat(card);
   const system = await builder.systemPrompt({
     character: card,
-    persona: PERSONA,
+    persona,
     language: lang,
     userIsAdult: setup.userIsAdult,
     isDnd,
   });
   const summary = await builder.summaryBlock({
     character: card,
-    persona: PERSONA,
+    persona,
     language: lang,
-    summary: SUMMARY,
+    summary: campaign ? CAMPAIGN_SUMMARY : SUMMARY,
   });
   const postHistory = await builder.postHistory({
     language: lang,
@@ -160,20 +204,27 @@ async function assemble(
   return { system, summary: summary ?? '', postHistory: postHistory ?? '' };
 }
 
-const SETUPS: Readonly<
-  Record<Case, { rating: ContentRating; userIsAdult: boolean; tags?: string[] }>
-> = {
+interface Setup {
+  rating: ContentRating;
+  userIsAdult: boolean;
+  /** Mira Vance (a person) unless the campaign card. */
+  card?: 'campaign';
+  tags?: string[];
+  structuredTags?: string[];
+}
+
+const SETUPS: Readonly<Record<Case, Setup>> = {
   sfw: { rating: 'sfw', userIsAdult: true },
   nsfw: { rating: 'nsfw', userIsAdult: true },
-  // A campaign: the free tag 'dnd' (free tags are not part of the prompt).
-  dnd: { rating: 'sfw', userIsAdult: true, tags: ['space', 'smuggler', 'dnd'] },
+  // A campaign card with the free tag 'dnd' (free tags are not part of the prompt).
+  dnd: { rating: 'sfw', userIsAdult: true, card: 'campaign' },
 };
 
 function render(lang: Language, kind: Case, { system, summary, postHistory }: Assembled): string {
   const setup = SETUPS[kind];
   return [
-    `# Golden prompt: language ${lang}, ${kind} case (character ${setup.rating}, adult user` +
-      `${setup.tags?.includes('dnd') ? ', campaign chat' : ''}), persona ${PERSONA.name}, chat ${CHAT_ID}, ${MESSAGE_COUNT} messages.`,
+    `# Golden prompt: language ${lang}, ${kind} case (${setup.card === 'campaign' ? `campaign card "${titleIn('en')}"` : 'character'} ${setup.rating}, adult user` +
+      `${setup.card === 'campaign' ? ', campaign chat' : ''}), persona ${PERSONA.name}, chat ${CHAT_ID}, ${MESSAGE_COUNT} messages.`,
     '# Regenerate with UPDATE_GOLDEN=1 (see prompt-golden.spec.ts) and review the diff.',
     '',
     '======== SYSTEM PROMPT ========',
@@ -201,10 +252,14 @@ function matchGolden(file: string, actual: string): void {
   expect(actual).toBe(readFileSync(path, 'utf8'));
 }
 
-/** A template as the builder fills it for this card and persona. */
-const filled = (text: string, lang: Language): string =>
-  text.replaceAll('{{char}}', nameIn(lang)).replaceAll('{{user}}', PERSONA.name);
-const tpl = (key: PromptKey, lang: Language): string => filled(PROMPT_DEFAULTS[key][lang], lang);
+/** A template as the builder fills it for this card (Mira's unless `char` says) and persona. */
+const filled = (text: string, lang: Language, char = nameIn(lang)): string =>
+  text.replaceAll('{{char}}', char).replaceAll('{{user}}', PERSONA.name);
+const tpl = (key: PromptKey, lang: Language, char = nameIn(lang)): string =>
+  filled(PROMPT_DEFAULTS[key][lang], lang, char);
+/** A campaign template, filled for the campaign card. */
+const ctpl = (key: keyof typeof CAMPAIGN_TEMPLATES, lang: Language): string =>
+  filled(CAMPAIGN_TEMPLATES[key][lang], lang, titleIn(lang));
 
 /** Asserts every marker occurs exactly once, in the given order. */
 function expectInOrder(text: string, markers: readonly string[]): void {
@@ -236,6 +291,28 @@ function cardMarkers(lang: Language): string[] {
     `${tpl('persona', lang)}\n${filled(PERSONA.description, lang)}`,
     `${tpl('example_dialogues', lang)}\nAlex: Where are we going?\n${nameIn(lang)}: Wherever pays, kid.`,
     `\n\nAlex: You scared?\n${nameIn(lang)}: *Of the sea? Always.*`,
+    tpl('length_long', lang),
+  ];
+}
+
+/** The campaign card's sections in spec order, under their campaign headings. */
+function campaignMarkers(lang: Language): string[] {
+  const local = lang === 'ru';
+  const card = campaignCard();
+  const ru = card.translations.ru;
+  const title = titleIn(lang);
+  const gm = GAME_MASTER_LABEL[lang];
+  return [
+    filled(local ? ru.description : card.description, lang, title),
+    `${ctpl('personality', lang)}\n${card.personality}`,
+    tpl('structured_tags', lang),
+    ...getSnippetsForIds(card.structuredTags, lang),
+    `${ctpl('appearance', lang)}\n${card.appearance}`,
+    `${ctpl('speech_pattern', lang)}\n${card.speechPattern}`,
+    `${tpl('scenario', lang)}\n${filled(local ? ru.scenario : card.scenario, lang, title)}`,
+    `${ctpl('persona', lang)}\n${CAMPAIGN_PERSONA.description}`,
+    `${ctpl('example_dialogues', lang)}\nAlex: I climb the lighthouse stairs.\n${gm}: The iron steps ring`,
+    `\n\nAlex: I ask the harbourmaster about the wreck.\n${gm}: Old Teodor spits`,
     tpl('length_long', lang),
   ];
 }
@@ -280,8 +357,8 @@ describe('golden prompts', () => {
           if (PROMPT_DEFAULTS[key].en === PROMPT_DEFAULTS[key][lang]) continue;
           expect(system).not.toContain(tpl(key, 'en'));
         }
-        for (const texts of Object.values(DND_PROMPTS)) {
-          expect(system).not.toContain(filled(texts.en, 'en'));
+        for (const texts of [...Object.values(DND_PROMPTS), ...Object.values(CAMPAIGN_TEMPLATES)]) {
+          expect(system).not.toContain(filled(texts.en, 'en', titleIn('en')));
         }
         for (const texts of [POST_HISTORY_CORE, DND_POST_HISTORY, ESCALATION, NSFW_REMINDER]) {
           expect(postHistory).not.toContain(texts.en);
@@ -306,6 +383,9 @@ describe('golden prompts', () => {
       expect(system.endsWith(tpl('content_sfw', lang))).toBe(true);
       expect(system).not.toContain(tpl('content_nsfw', lang));
       for (const section of Object.values(DND_PROMPTS)) {
+        expect(system).not.toContain(filled(section[lang], lang));
+      }
+      for (const section of Object.values(CAMPAIGN_TEMPLATES)) {
         expect(system).not.toContain(filled(section[lang], lang));
       }
 
@@ -346,22 +426,23 @@ describe('golden prompts', () => {
 
     it('DnD: the GM prompts instead of the roleplay narration rules', async () => {
       const { system, postHistory } = await assemble(builder, lang, SETUPS.dnd);
-      const intro = filled(DND_PROMPTS.intro[lang], lang);
+      const title = titleIn(lang);
+      const intro = filled(DND_PROMPTS.intro[lang], lang, title);
       expect(system.startsWith(`${intro}\n`)).toBe(true);
       expectInOrder(system, [
         intro,
-        ...cardMarkers(lang),
+        ...campaignMarkers(lang),
         ...DND_RULE_SECTIONS.map((name) => filled(DND_PROMPTS[name][lang], lang)),
         tpl('show_dont_tell', lang),
-        tpl('anti_repetition', lang),
+        ctpl('anti_repetition', lang),
         tpl('anti_ai', lang),
-        tpl('anti_structural', lang),
+        tpl('anti_structural', lang, title),
         tpl('content_sfw', lang),
       ]);
       expect(system).toContain('[ROLL NdM+X');
       expect(system).toContain('[STATE {');
       for (const key of ['identity', 'format_rules', 'third_person'] as const) {
-        expect(system).not.toContain(tpl(key, lang));
+        expect(system).not.toContain(tpl(key, lang, title));
       }
 
       expect(postHistory.startsWith(DND_POST_HISTORY[lang])).toBe(true);
@@ -371,23 +452,55 @@ describe('golden prompts', () => {
       }
     });
 
+    it('DnD: the campaign title is never treated as a person', async () => {
+      const { system } = await assemble(builder, lang, SETUPS.dnd);
+      const title = titleIn(lang);
+      // None of the roleplay wordings that make {{char}} someone with a personality, a face,
+      // a voice, eyes for the user or hands to act with.
+      for (const key of Object.keys(CAMPAIGN_TEMPLATES) as Array<keyof typeof CAMPAIGN_TEMPLATES>) {
+        expect({ key, found: system.includes(tpl(key, lang, title)) }).toEqual({
+          key,
+          found: false,
+        });
+      }
+      // The examples' {{char}} lines are the Game Master's, not the title's.
+      expect(system.split('\n').filter((line) => line.startsWith(`${title}:`))).toEqual([]);
+      expect(system).toContain(`\n${GAME_MASTER_LABEL[lang]}: The iron steps ring`);
+      // The player's persona is the hero, by name.
+      expect(system).toContain(ctpl('persona', lang));
+      if (lang === 'en') {
+        for (const phrase of [`${title}'s personality`, `${title} sees`, `${title} speaks`]) {
+          expect(system).not.toContain(phrase);
+        }
+        expect(system).toContain("The campaign's tone and the Game Master's style:");
+        expect(system).toContain(
+          'The user plays Alex, the player character: the hero of this campaign.',
+        );
+      }
+    });
+
     it("DnD: the free tag 'dnd' in any case, or the structured tag, makes a campaign", async () => {
       const campaign = await assemble(builder, lang, SETUPS.dnd);
       const tagged = await assemble(builder, lang, {
-        rating: 'sfw',
-        userIsAdult: true,
-        tags: ['space', 'DnD'],
+        ...SETUPS.dnd,
+        tags: ['coast', 'DnD'],
       });
       expect(tagged).toEqual(campaign);
       // The structured tag: the same game master, plus the tag's own snippet among the notes.
       const structured = await assemble(builder, lang, {
-        rating: 'sfw',
-        userIsAdult: true,
-        structuredTags: ['sci-fi', 'slow-burn', 'dnd'],
+        ...SETUPS.dnd,
+        tags: ['coast'],
+        structuredTags: ['fantasy', 'mystery', 'dnd'],
       });
       expect(structured.postHistory).toBe(campaign.postHistory);
-      expect(structured.system.startsWith(filled(DND_PROMPTS.intro[lang], lang))).toBe(true);
+      expect(
+        structured.system.startsWith(filled(DND_PROMPTS.intro[lang], lang, titleIn(lang))),
+      ).toBe(true);
       expect(structured.system).toContain(getSnippetsForIds(['dnd'], lang)[0]);
+      // The same card without the tag is not a campaign: the roleplay templates, the title
+      // read as a name.
+      const untagged = await assemble(builder, lang, { ...SETUPS.dnd, tags: ['coast'] });
+      expect(untagged.system.startsWith(tpl('identity', lang, titleIn(lang)))).toBe(true);
     });
 
     it('post-history: one stable variant, anti-echo of 8 words, escalation at 14 messages', async () => {

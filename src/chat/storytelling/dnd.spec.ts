@@ -1,6 +1,14 @@
 import { describe, expect, it } from '@jest/globals';
 import { LANGUAGES } from '../../common/languages.js';
-import { DND_POST_HISTORY, DND_PROMPTS, DND_RULE_SECTIONS, isDndChat } from './dnd.js';
+import { PROMPT_DEFAULTS } from '../prompt/prompt-defaults.js';
+import {
+  CAMPAIGN_TEMPLATES,
+  DND_POST_HISTORY,
+  DND_PROMPTS,
+  DND_RULE_SECTIONS,
+  GAME_MASTER_LABEL,
+  isDndChat,
+} from './dnd.js';
 
 describe('isDndChat', () => {
   it("is a campaign chat when the character has the free tag 'dnd', in any case", () => {
@@ -62,5 +70,24 @@ describe('GM prompts', () => {
       expect(DND_PROMPTS.format_rules[lang]).toContain('[STATE {');
       expect(DND_POST_HISTORY[lang]).toContain('[ROLL NdM+X');
     }
+  });
+});
+
+describe('campaign templates', () => {
+  it('stand in for roleplay templates that speak of {{char}} as a person, in 7 distinct languages', () => {
+    for (const [key, texts] of Object.entries(CAMPAIGN_TEMPLATES)) {
+      // Each replaces a template of the same key, one that names {{char}} (as someone).
+      const roleplay = PROMPT_DEFAULTS[key as keyof typeof CAMPAIGN_TEMPLATES];
+      expect({ key, person: roleplay.en.includes('{{char}}') }).toEqual({ key, person: true });
+      const values = LANGUAGES.map((lang) => texts[lang]);
+      for (const value of values) {
+        expect(value.trim()).not.toBe('');
+        // The campaign's title is never the subject of them.
+        expect(value).not.toContain('{{char}}');
+      }
+      if (texts.en.length > 40) expect(new Set(values).size).toBe(LANGUAGES.length);
+    }
+    expect(CAMPAIGN_TEMPLATES.persona.en).toContain('{{user}}, the player character');
+    expect(new Set(Object.values(GAME_MASTER_LABEL)).size).toBe(LANGUAGES.length);
   });
 });

@@ -1,5 +1,6 @@
 import { isCampaign } from '../../characters/lib/campaign.js';
 import type { Language } from '../../common/languages.js';
+import type { PromptKey } from '../prompt/prompt-defaults.js';
 
 type Localized = Readonly<Record<Language, string>>;
 
@@ -93,4 +94,88 @@ export const DND_POST_HISTORY: Localized = {
   de: '[Erinnerung für den Spielleiter: Löse zuerst die Würfelergebnisse oben auf, falls vorhanden, dann beschreibe die Folgen der letzten Handlung des Helden und wie Welt und NSCs reagieren. Beende die Antwort entweder mit 2–4 konkreten Optionen oder, wenn der Ausgang der nächsten Handlung ungewiss ist, mit genau einem [ROLL NdM+X Beschreibung]-Tag als allerletzter Zeile; erzähle nie das Ergebnis eines Wurfs, der noch nicht gemacht wurde. Füge ein aktualisiertes [STATE {json}] hinzu, sobald sich ein Kampf oder eine Begegnung ändert. Handle nie für den Helden.]',
   pt: '[Lembrete ao mestre: primeiro resolva os resultados de dados acima, se houver; depois descreva as consequências da última ação do herói e a reação do mundo e dos NPCs. Termine a resposta com 2–4 opções concretas ou, se o resultado da próxima ação for incerto, com uma única tag [ROLL NdM+X descrição] como última linha; nunca narre o resultado de uma rolagem que ainda não foi feita. Inclua um [STATE {json}] atualizado sempre que um combate ou encontro mudar. Nunca aja pelo herói.]',
   it: "[Promemoria per il master: prima risolvi i risultati dei dadi qui sopra, se ci sono, poi descrivi le conseguenze dell'ultima azione dell'eroe e la reazione del mondo e dei PNG. Chiudi la risposta con 2–4 opzioni concrete oppure, se l'esito della prossima azione è incerto, con un solo tag [ROLL NdM+X descrizione] come ultima riga; non raccontare mai il risultato di un tiro non ancora fatto. Aggiungi un [STATE {json}] aggiornato ogni volta che un combattimento o un incontro cambia. Non agire mai al posto dell'eroe.]",
+};
+
+/**
+ * The card's section headings, the persona line and the anti-repetition rule of a campaign
+ * chat, in place of the roleplay templates of the same keys: those speak of {{char}} as a
+ * person ("{{char}}'s personality", "{{char}} sees {{user}}", "a new physical action by
+ * {{char}}"), and a campaign's {{char}} is its title. A campaign card's fields describe the
+ * world and how it is run, and the user plays the hero. Like the other Game Master texts they
+ * are not admin-overridable (the spec's 23 template keys are the roleplay ones).
+ */
+export const CAMPAIGN_TEMPLATES = {
+  personality: {
+    ru: 'Тон кампании и стиль мастера:',
+    en: "The campaign's tone and the Game Master's style:",
+    es: 'Tono de la campaña y estilo del máster:',
+    fr: 'Ton de la campagne et style du meneur de jeu :',
+    de: 'Ton der Kampagne und Stil des Spielleiters:',
+    pt: 'Tom da campanha e estilo do mestre:',
+    it: 'Tono della campagna e stile del master:',
+  },
+  appearance: {
+    ru: 'Облик мира кампании (вплетай детали естественно, понемногу):',
+    en: "How the campaign's world looks (weave details in naturally, a few at a time):",
+    es: 'Aspecto del mundo de la campaña (introduce los detalles con naturalidad, pocos a la vez):',
+    fr: 'Apparence du monde de la campagne (glisse les détails naturellement, quelques-uns à la fois) :',
+    de: 'So sieht die Welt der Kampagne aus (flicht Details natürlich ein, immer nur wenige):',
+    pt: 'Aparência do mundo da campanha (inclua os detalhes com naturalidade, poucos de cada vez):',
+    it: 'Aspetto del mondo della campagna (inserisci i dettagli con naturalezza, pochi alla volta):',
+  },
+  speech_pattern: {
+    ru: 'Голос повествования (сохраняй его в каждом описании и в каждой реплике НПС):',
+    en: "The narration's voice (keep it in every description and every NPC line):",
+    es: 'La voz de la narración (mantenla en cada descripción y en cada línea de los PNJ):',
+    fr: 'La voix de la narration (garde-la dans chaque description et chaque réplique des PNJ) :',
+    de: 'Die Stimme der Erzählung (behalte sie in jeder Beschreibung und jeder Zeile der NSCs bei):',
+    pt: 'A voz da narração (mantenha-a em cada descrição e em cada fala dos NPCs):',
+    it: 'La voce della narrazione (mantienila in ogni descrizione e in ogni battuta dei PNG):',
+  },
+  persona: {
+    ru: 'Пользователь играет персонажа игрока по имени {{user}} — героя этой кампании. Мир и НПС видят героя со стороны и реагируют на его слова и поступки.',
+    en: 'The user plays {{user}}, the player character: the hero of this campaign. The world and its NPCs see {{user}} from the outside and react to what {{user}} says and does.',
+    es: 'El usuario interpreta a {{user}}, el personaje jugador: el héroe de esta campaña. El mundo y sus PNJ ven a {{user}} desde fuera y reaccionan a lo que {{user}} dice y hace.',
+    fr: "L'utilisateur joue {{user}}, le personnage joueur : le héros de cette campagne. Le monde et ses PNJ voient {{user}} de l'extérieur et réagissent à ce que {{user}} dit et fait.",
+    de: 'Der Nutzer spielt {{user}}, die Spielerfigur: den Helden dieser Kampagne. Die Welt und ihre NSCs sehen {{user}} von außen und reagieren auf das, was {{user}} sagt und tut.',
+    pt: 'O usuário interpreta {{user}}, o personagem do jogador: o herói desta campanha. O mundo e seus NPCs veem {{user}} de fora e reagem ao que {{user}} diz e faz.',
+    it: "L'utente interpreta {{user}}, il personaggio giocante: l'eroe di questa campagna. Il mondo e i suoi PNG vedono {{user}} dall'esterno e reagiscono a ciò che {{user}} dice e fa.",
+  },
+  example_dialogues: {
+    ru: 'Примеры реплик, показывающие голос мастера (только ориентир по стилю; не копируй и не продолжай их):',
+    en: "Example exchanges showing the Game Master's voice (a style reference only; never copy or continue them):",
+    es: 'Intercambios de ejemplo con la voz del máster (solo como referencia de estilo; nunca los copies ni los continúes):',
+    fr: "Exemples d'échanges montrant la voix du meneur de jeu (simple repère de style ; ne les recopie ni ne les prolonge jamais) :",
+    de: 'Beispielwechsel, die die Stimme des Spielleiters zeigen (nur als Stilvorlage; nie kopieren oder fortsetzen):',
+    pt: 'Trocas de exemplo com a voz do mestre (apenas referência de estilo; nunca as copie nem as continue):',
+    it: 'Scambi di esempio con la voce del master (solo come riferimento di stile; non copiarli né proseguirli mai):',
+  },
+  anti_repetition: {
+    ru: 'Без повторов: никогда не повторяй, не цитируй и не пересказывай последнее сообщение пользователя — реагируй на него. В каждом ответе должно быть хотя бы одно новое конкретное событие, которого ещё не было: действие НПС, звук, перемена в сцене. Каждый раз двигай сюжет вперёд: новая деталь, решение, осложнение или смена места. Не используй повторно фразы, образы и зачины из прошлых ответов. Избегай слов-костылей: «внезапно», «вдруг», «слегка», «тихонько», «немного», «просто», «как-то».',
+    en: 'No repetition: never echo, quote or paraphrase the user\'s last message — react to it instead. Every reply must bring at least one new concrete event that has not happened before: an NPC\'s action, a sound, a change in the scene. Move the plot forward each time: a new detail, decision, complication or change of place. Do not reuse sentences, images or openings from earlier replies. Avoid crutch words: "suddenly", "slightly", "softly", "a little", "just", "somehow".',
+    es: 'Sin repeticiones: nunca repitas, cites ni parafrasees el último mensaje del usuario; reacciona a él. Cada respuesta debe traer al menos un suceso concreto nuevo que no haya ocurrido antes: una acción de un PNJ, un sonido, un cambio en la escena. Haz avanzar la trama cada vez: un detalle nuevo, una decisión, una complicación o un cambio de lugar. No reutilices frases, imágenes ni comienzos de respuestas anteriores. Evita las muletillas: "de repente", "ligeramente", "suavemente", "un poco", "simplemente", "de alguna manera".',
+    fr: "Pas de répétitions : ne répète, ne cite ni ne paraphrase jamais le dernier message de l'utilisateur — réagis-y. Chaque réponse doit apporter au moins un nouvel événement concret qui n'a pas encore eu lieu : une action d'un PNJ, un bruit, un changement dans la scène. Fais avancer l'intrigue à chaque fois : un nouveau détail, une décision, une complication ou un changement de lieu. Ne réutilise pas les phrases, les images ni les débuts des réponses précédentes. Évite les mots béquilles : « soudain », « légèrement », « doucement », « un peu », « juste », « en quelque sorte ».",
+    de: 'Keine Wiederholungen: Wiederhole, zitiere oder paraphrasiere nie die letzte Nachricht des Nutzers – reagiere darauf. Jede Antwort braucht mindestens ein neues, konkretes Ereignis, das noch nicht vorkam: eine Handlung eines NSC, ein Geräusch, eine Veränderung der Szene. Bring die Handlung jedes Mal voran: ein neues Detail, eine Entscheidung, eine Komplikation oder ein Ortswechsel. Verwende keine Sätze, Bilder oder Anfänge aus früheren Antworten erneut. Vermeide Füllwörter: "plötzlich", "leicht", "sanft", "ein wenig", "einfach", "irgendwie".',
+    pt: 'Sem repetições: nunca repita, cite ou parafraseie a última mensagem do usuário — reaja a ela. Cada resposta deve trazer pelo menos um acontecimento concreto novo que ainda não aconteceu: uma ação de um NPC, um som, uma mudança na cena. Faça a trama avançar sempre: um detalhe novo, uma decisão, uma complicação ou uma mudança de lugar. Não reutilize frases, imagens ou começos de respostas anteriores. Evite palavras-muleta: "de repente", "levemente", "suavemente", "um pouco", "simplesmente", "de alguma forma".',
+    it: 'Niente ripetizioni: non ripetere, citare o parafrasare mai l\'ultimo messaggio dell\'utente: reagisci a esso. Ogni risposta deve portare almeno un evento concreto nuovo che non sia già avvenuto: un\'azione di un PNG, un suono, un cambiamento nella scena. Fai avanzare la trama ogni volta: un dettaglio nuovo, una decisione, una complicazione o un cambio di luogo. Non riutilizzare frasi, immagini o attacchi delle risposte precedenti. Evita le parole stampella: "all\'improvviso", "leggermente", "dolcemente", "un po\'", "semplicemente", "in qualche modo".',
+  },
+} as const satisfies Partial<Record<PromptKey, Localized>>;
+
+export type CampaignTemplateKey = keyof typeof CAMPAIGN_TEMPLATES;
+
+export const isCampaignTemplateKey = (key: string): key is CampaignTemplateKey =>
+  Object.hasOwn(CAMPAIGN_TEMPLATES, key);
+
+/**
+ * Who speaks the `{{char}}:` lines of a campaign card's example dialogues: the Game Master,
+ * not the campaign's title ("The Lantern Coast: The iron steps ring…").
+ */
+export const GAME_MASTER_LABEL: Localized = {
+  ru: 'Мастер',
+  en: 'Game Master',
+  es: 'Máster',
+  fr: 'Meneur de jeu',
+  de: 'Spielleiter',
+  pt: 'Mestre',
+  it: 'Master',
 };
