@@ -10,6 +10,7 @@ import {
   formatRecalled,
   MAX_RECALLED_CHARS,
 } from './storytelling/memory-prompt.js';
+import { isDndChat } from './storytelling/dnd.js';
 
 /** Recalled passages of the chat's past take at most this many tokens of the prompt. */
 export const RECALL_TOKEN_BUDGET = 1_000;
@@ -64,6 +65,7 @@ export class MemoryContextService {
         facts: facts.map((fact) => fact.text),
         notes: notes.map((pinned) => pinned.text),
         characterName: input.names.get(character.id) ?? character.name,
+        campaign: isDndChat(character),
       },
       chat.language,
     );
