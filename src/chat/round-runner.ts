@@ -195,8 +195,9 @@ export class RoundRunner {
       // The round's messages get their vectors for later recalls (when embeddings are on).
       this.embedder.trigger(job.chat.id);
     }
-    if (unheard && job.caller.user) this.notifyUnheard(job, job.caller.user.id, unheard);
     if (job.caller.user) this.users.countTokens(job.caller.user.id, tokens);
+    // Awaited: the round ends with it, so a shutdown's grace period covers it too.
+    if (unheard && job.caller.user) await this.notifyUnheard(job, job.caller.user.id, unheard);
   }
 
   /** Only a chat whose tail past the summary may have outgrown it is looked at. */
@@ -210,9 +211,10 @@ export class RoundRunner {
     });
   }
 
-  private notifyUnheard(job: RoundJob, userId: string, reply: ContextMessage): void {
+  /** Never throws (NotificationsService logs what it could not raise). */
+  private notifyUnheard(job: RoundJob, userId: string, reply: ContextMessage): Promise<void> {
     const characterId = reply.characterId ?? job.chat.characterId;
-    void this.notifications.replyReady(userId, {
+    return this.notifications.replyReady(userId, {
       chatId: job.chat.id,
       messageId: reply.id,
       character: { id: characterId, name: job.names.get(characterId) ?? '' },

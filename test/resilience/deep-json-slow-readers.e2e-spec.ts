@@ -177,7 +177,7 @@ describe('slow readers and followers', () => {
     const size = 64 * 1024 * 1024;
     const name = `${randomUUID()}.png`;
     await mkdir(t.config.storage.avatarDir, { recursive: true });
-    await writeFile(join(t.config.storage.avatarDir, name), Buffer.alloc(size));
+    await writeFile(join(t.config.storage.avatarDir, name), pixelsOnlyPng(size));
     const started = performance.now();
     const { client, server } = await rawClient(
       `GET /api/avatars/${name} HTTP/1.1\r\nHost: t\r\n\r\n`,
@@ -290,3 +290,24 @@ describe('slow readers and followers', () => {
     expect(t.errorLogs()).toEqual([]);
   });
 });
+
+/**
+ * A PNG of `size` bytes made of pixel chunks only (one huge IDAT), so the avatar route serves
+ * it as it is: a stored file that is not clean would be re-encoded or refused first.
+ */
+function pixelsOnlyPng(size: number): Buffer {
+  const chunk = (type: string, length: number) => {
+    const header = Buffer.alloc(8);
+    header.writeUInt32BE(length, 0);
+    header.write(type, 4, 'latin1');
+    return [header, Buffer.alloc(length + 4)]; // data, then a CRC nobody checks here
+  };
+  const signature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  const overhead = signature.length + 3 * 12 + 13;
+  return Buffer.concat([
+    signature,
+    ...chunk('IHDR', 13),
+    ...chunk('IDAT', size - overhead),
+    ...chunk('IEND', 0),
+  ]);
+}

@@ -65,7 +65,9 @@ const QUEUED_MAX_KEYS = 10_000;
  * starts before it is due (runNow aside, which forgets its key), so until then another
  * enqueue of the key would be the database's no-op: skipping it saves a statement per chat
  * reply (the memory extraction each reply asks for). Only keys whose row this instance added
- * are remembered, with its own clock less a margin; a key queued elsewhere still costs one.
+ * are remembered, with its own clock less a margin; a key queued elsewhere still costs one. A
+ * job taken early on this instance (runNow, or its run_at moved) forgets its key; early on
+ * another instance only runNow can, which scheduled tasks alone use (never remembered: whenIdle).
  */
 export class QueuedKeys {
   private readonly dueAt = new Map<string, number>();
@@ -281,6 +283,8 @@ export class JobQueue implements OnApplicationBootstrap, OnApplicationShutdown {
       if (this.stopped) return total;
       const job = await this.jobs.claimDue(types, this.lockMs);
       if (!job) return total;
+      // Taken before its time (its run_at moved): what comes next of its key queues anew.
+      if (job.dedupe_key !== null) this.queued.forget(this.queued.keyOf(job.type, job.dedupe_key));
       await this.execute(job);
       total++;
     }

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { deleteInBatches } from '../../database/delete-in-batches.js';
+import { rowsToRead } from '../pagination.js';
 
 export const JOB_STATES = ['pending', 'running', 'done', 'failed'] as const;
 export type JobState = (typeof JOB_STATES)[number];
@@ -13,6 +14,7 @@ export interface ClaimedJobRow {
   payload: unknown;
   attempts: number;
   max_attempts: number;
+  dedupe_key: string | null;
 }
 
 /** A job as admins see it; never its payload, which may hold what users typed. */
@@ -52,7 +54,7 @@ export const isUniqueViolation = (error: unknown): boolean =>
 
 const LIST_COLUMNS = `id, type, status, attempts, max_attempts, last_error, run_at, created_at,
   updated_at`;
-const CLAIMED_COLUMNS = `id, type, payload, attempts, max_attempts`;
+const CLAIMED_COLUMNS = `id, type, payload, attempts, max_attempts, dedupe_key`;
 
 /**
  * The job table's SQL. Every report of how an attempt ended names the attempt (`attempts`)
@@ -217,7 +219,7 @@ export class JobRepository {
     );
   }
 
-  /** Jobs newest first, `limit` from `offset`, of one state and type when given (admins). */
+  /** Jobs newest first, `limit` from `offset` plus one row, of one state and type when given. */
   async page(filter: {
     status?: JobState;
     type?: string;
@@ -229,7 +231,7 @@ export class JobRepository {
        WHERE ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR type = $2)
        ORDER BY id DESC
        OFFSET $3 LIMIT $4`,
-      [filter.status ?? null, filter.type ?? null, filter.offset, filter.limit],
+      [filter.status ?? null, filter.type ?? null, filter.offset, rowsToRead(filter.limit)],
     );
   }
 
