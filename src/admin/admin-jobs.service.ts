@@ -5,6 +5,7 @@ import type { JobRow } from '../common/jobs/job.repository.js';
 import { AuditService } from './audit.service.js';
 import type { AdminJobDto, AdminJobPageDto, AdminJobQueryDto } from './dto/job.dto.js';
 import { pageOf } from './dto/page-query.dto.js';
+import { numberedPage, offsetOf } from '../common/pagination.js';
 
 const toJobDto = (row: JobRow): AdminJobDto => ({
   id: Number(row.id),
@@ -27,19 +28,14 @@ export class AdminJobsService {
   ) {}
 
   async list(query: AdminJobQueryDto): Promise<AdminJobPageDto> {
-    const { page, pageSize } = pageOf(query);
+    const request = pageOf(query);
     const rows = await this.jobs.page({
       status: query.state,
       type: query.type,
-      offset: (page - 1) * pageSize,
-      limit: pageSize + 1,
+      offset: offsetOf(request),
+      limit: request.pageSize,
     });
-    return {
-      items: rows.slice(0, pageSize).map(toJobDto),
-      page,
-      page_size: pageSize,
-      has_more: rows.length > pageSize,
-    };
+    return numberedPage(rows, request, toJobDto);
   }
 
   /** `id`: digits. A failed job pending again, due now, with all its attempts. */

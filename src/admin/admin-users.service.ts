@@ -15,6 +15,7 @@ import {
   type UserQueryDto,
 } from './dto/user.dto.js';
 import { accessStateOf } from './user-access-state.js';
+import { numberedPage, offsetOf } from '../common/pagination.js';
 
 /**
  * Accounts: search, tier and role changes, disabling. A role set here lasts until the user's
@@ -30,18 +31,13 @@ export class AdminUsersService {
   ) {}
 
   async list(query: UserQueryDto): Promise<AdminUserPageDto> {
-    const { page, pageSize } = pageOf(query);
+    const request = pageOf(query);
     const rows = await this.users.search({
       term: query.q?.trim() || undefined,
-      offset: (page - 1) * pageSize,
-      limit: pageSize,
+      offset: offsetOf(request),
+      limit: request.pageSize,
     });
-    return {
-      items: rows.slice(0, pageSize).map((user) => AdminUserDto.from(user)),
-      page,
-      page_size: pageSize,
-      has_more: rows.length > pageSize,
-    };
+    return numberedPage(rows, request, (user) => AdminUserDto.from(user));
   }
 
   /** `id` must be a UUID. */

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
 import { AdminAuditEntity, type AuditAction } from './entities/admin-audit.entity.js';
+import { rowsToRead } from '../common/pagination.js';
 
 export interface AuditFilter {
   action?: AuditAction;
@@ -26,7 +27,7 @@ export class AuditRepository {
       where: filter.action ? { action: filter.action } : {},
       order: { createdAt: 'DESC', id: 'DESC' },
       skip: filter.offset,
-      take: filter.limit + 1,
+      take: rowsToRead(filter.limit),
     });
   }
 }

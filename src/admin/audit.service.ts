@@ -4,6 +4,7 @@ import { AuditRepository } from './audit.repository.js';
 import type { AuditPageDto, AuditQueryDto } from './dto/audit.dto.js';
 import type { AuditAction } from './entities/admin-audit.entity.js';
 import { pageOf } from './dto/page-query.dto.js';
+import { numberedPage, offsetOf } from '../common/pagination.js';
 
 /** The trail of admin writes: every admin service records through `record`, nothing else. */
 @Injectable()
@@ -32,26 +33,21 @@ export class AuditService {
   }
 
   async list(query: AuditQueryDto): Promise<AuditPageDto> {
-    const { page, pageSize } = pageOf(query);
+    const request = pageOf(query);
     const rows = await this.entries.page({
       action: query.action,
-      offset: (page - 1) * pageSize,
-      limit: pageSize,
+      offset: offsetOf(request),
+      limit: request.pageSize,
     });
-    return {
-      items: rows.slice(0, pageSize).map((row) => ({
-        id: row.id,
-        actor_id: row.actorId,
-        actor_email: row.actorEmail,
-        action: row.action,
-        target: row.target,
-        before: row.before,
-        after: row.after,
-        created_at: row.createdAt.toISOString(),
-      })),
-      page,
-      page_size: pageSize,
-      has_more: rows.length > pageSize,
-    };
+    return numberedPage(rows, request, (row) => ({
+      id: row.id,
+      actor_id: row.actorId,
+      actor_email: row.actorEmail,
+      action: row.action,
+      target: row.target,
+      before: row.before,
+      after: row.after,
+      created_at: row.createdAt.toISOString(),
+    }));
   }
 }

@@ -8,6 +8,7 @@ import type { Role } from '../common/auth/auth-user.js';
 import type { Language } from '../common/languages.js';
 import { type OAuthProvider, UserEntity } from './entities/user.entity.js';
 import { SYSTEM_EMAIL_DOMAIN } from './system-accounts.js';
+import { rowsToRead } from '../common/pagination.js';
 
 export interface NewUser {
   email: string;
@@ -76,7 +77,7 @@ export class UsersRepository {
       .orderBy('u.createdAt', 'DESC')
       .addOrderBy('u.id', 'DESC')
       .offset(filter.offset)
-      .limit(filter.limit + 1)
+      .limit(rowsToRead(filter.limit))
       .getMany();
   }
 

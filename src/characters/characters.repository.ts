@@ -24,6 +24,7 @@ import { ReportEntity, type ReportReason } from './entities/report.entity.js';
 import { VoteEntity } from './entities/vote.entity.js';
 import { deleteInBatches } from '../database/delete-in-batches.js';
 import { CAMPAIGN_TAG, campaignCondition } from './lib/campaign.js';
+import { rowsToRead } from '../common/pagination.js';
 
 export interface CatalogueFilter {
   search?: string;
@@ -109,7 +110,7 @@ export class CharactersRepository {
     return query
       .addOrderBy('c.id', 'DESC')
       .offset(filter.offset)
-      .limit(filter.limit + 1)
+      .limit(rowsToRead(filter.limit))
       .getMany();
   }
 
@@ -424,7 +425,7 @@ export class CharactersRepository {
       .orderBy('f.createdAt', 'DESC')
       .addOrderBy('c.id', 'DESC')
       .offset(offset)
-      .limit(limit + 1)
+      .limit(rowsToRead(limit))
       .getMany();
   }
 

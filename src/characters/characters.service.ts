@@ -37,6 +37,7 @@ import { listingAfterEdit } from './lib/moderation-listing.js';
 import { generateSlug } from './lib/slug.js';
 import { slugFromInput } from './slug-input.js';
 import { parseStructuredTags } from './lib/structured-tags.js';
+import { numberedPage, offsetOf } from '../common/pagination.js';
 
 export const TRANSLATE_JOB = 'characters.translate';
 /**
@@ -124,8 +125,10 @@ export class CharactersService {
   async list(query: CatalogueQueryDto, viewer: AuthUser | null): Promise<CharacterPageDto> {
     if (query.mine && !viewer) throw new BadRequestException('mine=true needs a signed-in user');
     const lang = query.lang ?? (await this.displayLanguage(viewer));
-    const page = query.page ?? 1;
-    const pageSize = Math.min(query.page_size ?? 20, MAX_PAGE_SIZE);
+    const request = {
+      page: query.page ?? 1,
+      pageSize: Math.min(query.page_size ?? 20, MAX_PAGE_SIZE),
+    };
     const rows = await this.characters.list({
       search: query.q?.trim() || undefined,
       tag: query.tag?.trim().toLowerCase() || undefined,
@@ -134,15 +137,10 @@ export class CharactersService {
       language: query.language,
       ownerId: query.mine ? viewer!.id : undefined,
       sort: query.sort ?? (query.q ? 'relevance' : 'popular'),
-      offset: (page - 1) * pageSize,
-      limit: pageSize,
+      offset: offsetOf(request),
+      limit: request.pageSize,
     });
-    return {
-      items: rows.slice(0, pageSize).map((row) => toCharacterResponse(row, viewer, lang)),
-      page,
-      page_size: pageSize,
-      has_more: rows.length > pageSize,
-    };
+    return numberedPage(rows, request, (row) => toCharacterResponse(row, viewer, lang));
   }
 
   async get(

@@ -17,6 +17,7 @@ import type {
 import type { CharacterRelationEntity } from './entities/relation.entity.js';
 import { DEFINITION_HIDDEN_MESSAGE, mayReadDefinition } from './lib/definition-access.js';
 import { mayReadLorebook } from './lib/lorebook-access.js';
+import { numberedPage, offsetOf } from '../common/pagination.js';
 
 const labelColumn = (lang: Language) =>
   `label${lang[0].toUpperCase()}${lang[1]}` as keyof Pick<
@@ -71,13 +72,9 @@ export class EngagementService {
       adult: await this.characters.isAdult(user),
       admin: user.role === 'admin',
     };
-    const rows = await this.repository.listFavorites(viewer, (page - 1) * pageSize, pageSize);
-    return {
-      items: rows.slice(0, pageSize).map((row) => toCharacterResponse(row, user, lang)),
-      page,
-      page_size: pageSize,
-      has_more: rows.length > pageSize,
-    };
+    const request = { page, pageSize };
+    const rows = await this.repository.listFavorites(viewer, offsetOf(request), pageSize);
+    return numberedPage(rows, request, (row) => toCharacterResponse(row, user, lang));
   }
 
   /**

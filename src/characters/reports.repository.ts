@@ -3,6 +3,7 @@ import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { type DataSource, In, type Repository } from 'typeorm';
 import { CharacterEntity } from './entities/character.entity.js';
 import { ReportEntity, type ReportStatus } from './entities/report.entity.js';
+import { rowsToRead } from '../common/pagination.js';
 
 export interface ReportFilter {
   status?: ReportStatus;
@@ -28,7 +29,7 @@ export class ReportsRepository {
       where: filter.status ? { status: filter.status } : {},
       order: { createdAt: 'DESC', id: 'DESC' },
       skip: filter.offset,
-      take: filter.limit + 1,
+      take: rowsToRead(filter.limit),
     });
   }
 

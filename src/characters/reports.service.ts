@@ -5,6 +5,7 @@ import type { ModerationReportDto, ModerationReportPageDto } from './dto/moderat
 import type { CharacterEntity } from './entities/character.entity.js';
 import type { ReportEntity, ReportReason, ReportStatus } from './entities/report.entity.js';
 import { ReportsRepository } from './reports.repository.js';
+import { offsetOf, pageOfRows } from '../common/pagination.js';
 
 export interface ReportQuery {
   status?: ReportStatus;
@@ -38,15 +39,15 @@ export class ReportsService {
   async list(query: ReportQuery): Promise<ModerationReportPageDto> {
     const rows = await this.reports.page({
       status: query.status,
-      offset: (query.page - 1) * query.pageSize,
+      offset: offsetOf(query),
       limit: query.pageSize,
     });
-    const page = rows.slice(0, query.pageSize);
+    const { shown, hasMore } = pageOfRows(rows, query.pageSize);
     return {
-      items: await this.describe(page),
+      items: await this.describe(shown),
       page: query.page,
       page_size: query.pageSize,
-      has_more: rows.length > query.pageSize,
+      has_more: hasMore,
     };
   }
 

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { type ChatCaller, ownerOf } from './chat-caller.js';
 import { ChatSearchRepository, MARK_END, MARK_START } from './chat-search.repository.js';
 import type { ChatSearchPageDto, ChatSearchQueryDto } from './dto/chat-management.dto.js';
+import { cursorPage, rowsToRead } from '../common/pagination.js';
 
 const HTML_ESCAPES: Record<string, string> = {
   '&': '&amp;',
@@ -32,17 +33,17 @@ export class ChatSearchService {
       ownerOf(caller),
       query.q,
       query.cursor ?? null,
-      limit + 1,
+      rowsToRead(limit),
     );
-    const page = hits.slice(0, limit);
+    const { shown, nextCursor } = cursorPage(hits, limit, (last) => last.id);
     return {
-      items: page.map((hit) => ({
+      items: shown.map((hit) => ({
         chat_id: hit.chatId,
         message_id: Number(hit.id),
         snippet: snippetHtml(hit.snippet),
         created_at: hit.createdAt.toISOString(),
       })),
-      next_cursor: hits.length > limit ? page[page.length - 1].id : null,
+      next_cursor: nextCursor,
     };
   }
 }

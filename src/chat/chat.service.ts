@@ -36,6 +36,7 @@ import {
 import type { ChatEntity, ChatKind } from './entities/chat.entity.js';
 import { PreferencesRepository } from './preferences/preferences.repository.js';
 import { ReplyRegistry } from './streaming/reply-registry.js';
+import { numberedPage, offsetOf, pageOfRows, rowsToRead } from '../common/pagination.js';
 
 /** Owner of every guest chat (spec: chat/anon.py), so chats always have a user. */
 const ANONYMOUS_EMAIL = `anonymous@${SYSTEM_EMAIL_DOMAIN}`;
@@ -206,25 +207,20 @@ export class ChatService implements OnModuleInit {
 
   /** A page of the caller's chats (only group chats with `kind`), latest activity first. */
   async list(query: ChatListQueryDto, caller: ChatCaller, kind?: ChatKind): Promise<ChatPageDto> {
-    const page = query.page ?? 1;
-    const pageSize = query.page_size ?? 20;
+    const request = { page: query.page ?? 1, pageSize: query.page_size ?? 20 };
     const rows = await this.chats.list(
       ownerOf(caller),
-      (page - 1) * pageSize,
-      pageSize + 1,
+      offsetOf(request),
+      rowsToRead(request.pageSize),
       kind === 'group',
     );
-    const shown = rows.slice(0, pageSize);
-    const characters = await this.charactersOf(shown.map((row) => row.chat));
-    return {
-      items: shown.map(({ chat, generating, lastMessage }) => ({
-        ...toChatResponse(chat, characters, generating),
-        last_message: lastMessage && toMessageResponse(lastMessage),
-      })),
-      page,
-      page_size: pageSize,
-      has_more: rows.length > pageSize,
-    };
+    const characters = await this.charactersOf(
+      pageOfRows(rows, request.pageSize).shown.map((row) => row.chat),
+    );
+    return numberedPage(rows, request, ({ chat, generating, lastMessage }) => ({
+      ...toChatResponse(chat, characters, generating),
+      last_message: lastMessage && toMessageResponse(lastMessage),
+    }));
   }
 
   async get(id: string, caller: ChatCaller, kind?: ChatKind): Promise<ChatResponseDto> {
@@ -241,11 +237,9 @@ export class ChatService implements OnModuleInit {
   ): Promise<MessagePageDto> {
     await this.requireOwned(id, caller, kind);
     const limit = query.limit ?? 50;
-    const rows = await this.paths.page(id, limit + 1, query.before_id);
-    return {
-      messages: rows.slice(0, limit).reverse().map(toMessageResponse),
-      has_more: rows.length > limit,
-    };
+    const rows = await this.paths.page(id, rowsToRead(limit), query.before_id);
+    const { shown, hasMore } = pageOfRows(rows, limit);
+    return { messages: shown.reverse().map(toMessageResponse), has_more: hasMore };
   }
 
   /** Renames one of the caller's chats (an empty title clears it). */

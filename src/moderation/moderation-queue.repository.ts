@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import type { ModerationHit } from './moderation.types.js';
+import { rowsToRead } from '../common/pagination.js';
 
 export const QUEUE_KINDS = ['character', 'message', 'report'] as const;
 export type QueueKind = (typeof QUEUE_KINDS)[number];
@@ -143,7 +144,7 @@ export class ModerationQueueRepository {
       filter.kind ?? null,
       filter.pending,
       filter.offset,
-      filter.limit + 1,
+      rowsToRead(filter.limit),
     ]);
   }
 

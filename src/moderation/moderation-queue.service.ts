@@ -15,6 +15,7 @@ import {
 import { decide } from './moderation-policy.js';
 import type { ModerationCategory, ModerationHit } from './moderation.types.js';
 import { ModerationService } from './moderation.service.js';
+import { numberedPage, offsetOf } from '../common/pagination.js';
 
 export const QUEUE_STATUSES = ['pending', 'decided'] as const;
 export type QueueStatus = (typeof QUEUE_STATUSES)[number];
@@ -55,16 +56,11 @@ export class ModerationQueueService {
     const rows = await this.queue.page({
       kind: query.kind,
       pending: (query.status ?? 'pending') === 'pending',
-      offset: (query.page - 1) * query.pageSize,
+      offset: offsetOf(query),
       limit: query.pageSize,
     });
     const policy = await this.moderation.currentPolicy();
-    return {
-      items: rows.slice(0, query.pageSize).map((row) => this.describe(row, policy)),
-      page: query.page,
-      page_size: query.pageSize,
-      has_more: rows.length > query.pageSize,
-    };
+    return numberedPage(rows, query, (row) => this.describe(row, policy));
   }
 
   /** The item a decision names; 404 when there is none. */

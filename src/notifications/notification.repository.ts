@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import type { NotificationMetadata, NotificationType } from './notification-types.js';
+import { rowsToRead } from '../common/pagination.js';
 
 /** A notification row as the API shows it. */
 export interface NotificationRow {
@@ -58,14 +59,14 @@ export class NotificationRepository {
     return rows[0];
   }
 
-  /** A page of the user's notifications, newest first, before `beforeId`; `limit + 1` rows. */
+  /** A page of the user's notifications, newest first, before `beforeId`, plus one row. */
   page(userId: string, beforeId: string | null, unreadOnly: boolean, limit: number) {
     return this.dataSource.query<NotificationRow[]>(
       `SELECT ${COLUMNS} FROM notification
        WHERE user_id = $1 AND ($2::bigint IS NULL OR id < $2::bigint)
          AND (NOT $3::boolean OR read_at IS NULL)
        ORDER BY id DESC LIMIT $4`,
-      [userId, beforeId, unreadOnly, limit + 1],
+      [userId, beforeId, unreadOnly, rowsToRead(limit)],
     );
   }
 

@@ -26,6 +26,7 @@ import {
   type NotificationType,
 } from './notification-types.js';
 import { isTimeZone } from './quiet-hours.js';
+import { cursorPage } from '../common/pagination.js';
 
 /** A character as notifications name it: its id and public name, nothing else. */
 /** What moderation did to a character (`character_moderated`'s `decision`). */
@@ -183,11 +184,11 @@ export class NotificationsService {
       this.notifications.page(user.id, query.cursor ?? null, query.unread === true, limit),
       this.notifications.unreadCount(user.id),
     ]);
-    const page = rows.slice(0, limit);
+    const { shown, nextCursor } = cursorPage(rows, limit, (last) => last.id);
     return {
-      items: page.map(toNotificationDto),
+      items: shown.map(toNotificationDto),
       unread_count: unread,
-      next_cursor: rows.length > limit ? String(page[page.length - 1].id) : null,
+      next_cursor: nextCursor,
     };
   }
 

@@ -13,6 +13,7 @@ import {
   type ViolationSubject,
 } from './violation-policy.js';
 import { type BanRow, ViolationsRepository } from './violations.repository.js';
+import { offsetOf, pageOfRows } from '../../common/pagination.js';
 
 const HOUR_MS = 3_600_000;
 
@@ -85,10 +86,11 @@ export class ViolationService {
   async active(page: number, pageSize: number): Promise<BanPage> {
     const rows = await this.repository.pageActive(
       new Date(this.clock.now()),
-      (page - 1) * pageSize,
+      offsetOf({ page, pageSize }),
       pageSize,
     );
-    return { rows: rows.slice(0, pageSize), hasMore: rows.length > pageSize };
+    const { shown, hasMore } = pageOfRows(rows, pageSize);
+    return { rows: shown, hasMore };
   }
 
   /**

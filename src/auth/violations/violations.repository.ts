@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import type { ViolationKind } from './violation-policy.js';
+import { rowsToRead } from '../../common/pagination.js';
 
 /** A row of `ban`, with the banned user's email when it is a user's. */
 export interface BanRow {
@@ -122,7 +123,7 @@ export class ViolationsRepository {
        WHERE ban.lifted_at IS NULL AND ban.banned_until > $1
        ORDER BY ban.banned_at DESC, ban.id DESC
        OFFSET $2 LIMIT $3`,
-      [now, offset, limit + 1],
+      [now, offset, rowsToRead(limit)],
     );
   }
 
