@@ -4,7 +4,7 @@ import {
   Logger,
   type OnModuleInit,
 } from '@nestjs/common';
-import { DeferJobError, JobQueue } from '../common/jobs/job-queue.service.js';
+import { JobQueue } from '../common/jobs/job-queue.service.js';
 import { InjectConfig, type AppConfig } from '../config/app-config.js';
 import { BackgroundBudgetSpentError } from '../llm/llm.errors.js';
 import { LlmService } from '../llm/llm.service.js';
@@ -21,7 +21,6 @@ export const SUMMARY_JOB = 'chat.summarize';
 /** A failed summary is tried again with backoff, then left for the next reply's trigger. */
 const SUMMARY_ATTEMPTS = 3;
 /** With no summary provider available, the job waits this long without using an attempt. */
-const NO_PROVIDER_WAIT_MS = 5 * 60_000;
 /**
  * One summary request folds in at most this much text: a chat that grew long before it was
  * summarized (or while the providers were down) catches up over the next replies instead of
@@ -70,23 +69,13 @@ export class ChatSummarizer implements OnModuleInit, BeforeApplicationShutdown {
       this.summarize(chatId, names).then(() => undefined),
     );
     const summaryOrder = this.config.chat.summaryProviderOrder;
-    if (this.providerOrder !== summaryOrder) {
+    if (this.llm.backgroundOrder(summaryOrder) !== summaryOrder) {
       this.logger.warn(
         `SUMMARY_PROVIDER_ORDER (${summaryOrder.join(', ')}) names no configured provider: ` +
           `summaries use LLM_PROVIDER_ORDER (${this.config.llm.providerOrder.join(', ')}), ` +
           'as chat replies do',
       );
     }
-  }
-
-  /**
-   * SUMMARY_PROVIDER_ORDER, or the chat replies' LLM_PROVIDER_ORDER when it names no provider
-   * with a key: summaries always have a provider where chats have one.
-   */
-  private get providerOrder(): readonly string[] {
-    const { summaryProviderOrder } = this.config.chat;
-    const configured = summaryProviderOrder.some((name) => this.config.llm.providers[name]);
-    return configured ? summaryProviderOrder : this.config.llm.providerOrder;
   }
 
   /** Queues a summary of the chat, when it needs one by the time it runs; never throws. */
@@ -110,16 +99,13 @@ export class ChatSummarizer implements OnModuleInit, BeforeApplicationShutdown {
    * first). Throws when the providers fail, so the queue retries.
    */
   async summarize(chatId: string, names: SummaryNames): Promise<boolean> {
-    const providers = await this.llm.availableProviders(this.providerOrder);
-    if (providers.length === 0) {
-      throw new DeferJobError(
-        'no summary provider is available',
-        new Date(Date.now() + NO_PROVIDER_WAIT_MS),
-      );
-    }
-    // With the day's background budget spent, summaries are skipped, not saved up: the first
-    // reply of the next day triggers again.
-    if (!(await this.llm.backgroundBudgetAvailable())) return false;
+    // SUMMARY_PROVIDER_ORDER, or the chats' order. With the day's background budget spent,
+    // summaries are skipped, not saved up: the first reply of the next day triggers again.
+    const providers = await this.llm.backgroundProviders(
+      this.config.chat.summaryProviderOrder,
+      'summary',
+    );
+    if (!providers) return false;
     const state = await this.chats.summaryState(chatId);
     if (!state) return false;
     const { total, oldest } = await this.messages.unsummarized(

@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { DeferJobError } from '../common/jobs/job-queue.service.js';
 import { MetricsService } from '../common/metrics/metrics.service.js';
 import { InjectConfig, type AppConfig } from '../config/app-config.js';
 import type { LlmProviderName } from '../config/configuration.js';
@@ -23,6 +24,9 @@ import type {
 } from './llm.types.js';
 import { LlmProviderRegistry } from './providers/provider-registry.js';
 import { BackgroundBudget } from './usage/background-budget.service.js';
+
+/** How long background work waits when none of its providers is available. */
+const NO_PROVIDER_WAIT_MS = 5 * 60_000;
 
 export type { ProviderStatus };
 
@@ -130,9 +134,32 @@ export class LlmService {
     return result;
   }
 
-  /** False once the day's background budget is spent: background work can skip its set-up. */
-  backgroundBudgetAvailable(): Promise<boolean> {
-    return this.budget.available();
+  /**
+   * `order` (SUMMARY_PROVIDER_ORDER, MEMORY_PROVIDER_ORDER) when it names a provider with a key,
+   * else the chat replies' LLM_PROVIDER_ORDER: background work has a provider where chats do.
+   */
+  backgroundOrder(order: readonly string[]): readonly string[] {
+    const configured = order.some((name) => this.config.llm.providers[name as LlmProviderName]);
+    return configured ? order : this.config.llm.providerOrder;
+  }
+
+  /**
+   * The providers a background job (`work`: "summary", "memory") may call now, from
+   * `backgroundOrder(order)`; null when the day's background budget is spent (the job skips).
+   * With none available the job waits NO_PROVIDER_WAIT_MS without using an attempt.
+   */
+  async backgroundProviders(
+    order: readonly string[],
+    work: string,
+  ): Promise<ProviderName[] | null> {
+    const providers = await this.availableProviders(this.backgroundOrder(order));
+    if (providers.length === 0) {
+      throw new DeferJobError(
+        `no ${work} provider is available`,
+        new Date(Date.now() + NO_PROVIDER_WAIT_MS),
+      );
+    }
+    return (await this.budget.available()) ? providers : null;
   }
 
   /** Names of the providers of `order` (default AUTONOMOUS_PROVIDER_ORDER) that may serve now. */

@@ -4,7 +4,7 @@ import {
   Logger,
   type OnModuleInit,
 } from '@nestjs/common';
-import { DeferJobError, JobQueue } from '../../common/jobs/job-queue.service.js';
+import { JobQueue } from '../../common/jobs/job-queue.service.js';
 import type { Language } from '../../common/languages.js';
 import { InjectConfig, type AppConfig } from '../../config/app-config.js';
 import { BackgroundBudgetSpentError } from '../../llm/llm.errors.js';
@@ -22,7 +22,6 @@ import {
 export const MEMORY_EXTRACT_JOB = 'memory.extract';
 const EXTRACT_ATTEMPTS = 3;
 const EXTRACT_TIMEOUT_MS = 30_000;
-const NO_PROVIDER_WAIT_MS = 5 * 60_000;
 /**
  * The latest messages one extraction reads: the rounds played while it waited
  * (MEMORY_EXTRACT_DELAY_MS) and one before them; what it has seen before merges as duplicates.
@@ -74,13 +73,6 @@ export class MemoryExtractor implements OnModuleInit, BeforeApplicationShutdown 
     this.closing.abort(new Error('the server is shutting down'));
   }
 
-  /** MEMORY_PROVIDER_ORDER, or LLM_PROVIDER_ORDER when it names no provider with a key. */
-  private get providerOrder(): readonly string[] {
-    const { memoryProviderOrder } = this.config.chat;
-    const configured = memoryProviderOrder.some((name) => this.config.llm.providers[name]);
-    return configured ? memoryProviderOrder : this.config.llm.providerOrder;
-  }
-
   /**
    * Queues an extraction for the chat, due MEMORY_EXTRACT_DELAY_MS from now (one pending per
    * chat: the rounds until then join it); never throws.
@@ -99,14 +91,12 @@ export class MemoryExtractor implements OnModuleInit, BeforeApplicationShutdown 
 
   /** The job: the ids of the facts added (merged ones are not new). */
   async extract(job: MemoryExtractJob): Promise<number[]> {
-    const providers = await this.llm.availableProviders(this.providerOrder);
-    if (providers.length === 0) {
-      throw new DeferJobError(
-        'no memory provider is available',
-        new Date(Date.now() + NO_PROVIDER_WAIT_MS),
-      );
-    }
-    if (!(await this.llm.backgroundBudgetAvailable())) return [];
+    // MEMORY_PROVIDER_ORDER, or the chats' order; nothing with the day's budget spent.
+    const providers = await this.llm.backgroundProviders(
+      this.config.chat.memoryProviderOrder,
+      'memory',
+    );
+    if (!providers) return [];
     const recent = (await this.messages.page(job.chatId, EXTRACT_WINDOW)).reverse();
     if (recent.length === 0) return [];
     const known = await this.memories.list(job.userId, job.characterId, {
