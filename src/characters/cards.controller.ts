@@ -80,8 +80,9 @@ export class CardsController {
   @ApiUnprocessableEntityResponse({
     type: ErrorResponseDto,
     description:
-      "Refused by moderation: a text field, or the card's picture with an image classifier " +
-      'configured (`picture: refused by moderation (<category>: <label>)`); nothing is saved',
+      "Refused by moderation: a text field, or the card's picture (or a CharX's picture asset, " +
+      '`assets`) with an image classifier configured (`picture: refused by moderation ' +
+      '(<category>: <label>)`); nothing is saved',
   })
   import(
     @UploadedFile() file: { buffer: Buffer } | undefined,

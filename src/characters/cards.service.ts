@@ -4,10 +4,10 @@ import { AvatarStorage, imageExtension } from './avatar-storage.js';
 import { CharactersService } from './characters.service.js';
 import type { CharacterResponseDto } from './dto/character-response.dto.js';
 import type { CharacterEntity } from './entities/character.entity.js';
-import { readCardFile } from './lib/card-file.js';
+import { type CardFile, readCardFile } from './lib/card-file.js';
 import { characterToCard, type CharacterCardV2, type CharacterCardV3 } from './lib/card-export.js';
 import { CardError, cardToCharacterData, parseCardJson } from './lib/character-card.js';
-import { charxIconTarget, writeCharx } from './lib/charx-card.js';
+import { charxIconTarget, type CharxFile, writeCharx } from './lib/charx-card.js';
 import { convertImage, convertToPng, ImageError } from './lib/image-reencoder.js';
 import { DEFINITION_HIDDEN_MESSAGE, mayReadDefinition } from './lib/definition-access.js';
 import { mayReadLorebook } from './lib/lorebook-access.js';
@@ -87,34 +87,48 @@ export class CardsService {
     body: unknown,
     owner: AuthUser,
   ): Promise<CharacterResponseDto> {
-    let fields;
+    let fields: ReturnType<typeof cardToCharacterData>;
     let picture: Buffer | null = null;
+    let assetFiles: CharxFile[] = [];
     try {
       // A body card is held to the same 1 MB as a card file.
-      const read = file
+      const read: CardFile = file
         ? readCardFile(file)
-        : { card: parseCardJson(JSON.stringify(body ?? null)), picture: null };
+        : { format: 'json', card: parseCardJson(JSON.stringify(body ?? null)), picture: null };
       fields = cardToCharacterData(read.card, { platformKey: CARD_PLATFORM_KEY });
       picture = read.picture;
+      assetFiles = read.assetFiles ?? [];
     } catch (error) {
       if (error instanceof CardError)
         throw new BadRequestException(`Invalid character card: ${error.message}`);
       throw error;
     }
-    // A CharX icon may be any format; only the three avatars are stored in are taken.
-    const avatarUrl =
-      picture && imageExtension(picture)
-        ? await this.avatars.save(picture, {
-            maxBytes: CARD_FILE_MAX_BYTES,
-            undecodable: 'skip',
-            moderate: { field: 'picture', nsfw: fields.contentRating === 'nsfw' },
-          })
-        : null;
-    if (!avatarUrl) return this.characters.createDraft(fields, owner);
+    const stored: string[] = [];
+    // Re-encoded and screened as the picture is; one that cannot be decoded is not kept.
+    const nsfw = fields.contentRating === 'nsfw';
+    const keep = async (data: Buffer, field: string) => {
+      if (!imageExtension(data)) return null;
+      const url = await this.avatars.save(data, {
+        maxBytes: CARD_FILE_MAX_BYTES,
+        undecodable: 'skip',
+        moderate: { field, nsfw },
+      });
+      if (url) stored.push(url);
+      return url;
+    };
     try {
-      return await this.characters.createDraft({ ...fields, avatarUrl }, owner);
+      // A CharX icon may be any format; only the three avatars are stored in are taken.
+      const avatarUrl = picture ? await keep(picture, 'picture') : null;
+      const files: Record<string, string> = {};
+      for (const asset of assetFiles) {
+        const url = await keep(asset.data, 'assets');
+        if (url) files[asset.path] = url;
+      }
+      const kept = Object.keys(files).length > 0;
+      const draft = kept ? { ...fields, cardExtras: { ...fields.cardExtras, files } } : fields;
+      return await this.characters.createDraft(avatarUrl ? { ...draft, avatarUrl } : draft, owner);
     } catch (error) {
-      await this.avatars.remove(avatarUrl);
+      await Promise.all(stored.map((url) => this.avatars.remove(url)));
       throw error;
     }
   }
@@ -152,16 +166,21 @@ export class CardsService {
    * format the card's icon asset names); without it when the avatar cannot be decoded.
    */
   private async charx(character: CharacterEntity, card: CharacterCardV3): Promise<Buffer> {
+    const assetFiles: CharxFile[] = [];
+    for (const [path, url] of Object.entries(character.cardExtras.files ?? {})) {
+      const file = await this.avatars.read(url);
+      if (file) assetFiles.push({ path, data: file.data });
+    }
     const avatar = await this.avatars.read(character.avatarUrl);
-    if (!avatar) return writeCharx(card, null);
+    if (!avatar) return writeCharx(card, null, assetFiles);
     const { path, format } = charxIconTarget(card, avatar.extension);
     try {
       const data =
         format === avatar.extension ? avatar.data : await convertImage(avatar.data, format);
-      return writeCharx(card, { path, data });
+      return writeCharx(card, { path, data }, assetFiles);
     } catch (error) {
       if (!(error instanceof ImageError)) throw error;
-      return writeCharx(card, null);
+      return writeCharx(card, null, assetFiles);
     }
   }
 }

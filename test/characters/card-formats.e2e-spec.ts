@@ -190,6 +190,8 @@ interface CardCase {
   /** Words of the user message that trigger a lorebook entry, and a part of that entry. */
   lore: { message: string; content: string } | null;
   greeting: string;
+  /** Picture assets of a CharX besides its icon: written back by a CharX export. */
+  keptFiles?: string[];
 }
 
 interface Pictures {
@@ -244,6 +246,7 @@ const CASES: CardCase[] = [
     picture: { width: 24, height: 32 },
     lore: { message: 'Who built the LIGHTHOUSE?', content: 'LORE-LIGHT: smugglers built' },
     greeting: 'Mind the stairs.',
+    keptFiles: ['assets/emotion/images/angry.png'],
   },
   {
     label: 'a CharX appended to a JPEG, as RisuAI writes it',
@@ -449,8 +452,15 @@ describe('card formats, fidelity and card art', () => {
             !uri.startsWith('embeded://') || uri.slice('embeded://'.length) in files;
           const named = (card.data.assets as Array<{ uri: string }> | undefined) ?? [];
           expect(named.map((asset) => asset.uri).filter((uri) => !held(uri))).toEqual([]);
-          // Only the icon's file is kept of a card's files: the other embedded entries are
-          // left out of the archive, and so of the card imported from it.
+          for (const path of example.keptFiles ?? []) {
+            // Re-encoded like an avatar: a clean picture of the same size.
+            expect(await sharp(Buffer.from(files[path])).metadata()).toMatchObject(
+              example.picture!,
+            );
+          }
+          // The picture files a CharX came with are written back (so a CharX comes back
+          // equal); embedded entries of files the character never had (a PNG or JSON card's
+          // list) are left out of the archive, and so of the card imported from it.
           const assets = first.data.assets as Array<{ uri: string }> | undefined;
           if (assets) {
             expected = {

@@ -55,6 +55,11 @@ export type LanguageCounts = Partial<Record<Language, number>>;
 export interface CardExtras {
   data?: Record<string, unknown>;
   root?: Record<string, unknown>;
+  /**
+   * A CharX's picture assets kept beside its icon: archive path → stored file (avatar URL),
+   * written back by a CharX export. Never part of an exported card itself.
+   */
+  files?: Record<string, string>;
 }
 
 /** A character card (spec: Core/Character). Soft-deleted rows keep their chats readable. */

@@ -1,5 +1,5 @@
 import { CardError, parseCardJson, type CardData } from './character-card.js';
-import { readCharx } from './charx-card.js';
+import { type CharxFile, readCharx } from './charx-card.js';
 import { extractCardFromPng } from './png-card.js';
 import { extractCardFromWebp } from './webp-card.js';
 import { hasZipArchive } from './zip-archive.js';
@@ -16,6 +16,8 @@ export interface CardFile {
   card: CardData;
   /** The card's picture, to become the avatar (decoded and re-encoded by the caller). */
   picture: Buffer | null;
+  /** A CharX's other picture assets (readCharx), kept like the picture. */
+  assetFiles?: CharxFile[];
 }
 
 const startsWith = (data: Buffer, bytes: number[]): boolean =>

@@ -2,7 +2,13 @@ import { describe, expect, it } from '@jest/globals';
 import { unzipSync } from 'fflate';
 import type { CharacterCardV3 } from './card-export.js';
 import type { CardAsset } from './character-card.js';
-import { charxAssets, charxIconTarget, readCharx, writeCharx } from './charx-card.js';
+import {
+  CHARX_ASSET_FILES,
+  charxAssets,
+  charxIconTarget,
+  readCharx,
+  writeCharx,
+} from './charx-card.js';
 
 const ICON: CardAsset = {
   type: 'icon',
@@ -91,5 +97,37 @@ describe('CharX export assets', () => {
       writeCharx(card(undefined), { path: ICON.uri.slice(10), data: PIXELS }),
     );
     expect(archive.assets).toBeUndefined();
+  });
+
+  it('writes the picture assets it kept back, with their entries, and reads them again', () => {
+    const source = card([ICON, EMOTION, SOUND, REMOTE]);
+    const emotionPath = EMOTION.uri.slice('embeded://'.length);
+    const angry = Buffer.from('angry pixels');
+    const written = writeCharx(source, { path: ICON.uri.slice(10), data: PIXELS }, [
+      { path: emotionPath, data: angry },
+    ]);
+    const archive = archiveOf(written);
+    expect(archive.named.filter((path) => !archive.files.includes(path))).toEqual([]);
+    expect(archive.assets).toEqual([ICON, EMOTION, REMOTE]);
+    const read = readCharx(written);
+    expect(read.picture).toEqual(PIXELS);
+    // Only pictures are kept besides the icon; the sound's file was never there.
+    expect(read.assetFiles).toEqual([{ path: emotionPath, data: angry }]);
+  });
+
+  it('keeps at most CHARX_ASSET_FILES pictures besides the icon, never the icon twice', () => {
+    const many = Array.from({ length: CHARX_ASSET_FILES + 4 }, (_, n) => ({
+      ...EMOTION,
+      name: `e${n}`,
+      uri: `embeded://assets/emotion/images/e${n}.png`,
+    }));
+    const written = writeCharx(
+      card([ICON, ...many]),
+      { path: ICON.uri.slice(10), data: PIXELS },
+      many.map((asset) => ({ path: asset.uri.slice(10), data: PIXELS })),
+    );
+    const read = readCharx(written);
+    expect(read.assetFiles).toHaveLength(CHARX_ASSET_FILES);
+    expect(read.assetFiles.map((file) => file.path)).not.toContain(ICON.uri.slice(10));
   });
 });
