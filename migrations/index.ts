@@ -49,6 +49,7 @@ import { RowChangeNotifications1763809800000 } from './1763809800000-RowChangeNo
 import { CatalogueChanges1763809900000 } from './1763809900000-CatalogueChanges.js';
 import { MessageEmbeddings1763810000000 } from './1763810000000-MessageEmbeddings.js';
 import { LegacyAvatarSweep1763812022000 } from './1763812022000-LegacyAvatarSweep.js';
+import { MessageActiveChildHot1763812100000 } from './1763812100000-MessageActiveChildHot.js';
 
 export const migrations: Function[] = [
   Foundation1763800000000,
@@ -99,4 +100,5 @@ export const migrations: Function[] = [
   CatalogueChanges1763809900000,
   MessageEmbeddings1763810000000,
   LegacyAvatarSweep1763812022000,
+  MessageActiveChildHot1763812100000,
 ];

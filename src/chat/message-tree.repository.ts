@@ -206,8 +206,9 @@ export class MessageTreeRepository {
          target AS (SELECT id, depth FROM message WHERE id = $2 AND chat_id = $1),
          ${PATH_FROM_LEAF_TO_TARGET},
          next AS (SELECT id FROM path WHERE parent_id = $2 AND (SELECT ok FROM free)),
-         -- Its subtree goes by the cascade of parent_id; the target's active child and the
-         -- old leaf's pointers are set null by theirs.
+         -- Its subtree goes by the cascade of parent_id; the target's active child is set
+         -- null by the message table's trigger (tr_message_forget_active_child), the old
+         -- leaf's pointer by chat's foreign key.
          removed AS (DELETE FROM message WHERE id = (SELECT id FROM next)),
          fixed AS (
            UPDATE chat SET leaf_id = $2, message_count = (SELECT depth FROM target),

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { strayOpenings } from '../message-path.js';
+import { PreparedStatements } from '../../database/prepared-statement.js';
 
 export const MEMORY_KINDS = [
   'person',
@@ -99,7 +100,12 @@ const PATH_CHECK_STEPS = 10_000;
 /** Character memories (character_memory): one user's facts per character. */
 @Injectable()
 export class CharacterMemoryRepository {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  /** The prompt's facts read, on every reply: prepared (see PreparedStatement). */
+  private readonly prepared: PreparedStatements;
+
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {
+    this.prepared = new PreparedStatements(dataSource);
+  }
 
   /** The user's facts about the character, current first, best first (ix_character_memory_current). */
   async list(
@@ -139,7 +145,8 @@ export class CharacterMemoryRepository {
     chatId: string,
     limit: number,
   ): Promise<Array<{ id: number; text: string }>> {
-    const rows = await this.dataSource.query<Array<{ id: string; text: string }>>(
+    const rows = await this.prepared.query<Array<{ id: string; text: string }>>(
+      'character-memory-for-prompt',
       `WITH RECURSIVE candidates AS (
          SELECT id, text, source_message_ids, pinned, importance FROM character_memory
          WHERE user_id = $1 AND character_id = $2 AND superseded_by IS NULL
