@@ -370,6 +370,13 @@ try {
   const summary: Array<Array<string | number>> = [];
   const versusProxy: Array<Array<string | number>> = [];
   for (const { streams, rounds } of LEVELS) {
+    // Untimed: PostgreSQL plans a prepared statement anew on its first five runs on a
+    // connection, so each pooled connection this level uses first runs every reply statement
+    // about six times, as on a server that has been up a while. Without this, the CPU per
+    // reply at 100 streams counted ~6 plans on each of 60 fresh connections (~1/3 of the
+    // database's CPU in 1,000 replies; bench/README.md).
+    const warmRounds = Math.ceil((6 * Math.min(streams, Number(DB_POOL_SIZE))) / streams);
+    await concurrently(streams, warmRounds, (worker) => throughApi(chats[worker]));
     const samples = { direct: [] as Sample[], proxy: [] as Sample[], api: [] as Sample[] };
     let apiCpuMs = 0;
     let proxyCpuMs = 0;
