@@ -54,6 +54,7 @@ import {
   CHAT_IMPORT_MAX_MESSAGES,
 } from './sillytavern-chat.js';
 import { ApiChatNotFound, ChatId } from './chat-route.decorators.js';
+import { RateLimit } from '../auth/rate-limit/rate-limits.js';
 
 /** The `file` of a chat import, at most CHAT_IMPORT_MAX_BYTES; beyond, a 413 naming the limit. */
 @Injectable()
@@ -95,13 +96,15 @@ export class ChatManagementController {
 
   @Get('search')
   @Guest()
+  @RateLimit('chatSearch')
   @ApiOperation({
     summary: 'Find words in the messages of my chats (a guest: its own chats)',
     description:
       'Every message of every chat of mine, alternatives off the active path included, ' +
       'newest first, a page at a time (`cursor`: the `next_cursor` of the page before). ' +
       'Words match whole, in any case and any of the chat languages, without stemming. ' +
-      '`q` must be 1 to 200 characters on one line (400 otherwise).',
+      '`q` must be 1 to 200 characters on one line (400 otherwise). 60 searches a minute ' +
+      '(429 with Retry-After).',
   })
   @ApiOkResponse({ type: ChatSearchPageDto })
   find(
@@ -113,6 +116,7 @@ export class ChatManagementController {
 
   @Post('import')
   @Guest()
+  @RateLimit('chatImport')
   @UseInterceptors(ChatFileInterceptor)
   @ApiOperation({
     summary: 'Import a SillyTavern chat file (.jsonl) into a new chat with a character of mine',
@@ -127,7 +131,8 @@ export class ChatManagementController {
       `${CHAT_IMPORT_MAX_BYTES / 1024 / 1024} MB (413), ${CHAT_IMPORT_MAX_LINES.toLocaleString('en')} ` +
       `messages, ${CHAT_IMPORT_MAX_MESSAGES.toLocaleString('en')} messages and swipes in all, ` +
       `${CHAT_IMPORT_MAX_LINE_LENGTH.toLocaleString('en')} characters a line (400 naming the ` +
-      'line and the limit). A malformed line is a 400 naming it. Guests: 403 (sign in).',
+      'line and the limit). A malformed line is a 400 naming it. 30 imports an hour (429 ' +
+      'with Retry-After). Guests: 403 (sign in).',
   })
   @ApiConsumes('multipart/form-data', 'application/json')
   @ApiExtraModels(ImportChatDto)

@@ -714,3 +714,49 @@ describe('chat management', () => {
     expect(t.errorLogs()).toEqual([]);
   });
 });
+
+describe('chat import and search at their default rate limits', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await createTestApp();
+  });
+
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('refuses the 31st import in an hour per user with 429 and Retry-After; others still import', async () => {
+    const [user, other] = [await createUser(t), await createUser(t)];
+    const character = await publicCharacter(t, user, { name: 'Wren' });
+    const body = { character_id: character.id, jsonl: jsonl(SILLYTAVERN_CHAT.slice(1, 3)) };
+    const statuses: number[] = [];
+    let limited: { headers: Record<string, string> } | undefined;
+    for (let i = 0; i < 31; i++) {
+      const res = await t.http.post('/api/chats/import').set(user.auth).send(body);
+      statuses.push(res.status);
+      if (res.status === 429) limited = res;
+    }
+    expect(statuses.slice(0, 30)).toEqual(Array(30).fill(201));
+    expect(statuses[30]).toBe(429);
+    expect(Number(limited!.headers['retry-after'])).toBeGreaterThan(3000);
+    // Per user: the other account's import into its own character goes ahead.
+    const own = await publicCharacter(t, other, { name: 'Ash' });
+    await t.http
+      .post('/api/chats/import')
+      .set(other.auth)
+      .send({ ...body, character_id: own.id })
+      .expect(201);
+  });
+
+  it('refuses the 61st search in a minute per user with 429 and Retry-After', async () => {
+    const [user, other] = [await createUser(t), await createUser(t)];
+    const statuses: number[] = [];
+    for (let i = 0; i < 61; i++) {
+      statuses.push((await t.http.get('/api/chats/search?q=lantern').set(user.auth)).status);
+    }
+    expect(statuses.slice(0, 60)).toEqual(Array(60).fill(200));
+    expect(statuses[60]).toBe(429);
+    await t.http.get('/api/chats/search?q=lantern').set(other.auth).expect(200);
+  });
+});
