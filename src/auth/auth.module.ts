@@ -121,6 +121,13 @@ const jwtExpiresIn = (value: string) =>
   ],
   // JwtModule: other modules sign their own short-lived tokens (each under its own audience).
   // ViolationService: every module that refuses something records the violation.
-  exports: [UsersService, MessageQuotaService, DailyAllowanceService, JwtModule, ViolationService],
+  exports: [
+    UsersService,
+    MessageQuotaService,
+    DailyAllowanceService,
+    JwtModule,
+    ViolationService,
+    LoginBackoffService,
+  ],
 })
 export class AuthModule {}

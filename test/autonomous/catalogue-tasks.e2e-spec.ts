@@ -439,6 +439,41 @@ describe('catalogue tasks', () => {
       expect(left.map((row: { id: string }) => row.id)).toEqual(kept);
     });
 
+    it('forgets violation scores and sign-in failure counts that no longer count, keeping live ones', async () => {
+      // Scores: points forgotten after 24 h, strikes after 30 days (the default settings).
+      await t.dataSource.query(
+        `INSERT INTO violation_score (subject, points, strikes, last_violation_at) VALUES
+           ('address:forgotten', 3, 1, now() - interval '31 days'),
+           ('address:striking', 0, 2, now() - interval '29 days'),
+           ('user:recent', 5, 0, now() - interval '1 hour')`,
+      );
+      // Failure counts: forgotten a day after the last attempt, unless a lockout still runs.
+      await t.dataSource.query(
+        `INSERT INTO login_failure (account, failures, last_attempt_at, blocked_until) VALUES
+           ('forgotten', 4, now() - interval '25 hours', now() - interval '24 hours'),
+           ('locked', 9, now() - interval '25 hours', now() + interval '1 hour'),
+           ('recent', 2, now() - interval '1 hour', now() - interval '1 hour')`,
+      );
+
+      const run = await runTask(t, admin, 'cleanup');
+
+      expect(run.result).toMatchObject({ violation_scores_deleted: 1, login_failures_deleted: 1 });
+      const scores = await t.dataSource.query(
+        `SELECT subject FROM violation_score
+         WHERE subject IN ('address:forgotten', 'address:striking', 'user:recent')
+         ORDER BY subject`,
+      );
+      expect(scores.map((row: { subject: string }) => row.subject)).toEqual([
+        'address:striking',
+        'user:recent',
+      ]);
+      const failures = await t.dataSource.query(
+        `SELECT account FROM login_failure WHERE account IN ('forgotten', 'locked', 'recent')
+         ORDER BY account`,
+      );
+      expect(failures.map((row: { account: string }) => row.account)).toEqual(['locked', 'recent']);
+    });
+
     it('deletes avatar files no character uses, but never young ones or foreign files', async () => {
       const dir = t.config.storage.avatarDir;
       mkdirSync(dir, { recursive: true });

@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import type { DataSource } from 'typeorm';
 import { describeError } from '../../common/lifecycle/describe-error.js';
+import { deleteInBatches } from '../../database/delete-in-batches.js';
 import {
   type AttemptRefused,
   LOGIN_FAILURES_FORGOTTEN_MS,
@@ -19,6 +20,11 @@ export interface LoginAttemptStore {
   attempt(account: string, now: number, rules: LoginBackoffRules): Promise<AttemptVerdict>;
   /** A sign-in succeeded: the account starts afresh. */
   clear(account: string): Promise<void>;
+  /**
+   * Drops the accounts whose failures no longer count at `now` (none for LOGIN_FAILURES_FORGOTTEN_MS
+   * and no wait left), so addresses never signed in with do not pile up; how many.
+   */
+  forgetStale(now: number): Promise<number>;
 }
 
 export const LOGIN_ATTEMPT_STORE = Symbol('LOGIN_ATTEMPT_STORE');
@@ -69,6 +75,17 @@ export class PostgresLoginAttemptStore implements LoginAttemptStore {
 
   async clear(account: string): Promise<void> {
     await this.dataSource.query(`DELETE FROM login_failure WHERE account = $1`, [account]);
+  }
+
+  forgetStale(now: number): Promise<number> {
+    return deleteInBatches(
+      this.dataSource,
+      `DELETE FROM login_failure WHERE account IN (
+         SELECT account FROM login_failure
+         WHERE last_attempt_at < $1 AND blocked_until < $2 LIMIT $3)`,
+      [new Date(now - LOGIN_FAILURES_FORGOTTEN_MS), new Date(now)],
+      10_000,
+    );
   }
 }
 
@@ -147,6 +164,11 @@ export class RedisLoginAttemptStore implements LoginAttemptStore {
     } catch (error) {
       this.outage(error);
     }
+  }
+
+  /** Redis forgets by itself: each account's hash expires once its failures no longer count. */
+  forgetStale(): Promise<number> {
+    return Promise.resolve(0);
   }
 
   private key(account: string): string {

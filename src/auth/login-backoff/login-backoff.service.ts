@@ -42,4 +42,9 @@ export class LoginBackoffService {
   succeeded(email: string): Promise<void> {
     return this.store.clear(accountKey(email));
   }
+
+  /** Drops the counts that no longer matter (the daily cleanup); how many. */
+  forgetStale(): Promise<number> {
+    return this.store.forgetStale(this.clock.now());
+  }
 }

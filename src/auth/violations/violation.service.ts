@@ -107,6 +107,20 @@ export class ViolationService {
     return { before, after };
   }
 
+  /**
+   * Deletes the scores whose points and strikes are both forgotten (the daily cleanup), so
+   * addresses seen once do not pile up; a violation after that starts afresh, as it would.
+   * How many went. Bans keep their rows: they are the history admins read.
+   */
+  async forgetStale(): Promise<number> {
+    const [decayHours, resetDays] = await Promise.all([
+      this.settings.get('violation_decay_hours'),
+      this.settings.get('ban_ladder_reset_days'),
+    ]);
+    const forgottenMs = Math.max(decayHours * HOUR_MS, resetDays * 24 * HOUR_MS);
+    return this.repository.deleteIdleSince(new Date(this.clock.now() - forgottenMs));
+  }
+
   private async rules(kind: ViolationKind, points: number | undefined): Promise<ScoringRules> {
     const [kindPoints, userThreshold, addressThreshold, ladder, decayHours, resetDays] =
       await Promise.all([

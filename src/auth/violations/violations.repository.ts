@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import type { ViolationKind } from './violation-policy.js';
 import { rowsToRead } from '../../common/pagination.js';
+import { deleteInBatches } from '../../database/delete-in-batches.js';
 
 /** A row of `ban`, with the banned user's email when it is a user's. */
 export interface BanRow {
@@ -71,6 +72,17 @@ export class ViolationsRepository {
       [subject, points, now, pointsSince, strikesSince],
     );
     return row;
+  }
+
+  /** Deletes the scores without a violation since `before`; how many. */
+  deleteIdleSince(before: Date): Promise<number> {
+    return deleteInBatches(
+      this.dataSource,
+      `DELETE FROM violation_score WHERE subject IN (
+         SELECT subject FROM violation_score WHERE last_violation_at < $1 LIMIT $2)`,
+      [before],
+      10_000,
+    );
   }
 
   /**

@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
+import { LoginBackoffService } from '../../auth/login-backoff/login-backoff.service.js';
 import { MessageQuotaService } from '../../auth/usage/message-quota.service.js';
+import { ViolationService } from '../../auth/violations/violation.service.js';
 import { JobQueue } from '../../common/jobs/job-queue.service.js';
 import { CatalogueMaintenanceService } from '../../characters/catalogue-maintenance.service.js';
 import { PageViewsService } from '../../characters/page-views.service.js';
@@ -17,13 +19,14 @@ export const FINISHED_JOB_RETENTION_DAYS = 14;
 /**
  * Daily: old page views and avatar files nothing refers to (spec: cleanup.py), message
  * counts of past days and idle guest sessions, and guest chats idle past the retention period
- * (setting guest_chat_retention_days), and background jobs finished over
- * FINISHED_JOB_RETENTION_DAYS ago.
+ * (setting guest_chat_retention_days), background jobs finished over
+ * FINISHED_JOB_RETENTION_DAYS ago, and the violation scores and sign-in failure counts that no
+ * longer count (each address an abuser rotates through would otherwise keep a row).
  */
 @Injectable()
 export class CleanupTask implements AutonomousTask {
   readonly name = 'cleanup';
-  readonly description = `Deletes page views older than ${PAGE_VIEW_RETENTION_DAYS} days, orphaned avatar files, message counts of past days and of guests idle for ${GUEST_QUOTA_IDLE_DAYS} days, guest chats idle past guest_chat_retention_days, and background jobs finished over ${FINISHED_JOB_RETENTION_DAYS} days ago`;
+  readonly description = `Deletes page views older than ${PAGE_VIEW_RETENTION_DAYS} days, orphaned avatar files, message counts of past days and of guests idle for ${GUEST_QUOTA_IDLE_DAYS} days, guest chats idle past guest_chat_retention_days, background jobs finished over ${FINISHED_JOB_RETENTION_DAYS} days ago, and violation scores and sign-in failure counts past forgetting`;
   readonly intervalMs = DAY_MS;
 
   constructor(
@@ -32,6 +35,8 @@ export class CleanupTask implements AutonomousTask {
     private readonly quota: MessageQuotaService,
     private readonly guestChats: GuestChatRetentionService,
     private readonly jobs: JobQueue,
+    private readonly violations: ViolationService,
+    private readonly loginBackoff: LoginBackoffService,
   ) {}
 
   async run(): Promise<TaskResult> {
@@ -46,6 +51,8 @@ export class CleanupTask implements AutonomousTask {
       guest_chats_deleted: guest.chats,
       guest_chat_credits_deleted: guest.credits,
       finished_jobs_deleted: await this.jobs.deleteFinishedOlderThan(FINISHED_JOB_RETENTION_DAYS),
+      violation_scores_deleted: await this.violations.forgetStale(),
+      login_failures_deleted: await this.loginBackoff.forgetStale(),
     };
   }
 }
