@@ -21,8 +21,8 @@ export interface LoginAttemptStore {
   /** A sign-in succeeded: the account starts afresh. */
   clear(account: string): Promise<void>;
   /**
-   * Drops the accounts whose failures no longer count at `now` (none for LOGIN_FAILURES_FORGOTTEN_MS
-   * and no wait left), so addresses never signed in with do not pile up; how many.
+   * Drops the counts that no longer matter at `now` (no attempt for LOGIN_FAILURES_FORGOTTEN_MS
+   * and no wait left), so names tried once and never signed in with do not pile up; how many.
    */
   forgetStale(now: number): Promise<number>;
 }
