@@ -146,7 +146,7 @@ export class CharacterMemoryRepository {
     limit: number,
   ): Promise<Array<{ id: number; text: string }>> {
     const rows = await this.prepared.query<Array<{ id: string; text: string }>>(
-      'character-memory-for-prompt',
+      'character_memory_for_prompt',
       `WITH RECURSIVE candidates AS (
          SELECT id, text, source_message_ids, pinned, importance FROM character_memory
          WHERE user_id = $1 AND character_id = $2 AND superseded_by IS NULL
