@@ -273,6 +273,9 @@ const [baseURL] = (await once(upstream, 'message')) as [string];
 // The floor of issue #25: a bare node:http pipe proxy in front of the same upstream.
 const pipeProxy = fork(new URL('./pipe-proxy.ts', import.meta.url), [baseURL]);
 const [pipeProxyURL] = (await once(pipeProxy, 'message')) as [string];
+// The second floor: a node:http server relaying the upstream through the openai SDK as SSE.
+const sdkRelay = fork(new URL('./sdk-relay.ts', import.meta.url), [baseURL]);
+const [sdkRelayURL] = (await once(sdkRelay, 'message')) as [string];
 const database = await createBenchDatabase();
 const databaseName = new URL(database.url).pathname.slice(1);
 const client = new pg.Client({ connectionString: database.url });
@@ -362,9 +365,40 @@ try {
       (event) => event.type === 'token',
       (_data, event) => event?.type === 'done',
     );
+  const relayed = () =>
+    timedStream(
+      `${sdkRelayURL}/message`,
+      messageBody,
+      {},
+      (event) => event.type === 'token',
+      (_data, event) => event?.type === 'done',
+    );
+
+  // The context build's chats (their build is measured last): the latest messages of the
+  // active path, then the prompt around them; the linear chats by length, the tree by its
+  // label. Seeded before the streams, so those run on a database of ~200,000 messages as a
+  // live one holds, not an empty one that grows several-fold during the run (which also
+  // left PostgreSQL re-planning a prepared statement on some connections: bench/README.md).
+  const sizes: Array<number | string> = [...CONTEXT_SIZES, TREE_LABEL];
+  const contextChats: string[] = [];
+  const history = (length: number) =>
+    Array.from({ length }, (_, i) => ({
+      role: (i + 1) % 2 === 0 ? ('user' as const) : ('assistant' as const),
+      content: `${'The rain drums on the shutters while Luna pours another cup. '.repeat(6)}${i + 1}`,
+    }));
+  for (const size of sizes) {
+    const chatId = chats[chats.length - 1 - contextChats.length].id;
+    const pathLength =
+      typeof size === 'number' ? size : TREE.messages - TREE.branches * TREE.branchLength;
+    await appendToPath(client, chatId, history(pathLength));
+    if (size === TREE_LABEL) await addBranches(client, chatId);
+    contextChats.push(chatId);
+  }
+  await client.query(`ANALYZE message`);
 
   // Warm-up: JIT, keep-alive connections, caches (settings, prompts, availability).
-  for (let i = 0; i < WARM_UP; i++) await Promise.all([direct(), proxied(), throughApi(chats[0])]);
+  for (let i = 0; i < WARM_UP; i++)
+    await Promise.all([direct(), proxied(), relayed(), throughApi(chats[0])]);
 
   const rows: Array<Array<string | number>> = [];
   const summary: Array<Array<string | number>> = [];
@@ -377,10 +411,16 @@ try {
     // database's CPU in 1,000 replies; bench/README.md).
     const warmRounds = Math.ceil((6 * Math.min(streams, Number(DB_POOL_SIZE))) / streams);
     await concurrently(streams, warmRounds, (worker) => throughApi(chats[worker]));
-    const samples = { direct: [] as Sample[], proxy: [] as Sample[], api: [] as Sample[] };
+    const samples = {
+      direct: [] as Sample[],
+      proxy: [] as Sample[],
+      relay: [] as Sample[],
+      api: [] as Sample[],
+    };
     let apiCpuMs = 0;
     let proxyCpuMs = 0;
-    const machineMs = { direct: 0, proxy: 0, api: 0 };
+    let relayCpuMs = 0;
+    const machineMs = { direct: 0, proxy: 0, relay: 0, api: 0 };
     let postgresMs = 0;
     let peakRss = rssMiBOf(app.process.pid!);
     const sampler = setInterval(() => {
@@ -388,18 +428,25 @@ try {
     }, 50);
     // Two passes, the paths in opposite order, so neither always meets a warmer process.
     for (const order of [
-      ['direct', 'proxy', 'api'] as const,
-      ['api', 'proxy', 'direct'] as const,
+      ['direct', 'proxy', 'relay', 'api'] as const,
+      ['api', 'relay', 'proxy', 'direct'] as const,
     ]) {
       for (const path of order) {
         agent.destroy();
         agent = new http.Agent({ keepAlive: true });
         const cpuBefore = cpuMsOf(app.process.pid!);
         const proxyCpuBefore = cpuMsOf(pipeProxy.pid!);
+        const relayCpuBefore = cpuMsOf(sdkRelay.pid!);
         const machineBefore = machineBusyMs();
         const postgresBefore = postgresCpuMsOf(databaseName);
         const batch = await concurrently(streams, Math.ceil(rounds / 2), (worker) =>
-          path === 'direct' ? direct() : path === 'proxy' ? proxied() : throughApi(chats[worker]),
+          path === 'direct'
+            ? direct()
+            : path === 'proxy'
+              ? proxied()
+              : path === 'relay'
+                ? relayed()
+                : throughApi(chats[worker]),
         );
         machineMs[path] += machineBusyMs() - machineBefore;
         if (path === 'api') {
@@ -408,6 +455,7 @@ try {
         samples[path].push(...batch);
         if (path === 'api') apiCpuMs += cpuMsOf(app.process.pid!) - cpuBefore;
         if (path === 'proxy') proxyCpuMs += cpuMsOf(pipeProxy.pid!) - proxyCpuBefore;
+        if (path === 'relay') relayCpuMs += cpuMsOf(sdkRelay.pid!) - relayCpuBefore;
       }
     }
     clearInterval(sampler);
@@ -422,10 +470,12 @@ try {
     };
     const d = stats(samples.direct);
     const p = stats(samples.proxy);
+    const r = stats(samples.relay);
     const a = stats(samples.api);
     for (const [path, s] of [
       ['upstream directly', d],
       ['through a bare pipe proxy', p],
+      ['through an openai SDK relay', r],
       ['through the API', a],
     ] as const) {
       rows.push([
@@ -454,14 +504,18 @@ try {
     ]);
     const apiPerReply = (apiCpuMs + postgresMs) / samples.api.length;
     const proxyPerStream = proxyCpuMs / samples.proxy.length;
+    const relayPerStream = relayCpuMs / samples.relay.length;
     versusProxy.push([
       streams,
       fmt(a.ttft.p50 - d.ttft.p50),
       fmt(p.ttft.p50 - d.ttft.p50),
+      fmt(r.ttft.p50 - d.ttft.p50),
       fmt(apiPerReply),
       fmt(proxyPerStream),
+      fmt(relayPerStream),
       fmt(apiPerReply / proxyPerStream),
-      a.errors + p.errors,
+      fmt(relayPerStream / proxyPerStream),
+      a.errors + p.errors + r.errors,
     ]);
   }
 
@@ -489,14 +543,17 @@ try {
     summary,
   );
   printTable(
-    'API vs a bare pipe proxy in the same run (added = − upstream directly; CPU from /proc)',
+    'API vs a bare pipe proxy and an openai SDK relay in the same run (added = − upstream directly; CPU from /proc)',
     [
       'streams',
       'API added TTFT p50 ms',
       'proxy added TTFT p50 ms',
+      'relay added TTFT p50 ms',
       'API+PostgreSQL CPU ms/reply',
       'proxy CPU ms/stream',
+      'relay CPU ms/stream',
       'CPU ratio API+PostgreSQL / proxy',
+      'CPU ratio relay / proxy',
       'errors',
     ],
     versusProxy,
@@ -521,30 +578,11 @@ try {
       target('added TTFT p50 ≤ 4 ms at 1 stream (issue #25)', added(1, 2), 4),
       target(
         'API+PostgreSQL CPU ≤ 4× the bare proxy per reply, 100 streams (issue #25)',
-        Number(versusProxy.find((row) => row[0] === 100)?.[5]),
+        Number(versusProxy.find((row) => row[0] === 100)?.[7]),
         4,
       ),
     ],
   );
-
-  // Context build: the latest messages of the active path, then the prompt around them. The
-  // linear chats by length; the tree by its label.
-  const sizes: Array<number | string> = [...CONTEXT_SIZES, TREE_LABEL];
-  const contextChats: string[] = [];
-  const history = (length: number) =>
-    Array.from({ length }, (_, i) => ({
-      role: (i + 1) % 2 === 0 ? ('user' as const) : ('assistant' as const),
-      content: `${'The rain drums on the shutters while Luna pours another cup. '.repeat(6)}${i + 1}`,
-    }));
-  for (const size of sizes) {
-    const chatId = chats[chats.length - 1 - contextChats.length].id;
-    const pathLength =
-      typeof size === 'number' ? size : TREE.messages - TREE.branches * TREE.branchLength;
-    await appendToPath(client, chatId, history(pathLength));
-    if (size === TREE_LABEL) await addBranches(client, chatId);
-    contextChats.push(chatId);
-  }
-  await client.query(`ANALYZE message`);
 
   const config = loadConfiguration({ DATABASE_URL: database.url, JWT_SECRET, DATA_DIR: '/tmp' });
   const dataSource = new DataSource(
@@ -628,6 +666,7 @@ try {
   await client.end().catch(() => undefined);
   upstream.disconnect();
   pipeProxy.disconnect();
+  sdkRelay.disconnect();
   agent.destroy();
   await database.drop();
 }

@@ -27,7 +27,7 @@ const BENCHES: Array<[string, string[]]> = [
     [
       'Chat streams: time to first token',
       'Added by the API',
-      'API vs a bare pipe proxy in the same run',
+      'API vs a bare pipe proxy and an openai SDK relay in the same run',
       'Targets',
       'Context build',
       'Output scan (moderation rules) per reply',
@@ -47,12 +47,14 @@ const BENCHES: Array<[string, string[]]> = [
 ];
 
 /**
- * Lines a benchmark must print (on the console): bench:chat's context-build row of the branched
+ * Lines a benchmark must print (on the console): bench:chat's streams through the openai SDK
+ * relay without errors (the second floor of issue #25), its context-build row of the branched
  * tree and its verdicts on the ratios (issue #17: a tree of 100,000 messages in 1,000 branches,
  * and a linear chat of 100,000, against one of 100).
  */
 const LINES: Record<string, RegExp[]> = {
   chat: [
+    /^\| \d+ +\| through an openai SDK relay +\| \d+\.\d{2} +\|.*\| 0 +\|$/m,
     /^\| [\d,]+ in [\d,]+ branches +\| \d+\.\d{3} +\|/m,
     /^[\d,]+ \/ [\d,]+ build p50 ratio: \d+\.\d{3} \(≤ 1\.5: (met|MISSED)\)$/m,
     /^tree of [\d,]+ in [\d,]+ branches \/ [\d,]+ build p50 ratio: \d+\.\d{3} \(≤ 1\.5: (met|MISSED)\)$/m,
