@@ -1,7 +1,8 @@
 // SEO benchmark: seeds 100k public characters that pass the quality gate, then
 // - generates the whole sitemap (index + every file) through the compiled API, timing it and
 //   sampling the app process's VmRSS: streaming with keyset pages must keep the peak growth
-//   under 50 MB whatever the catalogue size;
+//   under 50 MB whatever the catalogue size (over the runs after a first whole pass, which
+//   also grows V8's young generation to its fixed working size);
 // - loads a character page with autocannon next to /api/healthz (the baseline), with the
 //   anonymous catalogue cache on (as deployed), then on an instance with it off.
 import { readFileSync } from 'node:fs';
@@ -92,27 +93,43 @@ try {
   await seed(client, CHARACTERS);
   const seedSeconds = (performance.now() - seedStarted) / 1000;
 
-  // One small request first, so start-up allocations are not counted as sitemap growth.
-  await drain(`${app.url}/api/seo/sitemap-1.xml`);
-  const baseline = rssMiBOf(pid);
-  let peak = baseline;
-  const sampler = setInterval(() => (peak = Math.max(peak, rssMiBOf(pid))), 10);
-
-  const runs: number[] = [];
   let totalBytes = 0;
   let files = 0;
-  for (let run = 0; run < SITEMAP_RUNS; run++) {
-    const started = performance.now();
+  const wholeSitemap = async () => {
     const index = await drain(`${app.url}/api/seo/sitemap.xml`);
     totalBytes = index.bytes;
     files = index.locs.length;
     for (const loc of index.locs) {
       totalBytes += (await drain(`${app.url}${new URL(loc).pathname}`)).bytes;
     }
-    runs.push(performance.now() - started);
-  }
-  clearInterval(sampler);
-  peak = Math.max(peak, rssMiBOf(pid));
+  };
+  /** The peak VmRSS growth over `run`, sampled every 10 ms. */
+  const peakGrowth = async (run: () => Promise<void>) => {
+    const before = rssMiBOf(pid);
+    let peak = before;
+    const sampler = setInterval(() => (peak = Math.max(peak, rssMiBOf(pid))), 10);
+    try {
+      await run();
+    } finally {
+      clearInterval(sampler);
+    }
+    return { before, peak: Math.max(peak, rssMiBOf(pid)) };
+  };
+
+  // One whole pass first, not measured against the limit: it also grows V8's young generation
+  // to its working size, which on Node 24 is up to 128 MiB (sized by the heap limit, once per
+  // process, whatever the sitemap's size), and warms the JIT. The passes after it show what
+  // serving the sitemap holds.
+  const first = await peakGrowth(wholeSitemap);
+  const runs: number[] = [];
+  const measured = await peakGrowth(async () => {
+    for (let run = 0; run < SITEMAP_RUNS; run++) {
+      const started = performance.now();
+      await wholeSitemap();
+      runs.push(performance.now() - started);
+    }
+  });
+  const { before: baseline, peak } = measured;
   const growth = peak - baseline;
   const sitemapTimes = summarize(runs);
 
@@ -137,12 +154,16 @@ try {
   }
 
   printTable(
-    `Sitemap of ${CHARACTERS.toLocaleString('en')} quality-gated characters (seeded in ${fmt(seedSeconds, 1)} s): index + ${files} files, ${SITEMAP_RUNS} runs`,
+    `Sitemap of ${CHARACTERS.toLocaleString('en')} quality-gated characters (seeded in ${fmt(seedSeconds, 1)} s): index + ${files} files, ${SITEMAP_RUNS} runs after a first pass`,
     ['measure', 'value'],
     [
       ['whole sitemap, mean (ms)', fmt(sitemapTimes.mean, 0)],
       ['whole sitemap, best (ms)', fmt(Math.min(...runs), 0)],
       ['bytes per run', totalBytes.toLocaleString('en')],
+      [
+        'first pass (not timed): VmRSS before → peak (MiB)',
+        `${fmt(first.before, 1)} → ${fmt(first.peak, 1)}`,
+      ],
       ['app VmRSS before (MiB)', fmt(baseline, 1)],
       ['app VmRSS peak (MiB)', fmt(peak, 1)],
       ['peak growth (MiB)', fmt(growth, 1)],
