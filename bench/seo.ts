@@ -2,7 +2,8 @@
 // - generates the whole sitemap (index + every file) through the compiled API, timing it and
 //   sampling the app process's VmRSS: streaming with keyset pages must keep the peak growth
 //   under 50 MB whatever the catalogue size (over the runs after a first whole pass, which
-//   also grows V8's young generation to its fixed working size);
+//   also warms the JIT and grows V8's young generation; what grows after it is garbage a
+//   full GC returns: bench/README.md);
 // - loads a character page with autocannon next to /api/healthz (the baseline), with the
 //   anonymous catalogue cache on (as deployed), then on an instance with it off.
 import { readFileSync } from 'node:fs';
@@ -103,7 +104,7 @@ try {
       totalBytes += (await drain(`${app.url}${new URL(loc).pathname}`)).bytes;
     }
   };
-  /** The peak VmRSS growth over `run`, sampled every 10 ms. */
+  /** VmRSS before `run` and its peak during it, sampled every 10 ms. */
   const peakGrowth = async (run: () => Promise<void>) => {
     const before = rssMiBOf(pid);
     let peak = before;
@@ -118,8 +119,8 @@ try {
 
   // One whole pass first, not measured against the limit: it also grows V8's young generation
   // to its working size, which on Node 24 is up to 128 MiB (sized by the heap limit, once per
-  // process, whatever the sitemap's size), and warms the JIT. The passes after it show what
-  // serving the sitemap holds.
+  // process, whatever the sitemap's size), and warms the JIT. The passes after it are held to
+  // the limit; their growth is mostly garbage awaiting V8's next full GC (bench/README.md).
   const first = await peakGrowth(wholeSitemap);
   const runs: number[] = [];
   const measured = await peakGrowth(async () => {
