@@ -21,15 +21,20 @@ describe('sitemap index beyond 50,000 URLs', () => {
   beforeAll(async () => {
     t = await createTestApp();
     ownerId = (await createUser(t)).id;
-    // Several characters share one created_at, so keyset pages must break ties by id.
-    await t.dataSource.query(
-      `INSERT INTO character (slug, owner_id, name, description, greeting, is_public, avatar_url,
-                              structured_tags, created_at)
-       SELECT 'bulk-' || n, $1, 'Bulk ' || n, $2, 'Hello.', true, '/api/avatars/bulk.png',
-              ARRAY['fantasy'], timestamp '2025-01-01' + make_interval(secs => n / 3)
-       FROM generate_series(1, $3) AS n`,
-      [ownerId, LONG_DESCRIPTION, CATALOGUE],
-    );
+    // Several characters share one created_at, so keyset pages must break ties by id. One
+    // statement of 50,001 rows (their indexes and change triggers) can outlast the app pool's
+    // 5 s statement timeout on a loaded CI machine: the seed is set-up, not a request.
+    await t.dataSource.transaction(async (manager) => {
+      await manager.query(`SET LOCAL statement_timeout = 0`);
+      await manager.query(
+        `INSERT INTO character (slug, owner_id, name, description, greeting, is_public,
+                                avatar_url, structured_tags, created_at)
+         SELECT 'bulk-' || n, $1, 'Bulk ' || n, $2, 'Hello.', true, '/api/avatars/bulk.png',
+                ARRAY['fantasy'], timestamp '2025-01-01' + make_interval(secs => n / 3)
+         FROM generate_series(1, $3) AS n`,
+        [ownerId, LONG_DESCRIPTION, CATALOGUE],
+      );
+    });
   }, 120_000);
 
   afterAll(async () => {
