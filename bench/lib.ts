@@ -80,6 +80,8 @@ export async function createBenchDatabase(): Promise<{ url: string; drop: () => 
   return {
     url: url.toString(),
     drop: async () => {
+      // BENCH_KEEP_DB=1 leaves it for EXPLAIN and pgbench on the data a run wrote.
+      if (process.env.BENCH_KEEP_DB) return console.log(`bench database kept: ${name}`);
       const client = new pg.Client({ connectionString: BENCH_DATABASE_SERVER });
       await client.connect();
       await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);

@@ -54,9 +54,10 @@ export class FullTextRetriever implements Retriever {
         character_id: string | null;
         content: string;
         rank: number;
+        lone: boolean;
       }>
     >(
-      `WITH RECURSIVE matches AS MATERIALIZED (
+      `WITH matches AS MATERIALIZED (
          SELECT m.id, m.depth, m.recall_vector FROM message m
          WHERE m.recall_vector @@ to_tsquery($2::regconfig, $4)
            AND m.chat_id = $1 AND m.id < $3
@@ -66,45 +67,53 @@ export class FullTextRetriever implements Retriever {
          LIMIT $5),
        ranked AS MATERIALIZED (
          SELECT x.id, x.depth, ts_rank_cd(x.recall_vector, to_tsquery($2::regconfig, $4)) AS rank
-         FROM matches x ORDER BY rank DESC, x.id DESC LIMIT $6),
+         FROM matches x ORDER BY rank DESC, x.id DESC LIMIT $6)
        -- Alone at its depth (and not below the leaf): on the path, which has one message at
-       -- every depth (ix_message_chat_depth). Only the others walk up (a branched stretch).
-       lone AS (
-         SELECT r.id FROM ranked r JOIN chat c ON c.id = $1::uuid
-         WHERE r.depth <= c.message_count
+       -- every depth (ix_message_chat_depth). Only the others need the walk up (offPath).
+       SELECT m.id, m.role, m.character_id, m.content, r.rank,
+         r.depth <= c.message_count
            AND NOT EXISTS (SELECT 1 FROM message o
-                           WHERE o.chat_id = $1::uuid AND o.depth = r.depth AND o.id <> r.id)),
-       walk AS (
-         SELECT r.id AS source, m.id, m.parent_id, 1 AS n, true AS ok
-         FROM ranked r JOIN message m ON m.id = r.id
-         WHERE r.id NOT IN (SELECT id FROM lone)
+                           WHERE o.chat_id = $1::uuid AND o.depth = r.depth AND o.id <> r.id)
+           AS lone
+       FROM ranked r JOIN message m ON m.id = r.id JOIN chat c ON c.id = $1::uuid
+       ORDER BY r.rank DESC, r.id DESC`,
+      [query.chatId, config, query.beforeId, words.join(' | '), CANDIDATES, picks],
+    );
+    const branched = rows.filter((row) => !row.lone).map((row) => row.id);
+    const off = branched.length > 0 ? await this.offPath(branched) : new Set<string>();
+    return rows
+      .filter((row) => !off.has(row.id))
+      .map((row) => ({
+        messageId: Number(row.id),
+        role: row.role,
+        characterId: row.character_id,
+        content: row.content,
+        rank: Number(row.rank),
+      }));
+  }
+
+  /**
+   * Of `ids` (messages sharing their depth with another), those off the chat's active path:
+   * a walk up from each, bounded as forPrompt's facts, fails where a parent names another
+   * child active, or reaches an opening the story no longer starts from (strayOpenings). A
+   * statement of its own because a chat without branches never needs it, and the walk's CTEs
+   * cost more to plan than the ranking costs to run.
+   */
+  private async offPath(ids: string[]): Promise<Set<string>> {
+    const rows = await this.dataSource.query<Array<{ id: string }>>(
+      `WITH RECURSIVE walk AS (
+         SELECT m.id AS source, m.id, m.parent_id, 1 AS n, true AS ok
+         FROM message m WHERE m.id = ANY($1::bigint[])
          UNION ALL
          SELECT w.source, p.id, p.parent_id, w.n + 1, COALESCE(p.active_child_id = w.id, false)
          FROM walk w JOIN message p ON p.id = w.parent_id
-         WHERE w.ok AND w.n < $7),
-       ${strayOpenings('$7')}
-       SELECT m.id, m.role, m.character_id, m.content, r.rank FROM ranked r
-       JOIN message m ON m.id = r.id
-       WHERE NOT EXISTS (SELECT 1 FROM walk w WHERE w.source = r.id
-                           AND (NOT w.ok OR w.id IN (SELECT id FROM stray_openings)))
-       ORDER BY r.rank DESC, r.id DESC`,
-      [
-        query.chatId,
-        config,
-        query.beforeId,
-        words.join(' | '),
-        CANDIDATES,
-        picks,
-        PATH_CHECK_STEPS,
-      ],
+         WHERE w.ok AND w.n < $2),
+       ${strayOpenings('$2')}
+       SELECT DISTINCT w.source AS id FROM walk w
+       WHERE NOT w.ok OR w.id IN (SELECT id FROM stray_openings)`,
+      [ids, PATH_CHECK_STEPS],
     );
-    return rows.map((row) => ({
-      messageId: Number(row.id),
-      role: row.role,
-      characterId: row.character_id,
-      content: row.content,
-      rank: Number(row.rank),
-    }));
+    return new Set(rows.map((row) => String(row.id)));
   }
 
   /** The chat's text-search configuration (recall_text_config), null for no such chat. */
