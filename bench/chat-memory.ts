@@ -1,8 +1,9 @@
 // The context build with memory and recall on (issue #18), printed by `npm run bench:chat`:
 // a signed-in user's chat of 100 and of 100,000 messages, each prompt built as RoundRunner
 // builds it — the latest 30 messages, the user's facts about the character (forPrompt, with
-// its source check), recall over the older messages (FullTextRetriever), the prompt around
-// them. Targets: build p50 ratio 100,000 / 100 ≤ 1.5; recall ≤ 2 ms p50 at 100,000.
+// its source check; sources early and late in the story), recall over the older messages
+// (FullTextRetriever), the prompt around them. Targets: build p50 ratio 100,000 / 100 ≤ 1.5;
+// recall ≤ 2 ms p50 at 100,000.
 import 'reflect-metadata';
 import pg from 'pg';
 import { DataSource } from 'typeorm';
@@ -94,19 +95,20 @@ export async function printChatMemoryCost(): Promise<void> {
         );
       }
       const {
-        rows: [early],
+        rows: [early, recent],
       } = await client.query<{ id: string }>(
-        `SELECT id FROM message WHERE chat_id = $1 AND depth = 2`,
-        [chat.id],
+        `SELECT id FROM message WHERE chat_id = $1 AND depth IN (2, $2) ORDER BY depth`,
+        [chat.id, size - 50],
       );
-      // Ten facts learned early in the story (their source check walks up from there).
+      // Ten facts: five learned early in the story, five lately (as the extractor learns them,
+      // from the newest messages): each source is checked to be on the active path.
       await memories.merge(
         { userId: user.id, characterId: character.id, chatId: chat.id, chatOnly: false },
         Array.from({ length: 10 }, (_, i) => ({
           text: `Fact ${i} of chat ${chatIds.length}: Yara keeps bees in Lisbon.`,
           kind: 'person' as const,
           importance: 3,
-          sourceMessageIds: [Number(early.id)],
+          sourceMessageIds: [Number((i < 5 ? early : recent).id)],
         })),
       );
       chatIds.push(chat.id);

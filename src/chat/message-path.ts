@@ -46,6 +46,18 @@ export const upToUserMessage = (start: string, chat: string): string => `up AS (
   WHERE u.role <> 'user' AND u.n < ${LAST_USER_WALK})`;
 
 /**
+ * SQL: whether message `m` (an alias) is on its chat's active path without a walk: alone at its
+ * depth in its chat and not below the leaf (`count`: the chat's message_count, an SQL
+ * expression). The path has one message at every depth down to the leaf, so such a message is
+ * on it (one probe of ix_message_chat_depth). Swipes, edits and branches leave several
+ * messages at a depth: those are walked up, and a walk can stop at the first ancestor this
+ * holds for, since everything above it is the path.
+ */
+export const aloneOnPath = (m: string, count: string): string => `(${m}.depth <= ${count}
+  AND NOT EXISTS (SELECT 1 FROM message o
+                  WHERE o.chat_id = ${m}.chat_id AND o.depth = ${m}.depth AND o.id <> ${m}.id))`;
+
+/**
  * CTEs (in a `WITH RECURSIVE`, after `walk`) for a path check that walks up from a message,
  * each step `ok` while the parent names the child as its active child (`walk`: rows with `id`,
  * `parent_id`, `ok`). Such a walk proves a message is on its chat's active path only up to its

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import { strayOpenings } from '../message-path.js';
+import { aloneOnPath, strayOpenings } from '../message-path.js';
 import { PreparedStatements } from '../../database/prepared-statement.js';
 
 export const MEMORY_KINDS = [
@@ -135,9 +135,9 @@ export class CharacterMemoryRepository {
    * The facts a prompt of `chatId` carries: the user's current facts about the character (a
    * chat-only one from this chat alone), pinned and important first, at most `limit`, without
    * those whose source messages are all deleted or off their chat's active path (a message is
-   * on it while each parent above it points at it, walked up to the root: a fact from early in
-   * the story is a short walk; and the root is the chat's opening now: strayOpenings). Written
-   * by the user (no sources): always used.
+   * on it while each parent above it points at it, walked up to the first message alone at its
+   * depth, or to the root, which must be the chat's opening now: strayOpenings). Written by the
+   * user (no sources): always used.
    */
   async forPrompt(
     userId: string,
@@ -152,15 +152,19 @@ export class CharacterMemoryRepository {
          WHERE user_id = $1 AND character_id = $2 AND superseded_by IS NULL
            AND (NOT chat_only OR chat_id = $3)
          ORDER BY pinned DESC, importance DESC, id DESC LIMIT $4),
+       -- From each source up while each parent names the child as its active one, until a
+       -- message alone at its depth (on the path, and so is all above it): in a chat without
+       -- swipes or branches no step at all, where the walk to the root took thousands.
        walk AS (
-         SELECT c.id AS fact_id, m.id AS source, m.id, m.parent_id, 1 AS n, true AS ok
+         SELECT c.id AS fact_id, m.id AS source, m.id, m.parent_id, 1 AS n, true AS ok,
+                ${aloneOnPath('m', 'h.message_count')} AS settled, h.message_count AS count
          FROM candidates c CROSS JOIN LATERAL unnest(c.source_message_ids) s (id)
-         JOIN message m ON m.id = s.id
+         JOIN message m ON m.id = s.id JOIN chat h ON h.id = m.chat_id
          UNION ALL
          SELECT w.fact_id, w.source, p.id, p.parent_id, w.n + 1,
-                COALESCE(p.active_child_id = w.id, false)
+                COALESCE(p.active_child_id = w.id, false), ${aloneOnPath('p', 'w.count')}, w.count
          FROM walk w JOIN message p ON p.id = w.parent_id
-         WHERE w.ok AND w.n < $5),
+         WHERE w.ok AND NOT w.settled AND w.n < $5),
        ${strayOpenings('$5')},
        on_path AS (
          SELECT DISTINCT fact_id FROM walk w

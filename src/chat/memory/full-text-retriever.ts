@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { strayOpenings } from '../message-path.js';
+import { aloneOnPath, strayOpenings } from '../message-path.js';
 import { queryWords, type RecalledPassage, type RecallQuery, type Retriever } from './retriever.js';
 
 /** Matching messages ranked at most (the first found), so a common word costs no more. */
@@ -17,8 +17,8 @@ const CONFIG_CACHE_SIZE = 1_000;
  * stemmed, stop words out; migration RecallLanguage) through ix_message_recall. Any of the
  * newest turn's longer words; the first CANDIDATES matches ranked by ts_rank_cd on the stored
  * vectors; the best `limit` checked to be on the active path (another branch's are left out):
- * one alone at its depth is, others walk up (bounded, as forPrompt's facts) to an opening the
- * story now starts from (strayOpenings).
+ * one alone at its depth is (aloneOnPath), others walk up (bounded, as forPrompt's facts) to
+ * an ancestor alone at its depth, or to an opening the story now starts from (strayOpenings).
  */
 @Injectable()
 export class FullTextRetriever implements Retriever {
@@ -94,20 +94,22 @@ export class FullTextRetriever implements Retriever {
 
   /**
    * Of `ids` (messages sharing their depth with another), those off the chat's active path:
-   * a walk up from each, bounded as forPrompt's facts, fails where a parent names another
-   * child active, or reaches an opening the story no longer starts from (strayOpenings). A
-   * statement of its own because a chat without branches never needs it, and the walk's CTEs
-   * cost more to plan than the ranking costs to run.
+   * a walk up from each (to the first ancestor alone at its depth: aloneOnPath) fails where a
+   * parent names another child active, or reaches an opening the story no longer starts from
+   * (strayOpenings). A statement of its own because a chat without branches never needs it,
+   * and the walk's CTEs cost more to plan than the ranking costs to run.
    */
   private async offPath(ids: string[]): Promise<Set<string>> {
     const rows = await this.dataSource.query<Array<{ id: string }>>(
       `WITH RECURSIVE walk AS (
-         SELECT m.id AS source, m.id, m.parent_id, 1 AS n, true AS ok
-         FROM message m WHERE m.id = ANY($1::bigint[])
+         SELECT m.id AS source, m.id, m.parent_id, 1 AS n, true AS ok, false AS settled,
+                c.message_count AS count
+         FROM message m JOIN chat c ON c.id = m.chat_id WHERE m.id = ANY($1::bigint[])
          UNION ALL
-         SELECT w.source, p.id, p.parent_id, w.n + 1, COALESCE(p.active_child_id = w.id, false)
+         SELECT w.source, p.id, p.parent_id, w.n + 1, COALESCE(p.active_child_id = w.id, false),
+                ${aloneOnPath('p', 'w.count')}, w.count
          FROM walk w JOIN message p ON p.id = w.parent_id
-         WHERE w.ok AND w.n < $2),
+         WHERE w.ok AND NOT w.settled AND w.n < $2),
        ${strayOpenings('$2')}
        SELECT DISTINCT w.source AS id FROM walk w
        WHERE NOT w.ok OR w.id IN (SELECT id FROM stray_openings)`,
