@@ -58,7 +58,7 @@ export class FullTextRetriever implements Retriever {
       }>
     >(
       `WITH matches AS MATERIALIZED (
-         SELECT m.id, m.depth, m.recall_vector FROM message m
+         SELECT m.id, m.recall_vector FROM message m
          WHERE m.recall_vector @@ to_tsquery($2::regconfig, $4)
            AND m.chat_id = $1 AND m.id < $3
          -- No ORDER BY: sorted by id, a rare word made the planner walk the chat's ids
@@ -66,15 +66,11 @@ export class FullTextRetriever implements Retriever {
          -- at the CANDIDATES-th match: the GIN index for rare words, the table for common ones.
          LIMIT $5),
        ranked AS MATERIALIZED (
-         SELECT x.id, x.depth, ts_rank_cd(x.recall_vector, to_tsquery($2::regconfig, $4)) AS rank
+         SELECT x.id, ts_rank_cd(x.recall_vector, to_tsquery($2::regconfig, $4)) AS rank
          FROM matches x ORDER BY rank DESC, x.id DESC LIMIT $6)
-       -- Alone at its depth (and not below the leaf): on the path, which has one message at
-       -- every depth (ix_message_chat_depth). Only the others need the walk up (offPath).
+       -- Alone at its depth: on the path. Only the others need the walk up (offPath).
        SELECT m.id, m.role, m.character_id, m.content, r.rank,
-         r.depth <= c.message_count
-           AND NOT EXISTS (SELECT 1 FROM message o
-                           WHERE o.chat_id = $1::uuid AND o.depth = r.depth AND o.id <> r.id)
-           AS lone
+              ${aloneOnPath('m', 'c.message_count')} AS lone
        FROM ranked r JOIN message m ON m.id = r.id JOIN chat c ON c.id = $1::uuid
        ORDER BY r.rank DESC, r.id DESC`,
       [query.chatId, config, query.beforeId, words.join(' | '), CANDIDATES, picks],
