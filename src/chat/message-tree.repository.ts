@@ -6,7 +6,7 @@ import { CLEAR_SUMMARY_FROM, LIVE_GENERATION } from './generation.repository.js'
 import { ChatMemberEntity } from './entities/chat-member.entity.js';
 import { ChatEntity } from './entities/chat.entity.js';
 import { MessageEntity, type MessageRole } from './entities/message.entity.js';
-import { ALTERNATIVES } from './message-path.js';
+import { ALTERNATIVES, aloneOnPath } from './message-path.js';
 
 /**
  * How a change of a chat's tree went: no such message in the chat (`missing`), a reply being
@@ -86,12 +86,20 @@ export class MessageTreeRepository {
            UNION ALL
            SELECT m.id, m.active_child_id, m.depth
            FROM down d JOIN message m ON m.id = d.active_child_id),
-         -- Up from it: each ancestor, with the child the path now takes below it.
+         -- Up from it: each ancestor, with the child the path now takes below it, to the
+         -- first one alone at its depth (on the path, as all above it: they stay as they
+         -- are), and at least as far up as the message the summary ends at (read below).
          up AS (
-           SELECT m.id, m.parent_id, c.id AS child
+           SELECT m.id, m.parent_id, c.id AS child, m.depth,
+                  ${aloneOnPath('m', 'h.message_count')} AS settled, h.message_count AS count,
+                  COALESCE(s.depth, m.depth) AS summary_depth
            FROM chosen c, target t JOIN message m ON m.id = t.parent_id
+           JOIN chat h ON h.id = $1 LEFT JOIN message s ON s.id = h.summarized_through_id
            UNION ALL
-           SELECT m.id, m.parent_id, u.id FROM up u JOIN message m ON m.id = u.parent_id),
+           SELECT m.id, m.parent_id, u.id, m.depth, ${aloneOnPath('m', 'u.count')}, u.count,
+                  u.summary_depth
+           FROM up u JOIN message m ON m.id = u.parent_id
+           WHERE NOT (u.settled AND u.depth <= u.summary_depth)),
          leaf AS (SELECT id, depth FROM down ORDER BY depth DESC LIMIT 1),
          linked AS (
            UPDATE message m SET active_child_id = u.child FROM up u

@@ -163,6 +163,62 @@ describe('story control', () => {
       expect(contents(await storyOf(alice.auth, chatId)).at(-1)).toBe('It still burns.');
     });
 
+    it('selecting an alternative keeps a summary that ends above it and drops one that ended on the branch left', async () => {
+      const chatId = await openChat(t, alice.auth, character.id);
+      await appendToPath(
+        t.dataSource,
+        chatId,
+        Array.from({ length: 6 }, (_, i) => ({
+          role: i % 2 === 0 ? ('user' as const) : ('assistant' as const),
+          content: `line ${i + 2}`,
+          characterId: i % 2 === 0 ? null : character.id,
+        })),
+      );
+      const story = await storyOf(alice.auth, chatId);
+      const line = (n: number) => story.find((message) => message.content === `line ${n}`)!;
+      // An alternative of line 3 that was never chosen: line 3 shares its depth.
+      await t.dataSource.query(
+        `INSERT INTO message (chat_id, parent_id, depth, role, content, character_id)
+         VALUES ($1, $2, 3, 'assistant', 'line 3, told otherwise', $3)`,
+        [chatId, line(2).id, character.id],
+      );
+      await regenerate(alice.auth, chatId, 'Line 7 again.');
+      const [, again] = (await storyOf(alice.auth, chatId)).slice(-2);
+      const summarize = (through: number) =>
+        t.dataSource.query(
+          `UPDATE chat SET summary = 'They met at the pier.', summarized_through_id = $2
+           WHERE id = $1`,
+          [chatId, through],
+        );
+      const summaryState = async () =>
+        (
+          await t.dataSource.query<Array<{ summary: string | null; through: number | null }>>(
+            `SELECT summary, summarized_through_id::int AS through FROM chat WHERE id = $1`,
+            [chatId],
+          )
+        )[0];
+
+      // Ending at line 3, above the reply chosen again: the summary stays.
+      await summarize(line(3).id);
+      const back = await select(alice.auth, chatId, again.id, 0).expect(200);
+      expect(contents(back.body.messages).slice(-2)).toEqual(['line 6', 'line 7']);
+      expect(await summaryState()).toEqual({
+        summary: 'They met at the pier.',
+        through: line(3).id,
+      });
+
+      // Ending at the reply now left behind: the summary goes.
+      await summarize(line(7).id);
+      await select(alice.auth, chatId, again.id, 1).expect(200);
+      expect(await summaryState()).toEqual({ summary: null, through: null });
+      expect(contents(await storyOf(alice.auth, chatId))).toEqual([
+        GREETING,
+        ...[2, 3, 4, 5, 6].map((n) => `line ${n}`),
+        'Line 7 again.',
+      ]);
+      await expectWholeTree(chatId);
+    });
+
     it("offers a character's alternate greetings as alternatives of the opening", async () => {
       const ansel = await publicCharacter(t, owner, { name: 'Ansel', greeting: 'Ansel waves.' });
       await t.dataSource.query(
