@@ -103,6 +103,42 @@ describe('story control', () => {
   /** Everything the last prompt sent to the model said. */
   const lastPrompt = (): string => JSON.stringify(completions().at(-1)!.body!.messages);
 
+  /** Alice's chat of the greeting and `count` lines ('line 2' hers, 'line 3' Mira's, …). */
+  async function storyOfLines(count: number) {
+    const chatId = await openChat(t, alice.auth, character.id);
+    await appendToPath(
+      t.dataSource,
+      chatId,
+      Array.from({ length: count }, (_, i) => ({
+        role: i % 2 === 0 ? ('user' as const) : ('assistant' as const),
+        content: `line ${i + 2}`,
+        characterId: i % 2 === 0 ? null : character.id,
+      })),
+    );
+    const story = await storyOf(alice.auth, chatId);
+    return {
+      chatId,
+      line: (n: number) => story.find((message) => message.content === `line ${n}`)!,
+    };
+  }
+
+  /** Gives the chat a summary of its story up to message `through`. */
+  const summarizeThrough = (chatId: string, through: number, summary = 'They met at the pier.') =>
+    t.dataSource.query(`UPDATE chat SET summary = $3, summarized_through_id = $2 WHERE id = $1`, [
+      chatId,
+      through,
+      summary,
+    ]);
+
+  /** The chat's summary and the message it ends at, as stored. */
+  const summaryState = async (chatId: string) =>
+    (
+      await t.dataSource.query<Array<{ summary: string | null; through: number | null }>>(
+        `SELECT summary, summarized_through_id::int AS through FROM chat WHERE id = $1`,
+        [chatId],
+      )
+    )[0];
+
   describe('alternatives', () => {
     it('keeps five regenerated replies as alternatives; the one selected is what the next prompt follows', async () => {
       const chatId = await openChat(t, alice.auth, character.id);
@@ -164,18 +200,7 @@ describe('story control', () => {
     });
 
     it('selecting an alternative keeps a summary that ends above it and drops one that ended on the branch left', async () => {
-      const chatId = await openChat(t, alice.auth, character.id);
-      await appendToPath(
-        t.dataSource,
-        chatId,
-        Array.from({ length: 6 }, (_, i) => ({
-          role: i % 2 === 0 ? ('user' as const) : ('assistant' as const),
-          content: `line ${i + 2}`,
-          characterId: i % 2 === 0 ? null : character.id,
-        })),
-      );
-      const story = await storyOf(alice.auth, chatId);
-      const line = (n: number) => story.find((message) => message.content === `line ${n}`)!;
+      const { chatId, line } = await storyOfLines(6);
       // An alternative of line 3 that was never chosen: line 3 shares its depth.
       await t.dataSource.query(
         `INSERT INTO message (chat_id, parent_id, depth, role, content, character_id)
@@ -184,33 +209,20 @@ describe('story control', () => {
       );
       await regenerate(alice.auth, chatId, 'Line 7 again.');
       const [, again] = (await storyOf(alice.auth, chatId)).slice(-2);
-      const summarize = (through: number) =>
-        t.dataSource.query(
-          `UPDATE chat SET summary = 'They met at the pier.', summarized_through_id = $2
-           WHERE id = $1`,
-          [chatId, through],
-        );
-      const summaryState = async () =>
-        (
-          await t.dataSource.query<Array<{ summary: string | null; through: number | null }>>(
-            `SELECT summary, summarized_through_id::int AS through FROM chat WHERE id = $1`,
-            [chatId],
-          )
-        )[0];
 
       // Ending at line 3, above the reply chosen again: the summary stays.
-      await summarize(line(3).id);
+      await summarizeThrough(chatId, line(3).id);
       const back = await select(alice.auth, chatId, again.id, 0).expect(200);
       expect(contents(back.body.messages).slice(-2)).toEqual(['line 6', 'line 7']);
-      expect(await summaryState()).toEqual({
+      expect(await summaryState(chatId)).toEqual({
         summary: 'They met at the pier.',
         through: line(3).id,
       });
 
       // Ending at the reply now left behind: the summary goes.
-      await summarize(line(7).id);
+      await summarizeThrough(chatId, line(7).id);
       await select(alice.auth, chatId, again.id, 1).expect(200);
-      expect(await summaryState()).toEqual({ summary: null, through: null });
+      expect(await summaryState(chatId)).toEqual({ summary: null, through: null });
       expect(contents(await storyOf(alice.auth, chatId))).toEqual([
         GREETING,
         ...[2, 3, 4, 5, 6].map((n) => `line ${n}`),
@@ -520,38 +532,16 @@ describe('story control', () => {
     });
 
     it('deletes a message the summary covered: the summary goes; after its end, it stays', async () => {
-      const chatId = await openChat(t, alice.auth, character.id);
-      await appendToPath(
-        t.dataSource,
-        chatId,
-        Array.from({ length: 6 }, (_, i) => ({
-          role: i % 2 === 0 ? ('user' as const) : ('assistant' as const),
-          content: `line ${i + 2}`,
-          characterId: i % 2 === 0 ? null : character.id,
-        })),
-      );
-      const story = await storyOf(alice.auth, chatId);
-      const line = (n: number) => story.find((message) => message.content === `line ${n}`)!;
-      const summaryState = async () =>
-        (
-          await t.dataSource.query<Array<{ summary: string | null; through: number | null }>>(
-            `SELECT summary, summarized_through_id::int AS through FROM chat WHERE id = $1`,
-            [chatId],
-          )
-        )[0];
+      const { chatId, line } = await storyOfLines(6);
       // A summary of the story up to line 5.
-      await t.dataSource.query(
-        `UPDATE chat SET summary = 'They met at the pier.', summarized_through_id = $2
-         WHERE id = $1`,
-        [chatId, line(5).id],
-      );
+      await summarizeThrough(chatId, line(5).id);
 
       // A message after the summary's end: the summary holds, and the next prompt carries it.
       await t.http
         .delete(`/api/chats/${chatId}/messages/${line(7).id}`)
         .set(alice.auth)
         .expect(200);
-      expect(await summaryState()).toEqual({
+      expect(await summaryState(chatId)).toEqual({
         summary: 'They met at the pier.',
         through: line(5).id,
       });
@@ -572,7 +562,7 @@ describe('story control', () => {
         'Still there?',
         'Yes.',
       ]);
-      expect(await summaryState()).toEqual({ summary: null, through: null });
+      expect(await summaryState(chatId)).toEqual({ summary: null, through: null });
       expect((await chatOf(alice.auth, chatId)).summary).toBeNull();
       await say(alice.auth, chatId, 'And now?', 'Now we wait.');
       const prompt = lastPrompt();
@@ -581,37 +571,19 @@ describe('story control', () => {
       expect(prompt).toContain('line 4');
 
       // The message the summary ended at counts as covered too.
-      await t.dataSource.query(
-        `UPDATE chat SET summary = 'They waited.', summarized_through_id = $2 WHERE id = $1`,
-        [chatId, line(5).id],
-      );
+      await summarizeThrough(chatId, line(5).id, 'They waited.');
       await t.http
         .delete(`/api/chats/${chatId}/messages/${line(5).id}`)
         .set(alice.auth)
         .expect(200);
-      expect(await summaryState()).toEqual({ summary: null, through: null });
+      expect(await summaryState(chatId)).toEqual({ summary: null, through: null });
       await expectWholeTree(chatId);
     });
 
     it('rewinds: the messages after go, from the story, the next prompt and the summary', async () => {
-      const chatId = await openChat(t, alice.auth, character.id);
-      await appendToPath(
-        t.dataSource,
-        chatId,
-        Array.from({ length: 8 }, (_, i) => ({
-          role: i % 2 === 0 ? ('user' as const) : ('assistant' as const),
-          content: `line ${i + 2}`,
-          characterId: i % 2 === 0 ? null : character.id,
-        })),
-      );
-      const story = await storyOf(alice.auth, chatId);
-      const line = (n: number) => story.find((message) => message.content === `line ${n}`)!;
+      const { chatId, line } = await storyOfLines(8);
       // A summary of the story up to line 7.
-      await t.dataSource.query(
-        `UPDATE chat SET summary = 'They met at the pier.', summarized_through_id = $2
-         WHERE id = $1`,
-        [chatId, line(7).id],
-      );
+      await summarizeThrough(chatId, line(7).id);
 
       const res = await t.http
         .post(`/api/chats/${chatId}/rewind`)
@@ -639,10 +611,7 @@ describe('story control', () => {
       for (const n of [6, 7, 8, 9]) expect(prompt).not.toContain(`line ${n}`);
 
       // A summary of messages that stay is kept.
-      await t.dataSource.query(
-        `UPDATE chat SET summary = 'Old news.', summarized_through_id = $2 WHERE id = $1`,
-        [chatId, line(3).id],
-      );
+      await summarizeThrough(chatId, line(3).id, 'Old news.');
       const [question] = (await storyOf(alice.auth, chatId)).slice(-2);
       await t.http
         .post(`/api/chats/${chatId}/rewind`)
