@@ -42,9 +42,11 @@ const ALL_LEVELS = smokeOr(
   ],
   [{ streams: 1, rounds: 2 }],
 );
-/** BENCH_CHAT_STREAMS=100 runs one level only (profiling); the targets need all three. */
+/** BENCH_CHAT_STREAMS=100 (or 100,1000) runs those levels only; the targets need all three. */
 const LEVELS = process.env.BENCH_CHAT_STREAMS
-  ? ALL_LEVELS.filter((level) => String(level.streams) === process.env.BENCH_CHAT_STREAMS)
+  ? ALL_LEVELS.filter((level) =>
+      process.env.BENCH_CHAT_STREAMS!.split(',').includes(String(level.streams)),
+    )
   : ALL_LEVELS;
 const USERS = 100;
 const JWT_SECRET = 'bench-secret-bench-secret-bench-secret-0123';

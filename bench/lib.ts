@@ -2,7 +2,7 @@
 import autocannon from 'autocannon';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { appendFileSync, mkdtempSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,6 +25,13 @@ export const smokeOr = <T>(full: T, small: T): T => (SMOKE ? small : full);
 
 /** The compiled app's entry (`npm run build`); the smoke test builds into its own folder. */
 const APP_ENTRY = process.env.BENCH_APP_ENTRY ?? 'dist/src/main.js';
+
+/** Node's options of `npm run start:prod` (the heap's sizes), so the app runs as deployed. */
+export const PRODUCTION_NODE_OPTIONS = (
+  JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }
+).scripts['start:prod']
+  .split(/\s+/)
+  .filter((word) => word.startsWith('--'));
 
 export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
@@ -105,8 +112,12 @@ export interface RunningApp {
 export async function startApp(env: Record<string, string>): Promise<RunningApp> {
   const port = await freePort();
   const started = performance.now();
-  // BENCH_APP_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the app under load.
-  const nodeArgs = process.env.BENCH_APP_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  // BENCH_APP_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the app under load
+  // (a V8 option given there wins over the same one of start:prod's).
+  const nodeArgs = [
+    ...PRODUCTION_NODE_OPTIONS,
+    ...(process.env.BENCH_APP_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+  ];
   const child = spawn(process.execPath, [...nodeArgs, APP_ENTRY], {
     env: {
       ...process.env,

