@@ -43,16 +43,20 @@ const claimOf = (source: string) => `claimed AS (
   RETURNING chat_id)`;
 
 /**
- * SET clauses of an UPDATE of chat: the summary goes when it covers the message `from` (an
- * SQL expression) or later ones, which a change has just taken off the active path; the
+ * SET clauses of an UPDATE of chat: the summary goes when `condition` (SQL) holds; the
  * summarizer writes a new one from the path as it now is.
  */
-export const CLEAR_SUMMARY_FROM = (from: string) => `
-  summary = CASE WHEN summarized_through_id >= ${from} THEN NULL ELSE summary END,
-  summary_edited_at = CASE WHEN summarized_through_id >= ${from} THEN NULL
-                           ELSE summary_edited_at END,
-  summarized_through_id = CASE WHEN summarized_through_id >= ${from} THEN NULL
-                               ELSE summarized_through_id END`;
+export const CLEAR_SUMMARY_IF = (condition: string) => `
+  summary = CASE WHEN ${condition} THEN NULL ELSE summary END,
+  summary_edited_at = CASE WHEN ${condition} THEN NULL ELSE summary_edited_at END,
+  summarized_through_id = CASE WHEN ${condition} THEN NULL ELSE summarized_through_id END`;
+
+/**
+ * CLEAR_SUMMARY_IF the summary covers the message `from` (an SQL expression) of the active
+ * path, or later ones: for a change that has just taken them off the path.
+ */
+export const CLEAR_SUMMARY_FROM = (from: string) =>
+  CLEAR_SUMMARY_IF(`summarized_through_id >= ${from}`);
 
 /** saveReply's `held` CTE for a round's last reply: the claim goes with the save. */
 const RELEASE_HELD = `held AS (

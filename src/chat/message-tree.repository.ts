@@ -2,11 +2,11 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
 import { type ChatWithMembers, type PathMessage, toChat, toMessage } from './chat-rows.js';
-import { CLEAR_SUMMARY_FROM, LIVE_GENERATION } from './generation.repository.js';
+import { CLEAR_SUMMARY_FROM, CLEAR_SUMMARY_IF, LIVE_GENERATION } from './generation.repository.js';
 import { ChatMemberEntity } from './entities/chat-member.entity.js';
 import { ChatEntity } from './entities/chat.entity.js';
 import { MessageEntity, type MessageRole } from './entities/message.entity.js';
-import { ALTERNATIVES, aloneOnPath } from './message-path.js';
+import { ALTERNATIVES, aloneOnPath, strayOpenings } from './message-path.js';
 
 /**
  * How a change of a chat's tree went: no such message in the chat (`missing`), a reply being
@@ -38,6 +38,34 @@ const PATH_FROM_LEAF_TO_TARGET = `path AS (
   UNION ALL
   SELECT m.id, m.parent_id FROM path p JOIN message m ON m.id = p.parent_id
   WHERE m.id >= $2::bigint)`;
+
+/** Steps a walk up takes before it counts the message as on the path (as the facts' walk). */
+const PATH_CHECK_STEPS = 10_000;
+
+/**
+ * CTEs (in a `WITH RECURSIVE`) giving `covered.yes`: whether chat $1's summary covers message
+ * $2, that is whether $2 is on the active path at or above the message the summary ends at
+ * (itself on the path). An alternative left behind is not covered, however old: editing or
+ * deleting it keeps the summary. Walks up from $2 while each parent names the child as its
+ * active one, to the first message alone at its depth (aloneOnPath) or an opening the story
+ * starts from (strayOpenings); an unfinished walk counts as covered.
+ */
+const SUMMARY_COVERS_TARGET = `
+  walk AS (
+    SELECT m.id, m.parent_id, 1 AS n, true AS ok,
+           ${aloneOnPath('m', 'h.message_count')} AS settled, h.message_count AS count
+    FROM message m JOIN chat h ON h.id = m.chat_id
+    WHERE m.id = $2 AND m.chat_id = $1 AND m.id <= h.summarized_through_id
+    UNION ALL
+    SELECT p.id, p.parent_id, w.n + 1, COALESCE(p.active_child_id = w.id, false),
+           ${aloneOnPath('p', 'w.count')}, w.count
+    FROM walk w JOIN message p ON p.id = w.parent_id
+    WHERE w.ok AND NOT w.settled AND w.n < ${PATH_CHECK_STEPS}),
+  ${strayOpenings(String(PATH_CHECK_STEPS))},
+  covered AS (
+    SELECT EXISTS (SELECT 1 FROM walk)
+       AND NOT EXISTS (SELECT 1 FROM walk WHERE NOT ok OR id IN (SELECT id FROM stray_openings))
+       AS yes)`;
 
 const outcome = (row: Row): { status: 'missing' } | { status: 'busy' } | null =>
   !row.found ? { status: 'missing' } : !row.free ? { status: 'busy' } : null;
@@ -140,14 +168,14 @@ export class MessageTreeRepository {
   ): Promise<TreeChange<{ message: PathMessage }>> {
     return this.changing(chatId, async (manager) => {
       const [row] = await manager.query<Row[]>(
-        `WITH ${FREE},
+        `WITH RECURSIVE ${FREE}, ${SUMMARY_COVERS_TARGET},
          edited AS (
            -- Its stored count no longer holds: counted again when a context meets it.
            UPDATE message SET content = $3, tokens = NULL, edited_at = now()
            WHERE id = $2 AND chat_id = $1 AND (SELECT ok FROM free)
            RETURNING *),
          touched AS (
-           UPDATE chat SET updated_at = now(), ${CLEAR_SUMMARY_FROM('(SELECT id FROM edited)')}
+           UPDATE chat SET updated_at = now(), ${CLEAR_SUMMARY_IF('(SELECT yes FROM covered)')}
            WHERE id = $1 AND EXISTS (SELECT 1 FROM edited))
          SELECT EXISTS (SELECT 1 FROM message WHERE id = $2 AND chat_id = $1) AS found,
                 f.ok AS free, p.*, ${ALTERNATIVES}
@@ -165,7 +193,7 @@ export class MessageTreeRepository {
   async remove(chatId: string, messageId: number): Promise<TreeChange> {
     return this.changing(chatId, async (manager) => {
       const [row] = await manager.query<Row[]>(
-        `WITH RECURSIVE ${FREE},
+        `WITH RECURSIVE ${FREE}, ${SUMMARY_COVERS_TARGET},
          target AS (
            SELECT id, parent_id, active_child_id, depth FROM message
            WHERE id = $2 AND chat_id = $1 AND (SELECT ok FROM free)),
@@ -193,7 +221,7 @@ export class MessageTreeRepository {
                                     THEN c.message_count - 1
                                     ELSE c.message_count END,
                updated_at = now(),
-               ${CLEAR_SUMMARY_FROM('t.id')}
+               ${CLEAR_SUMMARY_IF('(SELECT yes FROM covered)')}
            FROM target t WHERE c.id = $1)
          SELECT EXISTS (SELECT 1 FROM message WHERE id = $2 AND chat_id = $1) AS found,
                 (SELECT ok FROM free) AS free`,

@@ -580,6 +580,54 @@ describe('story control', () => {
       await expectWholeTree(chatId);
     });
 
+    it('keeps the summary when an alternative left behind is edited or deleted, however old; one it covers on the path clears it', async () => {
+      const ansel = await publicCharacter(t, owner, { name: 'Ansel', greeting: 'Ansel waves.' });
+      await t.dataSource.query(
+        `UPDATE character SET alternate_greetings = $2::jsonb WHERE id = $1`,
+        [ansel.id, JSON.stringify(['Ansel is asleep.', 'Ansel hums a sea shanty.'])],
+      );
+      await rowCachesCaughtUp(t);
+      const chatId = await openChat(t, alice.auth, ansel.id);
+      await say(alice.auth, chatId, 'Is the lamp lit?', 'The lamp is broken.');
+      const [, question, broken] = await storyOf(alice.auth, chatId);
+      await regenerate(alice.auth, chatId, 'The lamp burns.');
+      await say(alice.auth, chatId, 'Who lit it?', 'The keeper.');
+      await say(alice.auth, chatId, 'Where is he?', 'Asleep upstairs.');
+      const story = await storyOf(alice.auth, chatId);
+      // Older than the summary's end, all three: the swiped reply and two unused greetings.
+      const asleep = (
+        await t.dataSource.query<Array<{ id: number }>>(
+          `SELECT id::int FROM message WHERE chat_id = $1 AND content = 'Ansel is asleep.'`,
+          [chatId],
+        )
+      )[0];
+      await summarizeThrough(chatId, story.at(-2)!.id, 'Ansel keeps the lamp.');
+      const kept = { summary: 'Ansel keeps the lamp.', through: story.at(-2)!.id };
+
+      await t.http
+        .put(`/api/chats/${chatId}/messages/${broken.id}`)
+        .set(alice.auth)
+        .send({ content: 'The lamp is very broken.' })
+        .expect(200);
+      expect(await summaryState(chatId)).toEqual(kept);
+      await t.http.delete(`/api/chats/${chatId}/messages/${broken.id}`).set(alice.auth).expect(200);
+      expect(await summaryState(chatId)).toEqual(kept);
+      await t.http.delete(`/api/chats/${chatId}/messages/${asleep.id}`).set(alice.auth).expect(200);
+      expect(await summaryState(chatId)).toEqual(kept);
+      expect(contents(await storyOf(alice.auth, chatId))).toEqual(contents(story));
+      await say(alice.auth, chatId, 'Shall we wake him?', 'Let him sleep.');
+      expect(lastPrompt()).toContain('Ansel keeps the lamp.');
+
+      // The user's question is on the path, above the summary's end: editing it clears it.
+      await t.http
+        .put(`/api/chats/${chatId}/messages/${question.id}`)
+        .set(alice.auth)
+        .send({ content: 'Is the lamp still lit?' })
+        .expect(200);
+      expect(await summaryState(chatId)).toEqual({ summary: null, through: null });
+      await expectWholeTree(chatId);
+    });
+
     it('rewinds: the messages after go, from the story, the next prompt and the summary', async () => {
       const { chatId, line } = await storyOfLines(8);
       // A summary of the story up to line 7.
