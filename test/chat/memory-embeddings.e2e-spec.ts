@@ -12,6 +12,7 @@ import {
   publicCharacter,
   replyOf,
   send,
+  stream,
   type ReplyEvent,
 } from './chat-support.js';
 
@@ -22,6 +23,12 @@ const WORDY = 'The lantern, the lantern, the brass lantern hangs in the lantern 
 /** Ranked second by full text (the word once), but what the question means. */
 const MEANT = 'I left the lantern under the upturned boat on the shore.';
 const QUESTION = 'Where did I leave my lantern?';
+/**
+ * The same search in other words (stop words only): a vector is kept per text, so a test that
+ * must see the endpoint asked (or not asked for another reason) asks one of these.
+ */
+const SAME_SEARCH = ['Where did I leave my lantern, then?', 'So where did I leave my lantern?'];
+const LAST_SEARCH = 'Where did I leave my own lantern?';
 
 /**
  * Recall re-ranked by embeddings (issue #18 item 3) through HTTP, with the fake upstream as
@@ -80,19 +87,23 @@ describe('recall re-ranked by embeddings', () => {
   const promptOf = (request: RecordedRequest): ChatMessage[] =>
     (request.body?.messages ?? []) as ChatMessage[];
 
-  /** Asks the question; the recalled passages of its prompt in order, and its `done` event. */
-  async function ask(): Promise<{ recalled: string[]; done: DoneEvent }> {
-    const { events } = await send(t, user.auth, chatId, { content: QUESTION });
-    const done = replyOf(events).last as DoneEvent;
-    expect(done).toMatchObject({ type: 'done' });
+  /** The recalled passages of the first prompt since the fake's last reset, in order. */
+  const recalledOf = (): string[] => {
     const completion = llm.requests.find((r) => r.path === '/v1/chat/completions')!;
     const block = promptOf(completion).find((message) =>
       message.content.startsWith('From earlier in this story'),
     );
-    const recalled = [WORDY, MEANT]
+    return [WORDY, MEANT]
       .filter((passage) => block?.content.includes(passage))
       .sort((a, b) => block!.content.indexOf(a) - block!.content.indexOf(b));
-    return { recalled, done };
+  };
+
+  /** Asks `question`; the recalled passages of its prompt in order, and its `done` event. */
+  async function ask(question = QUESTION): Promise<{ recalled: string[]; done: DoneEvent }> {
+    const { events } = await send(t, user.auth, chatId, { content: question });
+    const done = replyOf(events).last as DoneEvent;
+    expect(done).toMatchObject({ type: 'done' });
+    return { recalled: recalledOf(), done };
   }
 
   const fallbacks = async (kind: string): Promise<number> => {
@@ -133,12 +144,23 @@ describe('recall re-ranked by embeddings', () => {
       [chatId, MEANT, WORDY],
     );
     expect(done.memory_used?.messages.sort()).toEqual(ids.map((row) => Number(row.id)).sort());
+
+    // A swipe recalls with the same message: its vector is reused, not asked for again (so
+    // are a group round's next speakers').
+    llm.reset();
+    const swiped = await stream(t.url, `/api/chats/${chatId}/regenerate`, {
+      headers: user.auth,
+      body: {},
+    });
+    expect(replyOf(await swiped.rest()).last).toMatchObject({ type: 'done' });
+    expect(recalledOf()).toEqual([MEANT, WORDY]);
+    expect(embeddingRequests()).toEqual([]);
   });
 
   it('keeps the full-text order when the embeddings endpoint answers with an error', async () => {
     llm.onEmbedding(() => ({ fault: 'status', status: 500 }));
     const before = await fallbacks('error');
-    const { recalled } = await ask();
+    const { recalled } = await ask(SAME_SEARCH[0]);
     expect(recalled).toEqual([WORDY, MEANT]);
     expect(embeddingRequests()).toHaveLength(1);
     expect(await fallbacks('error')).toBe(before + 1);
@@ -147,13 +169,13 @@ describe('recall re-ranked by embeddings', () => {
   // Last: a timeout leaves the endpoint alone for a while (PAUSE_AFTER_TIMEOUT_MS).
   it('keeps the full-text order when the endpoint stalls, then leaves it alone for a while', async () => {
     llm.onEmbedding(() => ({ fault: 'stall' }));
-    const { recalled } = await ask();
+    const { recalled } = await ask(SAME_SEARCH[1]);
     expect(recalled).toEqual([WORDY, MEANT]);
     expect(await fallbacks('timeout')).toBe(1);
 
     llm.reset();
     scriptVectors();
-    const next = await ask();
+    const next = await ask(LAST_SEARCH);
     expect(next.recalled).toEqual([WORDY, MEANT]);
     expect(embeddingRequests()).toEqual([]);
   });

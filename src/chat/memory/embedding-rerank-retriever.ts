@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { LRUCache } from 'lru-cache';
 import { MetricsService } from '../../common/metrics/metrics.service.js';
 import { EmbeddingsFailure, EmbeddingsService } from '../../llm/embeddings/embeddings.service.js';
 import { FullTextRetriever } from './full-text-retriever.js';
@@ -14,6 +15,12 @@ const MIN_POOL = 12;
 export const PAUSE_AFTER_TIMEOUT_MS = 30_000;
 /** A failing endpoint is logged at most this often (each failure is counted). */
 const LOG_INTERVAL_MS = 60_000;
+/**
+ * Query vectors kept per instance (model and text), so that a group round's speakers and a
+ * swipe, which all recall with the user's same message, ask the endpoint once: ~12 KB each.
+ */
+const QUERY_VECTORS_KEPT = 256;
+const QUERY_VECTOR_TTL_MS = 10 * 60_000;
 
 /** Cosine similarity of two vectors; null when their lengths differ or one is all zeros. */
 export function cosine(a: readonly number[], b: readonly number[]): number | null {
@@ -55,7 +62,8 @@ export function rerank<T extends { messageId: number }>(
 /**
  * Recall by full text, re-ranked by meaning (issue #18 item 3), when an embeddings endpoint is
  * configured: FullTextRetriever's best few times `limit` candidates on the active path, the
- * newest turn embedded (one request, EMBEDDINGS_TIMEOUT_MS, sent while full text searches),
+ * newest turn embedded (one request, EMBEDDINGS_TIMEOUT_MS, sent while full text searches;
+ * kept a while, for the next speakers of a round and for swipes),
  * the candidates' stored vectors (`message.embedding`, the MessageEmbedder job's) compared by
  * cosine similarity (`rerank`). Any failure keeps the full-text order: the reply never fails
  * for it, and after a timeout the endpoint is left alone for PAUSE_AFTER_TIMEOUT_MS.
@@ -66,6 +74,10 @@ export class EmbeddingRerankRetriever implements Retriever {
   private readonly logger = new Logger(EmbeddingRerankRetriever.name);
   private pausedUntil = 0;
   private lastLog = 0;
+  private readonly queryVectors = new LRUCache<string, number[]>({
+    max: QUERY_VECTORS_KEPT,
+    ttl: QUERY_VECTOR_TTL_MS,
+  });
 
   constructor(
     private readonly fullText: FullTextRetriever,
@@ -78,7 +90,17 @@ export class EmbeddingRerankRetriever implements Retriever {
     const model = this.embeddings.model;
     if (!model || query.limit <= 0) return this.fullText.recall(query);
     const asked = new AbortController();
-    const embedded = Date.now() < this.pausedUntil ? null : this.embedQuery(query, asked.signal);
+    const text = query.text.slice(0, EMBED_MAX_CHARS);
+    const key = `${model}\n${text}`;
+    const known = this.queryVectors.get(key);
+    const embedded = known
+      ? Promise.resolve(known)
+      : Date.now() < this.pausedUntil
+        ? null
+        : this.embedQuery(query.chatId, text, asked.signal).then((vector) => {
+            if (vector) this.queryVectors.set(key, vector);
+            return vector;
+          });
     try {
       const candidates = await this.fullText.candidates(
         query,
@@ -110,9 +132,13 @@ export class EmbeddingRerankRetriever implements Retriever {
   }
 
   /** The newest turn's vector; null (logged, counted) when the endpoint fails or is slow. */
-  private async embedQuery(query: RecallQuery, asked: AbortSignal): Promise<number[] | null> {
+  private async embedQuery(
+    chatId: string,
+    text: string,
+    asked: AbortSignal,
+  ): Promise<number[] | null> {
     try {
-      const [vector] = await this.embeddings.embed([query.text.slice(0, EMBED_MAX_CHARS)], {
+      const [vector] = await this.embeddings.embed([text], {
         timeoutMs: this.embeddings.queryTimeoutMs,
         signal: asked,
       });
@@ -125,7 +151,7 @@ export class EmbeddingRerankRetriever implements Retriever {
       if (Date.now() - this.lastLog >= LOG_INTERVAL_MS) {
         this.lastLog = Date.now();
         this.logger.warn(
-          `Chat ${query.chatId}: recall keeps the full-text order, the embeddings endpoint ` +
+          `Chat ${chatId}: recall keeps the full-text order, the embeddings endpoint ` +
             `failed (${kind}): ${(error as Error).message}` +
             (kind === 'timeout' ? `; not asked again for ${PAUSE_AFTER_TIMEOUT_MS / 1000} s` : ''),
         );
