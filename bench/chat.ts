@@ -578,6 +578,7 @@ try {
       target('added total p50 ≤ 5 ms at 100', added(100, 4), 5),
       target('errors at 1,000 streams = 0', added(1000, 6), 0),
       target('added TTFT p50 ≤ 4 ms at 1 stream (issue #25)', added(1, 2), 4),
+      target('API peak RSS ≤ 356 MiB at 1,000 streams (issue #25)', added(1000, 11), 356),
       target(
         'API+PostgreSQL CPU ≤ 4× the bare proxy per reply, 100 streams (issue #25)',
         Number(versusProxy.find((row) => row[0] === 100)?.[7]),

@@ -352,9 +352,11 @@ export function summarize(runs: BenchRun[]): SummaryRow[] {
     for (const streams of ['1', '100', '1000']) {
       add(
         'chat',
-        `API peak RSS, ${streamsLabel(streams)}`,
+        // Issue #25: no more than the 356 MiB measured when it was filed.
+        `API peak RSS, ${streamsLabel(streams)}${streams === '1000' ? ' (issue #25)' : ''}`,
         num(chat.cell(t, streams, /RSS/)),
         ' MiB',
+        streams === '1000' ? { limit: 356, op: '≤' } : undefined,
       );
     }
     // The line bench:chat prints has the unrounded ratio; else it comes from the table.
