@@ -1,7 +1,5 @@
 import { ForbiddenException, HttpException, HttpStatus, Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { normalizeIp } from '@nestjs/throttler';
-import type { DataSource } from 'typeorm';
 import type { AuthUser } from '../../common/auth/auth-user.js';
 import { sha256Hex } from '../../common/hash.js';
 import { MetricsService } from '../../common/metrics/metrics.service.js';
@@ -9,7 +7,6 @@ import { IPV6_SUBNET_PREFIX } from '../rate-limit/rate-limits.js';
 import { SettingsService } from '../../common/settings/settings.service.js';
 import { TIER_LIMITS } from '../tiers.js';
 import { QuotaCounterRepository } from './quota-counter.repository.js';
-import { deleteInBatches } from '../../database/delete-in-batches.js';
 
 /**
  * Whose messages are counted: a signed-in user (per UTC day) or a guest session (in total),
@@ -46,9 +43,6 @@ export interface GuestQuotaStatus {
 
 const utcDay = (now = new Date()) => now.toISOString().slice(0, 10);
 
-/** Rows the daily cleanup deletes per statement: short statements, little lock time. */
-const CLEANUP_BATCH = 10_000;
-
 /**
  * Message limits (spec: chat/daily_limit.py and chat/anon.py), enforced in one SQL statement
  * each, so N parallel sends at the edge never overshoot. A send takes a ticket before the
@@ -57,7 +51,6 @@ const CLEANUP_BATCH = 10_000;
 @Injectable()
 export class MessageQuotaService {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
     private readonly settings: SettingsService,
     private readonly counters: QuotaCounterRepository,
     private readonly metrics: MetricsService,
@@ -164,19 +157,10 @@ export class MessageQuotaService {
    * Deletes counts nobody reads any more: users' days before yesterday (yesterday stays for
    * the refund of a reply that ran past midnight) and guest sessions idle for
    * `guestIdleDays` (a guest back after that starts a new allowance, as a new session would).
-   * In batches, by the updated_at index. Returns how many rows went.
+   * Returns how many rows went.
    */
   async deleteStale(guestIdleDays: number, now = new Date()): Promise<number> {
     const startOfYesterday = new Date(`${utcDay(new Date(now.getTime() - 86_400_000))}T00:00:00Z`);
-    return deleteInBatches(
-      this.dataSource,
-      `DELETE FROM message_quota WHERE ctid IN (
-         SELECT ctid FROM message_quota
-         WHERE updated_at < $1
-           AND (period <> 'all' OR updated_at < $2::timestamptz - make_interval(days => $3))
-         LIMIT $4)`,
-      [startOfYesterday, now, guestIdleDays],
-      CLEANUP_BATCH,
-    );
+    return this.counters.deleteIdle(startOfYesterday, now, guestIdleDays);
   }
 }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
+import { deleteInBatches } from '../../database/delete-in-batches.js';
 import { PreparedStatement } from '../../database/prepared-statement.js';
 
 // Committed without waiting for the WAL flush (~3 ms on every send): a database crash
@@ -18,6 +19,9 @@ const USED = `SELECT used FROM message_quota WHERE subject = $1 AND period = $2`
 const GIVE_BACK = `UPDATE message_quota SET used = used - 1, updated_at = now()
   WHERE subject = $1 AND period = $2 AND used > 0`;
 
+/** Rows the daily cleanup deletes per statement: short statements, little lock time. */
+const CLEANUP_BATCH = 10_000;
+
 /**
  * The counters behind every per-subject limit in `message_quota` (messages, translations,
  * drafts): one statement each, so parallel requests at the edge never overshoot.
@@ -28,7 +32,7 @@ export class QuotaCounterRepository {
   private readonly giveBackStatement: PreparedStatement;
   private readonly usedStatement: PreparedStatement<{ used: number }>;
 
-  constructor(@InjectDataSource() dataSource: DataSource) {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {
     this.takeStatement = new PreparedStatement(dataSource, 'quota_take', TAKE);
     this.giveBackStatement = new PreparedStatement(dataSource, 'quota_give_back', GIVE_BACK);
     this.usedStatement = new PreparedStatement(dataSource, 'quota_used', USED);
@@ -49,5 +53,23 @@ export class QuotaCounterRepository {
   /** Gives one back (the work it paid for produced nothing). */
   async giveBack(subject: string, period: string): Promise<void> {
     await this.giveBackStatement.rows([subject, period]);
+  }
+
+  /**
+   * Deletes days' counts last changed before `before`, and guests' ('all') ones last changed
+   * before that and `guestIdleDays` before `now`, in batches by the updated_at index; returns
+   * how many went.
+   */
+  async deleteIdle(before: Date, now: Date, guestIdleDays: number): Promise<number> {
+    return deleteInBatches(
+      this.dataSource,
+      `DELETE FROM message_quota WHERE ctid IN (
+         SELECT ctid FROM message_quota
+         WHERE updated_at < $1
+           AND (period <> 'all' OR updated_at < $2::timestamptz - make_interval(days => $3))
+         LIMIT $4)`,
+      [before, now, guestIdleDays],
+      CLEANUP_BATCH,
+    );
   }
 }
