@@ -68,6 +68,9 @@ const CHECKED_NAMES_MAX = 100_000;
 
 /** Where a file being rewritten is written first; never a name AVATAR_FILE_NAME accepts. */
 const rewriteName = (name: string) => `${name}.${randomUUID()}.reencode.tmp`;
+/** A rewrite's first copy, left behind when its process died before renaming it over. */
+export const ABANDONED_REWRITE =
+  /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.(png|jpg|webp)\.[0-9a-f-]{36}\.reencode\.tmp$/;
 
 /** Avatar files on local disk (AVATAR_DIR), behind an interface small enough to swap for S3. */
 @Injectable()
@@ -206,6 +209,15 @@ export class AvatarStorage {
       : undefined;
     if (!name || !AVATAR_FILE_NAME.test(name)) return;
     this.checked.delete(name);
+    await this.unlinkQuietly(name);
+  }
+
+  /** Removes an ABANDONED_REWRITE file (the caller checks its age: a young one may be in use). */
+  async removeAbandonedRewrite(name: string): Promise<void> {
+    if (ABANDONED_REWRITE.test(name)) await this.unlinkQuietly(name);
+  }
+
+  private async unlinkQuietly(name: string): Promise<void> {
     await unlink(join(this.directory, name)).catch((error: NodeJS.ErrnoException) => {
       if (error.code !== 'ENOENT')
         this.logger.warn(`Could not remove avatar ${name}: ${error.message}`);

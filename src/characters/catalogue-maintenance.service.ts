@@ -2,7 +2,12 @@ import { Injectable } from '@nestjs/common';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AuthUser } from '../common/auth/auth-user.js';
-import { AVATAR_FILE_NAME, AVATAR_URL_PREFIX, AvatarStorage } from './avatar-storage.js';
+import {
+  ABANDONED_REWRITE,
+  AVATAR_FILE_NAME,
+  AVATAR_URL_PREFIX,
+  AvatarStorage,
+} from './avatar-storage.js';
 import {
   CatalogueMaintenanceRepository,
   type CharacterSummary,
@@ -157,9 +162,10 @@ export class CatalogueMaintenanceService {
   }
 
   /**
-   * Deletes avatar files no character (soft-deleted ones included) refers to. Files younger
-   * than `minAgeMs` are left alone: an upload in progress is saved before its character row
-   * points at it. Returns how many files were removed.
+   * Deletes avatar files no character (soft-deleted ones included) refers to, and the first
+   * copies of re-encodes whose process died before renaming them over. Files younger than
+   * `minAgeMs` are left alone: an upload in progress is saved before its character row points
+   * at it, a re-encode writes its copy just before the rename. Returns how many files went.
    */
   async removeOrphanAvatars(minAgeMs: number): Promise<number> {
     let names: string[];
@@ -170,12 +176,20 @@ export class CatalogueMaintenanceService {
       throw error;
     }
     const cutoff = Date.now() - minAgeMs;
+    const isOld = async (name: string) => {
+      const info = await stat(join(this.avatars.directory, name)).catch(() => undefined);
+      return info?.isFile() === true && info.mtimeMs < cutoff;
+    };
+    let removed = 0;
+    for (const name of names.filter((file) => ABANDONED_REWRITE.test(file))) {
+      if (!(await isOld(name))) continue;
+      await this.avatars.removeAbandonedRewrite(name);
+      removed++;
+    }
     const old: string[] = [];
     for (const name of names.filter((file) => AVATAR_FILE_NAME.test(file))) {
-      const info = await stat(join(this.avatars.directory, name)).catch(() => undefined);
-      if (info?.isFile() && info.mtimeMs < cutoff) old.push(AVATAR_URL_PREFIX + name);
+      if (await isOld(name)) old.push(AVATAR_URL_PREFIX + name);
     }
-    let removed = 0;
     for (let start = 0; start < old.length; start += REFERENCE_CHECK_BATCH) {
       const urls = old.slice(start, start + REFERENCE_CHECK_BATCH);
       const referenced = await this.repository.referencedAvatarUrls(urls);

@@ -474,7 +474,7 @@ describe('catalogue tasks', () => {
       expect(failures.map((row: { account: string }) => row.account)).toEqual(['locked', 'recent']);
     });
 
-    it('deletes avatar files no character uses, but never young ones or foreign files', async () => {
+    it('deletes avatar files no character uses and abandoned re-encode copies, but never young ones or foreign files', async () => {
       const dir = t.config.storage.avatarDir;
       mkdirSync(dir, { recursive: true });
       const file = (name: string, ageMs: number) => {
@@ -492,6 +492,9 @@ describe('catalogue tasks', () => {
       const deletedName = `${randomUUID()}.png`;
       const usedByDeleted = file(deletedName, 48 * hour);
       const foreign = file('notes.txt', 48 * hour);
+      // A re-encode's copy its process never renamed over, and one being written now.
+      const abandoned = file(`${randomUUID()}.png.${randomUUID()}.reencode.tmp`, 2 * hour);
+      const rewriting = file(`${randomUUID()}.jpg.${randomUUID()}.reencode.tmp`, 1000);
       await insertCharacter(t, admin.id, { avatarUrl: `/api/avatars/${usedName}` });
       await insertCharacter(t, admin.id, {
         avatarUrl: `/api/avatars/${deletedName}`,
@@ -500,9 +503,11 @@ describe('catalogue tasks', () => {
 
       const run = await runTask(t, admin, 'cleanup');
 
-      expect(run.result).toMatchObject({ avatars_deleted: 1 });
-      expect(existsSync(orphan)).toBe(false);
-      for (const kept of [young, used, usedByDeleted, foreign]) expect(existsSync(kept)).toBe(true);
+      expect(run.result).toMatchObject({ avatars_deleted: 2 });
+      for (const gone of [orphan, abandoned]) expect(existsSync(gone)).toBe(false);
+      for (const kept of [young, used, usedByDeleted, foreign, rewriting]) {
+        expect(existsSync(kept)).toBe(true);
+      }
     });
   });
 });

@@ -26,7 +26,7 @@ export const FINISHED_JOB_RETENTION_DAYS = 14;
 @Injectable()
 export class CleanupTask implements AutonomousTask {
   readonly name = 'cleanup';
-  readonly description = `Deletes page views older than ${PAGE_VIEW_RETENTION_DAYS} days, orphaned avatar files, message counts of past days and of guests idle for ${GUEST_QUOTA_IDLE_DAYS} days, guest chats idle past guest_chat_retention_days, background jobs finished over ${FINISHED_JOB_RETENTION_DAYS} days ago, and violation scores and sign-in failure counts past forgetting`;
+  readonly description = `Deletes page views older than ${PAGE_VIEW_RETENTION_DAYS} days, orphaned avatar files (and re-encode copies a crash left), message counts of past days and of guests idle for ${GUEST_QUOTA_IDLE_DAYS} days, guest chats idle past guest_chat_retention_days, background jobs finished over ${FINISHED_JOB_RETENTION_DAYS} days ago, and violation scores and sign-in failure counts past forgetting`;
   readonly intervalMs = DAY_MS;
 
   constructor(
