@@ -27,7 +27,7 @@ export const smokeOr = <T>(full: T, small: T): T => (SMOKE ? small : full);
 const APP_ENTRY = process.env.BENCH_APP_ENTRY ?? 'dist/src/main.js';
 
 /** Node's options of `npm run start:prod` (the heap's sizes), so the app runs as deployed. */
-export const PRODUCTION_NODE_OPTIONS = (
+const PRODUCTION_NODE_OPTIONS = (
   JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }
 ).scripts['start:prod']
   .split(/\s+/)

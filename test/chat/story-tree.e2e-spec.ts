@@ -139,6 +139,17 @@ describe('story control', () => {
       )
     )[0];
 
+  /** Ansel, public, who greets with 'Ansel waves.' or one of `alternates`. */
+  async function anselWithAlternates(alternates: string[]) {
+    const ansel = await publicCharacter(t, owner, { name: 'Ansel', greeting: 'Ansel waves.' });
+    await t.dataSource.query(`UPDATE character SET alternate_greetings = $2::jsonb WHERE id = $1`, [
+      ansel.id,
+      JSON.stringify(alternates),
+    ]);
+    await rowCachesCaughtUp(t);
+    return ansel;
+  }
+
   describe('alternatives', () => {
     it('keeps five regenerated replies as alternatives; the one selected is what the next prompt follows', async () => {
       const chatId = await openChat(t, alice.auth, character.id);
@@ -232,12 +243,7 @@ describe('story control', () => {
     });
 
     it("offers a character's alternate greetings as alternatives of the opening", async () => {
-      const ansel = await publicCharacter(t, owner, { name: 'Ansel', greeting: 'Ansel waves.' });
-      await t.dataSource.query(
-        `UPDATE character SET alternate_greetings = $2::jsonb WHERE id = $1`,
-        [ansel.id, JSON.stringify(['Ansel is asleep.', 'Ansel hums a sea shanty.'])],
-      );
-      await rowCachesCaughtUp(t);
+      const ansel = await anselWithAlternates(['Ansel is asleep.', 'Ansel hums a sea shanty.']);
       const chatId = await openChat(t, alice.auth, ansel.id);
       const [opening] = await storyOf(alice.auth, chatId);
       expect(opening).toMatchObject({
@@ -270,12 +276,7 @@ describe('story control', () => {
     });
 
     it('opens a chat on the greeting greeting_index picks, the others its alternatives', async () => {
-      const ansel = await publicCharacter(t, owner, { name: 'Ansel', greeting: 'Ansel waves.' });
-      await t.dataSource.query(
-        `UPDATE character SET alternate_greetings = $2::jsonb WHERE id = $1`,
-        [ansel.id, JSON.stringify(['Ansel is asleep.', 'Ansel hums for {{user}}.'])],
-      );
-      await rowCachesCaughtUp(t);
+      const ansel = await anselWithAlternates(['Ansel is asleep.', 'Ansel hums for {{user}}.']);
       const chatId = await openChat(t, alice.auth, ansel.id, { greeting_index: 2 });
       expect(await storyOf(alice.auth, chatId)).toEqual([
         expect.objectContaining({
@@ -313,11 +314,7 @@ describe('story control', () => {
     });
 
     it("refuses a greeting_index past the character's greetings with a 400, opening nothing", async () => {
-      const ansel = await publicCharacter(t, owner, { name: 'Ansel', greeting: 'Ansel waves.' });
-      await t.dataSource.query(
-        `UPDATE character SET alternate_greetings = $2::jsonb WHERE id = $1`,
-        [ansel.id, JSON.stringify(['Ansel is asleep.'])],
-      );
+      const ansel = await anselWithAlternates(['Ansel is asleep.']);
       const silent = await publicCharacter(t, owner, { name: 'Silent', greeting: '' });
       await rowCachesCaughtUp(t);
       const open = (body: Record<string, unknown>) =>
@@ -581,12 +578,7 @@ describe('story control', () => {
     });
 
     it('keeps the summary when an alternative left behind is edited or deleted, however old; one it covers on the path clears it', async () => {
-      const ansel = await publicCharacter(t, owner, { name: 'Ansel', greeting: 'Ansel waves.' });
-      await t.dataSource.query(
-        `UPDATE character SET alternate_greetings = $2::jsonb WHERE id = $1`,
-        [ansel.id, JSON.stringify(['Ansel is asleep.', 'Ansel hums a sea shanty.'])],
-      );
-      await rowCachesCaughtUp(t);
+      const ansel = await anselWithAlternates(['Ansel is asleep.', 'Ansel hums a sea shanty.']);
       const chatId = await openChat(t, alice.auth, ansel.id);
       await say(alice.auth, chatId, 'Is the lamp lit?', 'The lamp is broken.');
       const [, question, broken] = await storyOf(alice.auth, chatId);
