@@ -58,6 +58,23 @@ export const aloneOnPath = (m: string, count: string): string => `(${m}.depth <=
                   WHERE o.chat_id = ${m}.chat_id AND o.depth = ${m}.depth AND o.id <> ${m}.id))`;
 
 /**
+ * The recursive CTE `walk` (in a `WITH RECURSIVE`, strayOpenings after it) of a path check:
+ * `start` selects the first row of each walk (`source, [more carried columns,] id, parent_id,
+ * n = 1, ok = true, settled, count` — settled: aloneOnPath, count: the chat's message_count),
+ * and each step goes up while the parent names the child as its active one (`ok`), stopping
+ * after the first message alone at its depth (on the path, and so is all above it) or `limit`
+ * steps. `carried` lists the columns after which id follows (`w.source` and any more). A source
+ * is off the path where a row of its walk is not ok or is a stray opening.
+ */
+export const walkUp = (start: string, limit: string, carried = 'w.source'): string => `walk AS (
+  ${start}
+  UNION ALL
+  SELECT ${carried}, p.id, p.parent_id, w.n + 1, COALESCE(p.active_child_id = w.id, false),
+         ${aloneOnPath('p', 'w.count')}, w.count
+  FROM walk w JOIN message p ON p.id = w.parent_id
+  WHERE w.ok AND NOT w.settled AND w.n < ${limit})`;
+
+/**
  * CTEs (in a `WITH RECURSIVE`, after `walk`) for a path check that walks up from a message,
  * each step `ok` while the parent names the child as its active child (`walk`: rows with `id`,
  * `parent_id`, `ok`). Such a walk proves a message is on its chat's active path only up to its

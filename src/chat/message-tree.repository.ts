@@ -6,7 +6,7 @@ import { CLEAR_SUMMARY_FROM, CLEAR_SUMMARY_IF, LIVE_GENERATION } from './generat
 import { ChatMemberEntity } from './entities/chat-member.entity.js';
 import { ChatEntity } from './entities/chat.entity.js';
 import { MessageEntity, type MessageRole } from './entities/message.entity.js';
-import { ALTERNATIVES, aloneOnPath, strayOpenings } from './message-path.js';
+import { ALTERNATIVES, aloneOnPath, strayOpenings, walkUp } from './message-path.js';
 
 /**
  * How a change of a chat's tree went: no such message in the chat (`missing`), a reply being
@@ -51,16 +51,13 @@ const PATH_CHECK_STEPS = 10_000;
  * starts from (strayOpenings); an unfinished walk counts as covered.
  */
 const SUMMARY_COVERS_TARGET = `
-  walk AS (
-    SELECT m.id, m.parent_id, 1 AS n, true AS ok,
-           ${aloneOnPath('m', 'h.message_count')} AS settled, h.message_count AS count
-    FROM message m JOIN chat h ON h.id = m.chat_id
-    WHERE m.id = $2 AND m.chat_id = $1 AND m.id <= h.summarized_through_id
-    UNION ALL
-    SELECT p.id, p.parent_id, w.n + 1, COALESCE(p.active_child_id = w.id, false),
-           ${aloneOnPath('p', 'w.count')}, w.count
-    FROM walk w JOIN message p ON p.id = w.parent_id
-    WHERE w.ok AND NOT w.settled AND w.n < ${PATH_CHECK_STEPS}),
+  ${walkUp(
+    `SELECT m.id AS source, m.id, m.parent_id, 1 AS n, true AS ok,
+            ${aloneOnPath('m', 'h.message_count')} AS settled, h.message_count AS count
+     FROM message m JOIN chat h ON h.id = m.chat_id
+     WHERE m.id = $2 AND m.chat_id = $1 AND m.id <= h.summarized_through_id`,
+    String(PATH_CHECK_STEPS),
+  )},
   ${strayOpenings(String(PATH_CHECK_STEPS))},
   covered AS (
     SELECT EXISTS (SELECT 1 FROM walk)

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import { aloneOnPath, strayOpenings } from '../message-path.js';
+import { aloneOnPath, strayOpenings, walkUp } from '../message-path.js';
 import { PreparedStatements } from '../../database/prepared-statement.js';
 
 export const MEMORY_KINDS = [
@@ -155,16 +155,14 @@ export class CharacterMemoryRepository {
        -- From each source up while each parent names the child as its active one, until a
        -- message alone at its depth (on the path, and so is all above it): in a chat without
        -- swipes or branches no step at all, where the walk to the root took thousands.
-       walk AS (
-         SELECT c.id AS fact_id, m.id AS source, m.id, m.parent_id, 1 AS n, true AS ok,
-                ${aloneOnPath('m', 'h.message_count')} AS settled, h.message_count AS count
-         FROM candidates c CROSS JOIN LATERAL unnest(c.source_message_ids) s (id)
-         JOIN message m ON m.id = s.id JOIN chat h ON h.id = m.chat_id
-         UNION ALL
-         SELECT w.fact_id, w.source, p.id, p.parent_id, w.n + 1,
-                COALESCE(p.active_child_id = w.id, false), ${aloneOnPath('p', 'w.count')}, w.count
-         FROM walk w JOIN message p ON p.id = w.parent_id
-         WHERE w.ok AND NOT w.settled AND w.n < $5),
+       ${walkUp(
+         `SELECT m.id AS source, c.id AS fact_id, m.id, m.parent_id, 1 AS n, true AS ok,
+                 ${aloneOnPath('m', 'h.message_count')} AS settled, h.message_count AS count
+          FROM candidates c CROSS JOIN LATERAL unnest(c.source_message_ids) s (id)
+          JOIN message m ON m.id = s.id JOIN chat h ON h.id = m.chat_id`,
+         '$5',
+         'w.source, w.fact_id',
+       )},
        ${strayOpenings('$5')},
        on_path AS (
          SELECT DISTINCT fact_id FROM walk w

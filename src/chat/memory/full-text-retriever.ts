@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { aloneOnPath, strayOpenings } from '../message-path.js';
+import { aloneOnPath, strayOpenings, walkUp } from '../message-path.js';
 import { queryWords, type RecalledPassage, type RecallQuery, type Retriever } from './retriever.js';
 
 /** Matching messages ranked at most (the first found), so a common word costs no more. */
@@ -97,15 +97,12 @@ export class FullTextRetriever implements Retriever {
    */
   private async offPath(ids: string[]): Promise<Set<string>> {
     const rows = await this.dataSource.query<Array<{ id: string }>>(
-      `WITH RECURSIVE walk AS (
-         SELECT m.id AS source, m.id, m.parent_id, 1 AS n, true AS ok, false AS settled,
+      `WITH RECURSIVE ${walkUp(
+        `SELECT m.id AS source, m.id, m.parent_id, 1 AS n, true AS ok, false AS settled,
                 c.message_count AS count
-         FROM message m JOIN chat c ON c.id = m.chat_id WHERE m.id = ANY($1::bigint[])
-         UNION ALL
-         SELECT w.source, p.id, p.parent_id, w.n + 1, COALESCE(p.active_child_id = w.id, false),
-                ${aloneOnPath('p', 'w.count')}, w.count
-         FROM walk w JOIN message p ON p.id = w.parent_id
-         WHERE w.ok AND NOT w.settled AND w.n < $2),
+         FROM message m JOIN chat c ON c.id = m.chat_id WHERE m.id = ANY($1::bigint[])`,
+        '$2',
+      )},
        ${strayOpenings('$2')}
        SELECT DISTINCT w.source AS id FROM walk w
        WHERE NOT w.ok OR w.id IN (SELECT id FROM stray_openings)`,
