@@ -26,6 +26,7 @@ import {
   ApiOperation,
   ApiPayloadTooLargeResponse,
   ApiProduces,
+  ApiServiceUnavailableResponse,
   ApiTags,
   getSchemaPath,
 } from '@nestjs/swagger';
@@ -34,6 +35,8 @@ import type { Observable } from 'rxjs';
 import { ApiAnonSession } from '../common/auth/anon-session.js';
 import { Guest } from '../common/auth/access.decorators.js';
 import { ErrorResponseDto } from '../common/http/error-response.dto.js';
+import { writeChunks } from '../common/http/write-chunks.js';
+import { ChatExportSlots } from './chat-export-slots.js';
 import { Caller, type ChatCaller } from './chat-caller.js';
 import { ChatSearchService } from './chat-search.service.js';
 import { ChatService } from './chat.service.js';
@@ -92,6 +95,7 @@ export class ChatManagementController {
     private readonly chats: ChatService,
     private readonly search: ChatSearchService,
     private readonly transfer: ChatTransferService,
+    private readonly exportSlots: ChatExportSlots,
   ) {}
 
   @Get('search')
@@ -178,6 +182,7 @@ export class ChatManagementController {
 
   @Get(':id/export')
   @Guest()
+  @RateLimit('chatExport')
   @ApiOperation({
     summary: 'Download one of my chats: a SillyTavern chat file, or JSON with the whole tree',
     description:
@@ -187,7 +192,9 @@ export class ChatManagementController {
       'carries its alternatives as `swipes`, with `swipe_id` the one on the path and ' +
       '`swipe_info` their dates. Dates as SillyTavern writes them, in UTC. `json`: every ' +
       'message of every branch with its parent and whether it is on the active path ' +
-      '(ChatTreeExportDto). An attachment either way. Guests: 403 (sign in to export).',
+      '(ChatTreeExportDto). An attachment either way, written while it is read (no ' +
+      'Content-Length). Guests: 403 (sign in to export). Each instance writes a bounded number ' +
+      'of chat files at once; beyond it, 503 with Retry-After.',
   })
   @ApiProduces('application/jsonl', 'application/json')
   @ApiExtraModels(ChatTreeExportDto)
@@ -200,19 +207,23 @@ export class ChatManagementController {
   })
   @ApiChatNotFound()
   @ApiForbiddenResponse({ type: ErrorResponseDto, description: 'Guests: sign in to export' })
+  @ApiServiceUnavailableResponse({ type: ErrorResponseDto, description: 'Too many exports' })
   async export(
     @ChatId() id: string,
     @Query() query: ChatExportQueryDto,
     @Caller() caller: ChatCaller,
     @Res() res: Response,
   ): Promise<void> {
+    this.exportSlots.take(res);
     const file = await this.transfer.export(id, query.format ?? 'jsonl', caller);
     res
       .status(200)
       // attachment() sets a type from the extension: the file's own comes after.
       .attachment(file.fileName)
       .type(file.contentType)
-      .setHeader('Cache-Control', 'private, no-cache')
-      .end(file.body);
+      .setHeader('Cache-Control', 'private, no-cache');
+    // The slot is held until the client has taken it all (or HTTP_SEND_IDLE_TIMEOUT_MS cuts
+    // a client that stopped reading).
+    await writeChunks(res, file.body);
   }
 }

@@ -1,4 +1,7 @@
-import { CharacterMemoryRepository } from './memory/character-memory.repository.js';
+import {
+  type CharacterMemory,
+  CharacterMemoryRepository,
+} from './memory/character-memory.repository.js';
 import { toMemoryResponse } from './memory/character-memory.dto.js';
 import {
   BadRequestException,
@@ -21,7 +24,9 @@ import {
 } from './chat-transfer.repository.js';
 import type {
   ChatExportFormat,
+  ChatTreeChatDto,
   ChatTreeExportDto,
+  ChatTreeMessageDto,
   ImportChatDto,
 } from './dto/chat-management.dto.js';
 import { type ChatResponseDto, characterName, toChatResponse } from './dto/chat.dto.js';
@@ -30,15 +35,16 @@ import {
   parseSillyTavernChat,
   type SillyTavernHeader,
   type SillyTavernMessage,
+  sillyTavernLines,
   SYSTEM_NAME,
-  toJsonl,
 } from './sillytavern-chat.js';
 
-/** A file to download. */
+/** A file to download, written piece by piece as its messages are read. */
 export interface ChatExportFile {
   fileName: string;
   contentType: string;
-  body: string;
+  /** The file's text in order; the messages' snapshot stays open until it is read through. */
+  body: AsyncIterable<string>;
 }
 
 /** Who the user is in an export when the chat has no persona (SillyTavern's default name1). */
@@ -71,6 +77,11 @@ export class ChatTransferService {
     private readonly memories: CharacterMemoryRepository,
   ) {}
 
+  /**
+   * The chat as a file. Who may export it is settled here; the messages are read and written
+   * a batch at a time while the client downloads, so a chat of any length takes a batch's
+   * memory, not the file's.
+   */
   async export(id: string, format: ChatExportFormat, caller: ChatCaller): Promise<ChatExportFile> {
     const { chat } = await this.chats.requireOwned(id, caller);
     if (!caller.user) throw guestsMaySignIn('export');
@@ -83,7 +94,7 @@ export class ChatTransferService {
       return {
         fileName: `${base}.json`,
         contentType: 'application/json; charset=utf-8',
-        body: JSON.stringify(await this.tree(chat)),
+        body: this.tree(chat, await this.memories.ofChat(chat.id)),
       };
     }
     const userName = chat.personaName ?? DEFAULT_USER_NAME;
@@ -93,13 +104,12 @@ export class ChatTransferService {
       create_date: formatSillyTavernDate(chat.createdAt),
       chat_metadata: {},
     };
-    const messages = (await this.repository.exportPath(chat.id)).map((message) =>
-      toSillyTavernMessage(message, userName, names),
-    );
     return {
       fileName: `${base}.jsonl`,
       contentType: 'application/jsonl; charset=utf-8',
-      body: toJsonl([header, ...messages]),
+      body: sillyTavernLines(header, this.repository.exportPath(chat.id), (message) =>
+        toSillyTavernMessage(message, userName, names),
+      ),
     };
   }
 
@@ -157,23 +167,22 @@ export class ChatTransferService {
     return character;
   }
 
-  private async tree(chat: ChatWithMembers): Promise<ChatTreeExportDto> {
-    const [messages, memories] = await Promise.all([
-      this.repository.exportTree(chat.id),
-      this.memories.ofChat(chat.id),
-    ]);
-    return {
-      chat: {
-        id: chat.id,
-        kind: chat.kind,
-        title: chat.title,
-        language: chat.language,
-        persona_name: chat.personaName,
-        character_ids: chat.memberIds,
-        leaf_id: chat.leafId === null ? null : Number(chat.leafId),
-        created_at: chat.createdAt.toISOString(),
-      },
-      messages: messages.map((message) => ({
+  /** JSON.stringify of a ChatTreeExportDto, its messages written as they are read. */
+  private async *tree(chat: ChatWithMembers, memories: CharacterMemory[]): AsyncGenerator<string> {
+    const about: ChatTreeChatDto = {
+      id: chat.id,
+      kind: chat.kind,
+      title: chat.title,
+      language: chat.language,
+      persona_name: chat.personaName,
+      character_ids: chat.memberIds,
+      leaf_id: chat.leafId === null ? null : Number(chat.leafId),
+      created_at: chat.createdAt.toISOString(),
+    };
+    yield `{"chat":${JSON.stringify(about)},"messages":[`;
+    let first = true;
+    for await (const batch of this.repository.exportTree(chat.id)) {
+      const messages = batch.map((message): ChatTreeMessageDto => ({
         id: Number(message.id),
         parent_id: message.parentId === null ? null : Number(message.parentId),
         active: message.active,
@@ -183,10 +192,15 @@ export class ChatTransferService {
         status: message.status,
         created_at: message.createdAt.toISOString(),
         edited_at: message.editedAt?.toISOString() ?? null,
-      })),
+      }));
+      yield (first ? '' : ',') + messages.map((message) => JSON.stringify(message)).join(',');
+      first = false;
+    }
+    const rest: Pick<ChatTreeExportDto, 'memories' | 'pinned_notes'> = {
       memories: memories.map(toMemoryResponse),
       pinned_notes: (chat.pinnedNotes ?? []).map((note) => note.text),
     };
+    yield `],"memories":${JSON.stringify(rest.memories)},"pinned_notes":${JSON.stringify(rest.pinned_notes)}}`;
   }
 
   /** The members' names in the chat's language, deleted characters included. */

@@ -37,6 +37,7 @@ import { ChatSearchRepository } from './chat-search.repository.js';
 import { ChatSearchService } from './chat-search.service.js';
 import { ChatTransferRepository } from './chat-transfer.repository.js';
 import { ChatTransferService } from './chat-transfer.service.js';
+import { ChatExportSlots } from './chat-export-slots.js';
 import { ChatRepository } from './chat.repository.js';
 import { ChatService } from './chat.service.js';
 import { GuestChatRetentionService } from './guest-chat-retention.service.js';
@@ -108,6 +109,7 @@ import { SignalsModule } from '../common/signals/pg-channels.service.js';
     ChatSearchService,
     ChatTransferRepository,
     ChatTransferService,
+    ChatExportSlots,
     PromptTemplatesService,
     PromptBuilderService,
     ChatRepository,

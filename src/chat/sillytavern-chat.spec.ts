@@ -9,8 +9,12 @@ import {
   formatSillyTavernDate,
   parseSillyTavernChat,
   parseSillyTavernDate,
-  toJsonl,
+  sillyTavernLines,
 } from './sillytavern-chat.js';
+
+/** Lines as SillyTavern saves a chat: one JSON value a line, no newline after the last. */
+const toJsonl = (lines: readonly unknown[]): string =>
+  lines.map((line) => JSON.stringify(line)).join('\n');
 
 /** The status and message of what `parse` throws (JsonTooDeepError carries a status too). */
 function refusal(parse: () => unknown): { status: number; message: string } {
@@ -77,6 +81,36 @@ describe('SillyTavern dates', () => {
     expect(formatSillyTavernDate(new Date('2024-06-05T04:06:09.005Z'))).toBe(
       '2024-6-5 @04h 06m 09s 05ms',
     );
+  });
+});
+
+describe('sillyTavernLines', () => {
+  async function* batches<T>(...parts: T[][]): AsyncGenerator<T[]> {
+    yield* parts;
+  }
+  const text = async (pieces: AsyncIterable<string>) => {
+    let all = '';
+    for await (const piece of pieces) all += piece;
+    return all;
+  };
+
+  it('writes the header and a line per message, batch by batch, no newline after the last', async () => {
+    const toLine = (mes: string) => ({ ...line({}), mes });
+    const all = await text(
+      sillyTavernLines(header, batches(['One', 'Two'], [], ['Three']), toLine),
+    );
+    expect(all).toBe(toJsonl([header, toLine('One'), toLine('Two'), toLine('Three')]));
+    expect(parseSillyTavernChat(all).turns.map((turn) => turn.alternatives[0].content)).toEqual([
+      'One',
+      'Two',
+      'Three',
+    ]);
+  });
+
+  it('writes the header alone for a chat without messages', async () => {
+    expect(
+      await text(sillyTavernLines(header, batches<string>(), () => ({ ...line({}), mes: '' }))),
+    ).toBe(JSON.stringify(header));
   });
 });
 

@@ -133,9 +133,20 @@ export function formatSillyTavernDate(date: Date): string {
   );
 }
 
-/** Lines as a JSONL file: one JSON value a line, no trailing newline (as SillyTavern saves). */
-export const toJsonl = (lines: readonly unknown[]): string =>
-  lines.map((line) => JSON.stringify(line)).join('\n');
+/**
+ * A chat file's text as its messages are read, a piece per batch: the header, then one JSON
+ * value a line, no newline after the last (as SillyTavern saves).
+ */
+export async function* sillyTavernLines<Message>(
+  header: SillyTavernHeader,
+  batches: AsyncIterable<Message[]>,
+  toLine: (message: Message) => SillyTavernMessage,
+): AsyncGenerator<string> {
+  yield JSON.stringify(header);
+  for await (const batch of batches) {
+    yield batch.map((message) => `\n${JSON.stringify(toLine(message))}`).join('');
+  }
+}
 
 const refuse = (line: number, problem: string) =>
   new BadRequestException(`Line ${line}: ${problem}`);

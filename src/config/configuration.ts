@@ -65,6 +65,8 @@ export interface AppConfig {
     /** Re-attached reply streams at once on this instance: per chat, per user or guest. */
     followersPerChat: number;
     followersPerCaller: number;
+    /** Chat files this instance writes at once (CHAT_EXPORT_CONCURRENCY). */
+    exportConcurrency: number;
   };
   storage: { avatarDir: string };
   /** Card exports written at once by this instance (CARD_EXPORT_CONCURRENCY). */
@@ -259,6 +261,7 @@ export function loadConfiguration(
       memoryExtractDelayMs: env.MEMORY_EXTRACT_DELAY_MS,
       followersPerChat: env.SSE_FOLLOWERS_PER_CHAT,
       followersPerCaller: env.SSE_FOLLOWERS_PER_CALLER,
+      exportConcurrency: env.CHAT_EXPORT_CONCURRENCY,
     },
     storage: { avatarDir: resolve(env.AVATAR_DIR ?? join(dataDir, 'avatars')) },
     cards: { exportConcurrency: env.CARD_EXPORT_CONCURRENCY },

@@ -170,6 +170,16 @@ export class Environment {
   CARD_EXPORT_CONCURRENCY = 8;
 
   /**
+   * Chat files (GET /api/chats/{id}/export) one instance writes at once; each holds a pooled
+   * database connection while its client reads. More answer 503 with Retry-After.
+   */
+  @Transform(toInt)
+  @Min(1)
+  @Max(1000)
+  @IsInt()
+  CHAT_EXPORT_CONCURRENCY = 4;
+
+  /**
    * How long each instance holds the tokens users spend before adding them to their counters
    * in one statement; 0 writes each reply's at once.
    */

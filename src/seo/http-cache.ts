@@ -1,5 +1,6 @@
 import type { Request, Response } from 'express';
 import { strongEtag } from '../common/http/etag.js';
+import { writeChunks } from '../common/http/write-chunks.js';
 
 export { strongEtag };
 
@@ -9,19 +10,6 @@ function notModified(req: Request, etag: string): boolean {
   if (!header) return false;
   const opaque = (tag: string) => tag.trim().replace(/^W\//, '');
   return header.split(',').some((tag) => tag.trim() === '*' || opaque(tag) === opaque(etag));
-}
-
-/** Waits until the socket takes more data or goes away; leaves no listener behind. */
-function drainedOrClosed(res: Response): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      res.off('drain', done);
-      res.off('close', done);
-      resolve();
-    };
-    res.on('drain', done);
-    res.on('close', done);
-  });
 }
 
 export interface Cacheable {
@@ -58,7 +46,7 @@ export function sendCacheable(
 /**
  * Streams a body too large to hold in memory. Its ETag is computed up front from what the
  * body is built from (the caller's `etag`), since the body's own hash is known only at the end.
- * Writes wait for the socket to drain, so memory stays flat however long the body is.
+ * Memory stays flat however long the body is (writeChunks).
  */
 export async function streamCacheable(
   req: Request,
@@ -73,9 +61,5 @@ export async function streamCacheable(
     res.end();
     return;
   }
-  for await (const chunk of chunks) {
-    if (res.destroyed) return; // the client left: stop querying (ends the generator)
-    if (!res.write(chunk)) await drainedOrClosed(res);
-  }
-  res.end();
+  await writeChunks(res, chunks);
 }

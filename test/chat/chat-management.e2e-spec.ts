@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { connect } from 'node:net';
 import { parseSillyTavernDate } from '../../src/chat/sillytavern-chat.js';
 import { startFakeLlm, type FakeLlm } from '../support/fake-llm.js';
 import { appendToPath } from '../support/messages.js';
@@ -9,6 +11,9 @@ import { guest, llmEnv, openChat, publicCharacter, send, stream } from './chat-s
 import { rowCachesCaughtUp } from '../support/row-caches.js';
 
 type Line = Record<string, unknown>;
+
+/** Chat files the first app writes at once. */
+const EXPORT_CONCURRENCY = 2;
 
 /** A JSONL file's lines, parsed. */
 const linesOf = (text: string): Line[] =>
@@ -130,7 +135,13 @@ describe('chat management', () => {
 
   beforeAll(async () => {
     fake = await startFakeLlm();
-    t = await createTestApp({ env: { ...llmEnv(fake), RATE_LIMIT_SCALE: '0' } });
+    t = await createTestApp({
+      env: {
+        ...llmEnv(fake),
+        RATE_LIMIT_SCALE: '0',
+        CHAT_EXPORT_CONCURRENCY: String(EXPORT_CONCURRENCY),
+      },
+    });
     [owner, alice, bob] = await Promise.all([createUser(t), createUser(t), createUser(t)]);
     mira = await publicCharacter(t, owner, { name: 'Mira' });
   });
@@ -507,6 +518,101 @@ describe('chat management', () => {
       expect(second.id).toBeLessThan(third.id);
     });
 
+    /** A chat of `lines` exchanges imported into a character of Alice's: its id and its file. */
+    async function longChat(lines: number): Promise<{ chatId: string; file: Line[] }> {
+      const character = await ownCharacter(alice, 'Long Story');
+      const file: Line[] = [
+        { user_name: 'Alex', character_name: 'Long Story', create_date: '2024-7-12@01h31m37s' },
+        ...Array.from({ length: lines }, (_, i) => ({
+          name: i % 2 ? 'Alex' : 'Long Story',
+          is_user: i % 2 === 1,
+          is_system: false,
+          send_date: '2024-7-12 @01h 33m 05s 250ms',
+          mes: `Line ${i + 1} of the long story.`,
+          extra: {},
+        })),
+      ];
+      const imported = await t.http
+        .post('/api/chats/import')
+        .set(alice.auth)
+        .send({ character_id: character.id, jsonl: jsonl(file) })
+        .expect(201);
+      return { chatId: imported.body.id as string, file };
+    }
+
+    /** Sessions of this app's database left inside a transaction (a held export's snapshot). */
+    const openSnapshots = async (): Promise<number> => {
+      const [row] = await t.dataSource.query<Array<{ open: number }>>(
+        `SELECT count(*)::int AS open FROM pg_stat_activity
+         WHERE datname = current_database() AND state = 'idle in transaction'`,
+      );
+      return row.open;
+    };
+
+    it('writes a chat longer than a batch as it reads it, the same file in either format', async () => {
+      const { chatId, file } = await longChat(2_500);
+      const res = await t.http.get(`/api/chats/${chatId}/export`).set(alice.auth).expect(200);
+      expect(res.headers['transfer-encoding']).toBe('chunked');
+      expect(res.headers['content-length']).toBeUndefined();
+      expect(res.text.endsWith('\n')).toBe(false);
+      const [, ...lines] = linesOf(res.text);
+      const spoken = (line: Line) => [line.name, line.is_user, line.mes];
+      expect(lines.map(spoken)).toEqual(file.slice(1).map(spoken));
+
+      const tree = JSON.parse(
+        (await t.http.get(`/api/chats/${chatId}/export?format=json`).set(alice.auth).expect(200))
+          .text,
+      );
+      expect(tree.messages).toHaveLength(2_500);
+      expect(tree.messages.every((message: Line) => message.active)).toBe(true);
+      expect(tree.messages.map((message: Line) => message.content)).toEqual(
+        file.slice(1).map((line) => line.mes),
+      );
+      expect(tree.chat.leaf_id).toBe(tree.messages.at(-1).id);
+      expect(tree).toMatchObject({ memories: [], pinned_notes: [] });
+      expect(await openSnapshots()).toBe(0);
+    });
+
+    it(`writes at most ${EXPORT_CONCURRENCY} chat files at once; beyond, 503 with Retry-After`, async () => {
+      const { chatId } = await longChat(20);
+      // Far larger than socket buffers: a client that reads nothing stalls its export.
+      await t.dataSource.query(
+        `UPDATE message SET content = repeat('x', 1000000) WHERE chat_id = $1`,
+        [chatId],
+      );
+      const { port } = new URL(t.url);
+      const stalled = await Promise.all(
+        Array.from({ length: EXPORT_CONCURRENCY }, async () => {
+          const socket = connect(Number(port), '127.0.0.1');
+          socket.write(
+            `GET /api/chats/${chatId}/export HTTP/1.1\r\n` +
+              `Host: 127.0.0.1\r\nAuthorization: ${alice.auth.Authorization}\r\n\r\n`,
+          );
+          const [first] = (await once(socket, 'data')) as [Buffer];
+          socket.pause();
+          expect(first.toString('latin1')).toMatch(/^HTTP\/1\.1 200/);
+          return socket;
+        }),
+      );
+      const refused = await t.http.get(`/api/chats/${chatId}/export`).set(alice.auth);
+      expect(refused.status).toBe(503);
+      expect(refused.headers['retry-after']).toBe('5');
+      expect(refused.body.message).toBe('Too many chat exports in progress, retry shortly');
+
+      // A client that goes away gives its slot back.
+      stalled[0].destroy();
+      let status = 503;
+      for (let attempt = 0; attempt < 200 && status === 503; attempt++) {
+        status = (await t.http.get(`/api/chats/${chatId}/export`).set(alice.auth)).status;
+      }
+      expect(status).toBe(200);
+      // And its snapshot (with its pooled connection): none is left open once all have gone.
+      for (const socket of stalled) socket.destroy();
+      let open = await openSnapshots();
+      for (let attempt = 0; attempt < 1000 && open > 0; attempt++) open = await openSnapshots();
+      expect(open).toBe(0);
+    });
+
     it('tells guests to sign in, hides other people’s chats, and refuses unknown formats', async () => {
       const session = guest();
       const guestChat = await openChat(t, session, mira.id);
@@ -715,7 +821,7 @@ describe('chat management', () => {
   });
 });
 
-describe('chat import and search at their default rate limits', () => {
+describe('chat import, export and search at their default rate limits', () => {
   let t: TestApp;
 
   beforeAll(async () => {
@@ -747,6 +853,24 @@ describe('chat import and search at their default rate limits', () => {
       .set(other.auth)
       .send({ ...body, character_id: own.id })
       .expect(201);
+  });
+
+  it('refuses the 31st export in a minute per user with 429 and Retry-After', async () => {
+    const [user, other] = [await createUser(t), await createUser(t)];
+    const character = await publicCharacter(t, user, { name: 'Wren' });
+    const chatId = await openChat(t, user.auth, character.id);
+    const statuses: number[] = [];
+    let limited: { headers: Record<string, string> } | undefined;
+    for (let i = 0; i < 31; i++) {
+      const res = await t.http.get(`/api/chats/${chatId}/export`).set(user.auth);
+      statuses.push(res.status);
+      if (res.status === 429) limited = res;
+    }
+    expect(statuses.slice(0, 30)).toEqual(Array(30).fill(200));
+    expect(statuses[30]).toBe(429);
+    expect(Number(limited!.headers['retry-after'])).toBeGreaterThan(0);
+    const own = await openChat(t, other.auth, character.id);
+    await t.http.get(`/api/chats/${own}/export`).set(other.auth).expect(200);
   });
 
   it('refuses the 61st search in a minute per user with 429 and Retry-After', async () => {

@@ -44,6 +44,8 @@ export const RATE_LIMITS = {
   // A chat file writes up to thousands of messages in one statement; a search reads every
   // message of the caller's chats (guests, who may search their own, count per address).
   chatImport: { limit: 30, ttl: hours(1), by: 'user' },
+  // An export reads every message of a chat, each branch too.
+  chatExport: { limit: 30, ttl: minutes(1), by: 'user' },
   chatSearch: { limit: 60, ttl: minutes(1), by: 'user' },
   // Chats a guest opens (POST /api/chats), per address and per guest session; signed-in
   // users skip both. 300 new chats in seconds once pushed a character up "popular".
