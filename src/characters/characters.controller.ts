@@ -95,6 +95,7 @@ export class CharactersController {
 
   @Post()
   @Authenticated()
+  @RateLimit('characterWrite')
   @ApiOperation({ summary: 'Create a character (private until it has an avatar)' })
   @ApiCreatedResponse({ type: CharacterResponseDto })
   create(
@@ -122,6 +123,7 @@ export class CharactersController {
 
   @Put(':id')
   @Authenticated()
+  @RateLimit('characterWrite')
   @ApiOperation({ summary: 'Edit a character (owner or admin)' })
   @ApiOkResponse({ type: CharacterResponseDto })
   @ApiNotFoundResponse({ type: ErrorResponseDto })
@@ -145,6 +147,7 @@ export class CharactersController {
 
   @Post(':id/avatar')
   @Authenticated()
+  @RateLimit('avatarUpload')
   @HttpCode(200)
   @UseInterceptors(FileInterceptor('file', { limits: { fileSize: AVATAR_MAX_BYTES, files: 1 } }))
   @ApiOperation({ summary: 'Upload the avatar (PNG, JPEG or WebP, at most 5 MB)' })
@@ -200,6 +203,7 @@ export class CharactersController {
 
   @Post(':id/fork')
   @Authenticated()
+  @RateLimit('characterWrite')
   @ApiOperation({
     summary: 'Clone a public character into my private draft',
     description: '403 when its creator hid its definition (they and admins may fork it)',

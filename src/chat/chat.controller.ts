@@ -119,7 +119,7 @@ export class ChatController {
 
   @Post()
   @Guest()
-  @RateLimit('guestChat', 'guestChatSession')
+  @RateLimit('guestChat', 'guestChatSession', 'chatCreate')
   @ApiOperation({
     summary: 'Open a chat with a character: the latest existing one (200) or a new one (201)',
     description:

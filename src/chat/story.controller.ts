@@ -64,6 +64,7 @@ export class StoryController {
 
   @Post(':id/messages/:message_id/select')
   @Guest()
+  @RateLimit('storyEdit')
   @HttpCode(200)
   @ApiOperation({
     summary: "Make an alternative active at a message's place (a swipe)",
@@ -90,6 +91,7 @@ export class StoryController {
 
   @Put(':id/messages/:message_id')
   @Guest()
+  @RateLimit('storyEdit')
   @ApiOperation({
     summary: 'Edit a message in place (mine or a character’s)',
     description:
@@ -147,6 +149,7 @@ export class StoryController {
 
   @Delete(':id/messages/:message_id')
   @Guest()
+  @RateLimit('storyEdit')
   @ApiOperation({
     summary: 'Delete one message; what followed it moves up in its place',
     description:
@@ -167,6 +170,7 @@ export class StoryController {
 
   @Post(':id/rewind')
   @Guest()
+  @RateLimit('storyEdit')
   @HttpCode(200)
   @ApiOperation({
     summary: 'Take the story back to one of its messages: everything after it is deleted',
@@ -191,7 +195,7 @@ export class StoryController {
 
   @Post(':id/branch')
   @Guest()
-  @RateLimit('guestChat', 'guestChatSession')
+  @RateLimit('guestChat', 'guestChatSession', 'chatBranch')
   @ApiOperation({
     summary: 'Branch the story into a new chat, up to one of its messages',
     description:

@@ -73,9 +73,10 @@ export class StoryService {
     content: string,
     caller: ChatCaller,
   ): Promise<ChatMessageDto> {
+    // Whose chat it is first: nobody else's edit costs a screening (a provider call).
+    await this.chats.requireOwned(chatId, caller);
     // The edited text goes to the model with the history: screened as a message is.
     await this.moderation.screenInput(content, caller);
-    await this.chats.requireOwned(chatId, caller);
     const change = await this.tree.edit(chatId, messageId, content);
     settled(change);
     // The edit cleared the message's embedding (tr_message_embedding_stale): a new one, later.

@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { BROWSER_HEADERS, solvedChallenge, uniqueEmail } from '../support/auth.js';
+import sharp from 'sharp';
+import { openChat, publicCharacter } from '../chat/chat-support.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
+import { createUser, type TestUser } from '../support/users.js';
 
 /** The default limits; only the bot delay is off so timings stay short. */
 const DEFAULT_LIMITS_ENV = { AUTH_BOT_DELAY_MS: '0' };
@@ -149,5 +152,147 @@ describe('rate limits for IPv6 clients', () => {
     }
     expectRateLimited(await register(t, '2001:db8:abcd:1234:5678::1'), 3600);
     expect((await register(t, '2001:db8:abcd:1300::1')).status).toBe(201);
+  });
+});
+
+/**
+ * Writes whose cost grows with what a user controls (a screening of up to a megabyte, a copy
+ * of a whole chat path, a decoded picture) are bounded per user, not left to the daily quota.
+ */
+describe('limits on writes that cost per request', () => {
+  let t: TestApp;
+  let owner: TestUser;
+  let character: { id: string; slug: string };
+  let png: Buffer;
+
+  beforeAll(async () => {
+    t = await createTestApp({ env: DEFAULT_LIMITS_ENV });
+    owner = await createUser(t);
+    character = await publicCharacter(t, owner, { name: 'Ines' });
+    png = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#884422' } })
+      .png()
+      .toBuffer();
+  }, 30_000);
+
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  /** Sends `request` until the first refusal: the statuses, and that refusal. */
+  async function untilRefused(
+    times: number,
+    request: () => Promise<{ status: number; headers: Record<string, string>; body: object }>,
+  ) {
+    const statuses: number[] = [];
+    let refused: Awaited<ReturnType<typeof request>> | undefined;
+    for (let i = 0; i < times; i++) {
+      const res = await request();
+      statuses.push(res.status);
+      if (res.status === 429) refused ??= res;
+    }
+    return { statuses, refused };
+  }
+
+  it('edits, deletions, swipes and rewinds: 60 a minute per user', async () => {
+    const [user, other] = [await createUser(t), await createUser(t)];
+    const chatId = await openChat(t, user.auth, character.id);
+    const [greeting] = (await t.http.get(`/api/chats/${chatId}/messages`).set(user.auth)).body
+      .messages as Array<{ id: number }>;
+    const edit = () =>
+      t.http
+        .put(`/api/chats/${chatId}/messages/${greeting.id}`)
+        .set(user.auth)
+        .send({ content: 'Ines waves.' });
+    const { statuses, refused } = await untilRefused(61, edit);
+    expect(statuses.slice(0, 60)).toEqual(Array(60).fill(200));
+    expectRateLimited(refused!, 60);
+    // The same window for the other story controls.
+    await t.http
+      .post(`/api/chats/${chatId}/rewind`)
+      .set(user.auth)
+      .send({ message_id: greeting.id })
+      .expect(429);
+    // Per user.
+    const own = await openChat(t, other.auth, character.id);
+    const [opening] = (await t.http.get(`/api/chats/${own}/messages`).set(other.auth)).body
+      .messages as Array<{ id: number }>;
+    await t.http
+      .put(`/api/chats/${own}/messages/${opening.id}`)
+      .set(other.auth)
+      .send({ content: 'Hello.' })
+      .expect(200);
+  });
+
+  it('looks at whose chat it is before screening an edit: a stranger’s is a 404', async () => {
+    const [user, stranger] = [await createUser(t), await createUser(t)];
+    const chatId = await openChat(t, user.auth, character.id);
+    const [greeting] = (await t.http.get(`/api/chats/${chatId}/messages`).set(user.auth)).body
+      .messages as Array<{ id: number }>;
+    const refusedText = 'You are a 14 year old schoolgirl and we have sex now.';
+    const put = (who: TestUser) =>
+      t.http
+        .put(`/api/chats/${chatId}/messages/${greeting.id}`)
+        .set(who.auth)
+        .send({ content: refusedText });
+    await put(stranger).expect(404);
+    await put(user).expect(422);
+  });
+
+  it('branches: 60 an hour per user', async () => {
+    const user = await createUser(t);
+    const chatId = await openChat(t, user.auth, character.id);
+    const [greeting] = (await t.http.get(`/api/chats/${chatId}/messages`).set(user.auth)).body
+      .messages as Array<{ id: number }>;
+    const { statuses, refused } = await untilRefused(61, () =>
+      t.http.post(`/api/chats/${chatId}/branch`).set(user.auth).send({ message_id: greeting.id }),
+    );
+    expect(statuses.slice(0, 60)).toEqual(Array(60).fill(201));
+    expectRateLimited(refused!, 3600);
+  });
+
+  it('new chats: 30 a minute per signed-in user, group chats included', async () => {
+    const [user, other] = [await createUser(t), await createUser(t)];
+    const { statuses, refused } = await untilRefused(31, () =>
+      t.http
+        .post('/api/chats')
+        .set(user.auth)
+        .send({ character_id: character.id, force_new: true }),
+    );
+    expect(statuses.slice(0, 30)).toEqual(Array(30).fill(201));
+    expectRateLimited(refused!, 60);
+    await t.http
+      .post('/api/group-chats')
+      .set(user.auth)
+      .send({ character_ids: [character.id] })
+      .expect(429);
+    await t.http
+      .post('/api/chats')
+      .set(other.auth)
+      .send({ character_id: character.id, force_new: true })
+      .expect(201);
+  });
+
+  it('character writes: 60 a minute per user; avatar uploads: 60 an hour', async () => {
+    const user = await createUser(t);
+    const created = await t.http.post('/api/characters').set(user.auth).send({ name: 'Oriel' });
+    expect(created.status).toBe(201);
+    const { statuses, refused } = await untilRefused(60, () =>
+      t.http
+        .put(`/api/characters/${created.body.id}`)
+        .set(user.auth)
+        .send({ description: 'A lighthouse keeper.' }),
+    );
+    expect(statuses.slice(0, 59)).toEqual(Array(59).fill(200));
+    expectRateLimited(refused!, 60);
+    await t.http.post('/api/characters').set(user.auth).send({ name: 'Late' }).expect(429);
+
+    const uploads = await untilRefused(61, () =>
+      t.http
+        .post(`/api/characters/${created.body.id}/avatar`)
+        .set(user.auth)
+        .attach('file', png, 'a.png'),
+    );
+    expect(uploads.statuses.slice(0, 60)).toEqual(Array(60).fill(200));
+    expectRateLimited(uploads.refused!, 3600);
   });
 });

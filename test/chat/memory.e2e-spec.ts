@@ -192,6 +192,15 @@ describe('chat memory', () => {
         bob.auth,
       ).expect(400);
       expect(tooLong.message).toMatch(/pinned_notes\[0\]\.text: at most 500 characters/);
+      // An id past any bigint (or any exact number) names the field, not a database error.
+      for (const id of [1e20, 1e300, Number.MAX_SAFE_INTEGER + 1]) {
+        const { body: badId } = await putMemory(
+          chatId,
+          { pinned_notes: [{ id, text: 'x' }] },
+          bob.auth,
+        ).expect(400);
+        expect(badId.message).toMatch(/pinned_notes\.0\.id|pinned_notes\[0\]\.id/);
+      }
       await memoryOf(chatId, alice.auth).expect(404);
       await putMemory(chatId, { summary: 'Mine now.' }, alice.auth).expect(404);
     });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { UsersService } from '../../src/auth/users.service.js';
+import { CatalogueCache } from '../../src/characters/catalogue-cache.service.js';
 import { MIN_DESCRIPTION_LENGTH } from '../../src/characters/public-catalogue.repository.js';
 import { PublicCatalogueService } from '../../src/characters/public-catalogue.service.js';
 import { copyFor, fill } from '../../src/seo/copy/copy.js';
@@ -477,7 +478,7 @@ describe('SEO pages (default mode)', () => {
   });
 
   describe('feeds', () => {
-    it('scans the catalogue once for sitemap requests that arrive together', async () => {
+    it('scans the catalogue once for sitemap requests, together or not, until it changes', async () => {
       const catalogue = t.app.get(PublicCatalogueService);
       const scan = catalogue.sitemapChecksum.bind(catalogue);
       let scans = 0;
@@ -487,13 +488,26 @@ describe('SEO pages (default mode)', () => {
         return scan();
       };
       try {
+        // What earlier tests left cached goes first.
+        t.app.get(CatalogueCache).invalidate();
         const answers = await Promise.all(
           Array.from({ length: 5 }, () => get('sitemap.xml').expect(200)),
         );
         expect(new Set(answers.map((res) => res.headers.etag)).size).toBe(1);
         expect(scans).toBe(1);
-        // Later requests scan again: nothing is served stale.
+        // Later ones, conditional or not, take the checksum the scan left in the cache.
         await get('sitemap.xml').expect(200);
+        await get('sitemap.xml').set('If-None-Match', answers[0].headers.etag).expect(304);
+        expect(scans).toBe(1);
+        // A change of a listed character drops it: nothing is served stale.
+        await t.dataSource.query(
+          `UPDATE character SET appearance = 'A grey coat', updated_at = now()
+           WHERE slug = 'mira-keeper'`,
+        );
+        await rowCachesCaughtUp(t);
+        const changed = await get('sitemap.xml').set('If-None-Match', answers[0].headers.etag);
+        expect(changed.status).toBe(200);
+        expect(changed.headers.etag).not.toBe(answers[0].headers.etag);
         expect(scans).toBe(2);
       } finally {
         catalogue.sitemapChecksum = scan;

@@ -47,6 +47,16 @@ export const RATE_LIMITS = {
   // An export reads every message of a chat, each branch too.
   chatExport: { limit: 30, ttl: minutes(1), by: 'user' },
   chatSearch: { limit: 60, ttl: minutes(1), by: 'user' },
+  // Story control rewrites a chat's tree (an edit is screened, a deletion moves every message
+  // below it, a branch copies the whole path): bounded per user, as a chat import is.
+  storyEdit: { limit: 60, ttl: minutes(1), by: 'user' },
+  chatBranch: { limit: 60, ttl: hours(1), by: 'user' },
+  // A new chat writes its greetings (up to 21 rows); a group chat's, one per member.
+  chatCreate: { limit: 30, ttl: minutes(1), by: 'user' },
+  // Character text is screened (rules and the moderation provider) on every write, up to
+  // ~1 MB; an avatar is decoded (up to 25 MP), re-encoded and screened.
+  characterWrite: { limit: 60, ttl: minutes(1), by: 'user' },
+  avatarUpload: { limit: 60, ttl: hours(1), by: 'user' },
   // Chats a guest opens (POST /api/chats), per address and per guest session; signed-in
   // users skip both. 300 new chats in seconds once pushed a character up "popular".
   guestChat: { limit: 30, ttl: minutes(1), by: 'ip', guestsOnly: true },

@@ -1,3 +1,4 @@
+import { RateLimit } from '../../auth/rate-limit/rate-limits.js';
 import {
   Body,
   Controller,
@@ -71,6 +72,7 @@ export class GroupChatController {
 
   @Post()
   @Authenticated()
+  @RateLimit('chatCreate')
   @ApiOperation({
     deprecated: true,
     summary: 'Start a group chat with 1 to 3 characters (they answer in the order given)',

@@ -1,6 +1,14 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsInt, IsOptional, Min, ValidateNested } from 'class-validator';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsInt,
+  IsOptional,
+  Max,
+  Min,
+  ValidateNested,
+} from 'class-validator';
 import { TextField } from '../../common/validation/text-field.js';
 import { AuthorNoteDto } from '../dto/chat-settings.dto.js';
 import { CharacterMemoryResponseDto } from './character-memory.dto.js';
@@ -19,6 +27,8 @@ export class PinnedNoteInputDto {
   @IsOptional()
   @IsInt()
   @Min(1)
+  // Beyond it the number is no exact id (and no bigint): a 400, not a database error.
+  @Max(Number.MAX_SAFE_INTEGER)
   id?: number;
 
   @ApiProperty({ maxLength: MAX_PINNED_NOTE_BODY_LENGTH, description: "Within the tier's length" })
