@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { CONTEXT_TOKEN_BUDGET } from '../../src/chat/reply-context.service.js';
 import { TokenEstimator } from '../../src/llm/usage/token-estimator.js';
@@ -466,6 +467,26 @@ describe('chat memory', () => {
       await t.http.get(`/api/characters/${memoryCharacter.id}/memories`).expect(401);
       await t.http.delete(path).set(alice.auth).expect(204);
       expect(await memoriesOf(alice.auth, memoryCharacter.id, true)).toEqual([]);
+    });
+
+    it('takes a memory only for a character I can see: someone else’s private one is a 404', async () => {
+      const { body: draft } = await t.http
+        .post('/api/characters')
+        .set(owner.auth)
+        .send({ name: 'Hidden Draft' })
+        .expect(201);
+      const tell = (who: Record<string, string>, characterId: string) =>
+        t.http
+          .post(`/api/characters/${characterId}/memories`)
+          .set(who)
+          .send({ text: 'Alex likes tea.', kind: 'preference' });
+      const { body: hidden } = await tell(alice.auth, draft.id).expect(404);
+      const { body: unknown } = await tell(alice.auth, randomUUID()).expect(404);
+      expect(hidden.message).toBe(unknown.message);
+      expect(await memoriesOf(alice.auth, draft.id)).toEqual([]);
+      // Its owner may; and anyone may of a public one.
+      await tell(owner.auth, draft.id).expect(201);
+      await tell(alice.auth, memoryCharacter.id).expect(201);
     });
 
     it('removes the facts learned in a chat with the chat', async () => {

@@ -1,3 +1,4 @@
+import { RateLimit } from '../../auth/rate-limit/rate-limits.js';
 import {
   Body,
   Controller,
@@ -62,6 +63,7 @@ export class CharacterMemoryController {
 
   @Post(':id/memories')
   @Authenticated()
+  @RateLimit('storyEdit')
   @ApiOperation({ summary: 'Tell the character something to remember about me' })
   @ApiCreatedResponse({ type: CharacterMemoryResponseDto })
   @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No such character' })
@@ -75,6 +77,7 @@ export class CharacterMemoryController {
 
   @Patch(':id/memories/:memory_id')
   @Authenticated()
+  @RateLimit('storyEdit')
   @ApiMemoryId()
   @ApiOperation({ summary: 'Edit or pin one of my memories' })
   @ApiOkResponse({ type: CharacterMemoryResponseDto })
@@ -90,6 +93,7 @@ export class CharacterMemoryController {
 
   @Delete(':id/memories/:memory_id')
   @Authenticated()
+  @RateLimit('storyEdit')
   @HttpCode(204)
   @ApiMemoryId()
   @ApiOperation({ summary: 'Forget one of my memories (and its history)' })

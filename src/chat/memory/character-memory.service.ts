@@ -1,4 +1,5 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
+import { CharactersService } from '../../characters/characters.service.js';
 import type { AuthUser } from '../../common/auth/auth-user.js';
 import {
   type CharacterMemoryListDto,
@@ -22,7 +23,10 @@ const memoryNotFound = () => new NotFoundException('Memory not found');
  */
 @Injectable()
 export class CharacterMemoryService {
-  constructor(private readonly memories: CharacterMemoryRepository) {}
+  constructor(
+    private readonly memories: CharacterMemoryRepository,
+    private readonly characters: CharactersService,
+  ) {}
 
   async list(
     user: AuthUser,
@@ -41,6 +45,9 @@ export class CharacterMemoryService {
     characterId: string,
     dto: CreateMemoryDto,
   ): Promise<CharacterMemoryResponseDto> {
+    // Only a character the user can see (a private one of someone else's is a 404, as if it
+    // did not exist): its facts go into the user's chats with it.
+    await this.characters.findVisible(characterId, user);
     const fact = await this.memories.add(user.id, characterId, {
       text: dto.text,
       kind: dto.kind,
