@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { once } from 'node:events';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
-import { connect } from 'node:net';
 import { join } from 'node:path';
 import { crc32, createDeflate } from 'node:zlib';
 import sharp from 'sharp';
 import { whileHealthzPolled } from '../support/healthz.js';
+import { stalledDownloads } from '../support/stalled-downloads.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 import { createUser, type TestUser } from '../support/users.js';
 import { rowCachesCaughtUp } from '../support/row-caches.js';
@@ -661,19 +661,11 @@ describe('card files and avatars under hostile input', () => {
         JSON.stringify({ entries }),
       ]);
       await rowCachesCaughtUp(t);
-      const { port } = new URL(t.url);
-      const stalled = await Promise.all(
-        Array.from({ length: EXPORT_CONCURRENCY }, async () => {
-          const socket = connect(Number(port), '127.0.0.1');
-          socket.write(
-            `GET /api/characters/${id}/export?format=png&spec=v3 HTTP/1.1\r\n` +
-              `Host: 127.0.0.1\r\nAuthorization: ${user.auth.Authorization}\r\n\r\n`,
-          );
-          const [first] = (await once(socket, 'data')) as [Buffer];
-          socket.pause();
-          expect(first.toString('latin1')).toMatch(/^HTTP\/1\.1 200/);
-          return socket;
-        }),
+      const stalled = await stalledDownloads(
+        t,
+        `/api/characters/${id}/export?format=png&spec=v3`,
+        user.auth.Authorization,
+        EXPORT_CONCURRENCY,
       );
       const refused = await t.http.get(`/api/characters/${id}/export`).set(user.auth);
       expect(refused.status).toBe(503);

@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
-import { once } from 'node:events';
-import { connect } from 'node:net';
 import { parseSillyTavernDate } from '../../src/chat/sillytavern-chat.js';
 import { startFakeLlm, type FakeLlm } from '../support/fake-llm.js';
 import { appendToPath } from '../support/messages.js';
+import { stalledDownloads } from '../support/stalled-downloads.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 import { createUser, type TestUser } from '../support/users.js';
 import { guest, llmEnv, openChat, publicCharacter, send, stream } from './chat-support.js';
@@ -580,19 +579,11 @@ describe('chat management', () => {
         `UPDATE message SET content = repeat('x', 1000000) WHERE chat_id = $1`,
         [chatId],
       );
-      const { port } = new URL(t.url);
-      const stalled = await Promise.all(
-        Array.from({ length: EXPORT_CONCURRENCY }, async () => {
-          const socket = connect(Number(port), '127.0.0.1');
-          socket.write(
-            `GET /api/chats/${chatId}/export HTTP/1.1\r\n` +
-              `Host: 127.0.0.1\r\nAuthorization: ${alice.auth.Authorization}\r\n\r\n`,
-          );
-          const [first] = (await once(socket, 'data')) as [Buffer];
-          socket.pause();
-          expect(first.toString('latin1')).toMatch(/^HTTP\/1\.1 200/);
-          return socket;
-        }),
+      const stalled = await stalledDownloads(
+        t,
+        `/api/chats/${chatId}/export`,
+        alice.auth.Authorization,
+        EXPORT_CONCURRENCY,
       );
       const refused = await t.http.get(`/api/chats/${chatId}/export`).set(alice.auth);
       expect(refused.status).toBe(503);
