@@ -169,10 +169,10 @@ export class CharactersRepository {
   }
 
   /**
-   * Counts a new chat; trending moves only for a signed-in user's first chat with the
-   * character (repeat chats only count). A guest session, which costs nothing to mint, counts
-   * once per character: its first chat inserts the credit, later ones find it and count
-   * nothing.
+   * Counts a new chat once per person: a signed-in user's first chat with the character counts
+   * and moves trending, a guest session's first only counts (sessions cost nothing to mint);
+   * later chats find the credit and count nothing. The "popular" order then ranks by how many
+   * people chat with a character, which one account opening chats in a loop cannot move.
    */
   async recordChatStarted(id: string, starter: ChatStarter): Promise<void> {
     const userId = 'userId' in starter ? starter.userId : null;
@@ -189,7 +189,7 @@ export class CharactersRepository {
        UPDATE character SET real_chat_count = real_chat_count + 1,
               trending_score = trending_score + CASE WHEN EXISTS (SELECT 1 FROM credited)
                                                      THEN $2 ELSE 0 END
-       WHERE id = $1 AND ($4::uuid IS NULL OR EXISTS (SELECT 1 FROM guest))`,
+       WHERE id = $1 AND (EXISTS (SELECT 1 FROM credited) OR EXISTS (SELECT 1 FROM guest))`,
       [id, TRENDING_BUMP.chat, userId, anonSession],
     );
   }

@@ -422,8 +422,8 @@ export class CharactersService {
   }
 
   /**
-   * Counts a new chat with the character (real_chat_count, once per guest session; trending
-   * for a user's first).
+   * Counts a new chat with the character (real_chat_count, once per user or guest session;
+   * trending for a user's first).
    */
   recordChatStarted(id: string, starter: ChatStarter): Promise<void> {
     return this.characters.recordChatStarted(id, starter);

@@ -470,8 +470,9 @@ describe('characters', () => {
       // Both forks count as forks; trending moved once.
       expect(await trending()).toMatchObject({ trending_score: 6, fork_count: 2 });
 
-      // Chats: a user's first with the character moves trending, more of them only count;
-      // a guest's (sessions are free to mint) only count.
+      // Chats count once per person: a user's first with the character counts and moves
+      // trending, more of them do neither; a guest session's first (sessions are free to
+      // mint) only counts.
       const chatCount = async () =>
         (
           await t.dataSource.query(`SELECT real_chat_count FROM character WHERE id = $1`, [hot.id])
@@ -489,7 +490,7 @@ describe('characters', () => {
         .send({ character_id: hot.id })
         .expect(201);
       expect(await trending()).toMatchObject({ trending_score: 7 });
-      expect(await chatCount()).toBe(4);
+      expect(await chatCount()).toBe(2);
 
       // Another user's engagement counts again.
       await t.http.post(`${url}/favorite`).set(bob.auth).expect(200);

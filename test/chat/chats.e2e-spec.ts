@@ -89,6 +89,14 @@ describe('chats', () => {
         .send({ character_id: character.id, force_new: true })
         .expect(201);
       expect(fresh.body.id).not.toBe(created.body.id);
+      // Counted once per person: the same user's second chat does not move it, another's does.
+      expect(await realChatCount(character.id)).toBe(count);
+      const other = await createUser(t);
+      await t.http
+        .post('/api/chats')
+        .set(other.auth)
+        .send({ character_id: character.id })
+        .expect(201);
       expect(await realChatCount(character.id)).toBe(count + 1);
 
       // Without force_new, the most recent chat with the character comes back.
