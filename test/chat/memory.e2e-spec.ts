@@ -489,6 +489,37 @@ describe('chat memory', () => {
       await tell(alice.auth, memoryCharacter.id).expect(201);
     });
 
+    it('keeps at most 200 live memories of a character per user, even when they race', async () => {
+      const user = await createUser(t);
+      await t.dataSource.query(
+        `INSERT INTO character_memory (user_id, character_id, kind, text, importance, pinned)
+         SELECT $1, $2, 'preference', 'Fact ' || n, 3, false FROM generate_series(1, 199) AS n`,
+        [user.id, memoryCharacter.id],
+      );
+      const tell = (text: string) =>
+        t.http
+          .post(`/api/characters/${memoryCharacter.id}/memories`)
+          .set(user.auth)
+          .send({ text, kind: 'preference' });
+      const raced = await Promise.all(['Tea.', 'Coffee.', 'Milk.', 'Water.'].map(tell));
+      expect(raced.map((res) => res.status).sort()).toEqual([201, 409, 409, 409]);
+      const refused = raced.find((res) => res.status === 409)!;
+      expect(refused.body.message).toBe(
+        'You keep 200 memories of this character, the most there can be: forget one first',
+      );
+      // Forgetting one makes room for one.
+      const [oldest] = await t.dataSource.query<Array<{ id: string }>>(
+        `SELECT id FROM character_memory WHERE user_id = $1 ORDER BY id LIMIT 1`,
+        [user.id],
+      );
+      await t.http
+        .delete(`/api/characters/${memoryCharacter.id}/memories/${oldest.id}`)
+        .set(user.auth)
+        .expect(204);
+      await tell('Juice.').expect(201);
+      await tell('Cocoa.').expect(409);
+    });
+
     it('removes the facts learned in a chat with the chat', async () => {
       const chatId = await openChat(t, alice.auth, memoryCharacter.id, { language: 'en' });
       extractorFinds('Oslo', 'Alex was born in Oslo.', 'place');

@@ -15,6 +15,7 @@ import {
   ApiBadRequestResponse,
   ApiCreatedResponse,
   ApiNoContentResponse,
+  ApiConflictResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
@@ -67,6 +68,10 @@ export class CharacterMemoryController {
   @ApiOperation({ summary: 'Tell the character something to remember about me' })
   @ApiCreatedResponse({ type: CharacterMemoryResponseDto })
   @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No such character' })
+  @ApiConflictResponse({
+    type: ErrorResponseDto,
+    description: 'I already keep 200 memories of this character (superseded ones not counted)',
+  })
   create(
     @CharacterId() id: string,
     @Body() dto: CreateMemoryDto,

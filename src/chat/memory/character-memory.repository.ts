@@ -255,19 +255,37 @@ export class CharacterMemoryRepository {
     );
   }
 
-  /** Adds a fact the user wrote (no sources: always used); null without such a character. */
+  /**
+   * Adds a fact the user wrote (no sources: always used) unless they already keep `max` live
+   * facts about the character: 'full' then, null without such a character. A per-user and
+   * character advisory lock makes the count and the insert one step, so parallel requests
+   * cannot overshoot.
+   */
   async add(
     userId: string,
     characterId: string,
     fact: { text: string; kind: MemoryKind; importance: number; pinned: boolean },
-  ): Promise<CharacterMemory | null> {
-    // No such character: nothing added (null), rather than a foreign-key error.
-    const [row] = await this.dataSource.query<Row[]>(
-      `INSERT INTO character_memory (user_id, character_id, kind, text, importance, pinned)
-       SELECT $1, id, $3, $4, $5, $6 FROM character WHERE id = $2 RETURNING ${COLUMNS}`,
-      [userId, characterId, fact.kind, fact.text, fact.importance, fact.pinned],
-    );
-    return row ? toMemory(row) : null;
+    max: number,
+  ): Promise<CharacterMemory | 'full' | null> {
+    return this.dataSource.transaction(async (manager) => {
+      await manager.query(
+        `SELECT pg_advisory_xact_lock(hashtextextended('memory:' || $1 || ':' || $2, 0))`,
+        [userId, characterId],
+      );
+      const [{ live }] = await manager.query<Array<{ live: number }>>(
+        `SELECT count(*)::int AS live FROM character_memory
+         WHERE user_id = $1 AND character_id = $2 AND superseded_by IS NULL`,
+        [userId, characterId],
+      );
+      if (live >= max) return 'full';
+      // No such character: nothing added (null), rather than a foreign-key error.
+      const [row] = await manager.query<Row[]>(
+        `INSERT INTO character_memory (user_id, character_id, kind, text, importance, pinned)
+         SELECT $1, id, $3, $4, $5, $6 FROM character WHERE id = $2 RETURNING ${COLUMNS}`,
+        [userId, characterId, fact.kind, fact.text, fact.importance, fact.pinned],
+      );
+      return row ? toMemory(row) : null;
+    });
   }
 
   /** Changes one of the user's facts; null when they have no such fact about the character. */

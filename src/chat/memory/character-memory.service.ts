@@ -1,4 +1,4 @@
-import { Injectable, NotFoundException } from '@nestjs/common';
+import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { CharactersService } from '../../characters/characters.service.js';
 import type { AuthUser } from '../../common/auth/auth-user.js';
 import {
@@ -10,7 +10,7 @@ import {
 } from './character-memory.dto.js';
 import { CharacterMemoryRepository } from './character-memory.repository.js';
 
-/** The most facts a list returns. */
+/** The most facts a list returns, and the most live ones a user may add about a character. */
 export const MEMORY_LIST_LIMIT = 200;
 /** The most facts one prompt carries. */
 export const PROMPT_FACTS = 20;
@@ -48,12 +48,23 @@ export class CharacterMemoryService {
     // Only a character the user can see (a private one of someone else's is a 404, as if it
     // did not exist): its facts go into the user's chats with it.
     await this.characters.findVisible(characterId, user);
-    const fact = await this.memories.add(user.id, characterId, {
-      text: dto.text,
-      kind: dto.kind,
-      importance: dto.importance ?? 3,
-      pinned: dto.pinned ?? true,
-    });
+    const fact = await this.memories.add(
+      user.id,
+      characterId,
+      {
+        text: dto.text,
+        kind: dto.kind,
+        importance: dto.importance ?? 3,
+        pinned: dto.pinned ?? true,
+      },
+      MEMORY_LIST_LIMIT,
+    );
+    if (fact === 'full') {
+      throw new ConflictException(
+        `You keep ${MEMORY_LIST_LIMIT} memories of this character, the most there can be: ` +
+          'forget one first',
+      );
+    }
     if (!fact) throw new NotFoundException('Character not found');
     return toMemoryResponse(fact);
   }
