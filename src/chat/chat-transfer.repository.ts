@@ -10,6 +10,8 @@ import type { MessageRole, MessageStatus } from './entities/message.entity.js';
 const EXPORT_BATCH = 1000;
 /** How long the one statement of an import may take (a request's own timeout is 5 s). */
 const IMPORT_STATEMENT_TIMEOUT_MS = 60_000;
+/** How long one batch of an export may take. */
+const EXPORT_STATEMENT_TIMEOUT_MS = 60_000;
 
 /** One alternative at a place of the active path (a sibling of the message on it, or it). */
 export interface ExportedAlternative {
@@ -82,13 +84,17 @@ export class ChatTransferRepository {
       const ids = await activePathIds(manager, chatId);
       for (let start = 0; start < ids.length; start += EXPORT_BATCH) {
         const rows = await manager.query<Row[]>(
+          // The message itself among its alternatives without its text (it is in the row
+          // already): most messages have no other, so a batch reads each text once.
           `SELECT m.id, m.role, m.character_id, m.content, m.created_at,
              CASE WHEN m.parent_id IS NULL
-               THEN (SELECT jsonb_agg(jsonb_build_object('id', s.id, 'content', s.content,
-                                                         'created_at', s.created_at) ORDER BY s.id)
+               THEN (SELECT jsonb_agg(jsonb_build_object(
+                              'id', s.id, 'content', CASE WHEN s.id <> m.id THEN s.content END,
+                              'created_at', s.created_at) ORDER BY s.id)
                      FROM message s WHERE s.chat_id = m.chat_id AND s.parent_id IS NULL)
-               ELSE (SELECT jsonb_agg(jsonb_build_object('id', s.id, 'content', s.content,
-                                                         'created_at', s.created_at) ORDER BY s.id)
+               ELSE (SELECT jsonb_agg(jsonb_build_object(
+                              'id', s.id, 'content', CASE WHEN s.id <> m.id THEN s.content END,
+                              'created_at', s.created_at) ORDER BY s.id)
                      FROM message s WHERE s.parent_id = m.parent_id) END AS alternatives
            FROM unnest($1::bigint[]) WITH ORDINALITY AS p (id, n) JOIN message m ON m.id = p.id
            ORDER BY p.n`,
@@ -101,10 +107,10 @@ export class ChatTransferRepository {
           content: row.content as string,
           createdAt: row.created_at as Date,
           alternatives: (
-            row.alternatives as Array<{ id: number; content: string; created_at: string }>
+            row.alternatives as Array<{ id: number; content: string | null; created_at: string }>
           ).map((alternative) => ({
             id: String(alternative.id),
-            content: alternative.content,
+            content: alternative.content ?? (row.content as string),
             createdAt: new Date(alternative.created_at),
           })),
         }));
@@ -224,6 +230,9 @@ export class ChatTransferRepository {
       // A batch's estimate (a subquery per message) passes jit_above_cost: compiling it took
       // ~430 ms of a 480 ms batch of 1,000 path messages, running it ~50.
       await runner.query('SET LOCAL jit = off');
+      // A batch of long messages (each read twice on the path: as itself and as an
+      // alternative) may outlast a request's 5 s on a busy server; exports are few at once.
+      await runner.query(`SET LOCAL statement_timeout = ${EXPORT_STATEMENT_TIMEOUT_MS}`);
       yield* read(runner.manager);
     } finally {
       try {

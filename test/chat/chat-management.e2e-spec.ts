@@ -573,10 +573,11 @@ describe('chat management', () => {
     });
 
     it(`writes at most ${EXPORT_CONCURRENCY} chat files at once; beyond, 503 with Retry-After`, async () => {
-      const { chatId } = await longChat(20);
-      // Far larger than socket buffers: a client that reads nothing stalls its export.
+      const { chatId } = await longChat(16);
+      // 8 MB (12 with the replies' swipes), far larger than socket buffers: a client that
+      // reads nothing stalls its export.
       await t.dataSource.query(
-        `UPDATE message SET content = repeat('x', 1000000) WHERE chat_id = $1`,
+        `UPDATE message SET content = repeat('x', 512 * 1024) WHERE chat_id = $1`,
         [chatId],
       );
       const stalled = await stalledDownloads(
