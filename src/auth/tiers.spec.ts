@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { capMaxTokens, TIER_LIMITS, tierAtLeast, tierForRole } from './tiers.js';
+import { capMaxTokens, characterLimit, TIER_LIMITS, tierAtLeast, tierForRole } from './tiers.js';
 
 describe('tiers', () => {
   it('holds the spec limits', () => {
@@ -50,5 +50,22 @@ describe('tiers', () => {
     expect(tierForRole('user', 'admin')).toBe('free');
     expect(tierForRole('user', 'premium')).toBe('premium');
     expect(tierForRole('user', 'free')).toBe('free');
+  });
+});
+
+describe('characterLimit', () => {
+  const user = (tier: 'free' | 'premium' | 'admin', email = 'someone@example.test') => ({
+    id: 'u',
+    email,
+    role: tier === 'admin' ? ('admin' as const) : ('user' as const),
+    tier,
+  });
+
+  it('is the tier’s count, none for admins and the platform’s own accounts', () => {
+    expect(characterLimit(user('free'))).toBe(100);
+    expect(characterLimit(user('premium'))).toBe(1000);
+    expect(characterLimit(user('admin'))).toBeNull();
+    expect(characterLimit(user('free', 'platform@system.local'))).toBeNull();
+    expect(characterLimit(user('free', 'Platform@System.Local'))).toBeNull();
   });
 });

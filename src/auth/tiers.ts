@@ -1,6 +1,7 @@
 import type { Tier } from '../common/auth/access.decorators.js';
-import type { Role } from '../common/auth/auth-user.js';
+import type { AuthUser, Role } from '../common/auth/auth-user.js';
 import type { SettingKey } from '../common/settings/settings.registry.js';
+import { isSystemEmail } from './system-accounts.js';
 
 /** Guests chat without an account; they get the anon limits. */
 export type LimitTier = 'anon' | Tier;
@@ -16,6 +17,8 @@ export interface TierLimits {
   pinnedNotes: number;
   /** Characters of one pinned note. */
   pinnedNoteChars: number;
+  /** Characters one account keeps (drafts and published, deleted ones not); null: no limit. */
+  characters: number | null;
 }
 
 /** The one table of per-tier limits (spec: chat/daily_limit.py TIER_LIMITS). */
@@ -26,6 +29,7 @@ export const TIER_LIMITS: Readonly<Record<LimitTier, Readonly<TierLimits>>> = {
     contextMessages: 10,
     pinnedNotes: 3,
     pinnedNoteChars: 300,
+    characters: 0,
   },
   free: {
     dailyMessages: 200,
@@ -33,6 +37,7 @@ export const TIER_LIMITS: Readonly<Record<LimitTier, Readonly<TierLimits>>> = {
     contextMessages: 30,
     pinnedNotes: 10,
     pinnedNoteChars: 500,
+    characters: 100,
   },
   premium: {
     dailyMessages: null,
@@ -40,6 +45,7 @@ export const TIER_LIMITS: Readonly<Record<LimitTier, Readonly<TierLimits>>> = {
     contextMessages: 50,
     pinnedNotes: 30,
     pinnedNoteChars: 1000,
+    characters: 1000,
   },
   admin: {
     dailyMessages: null,
@@ -47,6 +53,7 @@ export const TIER_LIMITS: Readonly<Record<LimitTier, Readonly<TierLimits>>> = {
     contextMessages: 50,
     pinnedNotes: 30,
     pinnedNoteChars: 1000,
+    characters: null,
   },
 };
 
@@ -62,6 +69,13 @@ export const MODEL_ALLOWLIST_SETTING: Readonly<
   premium: 'allowed_models.premium',
   admin: null,
 };
+
+/**
+ * How many characters `user` may keep: their tier's count, none for the platform's own
+ * accounts (the generated catalogue and the starters belong to one).
+ */
+export const characterLimit = (user: AuthUser): number | null =>
+  isSystemEmail(user.email) ? null : TIER_LIMITS[user.tier].characters;
 
 const TIER_RANK: Record<LimitTier, number> = { anon: 0, free: 1, premium: 2, admin: 3 };
 

@@ -17,6 +17,7 @@ import {
   ApiBadRequestResponse,
   ApiBody,
   ApiConsumes,
+  ApiConflictResponse,
   ApiCreatedResponse,
   ApiForbiddenResponse,
   ApiPayloadTooLargeResponse,
@@ -49,6 +50,10 @@ import {
   VoteResultDto,
 } from './dto/engagement.dto.js';
 import { EngagementService } from './engagement.service.js';
+
+/** The 409 of a create, import or fork past the caller's tier's character count. */
+const CHARACTER_LIMIT_REACHED =
+  'I keep as many characters as my tier allows (100 free, 1,000 premium)';
 
 @ApiTags('characters')
 @ApiBadRequestResponse({ type: ErrorResponseDto })
@@ -98,6 +103,7 @@ export class CharactersController {
   @RateLimit('characterWrite')
   @ApiOperation({ summary: 'Create a character (private until it has an avatar)' })
   @ApiCreatedResponse({ type: CharacterResponseDto })
+  @ApiConflictResponse({ type: ErrorResponseDto, description: CHARACTER_LIMIT_REACHED })
   create(
     @Body() dto: CreateCharacterDto,
     @CurrentUser() user: AuthUser,
@@ -210,6 +216,7 @@ export class CharactersController {
   })
   @ApiCreatedResponse({ type: CharacterResponseDto })
   @ApiForbiddenResponse({ type: ErrorResponseDto, description: 'The definition is hidden' })
+  @ApiConflictResponse({ type: ErrorResponseDto, description: CHARACTER_LIMIT_REACHED })
   fork(@Param('id') id: string, @CurrentUser() user: AuthUser): Promise<CharacterResponseDto> {
     return this.engagement.fork(id, user);
   }

@@ -218,8 +218,18 @@ export class CharactersRepository {
     return this.characters.exists({ where: { slug }, withDeleted: true });
   }
 
-  insert(character: Partial<CharacterEntity>): Promise<CharacterEntity> {
-    return this.characters.save(this.characters.create(character));
+  /**
+   * Inserts a character unless its owner already keeps `limit` (null: no limit): null then.
+   * The count and the insert are one step under the owner's lock (hasRoom).
+   */
+  insertWithinLimit(
+    character: Partial<CharacterEntity> & { ownerId: string },
+    limit: number | null,
+  ): Promise<CharacterEntity | null> {
+    return this.dataSource.transaction(async (manager) => {
+      if (!(await this.hasRoom(manager, character.ownerId, limit))) return null;
+      return manager.save(manager.create(CharacterEntity, character));
+    });
   }
 
   async update(id: string, changes: Partial<CharacterEntity>): Promise<CharacterEntity> {
@@ -431,13 +441,16 @@ export class CharactersRepository {
 
   /**
    * Inserts the copy and counts the fork on the original in one transaction; trending only
-   * moves for the user's first fork of it.
+   * moves for the user's first fork of it. Null when the user already keeps `limit`
+   * characters (as insertWithinLimit).
    */
   fork(
     copy: Partial<CharacterEntity> & { ownerId: string },
     sourceId: string,
-  ): Promise<CharacterEntity> {
+    limit: number | null,
+  ): Promise<CharacterEntity | null> {
     return this.dataSource.transaction(async (manager: EntityManager) => {
+      if (!(await this.hasRoom(manager, copy.ownerId, limit))) return null;
       // The avatar is copied from the original as it is now, under the lock its replacement
       // takes: replaced before, the copy shows the new file; after, the replacement sees the
       // copy and keeps the file it shares.
@@ -455,6 +468,26 @@ export class CharactersRepository {
       );
       return saved;
     });
+  }
+
+  /**
+   * Whether the owner keeps fewer than `limit` live characters, taking their lock for the
+   * rest of the transaction: parallel creates of one owner count one after the other.
+   */
+  private async hasRoom(
+    manager: EntityManager,
+    ownerId: string,
+    limit: number | null,
+  ): Promise<boolean> {
+    if (limit === null) return true;
+    await manager.query(`SELECT pg_advisory_xact_lock(hashtextextended('characters:' || $1, 0))`, [
+      ownerId,
+    ]);
+    const [{ kept }] = (await manager.query(
+      `SELECT count(*)::int AS kept FROM character WHERE owner_id = $1 AND deleted_at IS NULL`,
+      [ownerId],
+    )) as Array<{ kept: number }>;
+    return kept < limit;
   }
 
   /** Records the user's engagement; true only the first time (insert-or-nothing is atomic). */

@@ -27,6 +27,7 @@ import {
   type ContentRating,
   TRANSLATED_FIELDS,
 } from './entities/character.entity.js';
+import { characterLimit } from '../auth/tiers.js';
 import { AvatarStorage } from './avatar-storage.js';
 import { CatalogueCache } from './catalogue-cache.service.js';
 import { type ChatStarter, CharactersRepository } from './characters.repository.js';
@@ -99,6 +100,12 @@ export function parseTags(input: string | undefined): string[] {
     ),
   ].slice(0, CHARACTER_LIMITS.tags);
 }
+
+/** The 409 for a user who keeps as many characters as their tier allows. */
+export const characterLimitReached = (limit: number, owner: AuthUser) =>
+  new ConflictException(
+    `You can keep at most ${limit} characters on the ${owner.tier} tier: delete one first`,
+  );
 
 @Injectable()
 export class CharactersService {
@@ -202,26 +209,31 @@ export class CharactersService {
       },
       Math.random,
     );
-    const created = await this.characters.insert({
-      ...fields,
-      id,
-      slug: slug ?? (await this.freshSlug(fields.name, id)),
-      ownerId: owner.id,
-      isPublic: false,
-      originalLanguage: language,
-      languages: [language],
-      baseChatCount: base.chat,
-      baseLikeCount: base.like,
-      searchText: searchText({ description: '', tags: [], ...fields }),
-      ...(original
-        ? {
-            takenDownAt: new Date(),
-            takedownReason: `A copy of "${original.name}"${
-              original.takedownReason ? `: ${original.takedownReason}` : ''
-            }`,
-          }
-        : {}),
-    });
+    const limit = characterLimit(owner);
+    const created = await this.characters.insertWithinLimit(
+      {
+        ...fields,
+        id,
+        slug: slug ?? (await this.freshSlug(fields.name, id)),
+        ownerId: owner.id,
+        isPublic: false,
+        originalLanguage: language,
+        languages: [language],
+        baseChatCount: base.chat,
+        baseLikeCount: base.like,
+        searchText: searchText({ description: '', tags: [], ...fields }),
+        ...(original
+          ? {
+              takenDownAt: new Date(),
+              takedownReason: `A copy of "${original.name}"${
+                original.takedownReason ? `: ${original.takedownReason}` : ''
+              }`,
+            }
+          : {}),
+      },
+      limit,
+    );
+    if (!created) throw characterLimitReached(limit!, owner);
     return toCharacterResponse(created, owner, language);
   }
 

@@ -4,7 +4,8 @@ import type { AuthUser } from '../common/auth/auth-user.js';
 import { NotificationsService } from '../notifications/notifications.service.js';
 import type { Language } from '../common/languages.js';
 import { CharactersRepository } from './characters.repository.js';
-import { CharactersService } from './characters.service.js';
+import { characterLimitReached, CharactersService } from './characters.service.js';
+import { characterLimit } from '../auth/tiers.js';
 import type { CharacterPageDto, CharacterResponseDto } from './dto/character-response.dto.js';
 import { toCharacterResponse } from './dto/character-response.dto.js';
 import type {
@@ -101,6 +102,7 @@ export class EngagementService {
     // The copy is a private draft: moderation only refuses it (422).
     await this.characters.screen({ ...content, characterBook }, user.id);
     const copyId = randomUUID();
+    const limit = characterLimit(user);
     const copy = await this.repository.fork(
       {
         ...content,
@@ -126,7 +128,9 @@ export class EngagementService {
         moderationReason: source.moderationStatus === 'rejected' ? source.moderationReason : null,
       },
       source.id,
+      limit,
     );
+    if (!copy) throw characterLimitReached(limit!, user);
     if (source.isPublic && source.ownerId) {
       await this.notifications.characterForked(source.ownerId, source, user.id);
     }

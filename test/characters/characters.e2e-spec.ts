@@ -695,6 +695,52 @@ describe('characters', () => {
     });
   });
 
+  describe('characters per account', () => {
+    /** `count` private drafts of `user`'s, written straight to the table. */
+    const seedDrafts = (user: TestUser, count: number, deleted = false) =>
+      t.dataSource.query(
+        `INSERT INTO character (slug, owner_id, name, deleted_at)
+         SELECT 'seed-' || left($1::text, 8) || '-' || $3::boolean || '-' || n, $1::uuid, 'Seed ' || n,
+                CASE WHEN $3::boolean THEN now() END
+         FROM generate_series(1, $2::int) AS n`,
+        [user.id, count, deleted],
+      );
+
+    it('keeps a free account to 100 characters (deleted ones not counted), also when they race', async () => {
+      const dana = await createUser(t);
+      await seedDrafts(dana, 98);
+      await seedDrafts(dana, 5, true);
+      const draft = (name: string) => t.http.post('/api/characters').set(dana.auth).send({ name });
+      const raced = await Promise.all(['One', 'Two', 'Three'].map(draft));
+      expect(raced.map((res) => res.status).sort()).toEqual([201, 201, 409]);
+      const refused = raced.find((res) => res.status === 409)!;
+      expect(refused.body.message).toBe(
+        'You can keep at most 100 characters on the free tier: delete one first',
+      );
+      // A fork is a new character too.
+      const source = await create(alice, { name: 'Forkable' });
+      await publish(source.id);
+      await t.http.post(`/api/characters/${source.id}/fork`).set(dana.auth).expect(409);
+      // Deleting one makes room for one.
+      const created = raced.find((res) => res.status === 201)!;
+      await t.http.delete(`/api/characters/${created.body.id}`).set(dana.auth).expect(204);
+      await t.http.post(`/api/characters/${source.id}/fork`).set(dana.auth).expect(201);
+      await draft('Four').expect(409);
+    });
+
+    it('lets premium accounts keep 1,000 and admins any number', async () => {
+      const [erin, root] = [await createUser(t, { tier: 'premium' }), admin];
+      await seedDrafts(erin, 100);
+      await t.http
+        .post('/api/characters')
+        .set(erin.auth)
+        .send({ name: 'Past a hundred' })
+        .expect(201);
+      await seedDrafts(root, 1000);
+      await t.http.post('/api/characters').set(root.auth).send({ name: 'Any number' }).expect(201);
+    });
+  });
+
   describe('personas', () => {
     it('keeps one default and enforces max_personas, also under concurrency', async () => {
       await t.app.get(SettingsService).set('max_personas', 3);
