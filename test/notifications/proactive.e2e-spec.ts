@@ -8,7 +8,14 @@ import { NotificationsTask } from '../../src/autonomous/tasks/notifications.task
 import { JobQueue } from '../../src/common/jobs/job-queue.service.js';
 import { SettingsService } from '../../src/common/settings/settings.service.js';
 import { Clock } from '../../src/llm/clock.js';
-import { guest, llmEnv, openChat, publicCharacter, send } from '../chat/chat-support.js';
+import {
+  eventually,
+  guest,
+  llmEnv,
+  openChat,
+  publicCharacter,
+  send,
+} from '../chat/chat-support.js';
 import { startFakeLlm, type FakeLlm } from '../support/fake-llm.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 import { createUser, type TestUser } from '../support/users.js';
@@ -99,11 +106,17 @@ describe('proactive messages', () => {
   it('writes once after the absence, on the story’s path, uncharged, with a notification', async () => {
     const user = await createUser(t);
     const chatId = await optedInChat(user);
-    const [before] = await t.dataSource.query<Array<{ used: number; tokens: number }>>(
-      `SELECT (SELECT coalesce(sum(used), 0)::int FROM message_quota WHERE subject LIKE '%' || $1::text || '%') AS used,
-              (SELECT tokens_used_today FROM app_user WHERE id = $1::uuid) AS tokens`,
-      [user.id],
-    );
+    const charged = async () =>
+      (
+        await t.dataSource.query<Array<{ used: number; tokens: number }>>(
+          `SELECT (SELECT coalesce(sum(used), 0)::int FROM message_quota WHERE subject LIKE '%' || $1::text || '%') AS used,
+                  (SELECT tokens_used_today FROM app_user WHERE id = $1::uuid) AS tokens`,
+          [user.id],
+        )
+      )[0];
+    // The user's own reply is counted right after it (nobody waits for it): settled first.
+    await eventually(async () => (await charged()).tokens > 0);
+    const before = await charged();
 
     // Not away long enough yet.
     await hourPasses(Date.now() + 20 * HOUR_MS);
@@ -151,12 +164,7 @@ describe('proactive messages', () => {
       },
     });
     // Not charged: neither a message of the day nor tokens.
-    const [after] = await t.dataSource.query<Array<{ used: number; tokens: number }>>(
-      `SELECT (SELECT coalesce(sum(used), 0)::int FROM message_quota WHERE subject LIKE '%' || $1::text || '%') AS used,
-              (SELECT tokens_used_today FROM app_user WHERE id = $1::uuid) AS tokens`,
-      [user.id],
-    );
-    expect(after).toEqual(before);
+    expect(await charged()).toEqual(before);
   });
 
   it('stops after two unanswered in a row, and starts again once the user writes', async () => {
