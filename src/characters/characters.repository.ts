@@ -1,4 +1,5 @@
 import { EntityReader } from '../database/entity-reader.js';
+import { lockForTransaction } from '../database/transaction-lock.js';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import {
@@ -480,9 +481,7 @@ export class CharactersRepository {
     limit: number | null,
   ): Promise<boolean> {
     if (limit === null) return true;
-    await manager.query(`SELECT pg_advisory_xact_lock(hashtextextended('characters:' || $1, 0))`, [
-      ownerId,
-    ]);
+    await lockForTransaction(manager, `characters:${ownerId}`);
     const [{ kept }] = (await manager.query(
       `SELECT count(*)::int AS kept FROM character WHERE owner_id = $1 AND deleted_at IS NULL`,
       [ownerId],

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { lockForTransaction } from '../database/transaction-lock.js';
 import type { DataSource, EntityManager } from 'typeorm';
 import { PersonaEntity } from './entities/persona.entity.js';
 
@@ -75,9 +76,7 @@ export class PersonasRepository {
   }
 
   private lockUser(manager: EntityManager, userId: string): Promise<unknown> {
-    return manager.query(`SELECT pg_advisory_xact_lock(hashtextextended('persona:' || $1, 0))`, [
-      userId,
-    ]);
+    return lockForTransaction(manager, `persona:${userId}`);
   }
 
   private clearDefault(manager: EntityManager, userId: string): Promise<unknown> {

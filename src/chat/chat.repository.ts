@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { lockForTransaction } from '../database/transaction-lock.js';
 import type { DataSource } from 'typeorm';
 import type { Language } from '../common/languages.js';
 import type { ChatSettings } from './entities/chat.entity.js';
@@ -116,9 +117,7 @@ export class ChatRepository {
     return this.dataSource.transaction(async (manager) => {
       if (!forceNew) {
         const filter = ownerFilter(owner);
-        await manager.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [
-          `chat:${filter.value}:${chat.characterId}`,
-        ]);
+        await lockForTransaction(manager, `chat:${filter.value}:${chat.characterId}`);
         const [existing] = await manager.query<Row[]>(
           `SELECT ${CHAT_COLUMNS} FROM chat c
            WHERE ${filter.sql} AND c.character_id = $2 AND c.kind = 'direct'

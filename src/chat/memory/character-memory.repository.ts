@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { lockForTransaction } from '../../database/transaction-lock.js';
 import type { DataSource, EntityManager } from 'typeorm';
 import { aloneOnPath, strayOpenings, walkUp } from '../message-path.js';
 import { PreparedStatements } from '../../database/prepared-statement.js';
@@ -268,10 +269,7 @@ export class CharacterMemoryRepository {
     max: number,
   ): Promise<CharacterMemory | 'full' | null> {
     return this.dataSource.transaction(async (manager) => {
-      await manager.query(
-        `SELECT pg_advisory_xact_lock(hashtextextended('memory:' || $1 || ':' || $2, 0))`,
-        [userId, characterId],
-      );
+      await lockForTransaction(manager, `memory:${userId}:${characterId}`);
       const [{ live }] = await manager.query<Array<{ live: number }>>(
         `SELECT count(*)::int AS live FROM character_memory
          WHERE user_id = $1 AND character_id = $2 AND superseded_by IS NULL`,
